@@ -1,0 +1,91 @@
+using System.Text.Json;
+
+namespace Baton.Core.AgentProtocol;
+
+// The agent protocol under /api/agent/v1. Agents speak outbound HTTP(S) only: register once,
+// then long-poll /poll, which doubles as the heartbeat and lease renewal, and report each job's
+// start, logs and completion. Every job call carries the attempt number as a fencing token; a
+// stale attempt answers 409 with problem type stale-attempt.
+
+public sealed record PythonInterpreterInfo(string Version, string Path);
+
+public sealed record AgentResources(int CpuCores, long MemoryMb, long DiskFreeMb);
+
+public sealed record AgentCapabilities(
+    string Os,
+    string Arch,
+    IReadOnlyList<PythonInterpreterInfo> Pythons,
+    IReadOnlyDictionary<string, string> Labels);
+
+/// <summary>POST /api/agent/v1/register, authenticated by the enrollment token in the body.</summary>
+public sealed record RegisterAgentRequest(
+    string EnrollmentToken,
+    string Name,
+    AgentCapabilities Capabilities,
+    int Slots,
+    AgentResources Resources,
+    string Version);
+
+/// <summary><see cref="Credential"/> is the agent's bearer token for every later call; kept by the agent.</summary>
+public sealed record RegisterAgentResponse(string AgentId, string TenantId, string Credential, int PollWaitSeconds, int LeaseTtlSeconds);
+
+/// <summary>
+/// POST /api/agent/v1/poll. Heartbeat and claim in one call: renews the leases of
+/// <see cref="Running"/>, updates capabilities when given, and waits up to
+/// <see cref="WaitSeconds"/> for work (when <see cref="FreeSlots"/> &gt; 0) or a cancellation.
+/// </summary>
+public sealed record PollRequest(
+    int FreeSlots,
+    IReadOnlyList<RunningJobReport> Running,
+    int WaitSeconds = 20,
+    AgentCapabilities? Capabilities = null,
+    AgentResources? Resources = null,
+    IReadOnlyList<string>? CachedPackages = null);
+
+public sealed record RunningJobReport(string JobId, int Attempt, JobProgressReport? Progress = null);
+
+public sealed record JobProgressReport(double? Percent, string? Message);
+
+/// <summary>
+/// <see cref="Cancel"/>: stop these jobs (terminate, then report outcome cancelled).
+/// <see cref="Abandon"/>: the agent no longer holds these attempts (lease expired, job reassigned): kill them and report nothing.
+/// </summary>
+public sealed record PollResponse(
+    IReadOnlyList<JobAssignment> Jobs,
+    IReadOnlyList<JobRef> Cancel,
+    IReadOnlyList<JobRef> Abandon);
+
+public sealed record JobRef(string JobId, int Attempt);
+
+public sealed record PackageRef(string Name, string Version, string Sha256, long SizeBytes);
+
+/// <summary>A job handed to an agent for one attempt.</summary>
+public sealed record JobAssignment(
+    string JobId,
+    int Attempt,
+    PackageRef Package,
+    /// <summary><c>module:function</c> or a script path.</summary>
+    string Entrypoint,
+    /// <summary>Resolved inputs (defaults applied), a JSON object.</summary>
+    JsonElement Inputs,
+    int TimeoutSeconds,
+    /// <summary>Python version range the interpreter must satisfy, or null for any Python 3.</summary>
+    string? Python,
+    /// <summary>Requirements file inside the package, or null.</summary>
+    string? Requirements);
+
+/// <summary>POST /api/agent/v1/jobs/{id}/start</summary>
+public sealed record StartJobRequest(int Attempt);
+
+/// <summary>POST /api/agent/v1/jobs/{id}/logs — may be sent gzip-compressed (Content-Encoding: gzip).</summary>
+public sealed record AppendLogsRequest(int Attempt, IReadOnlyList<AgentLogLine> Lines);
+
+/// <summary><see cref="Line"/> numbers lines within one attempt from 1; a resent batch is ignored line by line.</summary>
+public sealed record AgentLogLine(long Line, DateTimeOffset At, string Stream, string Text);
+
+public sealed record AppendLogsResponse(bool CancelRequested);
+
+/// <summary>POST /api/agent/v1/jobs/{id}/complete; <see cref="Outcome"/> is succeeded, failed, timed_out or cancelled.</summary>
+public sealed record CompleteJobRequest(int Attempt, string Outcome, int? ExitCode, JsonElement? Result, string? Error);
+
+public sealed record CompleteJobResponse(string State);

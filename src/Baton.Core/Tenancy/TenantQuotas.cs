@@ -1,0 +1,71 @@
+namespace Baton.Core.Tenancy;
+
+/// <summary>The limits a tenant runs under: its tier's defaults with any per-tenant overrides applied.</summary>
+public sealed record TenantQuotas(
+    int Agents,
+    int ConcurrentJobs,
+    int Schedules,
+    int Queues,
+    double StorageGb,
+    int ApiCallsPerDay)
+{
+    /// <summary>The seed's table 14.3, "Tenant Resource Allocation".</summary>
+    public static TenantQuotas ForTier(Tier tier) => tier switch
+    {
+        Tier.Free => new(Agents: 2, ConcurrentJobs: 5, Schedules: 2, Queues: 2, StorageGb: 5, ApiCallsPerDay: 1_000),
+        Tier.Standard => new(10, 25, 10, 5, 20, 5_000),
+        Tier.Professional => new(50, 100, 50, 20, 100, 20_000),
+        Tier.Enterprise => new(250, 500, 100, 50, 500, 100_000),
+        _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, null),
+    };
+
+    public static TenantQuotas Resolve(Tier tier, QuotaOverrides? overrides)
+    {
+        var defaults = ForTier(tier);
+        if (overrides is null) return defaults;
+        return new TenantQuotas(
+            overrides.Agents ?? defaults.Agents,
+            overrides.ConcurrentJobs ?? defaults.ConcurrentJobs,
+            overrides.Schedules ?? defaults.Schedules,
+            overrides.Queues ?? defaults.Queues,
+            overrides.StorageGb ?? defaults.StorageGb,
+            overrides.ApiCallsPerDay ?? defaults.ApiCallsPerDay);
+    }
+
+    public long StorageBytes => (long)(StorageGb * 1024 * 1024 * 1024);
+}
+
+/// <summary>Per-tenant quota values that replace the tier default; null keeps the default.</summary>
+public sealed record QuotaOverrides(
+    int? Agents = null,
+    int? ConcurrentJobs = null,
+    int? Schedules = null,
+    int? Queues = null,
+    double? StorageGb = null,
+    int? ApiCallsPerDay = null)
+{
+    public static QuotaOverrides None { get; } = new();
+
+    public bool IsEmpty => this == None;
+
+    /// <summary>Overrides from <paramref name="update"/> win; null in the update keeps the current value.</summary>
+    public QuotaOverrides Merge(QuotaOverrides? update) => update is null ? this : new(
+        update.Agents ?? Agents,
+        update.ConcurrentJobs ?? ConcurrentJobs,
+        update.Schedules ?? Schedules,
+        update.Queues ?? Queues,
+        update.StorageGb ?? StorageGb,
+        update.ApiCallsPerDay ?? ApiCallsPerDay);
+
+    /// <summary>A reason when a value is out of range, else null.</summary>
+    public string? Validate()
+    {
+        if (Agents is < 0) return "quotas.agents must be zero or more";
+        if (ConcurrentJobs is < 0) return "quotas.concurrentJobs must be zero or more";
+        if (Schedules is < 0) return "quotas.schedules must be zero or more";
+        if (Queues is < 0) return "quotas.queues must be zero or more";
+        if (StorageGb is < 0 || (StorageGb is { } gb && (double.IsNaN(gb) || double.IsInfinity(gb)))) return "quotas.storageGb must be zero or more";
+        if (ApiCallsPerDay is < 0) return "quotas.apiCallsPerDay must be zero or more";
+        return null;
+    }
+}

@@ -1,0 +1,45 @@
+using Baton.Core.AgentProtocol;
+using Baton.Storage.Model;
+
+namespace Baton.Storage;
+
+public interface IAgentStore
+{
+    /// <summary>
+    /// Registers an agent unless the tenant already has <paramref name="maxOnlineAgents"/> online
+    /// agents; the count and the insert are one atomic step.
+    /// </summary>
+    Task<AgentRegistrationResult> RegisterAsync(NewAgent agent, int maxOnlineAgents, CancellationToken cancellationToken);
+    Task<AgentRecord?> FindForAuthenticationAsync(string agentId, CancellationToken cancellationToken);
+    Task<AgentRecord?> GetAsync(string tenantId, string agentId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<AgentRecord>> ListAsync(string tenantId, CancellationToken cancellationToken);
+    Task<int> CountOnlineAsync(string tenantId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One batch of heartbeats: marks each agent online with its heartbeat time (and new
+    /// capabilities/resources when given), and renews the lease of every reported job the
+    /// agent still holds at that attempt to heartbeat time + <paramref name="leaseTtl"/>.
+    /// Returns the agents that were offline and are now online again.
+    /// </summary>
+    Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken);
+
+    /// <summary>Marks online agents silent since before <paramref name="silentSince"/> offline; returns them.</summary>
+    Task<IReadOnlyList<AgentRecord>> MarkSilentAgentsOfflineAsync(DateTimeOffset silentSince, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// For a poll: jobs of this agent whose cancellation was requested, and reported attempts the
+    /// agent no longer holds (lease expired, reassigned, finished elsewhere).
+    /// </summary>
+    Task<AgentDirectives> GetDirectivesAsync(string agentId, IReadOnlyList<JobRef> running, CancellationToken cancellationToken);
+
+    /// <summary>Agents of a tenant with the count of jobs each holds now.</summary>
+    Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken);
+}
+
+public enum AgentRegistrationResult
+{
+    Registered,
+    QuotaExceeded,
+}
+
+public sealed record AgentDirectives(IReadOnlyList<JobRef> Cancel, IReadOnlyList<JobRef> Abandon);

@@ -1,0 +1,24 @@
+namespace Baton.Storage;
+
+/// <summary>
+/// The storage contract. Every backend (SQLite now, PostgreSQL later) implements all of it and
+/// passes the same contract test suite. Tenant-owned data is always addressed with the caller's
+/// tenant id: an id from another tenant is simply not found.
+/// </summary>
+public interface IBatonStore : IAsyncDisposable
+{
+    StoreCapabilities Capabilities { get; }
+    ITenantStore Tenants { get; }
+    IApiKeyStore ApiKeys { get; }
+    IEnrollmentTokenStore EnrollmentTokens { get; }
+    IAgentStore Agents { get; }
+    IPackageStore Packages { get; }
+    IJobStore Jobs { get; }
+    ISettingsStore Settings { get; }
+
+    /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
+    Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Optional powers a backend reports instead of forcing them on the others.</summary>
+public sealed record StoreCapabilities(string Backend, bool SupportsMultipleReplicas, bool PushesCrossReplicaWakeups);
