@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Baton.Core.AgentProtocol;
+using Baton.Core.Jobs;
+using Baton.Server.Api;
+using Baton.Server.Dispatch;
+using Baton.Server.Hosting;
+using Baton.Server.Security;
+using Baton.Storage;
+using Baton.Storage.Blobs;
+using Baton.Storage.Model;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Server.AgentProtocol;
+
+/// <summary>The agent protocol under <c>/api/agent/v1</c>: outbound-only HTTP from agents.</summary>
+public static class AgentProtocolEndpoints
+{
+    private const int MaxLinesPerBatch = 5_000;
+    private const int MaxLineLength = 16 * 1024;
+    private static readonly HashSet<string> Streams = ["stdout", "stderr", "setup", "system"];
+
+    public static void MapAgentProtocol(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/agent/v1").WithTags("Agent protocol");
+        group.MapPost("/register", AgentRegistrationEndpoint.RegisterAsync).AllowAnonymous();
+
+        var authed = group.MapGroup("").RequireAuthorization(AuthPolicies.Agent);
+        authed.MapPost("/poll", (HttpContext context, PollRequest request, AgentPollHandler handler, CancellationToken ct) =>
+            handler.PollAsync(context, request, ct));
+        authed.MapGet("/packages/{sha256}", DownloadPackageAsync);
+        authed.MapPost("/jobs/{jobId}/start", StartAsync);
+        authed.MapPost("/jobs/{jobId}/logs", AppendLogsAsync);
+        authed.MapPost("/jobs/{jobId}/complete", CompleteAsync);
+    }
+
+    private static async Task<IResult> DownloadPackageAsync(
+        string sha256, HttpContext context, IBatonStore store, IBlobStore blobs, CancellationToken cancellationToken)
+    {
+        var agent = context.GetAgentCaller();
+        if (!IsSha256(sha256) || !await store.Packages.TenantHasBlobAsync(agent.TenantId, sha256, cancellationToken))
+        {
+            return Problems.NotFound($"Package content {sha256}");
+        }
+        var stream = await blobs.OpenReadAsync(sha256, cancellationToken);
+        return stream is null ? Problems.NotFound($"Package content {sha256}") : Results.File(stream, "application/zip");
+    }
+
+    private static async Task<IResult> StartAsync(
+        string jobId, StartJobRequest request, HttpContext context, IBatonStore store, CancellationToken cancellationToken)
+    {
+        var agent = context.GetAgentCaller();
+        var result = await store.Jobs.MarkStartedAsync(agent.TenantId, jobId, agent.AgentId, request.Attempt, cancellationToken);
+        return result switch
+        {
+            AttemptWriteResult.Ok => Results.NoContent(),
+            AttemptWriteResult.Stale => Problems.StaleAttempt(jobId, request.Attempt),
+            AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
+            _ => Problems.InvalidState($"Job {jobId} cannot start from its current state."),
+        };
+    }
+
+    private static async Task<IResult> AppendLogsAsync(
+        string jobId, AppendLogsRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals,
+        CancellationToken cancellationToken)
+    {
+        var agent = context.GetAgentCaller();
+        var lines = request.Lines ?? [];
+        if (lines.Count > MaxLinesPerBatch) return Problems.Validation($"At most {MaxLinesPerBatch} lines per batch.", "lines");
+        var newLines = new List<NewLogLine>(lines.Count);
+        foreach (var line in lines)
+        {
+            if (line.Line < 1) return Problems.Validation("Line numbers start at 1.", "lines");
+            var stream = Streams.Contains(line.Stream) ? line.Stream : "stdout";
+            var text = line.Text ?? "";
+            if (text.Length > MaxLineLength) text = text[..MaxLineLength] + " …[truncated]";
+            newLines.Add(new NewLogLine(line.Line, line.At, stream, text));
+        }
+
+        var (result, cancelRequested) = await store.Jobs.AppendLogsAsync(
+            agent.TenantId, jobId, agent.AgentId, request.Attempt, newLines, cancellationToken);
+        if (result == AttemptWriteResult.Ok && newLines.Count > 0) signals.Signal(WakeUpSignals.JobLogs(jobId));
+        return result switch
+        {
+            AttemptWriteResult.Ok => Results.Ok(new AppendLogsResponse(cancelRequested)),
+            AttemptWriteResult.Stale => Problems.StaleAttempt(jobId, request.Attempt),
+            AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
+            _ => Problems.InvalidState($"Job {jobId} does not take logs in its current state."),
+        };
+    }
+
+    private static async Task<IResult> CompleteAsync(
+        string jobId, CompleteJobRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals,
+        IOptions<ServerOptions> options, CancellationToken cancellationToken)
+    {
+        var agent = context.GetAgentCaller();
+        if (!JobOutcomes.TryParse(request.Outcome, out var outcome))
+        {
+            return Problems.Validation("outcome must be succeeded, failed, timed_out or cancelled.", "outcome");
+        }
+
+        var result = request.Result is { ValueKind: not JsonValueKind.Undefined } r ? r : (JsonElement?)null;
+        var error = request.Error;
+        if (result is { } value && value.GetRawText().Length > options.Value.MaxResultBytes)
+        {
+            outcome = JobOutcome.Failed;
+            error = $"The result is larger than the limit of {options.Value.MaxResultBytes} bytes.";
+            result = null;
+        }
+        if (error is { Length: > 64 * 1024 }) error = error[^(64 * 1024)..];
+
+        var (write, job) = await store.Jobs.CompleteAttemptAsync(new AttemptCompletion(
+            agent.TenantId, jobId, agent.AgentId, request.Attempt, outcome, request.ExitCode, result, error), cancellationToken);
+        if (write == AttemptWriteResult.Ok && job is not null)
+        {
+            // A slot is free (the tenant may have been at its cap) and followers may stop.
+            signals.Signal(WakeUpSignals.TenantWork(agent.TenantId));
+            signals.Signal(WakeUpSignals.JobLogs(jobId));
+        }
+        return write switch
+        {
+            AttemptWriteResult.Ok => Results.Ok(new CompleteJobResponse(job!.State.ToText())),
+            AttemptWriteResult.Stale => Problems.StaleAttempt(jobId, request.Attempt),
+            AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
+            _ => Problems.InvalidState($"Job {jobId} cannot complete from its current state."),
+        };
+    }
+
+    internal static bool IsSha256(string value) =>
+        value.Length == 64 && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+}

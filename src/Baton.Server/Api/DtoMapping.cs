@@ -1,0 +1,40 @@
+using Baton.Core.Api;
+using Baton.Core.Auth;
+using Baton.Core.Jobs;
+using Baton.Core.Tenancy;
+using Baton.Storage.Model;
+
+namespace Baton.Server.Api;
+
+public static class DtoMapping
+{
+    public static TenantDto ToDto(this TenantRecord t, TenantUsageDto? usage = null) =>
+        new(t.Id, t.Name, t.Tier.ToText(), t.Quotas, t.Overrides, t.CreatedAt, usage);
+
+    public static ApiKeyDto ToDto(this ApiKeyRecord k) =>
+        new(k.Id, k.Name, k.Role.ToText(), k.IsSystemAdmin, k.CreatedAt, k.RevokedAt, k.LastUsedAt);
+
+    public static EnrollmentTokenDto ToDto(this EnrollmentTokenRecord t) =>
+        new(t.Id, t.Name, t.CreatedAt, t.ExpiresAt, t.RevokedAt);
+
+    public static PackageVersionDto ToDto(this PackageVersionRecord p) =>
+        new(p.Name, p.Version, p.Sha256, p.SizeBytes, p.Manifest, p.CreatedAt);
+
+    public static AgentDto ToDto(this AgentRecord a, int runningJobs) => new(
+        a.Id, a.Name, a.State == AgentState.Online ? "online" : "offline",
+        a.Capabilities.Os, a.Capabilities.Arch, a.Capabilities.Pythons, a.Capabilities.Labels,
+        a.Slots, runningJobs, a.Resources, a.Version, a.RegisteredAt, a.LastHeartbeatAt);
+
+    public static JobDto ToDto(this JobRecord j) => new(
+        j.Id, j.PackageName, j.PackageVersion, j.State.ToText(), j.Attempt, j.MaxAttempts, j.Priority,
+        j.TimeoutSeconds, j.Requirements, j.Inputs, j.AgentId, j.SubmittedAt, j.AssignedAt, j.StartedAt,
+        j.FinishedAt, j.NotBefore, j.Result, j.Error, j.ExitCode, j.CancelRequested,
+        j.Progress is null ? null : new JobProgressDto(j.Progress.Percent, j.Progress.Message));
+
+    public static LogLineDto ToDto(this LogLineRecord l) => new(l.Seq, l.Attempt, l.At, l.Stream, l.Text);
+
+    public static JobEventDto ToDto(this JobEventRecord e) => new(e.Id, e.At, e.Type, e.Attempt, e.AgentId, e.Message);
+
+    public static WhoAmIDto ToWhoAmI(this TenantRecord tenant, ApiRole role, bool systemAdmin, string? keyId) =>
+        new(tenant.Id, tenant.Name, role.ToText(), systemAdmin, keyId);
+}

@@ -1,0 +1,83 @@
+using Baton.Core.Api;
+using Baton.Core.Jobs;
+using Baton.Server.Dispatch;
+using Baton.Server.Jobs;
+using Baton.Server.Security;
+using Baton.Storage;
+using Baton.Storage.Model;
+
+namespace Baton.Server.Api;
+
+public static class JobEndpoints
+{
+    public static void MapJobEndpoints(this IEndpointRouteBuilder api)
+    {
+        var jobs = api.MapGroup("/jobs");
+        jobs.MapPost("", (SubmitJobRequest request, HttpContext context, JobSubmissionService submissions, CancellationToken ct) =>
+            submissions.SubmitAsync(context.GetCaller().TenantId, request, context.Request.Headers["Idempotency-Key"].FirstOrDefault(), ct))
+            .RequireAuthorization(AuthPolicies.Operator);
+        jobs.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
+        jobs.MapGet("/{jobId}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
+        jobs.MapPost("/{jobId}/cancel", CancelAsync).RequireAuthorization(AuthPolicies.Operator);
+        jobs.MapGet("/{jobId}/events", EventsAsync).RequireAuthorization(AuthPolicies.Viewer);
+        jobs.MapGet("/{jobId}/logs", JobLogEndpoint.GetLogsAsync).RequireAuthorization(AuthPolicies.Viewer);
+    }
+
+    private static async Task<IResult> ListAsync(
+        HttpContext context, IBatonStore store, string? state, string? package, DateTimeOffset? since, string? cursor, int? limit,
+        CancellationToken ct)
+    {
+        JobState? filter = null;
+        if (state is not null)
+        {
+            if (!JobStates.TryParse(state, out var parsed))
+            {
+                return Problems.Validation($"state must be one of {string.Join(", ", JobStates.All.Select(s => s.ToText()))}.", "state");
+            }
+            filter = parsed;
+        }
+        if (limit is < 1 or > 500) return Problems.Validation("limit must be between 1 and 500.", "limit");
+        JobPage page;
+        try
+        {
+            page = await store.Jobs.ListAsync(context.GetCaller().TenantId, new JobQuery(filter, package, since, cursor, limit ?? 50), ct);
+        }
+        catch (FormatException)
+        {
+            return Problems.Validation("The cursor is not valid; use the nextCursor of a previous page.", "cursor");
+        }
+        return Results.Ok(new ListResponse<JobDto>([.. page.Items.Select(j => j.ToDto())], page.NextCursor));
+    }
+
+    private static async Task<IResult> GetAsync(string jobId, HttpContext context, IBatonStore store, CancellationToken ct)
+    {
+        var job = await store.Jobs.GetAsync(context.GetCaller().TenantId, jobId, ct);
+        return job is null ? Problems.NotFound($"Job {jobId}") : Results.Ok(job.ToDto());
+    }
+
+    private static async Task<IResult> CancelAsync(string jobId, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken ct)
+    {
+        var (result, job) = await store.Jobs.RequestCancelAsync(context.GetCaller().TenantId, jobId, ct);
+        switch (result)
+        {
+            case CancelResult.Cancelled:
+                signals.Signal(WakeUpSignals.JobLogs(jobId));
+                return Results.Ok(job!.ToDto());
+            case CancelResult.Requested:
+                if (job!.AgentId is { } agentId) signals.Signal(WakeUpSignals.Agent(agentId));
+                return Results.Ok(job.ToDto());
+            case CancelResult.AlreadyFinished:
+                return Problems.InvalidState($"Job {jobId} has already finished ({job?.State.ToText()}).");
+            default:
+                return Problems.NotFound($"Job {jobId}");
+        }
+    }
+
+    private static async Task<IResult> EventsAsync(string jobId, HttpContext context, IBatonStore store, CancellationToken ct)
+    {
+        var tenantId = context.GetCaller().TenantId;
+        if (await store.Jobs.GetAsync(tenantId, jobId, ct) is null) return Problems.NotFound($"Job {jobId}");
+        var events = await store.Jobs.ListEventsAsync(tenantId, jobId, ct);
+        return Results.Ok(new ListResponse<JobEventDto>([.. events.Select(e => e.ToDto())]));
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Baton.Core.Api;
+using Baton.Core.Jobs;
+using Baton.Server.Dispatch;
+using Baton.Server.Security;
+using Baton.Storage;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Server.Api;
+
+/// <summary>
+/// A job's log lines after a sequence number, as a page or (follow) as server-sent events that
+/// end with an <c>end</c> event carrying the finished job.
+/// </summary>
+public static class JobLogEndpoint
+{
+    private const int PageSize = 1000;
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+    /// <summary>Lines from another replica carry no in-process wake-up: look again at least this often.</summary>
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
+
+    public static async Task<IResult> GetLogsAsync(
+        string jobId, HttpContext context, IBatonStore store, WakeUpSignals signals, IOptions<JsonOptions> json,
+        long? after, int? limit, bool? follow, CancellationToken ct)
+    {
+        var tenantId = context.GetCaller().TenantId;
+        var job = await store.Jobs.GetAsync(tenantId, jobId, ct);
+        if (job is null) return Problems.NotFound($"Job {jobId}");
+        if (limit is < 1 or > PageSize) return Problems.Validation($"limit must be between 1 and {PageSize}.", "limit");
+        if (after is < 0) return Problems.Validation("after must be zero or more.", "after");
+
+        var wantsStream = follow == true || context.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true);
+        if (!wantsStream)
+        {
+            var lines = await store.Jobs.ReadLogsAsync(tenantId, jobId, after ?? 0, limit ?? PageSize, ct);
+            var next = lines.Count > 0 ? lines[^1].Seq : after ?? 0;
+            return Results.Ok(new LogPageDto([.. lines.Select(l => l.ToDto())], next, job.State.IsTerminal()));
+        }
+
+        await StreamAsync(context, store, signals, json.Value.SerializerOptions, tenantId, jobId, after ?? 0, ct);
+        return Results.Empty;
+    }
+
+    private static async Task StreamAsync(
+        HttpContext context, IBatonStore store, WakeUpSignals signals, JsonSerializerOptions json,
+        string tenantId, string jobId, long after, CancellationToken ct)
+    {
+        var response = context.Response;
+        response.Headers.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.Body.FlushAsync(ct);
+
+        var sinceWrite = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var wakeUp = signals.WhenSignalled(WakeUpSignals.JobLogs(jobId));
+                var job = await store.Jobs.GetAsync(tenantId, jobId, ct);
+                if (job is null) return;
+
+                // Read after the state: lines written before the job ended are all visible now.
+                var lines = await store.Jobs.ReadLogsAsync(tenantId, jobId, after, PageSize, ct);
+                foreach (var line in lines)
+                {
+                    await WriteEventAsync(response, "log", line.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        JsonSerializer.Serialize(line.ToDto(), json), ct);
+                    after = line.Seq;
+                    sinceWrite.Restart();
+                }
+                if (lines.Count == PageSize) continue;
+
+                if (job.State.IsTerminal())
+                {
+                    await WriteEventAsync(response, "end", null, JsonSerializer.Serialize(job.ToDto(), json), ct);
+                    return;
+                }
+
+                if (sinceWrite.Elapsed > KeepAlive)
+                {
+                    await response.WriteAsync(": keep-alive\n\n", ct);
+                    sinceWrite.Restart();
+                }
+                await response.Body.FlushAsync(ct);
+                try
+                {
+                    await wakeUp.WaitAsync(Recheck, ct);
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away.
+        }
+    }
+
+    private static async Task WriteEventAsync(HttpResponse response, string name, string? id, string data, CancellationToken ct)
+    {
+        var text = id is null ? $"event: {name}\ndata: {data}\n\n" : $"id: {id}\nevent: {name}\ndata: {data}\n\n";
+        await response.WriteAsync(text, ct);
+        if (name == "end") await response.Body.FlushAsync(ct);
+    }
+}

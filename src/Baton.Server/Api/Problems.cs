@@ -1,0 +1,64 @@
+using Baton.Core.Api;
+
+namespace Baton.Server.Api;
+
+/// <summary>problem+json answers with a stable type, a human detail and, where one is at fault, the field.</summary>
+public static class Problems
+{
+    public static IResult Validation(string detail, string? field = null) =>
+        Make(StatusCodes.Status400BadRequest, ProblemTypes.Validation, "The request is not valid", detail, field);
+
+    public static IResult Validation(IEnumerable<(string Field, string Message)> errors)
+    {
+        var list = errors.ToList();
+        var detail = string.Join("; ", list.Select(e => $"{e.Field}: {e.Message}"));
+        return Results.Problem(
+            statusCode: StatusCodes.Status400BadRequest,
+            type: ProblemTypes.Validation,
+            title: "The request is not valid",
+            detail: detail,
+            extensions: new Dictionary<string, object?>
+            {
+                ["field"] = list.FirstOrDefault().Field,
+                ["errors"] = list.Select(e => new { field = e.Field, message = e.Message }).ToList(),
+            });
+    }
+
+    public static IResult NotFound(string what) =>
+        Make(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", $"{what} was not found.");
+
+    public static IResult Conflict(string detail, string? field = null) =>
+        Make(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Conflict", detail, field);
+
+    public static IResult StaleAttempt(string jobId, int attempt) =>
+        Make(StatusCodes.Status409Conflict, ProblemTypes.StaleAttempt, "Stale attempt",
+            $"Attempt {attempt} of job {jobId} is no longer held by this agent.");
+
+    public static IResult InvalidState(string detail) =>
+        Make(StatusCodes.Status409Conflict, ProblemTypes.InvalidState, "Invalid state", detail);
+
+    public static IResult Forbidden(string detail) =>
+        Make(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden", detail);
+
+    public static IResult QuotaExceeded(string detail, string quota) =>
+        Make(StatusCodes.Status403Forbidden, ProblemTypes.QuotaExceeded, "Quota exceeded", detail, quota);
+
+    public static IResult InvalidPackage(string detail, string reason) => Results.Problem(
+        statusCode: StatusCodes.Status422UnprocessableEntity,
+        type: ProblemTypes.InvalidPackage,
+        title: "The package was refused",
+        detail: detail,
+        extensions: new Dictionary<string, object?> { ["reason"] = reason });
+
+    public static IResult PackageTooLarge(long limit) => Make(
+        StatusCodes.Status413PayloadTooLarge, ProblemTypes.PackageTooLarge, "The package is too large",
+        $"The package archive exceeds the limit of {limit} bytes.");
+
+    public static IResult Make(int status, string type, string title, string detail, string? field = null) =>
+        Results.Problem(
+            statusCode: status,
+            type: type,
+            title: title,
+            detail: detail,
+            extensions: field is null ? null : new Dictionary<string, object?> { ["field"] = field });
+}

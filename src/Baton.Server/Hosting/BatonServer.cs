@@ -1,0 +1,206 @@
+using System.IO.Compression;
+using Baton.Core.Jobs;
+using Baton.Server.AgentProtocol;
+using Baton.Server.Api;
+using Baton.Server.Dispatch;
+using Baton.Server.Jobs;
+using Baton.Server.Packages;
+using Baton.Server.Roles;
+using Baton.Server.Security;
+using Baton.Server.Tenancy;
+using Baton.Storage;
+using Baton.Storage.Blobs;
+using Baton.Storage.Sqlite;
+using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Server.Hosting;
+
+/// <summary>
+/// The Baton server: one ASP.NET Core host whose roles (api, dispatcher, janitor) are chosen by
+/// configuration. <see cref="StartAsync"/> applies migrations and creates the first tenant before
+/// it accepts requests.
+/// </summary>
+public sealed class BatonServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private SingleReplicaLock? _lock;
+
+    private BatonServer(WebApplication app) => _app = app;
+
+    public IServiceProvider Services => _app.Services;
+
+    public ServerOptions Options => _app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+
+    public BootstrapResult? Bootstrap { get; private set; }
+
+    /// <summary>The addresses the server listens on, known after <see cref="StartAsync"/>.</summary>
+    public IReadOnlyList<string> Urls => [.. _app.Urls];
+
+    /// <param name="args">Configuration arguments (<c>--Baton:Server:AgentTtl=00:00:05</c>).</param>
+    /// <param name="urls">Listen addresses, e.g. <c>http://127.0.0.1:8080</c>.</param>
+    /// <param name="configure">Overrides applied after configuration binding (CLI flags).</param>
+    public static BatonServer Create(string[] args, string urls, Action<ServerOptions>? configure = null, TimeProvider? time = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseUrls(urls);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+
+        builder.Services.AddOptions<ServerOptions>()
+            .BindConfiguration(ServerOptions.Section)
+            .PostConfigure(o =>
+            {
+                o.BootstrapApiKey ??= builder.Configuration["BATON_BOOTSTRAP_API_KEY"];
+                configure?.Invoke(o);
+            })
+            .ValidateDataAnnotations()
+            .Validate(o => o.Storage == "sqlite", "Storage must be 'sqlite' (PostgreSQL arrives with the scale-out release).")
+            .Validate(o => o.AgentTtl >= TimeSpan.FromSeconds(2), "AgentTtl must be at least 2 seconds.")
+            .Validate(o => o.JanitorInterval > TimeSpan.Zero && o.DispatchPollInterval > TimeSpan.Zero, "Intervals must be positive.")
+            .ValidateOnStart();
+
+        var serverOptions = new ServerOptions();
+        builder.Configuration.GetSection(ServerOptions.Section).Bind(serverOptions);
+        configure?.Invoke(serverOptions);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = serverOptions.MaxPackageBytes + 1024 * 1024);
+
+        AddServices(builder.Services, time ?? TimeProvider.System);
+        if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<JanitorService>();
+
+        var app = builder.Build();
+        ConfigurePipeline(app);
+        return new BatonServer(app);
+    }
+
+    private static void AddServices(IServiceCollection services, TimeProvider time)
+    {
+        services.AddSingleton(time);
+        services.AddSingleton<IBatonStore>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
+            var retry = new RetryPolicy(o.RetryBaseDelay, o.RetryMaxDelay);
+            return new SqliteBatonStore(new SqliteStoreOptions { DatabasePath = Path.Combine(o.DataDirectory, "baton.db") }, time, retry);
+        });
+        services.AddSingleton<IBlobStore>(sp =>
+            new FileSystemBlobStore(Path.Combine(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DataDirectory, "blobs")));
+
+        services.AddSingleton<CredentialCache>();
+        services.AddSingleton<JwtIssuer>();
+        services.AddSingleton<TenantDirectory>();
+        services.AddSingleton<ApiUsageMeter>();
+        services.AddSingleton<WakeUpSignals>();
+        services.AddSingleton<JobDispatcher>();
+        services.AddSingleton<AgentPollHandler>();
+        services.AddSingleton<PackageUploadService>();
+        services.AddSingleton<JobSubmissionService>();
+        services.AddSingleton<HeartbeatBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());
+        services.AddHostedService<CounterFlushService>();
+
+        services.AddAuthentication(o => o.DefaultScheme = "Baton")
+            .AddPolicyScheme("Baton", "Baton", o => o.ForwardDefaultSelector = ctx =>
+                ctx.Request.Path.StartsWithSegments("/api/agent") ? AuthSchemes.Agent : AuthSchemes.Api)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiAuthenticationHandler>(AuthSchemes.Api, null)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AgentAuthenticationHandler>(AuthSchemes.Agent, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthPolicies.Viewer, p => p.AddAuthenticationSchemes(AuthSchemes.Api).RequireAssertion(c => Caller.FromPrincipal(c.User) is not null))
+            .AddPolicy(AuthPolicies.Operator, p => p.AddAuthenticationSchemes(AuthSchemes.Api).RequireAssertion(c => Caller.FromPrincipal(c.User)?.Role >= Core.Auth.ApiRole.Operator))
+            .AddPolicy(AuthPolicies.Admin, p => p.AddAuthenticationSchemes(AuthSchemes.Api).RequireAssertion(c => Caller.FromPrincipal(c.User)?.Role >= Core.Auth.ApiRole.Admin))
+            .AddPolicy(AuthPolicies.SystemAdmin, p => p.AddAuthenticationSchemes(AuthSchemes.Api).RequireAssertion(c => Caller.FromPrincipal(c.User)?.IsSystemAdmin == true))
+            .AddPolicy(AuthPolicies.Agent, p => p.AddAuthenticationSchemes(AuthSchemes.Agent).RequireClaim(AgentCaller.AgentClaim));
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            switch (ctx.ProblemDetails.Status)
+            {
+                case StatusCodes.Status401Unauthorized when ctx.ProblemDetails.Type is null or "" || ctx.ProblemDetails.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal):
+                    ctx.ProblemDetails.Type = Core.Api.ProblemTypes.Unauthorized;
+                    ctx.ProblemDetails.Detail ??= "A valid API key or access token is required: Authorization: Bearer <key>.";
+                    break;
+                case StatusCodes.Status403Forbidden when ctx.ProblemDetails.Type is null or "" || ctx.ProblemDetails.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal):
+                    ctx.ProblemDetails.Type = Core.Api.ProblemTypes.Forbidden;
+                    ctx.ProblemDetails.Detail ??= "Your API key's role does not allow this operation.";
+                    break;
+                case StatusCodes.Status404NotFound when ctx.ProblemDetails.Type is null or "" || ctx.ProblemDetails.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal):
+                    ctx.ProblemDetails.Type = Core.Api.ProblemTypes.NotFound;
+                    ctx.ProblemDetails.Detail ??= "No such endpoint.";
+                    break;
+            }
+        });
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+        });
+        services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        services.AddRequestDecompression();
+        services.AddOpenApi();
+    }
+
+    private static void ConfigurePipeline(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseResponseCompression();
+        app.UseRequestDecompression();
+        app.UseAuthentication();
+        app.UseMiddleware<ApiQuotaMiddleware>();
+        app.UseAuthorization();
+
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapGet("/readyz", async (IBatonStore store, CancellationToken ct) =>
+        {
+            try
+            {
+                await store.Tenants.GetByNameAsync(Bootstrapper.DefaultTenantName, ct);
+                return Results.Ok(new { status = "ready", storage = store.Capabilities.Backend });
+            }
+            catch (Exception ex)
+            {
+                return Results.Json(new { status = "unavailable", reason = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        }).AllowAnonymous();
+        app.MapOpenApi();
+        app.MapGet("/", () => Results.Text(
+            "Baton is running. REST API under /api/v1, agent protocol under /api/agent/v1, OpenAPI at /openapi/v1.json.",
+            "text/plain")).AllowAnonymous();
+
+        var api = app.MapGroup("/api/v1");
+        api.MapIdentityEndpoints();
+        api.MapTenantEndpoints();
+        api.MapPackageEndpoints();
+        api.MapJobEndpoints();
+        api.MapAgentEndpoints();
+        app.MapAgentProtocol();
+    }
+
+    /// <summary>Takes the single-replica lock, migrates, bootstraps the default tenant, then starts listening.</summary>
+    public async Task<BootstrapResult> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var options = Options;
+        if (options.Storage == "sqlite") _lock = SingleReplicaLock.Acquire(options.DataDirectory);
+        var store = _app.Services.GetRequiredService<IBatonStore>();
+        await store.MigrateAsync(cancellationToken);
+        Bootstrap = await Bootstrapper.EnsureAsync(store, options, _app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
+        await _app.StartAsync(cancellationToken);
+        return Bootstrap;
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _lock?.Dispose();
+    }
+}

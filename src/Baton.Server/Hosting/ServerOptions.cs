@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Baton.Server.Hosting;
+
+/// <summary>Server settings, bound from the <c>Baton:Server</c> section (env: <c>BATON__SERVER__…</c>) and CLI flags.</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Baton:Server";
+
+    /// <summary>Metadata backend: <c>sqlite</c> (embedded). PostgreSQL arrives with the scale-out issue.</summary>
+    [Required]
+    public string Storage { get; set; } = "sqlite";
+
+    /// <summary>Folder for the SQLite database, blobs and the single-replica lock.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".baton";
+
+    /// <summary>Comma-separated roles this process runs: api, dispatcher, janitor (or <c>all</c>).</summary>
+    public string Roles { get; set; } = "all";
+
+    /// <summary>An agent silent for this long is offline and its leases expire.</summary>
+    public TimeSpan AgentTtl { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>The longest an agent poll is held open.</summary>
+    public TimeSpan MaxPollWait { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How often lease expiry and agent liveness are checked.</summary>
+    public TimeSpan JanitorInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a waiting poll re-checks the database when no wake-up arrived (the correctness path).</summary>
+    public TimeSpan DispatchPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan HeartbeatFlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The admin API key of the first start; else one is generated and printed once.</summary>
+    public string? BootstrapApiKey { get; set; }
+
+    /// <summary>Tier of the <c>default</c> tenant created on first start.</summary>
+    public string DefaultTenantTier { get; set; } = "enterprise";
+
+    public long MaxPackageBytes { get; set; } = 100L * 1024 * 1024;
+
+    public int MaxPackageEntries { get; set; } = 10_000;
+
+    public long MaxPackageUncompressedBytes { get; set; } = 1024L * 1024 * 1024;
+
+    public double MaxPackageCompressionRatio { get; set; } = 200;
+
+    public int MaxResultBytes { get; set; } = 1024 * 1024;
+
+    public bool HasRole(string role) =>
+        Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Any(r => r.Equals("all", StringComparison.OrdinalIgnoreCase) || r.Equals(role, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using Baton.Core.Packages;
+using Baton.Server.Api;
+using Baton.Server.Hosting;
+using Baton.Server.Tenancy;
+using Baton.Storage;
+using Baton.Storage.Blobs;
+using Baton.Storage.Model;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Server.Packages;
+
+/// <summary>
+/// Takes an uploaded archive: spools it to a temporary file within the size cap, inspects it
+/// (nothing is stored for a refused archive), stores the blob content-addressed and records the
+/// immutable version.
+/// </summary>
+public sealed class PackageUploadService(
+    IBatonStore store,
+    IBlobStore blobs,
+    TenantDirectory tenants,
+    IOptions<ServerOptions> options,
+    TimeProvider time,
+    ILogger<PackageUploadService> logger)
+{
+    public async Task<IResult> UploadAsync(string tenantId, HttpRequest request, CancellationToken ct)
+    {
+        var settings = options.Value;
+        if (request.ContentLength > settings.MaxPackageBytes) return Problems.PackageTooLarge(settings.MaxPackageBytes);
+
+        var body = request.Body;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(ct);
+            var file = form.Files.Count > 0 ? form.Files[0] : null;
+            if (file is null) return Problems.Validation("The form has no file: send the zip as the body or as a form file.", "file");
+            body = file.OpenReadStream();
+        }
+
+        var spool = Path.Combine(Path.GetTempPath(), $"baton-upload-{Guid.NewGuid():N}.zip");
+        try
+        {
+            await using var file = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
+                FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+            if (!await CopyWithinLimitAsync(body, file, settings.MaxPackageBytes, ct)) return Problems.PackageTooLarge(settings.MaxPackageBytes);
+            if (file.Length == 0) return Problems.InvalidPackage("The request body is empty: send the package as a zip.", "not_a_zip");
+
+            file.Position = 0;
+            var inspection = new PackageArchiveInspector(new PackageArchiveLimits
+            {
+                MaxArchiveBytes = settings.MaxPackageBytes,
+                MaxEntries = settings.MaxPackageEntries,
+                MaxUncompressedBytes = settings.MaxPackageUncompressedBytes,
+                MaxCompressionRatio = settings.MaxPackageCompressionRatio,
+            }).Inspect(file);
+            if (!inspection.IsValid) return Problems.InvalidPackage(inspection.Reason ?? "The archive is not a valid package.", ToReason(inspection.Rejection));
+
+            var manifest = inspection.Manifest!;
+            file.Position = 0;
+            var sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
+            var existing = await store.Packages.GetVersionAsync(tenantId, manifest.Name, manifest.Version, ct);
+            if (existing is not null) return ExistingVersionAnswer(existing, sha256);
+
+            var tenant = await tenants.GetAsync(tenantId, ct);
+            if (tenant is null) return Problems.NotFound("Your tenant");
+
+            file.Position = 0;
+            var blob = await blobs.PutAsync(file, ct);
+            var record = new PackageVersionRecord(tenantId, manifest.Name, manifest.Version, blob.Sha256, blob.SizeBytes, manifest, time.GetUtcNow());
+            var (result, stored) = await store.Packages.AddVersionAsync(record, tenant.Quotas.StorageBytes, ct);
+            switch (result)
+            {
+                case PackageAddResult.Created:
+                    logger.LogInformation("Package {Name} {Version} ({Sha}) stored for tenant {TenantId}", manifest.Name, manifest.Version, blob.Sha256, tenantId);
+                    return Results.Created($"/api/v1/packages/{manifest.Name}/{manifest.Version}", new Core.Api.PackageUploadResponse(stored.ToDto(), true));
+                case PackageAddResult.Identical:
+                    return Results.Ok(new Core.Api.PackageUploadResponse(stored.ToDto(), false));
+                case PackageAddResult.Conflict:
+                    await DeleteBlobIfUnusedAsync(blob.Sha256, ct);
+                    return ExistingVersionAnswer(stored, blob.Sha256);
+                default:
+                    await DeleteBlobIfUnusedAsync(blob.Sha256, ct);
+                    return Problems.QuotaExceeded(
+                        $"Storing {blob.SizeBytes} bytes would take tenant '{tenant.Name}' past its storage quota of {tenant.Quotas.StorageGb} GB.", "storageGb");
+            }
+        }
+        finally
+        {
+            if (File.Exists(spool)) File.Delete(spool);
+        }
+    }
+
+    public async Task DeleteBlobIfUnusedAsync(string sha256, CancellationToken ct)
+    {
+        if (!await store.Packages.IsBlobReferencedAsync(sha256, ct)) await blobs.DeleteAsync(sha256, ct);
+    }
+
+    private static IResult ExistingVersionAnswer(PackageVersionRecord existing, string sha256) =>
+        existing.Sha256 == sha256
+            ? Results.Ok(new Core.Api.PackageUploadResponse(existing.ToDto(), false))
+            : Problems.Conflict(
+                $"Version {existing.Version} of package '{existing.Name}' already exists with different content; versions are immutable, so publish a new version.",
+                "version");
+
+    private static async Task<bool> CopyWithinLimitAsync(Stream source, Stream target, long limit, CancellationToken ct)
+    {
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, ct)) > 0)
+        {
+            total += read;
+            if (total > limit) return false;
+            await target.WriteAsync(buffer.AsMemory(0, read), ct);
+        }
+        await target.FlushAsync(ct);
+        return true;
+    }
+
+    private static string ToReason(PackageRejection rejection) => rejection switch
+    {
+        PackageRejection.NotAZip => "not_a_zip",
+        PackageRejection.TooLarge => "too_large",
+        PackageRejection.TooManyEntries => "too_many_entries",
+        PackageRejection.PathEscapesRoot => "path_escapes_root",
+        PackageRejection.AbsolutePath => "absolute_path",
+        PackageRejection.Symlink => "symlink",
+        PackageRejection.ZipBomb => "zip_bomb",
+        PackageRejection.ManifestMissing => "manifest_missing",
+        PackageRejection.ManifestInvalid => "manifest_invalid",
+        PackageRejection.EntrypointNotFound => "entrypoint_not_found",
+        PackageRejection.RequirementsNotFound => "requirements_not_found",
+        _ => "invalid",
+    };
+}

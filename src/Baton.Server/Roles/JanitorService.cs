@@ -1,0 +1,69 @@
+using Baton.Server.Dispatch;
+using Baton.Server.Hosting;
+using Baton.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Server.Roles;
+
+/// <summary>
+/// The janitor role: marks silent agents offline and expires the leases of jobs whose agent
+/// stopped renewing them, so the jobs run again elsewhere (or fail when their attempts are spent).
+/// Safe with several replicas: each step is a conditional update in the store.
+/// </summary>
+public sealed class JanitorService(
+    IBatonStore store,
+    WakeUpSignals signals,
+    IOptions<ServerOptions> options,
+    TimeProvider time,
+    ILogger<JanitorService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.JanitorInterval, time);
+        do
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Janitor sweep failed; retrying next tick");
+            }
+        }
+        while (await WaitForNextTickAsync(timer, stoppingToken));
+    }
+
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var silentSince = time.GetUtcNow() - options.Value.AgentTtl;
+        foreach (var agent in await store.Agents.MarkSilentAgentsOfflineAsync(silentSince, cancellationToken))
+        {
+            logger.LogWarning("Agent {AgentName} ({AgentId}) went offline: no heartbeat since {LastHeartbeat}", agent.Name, agent.Id, agent.LastHeartbeatAt);
+        }
+
+        foreach (var expired in await store.Jobs.ExpireLeasesAsync(cancellationToken))
+        {
+            logger.LogWarning("Lease of job {JobId} attempt {Attempt} on agent {AgentId} expired; job is now {State}",
+                expired.JobId, expired.Attempt, expired.AgentId, expired.NewState);
+            signals.Signal(WakeUpSignals.TenantWork(expired.TenantId));
+            signals.Signal(WakeUpSignals.JobLogs(expired.JobId));
+        }
+    }
+
+    private static async Task<bool> WaitForNextTickAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
