@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Baton.Agent;
+using Baton.Cli.Configuration;
+using Baton.Server.Api;
+using Baton.Server.Hosting;
+using Baton.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Baton.Cli.Commands.Hosting;
+
+/// <summary>
+/// <c>baton up</c>: the whole of Baton on one machine — the server with all roles on 127.0.0.1 and
+/// local agents in the same process, on embedded storage — ready for the CLI to use.
+/// </summary>
+public static class UpCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "Port to listen on (127.0.0.1 only).", DefaultValueFactory = _ => 8080 };
+        var data = new Option<string>("--data") { Description = "Data folder for the database, blobs and the local agents.", DefaultValueFactory = _ => ".baton" };
+        var agents = new Option<int>("--agents") { Description = "How many local agents to start.", DefaultValueFactory = _ => 1 };
+        var slots = new Option<int>("--slots") { Description = "Job slots per local agent.", DefaultValueFactory = _ => 4 };
+        var verbose = new Option<bool>("--verbose") { Description = "Show the server's request logs." };
+
+        var command = new Command("up", "Start Baton locally: the server and local agent(s) on embedded storage.")
+        {
+            port, data, agents, slots, verbose,
+        };
+        command.SetAction(async (parse, ct) => await RunAsync(
+            parse.GetValue(port), parse.GetValue(data)!, parse.GetValue(agents), parse.GetValue(slots), parse.GetValue(verbose), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int port, string dataDirectory, int agentCount, int slots, bool verbose, CancellationToken ct)
+    {
+        if (port is < 1 or > 65535) throw new ArgumentException("--port must be between 1 and 65535.");
+        if (agentCount is < 0 or > 64) throw new ArgumentException("--agents must be between 0 and 64.");
+        if (slots is < 1 or > 256) throw new ArgumentException("--slots must be between 1 and 256.");
+
+        var clock = Stopwatch.StartNew();
+        var url = $"http://127.0.0.1:{port}";
+        string[] logging = verbose ? [] : ["--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Baton=Information"];
+        await using var server = BatonServer.Create(logging, url, o => o.DataDirectory = dataDirectory);
+        using var shutdown = new ShutdownSignal(ct);
+        var bootstrap = await server.StartAsync(shutdown.Token);
+
+        var key = bootstrap.GeneratedAdminKey ?? server.Options.BootstrapApiKey;
+        if (key is not null)
+        {
+            new CliConfig(url, key).Save();
+        }
+
+        using var loggers = LoggerFactory.Create(b =>
+        {
+            b.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+            b.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);
+        });
+        var running = await StartAgentsAsync(server, url, dataDirectory, agentCount, slots, loggers, shutdown.Token);
+        await WaitForAgentsAsync(running, shutdown.Token);
+
+        Console.WriteLine();
+        Console.WriteLine($"Baton is up at {url} — ready in {clock.Elapsed.TotalSeconds:0.0} s (data: {Path.GetFullPath(dataDirectory)}, {agentCount} local agent(s) × {slots} slots).");
+        if (bootstrap.GeneratedAdminKey is not null)
+        {
+            Console.WriteLine($"Created tenant 'default' and its system admin API key (shown once, keep it safe):\n  {bootstrap.GeneratedAdminKey}");
+        }
+        if (key is not null) Console.WriteLine($"The CLI is logged in ({CliConfig.DefaultPath}). Try: ./baton package push samples/hello && ./baton job run hello --input name=Ada --wait");
+        else Console.WriteLine("Log the CLI in with: ./baton login --server " + url + " --key <your admin key>");
+        Console.WriteLine("Press Ctrl-C to stop.");
+
+        await shutdown.WaitAsync();
+        Console.WriteLine("Stopping agents and server...");
+        foreach (var (agent, task) in running)
+        {
+            await task;
+            await agent.DisposeAsync();
+        }
+        await server.StopAsync(CancellationToken.None);
+        return 0;
+    }
+
+    private static async Task<List<(BatonAgent Agent, Task Run)>> StartAgentsAsync(
+        BatonServer server, string url, string dataDirectory, int count, int slots, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var agents = new List<(BatonAgent, Task)>();
+        if (count == 0) return agents;
+        string? token = null;
+        for (var i = 1; i <= count; i++)
+        {
+            var folder = Path.Combine(dataDirectory, "agents", $"agent-{i}");
+            if (!File.Exists(Path.Combine(folder, "agent.json")) && token is null)
+            {
+                // A short-lived token for the local agents' first registration; later starts reuse their identity.
+                var store = server.Services.GetRequiredService<IBatonStore>();
+                var time = server.Services.GetRequiredService<TimeProvider>();
+                token = (await IdentityEndpoints.CreateEnrollmentTokenAsync(
+                    store, server.Bootstrap!.DefaultTenantId, "baton up local agents", TimeSpan.FromHours(1), time, ct)).Secret;
+            }
+            var agent = new BatonAgent(new AgentOptions
+            {
+                ServerUrls = [new Uri(url)],
+                EnrollmentToken = token,
+                Name = $"{Environment.MachineName}-local-{i}",
+                Slots = slots,
+                DataDirectory = folder,
+            }, loggers, TimeProvider.System);
+            agents.Add((agent, Task.Run(() => agent.RunAsync(ct), CancellationToken.None)));
+        }
+        return agents;
+    }
+
+    /// <summary>Ready means every local agent has registered (or failed loudly).</summary>
+    private static async Task WaitForAgentsAsync(List<(BatonAgent Agent, Task Run)> agents, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        while (agents.Any(a => a.Agent.AgentId is null) && clock.Elapsed < TimeSpan.FromSeconds(30) && !ct.IsCancellationRequested)
+        {
+            if (agents.FirstOrDefault(a => a.Run.IsFaulted) is { Run: { } failed }) await failed;
+            await Task.Delay(20, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what Baton's tests need, builds, and runs the whole test suite.
+# Usage: ./test.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log() { printf '\n==> %s\n' "$*"; }
+
+# Python 3 with venv and pip: the agent runs jobs with real interpreters and builds virtual environments.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if ! dpkg -s python3 python3-venv python3-pip >/dev/null 2>&1; then
+    log "Installing python3, python3-venv and python3-pip (Debian packages)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
+  fi
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "test.sh: python3 is required (Debian: apt-get install python3 python3-venv python3-pip)" >&2
+  exit 1
+fi
+
+log "Building (Release, warnings are errors)"
+dotnet build Baton.slnx -c Release --nologo -v quiet -clp:ErrorsOnly
+
+results="$(pwd)/TestResults"
+rm -rf "$results"
+log "Running the test suite"
+status=0
+dotnet test Baton.slnx -c Release --no-build --nologo -m:1 \
+  --results-directory "$results" --logger "trx" --logger "console;verbosity=normal" "$@" || status=$?
+
+# One closing line for people and CI: N passed, N failed.
+python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
+    counters = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    if counters is None:
+        continue
+    passed += int(counters.get("passed", 0))
+    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
+    skipped += int(counters.get("notExecuted", 0))
+line = f"{passed} passed, {failed} failed"
+if skipped:
+    line += f", {skipped} skipped"
+print("\n" + line)
+PY
+exit $status
