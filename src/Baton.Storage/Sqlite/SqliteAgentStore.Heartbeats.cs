@@ -1,0 +1,65 @@
+using Baton.Storage.Model;
+using Baton.Storage.Serialization;
+using Dapper;
+
+namespace Baton.Storage.Sqlite;
+
+// Heartbeats arrive in batches (one per dispatcher tick), written in one transaction.
+internal sealed partial class SqliteAgentStore
+{
+    public Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken)
+    {
+        if (heartbeats.Count == 0) return Task.FromResult<IReadOnlyList<string>>([]);
+        return database.WriteAsync<IReadOnlyList<string>>(async (connection, transaction) =>
+        {
+            var backOnline = new List<string>();
+            foreach (var heartbeat in heartbeats)
+            {
+                var state = await connection.QuerySingleOrDefaultAsync<string?>(Sql.Command(
+                    "SELECT state FROM agents WHERE id = @AgentId;", new { heartbeat.AgentId }, transaction, cancellationToken));
+                if (state is null) continue;
+                if (state == SqliteAgentRow.Offline && !backOnline.Contains(heartbeat.AgentId)) backOnline.Add(heartbeat.AgentId);
+
+                var at = StoredTime.ToMs(heartbeat.At);
+                await connection.ExecuteAsync(Sql.Command(
+                    """
+                    UPDATE agents
+                    SET state = 'online',
+                        last_heartbeat_at = CASE WHEN last_heartbeat_at IS NULL OR last_heartbeat_at < @at THEN @at ELSE last_heartbeat_at END,
+                        capabilities = COALESCE(@capabilities, capabilities),
+                        resources = COALESCE(@resources, resources)
+                    WHERE id = @AgentId;
+                    """,
+                    new
+                    {
+                        heartbeat.AgentId,
+                        at,
+                        capabilities = heartbeat.Capabilities is null ? null : StoredJson.Serialize(heartbeat.Capabilities),
+                        resources = heartbeat.Resources is null ? null : StoredJson.Serialize(heartbeat.Resources),
+                    },
+                    transaction, cancellationToken));
+
+                var leaseExpiresAt = at + (long)leaseTtl.TotalMilliseconds;
+                foreach (var report in heartbeat.Running)
+                {
+                    // Fenced: only the agent holding this attempt of an active job renews it.
+                    await connection.ExecuteAsync(Sql.Command(
+                        $"""
+                        UPDATE jobs SET lease_expires_at = @leaseExpiresAt, progress = COALESCE(@progress, progress)
+                        WHERE id = @JobId AND agent_id = @AgentId AND attempt = @Attempt AND state IN {ActiveStates};
+                        """,
+                        new
+                        {
+                            report.JobId,
+                            heartbeat.AgentId,
+                            report.Attempt,
+                            leaseExpiresAt,
+                            progress = report.Progress is null ? null : StoredJson.Serialize(report.Progress),
+                        },
+                        transaction, cancellationToken));
+                }
+            }
+            return backOnline;
+        }, cancellationToken);
+    }
+}

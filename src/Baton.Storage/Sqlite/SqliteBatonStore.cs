@@ -1,0 +1,48 @@
+using Baton.Core.Jobs;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>
+/// The embedded backend: one SQLite file in WAL mode, written by this process only (single-node
+/// mode: the server refuses a second process on the same data, and several replicas need PostgreSQL).
+/// </summary>
+public sealed class SqliteBatonStore : IBatonStore
+{
+    private readonly SqliteDatabase _database;
+    private readonly SqliteMigrator _migrator;
+
+    public SqliteBatonStore(SqliteStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(retryPolicy);
+        if (string.IsNullOrWhiteSpace(options.DatabasePath)) throw new ArgumentException("DatabasePath is required.", nameof(options));
+
+        _database = new SqliteDatabase(options.DatabasePath);
+        _migrator = new SqliteMigrator(_database, time);
+        Tenants = new SqliteTenantStore(_database);
+        ApiKeys = new SqliteApiKeyStore(_database, time);
+        EnrollmentTokens = new SqliteEnrollmentTokenStore(_database, time);
+        Agents = new SqliteAgentStore(_database, time);
+        Packages = new SqlitePackageStore(_database);
+        Jobs = new SqliteJobStore(_database, time, retryPolicy);
+        Settings = new SqliteSettingsStore(_database);
+    }
+
+    public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
+    public ITenantStore Tenants { get; }
+    public IApiKeyStore ApiKeys { get; }
+    public IEnrollmentTokenStore EnrollmentTokens { get; }
+    public IAgentStore Agents { get; }
+    public IPackageStore Packages { get; }
+    public IJobStore Jobs { get; }
+    public ISettingsStore Settings { get; }
+
+    public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
+
+    public ValueTask DisposeAsync()
+    {
+        _database.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

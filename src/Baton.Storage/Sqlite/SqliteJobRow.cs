@@ -1,0 +1,73 @@
+using Baton.Core.AgentProtocol;
+using Baton.Core.Jobs;
+using Baton.Storage.Model;
+using Baton.Storage.Serialization;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>One row of <c>jobs</c> as Dapper reads it; <see cref="Columns"/> is the matching select list.</summary>
+internal sealed class SqliteJobRow
+{
+    public const string Columns =
+        "id AS Id, tenant_id AS TenantId, package_name AS PackageName, package_version AS PackageVersion, " +
+        "package_sha256 AS PackageSha256, state AS State, attempt AS Attempt, max_attempts AS MaxAttempts, " +
+        "priority AS Priority, timeout_seconds AS TimeoutSeconds, requirements AS Requirements, inputs AS Inputs, " +
+        "idempotency_key AS IdempotencyKey, agent_id AS AgentId, submitted_at AS SubmittedAt, assigned_at AS AssignedAt, " +
+        "started_at AS StartedAt, finished_at AS FinishedAt, not_before AS NotBefore, lease_expires_at AS LeaseExpiresAt, " +
+        "result AS Result, error AS Error, exit_code AS ExitCode, cancel_requested AS CancelRequested, progress AS Progress";
+
+    public string Id { get; set; } = "";
+    public string TenantId { get; set; } = "";
+    public string PackageName { get; set; } = "";
+    public string PackageVersion { get; set; } = "";
+    public string PackageSha256 { get; set; } = "";
+    public string State { get; set; } = "";
+    public long Attempt { get; set; }
+    public long MaxAttempts { get; set; }
+    public long Priority { get; set; }
+    public long TimeoutSeconds { get; set; }
+    public string Requirements { get; set; } = "[]";
+    public string Inputs { get; set; } = "{}";
+    public string? IdempotencyKey { get; set; }
+    public string? AgentId { get; set; }
+    public long SubmittedAt { get; set; }
+    public long? AssignedAt { get; set; }
+    public long? StartedAt { get; set; }
+    public long? FinishedAt { get; set; }
+    public long? NotBefore { get; set; }
+    public long? LeaseExpiresAt { get; set; }
+    public string? Result { get; set; }
+    public string? Error { get; set; }
+    public long? ExitCode { get; set; }
+    public long CancelRequested { get; set; }
+    public string? Progress { get; set; }
+
+    public JobRecord ToRecord() => new()
+    {
+        Id = Id,
+        TenantId = TenantId,
+        PackageName = PackageName,
+        PackageVersion = PackageVersion,
+        PackageSha256 = PackageSha256,
+        State = JobStates.Parse(State),
+        Attempt = checked((int)Attempt),
+        MaxAttempts = checked((int)MaxAttempts),
+        Priority = checked((int)Priority),
+        TimeoutSeconds = checked((int)TimeoutSeconds),
+        Requirements = StoredJson.Deserialize<List<string>>(Requirements),
+        Inputs = StoredJson.ParseElement(Inputs),
+        IdempotencyKey = IdempotencyKey,
+        AgentId = AgentId,
+        SubmittedAt = StoredTime.FromMs(SubmittedAt),
+        AssignedAt = StoredTime.FromMs(AssignedAt),
+        StartedAt = StoredTime.FromMs(StartedAt),
+        FinishedAt = StoredTime.FromMs(FinishedAt),
+        NotBefore = StoredTime.FromMs(NotBefore),
+        LeaseExpiresAt = StoredTime.FromMs(LeaseExpiresAt),
+        Result = StoredJson.ParseElementOrNull(Result),
+        Error = Error,
+        ExitCode = ExitCode is { } code ? checked((int)code) : null,
+        CancelRequested = CancelRequested != 0,
+        Progress = StoredJson.DeserializeOrNull<JobProgressReport>(Progress),
+    };
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text;
+using Baton.Core.Jobs;
+using Baton.Storage.Model;
+using Baton.Storage.Serialization;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>
+/// Jobs on SQLite. This file: submission and queries; the other parts hold claims and leases
+/// (<c>SqliteJobStore.Claims.cs</c>), agent attempt writes and cancellation
+/// (<c>SqliteJobStore.Attempts.cs</c>), and logs and events (<c>SqliteJobStore.Logs.cs</c>).
+/// </summary>
+internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvider time, RetryPolicy retryPolicy) : IJobStore
+{
+    private const string ActiveStates = "('assigned', 'running')";
+    private const int MaxPageSize = 500;
+
+    public Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
+        database.WriteAsync<(JobRecord, bool)>(async (connection, transaction) =>
+        {
+            if (job.IdempotencyKey is not null)
+            {
+                var existing = await connection.QuerySingleOrDefaultAsync<SqliteJobRow>(Sql.Command(
+                    $"SELECT {SqliteJobRow.Columns} FROM jobs WHERE tenant_id = @TenantId AND idempotency_key = @IdempotencyKey;",
+                    new { job.TenantId, job.IdempotencyKey }, transaction, cancellationToken));
+                if (existing is not null) return (existing.ToRecord(), false);
+            }
+
+            var now = NowMs();
+            await connection.ExecuteAsync(Sql.Command(
+                """
+                INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
+                                  priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at)
+                VALUES (@Id, @TenantId, @PackageName, @PackageVersion, @PackageSha256, 'pending', 0, @MaxAttempts,
+                        @Priority, @TimeoutSeconds, @Requirements, @Inputs, @IdempotencyKey, @now);
+                """,
+                new
+                {
+                    job.Id,
+                    job.TenantId,
+                    job.PackageName,
+                    job.PackageVersion,
+                    job.PackageSha256,
+                    job.MaxAttempts,
+                    job.Priority,
+                    job.TimeoutSeconds,
+                    Requirements = StoredJson.Serialize(job.Requirements),
+                    Inputs = StoredJson.ToText(job.Inputs),
+                    job.IdempotencyKey,
+                    now,
+                },
+                transaction, cancellationToken));
+            await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Submitted, 0, null, null, cancellationToken);
+            var created = await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken);
+            return (created!, true);
+        }, cancellationToken);
+
+    public Task<JobRecord?> GetAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
+        database.ReadAsync(connection => LoadAsync(connection, null, tenantId, jobId, cancellationToken), cancellationToken);
+
+    public Task<JobPage> ListAsync(string tenantId, JobQuery query, CancellationToken cancellationToken)
+    {
+        JobListCursor? after = null;
+        if (query.Cursor is not null)
+        {
+            if (!JobListCursor.TryDecode(query.Cursor, out var decoded)) throw new ArgumentException("The cursor is not valid.", nameof(query));
+            after = decoded;
+        }
+        var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
+
+        var sql = new StringBuilder($"SELECT {SqliteJobRow.Columns} FROM jobs WHERE tenant_id = @tenantId");
+        var parameters = new DynamicParameters();
+        parameters.Add("tenantId", tenantId);
+        if (query.State is { } state)
+        {
+            sql.Append(" AND state = @state");
+            parameters.Add("state", state.ToText());
+        }
+        if (query.PackageName is not null)
+        {
+            sql.Append(" AND package_name = @packageName");
+            parameters.Add("packageName", query.PackageName);
+        }
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND submitted_at >= @since");
+            parameters.Add("since", StoredTime.ToMs(since));
+        }
+        if (after is { } cursor)
+        {
+            sql.Append(" AND (submitted_at < @afterAt OR (submitted_at = @afterAt AND id < @afterId))");
+            parameters.Add("afterAt", cursor.SubmittedAtMs);
+            parameters.Add("afterId", cursor.JobId);
+        }
+        sql.Append(CultureInfo.InvariantCulture, $" ORDER BY submitted_at DESC, id DESC LIMIT {limit + 1};");
+
+        return database.ReadAsync(async connection =>
+        {
+            var rows = (await connection.QueryAsync<SqliteJobRow>(Sql.Command(sql.ToString(), parameters, cancellationToken))).ToList();
+            var items = rows.Take(limit).Select(row => row.ToRecord()).ToList();
+            var next = rows.Count > limit
+                ? new JobListCursor(rows[limit - 1].SubmittedAt, rows[limit - 1].Id).Encode()
+                : null;
+            return new JobPage(items, next);
+        }, cancellationToken);
+    }
+
+    public Task<int> CountActiveAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync(connection => CountActiveAsync(connection, null, tenantId, cancellationToken), cancellationToken);
+
+    public Task<int> CountPendingAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync(connection => connection.ExecuteScalarAsync<int>(Sql.Command(
+            "SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND state = 'pending';", new { tenantId }, cancellationToken)),
+            cancellationToken);
+
+    private static Task<int> CountActiveAsync(SqliteConnection connection, SqliteTransaction? transaction, string tenantId, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<int>(Sql.Command(
+            $"SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND state IN {ActiveStates};", new { tenantId }, transaction, cancellationToken));
+
+    private static async Task<JobRecord?> LoadAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, string tenantId, string jobId, CancellationToken cancellationToken)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<SqliteJobRow>(Sql.Command(
+            $"SELECT {SqliteJobRow.Columns} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId;",
+            new { tenantId, jobId }, transaction, cancellationToken));
+        return row?.ToRecord();
+    }
+
+    private static Task InsertEventAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string jobId, long atMs, string type, int attempt, string? agentId,
+        string? message, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(Sql.Command(
+            "INSERT INTO job_events (job_id, at, type, attempt, agent_id, message) VALUES (@jobId, @atMs, @type, @attempt, @agentId, @message);",
+            new { jobId, atMs, type, attempt, agentId, message }, transaction, cancellationToken));
+
+    private long NowMs() => StoredTime.ToMs(time.GetUtcNow());
+
+    private static string EventTypeFor(JobState finalState) => finalState switch
+    {
+        JobState.Succeeded => JobEventTypes.Succeeded,
+        JobState.Failed => JobEventTypes.Failed,
+        JobState.TimedOut => JobEventTypes.TimedOut,
+        JobState.Cancelled => JobEventTypes.Cancelled,
+        _ => throw new ArgumentOutOfRangeException(nameof(finalState), finalState, "Not a final state."),
+    };
+
+    private static string DescribeDelay(TimeSpan delay) =>
+        delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
+}

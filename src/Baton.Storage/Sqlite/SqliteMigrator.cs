@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Dapper;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>
+/// Applies the numbered scripts in <c>Sqlite/Migrations</c> (embedded resources) in order, in one
+/// <c>BEGIN IMMEDIATE</c> transaction, recording each in <c>schema_migrations</c>. Re-running applies nothing.
+/// </summary>
+internal sealed partial class SqliteMigrator(SqliteDatabase database, TimeProvider time)
+{
+    private const string ResourcePrefix = "Baton.Storage.Sqlite.Migrations.";
+
+    public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken)
+    {
+        var scripts = LoadScripts();
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            // WAL is a property of the file and cannot change inside a transaction.
+            await connection.ExecuteAsync(Sql.Command("PRAGMA journal_mode = WAL;", null, cancellationToken));
+        }
+
+        return await database.WriteAsync<IReadOnlyList<int>>(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(Sql.Command(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT;",
+                null, transaction, cancellationToken));
+            var applied = (await connection.QueryAsync<long>(Sql.Command(
+                "SELECT version FROM schema_migrations;", null, transaction, cancellationToken))).ToHashSet();
+
+            var newlyApplied = new List<int>();
+            foreach (var (version, script) in scripts)
+            {
+                if (applied.Contains(version)) continue;
+                await connection.ExecuteAsync(Sql.Command(script, null, transaction, cancellationToken));
+                await connection.ExecuteAsync(Sql.Command(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at);",
+                    new { version, at = time.GetUtcNow().ToUnixTimeMilliseconds() }, transaction, cancellationToken));
+                newlyApplied.Add(version);
+            }
+            return newlyApplied;
+        }, cancellationToken);
+    }
+
+    /// <summary>The embedded scripts, ordered by their number.</summary>
+    internal static IReadOnlyList<(int Version, string Script)> LoadScripts()
+    {
+        var assembly = typeof(SqliteMigrator).Assembly;
+        var scripts = new List<(int, string)>();
+        foreach (var name in assembly.GetManifestResourceNames())
+        {
+            if (!name.StartsWith(ResourcePrefix, StringComparison.Ordinal)) continue;
+            var match = ScriptName().Match(name[ResourcePrefix.Length..]);
+            if (!match.Success) throw new InvalidOperationException($"Migration resource '{name}' is not named NNN_description.sql.");
+            var version = int.Parse(match.Groups["version"].Value, CultureInfo.InvariantCulture);
+            scripts.Add((version, ReadResource(assembly, name)));
+        }
+        scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        for (var i = 1; i < scripts.Count; i++)
+        {
+            if (scripts[i].Item1 == scripts[i - 1].Item1) throw new InvalidOperationException($"Two migrations share version {scripts[i].Item1}.");
+        }
+        return scripts;
+    }
+
+    private static string ReadResource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"Migration resource '{name}' is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    [GeneratedRegex(@"^(?<version>\d+)_[A-Za-z0-9_\-]+\.sql$")]
+    private static partial Regex ScriptName();
+}

@@ -1,0 +1,50 @@
+using Baton.Storage.Tests.Contract;
+
+namespace Baton.Storage.Tests.Sqlite;
+
+// The storage contract suite run against SQLite: one line per area, each on its own temporary database file.
+
+public sealed class SqliteJobQueryContractTests : JobQueryContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteJobClaimContractTests : JobClaimContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteJobAttemptContractTests : JobAttemptContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteJobLeaseContractTests : JobLeaseContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteJobLogContractTests : JobLogContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteAgentStoreContractTests : AgentStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqlitePackageStoreContractTests : PackageStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteTenantAndKeyStoreContractTests : TenantAndKeyStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteMigrationContractTests : MigrationContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
