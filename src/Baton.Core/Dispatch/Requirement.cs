@@ -80,6 +80,11 @@ public sealed record Requirement
                 error = null;
                 return true;
             }
+            if (char.IsWhiteSpace(trimmed[keyLength]) && rest[0] is not ('=' or '!' or '<' or '>'))
+            {
+                error = $"requirement '{trimmed}' needs an operator (= != == >= > <= <) after '{trimmed[..keyLength]}'";
+                return false;
+            }
             if (rest[0] is not ('=' or '!' or '<' or '>'))
             {
                 error = $"requirement '{trimmed}': '{rest[0]}' is not allowed in a key (keys use letters, digits, '-', '_', '.', '/')";

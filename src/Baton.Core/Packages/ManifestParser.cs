@@ -24,6 +24,19 @@ public static partial class ManifestParser
     /// </summary>
     public static ManifestParseResult Parse(string yaml)
     {
+        try
+        {
+            return ParseValidated(yaml);
+        }
+        catch (Exception ex)
+        {
+            // Every known problem is an error value; this is the backstop for one we did not foresee.
+            return new ManifestParseResult(null, [new ManifestError(ManifestYamlReader.DocumentField, $"could not read the manifest: {ex.Message}")]);
+        }
+    }
+
+    private static ManifestParseResult ParseValidated(string yaml)
+    {
         if (!ManifestYamlReader.TryLoad(yaml, out var root, out var loadError)) return new ManifestParseResult(null, [loadError!]);
 
         var errors = new List<ManifestError>();

@@ -59,12 +59,15 @@ internal static class ManifestYamlReader
     /// <summary>A plain <c>~</c>, <c>null</c> or empty scalar: the field was written but holds nothing.</summary>
     public static bool IsNull(YamlNode? node) =>
         node is null || (node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any } scalar
-            && scalar.Tag.IsEmpty && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL");
+            && !HasSpecificTag(scalar) && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL");
 
     /// <summary>Whether a scalar was quoted (or tagged <c>!!str</c>): then it is text, whatever it looks like.</summary>
     public static bool IsQuoted(YamlScalarNode scalar) =>
         scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded
-        || scalar.Tag.Value == "tag:yaml.org,2002:str";
+        || (HasSpecificTag(scalar) && scalar.Tag.Value == "tag:yaml.org,2002:str");
+
+    // TagName.Value throws for the empty and the non-specific ("!") tag, which quoted scalars carry.
+    private static bool HasSpecificTag(YamlNode node) => !node.Tag.IsEmpty && !node.Tag.IsNonSpecific;
 
     public static string? ReadString(YamlNode node, string field, List<ManifestError> errors)
     {
