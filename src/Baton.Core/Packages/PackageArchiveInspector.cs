@@ -170,7 +170,7 @@ public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
                 return (null, PackageInspection.Reject(PackageRejection.ManifestInvalid, $"baton.yaml is larger than {MaxManifestBytes:N0} bytes"));
             }
             var bytes = buffer.AsSpan(0, length);
-            if (bytes.StartsWith(StrictUtf8.Preamble)) bytes = bytes[StrictUtf8.Preamble.Length..];
+            if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
             yaml = StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException)
