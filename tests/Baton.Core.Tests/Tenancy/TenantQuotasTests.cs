@@ -1,0 +1,92 @@
+using Baton.Core.Tenancy;
+
+namespace Baton.Core.Tests.Tenancy;
+
+public sealed class TenantQuotasTests
+{
+    [Theory]
+    [InlineData(Tier.Free, 2, 5, 2, 2, 5, 1_000)]
+    [InlineData(Tier.Standard, 10, 25, 10, 5, 20, 5_000)]
+    [InlineData(Tier.Professional, 50, 100, 50, 20, 100, 20_000)]
+    [InlineData(Tier.Enterprise, 250, 500, 100, 50, 500, 100_000)]
+    public void Tiers_carry_the_seed_table(Tier tier, int agents, int concurrentJobs, int schedules, int queues, double storageGb, int apiCallsPerDay)
+    {
+        var quotas = TenantQuotas.ForTier(tier);
+        Assert.Equal(new TenantQuotas(agents, concurrentJobs, schedules, queues, storageGb, apiCallsPerDay), quotas);
+        Assert.Equal(quotas, TenantQuotas.Resolve(tier, null));
+        Assert.Equal(quotas, TenantQuotas.Resolve(tier, QuotaOverrides.None));
+        Assert.Equal((long)(storageGb * 1024 * 1024 * 1024), quotas.StorageBytes);
+    }
+
+    [Fact]
+    public void Overrides_replace_only_the_values_they_set()
+    {
+        var quotas = TenantQuotas.Resolve(Tier.Standard, new QuotaOverrides(ConcurrentJobs: 40, StorageGb: 0.5));
+        Assert.Equal(new TenantQuotas(10, 40, 10, 5, 0.5, 5_000), quotas);
+        Assert.Equal(512L * 1024 * 1024, quotas.StorageBytes);
+    }
+
+    [Fact]
+    public void Zero_is_a_real_override()
+    {
+        var quotas = TenantQuotas.Resolve(Tier.Enterprise, new QuotaOverrides(Agents: 0));
+        Assert.Equal(0, quotas.Agents);
+        Assert.Equal(500, quotas.ConcurrentJobs);
+    }
+
+    [Fact]
+    public void Merge_lets_the_update_win_and_keeps_the_rest()
+    {
+        var current = new QuotaOverrides(Agents: 3, Queues: 7);
+        var merged = current.Merge(new QuotaOverrides(Queues: 9, ApiCallsPerDay: 50));
+        Assert.Equal(new QuotaOverrides(Agents: 3, Queues: 9, ApiCallsPerDay: 50), merged);
+        Assert.Same(current, current.Merge(null));
+        Assert.Equal(current, current.Merge(QuotaOverrides.None));
+    }
+
+    [Fact]
+    public void Empty_overrides_are_recognised()
+    {
+        Assert.True(QuotaOverrides.None.IsEmpty);
+        Assert.True(new QuotaOverrides().IsEmpty);
+        Assert.False(new QuotaOverrides(Schedules: 1).IsEmpty);
+    }
+
+    [Theory]
+    [InlineData(-1, null, null, null, null, null, "quotas.agents")]
+    [InlineData(null, -1, null, null, null, null, "quotas.concurrentJobs")]
+    [InlineData(null, null, -1, null, null, null, "quotas.schedules")]
+    [InlineData(null, null, null, -1, null, null, "quotas.queues")]
+    [InlineData(null, null, null, null, -0.1, null, "quotas.storageGb")]
+    [InlineData(null, null, null, null, double.NaN, null, "quotas.storageGb")]
+    [InlineData(null, null, null, null, double.PositiveInfinity, null, "quotas.storageGb")]
+    [InlineData(null, null, null, null, null, -5, "quotas.apiCallsPerDay")]
+    public void Validate_names_the_negative_or_non_finite_value(int? agents, int? jobs, int? schedules, int? queues, double? storage, int? calls, string field)
+    {
+        var reason = new QuotaOverrides(agents, jobs, schedules, queues, storage, calls).Validate();
+        Assert.NotNull(reason);
+        Assert.StartsWith(field + " ", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_accepts_zero_and_positive_values()
+    {
+        Assert.Null(new QuotaOverrides(0, 0, 0, 0, 0, 0).Validate());
+        Assert.Null(new QuotaOverrides(1, 2, 3, 4, 5.5, 6).Validate());
+        Assert.Null(QuotaOverrides.None.Validate());
+    }
+
+    [Theory]
+    [InlineData("free", Tier.Free)]
+    [InlineData(" Standard ", Tier.Standard)]
+    [InlineData("PROFESSIONAL", Tier.Professional)]
+    [InlineData("enterprise", Tier.Enterprise)]
+    public void Tier_text_round_trips(string text, Tier tier)
+    {
+        Assert.True(Tiers.TryParse(text, out var parsed));
+        Assert.Equal(tier, parsed);
+        Assert.Equal(tier, Tiers.Parse(tier.ToText()));
+        Assert.False(Tiers.TryParse("gold", out _));
+        Assert.Throws<FormatException>(() => Tiers.Parse("gold"));
+    }
+}
