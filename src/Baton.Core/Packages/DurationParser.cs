@@ -21,7 +21,7 @@ public static partial class DurationParser
             return true;
         }
         var match = UnitsPattern().Match(trimmed);
-        if (!match.Success || trimmed.Length == 0) return false;
+        if (!match.Success) return false;
         long total = 0;
         (string Group, long Seconds)[] units = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)];
         foreach (var (group, unitSeconds) in units)

@@ -21,6 +21,11 @@ internal static class ManifestYamlReader
             error = new ManifestError(DocumentField, "the manifest is empty");
             return false;
         }
+        if (YamlNestingGuard.Check(yaml) is { } tooDeep)
+        {
+            error = new ManifestError(DocumentField, tooDeep);
+            return false;
+        }
         var stream = new YamlStream();
         try
         {

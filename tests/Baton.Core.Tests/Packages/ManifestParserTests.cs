@@ -260,4 +260,23 @@ public sealed class ManifestParserTests
         Assert.Equal(["name", "version", "description"], result.Errors.Select(e => e.Field));
         Assert.All(result.Errors, e => Assert.Contains("must be text", e.Message, StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("flow-list", "levels of [ ] or { }")]
+    [InlineData("flow-map", "levels of [ ] or { }")]
+    [InlineData("block-list", "nested too deeply")]
+    public void Hostile_nesting_is_refused_before_it_can_overflow_the_stack(string shape, string expected)
+    {
+        // Without the guard, YamlDotNet recurses once per level and 100,000 levels kill the process.
+        const int depth = 100_000;
+        var yaml = shape switch
+        {
+            "flow-list" => "name: " + new string('[', depth) + new string(']', depth),
+            "flow-map" => "name: " + string.Concat(Enumerable.Repeat("{a: ", depth)) + "1" + new string('}', depth),
+            _ => "name:\n" + string.Concat(Enumerable.Repeat("- ", depth)) + "x\n",
+        };
+        var error = SingleError(yaml);
+        Assert.Equal("baton.yaml", error.Field);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
 }
