@@ -47,8 +47,8 @@ public sealed class QuotaTests : IAsyncLifetime
     [Fact]
     public async Task Uploads_past_the_storage_quota_are_refused_and_store_nothing()
     {
-        // About 1.5 KB of storage: room for one small package, not two.
-        using var tenant = await _server.CreateTenantAsync("free", new QuotaOverridesInput(StorageGb: 1500.0 / (1024 * 1024 * 1024)));
+        // About 600 bytes of storage: room for one small package (~400 bytes), not two.
+        using var tenant = await _server.CreateTenantAsync("free", new QuotaOverridesInput(StorageGb: 600.0 / (1024 * 1024 * 1024)));
         await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello(version: "1.0.0"))).ShouldBeAsync(HttpStatusCode.Created);
         var problem = await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello(version: "2.0.0")))
             .ShouldBeProblemAsync(HttpStatusCode.Forbidden, ProblemTypes.QuotaExceeded);

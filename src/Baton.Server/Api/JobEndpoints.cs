@@ -42,7 +42,7 @@ public static class JobEndpoints
         {
             page = await store.Jobs.ListAsync(context.GetCaller().TenantId, new JobQuery(filter, package, since, cursor, limit ?? 50), ct);
         }
-        catch (FormatException)
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
         {
             return Problems.Validation("The cursor is not valid; use the nextCursor of a previous page.", "cursor");
         }

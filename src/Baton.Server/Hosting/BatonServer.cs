@@ -133,6 +133,8 @@ public sealed class BatonServer : IAsyncDisposable
             }
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Malformed bodies and parameters throw, so ProblemExceptionHandler can say what was wrong.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true;
