@@ -59,7 +59,7 @@ public sealed partial class InterpreterDiscovery(ILogger<InterpreterDiscovery> l
         var candidates = new List<string>();
         foreach (var directory in (searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
-            if (IsShim(directory + Path.DirectorySeparatorChar) || !Directory.Exists(directory))
+            if (IsShimDirectory(directory) || !Directory.Exists(directory))
                 continue;
             try
             {
@@ -91,10 +91,10 @@ public sealed partial class InterpreterDiscovery(ILogger<InterpreterDiscovery> l
     }
 
     /// <summary>pyenv (and pyenv-virtualenv) shims live in a directory named <c>shims</c>.</summary>
-    internal static bool IsShim(string path) =>
-        path.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries)
-            .SkipLast(1)
-            .Any(segment => segment == "shims");
+    internal static bool IsShim(string path) => IsShimDirectory(Path.GetDirectoryName(path) ?? "");
+
+    private static bool IsShimDirectory(string directory) =>
+        directory.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Any(segment => segment == "shims");
 
     private async Task<PythonInterpreter?> QueryVersionAsync(string path, CancellationToken cancellationToken)
     {
