@@ -32,6 +32,14 @@ public sealed class FakeProtocolServer : IAsyncDisposable
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, $"http://127.0.0.1:{port}");
         builder.Services.AddRequestDecompression();
         var app = builder.Build();
+        // Count gzip bodies before the decompression middleware strips Content-Encoding.
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.Value!.EndsWith("/logs", StringComparison.Ordinal)
+                && context.Request.Headers.ContentEncoding.ToString().Contains("gzip", StringComparison.Ordinal))
+                state.CountGzippedLogRequest();
+            await next(context);
+        });
         app.UseRequestDecompression();
         Map(app, state);
         await app.StartAsync();
@@ -56,9 +64,24 @@ public sealed class FakeProtocolServer : IAsyncDisposable
                 return Problem(401, "Unknown credential.");
             var request = (await context.Request.ReadFromJsonAsync<PollRequest>(Json))!;
             state.Polls.Enqueue(request);
+            state.PollStarted();
+            try
+            {
+                return await AnswerPollAsync(context, state, request);
+            }
+            finally
+            {
+                state.PollEnded();
+            }
+        });
+
+        static async Task<IResult> AnswerPollAsync(HttpContext context, FakeServerState state, PollRequest request)
+        {
             var deadline = Environment.TickCount64 + (request.WaitSeconds * 1000L);
             while (true)
             {
+                if (context.RequestAborted.IsCancellationRequested)
+                    return Results.Empty;
                 var jobs = new List<JobAssignment>();
                 while (jobs.Count < request.FreeSlots && state.PendingJobs.TryDequeue(out var job))
                     jobs.Add(job);
@@ -66,11 +89,19 @@ public sealed class FakeProtocolServer : IAsyncDisposable
                     .Where(r => state.CancelRequested.TryRemove(r.JobId, out _))
                     .Select(r => new JobRef(r.JobId, r.Attempt))
                     .ToList();
-                if (jobs.Count > 0 || cancels.Count > 0 || Environment.TickCount64 >= deadline || context.RequestAborted.IsCancellationRequested)
+                if (context.RequestAborted.IsCancellationRequested)
+                {
+                    // The agent went away mid-poll (stopping): hand the jobs to the next poll.
+                    foreach (var job in jobs)
+                        state.PendingJobs.Enqueue(job);
+                    return Results.Empty;
+                }
+
+                if (jobs.Count > 0 || cancels.Count > 0 || Environment.TickCount64 >= deadline)
                     return Results.Json(new PollResponse(jobs, cancels, []), Json);
                 await Task.Delay(25);
             }
-        });
+        }
 
         app.MapGet("/api/agent/v1/packages/{sha}", (HttpContext context, string sha) =>
             !Authorized(context, state) ? Problem(401, "Unknown credential.")
@@ -90,8 +121,6 @@ public sealed class FakeProtocolServer : IAsyncDisposable
         {
             if (!Authorized(context, state))
                 return Problem(401, "Unknown credential.");
-            if (context.Request.Headers.ContentEncoding.ToString().Contains("gzip", StringComparison.Ordinal))
-                state.CountGzippedLogRequest();
             var request = (await context.Request.ReadFromJsonAsync<AppendLogsRequest>(Json))!;
             if (state.RejectLogs.ContainsKey(id))
                 return Problem(409, "stale attempt");

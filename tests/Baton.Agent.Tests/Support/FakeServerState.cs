@@ -17,6 +17,14 @@ public sealed class FakeServerState
     public int GzippedLogRequests => Volatile.Read(ref _gzippedLogRequests);
     public RegisterAgentRequest? LastRegistration { get; set; }
 
+    private int _activePolls;
+
+    /// <summary>Polls the server is holding right now.</summary>
+    public int ActivePolls => Volatile.Read(ref _activePolls);
+
+    public void PollStarted() => Interlocked.Increment(ref _activePolls);
+    public void PollEnded() => Interlocked.Decrement(ref _activePolls);
+
     public void CountRegistration() => Interlocked.Increment(ref _registrations);
     public void CountGzippedLogRequest() => Interlocked.Increment(ref _gzippedLogRequests);
     public ConcurrentQueue<JobAssignment> PendingJobs { get; } = new();
