@@ -1,0 +1,3 @@
+def main():
+    print("about to fail")
+    raise RuntimeError("this automation fails on purpose")

@@ -1,0 +1,157 @@
+using Baton.Agent.Packages;
+using Baton.Agent.Protocol;
+using Baton.Agent.Python;
+using Baton.Core.AgentProtocol;
+using Baton.Core.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace Baton.Agent.Jobs;
+
+/// <summary>
+/// One attempt from assignment to completion: start call, package, interpreter, venv, the Python
+/// process, logs, complete call. Protocol calls retry through server outages; a 409 ends the
+/// attempt silently, and so do abandon directives and agent shutdown.
+/// </summary>
+internal sealed class JobExecution : IDisposable
+{
+    private readonly JobAssignment _assignment;
+    private readonly AgentRuntime _runtime;
+    private readonly ILogger _logger;
+    private readonly ProtocolRetry _retry;
+
+    public JobExecution(JobAssignment assignment, AgentRuntime runtime)
+    {
+        _assignment = assignment;
+        _runtime = runtime;
+        _logger = runtime.LoggerFactory.CreateLogger<JobExecution>();
+        _retry = new ProtocolRetry(Backoff.Default, runtime.TimeProvider, _logger);
+        Control = new JobControl(assignment.JobId, assignment.Attempt);
+    }
+
+    public JobControl Control { get; }
+
+    public static string KeyOf(string jobId, int attempt) => $"{jobId}#{attempt}";
+
+    public async Task RunAsync(CancellationToken agentStopping)
+    {
+        var jobId = _assignment.JobId;
+        var attempt = _assignment.Attempt;
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId, ["Attempt"] = attempt });
+        var client = _runtime.Client;
+        var log = new JobLog(_runtime.TimeProvider);
+        await using var shipper = new JobLogShipper(log, (lines, ct) => client.AppendLogsAsync(jobId, new AppendLogsRequest(attempt, lines), ct),
+            Control, _runtime.Options.LogFlushInterval, _runtime.TimeProvider, Backoff.Default, _logger);
+        var workDirectory = Path.Combine(_runtime.WorkRoot, $"{SafeName(jobId)}-{attempt}");
+        try
+        {
+            await _retry.UntilDoneAsync("start", ct => client.StartJobAsync(jobId, new StartJobRequest(attempt), ct), agentStopping);
+            _logger.LogInformation("Running {Package} {Version} ({Entrypoint})", _assignment.Package.Name, _assignment.Package.Version, _assignment.Entrypoint);
+            shipper.Start();
+            var result = await PrepareAndRunAsync(log, workDirectory, agentStopping);
+            if (!Control.ShouldReport || shipper.Stale)
+            {
+                _logger.LogInformation("Not reporting the outcome ({Reason})", shipper.Stale ? "stale attempt" : Control.StopReason.ToString());
+                return;
+            }
+
+            await shipper.FlushAllAsync(agentStopping);
+            if (shipper.Stale)
+                return;
+            await _retry.UntilDoneAsync("complete",
+                ct => client.CompleteJobAsync(jobId, new CompleteJobRequest(attempt, result.Outcome.ToText(), result.ExitCode, result.Result, result.Error), ct),
+                agentStopping);
+            _logger.LogInformation("Reported {Outcome}", result.Outcome.ToText());
+        }
+        catch (StaleAttemptException ex)
+        {
+            _logger.LogWarning("The server no longer assigns this attempt to us ({Reason}); dropping it", ex.Message);
+            Control.RequestStop(JobStopReason.Abandon);
+        }
+        catch (OperationCanceledException) when (agentStopping.IsCancellationRequested)
+        {
+            _logger.LogInformation("Agent stopping; leaving the job to the server's lease expiry");
+        }
+        catch (ProtocolRequestException ex)
+        {
+            _logger.LogError("The server refused a call for this job: {Reason}", ex.Message);
+        }
+        finally
+        {
+            DeleteWorkDirectory(workDirectory);
+        }
+    }
+
+    private async Task<PythonJobResult> PrepareAndRunAsync(JobLog log, string workDirectory, CancellationToken agentStopping)
+    {
+        using var setupStop = CancellationTokenSource.CreateLinkedTokenSource(agentStopping, Control.Stopping);
+        string python;
+        string packageDirectory;
+        try
+        {
+            packageDirectory = await _retry.UntilDoneAsync("package download",
+                ct => _runtime.Packages.EnsureAsync(_assignment.Package.Sha256, ct), setupStop.Token);
+            var interpreter = _runtime.Interpreters.FirstOrDefault(i => PythonVersionRange.Satisfies(i.Version, _assignment.Python));
+            if (interpreter is null)
+                return Failed($"no Python interpreter on this agent satisfies '{_assignment.Python ?? "any Python 3"}'");
+            python = interpreter.Path;
+            if (!string.IsNullOrEmpty(_assignment.Requirements))
+            {
+                var venv = await _runtime.VirtualEnvironments.EnsureAsync(interpreter, packageDirectory, _assignment.Requirements,
+                    line => log.Append("setup", line), setupStop.Token);
+                if (!venv.Succeeded)
+                    return Failed(venv.Error!);
+                python = venv.PythonPath!;
+            }
+        }
+        catch (OperationCanceledException) when (Control.Stopping.IsCancellationRequested && !agentStopping.IsCancellationRequested)
+        {
+            return new PythonJobResult(JobOutcome.Cancelled, null, null, "The job was cancelled before it started.");
+        }
+        catch (PackageCacheException ex)
+        {
+            return Failed(ex.Message);
+        }
+        catch (StaleAttemptException ex)
+        {
+            // The package download answered 404: the job cannot run on any agent.
+            return Failed($"The package {_assignment.Package.Name} {_assignment.Package.Version} could not be downloaded: {ex.Message}");
+        }
+
+        if (Directory.Exists(workDirectory))
+            Directory.Delete(workDirectory, recursive: true);
+        Directory.CreateDirectory(workDirectory);
+        var timeout = _assignment.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(_assignment.TimeoutSeconds) : (TimeSpan?)null;
+        var spec = new PythonJobSpec(_assignment.JobId, _assignment.Attempt, python, _runtime.RuntimeDirectory, packageDirectory,
+            workDirectory, _assignment.Entrypoint, _assignment.Inputs, timeout);
+        return await _runtime.Runner.RunAsync(spec, log, Control);
+
+        PythonJobResult Failed(string error)
+        {
+            log.Append("setup", error);
+            _logger.LogWarning("Job failed before its process started: {Error}", error);
+            return new PythonJobResult(JobOutcome.Failed, null, null, error);
+        }
+    }
+
+    private static string SafeName(string jobId)
+    {
+        var invalid = Path.GetInvalidFileNameChars();
+        var name = new string(jobId.Select(c => invalid.Contains(c) || c == '.' ? '_' : c).ToArray());
+        return name.Length > 100 ? name[..100] : name;
+    }
+
+    private void DeleteWorkDirectory(string workDirectory)
+    {
+        try
+        {
+            if (Directory.Exists(workDirectory))
+                Directory.Delete(workDirectory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning(ex, "Could not delete the work directory {WorkDirectory}", workDirectory);
+        }
+    }
+
+    public void Dispose() => Control.Dispose();
+}

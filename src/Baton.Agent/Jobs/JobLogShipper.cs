@@ -1,0 +1,130 @@
+using Baton.Agent.Protocol;
+using Baton.Core.AgentProtocol;
+using Microsoft.Extensions.Logging;
+
+namespace Baton.Agent.Jobs;
+
+/// <summary>
+/// Sends a <see cref="JobLog"/> to the server every flush interval or as soon as a full batch of
+/// 500 lines is waiting. Unsent lines stay in the log and are resent after a failure (the server
+/// ignores line numbers it already has). Honours CancelRequested and stops on a stale attempt.
+/// </summary>
+public sealed class JobLogShipper : IAsyncDisposable
+{
+    public delegate Task<AppendLogsResponse> LogSender(IReadOnlyList<AgentLogLine> lines, CancellationToken cancellationToken);
+
+    private readonly JobLog _log;
+    private readonly LogSender _send;
+    private readonly JobControl _control;
+    private readonly TimeSpan _interval;
+    private readonly TimeProvider _timeProvider;
+    private readonly Backoff _backoff;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    private int _failures;
+
+    public JobLogShipper(JobLog log, LogSender send, JobControl control, TimeSpan interval, TimeProvider timeProvider, Backoff backoff, ILogger logger)
+    {
+        _log = log;
+        _send = send;
+        _control = control;
+        _interval = interval;
+        _timeProvider = timeProvider;
+        _backoff = backoff;
+        _logger = logger;
+    }
+
+    /// <summary>True once the server answered 409: the attempt is no longer ours.</summary>
+    public bool Stale { get; private set; }
+
+    public void Start() => _loop = Task.Run(() => RunAsync(_stop.Token));
+
+    /// <summary>Stops the periodic loop and sends everything still pending, retrying until it is sent,
+    /// the attempt turns out stale, or <paramref name="cancellationToken"/> fires.</summary>
+    public async Task FlushAllAsync(CancellationToken cancellationToken)
+    {
+        await StopLoopAsync();
+        while (!Stale && _log.PendingCount > 0)
+        {
+            if (!await SendOneBatchAsync(cancellationToken))
+                await Task.Delay(_backoff.DelayFor(_failures), _timeProvider, cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopLoopAsync();
+        _stop.Dispose();
+    }
+
+    private async Task StopLoopAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+            await _stop.CancelAsync();
+        if (_loop is not null)
+            await _loop;
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested && !Stale)
+            {
+                var delay = _failures > 0 ? _backoff.DelayFor(_failures) : _interval;
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                var timer = Task.Delay(delay, _timeProvider, wake.Token);
+                var backlog = _failures > 0 ? Task.Delay(Timeout.Infinite, wake.Token) : _log.WaitForBacklogAsync(wake.Token);
+                await Task.WhenAny(timer, backlog);
+                await wake.CancelAsync();
+                if (stop.IsCancellationRequested)
+                    return;
+                while (_log.PendingCount > 0 && !Stale && await SendOneBatchAsync(stop))
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Sends the oldest pending batch; false when the server was unreachable (lines kept).</summary>
+    private async Task<bool> SendOneBatchAsync(CancellationToken cancellationToken)
+    {
+        var batch = _log.PeekBatch();
+        if (batch.Count == 0)
+            return true;
+        try
+        {
+            var response = await _send(batch, cancellationToken);
+            _log.Acknowledge(batch[^1].Line);
+            _failures = 0;
+            if (response.CancelRequested)
+                _control.RequestStop(JobStopReason.Cancel);
+            return true;
+        }
+        catch (StaleAttemptException ex)
+        {
+            _logger.LogWarning("The server refused log lines ({Reason}); this attempt is no longer ours", ex.Message);
+            Stale = true;
+            _control.RequestStop(JobStopReason.Abandon);
+            return false;
+        }
+        catch (ProtocolRequestException ex)
+        {
+            // Retrying the same batch cannot succeed; drop it rather than block the job's log forever.
+            _logger.LogError("The server refused a log batch ({Reason}); dropping {Count} lines", ex.Message, batch.Count);
+            _log.Acknowledge(batch[^1].Line);
+            return true;
+        }
+        catch (ServerUnavailableException ex)
+        {
+            _failures++;
+            if (_failures == 1 || _failures % 10 == 0)
+                _logger.LogWarning("Could not send logs ({Failures} times): {Reason}; keeping {Pending} lines", _failures, ex.Message, _log.PendingCount);
+            return false;
+        }
+    }
+}

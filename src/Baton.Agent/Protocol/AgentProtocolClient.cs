@@ -1,0 +1,242 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Baton.Core.AgentProtocol;
+using Microsoft.Extensions.Logging;
+
+namespace Baton.Agent.Protocol;
+
+/// <summary>
+/// Typed client for /api/agent/v1. Fails over between server URLs in order on connection errors,
+/// timeouts and 5xx, and sticks with the last server that answered. Maps status codes to the
+/// exceptions in ProtocolExceptions.cs; retrying is the caller's decision.
+/// </summary>
+public sealed class AgentProtocolClient
+{
+    private static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DownloadTimeout = TimeSpan.FromMinutes(15);
+
+    private readonly HttpClient _http;
+    private readonly ILogger _logger;
+    private IReadOnlyList<Uri> _servers;
+    private int _current;
+    private string? _credential;
+
+    public AgentProtocolClient(HttpClient http, IReadOnlyList<Uri> servers, ILogger<AgentProtocolClient> logger)
+    {
+        if (servers.Count == 0)
+            throw new ArgumentException("At least one server URL is required.", nameof(servers));
+        _http = http;
+        _servers = servers;
+        _logger = logger;
+    }
+
+    public IReadOnlyList<Uri> Servers => _servers;
+
+    public void UseCredential(string credential) => _credential = credential;
+
+    public async Task<RegisterAgentResponse> RegisterAsync(RegisterAgentRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => JsonPost("api/agent/v1/register", request), DefaultRequestTimeout, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity or HttpStatusCode.Unauthorized)
+        {
+            var detail = await ReadProblemDetailAsync(response, cancellationToken);
+            throw new AgentException($"The server refused to register this agent ({(int)response.StatusCode}): {detail}");
+        }
+
+        return await ReadJsonAsync<RegisterAgentResponse>(response, "register", cancellationToken);
+    }
+
+    public async Task<PollResponse> PollAsync(PollRequest request, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromSeconds(request.WaitSeconds) + TimeSpan.FromSeconds(30);
+        using var response = await SendAsync(() => JsonPost("api/agent/v1/poll", request), timeout, cancellationToken);
+        return await ReadJsonAsync<PollResponse>(response, "poll", cancellationToken);
+    }
+
+    /// <summary>Copies the package zip with this SHA-256 into <paramref name="destination"/>.</summary>
+    public async Task DownloadPackageAsync(string sha256, Stream destination, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(DownloadTimeout);
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Get, $"api/agent/v1/packages/{Uri.EscapeDataString(sha256)}"),
+            DownloadTimeout, timeout.Token, HttpCompletionOption.ResponseHeadersRead);
+        await ThrowForErrorAsync(response, "package download", cancellationToken);
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            await body.CopyToAsync(destination, timeout.Token);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new ServerUnavailableException($"Package download of {sha256} broke off: {ex.Message}", ex);
+        }
+    }
+
+    public async Task StartJobAsync(string jobId, StartJobRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => JsonPost(JobPath(jobId, "start"), request), DefaultRequestTimeout, cancellationToken);
+        await ThrowForErrorAsync(response, "start", cancellationToken);
+    }
+
+    /// <summary>Sends a log batch gzip-compressed.</summary>
+    public async Task<AppendLogsResponse> AppendLogsAsync(string jobId, AppendLogsRequest request, CancellationToken cancellationToken)
+    {
+        var compressed = Gzip(request);
+        using var response = await SendAsync(() =>
+        {
+            var content = new ByteArrayContent(compressed);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            content.Headers.ContentEncoding.Add("gzip");
+            return new HttpRequestMessage(HttpMethod.Post, JobPath(jobId, "logs")) { Content = content };
+        }, DefaultRequestTimeout, cancellationToken);
+        return await ReadJsonAsync<AppendLogsResponse>(response, "logs", cancellationToken);
+    }
+
+    public async Task<CompleteJobResponse?> CompleteJobAsync(string jobId, CompleteJobRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => JsonPost(JobPath(jobId, "complete"), request), DefaultRequestTimeout, cancellationToken);
+        await ThrowForErrorAsync(response, "complete", cancellationToken);
+        if (response.Content.Headers.ContentLength == 0)
+            return null;
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<CompleteJobResponse>(AgentJson.Options, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string JobPath(string jobId, string action) => $"api/agent/v1/jobs/{Uri.EscapeDataString(jobId)}/{action}";
+
+    private static HttpRequestMessage JsonPost<T>(string path, T body) =>
+        new(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: AgentJson.Options) };
+
+    private static byte[] Gzip<T>(T value)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+            JsonSerializer.Serialize(gzip, value, AgentJson.Options);
+        return buffer.ToArray();
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(
+        Func<HttpRequestMessage> createRequest,
+        TimeSpan timeout,
+        CancellationToken cancellationToken,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    {
+        var servers = _servers;
+        var start = Volatile.Read(ref _current);
+        string? lastProblem = null;
+        Exception? lastException = null;
+        for (var i = 0; i < servers.Count; i++)
+        {
+            var index = (start + i) % servers.Count;
+            var server = servers[index];
+            using var request = createRequest();
+            request.RequestUri = new Uri(EnsureTrailingSlash(server), request.RequestUri!.OriginalString);
+            if (_credential is not null)
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _credential);
+            using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeoutSource.CancelAfter(timeout);
+            try
+            {
+                var response = await _http.SendAsync(request, completion, timeoutSource.Token);
+                var status = (int)response.StatusCode;
+                if (status >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    lastProblem = $"{server} answered {status}";
+                    response.Dispose();
+                    continue;
+                }
+
+                if (index != start)
+                    _logger.LogInformation("Failed over to server {Server}", server);
+                Volatile.Write(ref _current, index);
+                if (response.StatusCode == HttpStatusCode.Unauthorized && _credential is not null)
+                {
+                    response.Dispose();
+                    throw new CredentialRejectedException(
+                        $"The server {server} rejected this agent's credential (401). Remove agent.json from the data directory and register again with a new enrollment token.");
+                }
+
+                return response;
+            }
+            catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                lastException = ex;
+                lastProblem = ex is OperationCanceledException ? $"{server} did not answer within {timeout.TotalSeconds:0} s" : $"{server}: {ex.Message}";
+                _logger.LogDebug(ex, "Request to {Server} failed", server);
+            }
+        }
+
+        throw new ServerUnavailableException($"No Baton server is reachable ({lastProblem}).", lastException);
+    }
+
+    private static Uri EnsureTrailingSlash(Uri server) =>
+        server.AbsoluteUri.EndsWith('/') ? server : new Uri(server.AbsoluteUri + "/");
+
+    private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        await ThrowForErrorAsync(response, what, cancellationToken);
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(AgentJson.Options, cancellationToken)
+                ?? throw new ServerUnavailableException($"The server sent an empty {what} response.");
+        }
+        catch (Exception ex) when (ex is JsonException or HttpRequestException or IOException)
+        {
+            throw new ServerUnavailableException($"The server sent an unreadable {what} response: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task ThrowForErrorAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+            return;
+        var detail = await ReadProblemDetailAsync(response, cancellationToken);
+        throw response.StatusCode switch
+        {
+            HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.Gone =>
+                new StaleAttemptException($"{what}: {(int)response.StatusCode} {detail}"),
+            _ => new ProtocolRequestException((int)response.StatusCode, $"{what}: {(int)response.StatusCode} {detail}"),
+        };
+    }
+
+    private static async Task<string> ReadProblemDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            text = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            return response.ReasonPhrase ?? "no detail";
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                if (root.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String)
+                    return detail.GetString()!;
+                if (root.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String)
+                    return title.GetString()!;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return string.IsNullOrWhiteSpace(text) ? response.ReasonPhrase ?? "no detail" : text.Length > 500 ? text[..500] : text;
+    }
+}

@@ -1,0 +1,210 @@
+using System.Text.Json;
+using Baton.Agent.Registration;
+using Baton.Agent.Tests.Python;
+using Baton.Agent.Tests.Support;
+using Baton.Core.AgentProtocol;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Baton.Agent.Tests;
+
+public sealed class BatonAgentTests : IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private sealed record RunningAgent(BatonAgent Agent, CancellationTokenSource Stop, Task Run) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Stop.CancelAsync();
+            try
+            {
+                await Run.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (AgentException)
+            {
+                // Asserted by the tests that expect it.
+            }
+            finally
+            {
+                await Agent.DisposeAsync();
+                Stop.Dispose();
+            }
+        }
+    }
+
+    private RunningAgent StartAgent(Uri server, string? token)
+    {
+        var options = new AgentOptions
+        {
+            ServerUrls = [server],
+            EnrollmentToken = token,
+            Name = "test-agent",
+            Slots = 2,
+            Labels = new Dictionary<string, string> { ["team"] = "qa" },
+            DataDirectory = _temp.Combine("data"),
+            PollWait = TimeSpan.FromSeconds(2),
+            TerminateGrace = TimeSpan.FromSeconds(2),
+            LogFlushInterval = TimeSpan.FromMilliseconds(100),
+        };
+        var agent = new BatonAgent(options, NullLoggerFactory.Instance, TimeProvider.System);
+        var stop = new CancellationTokenSource();
+        return new RunningAgent(agent, stop, agent.RunAsync(stop.Token));
+    }
+
+    private static JobAssignment Assignment(FakeServerState state, string jobId, string sampleOrFolder, string entrypoint, string inputs = "{}", int timeoutSeconds = 60)
+    {
+        var folder = Directory.Exists(sampleOrFolder) ? sampleOrFolder : TestPaths.Sample(sampleOrFolder);
+        var zip = PackageZip.FromFolder(folder);
+        var sha = state.AddPackage(zip);
+        using var document = JsonDocument.Parse(inputs);
+        return new JobAssignment(jobId, 1, new PackageRef(Path.GetFileName(folder), "1.0.0", sha, zip.Length), entrypoint,
+            document.RootElement.Clone(), timeoutSeconds, null, null);
+    }
+
+    [Fact]
+    public async Task Registers_runs_hello_and_reuses_its_identity_after_a_restart()
+    {
+        await using var server = await FakeProtocolServer.StartAsync();
+        var state = server.State;
+        state.PendingJobs.Enqueue(Assignment(state, "job-hello", "hello", "hello:main", """{"name":"Baton"}"""));
+
+        await using (var running = StartAgent(server.Url, state.EnrollmentToken))
+        {
+            var complete = await state.WaitForCompletionAsync("job-hello", Wait);
+
+            Assert.Equal("succeeded", complete.Outcome);
+            Assert.Equal("Hello, Baton!", complete.Result!.Value.GetProperty("greeting").GetString());
+            Assert.Equal("agent-1", running.Agent.AgentId);
+            var lines = state.LogLines("job-hello");
+            Assert.Contains(lines, l => l.Stream == "stdout" && l.Text == "Hello, Baton!");
+            Assert.Equal(Enumerable.Range(1, lines.Count).Select(i => (long)i), lines.Select(l => l.Line));
+            Assert.True(state.GzippedLogRequests > 0);
+            var registration = state.LastRegistration!;
+            Assert.Equal("linux", registration.Capabilities.Os);
+            Assert.Equal("qa", registration.Capabilities.Labels["team"]);
+            Assert.Contains(registration.Capabilities.Pythons, p => p.Path == TestPaths.SystemPython);
+            Assert.True(registration.Resources.CpuCores > 0 && registration.Resources.MemoryMb > 0);
+        }
+
+        var identityFile = _temp.Combine("data", AgentIdentityStore.FileName);
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(identityFile));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_temp.Combine("data", "work")));
+
+        // A poll the stopped agent abandoned must not swallow the next job (the real server relies on lease expiry).
+        await FakeServerState.WaitUntilAsync(() => state.ActivePolls == 0, TimeSpan.FromSeconds(5), "the old agent's poll to end");
+        state.PendingJobs.Enqueue(Assignment(state, "job-again", "hello", "hello:main"));
+        await using (var restarted = StartAgent(server.Url, token: null))
+        {
+            var complete = await state.WaitForCompletionAsync("job-again", Wait);
+            Assert.Equal("succeeded", complete.Outcome);
+            Assert.Equal(1, state.Registrations);
+            Assert.Equal("agent-1", restarted.Agent.AgentId);
+            Assert.Contains(state.Polls, p => p.CachedPackages is { Count: > 0 });
+        }
+    }
+
+    [Fact]
+    public async Task Fail_sample_completes_failed_with_the_traceback()
+    {
+        await using var server = await FakeProtocolServer.StartAsync();
+        server.State.PendingJobs.Enqueue(Assignment(server.State, "job-fail", "fail", "fail:main"));
+        await using var running = StartAgent(server.Url, server.State.EnrollmentToken);
+
+        var complete = await server.State.WaitForCompletionAsync("job-fail", Wait);
+
+        Assert.Equal("failed", complete.Outcome);
+        Assert.Equal(1, complete.ExitCode);
+        Assert.Contains("RuntimeError: this automation fails on purpose", complete.Error);
+        Assert.Contains(server.State.LogLines("job-fail"), l => l.Stream == "stderr" && l.Text.Contains("Traceback", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_bad_enrollment_token_stops_with_the_servers_detail()
+    {
+        await using var server = await FakeProtocolServer.StartAsync();
+        await using var running = StartAgent(server.Url, "wrong-token");
+
+        var error = await Assert.ThrowsAsync<AgentException>(() => running.Run.WaitAsync(Wait));
+
+        Assert.Contains("The enrollment token is not valid.", error.Message);
+        Assert.False(File.Exists(_temp.Combine("data", AgentIdentityStore.FileName)));
+    }
+
+    [Fact]
+    public async Task Without_identity_or_token_the_agent_refuses_to_start()
+    {
+        await using var server = await FakeProtocolServer.StartAsync();
+        await using var running = StartAgent(server.Url, token: null);
+
+        var error = await Assert.ThrowsAsync<AgentException>(() => running.Run.WaitAsync(Wait));
+
+        Assert.Contains("enrollment token", error.Message);
+    }
+
+    [Fact]
+    public async Task A_409_on_logs_kills_the_process_and_reports_nothing()
+    {
+        await using var server = await FakeProtocolServer.StartAsync();
+        var state = server.State;
+        var pidFile = _temp.Combine("pid.txt");
+        _temp.WriteFile("chatty/chatty.py", $$"""
+            import os, time
+            def main():
+                with open({{JsonSerializer.Serialize(pidFile)}}, 'w') as f:
+                    f.write(str(os.getpid()))
+                while True:
+                    print('still here', flush=True)
+                    time.sleep(0.05)
+            """);
+        state.RejectLogs["job-stale"] = true;
+        state.PendingJobs.Enqueue(Assignment(state, "job-stale", _temp.Combine("chatty"), "chatty:main"));
+        await using var running = StartAgent(server.Url, state.EnrollmentToken);
+
+        await FakeServerState.WaitUntilAsync(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Length > 0, Wait, "the job to start");
+        var pid = int.Parse(File.ReadAllText(pidFile));
+        await FakeServerState.WaitUntilAsync(() => !PythonJobRunnerTests.IsAlive(pid), TimeSpan.FromSeconds(10), "the stale job's process to die");
+        await FakeServerState.WaitUntilAsync(() => running.Agent.RunningJobs == 0, TimeSpan.FromSeconds(10), "the slot to free");
+
+        Assert.False(state.Completed.ContainsKey("job-stale"));
+    }
+
+    [Fact]
+    public async Task Cancel_directive_ends_the_job_cancelled()
+    {
+        await using var server = await FakeProtocolServer.StartAsync();
+        var state = server.State;
+        state.PendingJobs.Enqueue(Assignment(state, "job-sleep", "sleep", "sleep:main", """{"seconds":60}"""));
+        await using var running = StartAgent(server.Url, state.EnrollmentToken);
+
+        await FakeServerState.WaitUntilAsync(() => state.Polls.Any(p => p.Running.Any(r => r.JobId == "job-sleep" && r.Progress is not null)), Wait, "progress in a poll");
+        state.CancelRequested["job-sleep"] = true;
+        var complete = await state.WaitForCompletionAsync("job-sleep", Wait);
+
+        Assert.Equal("cancelled", complete.Outcome);
+    }
+
+    [Fact]
+    public async Task A_server_restart_mid_job_loses_neither_the_job_nor_its_logs()
+    {
+        var server = await FakeProtocolServer.StartAsync();
+        var state = server.State;
+        var port = server.Url.Port;
+        _temp.WriteFile("steady/steady.py", "import time\ndef main():\n    for i in range(40):\n        print('tick', i, flush=True)\n        time.sleep(0.1)\n    return {'ticks': 40}\n");
+        state.PendingJobs.Enqueue(Assignment(state, "job-steady", _temp.Combine("steady"), "steady:main"));
+        await using var running = StartAgent(server.Url, state.EnrollmentToken);
+        await FakeServerState.WaitUntilAsync(() => state.LogLines("job-steady").Count > 0, Wait, "first log lines");
+
+        await server.DisposeAsync();
+        await Task.Delay(1500);
+        await using var restarted = await FakeProtocolServer.StartAsync(state, port);
+        var complete = await state.WaitForCompletionAsync("job-steady", Wait);
+
+        Assert.Equal("succeeded", complete.Outcome);
+        var ticks = state.LogLines("job-steady").Where(l => l.Stream == "stdout").Select(l => l.Text).ToList();
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"tick {i}"), ticks);
+    }
+}
