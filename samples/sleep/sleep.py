@@ -1,3 +1,4 @@
+import os
 import time
 
 import baton
@@ -5,7 +6,7 @@ import baton
 
 def main(seconds=30):
     seconds = float(seconds)
-    print("sleeping for %s seconds" % seconds)
+    print("sleeping for %s seconds (pid %d)" % (seconds, os.getpid()))
     steps = max(1, int(seconds))
     for step in range(steps):
         baton.progress(100.0 * step / steps, "slept %d of %s s" % (step, seconds))

@@ -90,7 +90,7 @@ internal sealed class JobExecution : IDisposable
         {
             packageDirectory = await _retry.UntilDoneAsync("package download",
                 ct => _runtime.Packages.EnsureAsync(_assignment.Package.Sha256, ct), setupStop.Token);
-            var interpreter = _runtime.Interpreters.FirstOrDefault(i => PythonVersionRange.Satisfies(i.Version, _assignment.Python));
+            var interpreter = PythonInterpreter.Choose(_runtime.Interpreters, _assignment.Python);
             if (interpreter is null)
                 return Failed($"no Python interpreter on this agent satisfies '{_assignment.Python ?? "any Python 3"}'");
             python = interpreter.Path;

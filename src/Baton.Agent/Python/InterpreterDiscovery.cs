@@ -37,7 +37,11 @@ public sealed partial class InterpreterDiscovery(ILogger<InterpreterDiscovery> l
         }
 
         var queried = await Task.WhenAll(realPaths.Select(path => QueryVersionAsync(path, cancellationToken)));
-        var found = queried.OfType<PythonInterpreter>()
+        var versioned = queried.OfType<PythonInterpreter>().ToList();
+        // Start-up is timed one interpreter at a time, after the parallel version queries warmed the disk cache.
+        var timed = new List<PythonInterpreter>(versioned.Count);
+        foreach (var interpreter in versioned) timed.Add(interpreter with { StartupTime = await MeasureStartupAsync(interpreter.Path, cancellationToken) });
+        var found = timed
             .Where(interpreter =>
             {
                 if (interpreter.Version >= MinimumVersion)
@@ -49,7 +53,7 @@ public sealed partial class InterpreterDiscovery(ILogger<InterpreterDiscovery> l
             .ThenBy(interpreter => interpreter.Path, StringComparer.Ordinal)
             .ToList();
         logger.LogInformation("Found {Count} Python interpreter(s): {Interpreters}", found.Count,
-            string.Join(", ", found.Select(i => $"{i.VersionText} ({i.Path})")));
+            string.Join(", ", found.Select(i => $"{i.VersionText} ({i.Path}, starts in {i.StartupTime.TotalMilliseconds:0} ms)")));
         return found;
     }
 
@@ -140,6 +144,27 @@ public sealed partial class InterpreterDiscovery(ILogger<InterpreterDiscovery> l
         }
 
         return null;
+    }
+
+    private static async Task<TimeSpan> MeasureStartupAsync(string path, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("pass");
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using var process = Process.Start(info);
+            if (process is null) return TimeSpan.MaxValue;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(timeout.Token);
+            return clock.Elapsed;
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return TimeSpan.MaxValue;
+        }
     }
 
     [GeneratedRegex(@"^python3(\.\d+)?(\.exe)?$")]

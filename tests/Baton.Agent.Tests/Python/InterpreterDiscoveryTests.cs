@@ -57,15 +57,30 @@ public sealed class InterpreterDiscoveryTests
     }
 
     [Theory]
-    [InlineData("3.11.7", null, true)]
-    [InlineData("3.11.7", ">=3.9", true)]
-    [InlineData("3.11.7", ">=3.12", false)]
-    [InlineData("3.11.7", ">=3.9,<3.12", true)]
-    [InlineData("3.12.1", ">=3.9,<3.12", false)]
-    [InlineData("3.11.7", "==3.11", true)]
-    [InlineData("3.10.2", "==3.11", false)]
-    [InlineData("3.11.7", "!=3.11", false)]
-    [InlineData("3.11.7", "nonsense", false)]
-    public void Local_version_range_helper_matches_ranges(string version, string? range, bool expected) =>
-        Assert.Equal(expected, PythonVersionRange.Satisfies(Version.Parse(version), range));
+    [InlineData(null, "/b/python3.13")]
+    [InlineData(">=3.9", "/b/python3.13")]
+    [InlineData(">=3.9,<3.13", "/a/python3.11")]
+    [InlineData("==3.12", "/c/python3.12")]
+    [InlineData(">=3.14", null)]
+    public void A_job_runs_on_the_quickest_starting_interpreter_in_its_range(string? range, string? expected)
+    {
+        PythonInterpreter[] found =
+        [
+            new("/slow/python3.13", new Version(3, 13, 1), TimeSpan.FromMilliseconds(85)),
+            new("/b/python3.13", new Version(3, 13, 0), TimeSpan.FromMilliseconds(27)),
+            new("/a/python3.11", new Version(3, 11, 2), TimeSpan.FromMilliseconds(24)),
+            new("/c/python3.12", new Version(3, 12, 1), TimeSpan.FromMilliseconds(90)),
+        ];
+        // 3.13.0 and 3.11.2 start within 10 ms of each other: the newer wins; the slow 3.13.1 loses to both.
+        Assert.Equal(expected, PythonInterpreter.Choose(found, range)?.Path);
+    }
+
+    [Fact]
+    public async Task Discovery_measures_how_long_each_interpreter_takes_to_start()
+    {
+        var found = await new InterpreterDiscovery(Microsoft.Extensions.Logging.Abstractions.NullLogger<InterpreterDiscovery>.Instance)
+            .DiscoverAsync("/usr/bin", null, CancellationToken.None);
+        Assert.NotEmpty(found);
+        Assert.All(found, i => Assert.InRange(i.StartupTime, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10)));
+    }
 }
