@@ -7,7 +7,7 @@ namespace Baton.Cli;
 /// Everything a command touches outside itself: where output goes, the environment, the config file,
 /// the clock. The real process uses <see cref="ForSystemConsole"/>; tests build one over string writers.
 /// </summary>
-public sealed class CliContext
+public sealed record CliContext
 {
     /// <summary>Rich output (tables, spinners, progress) on stdout.</summary>
     public required IAnsiConsole Console { get; init; }

@@ -36,7 +36,7 @@ public static class EnrollTokenCommands
             var expiry = created.Token.ExpiresAt is { } at ? $", expires {Humanize.Timestamp(at)}" : "";
             context.Out.WriteLine($"Created enrollment token '{created.Token.Name}' ({created.Token.Id}{expiry}).");
             SecretPrinter.Print(context, "Enrollment token", created.Secret);
-            context.Out.WriteLine($"Start an agent with: baton agent --server {api.Server.AbsoluteUri.TrimEnd('/')} --token {created.Secret}");
+            context.Out.WriteLine($"Start an agent with: baton agent --server {api.ServerText} --token {created.Secret}");
             return 0;
         });
     }

@@ -29,7 +29,7 @@ public static class PackageCommands
             var json = globals.IsJson(parse);
             var source = parse.GetValue(path)!;
             await using var zip = OpenPackageZip(source, out var description);
-            if (!json) context.Error.WriteLine($"Uploading {description} ({Humanize.Bytes(zip.Length)}) to {api.Server.AbsoluteUri.TrimEnd('/')}…");
+            if (!json) context.Error.WriteLine($"Uploading {description} ({Humanize.Bytes(zip.Length)}) to {api.ServerText}…");
             var uploaded = await Activity.WithProgressAsync(context, json, "Uploading", zip.Length,
                 progress => api.UploadPackageAsync(zip, progress, ct));
             if (json)

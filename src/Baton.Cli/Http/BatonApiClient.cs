@@ -38,6 +38,9 @@ public sealed class BatonApiClient : IDisposable
 
     public Uri Server { get; }
 
+    /// <summary>The server URL as people write it, without a trailing slash.</summary>
+    public string ServerText => Server.AbsoluteUri.TrimEnd('/');
+
     // ---- identity and auth ----
 
     public Task<WhoAmIDto> GetMeAsync(CancellationToken ct) => GetAsync<WhoAmIDto>("api/v1/me", ct);
@@ -219,11 +222,11 @@ public sealed class BatonApiClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"cannot reach the Baton server at {Server}: {e.Message}", e);
+            throw new CliException($"cannot reach the Baton server at {ServerText}: {e.Message}", e);
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
-            throw new CliException($"the Baton server at {Server} did not answer within {timeout?.TotalSeconds:0}s", e);
+            throw new CliException($"the Baton server at {ServerText} did not answer within {timeout?.TotalSeconds:0}s", e);
         }
         if (response.IsSuccessStatusCode) return response;
         using (response)
