@@ -38,12 +38,8 @@ public sealed class JobWatcher(BatonApiClient api, CliContext context)
         {
             await foreach (var item in api.StreamLogsAsync(jobId, lastSeq, ct))
             {
-                if (item.EndedJob is { } ended)
-                {
-                    // The end event follows the last line; drain anything a reconnect might have skipped.
-                    await DrainAsync(jobId, lastSeq, json, ct);
-                    return ended;
-                }
+                // The server sends the end event after the job's last line.
+                if (item.EndedJob is { } ended) return ended;
                 if (item.Line is { } line && line.Seq > lastSeq)
                 {
                     WriteLine(line, json);
