@@ -8,8 +8,10 @@ public static class Tables
 {
     public static Table Create(params string[] headers)
     {
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var header in headers) table.AddColumn(new TableColumn(new Text(header, new Style(decoration: Decoration.Bold))));
+        // kubectl-style: no borders, two spaces between columns, nothing before the first.
+        var table = new Table().Border(TableBorder.None);
+        foreach (var header in headers)
+            table.AddColumn(new TableColumn(new Text(header, new Style(decoration: Decoration.Bold))).Padding(0, 0, 2, 0));
         return table;
     }
 
@@ -19,13 +21,13 @@ public static class Tables
         return table;
     }
 
-    /// <summary>A two-column "field: value" table for a single object.</summary>
+    /// <summary>A two-column "field: value" table for a single object; rows without a value are left out.</summary>
     public static Table Details(IEnumerable<(string Field, string? Value)> rows)
     {
         var table = new Table().Border(TableBorder.None).HideHeaders();
-        table.AddColumn(new TableColumn("field").PadRight(2));
-        table.AddColumn("value");
-        foreach (var (field, value) in rows) table.AddRow(new Text(field, new Style(decoration: Decoration.Bold)), new Text(value ?? "-"));
+        table.AddColumn(new TableColumn("field").Padding(0, 0, 2, 0));
+        table.AddColumn(new TableColumn("value").Padding(0, 0, 0, 0));
+        foreach (var (field, value) in rows.Where(r => r.Value is not null)) table.AddRow(new Text(field, new Style(decoration: Decoration.Bold)), new Text(value!));
         return table;
     }
 }
