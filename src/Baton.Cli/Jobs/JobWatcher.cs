@@ -36,15 +36,22 @@ public sealed class JobWatcher(BatonApiClient api, CliContext context)
         var lastSeq = after;
         while (true)
         {
-            await foreach (var item in api.StreamLogsAsync(jobId, lastSeq, ct))
+            try
             {
-                // The server sends the end event after the job's last line.
-                if (item.EndedJob is { } ended) return ended;
-                if (item.Line is { } line && line.Seq > lastSeq)
+                await foreach (var item in api.StreamLogsAsync(jobId, lastSeq, ct))
                 {
-                    WriteLine(line, json);
-                    lastSeq = line.Seq;
+                    // The server sends the end event after the job's last line.
+                    if (item.EndedJob is { } ended) return ended;
+                    if (item.Line is { } line && line.Seq > lastSeq)
+                    {
+                        WriteLine(line, json);
+                        lastSeq = line.Seq;
+                    }
                 }
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+            {
+                // The connection broke mid-stream (server restart, proxy timeout): resume below from lastSeq.
             }
             var job = await api.GetJobAsync(jobId, ct);
             if (IsTerminal(job))

@@ -89,6 +89,38 @@ public sealed class JobCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Logs_follow_survives_a_broken_connection_and_resumes_after_the_last_line()
+    {
+        var connections = 0;
+        await using var server = await FakeBatonServer.StartAsync(app =>
+        {
+            app.MapGet("/api/v1/jobs/{id}", (string id) => FakeBatonServer.Json(Dtos.Job(id, "running")));
+            app.MapGet("/api/v1/jobs/{id}/logs", async (HttpContext context, string id) =>
+            {
+                context.Response.ContentType = "text/event-stream";
+                if (Interlocked.Increment(ref connections) == 1)
+                {
+                    await JobRunCommandTests.SendAsync(context, "log", Dtos.Log(1, "line 1"));
+                    await context.Response.WriteAsync("event: log\ndata: {\"seq\":");
+                    await context.Response.Body.FlushAsync();
+                    context.Abort();
+                    return;
+                }
+                Assert.Equal("1", context.Request.Query["after"]);
+                await JobRunCommandTests.SendAsync(context, "log", Dtos.Log(2, "line 2"));
+                await JobRunCommandTests.SendAsync(context, "end", Dtos.Job(id, "failed"));
+            });
+        });
+
+        var result = await _cli.RunAgainstAsync(server, "job", "logs", "j-1", "--follow");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("line 1\nline 2\n", result.Stdout.ReplaceLineEndings("\n"));
+        Assert.Contains("ended: failed", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, connections);
+    }
+
+    [Fact]
     public async Task Cancel_posts_and_reports_the_state()
     {
         await using var server = await FakeBatonServer.StartAsync(app => app.MapPost("/api/v1/jobs/{id}/cancel", (string id) =>
