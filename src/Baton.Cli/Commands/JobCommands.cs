@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Baton.Cli.Http;
-using Baton.Cli.Inputs;
 using Baton.Cli.Jobs;
 using Baton.Cli.Output;
 using Baton.Core.Api;

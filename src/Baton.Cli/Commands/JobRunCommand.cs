@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Baton.Cli.Http;
 using Baton.Cli.Inputs;
 using Baton.Cli.Jobs;
 using Baton.Cli.Output;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Baton.Cli.Http;
 using Baton.Cli.Output;
 using Baton.Cli.Packaging;
 using Baton.Core.Api;
