@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Baton.Cli.Commands;
+using Baton.Cli.Output;
+
+namespace Baton.Cli;
+
+/// <summary>The <c>baton</c> command tree and its entry point.</summary>
+public static class CliApp
+{
+    /// <summary>
+    /// The top-level commands, in help order. To add one, write a <c>Commands/XCommand.cs</c> with a
+    /// <c>static Command Create(CliContext, GlobalOptions)</c> and add it here.
+    /// </summary>
+    private static readonly Func<CliContext, GlobalOptions, Command>[] CommandFactories =
+    [
+        LoginCommand.Create,
+        PackageCommands.Create,
+        JobCommands.Create,
+        AgentCommands.Create,
+        TenantCommands.Create,
+        KeyCommands.Create,
+        EnrollTokenCommands.Create,
+    ];
+
+    public static RootCommand CreateRootCommand() => CreateRootCommand(CliContext.ForSystemConsole());
+
+    public static RootCommand CreateRootCommand(CliContext context)
+    {
+        var globals = new GlobalOptions();
+        var root = new RootCommand("Baton: run Python automations on a fleet of agents.");
+        globals.AddTo(root);
+        foreach (var factory in CommandFactories) root.Subcommands.Add(factory(context, globals));
+        return root;
+    }
+
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, CliContext.ForSystemConsole());
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>: 0 on success, 1 on failure, 2 on a usage error (parse errors
+    /// included), 130 when interrupted. Never throws; errors are one line on <see cref="CliContext.Error"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var root = CreateRootCommand(context);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (var error in parse.Errors) context.Error.WriteLine($"error: {error.Message}");
+                context.Error.WriteLine($"Run '{CommandPath(parse)} --help' for usage.");
+                return ErrorReporter.Usage;
+            }
+            var invocation = new InvocationConfiguration
+            {
+                Output = context.Out,
+                Error = context.Error,
+                EnableDefaultExceptionHandler = false,
+            };
+            return await parse.InvokeAsync(invocation, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return ErrorReporter.Report(e, context);
+        }
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, result.Command is RootCommand ? "baton" : result.Command.Name);
+        return string.Join(' ', names);
+    }
+}

@@ -1,0 +1,75 @@
+using Baton.Cli.Configuration;
+using Spectre.Console;
+
+namespace Baton.Cli;
+
+/// <summary>
+/// Everything a command touches outside itself: where output goes, the environment, the config file,
+/// the clock. The real process uses <see cref="ForSystemConsole"/>; tests build one over string writers.
+/// </summary>
+public sealed record CliContext
+{
+    /// <summary>Rich output (tables, spinners, progress) on stdout.</summary>
+    public required IAnsiConsole Console { get; init; }
+
+    /// <summary>Plain stdout: JSON, ids, secrets, log lines.</summary>
+    public required TextWriter Out { get; init; }
+
+    /// <summary>Errors and notes for people; never parsed by scripts.</summary>
+    public required TextWriter Error { get; init; }
+
+    /// <summary>Spinners and progress bars animate only when true (a terminal on both stdout and stderr).</summary>
+    public bool Interactive { get; init; }
+
+    public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>The config file; defaults to <see cref="CliConfig.PathFor"/> through <see cref="GetEnvironmentVariable"/>.</summary>
+    public string ConfigPath
+    {
+        get => _configPath ?? CliConfig.PathFor(GetEnvironmentVariable);
+        init => _configPath = value;
+    }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How often <c>job run --wait</c> asks for the job's state.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    private readonly string? _configPath;
+
+    public bool DebugEnabled => GetEnvironmentVariable("BATON_DEBUG") is "1" or "true";
+
+    public static CliContext ForSystemConsole()
+    {
+        var interactive = !System.Console.IsOutputRedirected && !System.Console.IsErrorRedirected;
+        return new CliContext
+        {
+            Console = AnsiConsole.Console,
+            Out = System.Console.Out,
+            Error = System.Console.Error,
+            Interactive = interactive,
+        };
+    }
+
+    /// <summary>A context writing plain, uncoloured, non-animated text to the given writers.</summary>
+    public static CliContext ForWriters(
+        TextWriter output, TextWriter error, Func<string, string?>? getEnvironmentVariable = null, int width = 200)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = width;
+        return new CliContext
+        {
+            Console = console,
+            Out = output,
+            Error = error,
+            Interactive = false,
+            GetEnvironmentVariable = getEnvironmentVariable ?? Environment.GetEnvironmentVariable,
+        };
+    }
+}

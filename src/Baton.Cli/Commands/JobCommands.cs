@@ -1,0 +1,125 @@
+using System.CommandLine;
+using Baton.Cli.Http;
+using Baton.Cli.Jobs;
+using Baton.Cli.Output;
+using Baton.Core.Api;
+using Baton.Core.Jobs;
+
+namespace Baton.Cli.Commands;
+
+/// <summary><c>baton job run|list|show|logs|cancel|events</c>.</summary>
+public static class JobCommands
+{
+    public static Command Create(CliContext context, GlobalOptions globals)
+    {
+        var job = new Command("job", "Jobs: run packages, watch them, read their logs");
+        job.Subcommands.Add(JobRunCommand.Create(context, globals));
+        job.Subcommands.Add(ListCommand(context, globals));
+        job.Subcommands.Add(ShowCommand(context, globals));
+        job.Subcommands.Add(LogsCommand(context, globals));
+        job.Subcommands.Add(CancelCommand(context, globals));
+        job.Subcommands.Add(EventsCommand(context, globals));
+        return job;
+    }
+
+    private static Command ListCommand(CliContext context, GlobalOptions globals)
+    {
+        var state = new Option<string?>("--state", "-s") { Description = "Only jobs in this state" };
+        state.AcceptOnlyFromAmong(JobStates.All.Select(s => s.ToText()).ToArray());
+        var package = new Option<string?>("--package", "-p") { Description = "Only jobs of this package" };
+        var since = new Option<DateTimeOffset?>("--since") { Description = "Only jobs submitted at or after this time (ISO 8601)" };
+        var limit = new Option<int?>("--limit", "-n") { Description = "Jobs per page (the server caps it)" };
+        limit.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--limit must be positive.");
+        });
+        var cursor = new Option<string?>("--cursor") { Description = "Continue from a previous page's cursor" };
+        var all = new Option<bool>("--all") { Description = "Fetch every page, not just the first" };
+        var command = new Command("list", "List jobs, newest first") { state, package, since, limit, cursor, all };
+        return command.WithApiAction(context, globals, async (parse, api, ct) =>
+        {
+            var query = new JobQuery(parse.GetValue(state), parse.GetValue(package), parse.GetValue(since), parse.GetValue(cursor), parse.GetValue(limit));
+            var jobs = new List<JobDto>();
+            string? next;
+            do
+            {
+                var page = await api.ListJobsAsync(query, ct);
+                jobs.AddRange(page.Items);
+                next = page.NextCursor;
+                query = query with { Cursor = next };
+            }
+            while (parse.GetValue(all) && next is not null);
+
+            if (globals.IsJson(parse))
+            {
+                JsonOutput.Write(context.Out, new ListResponse<JobDto>(jobs, next));
+                return 0;
+            }
+            if (jobs.Count == 0) context.Out.WriteLine("No jobs.");
+            else JobPrinter.PrintList(context, jobs);
+            if (next is not null) context.Error.WriteLine($"More jobs: pass --all, or --cursor {next} for the next page.");
+            return 0;
+        });
+    }
+
+    private static Command ShowCommand(CliContext context, GlobalOptions globals)
+    {
+        var id = CommandActions.RequiredArgument("id", "The job's id");
+        var command = new Command("show", "Show a job's state, timestamps, inputs, result and error") { id };
+        return command.WithApiAction(context, globals, async (parse, api, ct) =>
+        {
+            var job = await api.GetJobAsync(parse.GetValue(id)!, ct);
+            if (globals.IsJson(parse)) JsonOutput.Write(context.Out, job);
+            else JobPrinter.PrintDetails(context, job);
+            return 0;
+        });
+    }
+
+    private static Command LogsCommand(CliContext context, GlobalOptions globals)
+    {
+        var id = CommandActions.RequiredArgument("id", "The job's id");
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep streaming new lines until the job ends" };
+        var after = new Option<long>("--after") { Description = "Only lines after this sequence number", DefaultValueFactory = _ => 0 };
+        var command = new Command("logs", "Print a job's stdout and stderr lines (--json: one JSON line per log line)") { id, follow, after };
+        return command.WithApiAction(context, globals, async (parse, api, ct) =>
+        {
+            var json = globals.IsJson(parse);
+            var watcher = new JobWatcher(api, context);
+            if (!parse.GetValue(follow))
+            {
+                await watcher.DrainAsync(parse.GetValue(id)!, parse.GetValue(after), json, ct);
+                return 0;
+            }
+            var ended = await watcher.FollowAsync(parse.GetValue(id)!, parse.GetValue(after), json, ct);
+            if (!json) context.Error.WriteLine($"Job {ended.Id} ended: {ended.State}.");
+            return 0;
+        });
+    }
+
+    private static Command CancelCommand(CliContext context, GlobalOptions globals)
+    {
+        var id = CommandActions.RequiredArgument("id", "The job's id");
+        var command = new Command("cancel", "Cancel a job: pending ends at once, running is stopped on its agent") { id };
+        return command.WithApiAction(context, globals, async (parse, api, ct) =>
+        {
+            var job = await api.CancelJobAsync(parse.GetValue(id)!, ct);
+            if (globals.IsJson(parse)) JsonOutput.Write(context.Out, job);
+            else if (JobWatcher.IsTerminal(job)) context.Out.WriteLine($"Job {job.Id} is {job.State}.");
+            else context.Out.WriteLine($"Cancel requested for job {job.Id} (now {job.State}); its agent stops it shortly.");
+            return 0;
+        });
+    }
+
+    private static Command EventsCommand(CliContext context, GlobalOptions globals)
+    {
+        var id = CommandActions.RequiredArgument("id", "The job's id");
+        var command = new Command("events", "Show a job's timeline: every state change and attempt") { id };
+        return command.WithApiAction(context, globals, async (parse, api, ct) =>
+        {
+            var events = await api.ListJobEventsAsync(parse.GetValue(id)!, ct);
+            if (globals.IsJson(parse)) JsonOutput.Write(context.Out, events);
+            else JobPrinter.PrintEvents(context, events.Items);
+            return 0;
+        });
+    }
+}

@@ -1,0 +1,321 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Baton.Core.Api;
+
+namespace Baton.Cli.Http;
+
+/// <summary>
+/// Typed client for the REST API under <c>/api/v1</c>. Every non-success answer becomes a
+/// <see cref="BatonApiException"/>; an unreachable server becomes a <see cref="CliException"/> naming the URL.
+/// </summary>
+public sealed class BatonApiClient : IDisposable
+{
+    /// <summary>Ordinary calls give up after this; uploads and log streams have no overall timeout.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
+
+    private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+
+    public BatonApiClient(Uri server, string? apiKey, HttpMessageHandler? handler = null, TimeProvider? time = null)
+    {
+        Server = server;
+        _time = time ?? TimeProvider.System;
+        handler ??= new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All, ConnectTimeout = TimeSpan.FromSeconds(15) };
+        _http = new HttpClient(handler, disposeHandler: true)
+        {
+            // A path prefix (https://host/baton) must end in '/' for relative paths to land under it.
+            BaseAddress = new Uri(server.AbsoluteUri.EndsWith('/') ? server.AbsoluteUri : server.AbsoluteUri + "/"),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("baton-cli", typeof(BatonApiClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        if (!string.IsNullOrWhiteSpace(apiKey)) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+    }
+
+    public Uri Server { get; }
+
+    /// <summary>The server URL as people write it, without a trailing slash.</summary>
+    public string ServerText => Server.AbsoluteUri.TrimEnd('/');
+
+    // ---- identity and auth ----
+
+    public Task<WhoAmIDto> GetMeAsync(CancellationToken ct) => GetAsync<WhoAmIDto>("api/v1/me", ct);
+
+    public Task<TokenResponse> CreateTokenAsync(TokenRequest request, CancellationToken ct) =>
+        SendJsonAsync<TokenResponse>(HttpMethod.Post, "api/v1/auth/token", request, ct);
+
+    // ---- tenants ----
+
+    public Task<CreateTenantResponse> CreateTenantAsync(CreateTenantRequest request, CancellationToken ct) =>
+        SendJsonAsync<CreateTenantResponse>(HttpMethod.Post, "api/v1/tenants", request, ct);
+
+    public Task<ListResponse<TenantDto>> ListTenantsAsync(CancellationToken ct) => GetAsync<ListResponse<TenantDto>>("api/v1/tenants", ct);
+
+    public Task<TenantDto> GetTenantAsync(string id, CancellationToken ct) => GetAsync<TenantDto>($"api/v1/tenants/{Segment(id)}", ct);
+
+    /// <summary>The caller's own tenant, with usage.</summary>
+    public Task<TenantDto> GetOwnTenantAsync(CancellationToken ct) => GetAsync<TenantDto>("api/v1/tenant", ct);
+
+    public Task<TenantDto> UpdateTenantAsync(string id, UpdateTenantRequest request, CancellationToken ct) =>
+        SendJsonAsync<TenantDto>(HttpMethod.Patch, $"api/v1/tenants/{Segment(id)}", request, ct);
+
+    // ---- API keys ----
+
+    public Task<CreatedApiKeyDto> CreateApiKeyAsync(CreateApiKeyRequest request, CancellationToken ct) =>
+        SendJsonAsync<CreatedApiKeyDto>(HttpMethod.Post, "api/v1/keys", request, ct);
+
+    public Task<ListResponse<ApiKeyDto>> ListApiKeysAsync(CancellationToken ct) => GetAsync<ListResponse<ApiKeyDto>>("api/v1/keys", ct);
+
+    public Task RevokeApiKeyAsync(string id, CancellationToken ct) => DeleteAsync($"api/v1/keys/{Segment(id)}", ct);
+
+    // ---- enrollment tokens ----
+
+    public Task<CreatedEnrollmentTokenDto> CreateEnrollmentTokenAsync(CreateEnrollmentTokenRequest request, CancellationToken ct) =>
+        SendJsonAsync<CreatedEnrollmentTokenDto>(HttpMethod.Post, "api/v1/enrollment-tokens", request, ct);
+
+    public Task<ListResponse<EnrollmentTokenDto>> ListEnrollmentTokensAsync(CancellationToken ct) =>
+        GetAsync<ListResponse<EnrollmentTokenDto>>("api/v1/enrollment-tokens", ct);
+
+    public Task RevokeEnrollmentTokenAsync(string id, CancellationToken ct) => DeleteAsync($"api/v1/enrollment-tokens/{Segment(id)}", ct);
+
+    // ---- packages ----
+
+    /// <summary>Uploads a package zip as the raw body; <paramref name="progress"/> gets the bytes sent so far.</summary>
+    public async Task<PackageUploadResponse> UploadPackageAsync(Stream zip, IProgress<long>? progress, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/packages")
+        {
+            Content = new ProgressStreamContent(zip, progress),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout: null, ct);
+        return await ReadJsonAsync<PackageUploadResponse>(response, ct);
+    }
+
+    public Task<ListResponse<PackageSummaryDto>> ListPackagesAsync(CancellationToken ct) =>
+        GetAsync<ListResponse<PackageSummaryDto>>("api/v1/packages", ct);
+
+    public Task<ListResponse<PackageVersionDto>> ListPackageVersionsAsync(string name, CancellationToken ct) =>
+        GetAsync<ListResponse<PackageVersionDto>>($"api/v1/packages/{Segment(name)}", ct);
+
+    public Task<PackageVersionDto> GetPackageVersionAsync(string name, string version, CancellationToken ct) =>
+        GetAsync<PackageVersionDto>($"api/v1/packages/{Segment(name)}/{Segment(version)}", ct);
+
+    public async Task DownloadPackageAsync(string name, string version, Stream destination, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/packages/{Segment(name)}/{Segment(version)}/download");
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout: null, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        await body.CopyToAsync(destination, ct);
+    }
+
+    public Task DeletePackageAsync(string name, string version, CancellationToken ct) =>
+        DeleteAsync($"api/v1/packages/{Segment(name)}/{Segment(version)}", ct);
+
+    // ---- jobs ----
+
+    /// <summary>Submits a job; with an <paramref name="idempotencyKey"/> a repeat returns the first job.</summary>
+    public async Task<JobDto> SubmitJobAsync(SubmitJobRequest request, string? idempotencyKey, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "api/v1/jobs") { Content = JsonContent.Create(request, options: BatonJson.Wire) };
+        if (!string.IsNullOrWhiteSpace(idempotencyKey)) message.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var response = await SendAsync(message, HttpCompletionOption.ResponseContentRead, RequestTimeout, ct);
+        return await ReadJsonAsync<JobDto>(response, ct);
+    }
+
+    public Task<ListResponse<JobDto>> ListJobsAsync(JobQuery query, CancellationToken ct)
+    {
+        var parameters = new List<string>();
+        if (query.State is not null) parameters.Add("state=" + Uri.EscapeDataString(query.State));
+        if (query.Package is not null) parameters.Add("package=" + Uri.EscapeDataString(query.Package));
+        if (query.Since is { } since) parameters.Add("since=" + Uri.EscapeDataString(since.ToString("O", CultureInfo.InvariantCulture)));
+        if (query.Cursor is not null) parameters.Add("cursor=" + Uri.EscapeDataString(query.Cursor));
+        if (query.Limit is { } limit) parameters.Add("limit=" + limit.ToString(CultureInfo.InvariantCulture));
+        var path = parameters.Count == 0 ? "api/v1/jobs" : "api/v1/jobs?" + string.Join('&', parameters);
+        return GetAsync<ListResponse<JobDto>>(path, ct);
+    }
+
+    public Task<JobDto> GetJobAsync(string id, CancellationToken ct) => GetAsync<JobDto>($"api/v1/jobs/{Segment(id)}", ct);
+
+    public Task<JobDto> CancelJobAsync(string id, CancellationToken ct) =>
+        SendJsonAsync<JobDto>(HttpMethod.Post, $"api/v1/jobs/{Segment(id)}/cancel", body: null, ct);
+
+    public Task<LogPageDto> GetLogsAsync(string id, long after, int? limit, CancellationToken ct)
+    {
+        var path = $"api/v1/jobs/{Segment(id)}/logs?after={after.ToString(CultureInfo.InvariantCulture)}";
+        if (limit is { } n) path += "&limit=" + n.ToString(CultureInfo.InvariantCulture);
+        return GetAsync<LogPageDto>(path, ct);
+    }
+
+    /// <summary>
+    /// Follows a job's log as server-sent events: lines after <paramref name="after"/>, then one end event
+    /// with the final job. The sequence also ends if the connection closes early; the caller reconnects.
+    /// </summary>
+    public async IAsyncEnumerable<LogStreamEvent> StreamLogsAsync(string id, long after, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get,
+            $"api/v1/jobs/{Segment(id)}/logs?after={after.ToString(CultureInfo.InvariantCulture)}&follow=true");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout: null, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var parser = SseParser.Create(body, static (eventType, data) => eventType switch
+        {
+            "log" => JsonSerializer.Deserialize<LogLineDto>(data, BatonJson.Wire) is { } line ? LogStreamEvent.ForLine(line) : null,
+            "end" => JsonSerializer.Deserialize<JobDto>(data, BatonJson.Wire) is { } job ? LogStreamEvent.ForEnd(job) : null,
+            _ => null,
+        });
+        await foreach (var item in parser.EnumerateAsync(ct))
+        {
+            if (item.Data is not { } streamEvent) continue;
+            yield return streamEvent;
+            if (streamEvent.EndedJob is not null) yield break;
+        }
+    }
+
+    public Task<ListResponse<JobEventDto>> ListJobEventsAsync(string id, CancellationToken ct) =>
+        GetAsync<ListResponse<JobEventDto>>($"api/v1/jobs/{Segment(id)}/events", ct);
+
+    // ---- agents ----
+
+    public Task<ListResponse<AgentDto>> ListAgentsAsync(CancellationToken ct) => GetAsync<ListResponse<AgentDto>>("api/v1/agents", ct);
+
+    public void Dispose() => _http.Dispose();
+
+    // ---- plumbing ----
+
+    private static string Segment(string value) => Uri.EscapeDataString(value);
+
+    private async Task<T> GetAsync<T>(string path, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, ct);
+        return await ReadJsonAsync<T>(response, ct);
+    }
+
+    private async Task<T> SendJsonAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: BatonJson.Wire);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, ct);
+        return await ReadJsonAsync<T>(response, ct);
+    }
+
+    private async Task DeleteAsync(string path, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        using var _ = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, ct);
+    }
+
+    /// <summary>Sends, turning transport failures into messages naming the server and non-success into <see cref="BatonApiException"/>.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, TimeSpan? timeout, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeout is { } limit) deadline.CancelAfter(limit);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, completion, deadline.Token);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException($"cannot reach the Baton server at {ServerText}: {e.Message}", e);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new CliException($"the Baton server at {ServerText} did not answer within {timeout?.TotalSeconds:0}s", e);
+        }
+        if (response.IsSuccessStatusCode) return response;
+        using (response)
+        {
+            throw await ReadProblemAsync(response, ct);
+        }
+    }
+
+    private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(BatonJson.Wire, ct)
+                ?? throw new CliException($"the server answered {request(response)} with an empty body");
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"the server's answer to {request(response)} is not the JSON the CLI expects: {e.Message}", e);
+        }
+
+        static string request(HttpResponseMessage r) => $"{r.RequestMessage?.Method} {r.RequestMessage?.RequestUri?.AbsolutePath}";
+    }
+
+    private async Task<BatonApiException> ReadProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        string? type = null, title = null, detail = null;
+        var text = await response.Content.ReadAsStringAsync(ct);
+        var mediaType = response.Content.Headers.ContentType?.MediaType ?? "";
+        if (mediaType.Contains("json", StringComparison.OrdinalIgnoreCase) && text.Length > 0)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                var root = document.RootElement;
+                if (root.ValueKind == JsonValueKind.Object)
+                {
+                    type = StringProperty(root, "type");
+                    title = StringProperty(root, "title");
+                    detail = StringProperty(root, "detail");
+                    var fieldErrors = DescribeFieldErrors(root);
+                    if (fieldErrors is not null) detail = detail is null ? fieldErrors : $"{detail} ({fieldErrors})";
+                }
+            }
+            catch (JsonException)
+            {
+                detail = Shorten(text);
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(text))
+        {
+            detail = Shorten(text);
+        }
+        title ??= response.ReasonPhrase ?? $"HTTP {(int)response.StatusCode}";
+        return new BatonApiException(response.StatusCode, type, title, detail, RetryAfter(response));
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta;
+        if (header?.Date is { } date)
+        {
+            var wait = date - _time.GetUtcNow();
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+        return null;
+    }
+
+    private static string? StringProperty(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>ASP.NET validation problems list messages per field under <c>errors</c>.</summary>
+    private static string? DescribeFieldErrors(JsonElement root)
+    {
+        if (!root.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Object) return null;
+        var parts = new List<string>();
+        foreach (var field in errors.EnumerateObject())
+        {
+            var messages = field.Value.ValueKind == JsonValueKind.Array
+                ? field.Value.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => m.GetString())
+                : [field.Value.ToString()];
+            parts.Add($"{field.Name}: {string.Join("; ", messages)}");
+        }
+        return parts.Count == 0 ? null : string.Join(", ", parts);
+    }
+
+    private static string Shorten(string text)
+    {
+        var oneLine = text.ReplaceLineEndings(" ").Trim();
+        return oneLine.Length <= 300 ? oneLine : oneLine[..300] + "…";
+    }
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace Baton.Cli.Output;
+
+/// <summary>Short human forms of times, durations and sizes for tables.</summary>
+public static class Humanize
+{
+    /// <summary>Local wall-clock time to the second, or "-" when absent.</summary>
+    public static string Timestamp(DateTimeOffset? at) =>
+        at is { } value ? value.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>"12s ago", "5m ago", "3h ago", "2d ago"; a future time reads "in 5m".</summary>
+    public static string Ago(DateTimeOffset? at, DateTimeOffset now)
+    {
+        if (at is not { } value) return "-";
+        var delta = now - value;
+        return delta < TimeSpan.Zero ? "in " + Coarse(-delta) : Coarse(delta) + " ago";
+    }
+
+    /// <summary>"850ms", "12.3s", "4m 05s", "2h 03m", "3d 04h".</summary>
+    public static string Duration(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero) span = TimeSpan.Zero;
+        if (span.TotalSeconds < 1) return $"{span.TotalMilliseconds:0}ms";
+        if (span.TotalSeconds < 60) return span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
+        if (span.TotalMinutes < 60) return $"{(int)span.TotalMinutes}m {span.Seconds:00}s";
+        if (span.TotalHours < 24) return $"{(int)span.TotalHours}h {span.Minutes:00}m";
+        return $"{(int)span.TotalDays}d {span.Hours:00}h";
+    }
+
+    /// <summary>The run time of something that started and maybe finished; "-" when it never started.</summary>
+    public static string Elapsed(DateTimeOffset? started, DateTimeOffset? finished, DateTimeOffset now) =>
+        started is { } start ? Duration((finished ?? now) - start) : "-";
+
+    /// <summary>"512 B", "1.5 KB", "20.0 MB", "3.25 GB".</summary>
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "KB", "MB", "GB", "TB"];
+        double value = bytes;
+        var unit = 0;
+        while (Math.Abs(value) >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+        var format = unit == 0 ? "0" : value < 10 ? "0.00" : "0.0";
+        return value.ToString(format, CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+
+    private static string Coarse(TimeSpan span)
+    {
+        if (span.TotalSeconds < 60) return $"{(int)span.TotalSeconds}s";
+        if (span.TotalMinutes < 60) return $"{(int)span.TotalMinutes}m";
+        if (span.TotalHours < 48) return $"{(int)span.TotalHours}h";
+        return $"{(int)span.TotalDays}d";
+    }
+}

@@ -1,0 +1,52 @@
+namespace Baton.Cli.Tests.Infrastructure;
+
+/// <summary>
+/// Runs <see cref="CliApp.RunAsync(string[], CliContext, CancellationToken)"/> in-process with captured
+/// stdout/stderr, a private HOME (so a real saved login never leaks in) and only the environment a test gives.
+/// </summary>
+public sealed class CliHarness : IDisposable
+{
+    private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
+
+    public CliHarness()
+    {
+        Home = Directory.CreateTempSubdirectory("baton-cli-test-").FullName;
+        _environment["HOME"] = Home;
+    }
+
+    public string Home { get; }
+
+    public string ConfigPath => Path.Combine(Home, ".config", "baton", "config.json");
+
+    public CliHarness WithEnvironment(string name, string value)
+    {
+        _environment[name] = value;
+        return this;
+    }
+
+    public async Task<CliResult> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var context = CliContext.ForWriters(output, error, name => _environment.GetValueOrDefault(name)) with
+        {
+            PollInterval = TimeSpan.FromMilliseconds(20),
+        };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var exitCode = await CliApp.RunAsync(args, context, timeout.Token);
+        return new CliResult(exitCode, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Runs against <paramref name="server"/> with an API key passed as flags.</summary>
+    public Task<CliResult> RunAgainstAsync(FakeBatonServer server, params string[] args) =>
+        RunAsync([.. args, "--server", server.Url, "--key", TestKey]);
+
+    public const string TestKey = "bk_test_0123456789";
+
+    public void Dispose() => Directory.Delete(Home, recursive: true);
+}
+
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+}
