@@ -127,7 +127,7 @@ public sealed class BatonAgent : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             var running = _jobs.Values
-                .Where(j => j.Execution.Control.StopReason != JobStopReason.Abandon)
+                .Where(j => j.Execution.Control.StopReason != JobStopReason.Abandon && !j.Execution.Reported)
                 .Select(j => new RunningJobReport(j.Execution.Control.JobId, j.Execution.Control.Attempt, j.Execution.Control.Progress))
                 .ToList();
             var freeSlots = Math.Max(0, _options.Slots - _jobs.Count);
@@ -194,7 +194,7 @@ public sealed class BatonAgent : IAsyncDisposable
     {
         foreach (var abandon in response.Abandon ?? [])
         {
-            if (_jobs.TryGetValue(JobExecution.KeyOf(abandon.JobId, abandon.Attempt), out var job))
+            if (_jobs.TryGetValue(JobExecution.KeyOf(abandon.JobId, abandon.Attempt), out var job) && !job.Execution.Reported)
             {
                 _logger.LogWarning("Server abandoned job {JobId} attempt {Attempt}; killing it", abandon.JobId, abandon.Attempt);
                 job.Execution.Control.RequestStop(JobStopReason.Abandon);

@@ -20,6 +20,9 @@ public static class CliApp
         TenantCommands.Create,
         KeyCommands.Create,
         EnrollTokenCommands.Create,
+        (_, _) => Commands.Hosting.UpCommand.Create(),
+        (_, _) => Commands.Hosting.ServerCommand.Create(),
+        (_, _) => Commands.Hosting.DatabaseCommand.Create(),
     ];
 
     public static RootCommand CreateRootCommand() => CreateRootCommand(CliContext.ForSystemConsole());

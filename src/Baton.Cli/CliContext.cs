@@ -42,9 +42,12 @@ public sealed record CliContext
     public static CliContext ForSystemConsole()
     {
         var interactive = !System.Console.IsOutputRedirected && !System.Console.IsErrorRedirected;
+        var console = AnsiConsole.Console;
+        // Redirected output has no terminal width: don't wrap ids and timestamps at 80 columns.
+        if (System.Console.IsOutputRedirected) console.Profile.Width = 240;
         return new CliContext
         {
-            Console = AnsiConsole.Console,
+            Console = console,
             Out = System.Console.Out,
             Error = System.Console.Error,
             Interactive = interactive,

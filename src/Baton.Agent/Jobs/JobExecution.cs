@@ -30,6 +30,9 @@ internal sealed class JobExecution : IDisposable
 
     public JobControl Control { get; }
 
+    /// <summary>The outcome has reached the server: an abandon directive that crossed it in flight means nothing.</summary>
+    public bool Reported { get; private set; }
+
     public static string KeyOf(string jobId, int attempt) => $"{jobId}#{attempt}";
 
     public async Task RunAsync(CancellationToken agentStopping)
@@ -60,6 +63,7 @@ internal sealed class JobExecution : IDisposable
             await _retry.UntilDoneAsync("complete",
                 ct => client.CompleteJobAsync(jobId, new CompleteJobRequest(attempt, result.Outcome.ToText(), result.ExitCode, result.Result, result.Error), ct),
                 agentStopping);
+            Reported = true;
             _logger.LogInformation("Reported {Outcome}", result.Outcome.ToText());
         }
         catch (StaleAttemptException ex)

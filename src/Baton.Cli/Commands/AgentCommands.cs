@@ -12,7 +12,7 @@ public static class AgentCommands
 {
     public static Command Create(CliContext context, GlobalOptions globals)
     {
-        var agent = new Command("agent", "Agents: list the workers that run jobs");
+        var agent = new Command("agent", "Run an agent (--server URL --token TOKEN), or list the workers that run jobs");
 
         var list = new Command("list", "List the tenant's agents").WithApiAction(context, globals, async (parse, api, ct) =>
         {
@@ -22,6 +22,7 @@ public static class AgentCommands
             return 0;
         });
         agent.Subcommands.Add(list);
+        Hosting.AgentDaemon.AddTo(agent, globals);
         return agent;
     }
 

@@ -45,6 +45,8 @@ public sealed class BatonServer : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(urls);
         builder.Logging.ClearProviders();
+        // Baton keeps no data-protected payloads (no cookies, no antiforgery); its key-ring warning is noise.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

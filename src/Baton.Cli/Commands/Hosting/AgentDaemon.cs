@@ -5,25 +5,25 @@ using Microsoft.Extensions.Logging;
 namespace Baton.Cli.Commands.Hosting;
 
 /// <summary>
-/// <c>baton agent --server URL --token TOKEN …</c>: runs the agent daemon. Added to the <c>agent</c>
+/// <c>baton agent --server URL[,URL2…] --token TOKEN …</c>: runs the agent daemon. Added to the <c>agent</c>
 /// command, whose subcommands (<c>list</c>) talk to the API instead.
 /// </summary>
 public static class AgentDaemon
 {
-    public static void AddTo(Command agentCommand)
+    public static void AddTo(Command agentCommand, GlobalOptions globals)
     {
-        var servers = new Option<string[]>("--server") { Description = "Server URL; repeat (or comma-separate) to fail over between replicas.", AllowMultipleArgumentsPerToken = true };
         var token = new Option<string?>("--token") { Description = "Enrollment token (needed for the first registration only)." };
         var name = new Option<string?>("--name") { Description = "Agent name (default: the machine name)." };
         var slots = new Option<int>("--slots") { Description = "Jobs run at once.", DefaultValueFactory = _ => 4 };
         var labels = new Option<string[]>("--label") { Description = "A label k=v offered to jobs' requirements; repeatable." };
         var data = new Option<string>("--data") { Description = "Folder for the agent's identity, package cache and virtual environments.", DefaultValueFactory = _ => ".baton-agent" };
-        foreach (var option in new Option[] { servers, token, name, slots, labels, data }) agentCommand.Options.Add(option);
+        foreach (var option in new Option[] { token, name, slots, labels, data }) agentCommand.Options.Add(option);
 
         agentCommand.SetAction(async (parse, ct) =>
         {
-            var urls = (parse.GetValue(servers) ?? [])
-                .SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            // The global --server takes a comma-separated list here: the agent fails over between replicas.
+            var urls = (parse.GetValue(globals.Server) ?? "")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(s => Uri.TryCreate(s, UriKind.Absolute, out var uri) ? uri : throw new ArgumentException($"--server '{s}' is not an absolute URL."))
                 .ToList();
             var labelMap = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
