@@ -27,6 +27,15 @@ public interface IJobStore
     /// </summary>
     Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// For an agent's poll: its jobs still <c>assigned</c> (never started), assigned before
+    /// <paramref name="assignedBefore"/>, that the agent does not report among <paramref name="running"/>,
+    /// never reached it — the poll response that carried them was lost (the agent stopped or the
+    /// connection broke). They go back to pending at once with the attempt not spent. Returns them.
+    /// </summary>
+    Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
+        string tenantId, string agentId, IReadOnlyList<Core.AgentProtocol.JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken);
+
     /// <summary>assigned → running for the holder of the attempt.</summary>
     Task<AttemptWriteResult> MarkStartedAsync(string tenantId, string jobId, string agentId, int attempt, CancellationToken cancellationToken);
 

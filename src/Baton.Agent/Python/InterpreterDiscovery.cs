@@ -37,11 +37,7 @@ public sealed partial class InterpreterDiscovery(ILogger<InterpreterDiscovery> l
         }
 
         var queried = await Task.WhenAll(realPaths.Select(path => QueryVersionAsync(path, cancellationToken)));
-        var versioned = queried.OfType<PythonInterpreter>().ToList();
-        // Start-up is timed one interpreter at a time, after the parallel version queries warmed the disk cache.
-        var timed = new List<PythonInterpreter>(versioned.Count);
-        foreach (var interpreter in versioned) timed.Add(interpreter with { StartupTime = await MeasureStartupAsync(interpreter.Path, cancellationToken) });
-        var found = timed
+        var supported = queried.OfType<PythonInterpreter>()
             .Where(interpreter =>
             {
                 if (interpreter.Version >= MinimumVersion)
@@ -49,9 +45,11 @@ public sealed partial class InterpreterDiscovery(ILogger<InterpreterDiscovery> l
                 logger.LogDebug("Ignoring Python {Version} at {Path}: Baton needs {Minimum} or newer", interpreter.VersionText, interpreter.Path, MinimumVersion);
                 return false;
             })
-            .OrderByDescending(interpreter => interpreter.Version)
-            .ThenBy(interpreter => interpreter.Path, StringComparer.Ordinal)
             .ToList();
+        // Start-up is timed one interpreter at a time, after the parallel version queries warmed the disk cache.
+        var found = new List<PythonInterpreter>(supported.Count);
+        foreach (var interpreter in supported) found.Add(interpreter with { StartupTime = await MeasureStartupAsync(interpreter.Path, cancellationToken) });
+        found = [.. found.OrderByDescending(interpreter => interpreter.Version).ThenBy(interpreter => interpreter.Path, StringComparer.Ordinal)];
         logger.LogInformation("Found {Count} Python interpreter(s): {Interpreters}", found.Count,
             string.Join(", ", found.Select(i => $"{i.VersionText} ({i.Path}, starts in {i.StartupTime.TotalMilliseconds:0} ms)")));
         return found;

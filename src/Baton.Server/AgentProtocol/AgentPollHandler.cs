@@ -41,7 +41,11 @@ public sealed class AgentPollHandler(
         heartbeats.Enqueue(new AgentHeartbeat(agent.Id, now, running, request.Capabilities, request.Resources));
         if (request.Capabilities is not null) agent = agent with { Capabilities = request.Capabilities };
 
+        // An agent has one poll in flight and lists every job it holds: an assignment made before this
+        // poll that it does not list was lost on the way (it stopped, or the connection broke).
         var refs = running.Select(r => new JobRef(r.JobId, r.Attempt)).ToList();
+        var released = await store.Jobs.ReleaseUndeliveredAsync(agent.TenantId, agent.Id, refs, now, cancellationToken);
+        if (released.Count > 0) signals.Signal(WakeUpSignals.TenantWork(agent.TenantId));
         var wait = EffectiveWait(options.Value, TimeSpan.FromSeconds(request.WaitSeconds));
         var deadline = now + wait;
         var topics = request.FreeSlots > 0

@@ -13,4 +13,5 @@ public static class JobEventTypes
     public const string CancelRequested = "cancel_requested";
     public const string RetryScheduled = "retry_scheduled";
     public const string LeaseExpired = "lease_expired";
+    public const string Released = "released";
 }

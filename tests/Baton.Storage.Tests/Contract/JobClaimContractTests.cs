@@ -40,6 +40,40 @@ public abstract class JobClaimContractTests : StoreContractTests
     }
 
     [Fact]
+    public async Task Assignments_the_agent_never_received_go_back_without_spending_an_attempt()
+    {
+        var tenant = await CreateTenantAsync("acme");
+        await SubmitAsync(tenant, id: "received");
+        await SubmitAsync(tenant, id: "lost");
+        await SubmitAsync(tenant, id: "started");
+        var claimed = await ClaimAsync(tenant, "agent-1", maxJobs: 3);
+        Assert.Equal(3, claimed.Count);
+        Assert.Equal(AttemptWriteResult.Ok, await Store.Jobs.MarkStartedAsync(tenant, "started", "agent-1", 1, Ct));
+        var assignedAt = Time.GetUtcNow();
+
+        // A poll that began before the assignment says nothing about it.
+        Assert.Empty(await Store.Jobs.ReleaseUndeliveredAsync(tenant, "agent-1", [], assignedAt, Ct));
+
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var released = await Store.Jobs.ReleaseUndeliveredAsync(
+            tenant, "agent-1", [new Core.AgentProtocol.JobRef("received", 1)], Time.GetUtcNow(), Ct);
+
+        var job = Assert.Single(released);
+        Assert.Equal("lost", job.Id);
+        Assert.Equal(JobState.Pending, job.State);
+        Assert.Equal(0, job.Attempt);
+        Assert.Null(job.AgentId);
+        Assert.Equal(JobState.Assigned, (await Store.Jobs.GetAsync(tenant, "received", Ct))!.State);
+        Assert.Equal(JobState.Running, (await Store.Jobs.GetAsync(tenant, "started", Ct))!.State);
+        Assert.Equal(JobEventTypes.Released, (await Store.Jobs.ListEventsAsync(tenant, "lost", Ct))[^1].Type);
+
+        // Another tenant or agent releases nothing, and the job is claimable again at attempt 1.
+        Assert.Empty(await Store.Jobs.ReleaseUndeliveredAsync("other-tenant", "agent-1", [], Time.GetUtcNow(), Ct));
+        var again = Assert.Single(await ClaimAsync(tenant, "agent-2"));
+        Assert.Equal(("lost", 1), (again.Id, again.Attempt));
+    }
+
+    [Fact]
     public async Task Claim_never_takes_the_tenant_past_its_concurrency_limit()
     {
         var tenant = await CreateTenantAsync("acme");

@@ -1,0 +1,41 @@
+using Baton.Core.AgentProtocol;
+using Baton.Storage.Model;
+using Baton.Storage.Serialization;
+using Dapper;
+
+namespace Baton.Storage.Sqlite;
+
+// Assignments that never reached their agent go back to the queue without spending an attempt.
+internal sealed partial class SqliteJobStore
+{
+    public Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
+        string tenantId, string agentId, IReadOnlyList<JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken) =>
+        database.WriteAsync<IReadOnlyList<JobRecord>>(async (connection, transaction) =>
+        {
+            var rows = await connection.QueryAsync<SqliteJobRow>(Sql.Command(
+                $"""
+                SELECT {SqliteJobRow.Columns} FROM jobs
+                WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before;
+                """,
+                new { tenantId, agentId, before = StoredTime.ToMs(assignedBefore) }, transaction, cancellationToken));
+
+            var held = running.Select(r => (r.JobId, r.Attempt)).ToHashSet();
+            var now = NowMs();
+            var released = new List<JobRecord>();
+            foreach (var job in rows.Select(r => r.ToRecord()).Where(j => !held.Contains((j.Id, j.Attempt))))
+            {
+                var updated = await connection.ExecuteAsync(Sql.Command(
+                    """
+                    UPDATE jobs
+                    SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
+                    WHERE id = @Id AND tenant_id = @TenantId AND state = 'assigned' AND agent_id = @AgentId AND attempt = @Attempt;
+                    """,
+                    new { job.Id, job.TenantId, job.AgentId, job.Attempt }, transaction, cancellationToken));
+                if (updated != 1) continue;
+                await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Released, job.Attempt, agentId,
+                    $"the assignment never reached agent {agentId}; back in the queue, attempt not spent", cancellationToken);
+                released.Add((await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken))!);
+            }
+            return released;
+        }, cancellationToken);
+}
