@@ -21,7 +21,9 @@ internal sealed partial class PostgresMigrator(string connectionString, TimeProv
     public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken)
     {
         var scripts = LoadScripts();
-        await using var connection = new NpgsqlConnection(connectionString);
+        // Unpooled: migrations run once at start-up, and no owner connection should linger afterwards.
+        var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(unpooled);
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(PgSql.Command("SELECT pg_advisory_xact_lock(@key);", new { key = MigrationLockKey }, transaction, cancellationToken));
