@@ -15,6 +15,7 @@ public sealed class PostgresBatonStore : IBatonStore
 
     private readonly PostgresDatabase _database;
     private readonly PostgresMigrator _migrator;
+    private readonly PostgresPartitionMaintenance _partitions;
 
     public PostgresBatonStore(PostgresStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
     {
@@ -26,6 +27,7 @@ public sealed class PostgresBatonStore : IBatonStore
 
         _database = new PostgresDatabase(options);
         _migrator = new PostgresMigrator(_database.MigrationConnectionString, time);
+        _partitions = new PostgresPartitionMaintenance(_database.MigrationConnectionString);
         Tenants = new PostgresTenantStore(_database);
         ApiKeys = new PostgresApiKeyStore(_database, time);
         EnrollmentTokens = new PostgresEnrollmentTokenStore(_database, time);
@@ -46,6 +48,17 @@ public sealed class PostgresBatonStore : IBatonStore
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
+
+    /// <summary>
+    /// Creates the monthly partitions of job events and log lines for the month of <paramref name="now"/>
+    /// and the next <paramref name="monthsAhead"/> months (run daily by the retention service); returns those created.
+    /// </summary>
+    public Task<IReadOnlyList<string>> EnsurePartitionsAsync(DateTimeOffset now, int monthsAhead, CancellationToken cancellationToken) =>
+        _partitions.EnsurePartitionsAsync(now, monthsAhead, cancellationToken);
+
+    /// <summary>Retention: drops the monthly partitions of job events and log lines that end before <paramref name="cutoff"/>.</summary>
+    public Task<IReadOnlyList<string>> DropPartitionsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        _partitions.DropPartitionsBeforeAsync(cutoff, cancellationToken);
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

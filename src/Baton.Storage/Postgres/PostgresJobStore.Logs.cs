@@ -12,11 +12,12 @@ internal sealed partial class PostgresJobStore
         string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, CancellationToken cancellationToken) =>
         database.InTenantAsync<(AttemptWriteResult, bool)>(tenantId, async (connection, transaction) =>
         {
-            // FOR SHARE: a completion or expiry of this attempt waits until these lines are in.
+            // The job row lock orders batches of one job (so the duplicate check below is exact) and makes a
+            // completion or expiry of this attempt wait until these lines are in.
             var job = await connection.QuerySingleOrDefaultAsync<HolderRow>(PgSql.Command(
                 """
                 SELECT state AS State, agent_id AS AgentId, attempt AS Attempt, cancel_requested AS CancelRequested
-                FROM jobs WHERE id = @jobId AND tenant_id = @tenantId FOR SHARE;
+                FROM jobs WHERE id = @jobId AND tenant_id = @tenantId FOR UPDATE;
                 """,
                 new { tenantId, jobId }, transaction, cancellationToken));
             if (job is null) return (AttemptWriteResult.NotFound, false);
@@ -24,14 +25,19 @@ internal sealed partial class PostgresJobStore
             if (!active || job.AgentId != agentId || job.Attempt != attempt) return (AttemptWriteResult.Stale, false);
             if (lines.Count == 0) return (AttemptWriteResult.Ok, job.CancelRequested);
 
-            // One statement for the batch; a batch resent after a lost response is stored once: (job, attempt, line) is unique.
+            // One statement for the batch; a line already stored for (job, attempt) is skipped, so a batch
+            // resent after a lost response is stored once (the first copy of a line within a batch wins).
             await connection.ExecuteAsync(PgSql.Command(
                 """
                 INSERT INTO job_logs (tenant_id, job_id, attempt, line, at, stream, text)
                 SELECT @tenantId, @jobId, @attempt, l.line, l.at, l.stream, l.text
-                FROM unnest(@lineNumbers::bigint[], @ats::timestamptz[], @streams::text[], @texts::text[]) WITH ORDINALITY AS l(line, at, stream, text, ord)
-                ORDER BY l.ord
-                ON CONFLICT (job_id, attempt, line) DO NOTHING;
+                FROM (
+                    SELECT DISTINCT ON (u.line) u.*
+                    FROM unnest(@lineNumbers::bigint[], @ats::timestamptz[], @streams::text[], @texts::text[]) WITH ORDINALITY AS u(line, at, stream, text, ord)
+                    ORDER BY u.line, u.ord
+                ) AS l
+                WHERE NOT EXISTS (SELECT 1 FROM job_logs x WHERE x.job_id = @jobId AND x.attempt = @attempt AND x.line = l.line)
+                ORDER BY l.ord;
                 """,
                 new
                 {

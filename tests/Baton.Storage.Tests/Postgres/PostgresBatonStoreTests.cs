@@ -1,4 +1,5 @@
 using Baton.Core.Jobs;
+using Baton.Storage.Model;
 using Baton.Storage.Postgres;
 using Baton.Storage.Tests.Contract;
 using Microsoft.Extensions.Time.Testing;
@@ -103,6 +104,33 @@ public sealed class PostgresBatonStoreTests : StoreContractTests
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => impatient.Jobs.RequestCancelAsync(tenant, job.Id, Ct));
         Assert.Equal(PostgresErrorCodes.QueryCanceled, error.SqlState);
+    }
+
+    [Fact]
+    public async Task Retention_drops_whole_monthly_partitions_of_events_and_logs()
+    {
+        var store = (PostgresBatonStore)Store;
+        var tenant = await CreateTenantAsync("acme");
+        var job = await SubmitAsync(tenant); // March: lands in the default partition, none exists for March yet
+
+        var created = await store.EnsurePartitionsAsync(Start, monthsAhead: 1, Ct);
+
+        Assert.Equal(["job_events_p202503", "job_events_p202504", "job_logs_p202503", "job_logs_p202504"], created.Order(StringComparer.Ordinal));
+        Assert.Empty(await store.EnsurePartitionsAsync(Start, monthsAhead: 1, Ct));
+        await using var owner = new NpgsqlConnection(Postgres.OwnerConnectionString);
+        await owner.OpenAsync();
+        Assert.Equal(1L, await ScalarAsync<long>(owner, "SELECT COUNT(*) FROM job_events_p202503;"));
+        Assert.Equal(0L, await ScalarAsync<long>(owner, "SELECT COUNT(*) FROM job_events_default;"));
+
+        Time.Advance(TimeSpan.FromDays(31)); // April
+        var claimed = Assert.Single(await ClaimAsync(tenant, "agent-1"));
+        await Store.Jobs.AppendLogsAsync(tenant, job.Id, "agent-1", claimed.Attempt, [new NewLogLine(1, Time.GetUtcNow(), "stdout", "april")], Ct);
+
+        var dropped = await store.DropPartitionsBeforeAsync(new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero), Ct);
+
+        Assert.Equal(["job_events_p202503", "job_logs_p202503"], dropped);
+        Assert.Equal([JobEventTypes.Assigned], await EventTypesAsync(job));
+        Assert.Equal("april", Assert.Single(await Store.Jobs.ReadLogsAsync(tenant, job.Id, 0, 100, Ct)).Text);
     }
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)

@@ -1,7 +1,8 @@
 -- Baton schema, version 1 (PostgreSQL). Same semantics as the SQLite schema, with native types:
 -- timestamptz for times, jsonb for JSON, boolean flags, identity columns for sequences.
 -- job_events and job_logs carry tenant_id (SQLite reaches it through jobs) so Row-Level Security
--- can filter them without a join.
+-- can filter them without a join. The runtime reaches partitions only through their parent
+-- (it has no privileges on the partitions), so the parent's policies always apply.
 
 -- The runtime role: owns nothing, does not bypass RLS. Deployments give a LOGIN role membership in it.
 DO $$
@@ -114,20 +115,30 @@ CREATE UNIQUE INDEX ux_jobs_idempotency ON jobs (tenant_id, idempotency_key) WHE
 CREATE INDEX ix_jobs_tenant_submitted ON jobs (tenant_id, submitted_at DESC, id DESC);
 CREATE INDEX ix_jobs_package ON jobs (tenant_id, package_name, package_version, state);
 
+-- The high-volume tables are partitioned by month on their time (declarative RANGE partitioning):
+-- retention drops whole partitions instead of deleting rows. PostgresPartitionMaintenance creates
+-- the monthly partitions ahead of time (job_events_pYYYYMM, job_logs_pYYYYMM); the DEFAULT
+-- partition catches any row outside them (e.g. a skewed agent clock), so an insert never fails.
+-- Primary keys must include the partition key; ids come from plain sequences shared by all partitions.
+CREATE SEQUENCE job_events_id_seq AS bigint;
 CREATE TABLE job_events (
-    id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id         bigint      NOT NULL DEFAULT nextval('job_events_id_seq'),
     tenant_id  text        NOT NULL,
     job_id     text        NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
     at         timestamptz NOT NULL,
     type       text        NOT NULL,
     attempt    integer     NOT NULL,
     agent_id   text,
-    message    text
-);
+    message    text,
+    PRIMARY KEY (id, at)
+) PARTITION BY RANGE (at);
+ALTER SEQUENCE job_events_id_seq OWNED BY job_events.id;
 CREATE INDEX ix_job_events_job ON job_events (job_id, id);
+CREATE TABLE job_events_default PARTITION OF job_events DEFAULT;
 
+CREATE SEQUENCE job_logs_seq_seq AS bigint;
 CREATE TABLE job_logs (
-    seq        bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    seq        bigint      NOT NULL DEFAULT nextval('job_logs_seq_seq'),
     tenant_id  text        NOT NULL,
     job_id     text        NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
     attempt    integer     NOT NULL,
@@ -135,10 +146,14 @@ CREATE TABLE job_logs (
     at         timestamptz NOT NULL,
     stream     text        NOT NULL,
     text       text        NOT NULL,
-    -- A batch the agent resends after a lost response is stored once (ON CONFLICT DO NOTHING).
-    UNIQUE (job_id, attempt, line)
-);
+    PRIMARY KEY (seq, at)
+) PARTITION BY RANGE (at);
+ALTER SEQUENCE job_logs_seq_seq OWNED BY job_logs.seq;
 CREATE INDEX ix_job_logs_job_seq ON job_logs (job_id, seq);
+-- A batch the agent resends after a lost response is stored once. A unique constraint would have
+-- to include the partition key, so the store checks this index under the job's row lock instead.
+CREATE INDEX ix_job_logs_job_line ON job_logs (job_id, attempt, line);
+CREATE TABLE job_logs_default PARTITION OF job_logs DEFAULT;
 
 CREATE TABLE api_usage (
     tenant_id  text    NOT NULL,
