@@ -60,9 +60,9 @@ public sealed class PostgresBatonStoreTests : StoreContractTests
 
         Assert.Equal(1, await ScalarAsync<int>(connection, "SELECT MIN(version) FROM schema_migrations;"));
         var owner = new NpgsqlConnectionStringBuilder(Postgres.OwnerConnectionString).Username;
-        Assert.Equal(owner, await ScalarAsync<string>(connection, "SELECT pg_get_userbyid(relowner)::text FROM pg_class WHERE relname = 'jobs' AND relkind = 'r';"));
+        Assert.Equal(owner, await ScalarAsync<string>(connection, "SELECT pg_get_userbyid(relowner)::text FROM pg_class WHERE oid = to_regclass('jobs');"));
         // The claim scan reads a partial index of pending rows only.
-        var readyIndex = await ScalarAsync<string>(connection, "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_jobs_ready';");
+        var readyIndex = await ScalarAsync<string>(connection, "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'ix_jobs_ready';");
         Assert.Contains("WHERE (state = 'pending'::text)", readyIndex, StringComparison.Ordinal);
     }
 

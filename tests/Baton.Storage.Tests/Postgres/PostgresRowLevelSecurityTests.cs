@@ -174,7 +174,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
     {
         await using var command = connection.CreateCommand();
         command.CommandText =
-            "SELECT relrowsecurity, relforcerowsecurity, pg_has_role(current_user, relowner, 'MEMBER') FROM pg_class WHERE relname = @table AND relkind IN ('r', 'p');";
+            "SELECT relrowsecurity, relforcerowsecurity, pg_has_role(current_user, relowner, 'MEMBER') FROM pg_class WHERE oid = to_regclass(@table);";
         command.Parameters.AddWithValue("table", table);
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync(), $"table {table} is missing");

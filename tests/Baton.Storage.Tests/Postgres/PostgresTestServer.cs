@@ -14,15 +14,49 @@ internal static class PostgresTestServer
     public const string AppLoginRole = "baton_app_login";
     public const string AppLoginPassword = "baton_app";
 
+    /// <summary>The database every test schema lives in; created on first use, kept between runs.</summary>
+    public const string TestDatabase = "baton_tests";
+
     private static readonly Lazy<string> Owner = new(LoadOwnerConnectionString);
+    private static readonly Lazy<string> TestDatabaseOwner = new(CreateTestDatabase);
 
     public static string OwnerConnectionString => Owner.Value;
 
-    public static string ForDatabase(string database) =>
-        new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = database }.ConnectionString;
+    public static string TestDatabaseOwnerConnectionString => TestDatabaseOwner.Value;
 
-    public static string AppForDatabase(string database) =>
-        new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = database, Username = AppLoginRole, Password = AppLoginPassword }.ConnectionString;
+    public static string OwnerForSchema(string schema) =>
+        new NpgsqlConnectionStringBuilder(TestDatabaseOwnerConnectionString) { SearchPath = schema }.ConnectionString;
+
+    public static string AppForSchema(string schema) =>
+        new NpgsqlConnectionStringBuilder(TestDatabaseOwnerConnectionString)
+        {
+            SearchPath = schema,
+            Username = AppLoginRole,
+            Password = AppLoginPassword,
+        }.ConnectionString;
+
+    private static string CreateTestDatabase()
+    {
+        using (var connection = new NpgsqlConnection(OwnerConnectionString))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{TestDatabase}');";
+            if (!(bool)command.ExecuteScalar()!)
+            {
+                command.CommandText = $"CREATE DATABASE {TestDatabase};";
+                try
+                {
+                    command.ExecuteNonQuery();
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+                {
+                    // Another test process created it first.
+                }
+            }
+        }
+        return new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = TestDatabase }.ConnectionString;
+    }
 
     private static string LoadOwnerConnectionString()
     {
