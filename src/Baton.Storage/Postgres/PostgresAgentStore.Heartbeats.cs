@@ -30,7 +30,10 @@ internal sealed partial class PostgresAgentStore
             .SelectMany(heartbeat => heartbeat.Running.Select(report => (heartbeat.AgentId, heartbeat.At, Report: report)))
             .GroupBy(item => (item.Report.JobId, item.AgentId, item.Report.Attempt))
             .Select(group => group.Last())
+            // Rows in a stable order, so two replicas flushing overlapping batches lock them in the same order.
+            .OrderBy(item => item.Report.JobId, StringComparer.Ordinal)
             .ToList();
+        var agentRows = agents.OrderBy(agent => agent.AgentId, StringComparer.Ordinal).ToList();
 
         return database.InSystemAsync<IReadOnlyList<string>>(async (connection, transaction) =>
         {
@@ -69,10 +72,10 @@ internal sealed partial class PostgresAgentStore
                     attempts = reports.Select(item => item.Report.Attempt).ToArray(),
                     leases = reports.Select(item => PgTime.ToDbUtc(item.At + leaseTtl)).ToArray(),
                     progress = reports.Select(item => item.Report.Progress is null ? null : StoredJson.Serialize(item.Report.Progress)).ToArray(),
-                    agentIds = agents.Select(agent => agent.AgentId).ToArray(),
-                    ats = agents.Select(agent => PgTime.ToDbUtc(agent.At)).ToArray(),
-                    capabilities = agents.Select(agent => agent.Capabilities is null ? null : StoredJson.Serialize(agent.Capabilities)).ToArray(),
-                    resources = agents.Select(agent => agent.Resources is null ? null : StoredJson.Serialize(agent.Resources)).ToArray(),
+                    agentIds = agentRows.Select(agent => agent.AgentId).ToArray(),
+                    ats = agentRows.Select(agent => PgTime.ToDbUtc(agent.At)).ToArray(),
+                    capabilities = agentRows.Select(agent => agent.Capabilities is null ? null : StoredJson.Serialize(agent.Capabilities)).ToArray(),
+                    resources = agentRows.Select(agent => agent.Resources is null ? null : StoredJson.Serialize(agent.Resources)).ToArray(),
                 },
                 transaction, cancellationToken))).Where(id => id is not null).ToHashSet(StringComparer.Ordinal);
             return agents.Select(agent => agent.AgentId).Where(wasOffline.Contains).ToList();
