@@ -1,0 +1,132 @@
+using Baton.Core.AgentProtocol;
+using Baton.Storage.Model;
+using Baton.Storage.Serialization;
+using Dapper;
+using Npgsql;
+
+namespace Baton.Storage.Postgres;
+
+/// <summary>Agents on PostgreSQL; the heartbeat batch lives in <c>PostgresAgentStore.Heartbeats.cs</c>.</summary>
+internal sealed partial class PostgresAgentStore(PostgresDatabase database, TimeProvider time) : IAgentStore
+{
+    public Task<AgentRegistrationResult> RegisterAsync(NewAgent agent, int maxOnlineAgents, CancellationToken cancellationToken) =>
+        database.InTenantAsync(agent.TenantId, async (connection, transaction) =>
+        {
+            // Serialises registrations of one tenant across replicas, so the count and the insert are one step.
+            await connection.ExecuteAsync(PgSql.Command(
+                "SELECT pg_advisory_xact_lock(hashtextextended('agents:' || @TenantId, 0));", new { agent.TenantId }, transaction, cancellationToken));
+            var online = await CountOnlineAsync(connection, transaction, agent.TenantId, cancellationToken);
+            if (online >= maxOnlineAgents) return AgentRegistrationResult.QuotaExceeded;
+
+            var now = PgTime.ToDb(time.GetUtcNow());
+            await connection.ExecuteAsync(PgSql.Command(
+                """
+                INSERT INTO agents (id, tenant_id, name, credential_hash, state, capabilities, resources, slots, version, registered_at, last_heartbeat_at)
+                VALUES (@Id, @TenantId, @Name, @CredentialHash, 'online', CAST(@Capabilities AS jsonb), CAST(@Resources AS jsonb), @Slots, @Version, @now, @now);
+                """,
+                new
+                {
+                    agent.Id,
+                    agent.TenantId,
+                    agent.Name,
+                    agent.CredentialHash,
+                    Capabilities = StoredJson.Serialize(agent.Capabilities),
+                    Resources = StoredJson.Serialize(agent.Resources),
+                    agent.Slots,
+                    agent.Version,
+                    now,
+                },
+                transaction, cancellationToken));
+            return AgentRegistrationResult.Registered;
+        }, cancellationToken);
+
+    // System scope: a presented agent credential names no tenant until the agent is found.
+    public Task<AgentRecord?> FindForAuthenticationAsync(string agentId, CancellationToken cancellationToken) =>
+        database.InSystemAsync(async (connection, transaction) =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<PostgresAgentRow>(PgSql.Command(
+                $"SELECT {PostgresAgentRow.Columns} FROM agents WHERE id = @agentId;", new { agentId }, transaction, cancellationToken));
+            return row?.ToRecord();
+        }, cancellationToken);
+
+    public Task<AgentRecord?> GetAsync(string tenantId, string agentId, CancellationToken cancellationToken) =>
+        database.InTenantAsync(tenantId, async (connection, transaction) =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<PostgresAgentRow>(PgSql.Command(
+                $"SELECT {PostgresAgentRow.Columns} FROM agents WHERE id = @agentId AND tenant_id = @tenantId;",
+                new { tenantId, agentId }, transaction, cancellationToken));
+            return row?.ToRecord();
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<AgentRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.InTenantAsync<IReadOnlyList<AgentRecord>>(tenantId, async (connection, transaction) =>
+        {
+            var rows = await connection.QueryAsync<PostgresAgentRow>(PgSql.Command(
+                $"SELECT {PostgresAgentRow.Columns} FROM agents WHERE tenant_id = @tenantId ORDER BY registered_at, id;",
+                new { tenantId }, transaction, cancellationToken));
+            return rows.Select(row => row.ToRecord()).ToList();
+        }, cancellationToken);
+
+    public Task<int> CountOnlineAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.InTenantAsync(tenantId, (connection, transaction) => CountOnlineAsync(connection, transaction, tenantId, cancellationToken), cancellationToken);
+
+    // System scope: the janitor sweeps every tenant's agents in one statement.
+    public Task<IReadOnlyList<AgentRecord>> MarkSilentAgentsOfflineAsync(DateTimeOffset silentSince, CancellationToken cancellationToken) =>
+        database.InSystemAsync<IReadOnlyList<AgentRecord>>(async (connection, transaction) =>
+        {
+            var rows = await connection.QueryAsync<PostgresAgentRow>(PgSql.Command(
+                $"""
+                UPDATE agents SET state = 'offline'
+                WHERE state = 'online' AND COALESCE(last_heartbeat_at, registered_at) < @silentSince
+                RETURNING {PostgresAgentRow.Columns};
+                """,
+                new { silentSince = PgTime.ToDb(silentSince) }, transaction, cancellationToken));
+            return rows.Select(row => row.ToRecord()).ToList();
+        }, cancellationToken);
+
+    // System scope: the poll authenticates the agent by id; its jobs are looked up by agent id alone.
+    public Task<AgentDirectives> GetDirectivesAsync(string agentId, IReadOnlyList<JobRef> running, CancellationToken cancellationToken) =>
+        database.InSystemAsync(async (connection, transaction) =>
+        {
+            var held = (await connection.QueryAsync<HeldJobRow>(PgSql.Command(
+                $"SELECT id AS JobId, attempt AS Attempt, cancel_requested AS CancelRequested FROM jobs WHERE agent_id = @agentId AND state IN {PgSql.ActiveStates};",
+                new { agentId }, transaction, cancellationToken))).ToList();
+
+            var cancel = held.Where(job => job.CancelRequested).Select(job => new JobRef(job.JobId, job.Attempt)).ToList();
+            var heldAttempts = held.Select(job => (job.JobId, job.Attempt)).ToHashSet();
+            var abandon = running.Where(report => !heldAttempts.Contains((report.JobId, report.Attempt))).ToList();
+            return new AgentDirectives(cancel, abandon);
+        }, cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.InTenantAsync<IReadOnlyDictionary<string, int>>(tenantId, async (connection, transaction) =>
+        {
+            // Every agent of the tenant, holding zero jobs or more.
+            var rows = await connection.QueryAsync<AgentJobCountRow>(PgSql.Command(
+                $"""
+                SELECT a.id AS AgentId, COUNT(j.id)::integer AS Jobs
+                FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {PgSql.ActiveStates}
+                WHERE a.tenant_id = @tenantId
+                GROUP BY a.id;
+                """,
+                new { tenantId }, transaction, cancellationToken));
+            return rows.ToDictionary(row => row.AgentId, row => row.Jobs);
+        }, cancellationToken);
+
+    private static Task<int> CountOnlineAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<int>(PgSql.Command(
+            "SELECT COUNT(*)::integer FROM agents WHERE tenant_id = @tenantId AND state = 'online';", new { tenantId }, transaction, cancellationToken));
+
+    private sealed class HeldJobRow
+    {
+        public string JobId { get; set; } = "";
+        public int Attempt { get; set; }
+        public bool CancelRequested { get; set; }
+    }
+
+    private sealed class AgentJobCountRow
+    {
+        public string AgentId { get; set; } = "";
+        public int Jobs { get; set; }
+    }
+}

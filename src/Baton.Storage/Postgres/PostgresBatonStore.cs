@@ -1,0 +1,64 @@
+using Baton.Core.Jobs;
+
+namespace Baton.Storage.Postgres;
+
+/// <summary>
+/// The distributed backend: PostgreSQL shared by any number of server replicas. Claims lock rows
+/// with <c>FOR UPDATE SKIP LOCKED</c>, tenant isolation is enforced again by Row-Level Security
+/// (the runtime role owns nothing and bypasses nothing), and submissions <c>NOTIFY</c>
+/// <see cref="JobReadyChannel"/> so other replicas can wake their dispatchers at once.
+/// </summary>
+public sealed class PostgresBatonStore : IBatonStore
+{
+    /// <summary>The LISTEN/NOTIFY channel a submission notifies; the payload is the tenant id.</summary>
+    public const string JobReadyChannel = "baton_job_ready";
+
+    private readonly PostgresDatabase _database;
+    private readonly PostgresMigrator _migrator;
+    private readonly PostgresPartitionMaintenance _partitions;
+
+    public PostgresBatonStore(PostgresStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(retryPolicy);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString)) throw new ArgumentException("ConnectionString is required.", nameof(options));
+        if (options.StatementTimeout <= TimeSpan.Zero) throw new ArgumentException("StatementTimeout must be positive.", nameof(options));
+
+        _database = new PostgresDatabase(options);
+        _migrator = new PostgresMigrator(_database.MigrationConnectionString, time);
+        _partitions = new PostgresPartitionMaintenance(_database.MigrationConnectionString);
+        Tenants = new PostgresTenantStore(_database);
+        ApiKeys = new PostgresApiKeyStore(_database, time);
+        EnrollmentTokens = new PostgresEnrollmentTokenStore(_database, time);
+        Agents = new PostgresAgentStore(_database, time);
+        Packages = new PostgresPackageStore(_database);
+        Jobs = new PostgresJobStore(_database, time, retryPolicy);
+        Settings = new PostgresSettingsStore(_database);
+    }
+
+    public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
+    public ITenantStore Tenants { get; }
+    public IApiKeyStore ApiKeys { get; }
+    public IEnrollmentTokenStore EnrollmentTokens { get; }
+    public IAgentStore Agents { get; }
+    public IPackageStore Packages { get; }
+    public IJobStore Jobs { get; }
+    public ISettingsStore Settings { get; }
+
+    /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
+    public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
+
+    /// <summary>
+    /// Creates the monthly partitions of job events and log lines for the month of <paramref name="now"/>
+    /// and the next <paramref name="monthsAhead"/> months (run daily by the retention service); returns those created.
+    /// </summary>
+    public Task<IReadOnlyList<string>> EnsurePartitionsAsync(DateTimeOffset now, int monthsAhead, CancellationToken cancellationToken) =>
+        _partitions.EnsurePartitionsAsync(now, monthsAhead, cancellationToken);
+
+    /// <summary>Retention: drops the monthly partitions of job events and log lines that end before <paramref name="cutoff"/>.</summary>
+    public Task<IReadOnlyList<string>> DropPartitionsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        _partitions.DropPartitionsBeforeAsync(cutoff, cancellationToken);
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using Dapper;
+using Npgsql;
+
+namespace Baton.Storage.Postgres;
+
+/// <summary>
+/// Connections to one PostgreSQL database. Every store call is one transaction that first names
+/// its scope with transaction-local settings (<c>set_config(…, true)</c>): the tenant whose rows
+/// Row-Level Security lets it see, or the cross-tenant system scope, and the statement timeout.
+/// Nothing is set on the session, so a pooled connection (ours or PgBouncer's in transaction
+/// mode) never carries one request's tenant into the next.
+/// </summary>
+internal sealed class PostgresDatabase : IAsyncDisposable
+{
+    private const string ScopeSql =
+        "SELECT set_config('baton.tenant_id', @tenant, true), set_config('baton.system', @system, true), set_config('statement_timeout', @timeout, true);";
+
+    private readonly NpgsqlDataSource _primary;
+    private readonly NpgsqlDataSource? _replica;
+    private readonly string _statementTimeoutMs;
+
+    public PostgresDatabase(PostgresStoreOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.StatementTimeout, TimeSpan.Zero);
+        _statementTimeoutMs = ((long)options.StatementTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        _primary = CreateDataSource(options.ConnectionString, options.StatementTimeout);
+        if (!string.IsNullOrWhiteSpace(options.ReadConnectionString))
+        {
+            _replica = CreateDataSource(options.ReadConnectionString, options.StatementTimeout);
+        }
+        MigrationConnectionString = string.IsNullOrWhiteSpace(options.MigrationConnectionString)
+            ? options.ConnectionString
+            : options.MigrationConnectionString;
+    }
+
+    public string MigrationConnectionString { get; }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction that sees only <paramref name="tenantId"/>'s rows.</summary>
+    public Task<T> InTenantAsync<T>(string tenantId, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        return RunAsync(_primary, tenantId, system: false, work, cancellationToken);
+    }
+
+    /// <summary>Like <see cref="InTenantAsync{T}"/> on the read replica when one is configured (list and search queries).</summary>
+    public Task<T> ReadInTenantAsync<T>(string tenantId, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        return RunAsync(_replica ?? _primary, tenantId, system: false, work, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction that sees every tenant. Only for the few
+    /// operations that are cross-tenant by nature (authentication lookups, tenant administration,
+    /// janitor sweeps, heartbeat batches, blob reference checks, settings); each caller says why.
+    /// </summary>
+    public Task<T> InSystemAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        RunAsync(_primary, "", system: true, work, cancellationToken);
+
+    private async Task<T> RunAsync<T>(
+        NpgsqlDataSource source, string tenantId, bool system, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(PgSql.Command(
+            ScopeSql, new { tenant = tenantId, system = system ? "on" : "off", timeout = _statementTimeoutMs }, transaction, cancellationToken));
+        var result = await work(connection, transaction);
+        // The work is done: do not let a late cancellation throw it away.
+        await transaction.CommitAsync(CancellationToken.None);
+        return result;
+    }
+
+    private static NpgsqlDataSource CreateDataSource(string connectionString, TimeSpan statementTimeout)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // The server-side statement timeout fires first; the client gives up a little later.
+        builder.ConnectionStringBuilder.CommandTimeout = (int)Math.Ceiling(statementTimeout.TotalSeconds) + 5;
+        return builder.Build();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _primary.DisposeAsync();
+        if (_replica is not null) await _replica.DisposeAsync();
+    }
+}

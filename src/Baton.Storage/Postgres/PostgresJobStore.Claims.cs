@@ -1,0 +1,154 @@
+using Baton.Core.Jobs;
+using Baton.Storage.Model;
+using Dapper;
+
+namespace Baton.Storage.Postgres;
+
+// Claims and leases: handing pending jobs to an agent, and taking them back when the lease runs out.
+internal sealed partial class PostgresJobStore
+{
+    /// <summary>
+    /// One transaction: a per-tenant advisory lock serialises the concurrency-cap check across
+    /// replicas; the ready rows are read from the partial ready index with <c>FOR UPDATE SKIP
+    /// LOCKED</c>; <see cref="JobClaimRequest.CanRun"/> (a C# predicate) filters them; one
+    /// <c>UPDATE … WHERE id = ANY(…) RETURNING</c> assigns the chosen ones and records their events.
+    /// </summary>
+    public Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
+    {
+        if (request.MaxJobs <= 0) return Task.FromResult<IReadOnlyList<JobRecord>>([]);
+        return database.InTenantAsync<IReadOnlyList<JobRecord>>(request.TenantId, async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(PgSql.Command(
+                "SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @TenantId, 0));", new { request.TenantId }, transaction, cancellationToken));
+
+            // After the lock, so the count sees every claim committed before it (read committed: a fresh snapshot per statement).
+            var now = Now();
+            using var reads = await connection.QueryMultipleAsync(PgSql.Command(
+                $"""
+                SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @TenantId AND state IN {PgSql.ActiveStates};
+                SELECT {PostgresJobRow.Columns} FROM jobs
+                WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now)
+                ORDER BY priority DESC, submitted_at, id
+                LIMIT @candidateLimit
+                FOR UPDATE SKIP LOCKED;
+                """,
+                new { request.TenantId, now, candidateLimit = Math.Max(request.CandidateLimit, 1) }, transaction, cancellationToken));
+            var active = await reads.ReadSingleAsync<int>();
+            var candidates = (await reads.ReadAsync<PostgresJobRow>()).Select(row => row.ToRecord()).ToList();
+            var room = Math.Min(request.MaxJobs, request.TenantConcurrencyLimit - active);
+            if (room <= 0) return [];
+
+            var chosen = candidates.Where(request.CanRun).Take(room).ToList();
+            if (chosen.Count == 0) return [];
+
+            var claimedRows = await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+                $"""
+                WITH claimed AS (
+                    UPDATE jobs
+                    SET state = 'assigned', attempt = attempt + 1, agent_id = @AgentId, assigned_at = @now, started_at = NULL,
+                        lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
+                    WHERE id = ANY(@ids) AND tenant_id = @TenantId AND state = 'pending'
+                    RETURNING *
+                ),
+                assigned AS (
+                    INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
+                    SELECT tenant_id, id, @now, '{JobEventTypes.Assigned}', attempt, agent_id,
+                           'assigned to agent ' || agent_id || ' (attempt ' || attempt || ' of ' || max_attempts || ')'
+                    FROM claimed
+                )
+                SELECT {PostgresJobRow.Columns} FROM claimed;
+                """,
+                new
+                {
+                    request.TenantId,
+                    request.AgentId,
+                    now,
+                    leaseExpiresAt = now + request.LeaseTtl,
+                    ids = chosen.Select(job => job.Id).ToArray(),
+                },
+                transaction, cancellationToken));
+
+            // RETURNING has no order: give the jobs back in claim order.
+            var byId = claimedRows.ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
+            return chosen.Where(job => byId.ContainsKey(job.Id)).Select(job => byId[job.Id]).ToList();
+        }, cancellationToken);
+    }
+
+    // System scope: the janitor sweeps expired leases of every tenant. SKIP LOCKED lets two
+    // replicas' janitors share the sweep instead of queueing; each job is handled once.
+    public Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken) =>
+        database.InSystemAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
+        {
+            var now = Now();
+            var expiredJobs = (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+                $"""
+                SELECT {PostgresJobRow.Columns} FROM jobs
+                WHERE state IN {PgSql.ActiveStates} AND lease_expires_at < @now
+                ORDER BY lease_expires_at
+                FOR UPDATE SKIP LOCKED;
+                """,
+                new { now }, transaction, cancellationToken))).Select(row => row.ToRecord()).ToList();
+            if (expiredJobs.Count == 0) return [];
+
+            var expired = new List<ExpiredLease>(expiredJobs.Count);
+            var notBefores = new List<DateTime?>(expiredJobs.Count);
+            var reasons = new List<string>(expiredJobs.Count);
+            var events = new List<NewEvent>(expiredJobs.Count * 2);
+            foreach (var job in expiredJobs)
+            {
+                var reason = $"lease expired: agent {job.AgentId} stopped responding";
+                JobState newState;
+                DateTime? notBefore = null;
+                string? followUpMessage;
+                if (job.CancelRequested)
+                {
+                    newState = JobState.Cancelled;
+                    followUpMessage = "cancelled: " + reason;
+                }
+                else if (job.Attempt < job.MaxAttempts)
+                {
+                    newState = JobState.Pending;
+                    var delay = retryPolicy.DelayAfter(Math.Max(job.Attempt, 1));
+                    notBefore = (now + delay).UtcDateTime;
+                    followUpMessage = $"retry in {DescribeDelay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
+                }
+                else
+                {
+                    newState = JobState.Failed;
+                    followUpMessage = reason;
+                }
+
+                expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, newState));
+                notBefores.Add(notBefore);
+                reasons.Add(reason);
+                events.Add(new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, reason));
+                var followUpType = newState == JobState.Pending ? JobEventTypes.RetryScheduled : EventTypeFor(newState);
+                events.Add(new NewEvent(job.TenantId, job.Id, followUpType, job.Attempt, job.AgentId, followUpMessage));
+            }
+
+            // The rows are locked by this transaction, so the fenced update takes every one of them.
+            await connection.ExecuteAsync(PgSql.Command(
+                $"""
+                UPDATE jobs j
+                SET state = u.new_state, lease_expires_at = NULL, error = u.reason,
+                    agent_id = CASE WHEN u.new_state = 'pending' THEN NULL ELSE j.agent_id END,
+                    not_before = u.not_before,
+                    finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
+                FROM unnest(@ids::text[], @attempts::integer[], @newStates::text[], @reasons::text[], @notBefores::timestamptz[])
+                     AS u(id, attempt, new_state, reason, not_before)
+                WHERE j.id = u.id AND j.attempt = u.attempt AND j.state IN {PgSql.ActiveStates};
+                """,
+                new
+                {
+                    now,
+                    ids = expired.Select(e => e.JobId).ToArray(),
+                    attempts = expired.Select(e => e.Attempt).ToArray(),
+                    newStates = expired.Select(e => e.NewState.ToText()).ToArray(),
+                    reasons = reasons.ToArray(),
+                    notBefores = notBefores.ToArray(),
+                },
+                transaction, cancellationToken));
+            await InsertEventsAsync(connection, transaction, now, events, cancellationToken);
+            return expired;
+        }, cancellationToken);
+}

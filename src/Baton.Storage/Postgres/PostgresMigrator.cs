@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Dapper;
+using Npgsql;
+
+namespace Baton.Storage.Postgres;
+
+/// <summary>
+/// Applies the numbered scripts in <c>Postgres/Migrations</c> (embedded resources) in order, as
+/// the table owner, in one transaction holding a transaction-level advisory lock: replicas that
+/// start together queue on the lock, and the later ones find everything applied. Each script is
+/// recorded in <c>schema_migrations</c>; re-running applies nothing.
+/// </summary>
+internal sealed partial class PostgresMigrator(string connectionString, TimeProvider time)
+{
+    /// <summary>The advisory lock key of migrations ("baton" in ASCII plus 1); any constant unique to Baton.</summary>
+    private const long MigrationLockKey = 0x6261746F6E01;
+    private const string ResourcePrefix = "Baton.Storage.Postgres.Migrations.";
+
+    public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken)
+    {
+        var scripts = LoadScripts();
+        // Unpooled: migrations run once at start-up, and no owner connection should linger afterwards.
+        var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(unpooled);
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(PgSql.Command("SELECT pg_advisory_xact_lock(@key);", new { key = MigrationLockKey }, transaction, cancellationToken));
+        await connection.ExecuteAsync(PgSql.Command(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL);",
+            null, transaction, cancellationToken));
+        var applied = (await connection.QueryAsync<int>(PgSql.Command(
+            "SELECT version FROM schema_migrations;", null, transaction, cancellationToken))).ToHashSet();
+
+        var newlyApplied = new List<int>();
+        foreach (var (version, script) in scripts)
+        {
+            if (applied.Contains(version)) continue;
+            await connection.ExecuteAsync(PgSql.Command(script, null, transaction, cancellationToken));
+            await connection.ExecuteAsync(PgSql.Command(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at);",
+                new { version, at = PgTime.ToDb(time.GetUtcNow()) }, transaction, cancellationToken));
+            newlyApplied.Add(version);
+        }
+        await transaction.CommitAsync(CancellationToken.None);
+        return newlyApplied;
+    }
+
+    /// <summary>The embedded scripts, ordered by their number.</summary>
+    internal static IReadOnlyList<(int Version, string Script)> LoadScripts()
+    {
+        var assembly = typeof(PostgresMigrator).Assembly;
+        var scripts = new List<(int, string)>();
+        foreach (var name in assembly.GetManifestResourceNames())
+        {
+            if (!name.StartsWith(ResourcePrefix, StringComparison.Ordinal)) continue;
+            var match = ScriptName().Match(name[ResourcePrefix.Length..]);
+            if (!match.Success) throw new InvalidOperationException($"Migration resource '{name}' is not named NNN_description.sql.");
+            var version = int.Parse(match.Groups["version"].Value, CultureInfo.InvariantCulture);
+            scripts.Add((version, ReadResource(assembly, name)));
+        }
+        scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        for (var i = 1; i < scripts.Count; i++)
+        {
+            if (scripts[i].Item1 == scripts[i - 1].Item1) throw new InvalidOperationException($"Two migrations share version {scripts[i].Item1}.");
+        }
+        return scripts;
+    }
+
+    private static string ReadResource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"Migration resource '{name}' is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    [GeneratedRegex(@"^(?<version>\d+)_[A-Za-z0-9_\-]+\.sql$")]
+    private static partial Regex ScriptName();
+}

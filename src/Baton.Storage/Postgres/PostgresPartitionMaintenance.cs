@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Dapper;
+using Npgsql;
+
+namespace Baton.Storage.Postgres;
+
+/// <summary>
+/// Monthly partitions of the high-volume tables (<c>job_events</c>, <c>job_logs</c>): created
+/// ahead of time, and dropped whole once older than the retention cutoff. DDL needs the table
+/// owner, so this runs on the migration connection. Safe to run from several replicas at once:
+/// each run holds a transaction-level advisory lock.
+/// </summary>
+internal sealed partial class PostgresPartitionMaintenance(string ownerConnectionString)
+{
+    private const long MaintenanceLockKey = 0x6261746F6E02;
+    private static readonly string[] PartitionedTables = ["job_events", "job_logs"];
+
+    /// <summary>
+    /// Makes sure a partition exists for the month of <paramref name="now"/> and each of the next
+    /// <paramref name="monthsAhead"/> months; rows of those months already caught by the default
+    /// partition move into the new one. Returns the partitions created.
+    /// </summary>
+    public Task<IReadOnlyList<string>> EnsurePartitionsAsync(DateTimeOffset now, int monthsAhead, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(monthsAhead);
+        return RunAsync<IReadOnlyList<string>>(async (connection, transaction) =>
+        {
+            var existing = await ListPartitionsAsync(connection, transaction, cancellationToken);
+            var created = new List<string>();
+            var firstMonth = new DateTimeOffset(now.UtcDateTime.Year, now.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero);
+            foreach (var table in PartitionedTables)
+            {
+                for (var i = 0; i <= monthsAhead; i++)
+                {
+                    var from = firstMonth.AddMonths(i);
+                    var name = PartitionName(table, from);
+                    if (existing.Contains(name)) continue;
+                    // Build it beside the table, move in what the default partition holds for that month, attach it.
+                    await connection.ExecuteAsync(PgSql.Command(
+                        $"""
+                        CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+                        WITH moved AS (DELETE FROM {table}_default WHERE at >= @from AND at < @to RETURNING *)
+                        INSERT INTO {name} SELECT * FROM moved;
+                        ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ('{Literal(from)}') TO ('{Literal(from.AddMonths(1))}');
+                        """,
+                        new { from, to = from.AddMonths(1) }, transaction, cancellationToken));
+                    created.Add(name);
+                }
+            }
+            return created;
+        }, cancellationToken);
+    }
+
+    /// <summary>Drops every monthly partition whose whole month is before <paramref name="cutoff"/>; returns them.</summary>
+    public Task<IReadOnlyList<string>> DropPartitionsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<string>>(async (connection, transaction) =>
+        {
+            var dropped = new List<string>();
+            foreach (var name in (await ListPartitionsAsync(connection, transaction, cancellationToken)).Order(StringComparer.Ordinal))
+            {
+                var match = MonthlyPartition().Match(name);
+                if (!match.Success) continue;
+                var month = new DateTimeOffset(
+                    int.Parse(match.Groups["year"].Value, CultureInfo.InvariantCulture),
+                    int.Parse(match.Groups["month"].Value, CultureInfo.InvariantCulture), 1, 0, 0, 0, TimeSpan.Zero);
+                if (month.AddMonths(1) > cutoff) continue;
+                await connection.ExecuteAsync(PgSql.Command($"DROP TABLE {name};", null, transaction, cancellationToken));
+                dropped.Add(name);
+            }
+            return dropped;
+        }, cancellationToken);
+
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var unpooled = new NpgsqlConnectionStringBuilder(ownerConnectionString) { Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(unpooled);
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The owner is bound by the forced row security too; moving rows is a cross-tenant operation.
+        await connection.ExecuteAsync(PgSql.Command(
+            "SELECT pg_advisory_xact_lock(@key), set_config('baton.system', 'on', true);", new { key = MaintenanceLockKey }, transaction, cancellationToken));
+        var result = await work(connection, transaction);
+        await transaction.CommitAsync(CancellationToken.None);
+        return result;
+    }
+
+    private static async Task<HashSet<string>> ListPartitionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<string>(PgSql.Command(
+            """
+            SELECT c.relname::text FROM pg_inherits i
+            JOIN pg_class c ON c.oid = i.inhrelid
+            JOIN pg_class p ON p.oid = i.inhparent
+            WHERE p.relname = ANY(@tables) AND p.relnamespace = current_schema()::regnamespace;
+            """,
+            new { tables = PartitionedTables }, transaction, cancellationToken))).ToHashSet(StringComparer.Ordinal);
+
+    internal static string PartitionName(string table, DateTimeOffset month) =>
+        string.Create(CultureInfo.InvariantCulture, $"{table}_p{month.Year:D4}{month.Month:D2}");
+
+    private static string Literal(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'+00'", CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^(job_events|job_logs)_p(?<year>\d{4})(?<month>\d{2})$")]
+    private static partial Regex MonthlyPartition();
+}

@@ -1,0 +1,50 @@
+using Baton.Storage.Tests.Contract;
+
+namespace Baton.Storage.Tests.Postgres;
+
+// The storage contract suite run against PostgreSQL: one line per area, each test on its own fresh database.
+
+public sealed class PostgresJobQueryContractTests : JobQueryContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresJobClaimContractTests : JobClaimContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresJobAttemptContractTests : JobAttemptContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresJobLeaseContractTests : JobLeaseContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresJobLogContractTests : JobLogContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresAgentStoreContractTests : AgentStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresPackageStoreContractTests : PackageStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresTenantAndKeyStoreContractTests : TenantAndKeyStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresMigrationContractTests : MigrationContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

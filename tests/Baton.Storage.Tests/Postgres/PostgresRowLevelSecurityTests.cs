@@ -1,0 +1,197 @@
+using Baton.Core.Auth;
+using Baton.Core.Packages;
+using Baton.Storage.Model;
+using Baton.Storage.Tests.Contract;
+using Npgsql;
+
+namespace Baton.Storage.Tests.Postgres;
+
+/// <summary>
+/// Tenant isolation enforced by the database itself: the runtime role sees nothing without a
+/// tenant, nothing of another tenant, cannot write another tenant's rows, cannot switch RLS off,
+/// and a pooled connection never carries a tenant setting into the next transaction.
+/// </summary>
+public sealed class PostgresRowLevelSecurityTests : StoreContractTests
+{
+    private const string Acme = "t-acme";
+    private const string Globex = "t-globex";
+
+    /// <summary>Every table that holds tenant rows, with the column naming the tenant.</summary>
+    public static TheoryData<string, string> TenantTables => new()
+    {
+        { "tenants", "id" },
+        { "api_keys", "tenant_id" },
+        { "enrollment_tokens", "tenant_id" },
+        { "agents", "tenant_id" },
+        { "package_versions", "tenant_id" },
+        { "jobs", "tenant_id" },
+        { "job_events", "tenant_id" },
+        { "job_logs", "tenant_id" },
+        { "api_usage", "tenant_id" },
+    };
+
+    private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
+
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+
+    [Theory]
+    [MemberData(nameof(TenantTables))]
+    public async Task Without_a_tenant_the_app_role_sees_no_rows(string table, string tenantColumn)
+    {
+        await SeedTenantAsync("acme");
+        await using var connection = await OpenAppConnectionAsync();
+
+        Assert.True(await CountAsSystemAsync(connection, table, tenantColumn, Acme) > 0, $"the seed should have put rows in {table}");
+        Assert.Equal(0L, await ScalarAsync<long>(connection, $"SELECT COUNT(*) FROM {table};"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TenantTables))]
+    public async Task With_another_tenant_set_the_app_role_sees_none_of_the_first(string table, string tenantColumn)
+    {
+        await SeedTenantAsync("acme");
+        await SeedTenantAsync("globex");
+        await using var connection = await OpenAppConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await ExecuteAsync(connection, $"SELECT set_config('baton.tenant_id', '{Globex}', true);");
+
+        Assert.Equal(0L, await ScalarAsync<long>(connection, $"SELECT COUNT(*) FROM {table} WHERE {tenantColumn} = '{Acme}';"));
+        Assert.True(await ScalarAsync<long>(connection, $"SELECT COUNT(*) FROM {table} WHERE {tenantColumn} = '{Globex}';") > 0);
+        Assert.Equal(0L, await ScalarAsync<long>(connection, $"SELECT COUNT(*) FROM {table} WHERE {tenantColumn} <> '{Globex}';"));
+    }
+
+    [Fact]
+    public async Task With_a_tenant_set_the_app_role_cannot_write_another_tenants_rows()
+    {
+        await SeedTenantAsync("acme");
+        await SeedTenantAsync("globex");
+        await using var connection = await OpenAppConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await ExecuteAsync(connection, $"SELECT set_config('baton.tenant_id', '{Globex}', true);");
+
+        // Updates and deletes of invisible rows touch nothing; inserts of foreign rows are refused.
+        Assert.Equal(0, await ExecuteAsync(connection, $"UPDATE jobs SET priority = 99 WHERE tenant_id = '{Acme}';"));
+        Assert.Equal(0, await ExecuteAsync(connection, $"DELETE FROM api_keys WHERE tenant_id = '{Acme}';"));
+        var refused = await Assert.ThrowsAsync<PostgresException>(() =>
+            ExecuteAsync(connection, $"INSERT INTO api_usage (tenant_id, day, calls) VALUES ('{Acme}', '2025-03-03', 1);"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    [Fact]
+    public async Task A_pooled_connection_does_not_carry_a_tenant_into_the_next_transaction()
+    {
+        await SeedTenantAsync("acme");
+        // One physical connection, never reset on return (as behind PgBouncer in transaction mode).
+        var pooled = new NpgsqlConnectionStringBuilder(Postgres.AppConnectionString) { MaxPoolSize = 1, NoResetOnClose = true }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(pooled);
+
+        int firstBackend;
+        await using (var first = await dataSource.OpenConnectionAsync())
+        {
+            firstBackend = await ScalarAsync<int>(first, "SELECT pg_backend_pid();");
+            await using var transaction = await first.BeginTransactionAsync();
+            await ExecuteAsync(first, $"SELECT set_config('baton.tenant_id', '{Acme}', true);");
+            Assert.True(await ScalarAsync<long>(first, "SELECT COUNT(*) FROM jobs;") > 0);
+            await transaction.CommitAsync();
+        }
+
+        await using var second = await dataSource.OpenConnectionAsync();
+        Assert.Equal(firstBackend, await ScalarAsync<int>(second, "SELECT pg_backend_pid();"));
+        Assert.Equal("", await ScalarAsync<string>(second, "SELECT COALESCE(current_setting('baton.tenant_id', true), '');"));
+        Assert.Equal(0L, await ScalarAsync<long>(second, "SELECT COUNT(*) FROM jobs;"));
+        Assert.Equal(0L, await ScalarAsync<long>(second, "SELECT COUNT(*) FROM job_logs;"));
+    }
+
+    [Fact]
+    public async Task The_store_itself_leaves_no_tenant_on_its_pooled_connections()
+    {
+        var acme = await SeedTenantAsync("acme");
+        Assert.NotNull(await Store.Jobs.GetAsync(acme, "j-acme", Ct));
+
+        // Same database, same role: a raw connection with nothing set sees nothing, whatever the store did before.
+        await using var connection = await OpenAppConnectionAsync();
+        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM jobs;"));
+    }
+
+    [Fact]
+    public async Task The_app_role_owns_nothing_bypasses_nothing_and_cannot_turn_row_security_off()
+    {
+        await SeedTenantAsync("acme");
+        await using var connection = await OpenAppConnectionAsync();
+
+        Assert.False(await ScalarAsync<bool>(connection,
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user;"));
+        Assert.False(await ScalarAsync<bool>(connection,
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = 'baton_app';"));
+        foreach (var table in TenantTables.Select(row => (string)row[0]))
+        {
+            var (enabled, forced, ownedByUs) = await QueryTableSecurityAsync(connection, table);
+            Assert.True(enabled, $"{table}: row level security is not enabled");
+            Assert.True(forced, $"{table}: row level security is not forced");
+            Assert.False(ownedByUs, $"{table}: the app role must not own it");
+        }
+
+        // With row_security off, a query that RLS would filter fails instead of bypassing it.
+        await ExecuteAsync(connection, "SET row_security = off;");
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync<long>(connection, "SELECT COUNT(*) FROM jobs;"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    /// <summary>Rows of one tenant in every tenant table, written through the store.</summary>
+    private async Task<string> SeedTenantAsync(string name)
+    {
+        var tenant = await CreateTenantAsync(name);
+        await Store.ApiKeys.CreateAsync(new ApiKeyRecord("k-" + name, tenant, "ci", ApiRole.Operator, false, "hash", Start, null, null), Ct);
+        await Store.EnrollmentTokens.CreateAsync(new EnrollmentTokenRecord("e-" + name, tenant, "lab", "hash", Start, null, null), Ct);
+        var agent = await RegisterAgentAsync(tenant, "agent-" + name);
+        await Store.Packages.AddVersionAsync(new PackageVersionRecord(tenant, "hello", "1.0.0", new string('a', 64), 10,
+            new PackageManifest { Name = "hello", Version = "1.0.0", Entrypoint = new PackageEntrypoint { Module = "main", Function = "run" } },
+            Start), long.MaxValue, Ct);
+        await SubmitAsync(tenant, id: "j-" + name);
+        var job = Assert.Single(await ClaimAsync(tenant, agent));
+        await Store.Jobs.AppendLogsAsync(tenant, job.Id, agent, job.Attempt, [new NewLogLine(1, Start, "stdout", "hello from " + name)], Ct);
+        await Store.Tenants.AddApiUsageAsync([new ApiUsageIncrement(tenant, "2025-03-03", 3)], Ct);
+        return tenant;
+    }
+
+    private async Task<NpgsqlConnection> OpenAppConnectionAsync()
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Postgres.AppConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task<long> CountAsSystemAsync(NpgsqlConnection connection, string table, string tenantColumn, string tenantId)
+    {
+        await using var transaction = await connection.BeginTransactionAsync();
+        await ExecuteAsync(connection, "SELECT set_config('baton.system', 'on', true);");
+        var count = await ScalarAsync<long>(connection, $"SELECT COUNT(*) FROM {table} WHERE {tenantColumn} = '{tenantId}';");
+        await transaction.CommitAsync();
+        return count;
+    }
+
+    private static async Task<(bool Enabled, bool Forced, bool OwnedByUs)> QueryTableSecurityAsync(NpgsqlConnection connection, string table)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "SELECT relrowsecurity, relforcerowsecurity, pg_has_role(current_user, relowner, 'MEMBER') FROM pg_class WHERE oid = to_regclass(@table);";
+        command.Parameters.AddWithValue("table", table);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), $"table {table} is missing");
+        return (reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2));
+    }
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
