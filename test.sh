@@ -20,6 +20,11 @@ if ! command -v python3 >/dev/null 2>&1; then
   exit 1
 fi
 
+# A throwaway PostgreSQL 15 cluster for the storage contract suite (installed from Debian when missing).
+log "Starting a throwaway PostgreSQL cluster"
+eval "$(scripts/test-postgres.sh start)"
+trap 'scripts/test-postgres.sh stop >/dev/null 2>&1 || true' EXIT
+
 log "Building (Release, warnings are errors)"
 dotnet build Baton.slnx -c Release --nologo -v quiet -clp:ErrorsOnly
 
