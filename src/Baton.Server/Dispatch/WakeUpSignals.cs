@@ -15,7 +15,18 @@ public sealed class WakeUpSignals
     public static string Agent(string agentId) => "agent:" + agentId;
     public static string JobLogs(string jobId) => "logs:" + jobId;
 
+    /// <summary>Raised for every <see cref="Signal"/>, so a bridge can carry it to other replicas.</summary>
+    public event Action<string>? Published;
+
+    /// <summary>Wakes this replica's waiters on the topic, and other replicas' through any bridge.</summary>
     public void Signal(string topic)
+    {
+        SignalLocal(topic);
+        Published?.Invoke(topic);
+    }
+
+    /// <summary>Wakes this replica's waiters only (a signal that arrived from another replica).</summary>
+    public void SignalLocal(string topic)
     {
         if (_waiters.TryRemove(topic, out var waiter)) waiter.TrySetResult();
     }

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using Baton.Core.Jobs;
 using Baton.Server.AgentProtocol;
 using Baton.Server.Api;
 using Baton.Server.Dispatch;
@@ -10,7 +9,6 @@ using Baton.Server.Security;
 using Baton.Server.Tenancy;
 using Baton.Storage;
 using Baton.Storage.Blobs;
-using Baton.Storage.Sqlite;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 
@@ -61,7 +59,8 @@ public sealed class BatonServer : IAsyncDisposable
                 configure?.Invoke(o);
             })
             .ValidateDataAnnotations()
-            .Validate(o => o.Storage == "sqlite", "Storage must be 'sqlite' (PostgreSQL arrives with the scale-out release).")
+            .Validate(o => o.Storage is "sqlite" or "postgres", "Storage must be 'sqlite' or 'postgres'.")
+            .Validate(o => o.Storage != "postgres" || !string.IsNullOrWhiteSpace(o.Postgres), "Storage 'postgres' needs a connection string (--postgres or Baton:Server:Postgres).")
             .Validate(o => o.AgentTtl >= TimeSpan.FromSeconds(2), "AgentTtl must be at least 2 seconds.")
             .Validate(o => o.JanitorInterval > TimeSpan.Zero && o.DispatchPollInterval > TimeSpan.Zero, "Intervals must be positive.")
             .ValidateOnStart();
@@ -73,6 +72,7 @@ public sealed class BatonServer : IAsyncDisposable
 
         AddServices(builder.Services, time ?? TimeProvider.System);
         if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<JanitorService>();
+        if (serverOptions.Storage == "postgres") builder.Services.AddHostedService<PostgresWakeUpBridge>();
 
         var app = builder.Build();
         ConfigurePipeline(app);
@@ -82,14 +82,8 @@ public sealed class BatonServer : IAsyncDisposable
     private static void AddServices(IServiceCollection services, TimeProvider time)
     {
         services.AddSingleton(time);
-        services.AddSingleton<IBatonStore>(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
-            var retry = new RetryPolicy(o.RetryBaseDelay, o.RetryMaxDelay);
-            return new SqliteBatonStore(new SqliteStoreOptions { DatabasePath = Path.Combine(o.DataDirectory, "baton.db") }, time, retry);
-        });
-        services.AddSingleton<IBlobStore>(sp =>
-            new FileSystemBlobStore(Path.Combine(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DataDirectory, "blobs")));
+        services.AddSingleton<IBatonStore>(sp => StoreFactory.Create(sp.GetRequiredService<IOptions<ServerOptions>>().Value, time));
+        services.AddSingleton<IBlobStore>(sp => StoreFactory.CreateBlobs(sp.GetRequiredService<IOptions<ServerOptions>>().Value));
 
         services.AddSingleton<CredentialCache>();
         services.AddSingleton<JwtIssuer>();

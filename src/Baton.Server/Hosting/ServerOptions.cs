@@ -7,9 +7,29 @@ public sealed class ServerOptions
 {
     public const string Section = "Baton:Server";
 
-    /// <summary>Metadata backend: <c>sqlite</c> (embedded). PostgreSQL arrives with the scale-out issue.</summary>
+    /// <summary>Metadata backend: <c>sqlite</c> (embedded, single replica) or <c>postgres</c> (any number of replicas).</summary>
     [Required]
     public string Storage { get; set; } = "sqlite";
+
+    /// <summary>PostgreSQL runtime connection string (a role that owns nothing and does not bypass RLS).</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>PostgreSQL connection string of the tables' owner, used for migrations; defaults to <see cref="Postgres"/>.</summary>
+    public string? PostgresMigration { get; set; }
+
+    /// <summary>Optional read-replica connection string for list and search queries.</summary>
+    public string? PostgresRead { get; set; }
+
+    /// <summary>
+    /// A direct (not pooled through PgBouncer) connection string for LISTEN, the cross-replica wake-ups;
+    /// defaults to <see cref="Postgres"/>.
+    /// </summary>
+    public string? PostgresListen { get; set; }
+
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Blob store: a folder path (default <c>DATA/blobs</c>).</summary>
+    public string? Blobs { get; set; }
 
     /// <summary>Folder for the SQLite database, blobs and the single-replica lock.</summary>
     [Required]
