@@ -39,19 +39,40 @@ public sealed class Cluster : IAsyncDisposable
 
     public async Task StartServerAsync(double agentTtlSeconds = 4)
     {
-        var port = FreePort();
-        Url = $"http://127.0.0.1:{port}";
-        _server = BatonProcess.Start(new Dictionary<string, string> { ["BATON_BOOTSTRAP_API_KEY"] = AdminKey },
-            "server", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--data", Path.Combine(Root, "server"), "--agent-ttl", agentTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await _server.WaitForAsync("Baton server listening", TimeSpan.FromSeconds(60));
+        _server = await StartReplicaAsync("server", agentTtlSeconds);
+        Url = ReplicaUrl(_server);
     }
 
-    public async Task<BatonProcess> StartAgentAsync(string name, int slots = 2, string? token = null)
+    private readonly Dictionary<BatonProcess, string> _replicaUrls = [];
+
+    public string ReplicaUrl(BatonProcess replica) => _replicaUrls[replica];
+
+    /// <summary>Starts one server process; extra arguments pick the storage (e.g. PostgreSQL for several replicas).</summary>
+    public async Task<BatonProcess> StartReplicaAsync(string name, double agentTtlSeconds = 4, params string[] storageArgs)
+    {
+        var port = FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        string[] args =
+        [
+            "server", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--data", Path.Combine(Root, name), "--agent-ttl", agentTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. storageArgs,
+        ];
+        var replica = BatonProcess.Start(new Dictionary<string, string> { ["BATON_BOOTSTRAP_API_KEY"] = AdminKey }, args);
+        _replicas.Add(replica);
+        _replicaUrls[replica] = url;
+        await replica.WaitForAsync("Baton server listening", TimeSpan.FromSeconds(60));
+        if (Url.Length == 0) Url = url;
+        return replica;
+    }
+
+    private readonly List<BatonProcess> _replicas = [];
+
+    public async Task<BatonProcess> StartAgentAsync(string name, int slots = 2, string? token = null, string? servers = null)
     {
         token ??= await CreateEnrollmentTokenAsync(AdminKey);
         var agent = BatonProcess.Start(new Dictionary<string, string> { ["HOME"] = Root },
-            "agent", "--server", Url, "--token", token, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "agent", "--server", servers ?? Url, "--token", token, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--data", AgentData(name));
         _agents.Add(agent);
         await WaitForAgentOnlineAsync(name);
@@ -60,9 +81,9 @@ public sealed class Cluster : IAsyncDisposable
 
     public string AgentData(string name) => Path.Combine(Root, "agents", name);
 
-    public HttpClient Api(string? key = null)
+    public HttpClient Api(string? key = null, string? url = null)
     {
-        var client = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient { BaseAddress = new Uri(url ?? Url), Timeout = TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key ?? AdminKey);
         return client;
     }
@@ -120,7 +141,7 @@ public sealed class Cluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var agent in _agents) await agent.DisposeAsync();
-        if (_server is not null) await _server.DisposeAsync();
+        foreach (var replica in _replicas) await replica.DisposeAsync();
         try
         {
             Directory.Delete(Root, recursive: true);

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using Baton.Core.Jobs;
-using Baton.Storage.Sqlite;
+using Baton.Server.Hosting;
 
 namespace Baton.Cli.Commands.Hosting;
 
@@ -10,17 +9,31 @@ public static class DatabaseCommand
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "Data folder of the embedded SQLite database.", DefaultValueFactory = _ => ".baton" };
-        var migrate = new Command("migrate", "Apply pending schema migrations.") { data };
+        var storage = new Option<string>("--storage") { Description = "sqlite or postgres.", DefaultValueFactory = _ => "sqlite" };
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (the tables' owner, or use --postgres-migration)." };
+        var postgresMigration = new Option<string?>("--postgres-migration") { Description = "PostgreSQL connection string of the tables' owner." };
+        var migrate = new Command("migrate", "Apply pending schema migrations (under the backend's lock, safe with running replicas).")
+        {
+            data, storage, postgres, postgresMigration,
+        };
         migrate.SetAction(async (parse, ct) =>
         {
-            var folder = parse.GetValue(data)!;
-            Directory.CreateDirectory(folder);
-            await using var store = new SqliteBatonStore(
-                new SqliteStoreOptions { DatabasePath = Path.Combine(folder, "baton.db") }, TimeProvider.System, RetryPolicy.Default);
+            var options = new ServerOptions
+            {
+                DataDirectory = parse.GetValue(data)!,
+                Storage = parse.GetValue(storage)!,
+                Postgres = parse.GetValue(postgres) ?? parse.GetValue(postgresMigration),
+                PostgresMigration = parse.GetValue(postgresMigration),
+            };
+            if (options.Storage is not ("sqlite" or "postgres")) throw new ArgumentException("--storage must be sqlite or postgres.");
+            if (options.Storage == "postgres" && string.IsNullOrWhiteSpace(options.Postgres))
+                throw new ArgumentException("--storage postgres needs --postgres or --postgres-migration.");
+            if (options.Storage == "sqlite") Directory.CreateDirectory(options.DataDirectory);
+            await using var store = StoreFactory.Create(options, TimeProvider.System);
             var applied = await store.MigrateAsync(ct);
             Console.WriteLine(applied.Count == 0
-                ? "The database is up to date."
-                : $"Applied migration(s) {string.Join(", ", applied)}.");
+                ? $"The {options.Storage} database is up to date."
+                : $"Applied {options.Storage} migration(s) {string.Join(", ", applied)}.");
             return 0;
         });
         return new Command("db", "Database maintenance.") { migrate };
