@@ -9,7 +9,7 @@ public sealed class FileSystemBlobStoreTests : BlobStoreContractTests
 
     protected override Task<IBlobStore> CreateStoreAsync() => Task.FromResult<IBlobStore>(new FileSystemBlobStore(_root));
 
-    protected override int CountStoredBlobs() => Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Length;
+    protected override Task<int> CountStoredBlobsAsync() => Task.FromResult(Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Length);
 
     protected override Task DeleteStoreAsync()
     {

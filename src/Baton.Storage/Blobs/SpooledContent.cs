@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+
+namespace Baton.Storage.Blobs;
+
+/// <summary>
+/// A copy of a stream taken while hashing it, so a store can learn the SHA-256 (its key) before it
+/// uploads. Small content stays in memory; past <c>memoryLimitBytes</c> it spills into a temporary
+/// file that is deleted when the spool is disposed.
+/// </summary>
+internal sealed class SpooledContent : IAsyncDisposable
+{
+    private const int BufferSize = 81_920;
+
+    private SpooledContent(Stream content, string sha256, long size)
+    {
+        Content = content;
+        Sha256 = sha256;
+        SizeBytes = size;
+    }
+
+    /// <summary>The bytes, seekable, positioned at the start.</summary>
+    public Stream Content { get; }
+
+    public string Sha256 { get; }
+
+    public long SizeBytes { get; }
+
+    public static async Task<SpooledContent> CopyAsync(Stream source, long memoryLimitBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Stream spool = new MemoryStream();
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[BufferSize];
+            long size = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                size += read;
+                if (spool is MemoryStream memory && size > memoryLimitBytes)
+                {
+                    spool = await SpillToFileAsync(memory, cancellationToken);
+                }
+                await spool.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+            await spool.FlushAsync(cancellationToken);
+            spool.Position = 0;
+            return new SpooledContent(spool, Convert.ToHexStringLower(hash.GetHashAndReset()), size);
+        }
+        catch
+        {
+            await spool.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => Content.DisposeAsync();
+
+    private static async Task<Stream> SpillToFileAsync(MemoryStream memory, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"baton-blob-{Guid.NewGuid():N}.tmp");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferSize,
+            FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+        try
+        {
+            memory.Position = 0;
+            await memory.CopyToAsync(file, cancellationToken);
+            await memory.DisposeAsync();
+            return file;
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+}
