@@ -23,7 +23,11 @@ fi
 # A throwaway PostgreSQL 15 cluster for the storage contract suite (installed from Debian when missing).
 log "Starting a throwaway PostgreSQL cluster"
 eval "$(scripts/test-postgres.sh start)"
-trap 'scripts/test-postgres.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'scripts/test-postgres.sh stop >/dev/null 2>&1 || true; scripts/test-s3.sh stop >/dev/null 2>&1 || true' EXIT
+
+# A local S3-compatible server (the npm package s3rver) for the S3 blob store's contract tests.
+log "Starting a local S3-compatible server"
+eval "$(scripts/test-s3.sh start)"
 
 log "Building (Release, warnings are errors)"
 dotnet build Baton.slnx -c Release --nologo -v quiet -clp:ErrorsOnly

@@ -28,7 +28,7 @@ public sealed class ServerOptions
 
     public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Blob store: a folder path (default <c>DATA/blobs</c>).</summary>
+    /// <summary>Blob store: a folder path (default <c>DATA/blobs</c>) or <c>s3://BUCKET[/PREFIX][?endpoint=URL]</c>.</summary>
     public string? Blobs { get; set; }
 
     /// <summary>Folder for the SQLite database, blobs and the single-replica lock.</summary>

@@ -25,6 +25,12 @@ public static class StoreFactory
         };
     }
 
-    public static IBlobStore CreateBlobs(ServerOptions options) =>
-        new FileSystemBlobStore(string.IsNullOrWhiteSpace(options.Blobs) ? Path.Combine(options.DataDirectory, "blobs") : options.Blobs);
+    /// <summary>A folder path, or <c>s3://BUCKET[/PREFIX][?endpoint=…]</c> for an S3-compatible object store.</summary>
+    public static IBlobStore CreateBlobs(ServerOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.Blobs)) return new FileSystemBlobStore(Path.Combine(options.DataDirectory, "blobs"));
+        return options.Blobs.StartsWith("s3://", StringComparison.OrdinalIgnoreCase)
+            ? new S3BlobStore(S3BlobStoreOptions.Parse(options.Blobs))
+            : new FileSystemBlobStore(options.Blobs);
+    }
 }
