@@ -140,6 +140,23 @@ public sealed class AgentProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_assignment_that_never_reached_its_agent_is_handed_out_again_without_spending_an_attempt()
+    {
+        using var tenant = await TenantWithHelloAsync();
+        using var agent = await SimulatedAgent.RegisterAsync(_server, tenant);
+        var job = await SubmitAsync(tenant);
+        var lost = await agent.ClaimOneAsync();
+        Assert.Equal(1, lost.Attempt);
+
+        // The response carrying it was lost (the agent restarted): its next poll does not list the job.
+        var again = await agent.ClaimOneAsync();
+        Assert.Equal((job.Id, 1), (again.JobId, again.Attempt));
+        await agent.StartAsync(job.Id, 1).ShouldBeAsync(HttpStatusCode.NoContent);
+        var events = await tenant.Client.GetAsync($"/api/v1/jobs/{job.Id}/events").ReadAsync<ListResponse<JobEventDto>>();
+        Assert.Equal(["submitted", "assigned", "released", "assigned", "started"], events.Items.Select(e => e.Type));
+    }
+
+    [Fact]
     public async Task A_lost_job_with_no_attempts_left_fails()
     {
         using var tenant = await TenantWithHelloAsync();

@@ -35,13 +35,14 @@ public sealed class QuotaTests : IAsyncLifetime
 
         var first = await agent.PollAsync(8);
         Assert.Equal(2, first.Jobs.Count);
-        Assert.Empty((await agent.PollAsync(6)).Jobs);
+        var holding = first.Jobs.Select(j => new Baton.Core.AgentProtocol.RunningJobReport(j.JobId, j.Attempt)).ToList();
+        Assert.Empty((await agent.PollAsync(6, holding)).Jobs);
         var pending = await tenant.Client.GetAsync("/api/v1/jobs?state=pending").ReadAsync<ListResponse<JobDto>>();
         Assert.Equal(2, pending.Items.Count);
 
         // A finished job frees a slot for the next one.
         await agent.CompleteAsync(first.Jobs[0].JobId, first.Jobs[0].Attempt, "succeeded", new { }).ShouldBeAsync(HttpStatusCode.OK);
-        Assert.Single((await agent.PollAsync(6)).Jobs);
+        Assert.Single((await agent.PollAsync(6, holding.Skip(1).ToList())).Jobs);
     }
 
     [Fact]

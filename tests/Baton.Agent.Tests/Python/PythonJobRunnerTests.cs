@@ -167,7 +167,7 @@ public sealed class PythonJobRunnerTests : IDisposable
 
         Assert.Equal(JobOutcome.Cancelled, result.Outcome);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
-        Assert.Contains("sleeping for 60.0 seconds", Lines(log, "stdout"));
+        Assert.Contains(Lines(log, "stdout"), line => line.StartsWith("sleeping for 60.0 seconds (pid ", StringComparison.Ordinal));
         Assert.Equal(JobStopReason.Cancel, control.StopReason);
     }
 

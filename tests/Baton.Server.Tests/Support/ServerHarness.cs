@@ -28,7 +28,7 @@ public sealed class ServerHarness : IAsyncDisposable
 
     public async Task<ServerHarness> StartAsync(Action<ServerOptions>? configure = null)
     {
-        _server = BatonServer.Create([], "http://127.0.0.1:0", o =>
+        _server = BatonServer.Create(["--Logging:LogLevel:Default=Warning"], "http://127.0.0.1:0", o =>
         {
             o.DataDirectory = _dataDirectory;
             o.BootstrapApiKey = AdminKey;
