@@ -82,8 +82,7 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"all {JobCount} jobs succeeded after {clock.ElapsedMilliseconds} ms");
 
         // Count per job: one success each, no job completed twice.
-        await using var db = new NpgsqlConnection(_postgres.OwnerConnectionString);
-        await db.OpenAsync();
+        await using var db = await OpenSystemConnectionAsync();
         var succeeded = new Dictionary<string, long>();
         await using (var command = new NpgsqlCommand("SELECT job_id, count(*) FROM job_events WHERE type = 'succeeded' GROUP BY job_id;", db))
         await using (var reader = await command.ExecuteReaderAsync())
@@ -115,8 +114,7 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task WaitForSucceededAsync(int count, TimeSpan within)
     {
-        await using var db = new NpgsqlConnection(_postgres!.OwnerConnectionString);
-        await db.OpenAsync();
+        await using var db = await OpenSystemConnectionAsync();
         var clock = Stopwatch.StartNew();
         long done = 0;
         while (clock.Elapsed < within)
@@ -127,6 +125,16 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
             await Task.Delay(250);
         }
         throw new TimeoutException($"Only {done} of {count} jobs succeeded within {within}.");
+    }
+
+    /// <summary>Row-Level Security is forced even for the owner: look across tenants the way Baton's janitor does.</summary>
+    private async Task<NpgsqlConnection> OpenSystemConnectionAsync()
+    {
+        var db = new NpgsqlConnection(_postgres!.OwnerConnectionString);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT set_config('baton.system', 'on', false);", db);
+        await command.ExecuteNonQueryAsync();
+        return db;
     }
 
     private string WriteNoopPackage()
