@@ -73,6 +73,7 @@ public sealed class BatonServer : IAsyncDisposable
         AddServices(builder.Services, time ?? TimeProvider.System);
         if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<JanitorService>();
         if (serverOptions.Storage == "postgres") builder.Services.AddHostedService<PostgresWakeUpBridge>();
+        if (serverOptions.Storage == "postgres" && serverOptions.HasRole("janitor")) builder.Services.AddHostedService<PartitionRetentionService>();
 
         var app = builder.Build();
         ConfigurePipeline(app);

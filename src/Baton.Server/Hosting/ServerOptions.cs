@@ -74,6 +74,12 @@ public sealed class ServerOptions
 
     public int MaxResultBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Job events and log lines older than this are dropped (PostgreSQL: whole monthly partitions).</summary>
+    public TimeSpan HistoryRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How often retention and partition upkeep run.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(6);
+
     public bool HasRole(string role) =>
         Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Any(r => r.Equals("all", StringComparison.OrdinalIgnoreCase) || r.Equals(role, StringComparison.OrdinalIgnoreCase));

@@ -15,10 +15,13 @@ public sealed class ServerHarness : IAsyncDisposable
     private readonly string _dataDirectory;
     private BatonServer? _server;
 
-    public ServerHarness()
+    public ServerHarness(string? dataDirectory = null)
     {
-        _dataDirectory = Path.Combine(Path.GetTempPath(), "baton-server-tests-" + Guid.NewGuid().ToString("N"));
+        _dataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "baton-server-tests-" + Guid.NewGuid().ToString("N"));
+        _ownsData = dataDirectory is null;
     }
+
+    private readonly bool _ownsData;
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -73,6 +76,7 @@ public sealed class ServerHarness : IAsyncDisposable
             await _server.StopAsync();
             await _server.DisposeAsync();
         }
+        if (!_ownsData) return;
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);
