@@ -74,11 +74,11 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"submitted {JobCount} jobs in {clock.ElapsedMilliseconds} ms");
 
         // Kill -9 replica A once about a third of the work is done.
-        await WaitForSucceededAsync(JobCount / 3, TimeSpan.FromMinutes(5));
+        await WaitForSucceededAsync(ids, JobCount / 3, TimeSpan.FromMinutes(5));
         replicaA.KillHard();
         output.WriteLine($"killed replica A at {clock.ElapsedMilliseconds} ms");
 
-        await WaitForSucceededAsync(JobCount, TimeSpan.FromMinutes(8));
+        await WaitForSucceededAsync(ids, JobCount, TimeSpan.FromMinutes(8));
         output.WriteLine($"all {JobCount} jobs succeeded after {clock.ElapsedMilliseconds} ms");
 
         // Count per job: one success each, no job completed twice.
@@ -112,14 +112,17 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JobDto>(Cluster.Json))!;
     }
 
-    private async Task WaitForSucceededAsync(int count, TimeSpan within)
+    /// <summary>Waits until <paramref name="count"/> of these jobs (not the probe's) have succeeded.</summary>
+    private async Task WaitForSucceededAsync(IEnumerable<string> jobIds, int count, TimeSpan within)
     {
         await using var db = await OpenSystemConnectionAsync();
+        var ids = jobIds.ToArray();
         var clock = Stopwatch.StartNew();
         long done = 0;
         while (clock.Elapsed < within)
         {
-            await using var command = new NpgsqlCommand("SELECT count(*) FROM jobs WHERE state = 'succeeded';", db);
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM jobs WHERE state = 'succeeded' AND id = ANY(@ids);", db);
+            command.Parameters.AddWithValue("ids", ids);
             done = (long)(await command.ExecuteScalarAsync())!;
             if (done >= count) return;
             await Task.Delay(250);
