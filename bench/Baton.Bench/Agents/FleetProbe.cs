@@ -19,7 +19,7 @@ public sealed class FleetProbe(TimeProvider time)
     /// <summary>From an assignment's arrival at the agent to the server accepting its start.</summary>
     public LatencyRecorder AssignToStart { get; } = new();
 
-    /// <summary>Round trip of every poll (the heartbeat).</summary>
+    /// <summary>Round trip of every poll that asked for no wait (a pure heartbeat).</summary>
     public LatencyRecorder Polls { get; } = new();
 
     public int Started => Volatile.Read(ref _started);

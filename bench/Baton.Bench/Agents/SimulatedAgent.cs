@@ -74,8 +74,10 @@ public sealed class SimulatedAgent
             try
             {
                 var started = Stopwatch.GetTimestamp();
-                var poll = await PollAsync(free, free > 0 ? behaviour.PollWaitSeconds : 0, cancellationToken);
-                probe.Polls.RecordSince(started);
+                var wait = free > 0 ? behaviour.PollWaitSeconds : 0;
+                var poll = await PollAsync(free, wait, cancellationToken);
+                // Only polls that do not wait measure the server; a long-poll's time is mostly the wait.
+                if (wait == 0) probe.Polls.RecordSince(started);
                 foreach (var job in poll.Jobs) probe.Received(job.JobId);
                 if (poll.Abandon.Count > 0 || poll.Cancel.Count > 0) Drop(poll.Abandon.Concat(poll.Cancel), probe);
                 if (poll.Jobs.Count > 0) await Task.WhenAll(poll.Jobs.Select(job => HandleAsync(job, behaviour, probe, cancellationToken)));
