@@ -39,6 +39,16 @@ status=0
 dotnet test Baton.slnx -c Release --no-build --nologo -m:1 \
   --results-directory "$results" --logger "trx" --logger "console;verbosity=normal" "$@" || status=$?
 
+# Benchmark smoke run: every available scenario in quick mode on both backends, so the harness keeps working.
+if [ $status -eq 0 ]; then
+  log "Benchmark smoke run (quick mode)"
+  for backend in sqlite postgres; do
+    for scenario in dispatch agents concurrency api; do
+      dotnet src/Baton.Cli/bin/Release/net10.0/baton.dll bench "$scenario" --backend "$backend" --quick \
+        --json "$results/bench-$scenario-$backend.json" || { echo "bench $scenario on $backend failed"; status=1; }
+    done
+  done
+fi
 # One closing line for people and CI: N passed, N failed.
 python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
