@@ -38,7 +38,15 @@ public static class Bootstrapper
             var key = options.BootstrapApiKey.Trim();
             if (await store.ApiKeys.FindForAuthenticationAsync(SecretTokens.IdFor(key), ct) is null)
             {
-                await IdentityEndpoints.CreateApiKeyAsync(store, tenant.Id, "bootstrap admin", ApiRole.Admin, systemAdmin: true, key, time, ct);
+                try
+                {
+                    await IdentityEndpoints.CreateApiKeyAsync(store, tenant.Id, "bootstrap admin", ApiRole.Admin, systemAdmin: true, key, time, ct);
+                }
+                catch (Exception) when (!ct.IsCancellationRequested)
+                {
+                    // Another replica starting at the same moment may have created it first; anything else is a real failure.
+                    if (await store.ApiKeys.FindForAuthenticationAsync(SecretTokens.IdFor(key), ct) is null) throw;
+                }
             }
         }
         else if (created)
