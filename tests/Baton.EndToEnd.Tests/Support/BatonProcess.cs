@@ -29,19 +29,7 @@ public sealed class BatonProcess : IAsyncDisposable
 
     public static BatonProcess Start(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = Repo.Root,
-        };
-        info.ArgumentList.Add(Repo.BatonDll);
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (key, value) in env ?? new Dictionary<string, string>()) info.Environment[key] = value;
-
+        var info = Repo.BatonStartInfo(env, args);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var wrapper = new BatonProcess(process);
         process.OutputDataReceived += (_, e) => wrapper.Append(e.Data);

@@ -12,19 +12,7 @@ public static class CliRunner
 {
     public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string> env, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = Repo.Root,
-        };
-        info.ArgumentList.Add(Repo.BatonDll);
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (key, value) in env) info.Environment[key] = value;
-
+        var info = Repo.BatonStartInfo(env, args);
         using var process = Process.Start(info)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -10,6 +10,24 @@ public static class Repo
 
     public static string Sample(string name) => Path.Combine(Root, "samples", name);
 
+    /// <summary>How to run <c>dotnet baton.dll ARGS</c> from the repository root with all output captured.</summary>
+    public static System.Diagnostics.ProcessStartInfo BatonStartInfo(IReadOnlyDictionary<string, string>? env, IEnumerable<string> args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Root,
+        };
+        info.ArgumentList.Add(BatonDll);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in env ?? new Dictionary<string, string>()) info.Environment[key] = value;
+        return info;
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
