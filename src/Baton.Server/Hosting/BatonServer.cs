@@ -177,6 +177,7 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapTenantEndpoints();
         api.MapPackageEndpoints();
         api.MapJobEndpoints();
+        api.MapQueueEndpoints();
         api.MapAgentEndpoints();
         app.MapAgentProtocol();
     }

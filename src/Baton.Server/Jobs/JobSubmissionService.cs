@@ -31,6 +31,8 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
                 : $"Package '{request.Package}' version {request.Version}");
         }
         var manifest = version.Manifest;
+        var queueName = string.IsNullOrWhiteSpace(request.Queue) ? QueueRecord.DefaultName : request.Queue.Trim();
+        if (await store.Queues.GetAsync(tenantId, queueName, ct) is null) return Problems.NotFound($"Queue '{queueName}'");
 
         var errors = new List<(string Field, string Message)>();
         var priority = request.Priority ?? 0;
@@ -64,7 +66,8 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
             timeout,
             requirements.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
             JsonSerializer.SerializeToElement(binding.Inputs),
-            idempotencyKey);
+            idempotencyKey,
+            queueName);
         var (record, created) = await store.Jobs.SubmitAsync(job, ct);
         if (!created) return Results.Ok(record.ToDto());
 
