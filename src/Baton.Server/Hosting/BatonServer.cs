@@ -95,6 +95,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<AgentPollHandler>();
         services.AddSingleton<PackageUploadService>();
         services.AddSingleton<JobSubmissionService>();
+        services.AddSingleton<JobWhyService>();
         services.AddSingleton<HeartbeatBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());
         services.AddHostedService<CounterFlushService>();
