@@ -13,12 +13,24 @@ internal sealed class QueueCapacity
         var blocked = new List<string>();
         foreach (var row in rows)
         {
+            if (row.Priority != 0) HasQueuePriorities = true;
             var room = row.Paused != 0 ? 0 : row.MaxConcurrency is { } max ? Math.Max(0, max - row.Active) : long.MaxValue;
             _room[row.Name] = room;
             if (room == 0) blocked.Add(row.Name);
         }
         Blocked = [.. blocked];
     }
+
+    /// <summary>
+    /// Whether any queue has a non-zero priority. When none has, the claim orders by the job's own
+    /// priority alone, which the ready index serves; otherwise by job plus queue priority (a sort).
+    /// </summary>
+    public bool HasQueuePriorities { get; }
+
+    /// <summary>The claim's ORDER BY over <c>jobs</c>: effective priority, then age.</summary>
+    public string OrderBy => HasQueuePriorities
+        ? "priority + COALESCE((SELECT q.priority FROM queues q WHERE q.tenant_id = jobs.tenant_id AND q.name = jobs.queue), 0) DESC, submitted_at, id"
+        : "priority DESC, submitted_at, id";
 
     /// <summary>Queues that can take nothing now: paused, or at their concurrency cap.</summary>
     public string[] Blocked { get; }
@@ -43,6 +55,7 @@ internal sealed class QueueCapacity
 internal sealed class QueueCapacityRow
 {
     public string Name { get; set; } = "";
+    public long Priority { get; set; }
     public long? MaxConcurrency { get; set; }
     public long Paused { get; set; }
     public long Active { get; set; }

@@ -26,7 +26,7 @@ internal sealed partial class PostgresJobStore
             using var reads = await connection.QueryMultipleAsync(PgSql.Command(
                 $"""
                 SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @TenantId AND state IN {PgSql.ActiveStates};
-                SELECT q.name AS Name, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
+                SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
                        (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active
                 FROM queues q WHERE q.tenant_id = @TenantId;
                 """,
@@ -41,8 +41,7 @@ internal sealed partial class PostgresJobStore
                 $"""
                 SELECT {PostgresJobRow.Columns} FROM jobs
                 WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue <> ALL(@blocked)
-                ORDER BY priority + COALESCE((SELECT q.priority FROM queues q WHERE q.tenant_id = jobs.tenant_id AND q.name = jobs.queue), 0) DESC,
-                         submitted_at, id
+                ORDER BY {queues.OrderBy}
                 LIMIT @candidateLimit
                 FOR UPDATE SKIP LOCKED;
                 """,

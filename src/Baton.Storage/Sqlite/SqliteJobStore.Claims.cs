@@ -19,7 +19,7 @@ internal sealed partial class SqliteJobStore
 
             var queues = new QueueCapacity(await connection.QueryAsync<QueueCapacityRow>(Sql.Command(
                 """
-                SELECT q.name AS Name, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
+                SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
                        (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN ('assigned', 'running')) AS Active
                 FROM queues q WHERE q.tenant_id = @TenantId;
                 """,
@@ -31,8 +31,7 @@ internal sealed partial class SqliteJobStore
                 $"""
                 SELECT {SqliteJobRow.Columns} FROM jobs
                 WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue NOT IN @blocked
-                ORDER BY priority + COALESCE((SELECT q.priority FROM queues q WHERE q.tenant_id = jobs.tenant_id AND q.name = jobs.queue), 0) DESC,
-                         submitted_at ASC, id ASC
+                ORDER BY {queues.OrderBy}
                 LIMIT @CandidateLimit;
                 """,
                 new { request.TenantId, now, blocked = queues.Blocked, CandidateLimit = Math.Max(request.CandidateLimit, 1) }, transaction, cancellationToken));
