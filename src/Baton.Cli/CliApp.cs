@@ -16,6 +16,7 @@ public static class CliApp
         LoginCommand.Create,
         PackageCommands.Create,
         JobCommands.Create,
+        QueueCommands.Create,
         AgentCommands.Create,
         TenantCommands.Create,
         KeyCommands.Create,

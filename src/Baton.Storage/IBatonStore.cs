@@ -15,6 +15,7 @@ public interface IBatonStore : IAsyncDisposable
     IPackageStore Packages { get; }
     IJobStore Jobs { get; }
     ISettingsStore Settings { get; }
+    IQueueStore Queues { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

@@ -88,4 +88,35 @@ public sealed class QuotaTests : IAsyncLifetime
         Assert.Single(poll.Jobs);
         Assert.True(clock.ElapsedMilliseconds < 1500, $"The waiting poll took {clock.ElapsedMilliseconds} ms to get the job.");
     }
+
+    [Fact]
+    public async Task Submissions_past_the_pending_jobs_quota_get_429_with_retry_after_until_the_backlog_drains()
+    {
+        using var tenant = await _server.CreateTenantAsync("free", new QuotaOverridesInput(PendingJobs: 2));
+        Assert.Equal(2, tenant.Tenant.Quotas.PendingJobs);
+        await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello())).ShouldBeAsync(HttpStatusCode.Created);
+        for (var i = 0; i < 2; i++) await tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello")).ShouldBeAsync(HttpStatusCode.Created);
+
+        var response = await tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello"));
+        await response.ShouldBeAsync(HttpStatusCode.TooManyRequests);
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal(ProblemTypes.RateLimited, problem.GetProperty("type").GetString());
+        Assert.Contains("2 pending jobs", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, problem.GetProperty("pending").GetInt32());
+        var pending = await tenant.Client.GetAsync("/api/v1/jobs?state=pending").ReadAsync<ListResponse<JobDto>>();
+        Assert.Equal(2, pending.Items.Count);
+
+        // An agent takes one: there is room for one more.
+        using var agent = await SimulatedAgent.RegisterAsync(_server, tenant, slots: 1);
+        Assert.Single((await agent.PollAsync(1)).Jobs);
+        await tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello")).ShouldBeAsync(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task Free_tier_tenants_default_to_100_pending_jobs()
+    {
+        using var tenant = await _server.CreateTenantAsync("free");
+        Assert.Equal(100, tenant.Tenant.Quotas.PendingJobs);
+    }
 }

@@ -14,17 +14,17 @@ public sealed class TenantTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Theory]
-    [InlineData("free", 2, 5, 2, 2, 5, 1000)]
-    [InlineData("standard", 10, 25, 10, 5, 20, 5000)]
-    [InlineData("professional", 50, 100, 50, 20, 100, 20000)]
-    [InlineData("enterprise", 250, 500, 100, 50, 500, 100000)]
+    [InlineData("free", 2, 5, 2, 2, 5, 1000, 100)]
+    [InlineData("standard", 10, 25, 10, 5, 20, 5000, 1000)]
+    [InlineData("professional", 50, 100, 50, 20, 100, 20000, 10000)]
+    [InlineData("enterprise", 250, 500, 100, 50, 500, 100000, 50000)]
     public async Task A_new_tenant_gets_its_tiers_quotas_and_a_first_admin_key(
-        string tier, int agents, int concurrent, int schedules, int queues, double storageGb, int apiCalls)
+        string tier, int agents, int concurrent, int schedules, int queues, double storageGb, int apiCalls, int pendingJobs)
     {
         using var tenant = await _server.CreateTenantAsync(tier);
         var q = tenant.Tenant.Quotas;
-        Assert.Equal((agents, concurrent, schedules, queues, storageGb, apiCalls),
-            (q.Agents, q.ConcurrentJobs, q.Schedules, q.Queues, q.StorageGb, q.ApiCallsPerDay));
+        Assert.Equal((agents, concurrent, schedules, queues, storageGb, apiCalls, pendingJobs),
+            (q.Agents, q.ConcurrentJobs, q.Schedules, q.Queues, q.StorageGb, q.ApiCallsPerDay, q.PendingJobs));
         var me = await tenant.Client.GetAsync("/api/v1/me").ReadAsync<WhoAmIDto>();
         Assert.Equal("admin", me.Role);
         Assert.False(me.SystemAdmin);

@@ -35,7 +35,7 @@ public sealed class BenchTenant : IDisposable
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", target.AdminKey);
         var name = "bench-" + Guid.NewGuid().ToString("N")[..10];
         var quotas = new QuotaOverrides(
-            Agents: 1_000_000, ConcurrentJobs: 1_000_000, Schedules: 1_000, Queues: 1_000, StorageGb: 100, ApiCallsPerDay: 1_000_000_000);
+            Agents: 1_000_000, ConcurrentJobs: 1_000_000, Schedules: 1_000, Queues: 1_000, StorageGb: 100, ApiCallsPerDay: 1_000_000_000, PendingJobs: 1_000_000);
         var created = await ReadAsync<CreateTenantResponse>(
             await admin.PostAsJsonAsync("/api/v1/tenants", new CreateTenantRequest(name, "enterprise", quotas), BenchHttp.Json, cancellationToken),
             "create the benchmark tenant (the key must be a system admin's)", cancellationToken);

@@ -19,6 +19,7 @@ public static class JobCommands
         job.Subcommands.Add(LogsCommand(context, globals));
         job.Subcommands.Add(CancelCommand(context, globals));
         job.Subcommands.Add(EventsCommand(context, globals));
+        job.Subcommands.Add(WhyCommand(context, globals));
         return job;
     }
 
@@ -119,6 +120,24 @@ public static class JobCommands
             var events = await api.ListJobEventsAsync(parse.GetValue(id)!, ct);
             if (globals.IsJson(parse)) JsonOutput.Write(context.Out, events);
             else JobPrinter.PrintEvents(context, events.Items);
+            return 0;
+        });
+    }
+
+    private static Command WhyCommand(CliContext context, GlobalOptions globals)
+    {
+        var id = CommandActions.RequiredArgument("id", "The job's id");
+        var command = new Command("why", "Explain why a job is waiting (or what it is doing)") { id };
+        return command.WithApiAction(context, globals, async (parse, api, ct) =>
+        {
+            var why = await api.WhyJobAsync(parse.GetValue(id)!, ct);
+            if (globals.IsJson(parse))
+            {
+                JsonOutput.Write(context.Out, why);
+                return 0;
+            }
+            context.Out.WriteLine($"Job {why.JobId} is {why.State}.");
+            foreach (var reason in why.Reasons) context.Out.WriteLine($"  - {reason}");
             return 0;
         });
     }

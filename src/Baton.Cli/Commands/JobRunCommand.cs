@@ -24,6 +24,7 @@ public static class JobRunCommand
         };
         var inputsFile = new Option<FileInfo?>("--inputs-file") { Description = "A JSON object of inputs; --input values override its keys" };
         var priority = new Option<int?>("--priority") { Description = "Higher runs first (default: the server's)" };
+        var queue = new Option<string?>("--queue", "-q") { Description = "The queue the job enters (default: default)" };
         var timeout = new Option<int?>("--timeout") { Description = "Seconds before the job is stopped as timed_out (default: the package's)" };
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Attempts including retries (default: the package's)" };
         var requirement = new Option<string[]>("--requirement", "-r") { Description = "An agent requirement such as os=linux; repeatable" };
@@ -40,7 +41,7 @@ public static class JobRunCommand
 
         var command = new Command("run", "Submit a job for a package; prints its id unless --wait or --follow")
         {
-            package, version, input, inputsFile, priority, timeout, maxAttempts, requirement, idempotencyKey, wait, follow,
+            package, version, input, inputsFile, priority, queue, timeout, maxAttempts, requirement, idempotencyKey, wait, follow,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -54,7 +55,8 @@ public static class JobRunCommand
                 parse.GetValue(priority),
                 parse.GetValue(timeout),
                 parse.GetValue(maxAttempts),
-                requirements.Length == 0 ? null : requirements);
+                requirements.Length == 0 ? null : requirements,
+                parse.GetValue(queue));
 
             using var api = globals.Connect(parse, context);
             var json = globals.IsJson(parse);

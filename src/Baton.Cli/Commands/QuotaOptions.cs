@@ -13,11 +13,12 @@ public sealed class QuotaOptions
     public Option<int?> Queues { get; } = new("--queues") { Description = "Override: max queues" };
     public Option<double?> StorageGb { get; } = new("--storage-gb") { Description = "Override: package and artifact storage, in GB" };
     public Option<int?> ApiCallsPerDay { get; } = new("--api-calls-per-day") { Description = "Override: API calls per day before 429" };
+    public Option<int?> PendingJobs { get; } = new("--pending-jobs") { Description = "Override: max pending jobs before submissions get 429" };
 
     public QuotaOptions()
     {
         Tier.AcceptOnlyFromAmong(Enum.GetValues<Tier>().Select(t => t.ToText()).ToArray());
-        foreach (var option in new Option[] { Agents, ConcurrentJobs, Schedules, Queues, ApiCallsPerDay })
+        foreach (var option in new Option[] { Agents, ConcurrentJobs, Schedules, Queues, ApiCallsPerDay, PendingJobs })
         {
             option.Validators.Add(result =>
             {
@@ -40,6 +41,7 @@ public sealed class QuotaOptions
         command.Options.Add(Queues);
         command.Options.Add(StorageGb);
         command.Options.Add(ApiCallsPerDay);
+        command.Options.Add(PendingJobs);
     }
 
     /// <summary>The overrides given on the command line, or null when none was.</summary>
@@ -51,7 +53,8 @@ public sealed class QuotaOptions
             parse.GetValue(Schedules),
             parse.GetValue(Queues),
             parse.GetValue(StorageGb),
-            parse.GetValue(ApiCallsPerDay));
+            parse.GetValue(ApiCallsPerDay),
+            parse.GetValue(PendingJobs));
         return overrides.IsEmpty ? null : overrides;
     }
 }

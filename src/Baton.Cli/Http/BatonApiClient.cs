@@ -179,6 +179,21 @@ public sealed class BatonApiClient : IDisposable
     public Task<ListResponse<JobEventDto>> ListJobEventsAsync(string id, CancellationToken ct) =>
         GetAsync<ListResponse<JobEventDto>>($"api/v1/jobs/{Segment(id)}/events", ct);
 
+    public Task<JobWhyDto> WhyJobAsync(string id, CancellationToken ct) => GetAsync<JobWhyDto>($"api/v1/jobs/{Segment(id)}/why", ct);
+
+    // ---- queues ----
+
+    public Task<QueueDto> CreateQueueAsync(CreateQueueRequest request, CancellationToken ct) =>
+        SendJsonAsync<QueueDto>(HttpMethod.Post, "api/v1/queues", request, ct);
+
+    public Task<ListResponse<QueueDto>> ListQueuesAsync(CancellationToken ct) => GetAsync<ListResponse<QueueDto>>("api/v1/queues", ct);
+
+    public Task<QueueDto> PauseQueueAsync(string name, CancellationToken ct) =>
+        SendJsonAsync<QueueDto>(HttpMethod.Post, $"api/v1/queues/{Segment(name)}/pause", body: null, ct);
+
+    public Task<QueueDto> ResumeQueueAsync(string name, CancellationToken ct) =>
+        SendJsonAsync<QueueDto>(HttpMethod.Post, $"api/v1/queues/{Segment(name)}/resume", body: null, ct);
+
     // ---- agents ----
 
     public Task<ListResponse<AgentDto>> ListAgentsAsync(CancellationToken ct) => GetAsync<ListResponse<AgentDto>>("api/v1/agents", ct);

@@ -29,6 +29,7 @@ public static class TenantPrinter
         table.AddTextRow("queues", q.Queues.ToString(), null, Source(o.Queues));
         table.AddTextRow("storage", $"{q.StorageGb:0.##} GB", u is null ? null : Humanize.Bytes(u.StorageBytes), Source(o.StorageGb));
         table.AddTextRow("api calls/day", q.ApiCallsPerDay.ToString(), u?.ApiCallsToday.ToString(), Source(o.ApiCallsPerDay));
+        table.AddTextRow("pending jobs", q.PendingJobs.ToString(), u?.PendingJobs.ToString(), Source(o.PendingJobs));
         context.Console.Write(table);
     }
 

@@ -9,7 +9,8 @@ public sealed record SubmitJobRequest(
     int? Priority = null,
     int? TimeoutSeconds = null,
     int? MaxAttempts = null,
-    IReadOnlyList<string>? Requirements = null);
+    IReadOnlyList<string>? Requirements = null,
+    string? Queue = null);
 
 public sealed record JobProgressDto(double? Percent, string? Message);
 
@@ -34,7 +35,11 @@ public sealed record JobDto(
     string? Error,
     int? ExitCode,
     bool CancelRequested,
-    JobProgressDto? Progress);
+    JobProgressDto? Progress,
+    string Queue = "default");
+
+/// <summary>Why a job is (or is not) waiting, in words, most decisive first.</summary>
+public sealed record JobWhyDto(string JobId, string State, IReadOnlyList<string> Reasons);
 
 public sealed record LogLineDto(long Seq, int Attempt, DateTimeOffset At, string Stream, string Text);
 

@@ -7,15 +7,16 @@ public sealed record TenantQuotas(
     int Schedules,
     int Queues,
     double StorageGb,
-    int ApiCallsPerDay)
+    int ApiCallsPerDay,
+    int PendingJobs)
 {
-    /// <summary>The seed's table 14.3, "Tenant Resource Allocation".</summary>
+    /// <summary>The seed's table 14.3, "Tenant Resource Allocation", plus the backpressure cap on pending jobs.</summary>
     public static TenantQuotas ForTier(Tier tier) => tier switch
     {
-        Tier.Free => new(Agents: 2, ConcurrentJobs: 5, Schedules: 2, Queues: 2, StorageGb: 5, ApiCallsPerDay: 1_000),
-        Tier.Standard => new(10, 25, 10, 5, 20, 5_000),
-        Tier.Professional => new(50, 100, 50, 20, 100, 20_000),
-        Tier.Enterprise => new(250, 500, 100, 50, 500, 100_000),
+        Tier.Free => new(Agents: 2, ConcurrentJobs: 5, Schedules: 2, Queues: 2, StorageGb: 5, ApiCallsPerDay: 1_000, PendingJobs: 100),
+        Tier.Standard => new(10, 25, 10, 5, 20, 5_000, 1_000),
+        Tier.Professional => new(50, 100, 50, 20, 100, 20_000, 10_000),
+        Tier.Enterprise => new(250, 500, 100, 50, 500, 100_000, 50_000),
         _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, null),
     };
 
@@ -29,7 +30,8 @@ public sealed record TenantQuotas(
             overrides.Schedules ?? defaults.Schedules,
             overrides.Queues ?? defaults.Queues,
             overrides.StorageGb ?? defaults.StorageGb,
-            overrides.ApiCallsPerDay ?? defaults.ApiCallsPerDay);
+            overrides.ApiCallsPerDay ?? defaults.ApiCallsPerDay,
+            overrides.PendingJobs ?? defaults.PendingJobs);
     }
 
     public long StorageBytes => (long)(StorageGb * 1024 * 1024 * 1024);
@@ -42,7 +44,8 @@ public sealed record QuotaOverrides(
     int? Schedules = null,
     int? Queues = null,
     double? StorageGb = null,
-    int? ApiCallsPerDay = null)
+    int? ApiCallsPerDay = null,
+    int? PendingJobs = null)
 {
     public static QuotaOverrides None { get; } = new();
 
@@ -55,7 +58,8 @@ public sealed record QuotaOverrides(
         update.Schedules ?? Schedules,
         update.Queues ?? Queues,
         update.StorageGb ?? StorageGb,
-        update.ApiCallsPerDay ?? ApiCallsPerDay);
+        update.ApiCallsPerDay ?? ApiCallsPerDay,
+        update.PendingJobs ?? PendingJobs);
 
     /// <summary>A reason when a value is out of range, else null.</summary>
     public string? Validate()
@@ -66,6 +70,7 @@ public sealed record QuotaOverrides(
         if (Queues is < 0) return "quotas.queues must be zero or more";
         if (StorageGb is < 0 || (StorageGb is { } gb && (double.IsNaN(gb) || double.IsInfinity(gb)))) return "quotas.storageGb must be zero or more";
         if (ApiCallsPerDay is < 0) return "quotas.apiCallsPerDay must be zero or more";
+        if (PendingJobs is < 0) return "quotas.pendingJobs must be zero or more";
         return null;
     }
 }

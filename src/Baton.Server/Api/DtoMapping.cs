@@ -29,7 +29,9 @@ public static class DtoMapping
         j.Id, j.PackageName, j.PackageVersion, j.State.ToText(), j.Attempt, j.MaxAttempts, j.Priority,
         j.TimeoutSeconds, j.Requirements, j.Inputs, j.AgentId, j.SubmittedAt, j.AssignedAt, j.StartedAt,
         j.FinishedAt, j.NotBefore, j.Result, j.Error, j.ExitCode, j.CancelRequested,
-        j.Progress is null ? null : new JobProgressDto(j.Progress.Percent, j.Progress.Message));
+        j.Progress is null ? null : new JobProgressDto(j.Progress.Percent, j.Progress.Message), j.Queue);
+
+    public static QueueDto ToDto(this QueueRecord q) => new(q.Name, q.Priority, q.MaxConcurrency, q.Paused, q.CreatedAt);
 
     public static LogLineDto ToDto(this LogLineRecord l) => new(l.Seq, l.Attempt, l.At, l.Stream, l.Text);
 

@@ -20,6 +20,9 @@ public static class JobEndpoints
         jobs.MapGet("/{jobId}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapPost("/{jobId}/cancel", CancelAsync).RequireAuthorization(AuthPolicies.Operator);
         jobs.MapGet("/{jobId}/events", EventsAsync).RequireAuthorization(AuthPolicies.Viewer);
+        jobs.MapGet("/{jobId}/why", async (string jobId, HttpContext context, JobWhyService why, CancellationToken ct) =>
+            await why.ExplainAsync(context.GetCaller().TenantId, jobId, ct) is { } answer ? Results.Ok(answer) : Problems.NotFound($"Job {jobId}"))
+            .RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapGet("/{jobId}/logs", JobLogEndpoint.GetLogsAsync).RequireAuthorization(AuthPolicies.Viewer);
     }
 

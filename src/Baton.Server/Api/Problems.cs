@@ -43,6 +43,24 @@ public static class Problems
     public static IResult QuotaExceeded(string detail, string quota) =>
         Make(StatusCodes.Status403Forbidden, ProblemTypes.QuotaExceeded, "Quota exceeded", detail, quota);
 
+    /// <summary>429 for a tenant whose pending backlog is at its quota; the Retry-After header says when to try again.</summary>
+    public static IResult Backpressure(string tenantName, int pending, int limit, int retryAfterSeconds) =>
+        new RetryAfterResult(retryAfterSeconds, Results.Problem(
+            statusCode: StatusCodes.Status429TooManyRequests,
+            type: ProblemTypes.RateLimited,
+            title: "Too many pending jobs",
+            detail: $"Tenant '{tenantName}' has {pending} pending jobs, the most its quota of {limit} allows; retry in {retryAfterSeconds} s.",
+            extensions: new Dictionary<string, object?> { ["field"] = "pendingJobs", ["pending"] = pending, ["limit"] = limit }));
+
+    private sealed class RetryAfterResult(int seconds, IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+
     public static IResult InvalidPackage(string detail, string reason) => Results.Problem(
         statusCode: StatusCodes.Status422UnprocessableEntity,
         type: ProblemTypes.InvalidPackage,

@@ -95,6 +95,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<AgentPollHandler>();
         services.AddSingleton<PackageUploadService>();
         services.AddSingleton<JobSubmissionService>();
+        services.AddSingleton<JobWhyService>();
         services.AddSingleton<HeartbeatBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());
         services.AddHostedService<CounterFlushService>();
@@ -177,6 +178,7 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapTenantEndpoints();
         api.MapPackageEndpoints();
         api.MapJobEndpoints();
+        api.MapQueueEndpoints();
         api.MapAgentEndpoints();
         app.MapAgentProtocol();
     }

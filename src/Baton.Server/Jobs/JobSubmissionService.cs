@@ -5,18 +5,21 @@ using Baton.Core.Packages;
 using Baton.Server.Api;
 using Baton.Server.Dispatch;
 using Baton.Server.Packages;
+using Baton.Server.Tenancy;
 using Baton.Storage;
 using Baton.Storage.Model;
 
 namespace Baton.Server.Jobs;
 
 /// <summary>Checks a submission against the package's manifest and queues the job.</summary>
-public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signals, TimeProvider time)
+public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signals, TenantDirectory tenants, TimeProvider time)
 {
     public const int MinPriority = -100;
     public const int MaxPriority = 100;
     public const int MaxTimeoutSeconds = 7 * 24 * 3600;
     public const int MaxAttemptsLimit = 20;
+    /// <summary>What a submission refused for backpressure tells the client to wait before trying again.</summary>
+    public const int BackpressureRetryAfterSeconds = 5;
 
     public async Task<IResult> SubmitAsync(string tenantId, SubmitJobRequest request, string? idempotencyKey, CancellationToken ct)
     {
@@ -31,6 +34,8 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
                 : $"Package '{request.Package}' version {request.Version}");
         }
         var manifest = version.Manifest;
+        var queueName = string.IsNullOrWhiteSpace(request.Queue) ? QueueRecord.DefaultName : request.Queue.Trim();
+        if (await store.Queues.GetAsync(tenantId, queueName, ct) is null) return Problems.NotFound($"Queue '{queueName}'");
 
         var errors = new List<(string Field, string Message)>();
         var priority = request.Priority ?? 0;
@@ -53,6 +58,14 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
         errors.AddRange(binding.Errors.Select(e => (e.Field, e.Message)));
         if (errors.Count > 0) return Problems.Validation(errors);
 
+        // Backpressure: a tenant with its pending-jobs quota full waits for the backlog to drain. The count is
+        // read before the insert, not with it: concurrent submissions can overshoot by a few, which a soft cap allows.
+        if (await tenants.GetAsync(tenantId, ct) is { } tenant)
+        {
+            var pending = await store.Jobs.CountPendingAsync(tenantId, ct);
+            if (pending >= tenant.Quotas.PendingJobs) return Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds);
+        }
+
         var job = new NewJob(
             NewJobId(),
             tenantId,
@@ -64,7 +77,8 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
             timeout,
             requirements.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
             JsonSerializer.SerializeToElement(binding.Inputs),
-            idempotencyKey);
+            idempotencyKey,
+            queueName);
         var (record, created) = await store.Jobs.SubmitAsync(job, ct);
         if (!created) return Results.Ok(record.ToDto());
 

@@ -103,6 +103,7 @@ public sealed record JobRecord
     public int? ExitCode { get; init; }
     public bool CancelRequested { get; init; }
     public JobProgressReport? Progress { get; init; }
+    public string Queue { get; init; } = QueueRecord.DefaultName;
 }
 
 public sealed record NewJob(
@@ -116,7 +117,8 @@ public sealed record NewJob(
     int TimeoutSeconds,
     IReadOnlyList<string> Requirements,
     JsonElement Inputs,
-    string? IdempotencyKey);
+    string? IdempotencyKey,
+    string Queue = QueueRecord.DefaultName);
 
 public sealed record JobQuery(
     JobState? State = null,

@@ -35,6 +35,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Packages = new PostgresPackageStore(_database);
         Jobs = new PostgresJobStore(_database, time, retryPolicy);
         Settings = new PostgresSettingsStore(_database);
+        Queues = new PostgresQueueStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
@@ -45,6 +46,7 @@ public sealed class PostgresBatonStore : IBatonStore
     public IPackageStore Packages { get; }
     public IJobStore Jobs { get; }
     public ISettingsStore Settings { get; }
+    public IQueueStore Queues { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

@@ -26,19 +26,29 @@ internal sealed partial class PostgresJobStore
             using var reads = await connection.QueryMultipleAsync(PgSql.Command(
                 $"""
                 SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @TenantId AND state IN {PgSql.ActiveStates};
-                SELECT {PostgresJobRow.Columns} FROM jobs
-                WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now)
-                ORDER BY priority DESC, submitted_at, id
-                LIMIT @candidateLimit
-                FOR UPDATE SKIP LOCKED;
+                SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
+                       (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active
+                FROM queues q WHERE q.tenant_id = @TenantId;
                 """,
-                new { request.TenantId, now, candidateLimit = Math.Max(request.CandidateLimit, 1) }, transaction, cancellationToken));
+                new { request.TenantId }, transaction, cancellationToken));
             var active = await reads.ReadSingleAsync<int>();
-            var candidates = (await reads.ReadAsync<PostgresJobRow>()).Select(row => row.ToRecord()).ToList();
+            var queues = new QueueCapacity(await reads.ReadAsync<QueueCapacityRow>());
             var room = Math.Min(request.MaxJobs, request.TenantConcurrencyLimit - active);
             if (room <= 0) return [];
 
-            var chosen = candidates.Where(request.CanRun).Take(room).ToList();
+            // Effective priority: the job's plus its queue's; paused queues and queues at their cap are left out.
+            var candidates = (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+                $"""
+                SELECT {PostgresJobRow.Columns} FROM jobs
+                WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue <> ALL(@blocked)
+                ORDER BY {queues.OrderBy}
+                LIMIT @candidateLimit
+                FOR UPDATE SKIP LOCKED;
+                """,
+                new { request.TenantId, now, blocked = queues.Blocked, candidateLimit = Math.Max(request.CandidateLimit, 1) },
+                transaction, cancellationToken))).Select(row => row.ToRecord()).ToList();
+
+            var chosen = candidates.Where(job => request.CanRun(job) && queues.TryTake(job.Queue)).Take(room).ToList();
             if (chosen.Count == 0) return [];
 
             var claimedRows = await connection.QueryAsync<PostgresJobRow>(PgSql.Command(

@@ -34,9 +34,9 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
                 $"""
                 WITH job AS (
                     INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
-                                      priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at)
+                                      priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue)
                     VALUES (@Id, @TenantId, @PackageName, @PackageVersion, @PackageSha256, 'pending', 0, @MaxAttempts,
-                            @Priority, @TimeoutSeconds, CAST(@Requirements AS jsonb), CAST(@Inputs AS jsonb), @IdempotencyKey, @now)
+                            @Priority, @TimeoutSeconds, CAST(@Requirements AS jsonb), CAST(@Inputs AS jsonb), @IdempotencyKey, @now, @Queue)
                     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                     RETURNING *
                 ),
@@ -59,6 +59,7 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
                     Requirements = StoredJson.Serialize(job.Requirements),
                     Inputs = StoredJson.ToText(job.Inputs),
                     job.IdempotencyKey,
+                    job.Queue,
                     now = Now(),
                 },
                 transaction, cancellationToken));

@@ -33,6 +33,12 @@ internal sealed class PostgresTenantStore(PostgresDatabase database) : ITenantSt
                     CreatedAt = PgTime.ToDb(tenant.CreatedAt),
                 },
                 transaction, cancellationToken));
+            if (inserted == 1)
+            {
+                await connection.ExecuteAsync(PgSql.Command(
+                    "INSERT INTO queues (tenant_id, name, created_at) VALUES (@Id, 'default', @CreatedAt);",
+                    new { tenant.Id, CreatedAt = PgTime.ToDb(tenant.CreatedAt) }, transaction, cancellationToken));
+            }
             return inserted == 1;
         }, cancellationToken);
 

@@ -27,6 +27,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Packages = new SqlitePackageStore(_database);
         Jobs = new SqliteJobStore(_database, time, retryPolicy);
         Settings = new SqliteSettingsStore(_database);
+        Queues = new SqliteQueueStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
@@ -37,6 +38,7 @@ public sealed class SqliteBatonStore : IBatonStore
     public IPackageStore Packages { get; }
     public IJobStore Jobs { get; }
     public ISettingsStore Settings { get; }
+    public IQueueStore Queues { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

@@ -14,7 +14,7 @@ internal sealed class SqliteJobRow
         "priority AS Priority, timeout_seconds AS TimeoutSeconds, requirements AS Requirements, inputs AS Inputs, " +
         "idempotency_key AS IdempotencyKey, agent_id AS AgentId, submitted_at AS SubmittedAt, assigned_at AS AssignedAt, " +
         "started_at AS StartedAt, finished_at AS FinishedAt, not_before AS NotBefore, lease_expires_at AS LeaseExpiresAt, " +
-        "result AS Result, error AS Error, exit_code AS ExitCode, cancel_requested AS CancelRequested, progress AS Progress";
+        "result AS Result, error AS Error, exit_code AS ExitCode, cancel_requested AS CancelRequested, progress AS Progress, queue AS Queue";
 
     public string Id { get; set; } = "";
     public string TenantId { get; set; } = "";
@@ -41,6 +41,7 @@ internal sealed class SqliteJobRow
     public long? ExitCode { get; set; }
     public long CancelRequested { get; set; }
     public string? Progress { get; set; }
+    public string Queue { get; set; } = QueueRecord.DefaultName;
 
     public JobRecord ToRecord() => new()
     {
@@ -69,5 +70,6 @@ internal sealed class SqliteJobRow
         ExitCode = ExitCode is { } code ? checked((int)code) : null,
         CancelRequested = CancelRequested != 0,
         Progress = StoredJson.DeserializeOrNull<JobProgressReport>(Progress),
+        Queue = Queue,
     };
 }

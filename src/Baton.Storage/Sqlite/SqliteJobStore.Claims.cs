@@ -17,22 +17,31 @@ internal sealed partial class SqliteJobStore
             var room = Math.Min(request.MaxJobs, request.TenantConcurrencyLimit - active);
             if (room <= 0) return [];
 
+            var queues = new QueueCapacity(await connection.QueryAsync<QueueCapacityRow>(Sql.Command(
+                """
+                SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
+                       (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN ('assigned', 'running')) AS Active
+                FROM queues q WHERE q.tenant_id = @TenantId;
+                """,
+                new { request.TenantId }, transaction, cancellationToken)));
+
             var now = NowMs();
+            // Effective priority: the job's plus its queue's; paused queues and queues at their cap are left out.
             var candidates = await connection.QueryAsync<SqliteJobRow>(Sql.Command(
                 $"""
                 SELECT {SqliteJobRow.Columns} FROM jobs
-                WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now)
-                ORDER BY priority DESC, submitted_at ASC, id ASC
+                WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue NOT IN @blocked
+                ORDER BY {queues.OrderBy}
                 LIMIT @CandidateLimit;
                 """,
-                new { request.TenantId, now, CandidateLimit = Math.Max(request.CandidateLimit, 1) }, transaction, cancellationToken));
+                new { request.TenantId, now, blocked = queues.Blocked, CandidateLimit = Math.Max(request.CandidateLimit, 1) }, transaction, cancellationToken));
 
             var leaseExpiresAt = now + (long)request.LeaseTtl.TotalMilliseconds;
             var claimed = new List<JobRecord>();
             foreach (var candidate in candidates)
             {
                 var job = candidate.ToRecord();
-                if (!request.CanRun(job)) continue;
+                if (!request.CanRun(job) || !queues.TryTake(job.Queue)) continue;
 
                 var updated = await connection.ExecuteAsync(Sql.Command(
                     """
@@ -42,7 +51,11 @@ internal sealed partial class SqliteJobStore
                     WHERE id = @Id AND tenant_id = @TenantId AND state = 'pending' AND attempt = @Attempt;
                     """,
                     new { job.Id, job.TenantId, job.Attempt, request.AgentId, now, leaseExpiresAt }, transaction, cancellationToken));
-                if (updated != 1) continue;
+                if (updated != 1)
+                {
+                    queues.GiveBack(job.Queue);
+                    continue;
+                }
 
                 var attempt = job.Attempt + 1;
                 await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Assigned, attempt, request.AgentId,

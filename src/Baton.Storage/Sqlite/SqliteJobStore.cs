@@ -33,9 +33,9 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
             await connection.ExecuteAsync(Sql.Command(
                 """
                 INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
-                                  priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at)
+                                  priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue)
                 VALUES (@Id, @TenantId, @PackageName, @PackageVersion, @PackageSha256, 'pending', 0, @MaxAttempts,
-                        @Priority, @TimeoutSeconds, @Requirements, @Inputs, @IdempotencyKey, @now);
+                        @Priority, @TimeoutSeconds, @Requirements, @Inputs, @IdempotencyKey, @now, @Queue);
                 """,
                 new
                 {
@@ -50,6 +50,7 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
                     Requirements = StoredJson.Serialize(job.Requirements),
                     Inputs = StoredJson.ToText(job.Inputs),
                     job.IdempotencyKey,
+                    job.Queue,
                     now,
                 },
                 transaction, cancellationToken));

@@ -27,6 +27,12 @@ internal sealed class SqliteTenantStore(SqliteDatabase database) : ITenantStore
                     CreatedAt = StoredTime.ToMs(tenant.CreatedAt),
                 },
                 transaction, cancellationToken));
+            if (inserted == 1)
+            {
+                await connection.ExecuteAsync(Sql.Command(
+                    "INSERT INTO queues (tenant_id, name, created_at) VALUES (@Id, 'default', @CreatedAt);",
+                    new { tenant.Id, CreatedAt = StoredTime.ToMs(tenant.CreatedAt) }, transaction, cancellationToken));
+            }
             return inserted == 1;
         }, cancellationToken);
 

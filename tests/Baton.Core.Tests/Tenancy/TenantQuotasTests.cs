@@ -5,14 +5,14 @@ namespace Baton.Core.Tests.Tenancy;
 public sealed class TenantQuotasTests
 {
     [Theory]
-    [InlineData(Tier.Free, 2, 5, 2, 2, 5, 1_000)]
-    [InlineData(Tier.Standard, 10, 25, 10, 5, 20, 5_000)]
-    [InlineData(Tier.Professional, 50, 100, 50, 20, 100, 20_000)]
-    [InlineData(Tier.Enterprise, 250, 500, 100, 50, 500, 100_000)]
-    public void Tiers_carry_the_seed_table(Tier tier, int agents, int concurrentJobs, int schedules, int queues, double storageGb, int apiCallsPerDay)
+    [InlineData(Tier.Free, 2, 5, 2, 2, 5, 1_000, 100)]
+    [InlineData(Tier.Standard, 10, 25, 10, 5, 20, 5_000, 1_000)]
+    [InlineData(Tier.Professional, 50, 100, 50, 20, 100, 20_000, 10_000)]
+    [InlineData(Tier.Enterprise, 250, 500, 100, 50, 500, 100_000, 50_000)]
+    public void Tiers_carry_the_seed_table(Tier tier, int agents, int concurrentJobs, int schedules, int queues, double storageGb, int apiCallsPerDay, int pendingJobs)
     {
         var quotas = TenantQuotas.ForTier(tier);
-        Assert.Equal(new TenantQuotas(agents, concurrentJobs, schedules, queues, storageGb, apiCallsPerDay), quotas);
+        Assert.Equal(new TenantQuotas(agents, concurrentJobs, schedules, queues, storageGb, apiCallsPerDay, pendingJobs), quotas);
         Assert.Equal(quotas, TenantQuotas.Resolve(tier, null));
         Assert.Equal(quotas, TenantQuotas.Resolve(tier, QuotaOverrides.None));
         Assert.Equal((long)(storageGb * 1024 * 1024 * 1024), quotas.StorageBytes);
@@ -22,7 +22,7 @@ public sealed class TenantQuotasTests
     public void Overrides_replace_only_the_values_they_set()
     {
         var quotas = TenantQuotas.Resolve(Tier.Standard, new QuotaOverrides(ConcurrentJobs: 40, StorageGb: 0.5));
-        Assert.Equal(new TenantQuotas(10, 40, 10, 5, 0.5, 5_000), quotas);
+        Assert.Equal(new TenantQuotas(10, 40, 10, 5, 0.5, 5_000, 1_000), quotas);
         Assert.Equal(512L * 1024 * 1024, quotas.StorageBytes);
     }
 
@@ -88,5 +88,13 @@ public sealed class TenantQuotasTests
         Assert.Equal(tier, Tiers.Parse(tier.ToText()));
         Assert.False(Tiers.TryParse("gold", out _));
         Assert.Throws<FormatException>(() => Tiers.Parse("gold"));
+    }
+
+    [Fact]
+    public void Pending_jobs_can_be_overridden_and_must_not_be_negative()
+    {
+        Assert.Equal(7, TenantQuotas.Resolve(Tier.Free, new QuotaOverrides(PendingJobs: 7)).PendingJobs);
+        Assert.Equal(new QuotaOverrides(Agents: 1, PendingJobs: 9), new QuotaOverrides(Agents: 1).Merge(new QuotaOverrides(PendingJobs: 9)));
+        Assert.Equal("quotas.pendingJobs must be zero or more", new QuotaOverrides(PendingJobs: -1).Validate());
     }
 }

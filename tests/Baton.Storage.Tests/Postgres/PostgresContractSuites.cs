@@ -48,3 +48,8 @@ public sealed class PostgresMigrationContractTests : MigrationContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresQueueContractTests : QueueContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

@@ -28,6 +28,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "job_events", "tenant_id" },
         { "job_logs", "tenant_id" },
         { "api_usage", "tenant_id" },
+        { "queues", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;

@@ -48,3 +48,8 @@ public sealed class SqliteMigrationContractTests : MigrationContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteQueueContractTests : QueueContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
