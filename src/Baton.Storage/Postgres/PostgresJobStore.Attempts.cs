@@ -84,14 +84,14 @@ internal sealed partial class PostgresJobStore
             NewEvent[] events = retry
                 ?
                 [
-                    new(job.TenantId, job.Id, JobEventTypes.Failed, job.Attempt, completion.AgentId, DescribeOutcome(completion)),
+                    new(job.TenantId, job.Id, JobEventTypes.Failed, job.Attempt, completion.AgentId, JobEventText.Outcome(completion)),
                     new(job.TenantId, job.Id, JobEventTypes.RetryScheduled, job.Attempt, completion.AgentId,
-                        $"retry in {DescribeDelay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})"),
+                        $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})"),
                 ]
                 :
                 [
-                    new(job.TenantId, job.Id, EventTypeFor(newState), job.Attempt, completion.AgentId,
-                        newState == JobState.Cancelled ? "cancelled on request; " + DescribeOutcome(completion) : DescribeOutcome(completion)),
+                    new(job.TenantId, job.Id, JobEventText.TypeFor(newState), job.Attempt, completion.AgentId,
+                        newState == JobState.Cancelled ? "cancelled on request; " + JobEventText.Outcome(completion) : JobEventText.Outcome(completion)),
                 ];
             await InsertEventsAsync(connection, transaction, now, events, cancellationToken);
             return (AttemptWriteResult.Ok, row.ToRecord());
@@ -150,14 +150,4 @@ internal sealed partial class PostgresJobStore
                 WHERE job_id = @JobId AND attempt = @Attempt AND agent_id = @AgentId AND type = 'lease_expired');
             """,
             new { completion.JobId, completion.Attempt, completion.AgentId }, transaction, cancellationToken));
-
-    private static string DescribeOutcome(AttemptCompletion completion)
-    {
-        var text = completion.Outcome.ToText();
-        if (completion.ExitCode is { } code) text += $" (exit code {code})";
-        if (!string.IsNullOrEmpty(completion.Error)) text += ": " + Truncate(completion.Error, 500);
-        return text;
-    }
-
-    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 }

@@ -120,7 +120,7 @@ internal sealed partial class PostgresJobStore
                     newState = JobState.Pending;
                     var delay = retryPolicy.DelayAfter(Math.Max(job.Attempt, 1));
                     notBefore = (now + delay).UtcDateTime;
-                    followUpMessage = $"retry in {DescribeDelay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
+                    followUpMessage = $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
                 }
                 else
                 {
@@ -132,7 +132,7 @@ internal sealed partial class PostgresJobStore
                 notBefores.Add(notBefore);
                 reasons.Add(reason);
                 events.Add(new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, reason));
-                var followUpType = newState == JobState.Pending ? JobEventTypes.RetryScheduled : EventTypeFor(newState);
+                var followUpType = newState == JobState.Pending ? JobEventTypes.RetryScheduled : JobEventText.TypeFor(newState);
                 events.Add(new NewEvent(job.TenantId, job.Id, followUpType, job.Attempt, job.AgentId, followUpMessage));
             }
 

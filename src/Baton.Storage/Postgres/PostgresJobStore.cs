@@ -180,17 +180,5 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
     /// <summary>"Now" from the injected clock, at the precision the database keeps.</summary>
     private DateTimeOffset Now() => PgTime.ToDb(time.GetUtcNow());
 
-    private static string EventTypeFor(JobState finalState) => finalState switch
-    {
-        JobState.Succeeded => JobEventTypes.Succeeded,
-        JobState.Failed => JobEventTypes.Failed,
-        JobState.TimedOut => JobEventTypes.TimedOut,
-        JobState.Cancelled => JobEventTypes.Cancelled,
-        _ => throw new ArgumentOutOfRangeException(nameof(finalState), finalState, "Not a final state."),
-    };
-
-    private static string DescribeDelay(TimeSpan delay) =>
-        delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
-
     private sealed record NewEvent(string TenantId, string JobId, string Type, int Attempt, string? AgentId, string? Message);
 }

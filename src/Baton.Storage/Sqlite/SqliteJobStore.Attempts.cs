@@ -82,14 +82,14 @@ internal sealed partial class SqliteJobStore
             if (retry)
             {
                 await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Failed, job.Attempt, completion.AgentId,
-                    DescribeOutcome(completion), cancellationToken);
+                    JobEventText.Outcome(completion), cancellationToken);
                 await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.RetryScheduled, job.Attempt, completion.AgentId,
-                    $"retry in {DescribeDelay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})", cancellationToken);
+                    $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})", cancellationToken);
             }
             else
             {
-                var message = newState == JobState.Cancelled ? "cancelled on request; " + DescribeOutcome(completion) : DescribeOutcome(completion);
-                await InsertEventAsync(connection, transaction, job.Id, now, EventTypeFor(newState), job.Attempt, completion.AgentId, message, cancellationToken);
+                var message = newState == JobState.Cancelled ? "cancelled on request; " + JobEventText.Outcome(completion) : JobEventText.Outcome(completion);
+                await InsertEventAsync(connection, transaction, job.Id, now, JobEventText.TypeFor(newState), job.Attempt, completion.AgentId, message, cancellationToken);
             }
             return (AttemptWriteResult.Ok, await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken));
         }, cancellationToken);
@@ -150,14 +150,4 @@ internal sealed partial class SqliteJobStore
                 WHERE job_id = @JobId AND attempt = @Attempt AND agent_id = @AgentId AND type = 'lease_expired');
             """,
             new { completion.JobId, completion.Attempt, completion.AgentId }, transaction, cancellationToken));
-
-    private static string DescribeOutcome(AttemptCompletion completion)
-    {
-        var text = completion.Outcome.ToText();
-        if (completion.ExitCode is { } code) text += $" (exit code {code})";
-        if (!string.IsNullOrEmpty(completion.Error)) text += ": " + Truncate(completion.Error, 500);
-        return text;
-    }
-
-    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 }

@@ -92,7 +92,7 @@ internal sealed partial class SqliteJobStore
                     newState = JobState.Pending;
                     var delay = retryPolicy.DelayAfter(Math.Max(job.Attempt, 1));
                     notBefore = now + (long)delay.TotalMilliseconds;
-                    retryMessage = $"retry in {DescribeDelay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
+                    retryMessage = $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
                 }
                 else
                 {
@@ -131,7 +131,7 @@ internal sealed partial class SqliteJobStore
                 else
                 {
                     var message = newState == JobState.Cancelled ? "cancelled: " + reason : reason;
-                    await InsertEventAsync(connection, transaction, job.Id, now, EventTypeFor(newState), job.Attempt, job.AgentId, message, cancellationToken);
+                    await InsertEventAsync(connection, transaction, job.Id, now, JobEventText.TypeFor(newState), job.Attempt, job.AgentId, message, cancellationToken);
                 }
                 expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, newState));
             }

@@ -138,16 +138,4 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
             new { jobId, atMs, type, attempt, agentId, message }, transaction, cancellationToken));
 
     private long NowMs() => StoredTime.ToMs(time.GetUtcNow());
-
-    private static string EventTypeFor(JobState finalState) => finalState switch
-    {
-        JobState.Succeeded => JobEventTypes.Succeeded,
-        JobState.Failed => JobEventTypes.Failed,
-        JobState.TimedOut => JobEventTypes.TimedOut,
-        JobState.Cancelled => JobEventTypes.Cancelled,
-        _ => throw new ArgumentOutOfRangeException(nameof(finalState), finalState, "Not a final state."),
-    };
-
-    private static string DescribeDelay(TimeSpan delay) =>
-        delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
 }
