@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Reflection;
-using System.Text.RegularExpressions;
 using Dapper;
 using Npgsql;
 
@@ -12,7 +9,7 @@ namespace Baton.Storage.Postgres;
 /// start together queue on the lock, and the later ones find everything applied. Each script is
 /// recorded in <c>schema_migrations</c>; re-running applies nothing.
 /// </summary>
-internal sealed partial class PostgresMigrator(string connectionString, TimeProvider time)
+internal sealed class PostgresMigrator(string connectionString, TimeProvider time)
 {
     /// <summary>The advisory lock key of migrations ("baton" in ASCII plus 1); any constant unique to Baton.</summary>
     private const long MigrationLockKey = 0x6261746F6E01;
@@ -48,34 +45,5 @@ internal sealed partial class PostgresMigrator(string connectionString, TimeProv
     }
 
     /// <summary>The embedded scripts, ordered by their number.</summary>
-    internal static IReadOnlyList<(int Version, string Script)> LoadScripts()
-    {
-        var assembly = typeof(PostgresMigrator).Assembly;
-        var scripts = new List<(int, string)>();
-        foreach (var name in assembly.GetManifestResourceNames())
-        {
-            if (!name.StartsWith(ResourcePrefix, StringComparison.Ordinal)) continue;
-            var match = ScriptName().Match(name[ResourcePrefix.Length..]);
-            if (!match.Success) throw new InvalidOperationException($"Migration resource '{name}' is not named NNN_description.sql.");
-            var version = int.Parse(match.Groups["version"].Value, CultureInfo.InvariantCulture);
-            scripts.Add((version, ReadResource(assembly, name)));
-        }
-        scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
-        for (var i = 1; i < scripts.Count; i++)
-        {
-            if (scripts[i].Item1 == scripts[i - 1].Item1) throw new InvalidOperationException($"Two migrations share version {scripts[i].Item1}.");
-        }
-        return scripts;
-    }
-
-    private static string ReadResource(Assembly assembly, string name)
-    {
-        using var stream = assembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"Migration resource '{name}' is missing.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
-    [GeneratedRegex(@"^(?<version>\d+)_[A-Za-z0-9_\-]+\.sql$")]
-    private static partial Regex ScriptName();
+    internal static IReadOnlyList<(int Version, string Script)> LoadScripts() => MigrationScripts.Load(ResourcePrefix);
 }

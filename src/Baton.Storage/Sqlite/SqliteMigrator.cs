@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Reflection;
-using System.Text.RegularExpressions;
 using Dapper;
 
 namespace Baton.Storage.Sqlite;
@@ -9,7 +6,7 @@ namespace Baton.Storage.Sqlite;
 /// Applies the numbered scripts in <c>Sqlite/Migrations</c> (embedded resources) in order, in one
 /// <c>BEGIN IMMEDIATE</c> transaction, recording each in <c>schema_migrations</c>. Re-running applies nothing.
 /// </summary>
-internal sealed partial class SqliteMigrator(SqliteDatabase database, TimeProvider time)
+internal sealed class SqliteMigrator(SqliteDatabase database, TimeProvider time)
 {
     private const string ResourcePrefix = "Baton.Storage.Sqlite.Migrations.";
 
@@ -45,34 +42,5 @@ internal sealed partial class SqliteMigrator(SqliteDatabase database, TimeProvid
     }
 
     /// <summary>The embedded scripts, ordered by their number.</summary>
-    internal static IReadOnlyList<(int Version, string Script)> LoadScripts()
-    {
-        var assembly = typeof(SqliteMigrator).Assembly;
-        var scripts = new List<(int, string)>();
-        foreach (var name in assembly.GetManifestResourceNames())
-        {
-            if (!name.StartsWith(ResourcePrefix, StringComparison.Ordinal)) continue;
-            var match = ScriptName().Match(name[ResourcePrefix.Length..]);
-            if (!match.Success) throw new InvalidOperationException($"Migration resource '{name}' is not named NNN_description.sql.");
-            var version = int.Parse(match.Groups["version"].Value, CultureInfo.InvariantCulture);
-            scripts.Add((version, ReadResource(assembly, name)));
-        }
-        scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
-        for (var i = 1; i < scripts.Count; i++)
-        {
-            if (scripts[i].Item1 == scripts[i - 1].Item1) throw new InvalidOperationException($"Two migrations share version {scripts[i].Item1}.");
-        }
-        return scripts;
-    }
-
-    private static string ReadResource(Assembly assembly, string name)
-    {
-        using var stream = assembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"Migration resource '{name}' is missing.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
-    [GeneratedRegex(@"^(?<version>\d+)_[A-Za-z0-9_\-]+\.sql$")]
-    private static partial Regex ScriptName();
+    internal static IReadOnlyList<(int Version, string Script)> LoadScripts() => MigrationScripts.Load(ResourcePrefix);
 }

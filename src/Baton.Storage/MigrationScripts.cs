@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace Baton.Storage;
+
+/// <summary>Numbered migration scripts embedded in this assembly (<c>NNN_description.sql</c>), one folder per dialect.</summary>
+internal static partial class MigrationScripts
+{
+    /// <summary>The scripts under <paramref name="resourcePrefix"/>, ordered by their number; gaps allowed, duplicates refused.</summary>
+    public static IReadOnlyList<(int Version, string Script)> Load(string resourcePrefix)
+    {
+        var assembly = typeof(MigrationScripts).Assembly;
+        var scripts = new List<(int Version, string Script)>();
+        foreach (var name in assembly.GetManifestResourceNames())
+        {
+            if (!name.StartsWith(resourcePrefix, StringComparison.Ordinal)) continue;
+            var match = ScriptName().Match(name[resourcePrefix.Length..]);
+            if (!match.Success) throw new InvalidOperationException($"Migration resource '{name}' is not named NNN_description.sql.");
+            var version = int.Parse(match.Groups["version"].Value, CultureInfo.InvariantCulture);
+            scripts.Add((version, ReadResource(assembly, name)));
+        }
+        scripts.Sort((a, b) => a.Version.CompareTo(b.Version));
+        for (var i = 1; i < scripts.Count; i++)
+        {
+            if (scripts[i].Version == scripts[i - 1].Version) throw new InvalidOperationException($"Two migrations share version {scripts[i].Version}.");
+        }
+        return scripts;
+    }
+
+    private static string ReadResource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"Migration resource '{name}' is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    [GeneratedRegex(@"^(?<version>\d+)_[A-Za-z0-9_\-]+\.sql$")]
+    private static partial Regex ScriptName();
+}
