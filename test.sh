@@ -54,13 +54,24 @@ python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
+failures = []
 for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
-    counters = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    root = ET.parse(path).getroot()
+    for result in root.iterfind("t:Results/t:UnitTestResult", ns):
+        if result.get("outcome") in ("Failed", "Error", "Timeout", "Aborted"):
+            message = result.findtext("t:Output/t:ErrorInfo/t:Message", default="", namespaces=ns).strip()
+            failures.append((result.get("testName"), message.splitlines()[:3]))
+    counters = root.find("t:ResultSummary/t:Counters", ns)
     if counters is None:
         continue
     passed += int(counters.get("passed", 0))
     failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
     skipped += int(counters.get("notExecuted", 0))
+# Failed tests last, so the tail of a CI log names them.
+for name, message in failures:
+    print(f"\nFAILED {name}")
+    for text in message:
+        print(f"    {text[:300]}")
 line = f"{passed} passed, {failed} failed"
 if skipped:
     line += f", {skipped} skipped"

@@ -45,44 +45,56 @@ public sealed class AgentPollHandler(
         // poll that it does not list was lost on the way (it stopped, or the connection broke).
         var refs = running.Select(r => new JobRef(r.JobId, r.Attempt)).ToList();
         var released = await store.Jobs.ReleaseUndeliveredAsync(agent.TenantId, agent.Id, refs, now, cancellationToken);
-        if (released.Count > 0) signals.Signal(WakeUpSignals.TenantWork(agent.TenantId));
+        if (released.Count > 0) signals.Signal(WakeUpSignals.TenantWork(agent.TenantId), released.Count);
         var wait = EffectiveWait(options.Value, TimeSpan.FromSeconds(request.WaitSeconds));
         var deadline = now + wait;
         var topics = request.FreeSlots > 0
             ? new[] { WakeUpSignals.Agent(agent.Id), WakeUpSignals.TenantWork(agent.TenantId) }
             : new[] { WakeUpSignals.Agent(agent.Id) };
 
-        while (true)
+        WakeUpSignals.Subscription? woken = null;
+        try
         {
-            // Subscribe before looking, so a signal raised while we look is not missed.
-            var wakeUp = signals.WhenSignalled(topics);
+            while (true)
+            {
+                // Subscribe before looking, so a signal raised while we look is not missed.
+                var wakeUp = signals.Subscribe(topics);
+                try
+                {
+                    var passedOver = false;
+                    var directives = await store.Agents.GetDirectivesAsync(agent.Id, refs, cancellationToken);
+                    var jobs = await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cancellationToken, () => passedOver = true);
 
-            var directives = await store.Agents.GetDirectivesAsync(agent.Id, refs, cancellationToken);
-            var jobs = await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cancellationToken);
-            if (jobs.Count > 0 || directives.Cancel.Count > 0 || directives.Abandon.Count > 0)
-            {
-                var assignments = new List<JobAssignment>(jobs.Count);
-                foreach (var job in jobs) assignments.Add(await ToAssignmentAsync(job, cancellationToken));
-                return Results.Ok(new PollResponse(assignments, directives.Cancel, directives.Abandon));
-            }
+                    // A counted wake-up for work this agent cannot run goes to the next waiting agent.
+                    if (passedOver) woken?.PassOn();
+                    woken = null;
+                    if (jobs.Count > 0 || directives.Cancel.Count > 0 || directives.Abandon.Count > 0)
+                    {
+                        var assignments = new List<JobAssignment>(jobs.Count);
+                        foreach (var job in jobs) assignments.Add(await ToAssignmentAsync(job, cancellationToken));
+                        return Results.Ok(new PollResponse(assignments, directives.Cancel, directives.Abandon));
+                    }
 
-            var remaining = deadline - time.GetUtcNow();
-            if (remaining <= TimeSpan.Zero || context.RequestAborted.IsCancellationRequested)
-            {
-                return Results.Ok(new PollResponse([], [], []));
+                    var remaining = deadline - time.GetUtcNow();
+                    if (remaining <= TimeSpan.Zero || context.RequestAborted.IsCancellationRequested)
+                    {
+                        return Results.Ok(new PollResponse([], [], []));
+                    }
+                    var nap = remaining < options.Value.DispatchPollInterval ? remaining : options.Value.DispatchPollInterval;
+                    await wakeUp.WaitAsync(nap, time, cancellationToken);
+                    if (wakeUp.WokenBy is not null) woken = wakeUp;
+                }
+                finally
+                {
+                    wakeUp.Dispose();
+                }
             }
-            var nap = remaining < options.Value.DispatchPollInterval ? remaining : options.Value.DispatchPollInterval;
-            try
-            {
-                await wakeUp.WaitAsync(nap, time, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-            }
-            catch (OperationCanceledException)
-            {
-                return Results.Ok(new PollResponse([], [], []));
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The agent went away: a wake-up meant for work goes to another waiting agent.
+            woken?.PassOn();
+            return Results.Ok(new PollResponse([], [], []));
         }
     }
 

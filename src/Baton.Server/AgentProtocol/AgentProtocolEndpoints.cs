@@ -113,7 +113,7 @@ public static class AgentProtocolEndpoints
         if (write == AttemptWriteResult.Ok && job is not null)
         {
             // A slot is free (the tenant may have been at its cap) and followers may stop.
-            signals.Signal(WakeUpSignals.TenantWork(agent.TenantId));
+            signals.Signal(WakeUpSignals.TenantWork(agent.TenantId), 1);
             signals.Signal(WakeUpSignals.JobLogs(jobId));
         }
         return write switch

@@ -59,7 +59,7 @@ public static class JobLogEndpoint
         {
             while (!ct.IsCancellationRequested)
             {
-                var wakeUp = signals.WhenSignalled(WakeUpSignals.JobLogs(jobId));
+                using var wakeUp = signals.Subscribe(WakeUpSignals.JobLogs(jobId));
                 var job = await store.Jobs.GetAsync(tenantId, jobId, ct);
                 if (job is null) return;
 
@@ -86,13 +86,7 @@ public static class JobLogEndpoint
                     sinceWrite.Restart();
                 }
                 await response.Body.FlushAsync(ct);
-                try
-                {
-                    await wakeUp.WaitAsync(Recheck, ct);
-                }
-                catch (TimeoutException)
-                {
-                }
+                await wakeUp.WaitAsync(Recheck, TimeProvider.System, ct);
             }
         }
         catch (OperationCanceledException)

@@ -20,7 +20,9 @@ public sealed class JobDispatcher(
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<Requirement>> _parsed = new();
 
-    public async Task<IReadOnlyList<JobRecord>> ClaimForAgentAsync(AgentRecord agent, int freeSlots, CancellationToken cancellationToken)
+    /// <param name="onPassedOver">Called when a ready job was left because this agent cannot run it (another agent may).</param>
+    public async Task<IReadOnlyList<JobRecord>> ClaimForAgentAsync(
+        AgentRecord agent, int freeSlots, CancellationToken cancellationToken, Action? onPassedOver = null)
     {
         if (freeSlots <= 0) return [];
         var tenant = await tenants.GetAsync(agent.TenantId, cancellationToken);
@@ -36,7 +38,12 @@ public sealed class JobDispatcher(
             freeSlots,
             tenant.Quotas.ConcurrentJobs,
             options.Value.AgentTtl,
-            job => RequirementMatcher.FirstUnmet(capabilities, ParseRequirements(job)) is null), cancellationToken);
+            job =>
+            {
+                if (RequirementMatcher.FirstUnmet(capabilities, ParseRequirements(job)) is null) return true;
+                onPassedOver?.Invoke();
+                return false;
+            }), cancellationToken);
 
         if (claimed.Count > 0)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 using Baton.Server.Hosting;
 using Baton.Storage.Postgres;
@@ -21,12 +22,12 @@ public sealed class PostgresWakeUpBridge(
     public const string Channel = "baton_wakeup";
 
     private readonly string _replicaId = Guid.NewGuid().ToString("N")[..12];
-    private readonly Channel<string> _outbox = System.Threading.Channels.Channel.CreateBounded<string>(
+    private readonly Channel<(string Topic, int Count)> _outbox = System.Threading.Channels.Channel.CreateBounded<(string Topic, int Count)>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        void Forward(string topic) => _outbox.Writer.TryWrite(topic);
+        void Forward(string topic, int count) => _outbox.Writer.TryWrite((topic, count));
         signals.Published += Forward;
         stoppingToken.Register(() => signals.Published -= Forward);
         return Task.WhenAll(ListenAsync(stoppingToken), PublishAsync(stoppingToken));
@@ -43,7 +44,7 @@ public sealed class PostgresWakeUpBridge(
                 await using var connection = new NpgsqlConnection(settings.PostgresListen ?? settings.Postgres);
                 await connection.OpenAsync(stoppingToken);
                 connection.Notification += (_, e) => OnNotification(e.Channel, e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}; LISTEN {PostgresBatonStore.JobReadyChannel};", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel};", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
@@ -66,31 +67,51 @@ public sealed class PostgresWakeUpBridge(
 
     private void OnNotification(string channel, string payload)
     {
-        if (channel == PostgresBatonStore.JobReadyChannel)
-        {
-            signals.SignalLocal(WakeUpSignals.TenantWork(payload));
-            return;
-        }
-        var bar = payload.IndexOf('|', StringComparison.Ordinal);
-        if (bar <= 0 || payload.AsSpan(0, bar).SequenceEqual(_replicaId)) return;
-        signals.SignalLocal(payload[(bar + 1)..]);
+        if (channel != Channel || !TryParse(payload, out var replica, out var topic, out var count) || replica == _replicaId) return;
+        signals.SignalLocal(topic, count);
     }
+
+    /// <summary>A notification's payload: <c>replica|count|topic</c>, the count <c>*</c> for every waiter.</summary>
+    public static string Format(string replica, string topic, int count) =>
+        $"{replica}|{(count == WakeUpSignals.All ? "*" : count.ToString(CultureInfo.InvariantCulture))}|{topic}";
+
+    public static bool TryParse(string payload, out string replica, out string topic, out int count)
+    {
+        replica = topic = "";
+        count = 0;
+        var parts = payload.Split('|', 3);
+        if (parts.Length != 3 || parts[0].Length == 0 || parts[2].Length == 0) return false;
+        if (parts[1] == "*") count = WakeUpSignals.All;
+        else if (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out count) || count <= 0) return false;
+        replica = parts[0];
+        topic = parts[2];
+        return true;
+    }
+
+    /// <summary>Two counted signals of a topic add up; a signal for every waiter stays one.</summary>
+    public static int Merge(int first, int second) =>
+        first == WakeUpSignals.All || second == WakeUpSignals.All ? WakeUpSignals.All : (int)Math.Min((long)first + second, WakeUpSignals.All - 1);
 
     private async Task PublishAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
         await using var dataSource = NpgsqlDataSource.Create(settings.Postgres!);
-        var batch = new HashSet<string>(StringComparer.Ordinal);
+        // Signals of one batch are merged per topic (counts added), so a burst of submissions is one notification per tenant.
+        var batch = new Dictionary<string, int>(StringComparer.Ordinal);
         try
         {
             while (await _outbox.Reader.WaitToReadAsync(stoppingToken))
             {
                 batch.Clear();
-                while (batch.Count < 500 && _outbox.Reader.TryRead(out var topic)) batch.Add($"{_replicaId}|{topic}");
+                while (batch.Count < 500 && _outbox.Reader.TryRead(out var signal))
+                {
+                    batch[signal.Topic] = batch.TryGetValue(signal.Topic, out var earlier) ? Merge(earlier, signal.Count) : signal.Count;
+                }
+                var payloads = batch.Select(pair => Format(_replicaId, pair.Key, pair.Value)).ToArray();
                 try
                 {
                     await using var command = dataSource.CreateCommand($"SELECT pg_notify('{Channel}', t) FROM unnest(@topics) AS t;");
-                    command.Parameters.AddWithValue("topics", batch.ToArray());
+                    command.Parameters.AddWithValue("topics", payloads);
                     await command.ExecuteNonQueryAsync(stoppingToken);
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException)

@@ -82,7 +82,7 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
         var (record, created) = await store.Jobs.SubmitAsync(job, ct);
         if (!created) return Results.Ok(record.ToDto());
 
-        signals.Signal(WakeUpSignals.TenantWork(tenantId));
+        signals.Signal(WakeUpSignals.TenantWork(tenantId), 1);
         return Results.Created($"/api/v1/jobs/{record.Id}", record.ToDto());
     }
 

@@ -50,7 +50,7 @@ public sealed class JanitorService(
         {
             logger.LogWarning("Lease of job {JobId} attempt {Attempt} on agent {AgentId} expired; job is now {State}",
                 expired.JobId, expired.Attempt, expired.AgentId, expired.NewState);
-            signals.Signal(WakeUpSignals.TenantWork(expired.TenantId));
+            signals.Signal(WakeUpSignals.TenantWork(expired.TenantId), 1);
             signals.Signal(WakeUpSignals.JobLogs(expired.JobId));
         }
     }

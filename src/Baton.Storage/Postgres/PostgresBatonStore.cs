@@ -5,14 +5,11 @@ namespace Baton.Storage.Postgres;
 /// <summary>
 /// The distributed backend: PostgreSQL shared by any number of server replicas. Claims lock rows
 /// with <c>FOR UPDATE SKIP LOCKED</c>, tenant isolation is enforced again by Row-Level Security
-/// (the runtime role owns nothing and bypasses nothing), and submissions <c>NOTIFY</c>
-/// <see cref="JobReadyChannel"/> so other replicas can wake their dispatchers at once.
+/// (the runtime role owns nothing and bypasses nothing). Replicas wake each other's dispatchers
+/// over LISTEN/NOTIFY from the server (see Baton.Server's PostgresWakeUpBridge), not from here.
 /// </summary>
 public sealed class PostgresBatonStore : IBatonStore
 {
-    /// <summary>The LISTEN/NOTIFY channel a submission notifies; the payload is the tenant id.</summary>
-    public const string JobReadyChannel = "baton_job_ready";
-
     private readonly PostgresDatabase _database;
     private readonly PostgresMigrator _migrator;
     private readonly PostgresPartitionMaintenance _partitions;

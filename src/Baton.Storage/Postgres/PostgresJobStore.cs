@@ -28,8 +28,9 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
                 if (existing is not null) return (existing, false);
             }
 
-            // The insert, its 'submitted' event and the wake-up for listening replicas in one statement;
-            // NOTIFY is delivered when the transaction commits.
+            // The insert and its 'submitted' event in one statement. Wake-ups for other replicas travel
+            // outside the transaction (the server's bridge batches them): a NOTIFY here would serialise
+            // every submitting transaction's commit on PostgreSQL's notification queue lock.
             var created = await connection.QuerySingleOrDefaultAsync<PostgresJobRow>(PgSql.Command(
                 $"""
                 WITH job AS (
@@ -44,7 +45,7 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
                     INSERT INTO job_events (tenant_id, job_id, at, type, attempt)
                     SELECT tenant_id, id, submitted_at, '{JobEventTypes.Submitted}', 0 FROM job
                 )
-                SELECT {PostgresJobRow.Columns}, pg_notify('{PostgresBatonStore.JobReadyChannel}', tenant_id) AS Notified FROM job;
+                SELECT {PostgresJobRow.Columns} FROM job;
                 """,
                 new
                 {

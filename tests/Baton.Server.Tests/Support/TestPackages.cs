@@ -27,6 +27,8 @@ public static class TestPackages
             ["main.py"] = code,
         });
 
+    private static readonly DateTimeOffset FixedTime = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static byte[] Zip(IReadOnlyDictionary<string, string> files)
     {
         using var buffer = new MemoryStream();
@@ -35,6 +37,9 @@ public static class TestPackages
             foreach (var (path, content) in files)
             {
                 var entry = zip.CreateEntry(path);
+                // A fixed time: zips of the same files are byte-identical whenever they are built
+                // (with the clock, two builds straddling a 2-second DOS-time step differed).
+                entry.LastWriteTime = FixedTime;
                 using var writer = new StreamWriter(entry.Open(), new UTF8Encoding(false));
                 writer.Write(content);
             }

@@ -67,23 +67,6 @@ public sealed class PostgresBatonStoreTests : StoreContractTests
     }
 
     [Fact]
-    public async Task A_submission_notifies_listening_replicas()
-    {
-        var tenant = await CreateTenantAsync("acme");
-        await using var listener = new NpgsqlConnection(Postgres.AppConnectionString);
-        await listener.OpenAsync();
-        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        listener.Notification += (_, e) => received.TrySetResult(e.Channel + ":" + e.Payload);
-        await using (var listen = new NpgsqlCommand($"LISTEN {PostgresBatonStore.JobReadyChannel};", listener)) await listen.ExecuteNonQueryAsync();
-
-        await SubmitAsync(tenant);
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await listener.WaitAsync(timeout.Token);
-        Assert.Equal($"{PostgresBatonStore.JobReadyChannel}:{tenant}", await received.Task.WaitAsync(timeout.Token));
-    }
-
-    [Fact]
     public async Task A_statement_waiting_longer_than_the_statement_timeout_is_cancelled_by_the_server()
     {
         var tenant = await CreateTenantAsync("acme");
