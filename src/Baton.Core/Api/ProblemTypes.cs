@@ -18,5 +18,6 @@ public static class ProblemTypes
     public const string PackageTooLarge = Base + "package-too-large";
     public const string StaleAttempt = Base + "stale-attempt";
     public const string InvalidState = Base + "invalid-state";
+    public const string ServerBusy = Base + "server-busy";
     public const string Internal = Base + "internal";
 }

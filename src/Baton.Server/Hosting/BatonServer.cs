@@ -152,6 +152,7 @@ public sealed class BatonServer : IAsyncDisposable
         app.UseResponseCompression();
         app.UseRequestDecompression();
         app.UseAuthentication();
+        app.UseMiddleware<SaturationThrottleMiddleware>();
         app.UseMiddleware<ApiQuotaMiddleware>();
         app.UseAuthorization();
 

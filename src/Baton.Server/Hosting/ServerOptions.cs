@@ -80,6 +80,16 @@ public sealed class ServerOptions
     /// <summary>How often retention and partition upkeep run.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>
+    /// Dynamic throttling of REST writes: the number in flight at once adapts between these bounds
+    /// to the latency the server sustains; a write past the limit is refused at once with 503 and
+    /// Retry-After. Agent-protocol calls are never throttled (they finish work and free capacity).
+    /// </summary>
+    public int WriteConcurrencyMin { get; set; } = 8;
+
+    /// <inheritdoc cref="WriteConcurrencyMin"/>
+    public int WriteConcurrencyMax { get; set; } = 512;
+
     public bool HasRole(string role) =>
         Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Any(r => r.Equals("all", StringComparison.OrdinalIgnoreCase) || r.Equals(role, StringComparison.OrdinalIgnoreCase));
