@@ -2,6 +2,7 @@ using Baton.Core.AgentProtocol;
 using Baton.Server.Api;
 using Baton.Server.Dispatch;
 using Baton.Server.Hosting;
+using Baton.Server.Packages;
 using Baton.Server.Security;
 using Baton.Storage;
 using Baton.Storage.Model;
@@ -19,6 +20,7 @@ public sealed class AgentPollHandler(
     JobDispatcher dispatcher,
     HeartbeatBatcher heartbeats,
     WakeUpSignals signals,
+    PackageVersionCache packages,
     IOptions<ServerOptions> options,
     TimeProvider time)
 {
@@ -100,7 +102,7 @@ public sealed class AgentPollHandler(
 
     private async Task<JobAssignment> ToAssignmentAsync(JobRecord job, CancellationToken cancellationToken)
     {
-        var package = await store.Packages.GetVersionAsync(job.TenantId, job.PackageName, job.PackageVersion, cancellationToken);
+        var package = await packages.GetAsync(job.TenantId, job.PackageName, job.PackageVersion, job.PackageSha256, cancellationToken);
         var manifest = package?.Manifest;
         return new JobAssignment(
             job.Id,

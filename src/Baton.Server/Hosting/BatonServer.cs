@@ -93,8 +93,10 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<WakeUpSignals>();
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<AgentPollHandler>();
+        services.AddSingleton<PackageVersionCache>();
         services.AddSingleton<PackageUploadService>();
         services.AddSingleton<JobSubmissionService>();
+        services.AddSingleton<PendingJobCounts>();
         services.AddSingleton<JobWhyService>();
         services.AddSingleton<HeartbeatBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());

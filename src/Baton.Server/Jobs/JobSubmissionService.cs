@@ -12,7 +12,8 @@ using Baton.Storage.Model;
 namespace Baton.Server.Jobs;
 
 /// <summary>Checks a submission against the package's manifest and queues the job.</summary>
-public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signals, TenantDirectory tenants, TimeProvider time)
+public sealed class JobSubmissionService(
+    IBatonStore store, WakeUpSignals signals, TenantDirectory tenants, PendingJobCounts pendingCounts, TimeProvider time)
 {
     public const int MinPriority = -100;
     public const int MaxPriority = 100;
@@ -59,10 +60,11 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
         if (errors.Count > 0) return Problems.Validation(errors);
 
         // Backpressure: a tenant with its pending-jobs quota full waits for the backlog to drain. The count is
-        // read before the insert, not with it: concurrent submissions can overshoot by a few, which a soft cap allows.
+        // read before the insert, not with it, and may be up to a second old while under the cap: concurrent
+        // submissions can overshoot by a few, which a soft cap allows.
         if (await tenants.GetAsync(tenantId, ct) is { } tenant)
         {
-            var pending = await store.Jobs.CountPendingAsync(tenantId, ct);
+            var pending = await pendingCounts.GetAsync(tenantId, tenant.Quotas.PendingJobs, ct);
             if (pending >= tenant.Quotas.PendingJobs) return Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds);
         }
 
@@ -81,6 +83,7 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
             queueName);
         var (record, created) = await store.Jobs.SubmitAsync(job, ct);
         if (!created) return Results.Ok(record.ToDto());
+        pendingCounts.Added(tenantId);
 
         signals.Signal(WakeUpSignals.TenantWork(tenantId), 1);
         return Results.Created($"/api/v1/jobs/{record.Id}", record.ToDto());
