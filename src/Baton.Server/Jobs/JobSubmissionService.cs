@@ -12,7 +12,8 @@ using Baton.Storage.Model;
 namespace Baton.Server.Jobs;
 
 /// <summary>Checks a submission against the package's manifest and queues the job.</summary>
-public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signals, TenantDirectory tenants, TimeProvider time)
+public sealed class JobSubmissionService(
+    IBatonStore store, WakeUpSignals signals, TenantDirectory tenants, Notifications.TenantEventPublisher events, TimeProvider time)
 {
     public const int MinPriority = -100;
     public const int MaxPriority = 100;
@@ -63,7 +64,12 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
         if (await tenants.GetAsync(tenantId, ct) is { } tenant)
         {
             var pending = await store.Jobs.CountPendingAsync(tenantId, ct);
-            if (pending >= tenant.Quotas.PendingJobs) return Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds);
+            if (pending >= tenant.Quotas.PendingJobs)
+            {
+                await events.QuotaReachedAsync(tenant, "pendingJobs", tenant.Quotas.PendingJobs,
+                    $"Tenant '{tenant.Name}' has {pending} pending jobs, the most its quota of {tenant.Quotas.PendingJobs} allows.");
+                return Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds);
+            }
         }
 
         var job = new NewJob(
