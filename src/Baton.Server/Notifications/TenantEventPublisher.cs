@@ -37,8 +37,12 @@ public sealed class TenantEventPublisher(IBatonStore store, WakeUpSignals signal
     }
 
     /// <summary>Wakes the tenant's stream readers and the notifier (after a store wrote events itself).</summary>
-    public void Announce(string tenantId)
+    public void Announce(string tenantId) => Announce(signals, tenantId);
+
+    /// <summary>Wakes the tenant's stream readers and the notifier, for code that has only the signals.</summary>
+    public static void Announce(WakeUpSignals signals, string tenantId)
     {
+        ArgumentNullException.ThrowIfNull(signals);
         signals.Signal(Topic(tenantId));
         signals.Signal(NotifierTopic);
     }
