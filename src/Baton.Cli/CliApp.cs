@@ -18,6 +18,8 @@ public static class CliApp
         JobCommands.Create,
         QueueCommands.Create,
         AgentCommands.Create,
+        WebhookCommands.Create,
+        EventsCommand.Create,
         TenantCommands.Create,
         KeyCommands.Create,
         EnrollTokenCommands.Create,

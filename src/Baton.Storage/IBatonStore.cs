@@ -16,6 +16,8 @@ public interface IBatonStore : IAsyncDisposable
     IJobStore Jobs { get; }
     ISettingsStore Settings { get; }
     IQueueStore Queues { get; }
+    IEventStore Events { get; }
+    IWebhookStore Webhooks { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

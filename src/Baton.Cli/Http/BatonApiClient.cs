@@ -13,7 +13,7 @@ namespace Baton.Cli.Http;
 /// Typed client for the REST API under <c>/api/v1</c>. Every non-success answer becomes a
 /// <see cref="BatonApiException"/>; an unreachable server becomes a <see cref="CliException"/> naming the URL.
 /// </summary>
-public sealed class BatonApiClient : IDisposable
+public sealed partial class BatonApiClient : IDisposable
 {
     /// <summary>Ordinary calls give up after this; uploads and log streams have no overall timeout.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);

@@ -115,6 +115,8 @@ public static class AgentProtocolEndpoints
             // A slot is free (the tenant may have been at its cap) and followers may stop.
             signals.Signal(WakeUpSignals.TenantWork(agent.TenantId), 1);
             signals.Signal(WakeUpSignals.JobLogs(jobId));
+            // A final state wrote a tenant event in the same transaction: wake its readers.
+            if (job.State.IsTerminal()) Notifications.TenantEventPublisher.Announce(signals, agent.TenantId);
         }
         return write switch
         {

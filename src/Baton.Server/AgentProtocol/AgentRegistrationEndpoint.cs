@@ -16,6 +16,7 @@ public static class AgentRegistrationEndpoint
         RegisterAgentRequest request,
         IBatonStore store,
         TenantDirectory tenants,
+        Notifications.TenantEventPublisher events,
         IOptions<ServerOptions> options,
         TimeProvider time,
         ILoggerFactory loggers,
@@ -52,8 +53,9 @@ public static class AgentRegistrationEndpoint
             tenant.Quotas.Agents, cancellationToken);
         if (result == AgentRegistrationResult.QuotaExceeded)
         {
-            return Problems.QuotaExceeded(
-                $"Tenant '{tenant.Name}' already has {tenant.Quotas.Agents} online agent(s), the most its quota allows.", "agents");
+            var detail = $"Tenant '{tenant.Name}' already has {tenant.Quotas.Agents} online agent(s), the most its quota allows.";
+            await events.QuotaReachedAsync(tenant, "agents", tenant.Quotas.Agents, detail);
+            return Problems.QuotaExceeded(detail, "agents");
         }
 
         loggers.CreateLogger("Baton.AgentRegistration").LogInformation(

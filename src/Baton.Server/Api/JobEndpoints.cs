@@ -65,6 +65,7 @@ public static class JobEndpoints
         {
             case CancelResult.Cancelled:
                 signals.Signal(WakeUpSignals.JobLogs(jobId));
+                Notifications.TenantEventPublisher.Announce(signals, job!.TenantId);
                 return Results.Ok(job!.ToDto());
             case CancelResult.Requested:
                 if (job!.AgentId is { } agentId) signals.Signal(WakeUpSignals.Agent(agentId));

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Options;
 namespace Baton.Server.Hosting;
 
 /// <summary>
-/// The Baton server: one ASP.NET Core host whose roles (api, dispatcher, janitor) are chosen by
+/// The Baton server: one ASP.NET Core host whose roles (api, dispatcher, janitor, notifier) are chosen by
 /// configuration. <see cref="StartAsync"/> applies migrations and creates the first tenant before
 /// it accepts requests.
 /// </summary>
@@ -63,6 +63,10 @@ public sealed class BatonServer : IAsyncDisposable
             .Validate(o => o.Storage != "postgres" || !string.IsNullOrWhiteSpace(o.Postgres), "Storage 'postgres' needs a connection string (--postgres or Baton:Server:Postgres).")
             .Validate(o => o.AgentTtl >= TimeSpan.FromSeconds(2), "AgentTtl must be at least 2 seconds.")
             .Validate(o => o.JanitorInterval > TimeSpan.Zero && o.DispatchPollInterval > TimeSpan.Zero, "Intervals must be positive.")
+            .Validate(o => o.Webhooks.PollInterval > TimeSpan.Zero && o.Webhooks.Lease > o.Webhooks.Timeout && o.Webhooks.MaxAttempts >= 1 && o.Webhooks.BatchSize >= 1,
+                "Webhooks: PollInterval must be positive, Lease longer than Timeout, MaxAttempts and BatchSize at least 1.")
+            .Validate(o => o.Webhooks.AllowedNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Webhooks:AllowedNetworks must be CIDR ranges such as 10.20.0.0/16.")
+            .Validate(o => o.Webhooks.RetryMaxDelay >= o.Webhooks.RetryBaseDelay && o.Webhooks.RetryBaseDelay >= TimeSpan.Zero, "Webhooks: RetryMaxDelay must be at least RetryBaseDelay.")
             .ValidateOnStart();
 
         var serverOptions = new ServerOptions();
@@ -72,6 +76,7 @@ public sealed class BatonServer : IAsyncDisposable
 
         AddServices(builder.Services, time ?? TimeProvider.System);
         if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<JanitorService>();
+        if (serverOptions.HasRole("notifier")) builder.Services.AddHostedService<NotifierService>();
         if (serverOptions.Storage == "postgres") builder.Services.AddHostedService<PostgresWakeUpBridge>();
         if (serverOptions.Storage == "postgres" && serverOptions.HasRole("janitor")) builder.Services.AddHostedService<PartitionRetentionService>();
 
@@ -99,6 +104,9 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<PendingJobCounts>();
         services.AddSingleton<JobWhyService>();
         services.AddSingleton<HeartbeatBatcher>();
+        services.AddSingleton<Notifications.TenantEventPublisher>();
+        services.AddSingleton<Notifications.WebhookTargetGuard>();
+        services.AddSingleton<Notifications.WebhookSender>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());
         services.AddHostedService<CounterFlushService>();
 
@@ -183,6 +191,8 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapJobEndpoints();
         api.MapQueueEndpoints();
         api.MapAgentEndpoints();
+        api.MapWebhookEndpoints();
+        api.MapEventEndpoints();
         app.MapAgentProtocol();
     }
 

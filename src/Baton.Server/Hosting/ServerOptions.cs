@@ -35,7 +35,7 @@ public sealed class ServerOptions
     [Required]
     public string DataDirectory { get; set; } = ".baton";
 
-    /// <summary>Comma-separated roles this process runs: api, dispatcher, janitor (or <c>all</c>).</summary>
+    /// <summary>Comma-separated roles this process runs: api, dispatcher, janitor, notifier (or <c>all</c>).</summary>
     public string Roles { get; set; } = "all";
 
     /// <summary>An agent silent for this long is offline and its leases expire.</summary>
@@ -89,6 +89,9 @@ public sealed class ServerOptions
 
     /// <inheritdoc cref="WriteConcurrencyMin"/>
     public int WriteConcurrencyMax { get; set; } = 512;
+
+    /// <summary>Webhook delivery and the SSRF guard (<c>Baton:Server:Webhooks:…</c>).</summary>
+    public Notifications.WebhookOptions Webhooks { get; set; } = new();
 
     public bool HasRole(string role) =>
         Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -13,7 +13,8 @@ namespace Baton.Server.Jobs;
 
 /// <summary>Checks a submission against the package's manifest and queues the job.</summary>
 public sealed class JobSubmissionService(
-    IBatonStore store, WakeUpSignals signals, TenantDirectory tenants, PendingJobCounts pendingCounts, TimeProvider time)
+    IBatonStore store, WakeUpSignals signals, TenantDirectory tenants, PendingJobCounts pendingCounts,
+    Notifications.TenantEventPublisher events, TimeProvider time)
 {
     public const int MinPriority = -100;
     public const int MaxPriority = 100;
@@ -65,7 +66,12 @@ public sealed class JobSubmissionService(
         if (await tenants.GetAsync(tenantId, ct) is { } tenant)
         {
             var pending = await pendingCounts.GetAsync(tenantId, tenant.Quotas.PendingJobs, ct);
-            if (pending >= tenant.Quotas.PendingJobs) return Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds);
+            if (pending >= tenant.Quotas.PendingJobs)
+            {
+                await events.QuotaReachedAsync(tenant, "pendingJobs", tenant.Quotas.PendingJobs,
+                    $"Tenant '{tenant.Name}' has {pending} pending jobs, the most its quota of {tenant.Quotas.PendingJobs} allows.");
+                return Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds);
+            }
         }
 
         var job = new NewJob(

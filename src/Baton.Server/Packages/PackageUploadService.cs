@@ -19,6 +19,7 @@ public sealed class PackageUploadService(
     IBatonStore store,
     IBlobStore blobs,
     TenantDirectory tenants,
+    Notifications.TenantEventPublisher events,
     IOptions<ServerOptions> options,
     TimeProvider time,
     ILogger<PackageUploadService> logger)
@@ -80,8 +81,9 @@ public sealed class PackageUploadService(
                     return ExistingVersionAnswer(stored, blob.Sha256);
                 default:
                     await DeleteBlobIfUnusedAsync(blob.Sha256, ct);
-                    return Problems.QuotaExceeded(
-                        $"Storing {blob.SizeBytes} bytes would take tenant '{tenant.Name}' past its storage quota of {tenant.Quotas.StorageGb} GB.", "storageGb");
+                    var detail = $"Storing {blob.SizeBytes} bytes would take tenant '{tenant.Name}' past its storage quota of {tenant.Quotas.StorageGb} GB.";
+                    await events.QuotaReachedAsync(tenant, "storageGb", tenant.Quotas.StorageGb, detail);
+                    return Problems.QuotaExceeded(detail, "storageGb");
             }
         }
         finally

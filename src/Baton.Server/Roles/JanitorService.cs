@@ -1,3 +1,4 @@
+using Baton.Core.Jobs;
 using Baton.Server.Dispatch;
 using Baton.Server.Hosting;
 using Baton.Storage;
@@ -44,6 +45,7 @@ public sealed class JanitorService(
         foreach (var agent in await store.Agents.MarkSilentAgentsOfflineAsync(silentSince, cancellationToken))
         {
             logger.LogWarning("Agent {AgentName} ({AgentId}) went offline: no heartbeat since {LastHeartbeat}", agent.Name, agent.Id, agent.LastHeartbeatAt);
+            Notifications.TenantEventPublisher.Announce(signals, agent.TenantId);
         }
 
         foreach (var expired in await store.Jobs.ExpireLeasesAsync(cancellationToken))
@@ -52,6 +54,7 @@ public sealed class JanitorService(
                 expired.JobId, expired.Attempt, expired.AgentId, expired.NewState);
             signals.Signal(WakeUpSignals.TenantWork(expired.TenantId), 1);
             signals.Signal(WakeUpSignals.JobLogs(expired.JobId));
+            if (expired.NewState.IsTerminal()) Notifications.TenantEventPublisher.Announce(signals, expired.TenantId);
         }
     }
 

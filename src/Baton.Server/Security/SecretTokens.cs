@@ -16,6 +16,9 @@ public static class SecretTokens
 
     public static string NewAgentCredential() => "ba_" + RandomPart();
 
+    /// <summary>A webhook signing secret (kept as is: it signs every delivery).</summary>
+    public static string NewWebhookSecret() => "whsec_" + RandomPart();
+
     public static string Hash(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 

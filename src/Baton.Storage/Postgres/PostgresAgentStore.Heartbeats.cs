@@ -37,7 +37,7 @@ internal sealed partial class PostgresAgentStore
 
         return database.InSystemAsync<IReadOnlyList<string>>(async (connection, transaction) =>
         {
-            var wasOffline = (await connection.QueryAsync<string>(PgSql.Command(
+            var cameBack = (await connection.QueryAsync<BackOnlineRow>(PgSql.Command(
                 $"""
                 WITH renewed AS (
                     -- Fenced: only the agent holding this attempt of an active job renews it.
@@ -63,7 +63,7 @@ internal sealed partial class PostgresAgentStore
                     resources = COALESCE(b.resources::jsonb, a.resources)
                 FROM beats b, before o
                 WHERE a.id = b.agent_id AND o.id = a.id
-                RETURNING CASE WHEN o.state = 'offline' THEN a.id END;
+                RETURNING CASE WHEN o.state = 'offline' THEN a.id END AS Id, a.tenant_id AS TenantId, a.name AS Name;
                 """,
                 new
                 {
@@ -77,8 +77,19 @@ internal sealed partial class PostgresAgentStore
                     capabilities = agentRows.Select(agent => agent.Capabilities is null ? null : StoredJson.Serialize(agent.Capabilities)).ToArray(),
                     resources = agentRows.Select(agent => agent.Resources is null ? null : StoredJson.Serialize(agent.Resources)).ToArray(),
                 },
-                transaction, cancellationToken))).Where(id => id is not null).ToHashSet(StringComparer.Ordinal);
+                transaction, cancellationToken))).Where(row => row.Id is not null).ToList();
+            var wasOffline = cameBack.Select(row => row.Id!).ToHashSet(StringComparer.Ordinal);
+            await PostgresTenantEvents.AppendAsync(connection, transaction,
+                [.. cameBack.Select(row => TenantEventPayloads.ForAgent(row.TenantId, row.Id!, row.Name, online: true, agents.First(a => a.AgentId == row.Id).At))],
+                PgTime.ToDb(time.GetUtcNow()), cancellationToken);
             return agents.Select(agent => agent.AgentId).Where(wasOffline.Contains).ToList();
         }, cancellationToken);
+    }
+
+    private sealed class BackOnlineRow
+    {
+        public string? Id { get; set; }
+        public string TenantId { get; set; } = "";
+        public string Name { get; set; } = "";
     }
 }

@@ -81,7 +81,11 @@ internal sealed partial class PostgresAgentStore(PostgresDatabase database, Time
                 RETURNING {PostgresAgentRow.Columns};
                 """,
                 new { silentSince = PgTime.ToDb(silentSince) }, transaction, cancellationToken));
-            return rows.Select(row => row.ToRecord()).ToList();
+            var offline = rows.Select(row => row.ToRecord()).ToList();
+            await PostgresTenantEvents.AppendAsync(connection, transaction,
+                [.. offline.Select(agent => TenantEventPayloads.ForAgent(agent.TenantId, agent.Id, agent.Name, online: false, agent.LastHeartbeatAt))],
+                PgTime.ToDb(time.GetUtcNow()), cancellationToken);
+            return offline;
         }, cancellationToken);
 
     // System scope: the poll authenticates the agent by id; its jobs are looked up by agent id alone.

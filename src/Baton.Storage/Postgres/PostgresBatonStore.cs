@@ -33,6 +33,8 @@ public sealed class PostgresBatonStore : IBatonStore
         Jobs = new PostgresJobStore(_database, time, retryPolicy);
         Settings = new PostgresSettingsStore(_database);
         Queues = new PostgresQueueStore(_database, time);
+        Events = new PostgresEventStore(_database, time);
+        Webhooks = new PostgresWebhookStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
@@ -44,6 +46,8 @@ public sealed class PostgresBatonStore : IBatonStore
     public IJobStore Jobs { get; }
     public ISettingsStore Settings { get; }
     public IQueueStore Queues { get; }
+    public IEventStore Events { get; }
+    public IWebhookStore Webhooks { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

@@ -94,7 +94,12 @@ internal sealed partial class PostgresJobStore
                         newState == JobState.Cancelled ? "cancelled on request; " + JobEventText.Outcome(completion) : JobEventText.Outcome(completion)),
                 ];
             await InsertEventsAsync(connection, transaction, now, events, cancellationToken);
-            return (AttemptWriteResult.Ok, row.ToRecord());
+            var finished = row.ToRecord();
+            if (TenantEventPayloads.ForFinishedJob(finished) is { } tenantEvent)
+            {
+                await PostgresTenantEvents.AppendAsync(connection, transaction, [tenantEvent], now, cancellationToken);
+            }
+            return (AttemptWriteResult.Ok, finished);
         }, cancellationToken);
 
     public Task<(CancelResult Result, JobRecord? Job)> RequestCancelAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
@@ -116,7 +121,9 @@ internal sealed partial class PostgresJobStore
                     new { tenantId, jobId, now }, transaction, cancellationToken));
                 await InsertEventsAsync(connection, transaction, now,
                     [new NewEvent(tenantId, jobId, JobEventTypes.Cancelled, job.Attempt, null, "cancelled before it was assigned")], cancellationToken);
-                return (CancelResult.Cancelled, cancelled.ToRecord());
+                var cancelledJob = cancelled.ToRecord();
+                await PostgresTenantEvents.AppendAsync(connection, transaction, [TenantEventPayloads.ForFinishedJob(cancelledJob)!], now, cancellationToken);
+                return (CancelResult.Cancelled, cancelledJob);
             }
 
             if (job.CancelRequested) return (CancelResult.Requested, job);

@@ -159,6 +159,13 @@ internal sealed partial class PostgresJobStore
                 },
                 transaction, cancellationToken));
             await InsertEventsAsync(connection, transaction, now, events, cancellationToken);
+            // Jobs that ended here announce it to their tenants in this same transaction.
+            var ended = expiredJobs
+                .Select((job, i) => job with { State = expired[i].NewState, FinishedAt = now, Error = reasons[i], LeaseExpiresAt = null })
+                .Select(TenantEventPayloads.ForFinishedJob)
+                .OfType<NewTenantEvent>()
+                .ToList();
+            await PostgresTenantEvents.AppendAsync(connection, transaction, ended, now, cancellationToken);
             return expired;
         }, cancellationToken);
 }

@@ -6,7 +6,7 @@ using Npgsql;
 namespace Baton.Storage.Postgres;
 
 /// <summary>
-/// Monthly partitions of the high-volume tables (<c>job_events</c>, <c>job_logs</c>): created
+/// Monthly partitions of the high-volume tables (<c>job_events</c>, <c>job_logs</c>, <c>events</c>): created
 /// ahead of time, and dropped whole once older than the retention cutoff. DDL needs the table
 /// owner, so this runs on the migration connection. Safe to run from several replicas at once:
 /// each run holds a transaction-level advisory lock.
@@ -14,7 +14,9 @@ namespace Baton.Storage.Postgres;
 internal sealed partial class PostgresPartitionMaintenance(string ownerConnectionString)
 {
     private const long MaintenanceLockKey = 0x6261746F6E02;
-    private static readonly string[] PartitionedTables = ["job_events", "job_logs"];
+    /// <summary>Each partitioned table with its time column (the partition key).</summary>
+    private static readonly (string Table, string TimeColumn)[] Partitioned = [("job_events", "at"), ("job_logs", "at"), ("events", "created_at")];
+    private static readonly string[] PartitionedTables = [.. Partitioned.Select(p => p.Table)];
 
     /// <summary>
     /// Makes sure a partition exists for the month of <paramref name="now"/> and each of the next
@@ -29,7 +31,7 @@ internal sealed partial class PostgresPartitionMaintenance(string ownerConnectio
             var existing = await ListPartitionsAsync(connection, transaction, cancellationToken);
             var created = new List<string>();
             var firstMonth = new DateTimeOffset(now.UtcDateTime.Year, now.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero);
-            foreach (var table in PartitionedTables)
+            foreach (var (table, timeColumn) in Partitioned)
             {
                 for (var i = 0; i <= monthsAhead; i++)
                 {
@@ -40,7 +42,7 @@ internal sealed partial class PostgresPartitionMaintenance(string ownerConnectio
                     await connection.ExecuteAsync(PgSql.Command(
                         $"""
                         CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
-                        WITH moved AS (DELETE FROM {table}_default WHERE at >= @from AND at < @to RETURNING *)
+                        WITH moved AS (DELETE FROM {table}_default WHERE {timeColumn} >= @from AND {timeColumn} < @to RETURNING *)
                         INSERT INTO {name} SELECT * FROM moved;
                         ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ('{Literal(from)}') TO ('{Literal(from.AddMonths(1))}');
                         """,
@@ -100,6 +102,6 @@ internal sealed partial class PostgresPartitionMaintenance(string ownerConnectio
 
     private static string Literal(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'+00'", CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^(job_events|job_logs)_p(?<year>\d{4})(?<month>\d{2})$")]
+    [GeneratedRegex(@"^(job_events|job_logs|events)_p(?<year>\d{4})(?<month>\d{2})$")]
     private static partial Regex MonthlyPartition();
 }

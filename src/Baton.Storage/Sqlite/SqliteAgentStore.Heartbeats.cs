@@ -15,10 +15,16 @@ internal sealed partial class SqliteAgentStore
             var backOnline = new List<string>();
             foreach (var heartbeat in heartbeats)
             {
-                var state = await connection.QuerySingleOrDefaultAsync<string?>(Sql.Command(
-                    "SELECT state FROM agents WHERE id = @AgentId;", new { heartbeat.AgentId }, transaction, cancellationToken));
-                if (state is null) continue;
-                if (state == SqliteAgentRow.Offline && !backOnline.Contains(heartbeat.AgentId)) backOnline.Add(heartbeat.AgentId);
+                var found = await connection.QuerySingleOrDefaultAsync<AgentStateRow>(Sql.Command(
+                    "SELECT state AS State, tenant_id AS TenantId, name AS Name FROM agents WHERE id = @AgentId;", new { heartbeat.AgentId }, transaction, cancellationToken));
+                if (found is null) continue;
+                if (found.State == SqliteAgentRow.Offline && !backOnline.Contains(heartbeat.AgentId))
+                {
+                    backOnline.Add(heartbeat.AgentId);
+                    await SqliteTenantEvents.AppendAsync(connection, transaction,
+                        TenantEventPayloads.ForAgent(found.TenantId, heartbeat.AgentId, found.Name, online: true, heartbeat.At),
+                        StoredTime.ToMs(time.GetUtcNow()), cancellationToken);
+                }
 
                 var at = StoredTime.ToMs(heartbeat.At);
                 await connection.ExecuteAsync(Sql.Command(
@@ -61,5 +67,12 @@ internal sealed partial class SqliteAgentStore
             }
             return backOnline;
         }, cancellationToken);
+    }
+
+    private sealed class AgentStateRow
+    {
+        public string State { get; set; } = "";
+        public string TenantId { get; set; } = "";
+        public string Name { get; set; } = "";
     }
 }

@@ -83,7 +83,11 @@ internal sealed partial class SqliteAgentStore(SqliteDatabase database, TimeProv
                     "UPDATE agents SET state = 'offline' WHERE id = @Id AND state = 'online';", new { row.Id }, transaction, cancellationToken));
                 if (updated != 1) continue;
                 row.State = SqliteAgentRow.Offline;
-                wentOffline.Add(row.ToRecord());
+                var agent = row.ToRecord();
+                wentOffline.Add(agent);
+                await SqliteTenantEvents.AppendAsync(connection, transaction,
+                    TenantEventPayloads.ForAgent(agent.TenantId, agent.Id, agent.Name, online: false, agent.LastHeartbeatAt),
+                    StoredTime.ToMs(time.GetUtcNow()), cancellationToken);
             }
             return wentOffline;
         }, cancellationToken);

@@ -28,6 +28,8 @@ public sealed class SqliteBatonStore : IBatonStore
         Jobs = new SqliteJobStore(_database, time, retryPolicy);
         Settings = new SqliteSettingsStore(_database);
         Queues = new SqliteQueueStore(_database, time);
+        Events = new SqliteEventStore(_database, time);
+        Webhooks = new SqliteWebhookStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
@@ -39,6 +41,8 @@ public sealed class SqliteBatonStore : IBatonStore
     public IJobStore Jobs { get; }
     public ISettingsStore Settings { get; }
     public IQueueStore Queues { get; }
+    public IEventStore Events { get; }
+    public IWebhookStore Webhooks { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

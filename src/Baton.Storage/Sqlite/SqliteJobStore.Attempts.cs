@@ -91,7 +91,9 @@ internal sealed partial class SqliteJobStore
                 var message = newState == JobState.Cancelled ? "cancelled on request; " + JobEventText.Outcome(completion) : JobEventText.Outcome(completion);
                 await InsertEventAsync(connection, transaction, job.Id, now, JobEventText.TypeFor(newState), job.Attempt, completion.AgentId, message, cancellationToken);
             }
-            return (AttemptWriteResult.Ok, await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken));
+            var finished = await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken);
+            await SqliteTenantEvents.AppendAsync(connection, transaction, TenantEventPayloads.ForFinishedJob(finished!), now, cancellationToken);
+            return (AttemptWriteResult.Ok, finished);
         }, cancellationToken);
 
     public Task<(CancelResult Result, JobRecord? Job)> RequestCancelAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
@@ -113,7 +115,9 @@ internal sealed partial class SqliteJobStore
                 if (cancelled != 1) throw new InvalidOperationException($"Job {jobId} changed under the write gate.");
                 await InsertEventAsync(connection, transaction, jobId, now, JobEventTypes.Cancelled, job.Attempt, null,
                     "cancelled before it was assigned", cancellationToken);
-                return (CancelResult.Cancelled, await LoadAsync(connection, transaction, tenantId, jobId, cancellationToken));
+                var cancelledJob = await LoadAsync(connection, transaction, tenantId, jobId, cancellationToken);
+                await SqliteTenantEvents.AppendAsync(connection, transaction, TenantEventPayloads.ForFinishedJob(cancelledJob!), now, cancellationToken);
+                return (CancelResult.Cancelled, cancelledJob);
             }
 
             if (!job.CancelRequested)

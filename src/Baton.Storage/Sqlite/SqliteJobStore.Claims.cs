@@ -132,6 +132,8 @@ internal sealed partial class SqliteJobStore
                 {
                     var message = newState == JobState.Cancelled ? "cancelled: " + reason : reason;
                     await InsertEventAsync(connection, transaction, job.Id, now, JobEventText.TypeFor(newState), job.Attempt, job.AgentId, message, cancellationToken);
+                    var ended = await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken);
+                    await SqliteTenantEvents.AppendAsync(connection, transaction, TenantEventPayloads.ForFinishedJob(ended!), now, cancellationToken);
                 }
                 expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, newState));
             }

@@ -98,7 +98,7 @@ public sealed class PostgresBatonStoreTests : StoreContractTests
 
         var created = await store.EnsurePartitionsAsync(Start, monthsAhead: 1, Ct);
 
-        Assert.Equal(["job_events_p202503", "job_events_p202504", "job_logs_p202503", "job_logs_p202504"], created.Order(StringComparer.Ordinal));
+        Assert.Equal(["events_p202503", "events_p202504", "job_events_p202503", "job_events_p202504", "job_logs_p202503", "job_logs_p202504"], created.Order(StringComparer.Ordinal));
         Assert.Empty(await store.EnsurePartitionsAsync(Start, monthsAhead: 1, Ct));
         await using var owner = new NpgsqlConnection(Postgres.OwnerConnectionString);
         await owner.OpenAsync();
@@ -111,7 +111,7 @@ public sealed class PostgresBatonStoreTests : StoreContractTests
 
         var dropped = await store.DropPartitionsBeforeAsync(new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero), Ct);
 
-        Assert.Equal(["job_events_p202503", "job_logs_p202503"], dropped);
+        Assert.Equal(["events_p202503", "job_events_p202503", "job_logs_p202503"], dropped);
         Assert.Equal([JobEventTypes.Assigned], await EventTypesAsync(job));
         Assert.Equal("april", Assert.Single(await Store.Jobs.ReadLogsAsync(tenant, job.Id, 0, 100, Ct)).Text);
     }

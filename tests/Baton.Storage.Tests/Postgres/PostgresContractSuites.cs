@@ -53,3 +53,13 @@ public sealed class PostgresQueueContractTests : QueueContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresEventStoreContractTests : EventStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresWebhookStoreContractTests : WebhookStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

@@ -29,6 +29,10 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "job_logs", "tenant_id" },
         { "api_usage", "tenant_id" },
         { "queues", "tenant_id" },
+        { "event_sequences", "tenant_id" },
+        { "events", "tenant_id" },
+        { "webhooks", "tenant_id" },
+        { "webhook_deliveries", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
@@ -152,6 +156,10 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         var job = Assert.Single(await ClaimAsync(tenant, agent));
         await Store.Jobs.AppendLogsAsync(tenant, job.Id, agent, job.Attempt, [new NewLogLine(1, Start, "stdout", "hello from " + name)], Ct);
         await Store.Tenants.AddApiUsageAsync([new ApiUsageIncrement(tenant, "2025-03-03", 3)], Ct);
+        await Store.Webhooks.CreateAsync(new WebhookRecord(tenant, "wh-" + name, "https://example.com", "secret", ["*"], true, null, Start, Start, 0), Ct);
+        await Store.Events.AppendAsync(new NewTenantEvent(tenant, TenantEventTypes.QuotaReached, "agents",
+            System.Text.Json.JsonSerializer.SerializeToElement(new { quota = "agents" })), null, Ct);
+        await Store.Webhooks.FanOutAsync(100, 100, Ct);
         return tenant;
     }
 

@@ -53,3 +53,13 @@ public sealed class SqliteQueueContractTests : QueueContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteEventStoreContractTests : EventStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteWebhookStoreContractTests : WebhookStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}

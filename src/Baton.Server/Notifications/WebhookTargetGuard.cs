@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Sockets;
+using Baton.Server.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Server.Notifications;
+
+/// <summary>
+/// The server-side request forgery guard for webhook targets: http(s) only, and no address in
+/// loopback, private, link-local (cloud metadata included), CGNAT, multicast, unspecified or other
+/// reserved ranges unless the configuration allows it. Checked when a webhook is saved and again
+/// at connect time on the address actually dialled, so a DNS answer that changes later cannot slip past.
+/// </summary>
+public sealed class WebhookTargetGuard
+{
+    private static readonly IPNetwork[] NonPublic =
+    [
+        IPNetwork.Parse("0.0.0.0/8"),
+        IPNetwork.Parse("10.0.0.0/8"),
+        IPNetwork.Parse("100.64.0.0/10"),
+        IPNetwork.Parse("127.0.0.0/8"),
+        IPNetwork.Parse("169.254.0.0/16"),
+        IPNetwork.Parse("172.16.0.0/12"),
+        IPNetwork.Parse("192.0.0.0/24"),
+        IPNetwork.Parse("192.168.0.0/16"),
+        IPNetwork.Parse("198.18.0.0/15"),
+        IPNetwork.Parse("224.0.0.0/4"),
+        IPNetwork.Parse("240.0.0.0/4"),
+        IPNetwork.Parse("::/128"),
+        IPNetwork.Parse("::1/128"),
+        IPNetwork.Parse("64:ff9b::/96"),
+        IPNetwork.Parse("fc00::/7"),
+        IPNetwork.Parse("fe80::/10"),
+        IPNetwork.Parse("ff00::/8"),
+    ];
+
+    private readonly bool _allowAll;
+    private readonly IPNetwork[] _allowed;
+
+    public WebhookTargetGuard(IOptions<ServerOptions> options)
+    {
+        var webhooks = options.Value.Webhooks;
+        _allowAll = webhooks.AllowPrivateTargets;
+        _allowed = [.. webhooks.AllowedNetworks.Select(IPNetwork.Parse)];
+    }
+
+    /// <summary>Null when the address may be dialled; else why not.</summary>
+    public string? Refusal(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (_allowAll || _allowed.Any(n => n.Contains(address))) return null;
+        return NonPublic.Any(n => n.Contains(address))
+            ? $"{address} is a loopback, private, link-local or reserved address (allow it with Baton:Server:Webhooks:AllowPrivateTargets or AllowedNetworks)"
+            : null;
+    }
+
+    /// <summary>Checks a target URL as it would be dialled now; null when it is acceptable, else (reason, detail).</summary>
+    public async Task<(string Reason, string Detail)?> CheckUrlAsync(string? url, CancellationToken ct)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            return ("invalid-url", "url must be an absolute http:// or https:// URL.");
+        }
+        if (!string.IsNullOrEmpty(uri.UserInfo)) return ("invalid-url", "url must not carry credentials; use the signing secret to authenticate deliveries.");
+        IPAddress[] addresses;
+        try
+        {
+            addresses = IPAddress.TryParse(uri.IdnHost, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(uri.IdnHost, ct);
+        }
+        catch (SocketException e)
+        {
+            return ("unresolvable-host", $"The host '{uri.Host}' cannot be resolved: {e.Message}");
+        }
+        if (addresses.Length == 0) return ("unresolvable-host", $"The host '{uri.Host}' has no addresses.");
+        foreach (var address in addresses)
+        {
+            if (Refusal(address) is { } why) return ("target-not-allowed", $"Webhook target '{uri.Host}' refused: {why}.");
+        }
+        return null;
+    }
+
+    /// <summary>The <see cref="SocketsHttpHandler.ConnectCallback"/>: resolves, refuses forbidden addresses, connects to an allowed one.</summary>
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+        var refusals = new List<string>();
+        foreach (var address in addresses)
+        {
+            if (Refusal(address) is { } why)
+            {
+                refusals.Add(why);
+                continue;
+            }
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                refusals.Add($"{address}: {e.Message}");
+            }
+        }
+        throw new HttpRequestException(refusals.Count == 0
+            ? $"The host '{host}' has no addresses."
+            : $"Cannot connect to '{host}': {string.Join("; ", refusals)}");
+    }
+}

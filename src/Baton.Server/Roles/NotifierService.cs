@@ -1,0 +1,101 @@
+using Baton.Core.Jobs;
+using Baton.Server.Dispatch;
+using Baton.Server.Hosting;
+using Baton.Server.Notifications;
+using Baton.Storage;
+using Baton.Storage.Model;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Server.Roles;
+
+/// <summary>
+/// The notifier role: turns new tenant events into webhook deliveries (persisted before any attempt,
+/// the webhook's cursor advanced in the same transaction), then sends due deliveries, retrying
+/// failures with exponential backoff and jitter until they succeed or run out of attempts or time.
+/// Safe in several replicas: fan-out locks the webhooks it advances and claims lease each delivery
+/// to one sender (FOR UPDATE SKIP LOCKED on PostgreSQL). At least once: a sender that dies after
+/// sending but before recording leaves the delivery to be sent again, with the same Baton-Delivery id.
+/// </summary>
+public sealed class NotifierService(
+    IBatonStore store,
+    WebhookSender sender,
+    WakeUpSignals signals,
+    IOptions<ServerOptions> options,
+    TimeProvider time,
+    ILogger<NotifierService> logger) : BackgroundService
+{
+    private const int FanOutWebhooks = 100;
+    private const int FanOutEvents = 500;
+
+    private WebhookOptions Settings => options.Value.Webhooks;
+
+    private RetryPolicy Retry => _retry ??= new RetryPolicy(Settings.RetryBaseDelay, Settings.RetryMaxDelay);
+    private RetryPolicy? _retry;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using var wakeUp = signals.Subscribe(TenantEventPublisher.NotifierTopic);
+            var busy = false;
+            try
+            {
+                busy = await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Webhook delivery round failed; retrying at the next interval");
+            }
+            if (busy) continue;
+            try
+            {
+                await wakeUp.WaitAsync(Settings.PollInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One round: fan out, then send one batch of due deliveries. True when a full batch was sent (more may be due).</summary>
+    public async Task<bool> RunOnceAsync(CancellationToken ct)
+    {
+        await store.Webhooks.FanOutAsync(FanOutWebhooks, FanOutEvents, ct);
+        var claimed = await store.Webhooks.ClaimDueAsync(Settings.BatchSize, Settings.Lease, ct);
+        if (claimed.Count == 0) return false;
+        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Settings.BatchSize, CancellationToken = ct },
+            async (delivery, token) => await AttemptAsync(delivery, token));
+        return claimed.Count == Settings.BatchSize;
+    }
+
+    private async Task AttemptAsync(ClaimedDelivery claimed, CancellationToken ct)
+    {
+        var outcome = await sender.SendAsync(claimed, ct);
+        var delivery = claimed.Delivery;
+        DateTimeOffset? next = null;
+        if (!outcome.Delivered)
+        {
+            var at = time.GetUtcNow() + Retry.DelayAfter(delivery.Attempts);
+            var spent = delivery.Attempts >= Settings.MaxAttempts || at - delivery.CreatedAt > Settings.MaxAge;
+            next = spent ? null : at;
+            if (spent)
+            {
+                logger.LogWarning("Webhook delivery {DeliveryId} ({EventType}) to {Url} given up after {Attempts} attempts: {Error}",
+                    delivery.Id, delivery.EventType, claimed.Url, delivery.Attempts, outcome.Error);
+            }
+        }
+        var recorded = await store.Webhooks.RecordAttemptAsync(new DeliveryAttemptResult(
+            delivery.Id, claimed.LeaseToken, outcome.Delivered, outcome.StatusCode, Truncate(outcome.Error), outcome.DurationMs, next), CancellationToken.None);
+        if (!recorded)
+        {
+            logger.LogWarning("Webhook delivery {DeliveryId}: the lease ran out before the attempt was recorded; another notifier owns it", delivery.Id);
+        }
+    }
+
+    private static string? Truncate(string? text) => text is { Length: > 1000 } ? text[..1000] + "…" : text;
+}
