@@ -36,6 +36,8 @@ public sealed class PostgresBatonStore : IBatonStore
         Jobs = new PostgresJobStore(_database, time, retryPolicy);
         Settings = new PostgresSettingsStore(_database);
         Queues = new PostgresQueueStore(_database, time);
+        Schedules = new PostgresScheduleStore(_database);
+        Calendars = new PostgresCalendarStore(_database);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
@@ -47,6 +49,8 @@ public sealed class PostgresBatonStore : IBatonStore
     public IJobStore Jobs { get; }
     public ISettingsStore Settings { get; }
     public IQueueStore Queues { get; }
+    public IScheduleStore Schedules { get; }
+    public ICalendarStore Calendars { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

@@ -28,6 +28,8 @@ public sealed class SqliteBatonStore : IBatonStore
         Jobs = new SqliteJobStore(_database, time, retryPolicy);
         Settings = new SqliteSettingsStore(_database);
         Queues = new SqliteQueueStore(_database, time);
+        Schedules = new SqliteScheduleStore(_database);
+        Calendars = new SqliteCalendarStore(_database);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
@@ -39,6 +41,8 @@ public sealed class SqliteBatonStore : IBatonStore
     public IJobStore Jobs { get; }
     public ISettingsStore Settings { get; }
     public IQueueStore Queues { get; }
+    public IScheduleStore Schedules { get; }
+    public ICalendarStore Calendars { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 
