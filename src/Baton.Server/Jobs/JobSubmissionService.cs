@@ -23,19 +23,36 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
 
     public async Task<IResult> SubmitAsync(string tenantId, SubmitJobRequest request, string? idempotencyKey, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Package)) return Problems.Validation("package is required.", "package");
-        if (idempotencyKey is { Length: > 200 }) return Problems.Validation("The Idempotency-Key header must be at most 200 characters.", "Idempotency-Key");
+        var outcome = await TrySubmitAsync(tenantId, request, idempotencyKey, ct);
+        if (outcome.Problem is not null) return outcome.Problem;
+        return outcome.Created ? Results.Created($"/api/v1/jobs/{outcome.Job!.Id}", outcome.Job.ToDto()) : Results.Ok(outcome.Job!.ToDto());
+    }
+
+    /// <summary>
+    /// The submission path shared by the API and the scheduler: the job (new, or the one the idempotency
+    /// key already made), or the problem that refused it with a reason in words.
+    /// </summary>
+    public async Task<SubmissionOutcome> TrySubmitAsync(string tenantId, SubmitJobRequest request, string? idempotencyKey, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Package)) return SubmissionOutcome.Refused(Problems.Validation("package is required.", "package"), "package is required");
+        if (idempotencyKey is { Length: > 200 })
+        {
+            return SubmissionOutcome.Refused(
+                Problems.Validation("The Idempotency-Key header must be at most 200 characters.", "Idempotency-Key"), "idempotency key too long");
+        }
 
         var version = await ResolveVersionAsync(tenantId, request.Package.Trim(), request.Version, ct);
         if (version is null)
         {
-            return Problems.NotFound(request.Version is null or "latest"
-                ? $"Package '{request.Package}'"
-                : $"Package '{request.Package}' version {request.Version}");
+            var what = request.Version is null or "latest" ? $"Package '{request.Package}'" : $"Package '{request.Package}' version {request.Version}";
+            return SubmissionOutcome.Refused(Problems.NotFound(what), $"{what} was not found");
         }
         var manifest = version.Manifest;
         var queueName = string.IsNullOrWhiteSpace(request.Queue) ? QueueRecord.DefaultName : request.Queue.Trim();
-        if (await store.Queues.GetAsync(tenantId, queueName, ct) is null) return Problems.NotFound($"Queue '{queueName}'");
+        if (await store.Queues.GetAsync(tenantId, queueName, ct) is null)
+        {
+            return SubmissionOutcome.Refused(Problems.NotFound($"Queue '{queueName}'"), $"Queue '{queueName}' was not found");
+        }
 
         var errors = new List<(string Field, string Message)>();
         var priority = request.Priority ?? 0;
@@ -56,14 +73,19 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
 
         var binding = InputBinder.Bind(manifest, request.Inputs);
         errors.AddRange(binding.Errors.Select(e => (e.Field, e.Message)));
-        if (errors.Count > 0) return Problems.Validation(errors);
+        if (errors.Count > 0) return SubmissionOutcome.Refused(Problems.Validation(errors), string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")));
 
         // Backpressure: a tenant with its pending-jobs quota full waits for the backlog to drain. The count is
         // read before the insert, not with it: concurrent submissions can overshoot by a few, which a soft cap allows.
         if (await tenants.GetAsync(tenantId, ct) is { } tenant)
         {
             var pending = await store.Jobs.CountPendingAsync(tenantId, ct);
-            if (pending >= tenant.Quotas.PendingJobs) return Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds);
+            if (pending >= tenant.Quotas.PendingJobs)
+            {
+                return SubmissionOutcome.Refused(
+                    Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds),
+                    $"tenant '{tenant.Name}' has {pending} pending jobs, its quota");
+            }
         }
 
         var job = new NewJob(
@@ -80,10 +102,8 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
             idempotencyKey,
             queueName);
         var (record, created) = await store.Jobs.SubmitAsync(job, ct);
-        if (!created) return Results.Ok(record.ToDto());
-
-        signals.Signal(WakeUpSignals.TenantWork(tenantId));
-        return Results.Created($"/api/v1/jobs/{record.Id}", record.ToDto());
+        if (created) signals.Signal(WakeUpSignals.TenantWork(tenantId));
+        return new SubmissionOutcome(record, created, null, null);
     }
 
     private async Task<PackageVersionRecord?> ResolveVersionAsync(string tenantId, string name, string? version, CancellationToken ct)
@@ -93,4 +113,10 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
     }
 
     private string NewJobId() => "j_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+}
+
+/// <summary>A submission's result: the job and whether this call created it, or the problem and reason that refused it.</summary>
+public sealed record SubmissionOutcome(JobRecord? Job, bool Created, IResult? Problem, string? Reason)
+{
+    public static SubmissionOutcome Refused(IResult problem, string reason) => new(null, false, problem, reason);
 }

@@ -29,6 +29,8 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "job_logs", "tenant_id" },
         { "api_usage", "tenant_id" },
         { "queues", "tenant_id" },
+        { "schedules", "tenant_id" },
+        { "calendars", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
@@ -152,6 +154,8 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         var job = Assert.Single(await ClaimAsync(tenant, agent));
         await Store.Jobs.AppendLogsAsync(tenant, job.Id, agent, job.Attempt, [new NewLogLine(1, Start, "stdout", "hello from " + name)], Ct);
         await Store.Tenants.AddApiUsageAsync([new ApiUsageIncrement(tenant, "2025-03-03", 3)], Ct);
+        await Store.Schedules.CreateAsync(ScheduleSamples.NewSchedule(tenant, "nightly", Start, id: "sch-" + name), 10, Ct);
+        await Store.Calendars.SaveAsync(new CalendarRecord(tenant, "de", [DayOfWeek.Monday], [], null, Start, Start), replace: false, Ct);
         return tenant;
     }
 
