@@ -43,7 +43,8 @@ public static class CalendarEndpoints
         var (request, problem) = await ReadAsync(context.Request, now, ct);
         if (problem is not null) return problem;
         var name = routeName ?? request!.Name?.Trim();
-        if (routeName is not null && request!.Name is { } bodyName && bodyName.Trim() != routeName)
+        // An iCalendar file's own name is only a fallback; a JSON body that names another calendar than the URL is a mistake.
+        if (routeName is not null && !IsIcs(context.Request) && request!.Name is { } bodyName && bodyName.Trim() != routeName)
         {
             return Problems.Validation($"name '{bodyName}' in the body differs from '{routeName}' in the URL.", "name");
         }
@@ -74,10 +75,8 @@ public static class CalendarEndpoints
     private static async Task<(CalendarRequest? Request, IResult? Problem)> ReadAsync(HttpRequest http, DateTimeOffset now, CancellationToken ct)
     {
         var query = http.Query;
-        var isIcs = (http.ContentType?.StartsWith("text/calendar", StringComparison.OrdinalIgnoreCase) ?? false)
-            || string.Equals(query["format"], "ics", StringComparison.OrdinalIgnoreCase);
         if (http.ContentLength > MaxBodyBytes) return (null, Problems.Validation($"The body is larger than {MaxBodyBytes} bytes.", "body"));
-        if (!isIcs)
+        if (!IsIcs(http))
         {
             try
             {
@@ -103,6 +102,10 @@ public static class CalendarEndpoints
             [.. import!.Holidays],
             query["timeZone"].FirstOrDefault()), null);
     }
+
+    private static bool IsIcs(HttpRequest http) =>
+        (http.ContentType?.StartsWith("text/calendar", StringComparison.OrdinalIgnoreCase) ?? false)
+        || string.Equals(http.Query["format"], "ics", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A calendar name from an iCalendar X-WR-CALNAME ("German holidays" → "german-holidays").</summary>
     private static string? Slug(string? text)
