@@ -52,7 +52,7 @@ public sealed class ScheduleFirer(
                     schedule.Id, decision.Skipped, schedule.Misfire.ToText());
             }
             foreach (var fire in decision.FireTimes) await FireOneAsync(schedule, fire, state, cancellationToken);
-            next = timeline.NextAfter(due[^1] > now ? due[^1] : now);
+            next = timeline.NextAfter(now);
         }
 
         var advanced = await store.Schedules.AdvanceAsync(
