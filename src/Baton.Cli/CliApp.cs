@@ -17,6 +17,8 @@ public static class CliApp
         PackageCommands.Create,
         JobCommands.Create,
         QueueCommands.Create,
+        ScheduleCommands.Create,
+        CalendarCommands.Create,
         AgentCommands.Create,
         WebhookCommands.Create,
         EventsCommand.Create,

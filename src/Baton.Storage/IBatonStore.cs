@@ -18,6 +18,8 @@ public interface IBatonStore : IAsyncDisposable
     IQueueStore Queues { get; }
     IEventStore Events { get; }
     IWebhookStore Webhooks { get; }
+    IScheduleStore Schedules { get; }
+    ICalendarStore Calendars { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

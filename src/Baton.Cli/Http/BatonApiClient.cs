@@ -194,6 +194,47 @@ public sealed partial class BatonApiClient : IDisposable
     public Task<QueueDto> ResumeQueueAsync(string name, CancellationToken ct) =>
         SendJsonAsync<QueueDto>(HttpMethod.Post, $"api/v1/queues/{Segment(name)}/resume", body: null, ct);
 
+    // ---- schedules and calendars ----
+
+    public Task<ScheduleDto> CreateScheduleAsync(CreateScheduleRequest request, CancellationToken ct) =>
+        SendJsonAsync<ScheduleDto>(HttpMethod.Post, "api/v1/schedules", request, ct);
+
+    public Task<ListResponse<ScheduleDto>> ListSchedulesAsync(CancellationToken ct) => GetAsync<ListResponse<ScheduleDto>>("api/v1/schedules", ct);
+
+    public Task<ScheduleDto> GetScheduleAsync(string idOrName, CancellationToken ct) => GetAsync<ScheduleDto>($"api/v1/schedules/{Segment(idOrName)}", ct);
+
+    public Task<ScheduleDto> PauseScheduleAsync(string idOrName, CancellationToken ct) =>
+        SendJsonAsync<ScheduleDto>(HttpMethod.Post, $"api/v1/schedules/{Segment(idOrName)}/pause", body: null, ct);
+
+    public Task<ScheduleDto> ResumeScheduleAsync(string idOrName, CancellationToken ct) =>
+        SendJsonAsync<ScheduleDto>(HttpMethod.Post, $"api/v1/schedules/{Segment(idOrName)}/resume", body: null, ct);
+
+    public Task<ScheduleFiresDto> NextFiresAsync(string idOrName, int count, CancellationToken ct) =>
+        GetAsync<ScheduleFiresDto>($"api/v1/schedules/{Segment(idOrName)}/next?count={count}", ct);
+
+    public Task DeleteScheduleAsync(string idOrName, CancellationToken ct) => DeleteAsync($"api/v1/schedules/{Segment(idOrName)}", ct);
+
+    public Task<CalendarDto> CreateCalendarAsync(CalendarRequest request, CancellationToken ct) =>
+        SendJsonAsync<CalendarDto>(HttpMethod.Post, "api/v1/calendars", request, ct);
+
+    /// <summary>Creates or replaces the calendar <paramref name="name"/> from an iCalendar file's events.</summary>
+    public async Task<CalendarDto> ImportCalendarAsync(string name, string ics, IReadOnlyList<string>? workingDays, string? timeZone, CancellationToken ct)
+    {
+        var query = new List<string>();
+        if (workingDays is { Count: > 0 }) query.Add("workingDays=" + Uri.EscapeDataString(string.Join(',', workingDays)));
+        if (timeZone is not null) query.Add("timeZone=" + Uri.EscapeDataString(timeZone));
+        var path = $"api/v1/calendars/{Segment(name)}" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+        using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StringContent(ics, System.Text.Encoding.UTF8, "text/calendar") };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, ct);
+        return await ReadJsonAsync<CalendarDto>(response, ct);
+    }
+
+    public Task<ListResponse<CalendarDto>> ListCalendarsAsync(CancellationToken ct) => GetAsync<ListResponse<CalendarDto>>("api/v1/calendars", ct);
+
+    public Task<CalendarDto> GetCalendarAsync(string name, CancellationToken ct) => GetAsync<CalendarDto>($"api/v1/calendars/{Segment(name)}", ct);
+
+    public Task DeleteCalendarAsync(string name, CancellationToken ct) => DeleteAsync($"api/v1/calendars/{Segment(name)}", ct);
+
     // ---- agents ----
 
     public Task<ListResponse<AgentDto>> ListAgentsAsync(CancellationToken ct) => GetAsync<ListResponse<AgentDto>>("api/v1/agents", ct);

@@ -1,6 +1,7 @@
 using Baton.Core.Api;
 using Baton.Core.Auth;
 using Baton.Core.Jobs;
+using Baton.Core.Scheduling;
 using Baton.Core.Tenancy;
 using Baton.Storage.Model;
 
@@ -32,6 +33,14 @@ public static class DtoMapping
         j.Progress is null ? null : new JobProgressDto(j.Progress.Percent, j.Progress.Message), j.Queue);
 
     public static QueueDto ToDto(this QueueRecord q) => new(q.Name, q.Priority, q.MaxConcurrency, q.Paused, q.CreatedAt);
+
+    public static ScheduleDto ToDto(this ScheduleRecord s) => new(
+        s.Id, s.Name, s.Cron, s.TimeZone, s.PackageName, s.PackageVersion, s.Inputs, s.Queue, s.Priority, s.CalendarName,
+        s.CalendarMode.ToText(), s.Concurrency.ToText(), s.Misfire.ToText(), Scheduling.ScheduleDurations.ToIso(s.CatchUpWindow),
+        s.Paused, s.PauseReason, s.ConsecutiveFailures, s.AutoPauseAfter, s.NextFireAt, s.LastFireAt, s.LastJobId, s.CreatedAt, s.UpdatedAt);
+
+    public static CalendarDto ToDto(this CalendarRecord c) =>
+        new(c.Name, Weekdays.ToText(c.WorkingDays), c.Holidays, c.TimeZone, c.CreatedAt, c.UpdatedAt);
 
     public static LogLineDto ToDto(this LogLineRecord l) => new(l.Seq, l.Attempt, l.At, l.Stream, l.Text);
 

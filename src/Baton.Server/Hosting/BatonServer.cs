@@ -5,6 +5,7 @@ using Baton.Server.Dispatch;
 using Baton.Server.Jobs;
 using Baton.Server.Packages;
 using Baton.Server.Roles;
+using Baton.Server.Scheduling;
 using Baton.Server.Security;
 using Baton.Server.Tenancy;
 using Baton.Storage;
@@ -62,7 +63,8 @@ public sealed class BatonServer : IAsyncDisposable
             .Validate(o => o.Storage is "sqlite" or "postgres", "Storage must be 'sqlite' or 'postgres'.")
             .Validate(o => o.Storage != "postgres" || !string.IsNullOrWhiteSpace(o.Postgres), "Storage 'postgres' needs a connection string (--postgres or Baton:Server:Postgres).")
             .Validate(o => o.AgentTtl >= TimeSpan.FromSeconds(2), "AgentTtl must be at least 2 seconds.")
-            .Validate(o => o.JanitorInterval > TimeSpan.Zero && o.DispatchPollInterval > TimeSpan.Zero, "Intervals must be positive.")
+            .Validate(o => o.JanitorInterval > TimeSpan.Zero && o.DispatchPollInterval > TimeSpan.Zero && o.SchedulerInterval > TimeSpan.Zero, "Intervals must be positive.")
+            .Validate(o => o.SchedulerClaimTimeout > TimeSpan.Zero && o.SchedulerMisfireTolerance >= TimeSpan.Zero, "Scheduler timeouts must be positive.")
             .Validate(o => o.Webhooks.PollInterval > TimeSpan.Zero && o.Webhooks.Lease > o.Webhooks.Timeout && o.Webhooks.MaxAttempts >= 1 && o.Webhooks.BatchSize >= 1,
                 "Webhooks: PollInterval must be positive, Lease longer than Timeout, MaxAttempts and BatchSize at least 1.")
             .Validate(o => o.Webhooks.AllowedNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Webhooks:AllowedNetworks must be CIDR ranges such as 10.20.0.0/16.")
@@ -77,6 +79,7 @@ public sealed class BatonServer : IAsyncDisposable
         AddServices(builder.Services, time ?? TimeProvider.System);
         if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<JanitorService>();
         if (serverOptions.HasRole("notifier")) builder.Services.AddHostedService<NotifierService>();
+        if (serverOptions.HasRole("scheduler")) builder.Services.AddHostedService<SchedulerService>();
         if (serverOptions.Storage == "postgres") builder.Services.AddHostedService<PostgresWakeUpBridge>();
         if (serverOptions.Storage == "postgres" && serverOptions.HasRole("janitor")) builder.Services.AddHostedService<PartitionRetentionService>();
 
@@ -103,6 +106,11 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<JobSubmissionService>();
         services.AddSingleton<PendingJobCounts>();
         services.AddSingleton<JobWhyService>();
+        services.AddSingleton<ScheduleTimelines>();
+        services.AddSingleton<ScheduleAutoPause>();
+        services.AddSingleton<ScheduleFirer>();
+        services.AddSingleton<UpcomingFires>();
+        services.AddSingleton<ScheduleDefinitions>();
         services.AddSingleton<HeartbeatBatcher>();
         services.AddSingleton<Notifications.TenantEventPublisher>();
         services.AddSingleton<Notifications.WebhookTargetGuard>();
@@ -190,6 +198,8 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapPackageEndpoints();
         api.MapJobEndpoints();
         api.MapQueueEndpoints();
+        api.MapScheduleEndpoints();
+        api.MapCalendarEndpoints();
         api.MapAgentEndpoints();
         api.MapWebhookEndpoints();
         api.MapEventEndpoints();

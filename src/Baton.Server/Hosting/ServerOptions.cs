@@ -35,7 +35,7 @@ public sealed class ServerOptions
     [Required]
     public string DataDirectory { get; set; } = ".baton";
 
-    /// <summary>Comma-separated roles this process runs: api, dispatcher, janitor, notifier (or <c>all</c>).</summary>
+    /// <summary>Comma-separated roles this process runs: api, dispatcher, janitor, notifier, scheduler (or <c>all</c>).</summary>
     public string Roles { get; set; } = "all";
 
     /// <summary>An agent silent for this long is offline and its leases expire.</summary>
@@ -49,6 +49,15 @@ public sealed class ServerOptions
 
     /// <summary>How often a waiting poll re-checks the database when no wake-up arrived (the correctness path).</summary>
     public TimeSpan DispatchPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the scheduler looks for due schedules (it also wakes when one is created or resumed).</summary>
+    public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A fire at most this late is on time; later ones are misfires, handled by the schedule's misfire policy.</summary>
+    public TimeSpan SchedulerMisfireTolerance { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a scheduler holds a due schedule it claimed before another replica may take it over.</summary>
+    public TimeSpan SchedulerClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan HeartbeatFlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 

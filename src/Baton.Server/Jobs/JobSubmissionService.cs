@@ -25,19 +25,36 @@ public sealed class JobSubmissionService(
 
     public async Task<IResult> SubmitAsync(string tenantId, SubmitJobRequest request, string? idempotencyKey, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Package)) return Problems.Validation("package is required.", "package");
-        if (idempotencyKey is { Length: > 200 }) return Problems.Validation("The Idempotency-Key header must be at most 200 characters.", "Idempotency-Key");
+        var outcome = await TrySubmitAsync(tenantId, request, idempotencyKey, ct);
+        if (outcome.Problem is not null) return outcome.Problem;
+        return outcome.Created ? Results.Created($"/api/v1/jobs/{outcome.Job!.Id}", outcome.Job.ToDto()) : Results.Ok(outcome.Job!.ToDto());
+    }
+
+    /// <summary>
+    /// The submission path shared by the API and the scheduler: the job (new, or the one the idempotency
+    /// key already made), or the problem that refused it with a reason in words.
+    /// </summary>
+    public async Task<SubmissionOutcome> TrySubmitAsync(string tenantId, SubmitJobRequest request, string? idempotencyKey, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Package)) return SubmissionOutcome.Refused(Problems.Validation("package is required.", "package"), "package is required");
+        if (idempotencyKey is { Length: > 200 })
+        {
+            return SubmissionOutcome.Refused(
+                Problems.Validation("The Idempotency-Key header must be at most 200 characters.", "Idempotency-Key"), "idempotency key too long");
+        }
 
         var version = await ResolveVersionAsync(tenantId, request.Package.Trim(), request.Version, ct);
         if (version is null)
         {
-            return Problems.NotFound(request.Version is null or "latest"
-                ? $"Package '{request.Package}'"
-                : $"Package '{request.Package}' version {request.Version}");
+            var what = request.Version is null or "latest" ? $"Package '{request.Package}'" : $"Package '{request.Package}' version {request.Version}";
+            return SubmissionOutcome.Refused(Problems.NotFound(what), $"{what} was not found");
         }
         var manifest = version.Manifest;
         var queueName = string.IsNullOrWhiteSpace(request.Queue) ? QueueRecord.DefaultName : request.Queue.Trim();
-        if (await store.Queues.GetAsync(tenantId, queueName, ct) is null) return Problems.NotFound($"Queue '{queueName}'");
+        if (await store.Queues.GetAsync(tenantId, queueName, ct) is null)
+        {
+            return SubmissionOutcome.Refused(Problems.NotFound($"Queue '{queueName}'"), $"Queue '{queueName}' was not found");
+        }
 
         var errors = new List<(string Field, string Message)>();
         var priority = request.Priority ?? 0;
@@ -58,7 +75,7 @@ public sealed class JobSubmissionService(
 
         var binding = InputBinder.Bind(manifest, request.Inputs);
         errors.AddRange(binding.Errors.Select(e => (e.Field, e.Message)));
-        if (errors.Count > 0) return Problems.Validation(errors);
+        if (errors.Count > 0) return SubmissionOutcome.Refused(Problems.Validation(errors), string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")));
 
         // Backpressure: a tenant with its pending-jobs quota full waits for the backlog to drain. The count is
         // read before the insert, not with it, and may be up to a second old while under the cap: concurrent
@@ -70,7 +87,9 @@ public sealed class JobSubmissionService(
             {
                 await events.QuotaReachedAsync(tenant, "pendingJobs", tenant.Quotas.PendingJobs,
                     $"Tenant '{tenant.Name}' has {pending} pending jobs, the most its quota of {tenant.Quotas.PendingJobs} allows.");
-                return Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds);
+                return SubmissionOutcome.Refused(
+                    Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds),
+                    $"tenant '{tenant.Name}' has {pending} pending jobs, its quota");
             }
         }
 
@@ -88,11 +107,12 @@ public sealed class JobSubmissionService(
             idempotencyKey,
             queueName);
         var (record, created) = await store.Jobs.SubmitAsync(job, ct);
-        if (!created) return Results.Ok(record.ToDto());
-        pendingCounts.Added(tenantId);
-
-        signals.Signal(WakeUpSignals.TenantWork(tenantId), 1);
-        return Results.Created($"/api/v1/jobs/{record.Id}", record.ToDto());
+        if (created)
+        {
+            pendingCounts.Added(tenantId);
+            signals.Signal(WakeUpSignals.TenantWork(tenantId), 1);
+        }
+        return new SubmissionOutcome(record, created, null, null);
     }
 
     private async Task<PackageVersionRecord?> ResolveVersionAsync(string tenantId, string name, string? version, CancellationToken ct)
@@ -102,4 +122,10 @@ public sealed class JobSubmissionService(
     }
 
     private string NewJobId() => "j_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+}
+
+/// <summary>A submission's result: the job and whether this call created it, or the problem and reason that refused it.</summary>
+public sealed record SubmissionOutcome(JobRecord? Job, bool Created, IResult? Problem, string? Reason)
+{
+    public static SubmissionOutcome Refused(IResult problem, string reason) => new(null, false, problem, reason);
 }

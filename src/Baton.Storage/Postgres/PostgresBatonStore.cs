@@ -35,6 +35,8 @@ public sealed class PostgresBatonStore : IBatonStore
         Queues = new PostgresQueueStore(_database, time);
         Events = new PostgresEventStore(_database, time);
         Webhooks = new PostgresWebhookStore(_database, time);
+        Schedules = new PostgresScheduleStore(_database);
+        Calendars = new PostgresCalendarStore(_database);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
@@ -48,6 +50,8 @@ public sealed class PostgresBatonStore : IBatonStore
     public IQueueStore Queues { get; }
     public IEventStore Events { get; }
     public IWebhookStore Webhooks { get; }
+    public IScheduleStore Schedules { get; }
+    public ICalendarStore Calendars { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

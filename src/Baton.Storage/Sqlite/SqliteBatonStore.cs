@@ -30,6 +30,8 @@ public sealed class SqliteBatonStore : IBatonStore
         Queues = new SqliteQueueStore(_database, time);
         Events = new SqliteEventStore(_database, time);
         Webhooks = new SqliteWebhookStore(_database, time);
+        Schedules = new SqliteScheduleStore(_database);
+        Calendars = new SqliteCalendarStore(_database);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
@@ -43,6 +45,8 @@ public sealed class SqliteBatonStore : IBatonStore
     public IQueueStore Queues { get; }
     public IEventStore Events { get; }
     public IWebhookStore Webhooks { get; }
+    public IScheduleStore Schedules { get; }
+    public ICalendarStore Calendars { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

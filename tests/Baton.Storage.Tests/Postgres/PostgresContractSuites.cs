@@ -59,7 +59,17 @@ public sealed class PostgresEventStoreContractTests : EventStoreContractTests
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
 
+public sealed class PostgresScheduleContractTests : ScheduleContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
 public sealed class PostgresWebhookStoreContractTests : WebhookStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresCalendarContractTests : CalendarContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }

@@ -33,6 +33,8 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "events", "tenant_id" },
         { "webhooks", "tenant_id" },
         { "webhook_deliveries", "tenant_id" },
+        { "schedules", "tenant_id" },
+        { "calendars", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
@@ -160,6 +162,8 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         await Store.Events.AppendAsync(new NewTenantEvent(tenant, TenantEventTypes.QuotaReached, "agents",
             System.Text.Json.JsonSerializer.SerializeToElement(new { quota = "agents" })), null, Ct);
         await Store.Webhooks.FanOutAsync(100, 100, Ct);
+        await Store.Schedules.CreateAsync(ScheduleSamples.NewSchedule(tenant, "nightly", Start, id: "sch-" + name), 10, Ct);
+        await Store.Calendars.SaveAsync(new CalendarRecord(tenant, "de", [DayOfWeek.Monday], [], null, Start, Start), replace: false, Ct);
         return tenant;
     }
 

@@ -59,7 +59,17 @@ public sealed class SqliteEventStoreContractTests : EventStoreContractTests
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
 
+public sealed class SqliteScheduleContractTests : ScheduleContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
 public sealed class SqliteWebhookStoreContractTests : WebhookStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteCalendarContractTests : CalendarContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
