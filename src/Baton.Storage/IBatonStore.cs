@@ -16,6 +16,7 @@ public interface IBatonStore : IAsyncDisposable
     IJobStore Jobs { get; }
     ISettingsStore Settings { get; }
     IQueueStore Queues { get; }
+    ISharedPoolStore SharedPool { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

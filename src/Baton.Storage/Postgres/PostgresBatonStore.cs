@@ -36,6 +36,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Jobs = new PostgresJobStore(_database, time, retryPolicy);
         Settings = new PostgresSettingsStore(_database);
         Queues = new PostgresQueueStore(_database, time);
+        SharedPool = new PostgresSharedPoolStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
@@ -47,6 +48,7 @@ public sealed class PostgresBatonStore : IBatonStore
     public IJobStore Jobs { get; }
     public ISettingsStore Settings { get; }
     public IQueueStore Queues { get; }
+    public ISharedPoolStore SharedPool { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

@@ -28,6 +28,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Jobs = new SqliteJobStore(_database, time, retryPolicy);
         Settings = new SqliteSettingsStore(_database);
         Queues = new SqliteQueueStore(_database, time);
+        SharedPool = new SqliteSharedPoolStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
@@ -39,6 +40,7 @@ public sealed class SqliteBatonStore : IBatonStore
     public IJobStore Jobs { get; }
     public ISettingsStore Settings { get; }
     public IQueueStore Queues { get; }
+    public ISharedPoolStore SharedPool { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 
