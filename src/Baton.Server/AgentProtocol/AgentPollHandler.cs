@@ -1,6 +1,8 @@
 using Baton.Core.AgentProtocol;
+using Baton.Core.Dispatch.FairShare;
 using Baton.Server.Api;
 using Baton.Server.Dispatch;
+using Baton.Server.Dispatch.SharedAgents;
 using Baton.Server.Hosting;
 using Baton.Server.Security;
 using Baton.Storage;
@@ -17,6 +19,7 @@ public sealed class AgentPollHandler(
     IBatonStore store,
     CredentialCache credentials,
     JobDispatcher dispatcher,
+    SharedPoolDispatcher sharedDispatcher,
     HeartbeatBatcher heartbeats,
     WakeUpSignals signals,
     IOptions<ServerOptions> options,
@@ -44,8 +47,16 @@ public sealed class AgentPollHandler(
         // An agent has one poll in flight and lists every job it holds: an assignment made before this
         // poll that it does not list was lost on the way (it stopped, or the connection broke).
         var refs = running.Select(r => new JobRef(r.JobId, r.Attempt)).ToList();
-        var released = await store.Jobs.ReleaseUndeliveredAsync(agent.TenantId, agent.Id, refs, now, cancellationToken);
-        if (released.Count > 0) signals.Signal(WakeUpSignals.TenantWork(agent.TenantId));
+        var shared = SharedPool.IsShared(agent.TenantId);
+        if (shared)
+        {
+            await ReleaseUndeliveredOfSharedAgentAsync(agent, refs, now, cancellationToken);
+        }
+        else
+        {
+            var released = await store.Jobs.ReleaseUndeliveredAsync(agent.TenantId, agent.Id, refs, now, cancellationToken);
+            if (released.Count > 0) signals.Signal(WakeUpSignals.TenantWork(agent.TenantId));
+        }
         var wait = EffectiveWait(options.Value, TimeSpan.FromSeconds(request.WaitSeconds));
         var deadline = now + wait;
         var topics = request.FreeSlots > 0
@@ -58,7 +69,10 @@ public sealed class AgentPollHandler(
             var wakeUp = signals.WhenSignalled(topics);
 
             var directives = await store.Agents.GetDirectivesAsync(agent.Id, refs, cancellationToken);
-            var jobs = await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cancellationToken);
+            // A shared agent waits on the pool's topic (TenantWork of the reserved shared tenant) and claims across tenants.
+            var jobs = shared
+                ? await sharedDispatcher.ClaimForSharedAgentAsync(agent, request.FreeSlots, cancellationToken)
+                : await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cancellationToken);
             if (jobs.Count > 0 || directives.Cancel.Count > 0 || directives.Abandon.Count > 0)
             {
                 var assignments = new List<JobAssignment>(jobs.Count);
@@ -83,6 +97,20 @@ public sealed class AgentPollHandler(
             {
                 return Results.Ok(new PollResponse([], [], []));
             }
+        }
+    }
+
+    /// <summary>A shared agent's undelivered assignments, released in each of their tenants.</summary>
+    private async Task ReleaseUndeliveredOfSharedAgentAsync(AgentRecord agent, IReadOnlyList<JobRef> refs, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var held = await store.SharedPool.ListHeldJobsAsync(agent.Id, cancellationToken);
+        var reported = refs.Select(r => r.JobId).ToHashSet(StringComparer.Ordinal);
+        foreach (var tenantId in held.Where(j => !reported.Contains(j.JobId)).Select(j => j.TenantId).Distinct(StringComparer.Ordinal))
+        {
+            var released = await store.Jobs.ReleaseUndeliveredAsync(tenantId, agent.Id, refs, now, cancellationToken);
+            if (released.Count == 0) continue;
+            signals.Signal(WakeUpSignals.TenantWork(tenantId));
+            signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId));
         }
     }
 

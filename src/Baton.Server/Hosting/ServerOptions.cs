@@ -50,6 +50,18 @@ public sealed class ServerOptions
     /// <summary>How often a waiting poll re-checks the database when no wake-up arrived (the correctness path).</summary>
     public TimeSpan DispatchPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Fair share between tenants on shared agents counts the agent-seconds each used over this sliding window.</summary>
+    public TimeSpan FairShareWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// What a shared-pool claim charges a tenant for each job it hands out, until the job's real run time
+    /// counts: it spreads the slots of one poll across tenants.
+    /// </summary>
+    public TimeSpan FairShareChargePerJob { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many of each tenant's ready jobs a shared-pool claim looks at (the rest wait behind them anyway).</summary>
+    public int SharedPoolHeadSize { get; set; } = 32;
+
     public TimeSpan HeartbeatFlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);

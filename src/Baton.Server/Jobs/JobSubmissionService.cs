@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Baton.Core.Api;
 using Baton.Core.Dispatch;
+using Baton.Core.Dispatch.FairShare;
 using Baton.Core.Packages;
 using Baton.Server.Api;
 using Baton.Server.Dispatch;
@@ -60,7 +61,8 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
 
         // Backpressure: a tenant with its pending-jobs quota full waits for the backlog to drain. The count is
         // read before the insert, not with it: concurrent submissions can overshoot by a few, which a soft cap allows.
-        if (await tenants.GetAsync(tenantId, ct) is { } tenant)
+        var tenant = await tenants.GetAsync(tenantId, ct);
+        if (tenant is not null)
         {
             var pending = await store.Jobs.CountPendingAsync(tenantId, ct);
             if (pending >= tenant.Quotas.PendingJobs) return Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds);
@@ -83,6 +85,8 @@ public sealed class JobSubmissionService(IBatonStore store, WakeUpSignals signal
         if (!created) return Results.Ok(record.ToDto());
 
         signals.Signal(WakeUpSignals.TenantWork(tenantId));
+        // Shared agents wait on the pool's topic; wake them for the tenants they serve.
+        if (tenant is { Quotas.SharedPoolWeight: > 0 }) signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId));
         return Results.Created($"/api/v1/jobs/{record.Id}", record.ToDto());
     }
 

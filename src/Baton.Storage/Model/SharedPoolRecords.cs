@@ -14,3 +14,27 @@ public sealed record SharedPoolUsage(string TenantId, long Minute, long AgentMil
 
 /// <summary>A job as its holding agent sees it: enough to route the agent's call to the job's tenant.</summary>
 public sealed record HeldJob(string JobId, string TenantId, int Attempt, string State, string PackageSha256);
+
+/// <summary>Per-minute buckets of shared-pool usage (unix minutes, UTC).</summary>
+public static class SharedPoolMinutes
+{
+    public const long MillisecondsPerMinute = 60_000;
+
+    public static long MinuteOf(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / MillisecondsPerMinute;
+
+    /// <summary>Splits a run into per-minute agent-milliseconds, leaving out the time before <paramref name="notBefore"/>.</summary>
+    public static IReadOnlyList<SharedPoolUsage> Split(string tenantId, DateTimeOffset start, DateTimeOffset end, DateTimeOffset notBefore)
+    {
+        var usage = new List<SharedPoolUsage>();
+        var from = Math.Max(start.ToUnixTimeMilliseconds(), notBefore.ToUnixTimeMilliseconds());
+        var to = end.ToUnixTimeMilliseconds();
+        while (from < to)
+        {
+            var minute = from / MillisecondsPerMinute;
+            var minuteEnd = Math.Min(to, (minute + 1) * MillisecondsPerMinute);
+            usage.Add(new SharedPoolUsage(tenantId, minute, minuteEnd - from));
+            from = minuteEnd;
+        }
+        return usage;
+    }
+}

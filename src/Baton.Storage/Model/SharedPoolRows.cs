@@ -6,14 +6,12 @@ namespace Baton.Storage.Model;
 /// </summary>
 internal sealed class SharedPoolRows
 {
-    public const long MillisecondsPerMinute = 60_000;
-
     public Dictionary<string, long> Active { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, double> UsedMilliseconds { get; } = new(StringComparer.Ordinal);
     public Dictionary<(string Tenant, string Queue), int> QueuePriorities { get; } = [];
     public Dictionary<string, List<JobRecord>> Heads { get; } = new(StringComparer.Ordinal);
 
-    public static long MinuteOf(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / MillisecondsPerMinute;
+    public static long MinuteOf(DateTimeOffset at) => SharedPoolMinutes.MinuteOf(at);
 
     public void AddUsage(IEnumerable<TenantAmountRow> rows)
     {
@@ -33,20 +31,6 @@ internal sealed class SharedPoolRows
                 .ToList();
             return new SharedPoolTenantState(tenantId, (int)Active.GetValueOrDefault(tenantId), UsedMilliseconds.GetValueOrDefault(tenantId) / 1000.0, ready);
         }).ToList();
-
-    /// <summary>Splits a run into per-minute agent-milliseconds (only the minutes at or after <paramref name="notBefore"/>).</summary>
-    public static IEnumerable<SharedPoolUsage> SplitByMinute(string tenantId, DateTimeOffset start, DateTimeOffset end, DateTimeOffset notBefore)
-    {
-        var from = Math.Max(start.ToUnixTimeMilliseconds(), notBefore.ToUnixTimeMilliseconds());
-        var to = end.ToUnixTimeMilliseconds();
-        while (from < to)
-        {
-            var minute = from / MillisecondsPerMinute;
-            var minuteEnd = Math.Min(to, (minute + 1) * MillisecondsPerMinute);
-            yield return new SharedPoolUsage(tenantId, minute, minuteEnd - from);
-            from = minuteEnd;
-        }
-    }
 }
 
 internal sealed class TenantAmountRow
