@@ -53,3 +53,8 @@ public sealed class PostgresQueueContractTests : QueueContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresSharedPoolContractTests : SharedPoolContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

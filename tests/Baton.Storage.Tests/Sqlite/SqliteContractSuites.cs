@@ -53,3 +53,8 @@ public sealed class SqliteQueueContractTests : QueueContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteSharedPoolContractTests : SharedPoolContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
