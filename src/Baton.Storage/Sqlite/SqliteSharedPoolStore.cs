@@ -35,6 +35,8 @@ internal sealed class SqliteSharedPoolStore(SqliteDatabase database, TimeProvide
                 rows.QueuePriorities[(row.TenantId, row.Name)] = (int)row.Priority;
             }
 
+            // The head follows the ready index (tenant, state, priority, age) with no extra sort key, so a
+            // tenant's 10,000 pending jobs cost a LIMIT-ed index walk, not a sort.
             if (query.HeadSize > 0)
             {
                 foreach (var tenantId in ids)
@@ -44,7 +46,7 @@ internal sealed class SqliteSharedPoolStore(SqliteDatabase database, TimeProvide
                         SELECT {SqliteJobRow.Columns} FROM jobs
                         WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now)
                           AND queue NOT IN (SELECT name FROM queues WHERE tenant_id = @tenantId AND paused <> 0)
-                        ORDER BY priority DESC, submitted_at, id
+                        ORDER BY priority DESC, submitted_at
                         LIMIT @limit;
                         """,
                         new { tenantId, now, limit = query.HeadSize }, cancellationToken));
