@@ -37,8 +37,7 @@ public static partial class TenantEndpoints
     private static async Task<IResult> ListAsync(IBatonStore store, CancellationToken ct)
     {
         var tenants = await store.Tenants.ListAsync(ct);
-        // The shared pool's reserved tenant holds shared agents, not customers.
-        return Results.Ok(new ListResponse<TenantDto>([.. tenants.Where(t => !SharedPool.IsShared(t.Id)).OrderBy(t => t.Name).Select(t => t.ToDto())]));
+        return Results.Ok(new ListResponse<TenantDto>([.. tenants.OrderBy(t => t.Name).Select(t => t.ToDto())]));
     }
 
     private static async Task<IResult> GetAsync(string tenantId, IBatonStore store, ApiUsageMeter usage, CancellationToken ct)

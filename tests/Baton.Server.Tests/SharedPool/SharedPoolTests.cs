@@ -122,8 +122,9 @@ public abstract class SharedPoolTests : IAsyncLifetime
         var lateIds = await SubmitAsync(late, 3);
         var next = await RunAsync(shared, 2, TimeSpan.FromMilliseconds(50), assigned => assigned.Count >= 4, TimeSpan.FromSeconds(30));
 
-        // The newcomer has used nothing, so its jobs take the next free slots.
-        Assert.Equal(lateIds.Order(), next.Take(3).Select(j => j.JobId).Order());
+        // The newcomer has used next to nothing, so its jobs go ahead of the 34 older jobs of the flood: all
+        // three within the next two polls (a poll's slots are spread by a provisional charge per job).
+        Assert.Subset(next.Take(4).Select(j => j.JobId).ToHashSet(), lateIds.ToHashSet());
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public abstract class SharedPoolContractTests : StoreContractTests
         Assert.NotNull(pool);
         Assert.Equal(SharedPool.TenantName, pool.Name);
         Assert.Equal(0, pool.Quotas.SharedPoolWeight);
+        Assert.DoesNotContain(await Store.Tenants.ListAsync(Ct), t => t.Id == SharedPool.TenantId);
         Assert.False(await Store.Tenants.CreateAsync(new TenantRecord("t-x", SharedPool.TenantName, Core.Tenancy.Tier.Free, Core.Tenancy.QuotaOverrides.None, Time.GetUtcNow()), Ct));
     }
 
