@@ -20,6 +20,7 @@ public interface IBatonStore : IAsyncDisposable
     IWebhookStore Webhooks { get; }
     IScheduleStore Schedules { get; }
     ICalendarStore Calendars { get; }
+    ISharedPoolStore SharedPool { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

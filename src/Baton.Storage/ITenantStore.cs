@@ -9,6 +9,7 @@ public interface ITenantStore
     Task<bool> CreateAsync(TenantRecord tenant, CancellationToken cancellationToken);
     Task<TenantRecord?> GetAsync(string tenantId, CancellationToken cancellationToken);
     Task<TenantRecord?> GetByNameAsync(string name, CancellationToken cancellationToken);
+    /// <summary>Every customer tenant by name; the shared agent pool's reserved tenant is not one of them.</summary>
     Task<IReadOnlyList<TenantRecord>> ListAsync(CancellationToken cancellationToken);
     /// <summary>Sets the tier and the (already merged) overrides; null when the tenant does not exist.</summary>
     Task<TenantRecord?> UpdateAsync(string tenantId, Tier tier, QuotaOverrides overrides, CancellationToken cancellationToken);

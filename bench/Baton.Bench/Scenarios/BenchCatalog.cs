@@ -9,12 +9,12 @@ public static class BenchCatalog
         new AgentsScenario(),
         new ConcurrencyScenario(),
         new ApiScenario(),
+        new FairnessScenario(),
     ];
 
-    /// <summary>Named in the plan, not runnable yet: they need queues and fair share (fairness) and package prefetch (deploy).</summary>
+    /// <summary>Named in the plan, not runnable yet: package prefetch (deploy).</summary>
     public static IReadOnlyDictionary<string, string> NotAvailable { get; } = new Dictionary<string, string>
     {
-        ["fairness"] = "tenant A floods 10,000 jobs, then tenant B submits 100: tenant B's wait (needs fair share between tenants)",
         ["deploy"] = "publish a package version, time until 100 agents have it cached (needs package prefetch)",
     };
 

@@ -14,9 +14,10 @@ public static class AgentCommands
     {
         var agent = new Command("agent", "Run an agent (--server URL --token TOKEN), or list the workers that run jobs");
 
-        var list = new Command("list", "List the tenant's agents").WithApiAction(context, globals, async (parse, api, ct) =>
+        var shared = new Option<bool>("--shared") { Description = "List the shared agent pool instead (system admin)" };
+        var list = new Command("list", "List the tenant's agents") { shared }.WithApiAction(context, globals, async (parse, api, ct) =>
         {
-            var agents = await api.ListAgentsAsync(ct);
+            var agents = parse.GetValue(shared) ? await api.ListSharedAgentsAsync(ct) : await api.ListAgentsAsync(ct);
             if (globals.IsJson(parse)) JsonOutput.Write(context.Out, agents);
             else PrintAgents(context, agents.Items);
             return 0;

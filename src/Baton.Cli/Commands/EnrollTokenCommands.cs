@@ -24,10 +24,14 @@ public static class EnrollTokenCommands
         {
             if (result.GetValueOrDefault<int?>() is <= 0) result.AddError("--expires-in-hours must be a positive number of hours.");
         });
-        var command = new Command("create", "Create an enrollment token; its secret is printed once") { name, expires };
+        var shared = SharedOption();
+        var command = new Command("create", "Create an enrollment token; its secret is printed once") { name, expires, shared };
         return command.WithApiAction(context, globals, async (parse, api, ct) =>
         {
-            var created = await api.CreateEnrollmentTokenAsync(new CreateEnrollmentTokenRequest(parse.GetValue(name), parse.GetValue(expires)), ct);
+            var request = new CreateEnrollmentTokenRequest(parse.GetValue(name), parse.GetValue(expires));
+            var created = parse.GetValue(shared)
+                ? await api.CreateSharedEnrollmentTokenAsync(request, ct)
+                : await api.CreateEnrollmentTokenAsync(request, ct);
             if (globals.IsJson(parse))
             {
                 JsonOutput.Write(context.Out, created);
@@ -41,10 +45,16 @@ public static class EnrollTokenCommands
         });
     }
 
-    private static Command ListCommand(CliContext context, GlobalOptions globals) =>
-        new Command("list", "List enrollment tokens").WithApiAction(context, globals, async (parse, api, ct) =>
+    /// <summary>The shared agent pool's tokens instead of the tenant's (system admin).</summary>
+    private static Option<bool> SharedOption() =>
+        new("--shared") { Description = "The shared agent pool's tokens: agents serve every tenant with a shared-pool weight (system admin)" };
+
+    private static Command ListCommand(CliContext context, GlobalOptions globals)
+    {
+        var shared = SharedOption();
+        return new Command("list", "List enrollment tokens") { shared }.WithApiAction(context, globals, async (parse, api, ct) =>
         {
-            var tokens = await api.ListEnrollmentTokensAsync(ct);
+            var tokens = parse.GetValue(shared) ? await api.ListSharedEnrollmentTokensAsync(ct) : await api.ListEnrollmentTokensAsync(ct);
             if (globals.IsJson(parse))
             {
                 JsonOutput.Write(context.Out, tokens);
@@ -65,15 +75,18 @@ public static class EnrollTokenCommands
             context.Console.Write(table);
             return 0;
         });
+    }
 
     private static Command RevokeCommand(CliContext context, GlobalOptions globals)
     {
         var id = CommandActions.RequiredArgument("id", "The token's id (from `baton enroll-token list`)");
-        var command = new Command("revoke", "Revoke an enrollment token; agents already enrolled keep working") { id };
+        var shared = SharedOption();
+        var command = new Command("revoke", "Revoke an enrollment token; agents already enrolled keep working") { id, shared };
         return command.WithApiAction(context, globals, async (parse, api, ct) =>
         {
             var tokenId = parse.GetValue(id)!;
-            await api.RevokeEnrollmentTokenAsync(tokenId, ct);
+            if (parse.GetValue(shared)) await api.RevokeSharedEnrollmentTokenAsync(tokenId, ct);
+            else await api.RevokeEnrollmentTokenAsync(tokenId, ct);
             context.Out.WriteLine($"Revoked enrollment token {tokenId}.");
             return 0;
         });

@@ -14,11 +14,12 @@ public sealed class QuotaOptions
     public Option<double?> StorageGb { get; } = new("--storage-gb") { Description = "Override: package and artifact storage, in GB" };
     public Option<int?> ApiCallsPerDay { get; } = new("--api-calls-per-day") { Description = "Override: API calls per day before 429" };
     public Option<int?> PendingJobs { get; } = new("--pending-jobs") { Description = "Override: max pending jobs before submissions get 429" };
+    public Option<int?> SharedWeight { get; } = new("--shared-weight") { Description = "Override: weight on the shared agent pool (0 opts out; tier default 1/2/4/8)" };
 
     public QuotaOptions()
     {
         Tier.AcceptOnlyFromAmong(Enum.GetValues<Tier>().Select(t => t.ToText()).ToArray());
-        foreach (var option in new Option[] { Agents, ConcurrentJobs, Schedules, Queues, ApiCallsPerDay, PendingJobs })
+        foreach (var option in new Option[] { Agents, ConcurrentJobs, Schedules, Queues, ApiCallsPerDay, PendingJobs, SharedWeight })
         {
             option.Validators.Add(result =>
             {
@@ -42,6 +43,7 @@ public sealed class QuotaOptions
         command.Options.Add(StorageGb);
         command.Options.Add(ApiCallsPerDay);
         command.Options.Add(PendingJobs);
+        command.Options.Add(SharedWeight);
     }
 
     /// <summary>The overrides given on the command line, or null when none was.</summary>
@@ -54,7 +56,8 @@ public sealed class QuotaOptions
             parse.GetValue(Queues),
             parse.GetValue(StorageGb),
             parse.GetValue(ApiCallsPerDay),
-            parse.GetValue(PendingJobs));
+            parse.GetValue(PendingJobs),
+            parse.GetValue(SharedWeight));
         return overrides.IsEmpty ? null : overrides;
     }
 }

@@ -82,6 +82,19 @@ public sealed partial class BatonApiClient : IDisposable
 
     public Task RevokeEnrollmentTokenAsync(string id, CancellationToken ct) => DeleteAsync($"api/v1/enrollment-tokens/{Segment(id)}", ct);
 
+    /// <summary>Shared-pool tokens (system admin): agents registered with them serve every participating tenant.</summary>
+    public Task<CreatedEnrollmentTokenDto> CreateSharedEnrollmentTokenAsync(CreateEnrollmentTokenRequest request, CancellationToken ct) =>
+        SendJsonAsync<CreatedEnrollmentTokenDto>(HttpMethod.Post, "api/v1/shared-pool/enrollment-tokens", request, ct);
+
+    public Task<ListResponse<EnrollmentTokenDto>> ListSharedEnrollmentTokensAsync(CancellationToken ct) =>
+        GetAsync<ListResponse<EnrollmentTokenDto>>("api/v1/shared-pool/enrollment-tokens", ct);
+
+    public Task RevokeSharedEnrollmentTokenAsync(string id, CancellationToken ct) => DeleteAsync($"api/v1/shared-pool/enrollment-tokens/{Segment(id)}", ct);
+
+    public Task<ListResponse<AgentDto>> ListSharedAgentsAsync(CancellationToken ct) => GetAsync<ListResponse<AgentDto>>("api/v1/shared-pool/agents", ct);
+
+    public Task<TenantUsageReportDto> GetUsageAsync(CancellationToken ct) => GetAsync<TenantUsageReportDto>("api/v1/usage", ct);
+
     // ---- packages ----
 
     /// <summary>Uploads a package zip as the raw body; <paramref name="progress"/> gets the bytes sent so far.</summary>

@@ -30,6 +30,7 @@ public static class TenantPrinter
         table.AddTextRow("storage", $"{q.StorageGb:0.##} GB", u is null ? null : Humanize.Bytes(u.StorageBytes), Source(o.StorageGb));
         table.AddTextRow("api calls/day", q.ApiCallsPerDay.ToString(), u?.ApiCallsToday.ToString(), Source(o.ApiCallsPerDay));
         table.AddTextRow("pending jobs", q.PendingJobs.ToString(), u?.PendingJobs.ToString(), Source(o.PendingJobs));
+        table.AddTextRow("shared-pool weight", q.SharedPoolWeight.ToString(), null, Source(o.SharedPoolWeight));
         context.Console.Write(table);
     }
 

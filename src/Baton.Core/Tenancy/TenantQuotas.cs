@@ -8,15 +8,16 @@ public sealed record TenantQuotas(
     int Queues,
     double StorageGb,
     int ApiCallsPerDay,
-    int PendingJobs)
+    int PendingJobs,
+    int SharedPoolWeight = 0)
 {
     /// <summary>The seed's table 14.3, "Tenant Resource Allocation", plus the backpressure cap on pending jobs.</summary>
     public static TenantQuotas ForTier(Tier tier) => tier switch
     {
-        Tier.Free => new(Agents: 2, ConcurrentJobs: 5, Schedules: 2, Queues: 2, StorageGb: 5, ApiCallsPerDay: 1_000, PendingJobs: 100),
-        Tier.Standard => new(10, 25, 10, 5, 20, 5_000, 1_000),
-        Tier.Professional => new(50, 100, 50, 20, 100, 20_000, 10_000),
-        Tier.Enterprise => new(250, 500, 100, 50, 500, 100_000, 50_000),
+        Tier.Free => new(Agents: 2, ConcurrentJobs: 5, Schedules: 2, Queues: 2, StorageGb: 5, ApiCallsPerDay: 1_000, PendingJobs: 100, SharedPoolWeight: 1),
+        Tier.Standard => new(10, 25, 10, 5, 20, 5_000, 1_000, 2),
+        Tier.Professional => new(50, 100, 50, 20, 100, 20_000, 10_000, 4),
+        Tier.Enterprise => new(250, 500, 100, 50, 500, 100_000, 50_000, 8),
         _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, null),
     };
 
@@ -31,7 +32,8 @@ public sealed record TenantQuotas(
             overrides.Queues ?? defaults.Queues,
             overrides.StorageGb ?? defaults.StorageGb,
             overrides.ApiCallsPerDay ?? defaults.ApiCallsPerDay,
-            overrides.PendingJobs ?? defaults.PendingJobs);
+            overrides.PendingJobs ?? defaults.PendingJobs,
+            overrides.SharedPoolWeight ?? defaults.SharedPoolWeight);
     }
 
     public long StorageBytes => (long)(StorageGb * 1024 * 1024 * 1024);
@@ -45,8 +47,12 @@ public sealed record QuotaOverrides(
     int? Queues = null,
     double? StorageGb = null,
     int? ApiCallsPerDay = null,
-    int? PendingJobs = null)
+    int? PendingJobs = null,
+    int? SharedPoolWeight = null)
 {
+    /// <summary>The largest weight a tenant may have on the shared agent pool.</summary>
+    public const int MaxSharedPoolWeight = 1_000;
+
     public static QuotaOverrides None { get; } = new();
 
     public bool IsEmpty => this == None;
@@ -59,7 +65,8 @@ public sealed record QuotaOverrides(
         update.Queues ?? Queues,
         update.StorageGb ?? StorageGb,
         update.ApiCallsPerDay ?? ApiCallsPerDay,
-        update.PendingJobs ?? PendingJobs);
+        update.PendingJobs ?? PendingJobs,
+        update.SharedPoolWeight ?? SharedPoolWeight);
 
     /// <summary>A reason when a value is out of range, else null.</summary>
     public string? Validate()
@@ -71,6 +78,7 @@ public sealed record QuotaOverrides(
         if (StorageGb is < 0 || (StorageGb is { } gb && (double.IsNaN(gb) || double.IsInfinity(gb)))) return "quotas.storageGb must be zero or more";
         if (ApiCallsPerDay is < 0) return "quotas.apiCallsPerDay must be zero or more";
         if (PendingJobs is < 0) return "quotas.pendingJobs must be zero or more";
+        if (SharedPoolWeight is < 0 or > MaxSharedPoolWeight) return $"quotas.sharedPoolWeight must be between 0 and {MaxSharedPoolWeight}";
         return null;
     }
 }

@@ -1,6 +1,8 @@
 using Baton.Core.AgentProtocol;
+using Baton.Core.Dispatch.FairShare;
 using Baton.Server.Api;
 using Baton.Server.Dispatch;
+using Baton.Server.Dispatch.SharedAgents;
 using Baton.Server.Hosting;
 using Baton.Server.Packages;
 using Baton.Server.Security;
@@ -18,6 +20,7 @@ public sealed class AgentPollHandler(
     IBatonStore store,
     CredentialCache credentials,
     JobDispatcher dispatcher,
+    SharedPoolDispatcher sharedDispatcher,
     HeartbeatBatcher heartbeats,
     WakeUpSignals signals,
     PackageVersionCache packages,
@@ -46,8 +49,16 @@ public sealed class AgentPollHandler(
         // An agent has one poll in flight and lists every job it holds: an assignment made before this
         // poll that it does not list was lost on the way (it stopped, or the connection broke).
         var refs = running.Select(r => new JobRef(r.JobId, r.Attempt)).ToList();
-        var released = await store.Jobs.ReleaseUndeliveredAsync(agent.TenantId, agent.Id, refs, now, cancellationToken);
-        if (released.Count > 0) signals.Signal(WakeUpSignals.TenantWork(agent.TenantId), released.Count);
+        var shared = SharedPool.IsShared(agent.TenantId);
+        if (shared)
+        {
+            await ReleaseUndeliveredOfSharedAgentAsync(agent, refs, now, cancellationToken);
+        }
+        else
+        {
+            var released = await store.Jobs.ReleaseUndeliveredAsync(agent.TenantId, agent.Id, refs, now, cancellationToken);
+            if (released.Count > 0) signals.Signal(WakeUpSignals.TenantWork(agent.TenantId), released.Count);
+        }
         var wait = EffectiveWait(options.Value, TimeSpan.FromSeconds(request.WaitSeconds));
         var deadline = now + wait;
         var topics = request.FreeSlots > 0
@@ -65,7 +76,10 @@ public sealed class AgentPollHandler(
                 {
                     var passedOver = false;
                     var directives = await store.Agents.GetDirectivesAsync(agent.Id, refs, cancellationToken);
-                    var jobs = await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cancellationToken, () => passedOver = true);
+                    // A shared agent waits on the pool's topic (TenantWork of the reserved shared tenant) and claims across tenants.
+                    var jobs = shared
+                        ? await sharedDispatcher.ClaimForSharedAgentAsync(agent, request.FreeSlots, cancellationToken)
+                        : await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cancellationToken, () => passedOver = true);
 
                     // A counted wake-up for work this agent cannot run goes to the next waiting agent.
                     if (passedOver) woken?.PassOn();
@@ -97,6 +111,20 @@ public sealed class AgentPollHandler(
             // The agent went away: a wake-up meant for work goes to another waiting agent.
             woken?.PassOn();
             return Results.Ok(new PollResponse([], [], []));
+        }
+    }
+
+    /// <summary>A shared agent's undelivered assignments, released in each of their tenants.</summary>
+    private async Task ReleaseUndeliveredOfSharedAgentAsync(AgentRecord agent, IReadOnlyList<JobRef> refs, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var held = await store.SharedPool.ListHeldJobsAsync(agent.Id, cancellationToken);
+        var reported = refs.Select(r => r.JobId).ToHashSet(StringComparer.Ordinal);
+        foreach (var tenantId in held.Where(j => !reported.Contains(j.JobId)).Select(j => j.TenantId).Distinct(StringComparer.Ordinal))
+        {
+            var released = await store.Jobs.ReleaseUndeliveredAsync(tenantId, agent.Id, refs, now, cancellationToken);
+            if (released.Count == 0) continue;
+            signals.Signal(WakeUpSignals.TenantWork(tenantId), released.Count);
+            signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId), released.Count);
         }
     }
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Baton.Core.AgentProtocol;
+using Baton.Core.Dispatch.FairShare;
 using Baton.Core.Jobs;
 using Baton.Server.Api;
 using Baton.Server.Dispatch;
+using Baton.Server.Dispatch.SharedAgents;
 using Baton.Server.Hosting;
 using Baton.Server.Security;
 using Baton.Storage;
@@ -37,7 +39,10 @@ public static class AgentProtocolEndpoints
         string sha256, HttpContext context, IBatonStore store, IBlobStore blobs, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
-        if (!IsSha256(sha256) || !await store.Packages.TenantHasBlobAsync(agent.TenantId, sha256, cancellationToken))
+        // A shared agent may fetch only the content of packages whose jobs it holds now.
+        if (!IsSha256(sha256) || !(SharedPool.IsShared(agent.TenantId)
+                ? await store.SharedPool.HoldsPackageAsync(agent.AgentId, sha256, cancellationToken)
+                : await store.Packages.TenantHasBlobAsync(agent.TenantId, sha256, cancellationToken)))
         {
             return Problems.NotFound($"Package content {sha256}");
         }
@@ -49,7 +54,8 @@ public static class AgentProtocolEndpoints
         string jobId, StartJobRequest request, HttpContext context, IBatonStore store, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
-        var result = await store.Jobs.MarkStartedAsync(agent.TenantId, jobId, agent.AgentId, request.Attempt, cancellationToken);
+        if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
+        var result = await store.Jobs.MarkStartedAsync(tenantId, jobId, agent.AgentId, request.Attempt, cancellationToken);
         return result switch
         {
             AttemptWriteResult.Ok => Results.NoContent(),
@@ -76,8 +82,9 @@ public static class AgentProtocolEndpoints
             newLines.Add(new NewLogLine(line.Line, line.At, stream, text));
         }
 
+        if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
         var (result, cancelRequested) = await store.Jobs.AppendLogsAsync(
-            agent.TenantId, jobId, agent.AgentId, request.Attempt, newLines, cancellationToken);
+            tenantId, jobId, agent.AgentId, request.Attempt, newLines, cancellationToken);
         if (result == AttemptWriteResult.Ok && newLines.Count > 0) signals.Signal(WakeUpSignals.JobLogs(jobId));
         return result switch
         {
@@ -90,9 +97,10 @@ public static class AgentProtocolEndpoints
 
     private static async Task<IResult> CompleteAsync(
         string jobId, CompleteJobRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals,
-        IOptions<ServerOptions> options, CancellationToken cancellationToken)
+        IOptions<ServerOptions> options, SharedPoolUsageRecorder sharedUsage, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
+        if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
         if (!JobOutcomes.TryParse(request.Outcome, out var outcome))
         {
             return Problems.Validation("outcome must be succeeded, failed, timed_out or cancelled.", "outcome");
@@ -109,14 +117,20 @@ public static class AgentProtocolEndpoints
         if (error is { Length: > 64 * 1024 }) error = error[^(64 * 1024)..];
 
         var (write, job) = await store.Jobs.CompleteAttemptAsync(new AttemptCompletion(
-            agent.TenantId, jobId, agent.AgentId, request.Attempt, outcome, request.ExitCode, result, error), cancellationToken);
+            tenantId, jobId, agent.AgentId, request.Attempt, outcome, request.ExitCode, result, error), cancellationToken);
         if (write == AttemptWriteResult.Ok && job is not null)
         {
             // A slot is free (the tenant may have been at its cap) and followers may stop.
-            signals.Signal(WakeUpSignals.TenantWork(agent.TenantId), 1);
+            signals.Signal(WakeUpSignals.TenantWork(tenantId), 1);
             signals.Signal(WakeUpSignals.JobLogs(jobId));
             // A final state wrote a tenant event in the same transaction: wake its readers.
-            if (job.State.IsTerminal()) Notifications.TenantEventPublisher.Announce(signals, agent.TenantId);
+            if (job.State.IsTerminal()) Notifications.TenantEventPublisher.Announce(signals, tenantId);
+            if (SharedPool.IsShared(agent.TenantId))
+            {
+                await sharedUsage.RecordAsync(job, cancellationToken);
+                // Shared agents wait on the pool's topic; the tenant's cap may have been what held them.
+                signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId), 1);
+            }
         }
         return write switch
         {

@@ -1,5 +1,6 @@
 using Baton.Core.AgentProtocol;
 using Baton.Core.Api;
+using Baton.Core.Dispatch.FairShare;
 using Baton.Server.Api;
 using Baton.Server.Hosting;
 using Baton.Server.Security;
@@ -45,12 +46,15 @@ public static class AgentRegistrationEndpoint
         var tenant = await tenants.GetAsync(token.TenantId, cancellationToken);
         if (tenant is null) return Problems.NotFound("The enrollment token's tenant");
 
+        // Shared agents belong to the reserved shared-pool tenant and count against no tenant's agent quota.
+        var shared = SharedPool.IsShared(tenant.Id);
+        var maxAgents = shared ? int.MaxValue : tenant.Quotas.Agents;
         var credential = SecretTokens.NewAgentCredential();
         var agentId = SecretTokens.IdFor(credential);
         var result = await store.Agents.RegisterAsync(new NewAgent(
             agentId, tenant.Id, request.Name.Trim(), SecretTokens.Hash(credential),
             request.Capabilities, request.Resources, request.Slots, request.Version ?? "unknown"),
-            tenant.Quotas.Agents, cancellationToken);
+            maxAgents, cancellationToken);
         if (result == AgentRegistrationResult.QuotaExceeded)
         {
             var detail = $"Tenant '{tenant.Name}' already has {tenant.Quotas.Agents} online agent(s), the most its quota allows.";
@@ -59,7 +63,7 @@ public static class AgentRegistrationEndpoint
         }
 
         loggers.CreateLogger("Baton.AgentRegistration").LogInformation(
-            "Agent {AgentName} registered as {AgentId} in tenant {TenantId}", request.Name, agentId, tenant.Id);
+            "Agent {AgentName} registered as {AgentId} in tenant {TenantId} (shared pool: {Shared})", request.Name, agentId, tenant.Id, shared);
         var wait = AgentPollHandler.EffectiveWait(options.Value, options.Value.MaxPollWait);
         return Results.Ok(new RegisterAgentResponse(
             agentId, tenant.Id, credential, (int)wait.TotalSeconds, (int)options.Value.AgentTtl.TotalSeconds));

@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
 using Baton.Core.Api;
 using Baton.Core.Auth;
+using Baton.Core.Dispatch.FairShare;
 using Baton.Core.Tenancy;
+using Baton.Server.Dispatch.SharedAgents;
 using Baton.Server.Security;
 using Baton.Server.Tenancy;
 using Baton.Storage;
@@ -40,6 +42,7 @@ public static partial class TenantEndpoints
 
     private static async Task<IResult> GetAsync(string tenantId, IBatonStore store, ApiUsageMeter usage, CancellationToken ct)
     {
+        if (SharedPool.IsShared(tenantId)) return Problems.NotFound($"Tenant {tenantId}");
         var tenant = await store.Tenants.GetAsync(tenantId, ct);
         return tenant is null ? Problems.NotFound($"Tenant {tenantId}") : Results.Ok(tenant.ToDto(await GetUsageAsync(store, usage, tenant.Id, ct)));
     }
@@ -65,8 +68,10 @@ public static partial class TenantEndpoints
         return Results.Created($"/api/v1/tenants/{tenant.Id}", new CreateTenantResponse(tenant.ToDto(), key));
     }
 
-    private static async Task<IResult> UpdateAsync(string tenantId, UpdateTenantRequest request, IBatonStore store, TenantDirectory directory, CancellationToken ct)
+    private static async Task<IResult> UpdateAsync(
+        string tenantId, UpdateTenantRequest request, IBatonStore store, TenantDirectory directory, SharedPoolDirectory sharedPool, CancellationToken ct)
     {
+        if (SharedPool.IsShared(tenantId)) return Problems.NotFound($"Tenant {tenantId}");
         var tenant = await store.Tenants.GetAsync(tenantId, ct);
         if (tenant is null) return Problems.NotFound($"Tenant {tenantId}");
         var tier = tenant.Tier;
@@ -78,6 +83,7 @@ public static partial class TenantEndpoints
         if (overrides.Validate() is { } problem) return Problems.Validation(problem, "quotas");
         var updated = await store.Tenants.UpdateAsync(tenantId, tier, overrides, ct);
         directory.Invalidate(tenantId);
+        sharedPool.Invalidate();
         return updated is null ? Problems.NotFound($"Tenant {tenantId}") : Results.Ok(updated.ToDto());
     }
 

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using Baton.Server.AgentProtocol;
 using Baton.Server.Api;
 using Baton.Server.Dispatch;
+using Baton.Server.Dispatch.SharedAgents;
 using Baton.Server.Jobs;
 using Baton.Server.Packages;
 using Baton.Server.Roles;
@@ -100,6 +101,9 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<ApiUsageMeter>();
         services.AddSingleton<WakeUpSignals>();
         services.AddSingleton<JobDispatcher>();
+        services.AddSingleton<SharedPoolDirectory>();
+        services.AddSingleton<SharedPoolDispatcher>();
+        services.AddSingleton<SharedPoolUsageRecorder>();
         services.AddSingleton<AgentPollHandler>();
         services.AddSingleton<PackageVersionCache>();
         services.AddSingleton<PackageUploadService>();
@@ -203,6 +207,7 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapAgentEndpoints();
         api.MapWebhookEndpoints();
         api.MapEventEndpoints();
+        api.MapSharedPoolEndpoints();
         app.MapAgentProtocol();
     }
 

@@ -58,6 +58,17 @@ public sealed class ServerOptions
 
     /// <summary>How long a scheduler holds a due schedule it claimed before another replica may take it over.</summary>
     public TimeSpan SchedulerClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Fair share between tenants on shared agents counts the agent-seconds each used over this sliding window.</summary>
+    public TimeSpan FairShareWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// What a shared-pool claim charges a tenant for each job it hands out, until the job's real run time
+    /// counts: it spreads the slots of one poll across tenants.
+    /// </summary>
+    public TimeSpan FairShareChargePerJob { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many of each tenant's ready jobs a shared-pool claim looks at (the rest wait behind them anyway).</summary>
+    public int SharedPoolHeadSize { get; set; } = 32;
 
     public TimeSpan HeartbeatFlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Baton.Core.Api;
 using Baton.Core.Dispatch;
+using Baton.Core.Dispatch.FairShare;
 using Baton.Core.Packages;
 using Baton.Server.Api;
 using Baton.Server.Dispatch;
@@ -80,7 +81,8 @@ public sealed class JobSubmissionService(
         // Backpressure: a tenant with its pending-jobs quota full waits for the backlog to drain. The count is
         // read before the insert, not with it, and may be up to a second old while under the cap: concurrent
         // submissions can overshoot by a few, which a soft cap allows.
-        if (await tenants.GetAsync(tenantId, ct) is { } tenant)
+        var tenant = await tenants.GetAsync(tenantId, ct);
+        if (tenant is not null)
         {
             var pending = await pendingCounts.GetAsync(tenantId, tenant.Quotas.PendingJobs, ct);
             if (pending >= tenant.Quotas.PendingJobs)
@@ -111,6 +113,8 @@ public sealed class JobSubmissionService(
         {
             pendingCounts.Added(tenantId);
             signals.Signal(WakeUpSignals.TenantWork(tenantId), 1);
+            // Shared agents wait on the pool's topic; wake one for the tenants they serve.
+            if (tenant is { Quotas.SharedPoolWeight: > 0 }) signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId), 1);
         }
         return new SubmissionOutcome(record, created, null, null);
     }

@@ -37,6 +37,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Webhooks = new PostgresWebhookStore(_database, time);
         Schedules = new PostgresScheduleStore(_database);
         Calendars = new PostgresCalendarStore(_database);
+        SharedPool = new PostgresSharedPoolStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
@@ -52,6 +53,7 @@ public sealed class PostgresBatonStore : IBatonStore
     public IWebhookStore Webhooks { get; }
     public IScheduleStore Schedules { get; }
     public ICalendarStore Calendars { get; }
+    public ISharedPoolStore SharedPool { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

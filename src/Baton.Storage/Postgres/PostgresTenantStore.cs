@@ -1,3 +1,4 @@
+using Baton.Core.Dispatch.FairShare;
 using Baton.Core.Tenancy;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
@@ -56,7 +57,7 @@ internal sealed class PostgresTenantStore(PostgresDatabase database) : ITenantSt
         database.InSystemAsync<IReadOnlyList<TenantRecord>>(async (connection, transaction) =>
         {
             var rows = await connection.QueryAsync<TenantRow>(PgSql.Command(
-                $"SELECT {Columns} FROM tenants ORDER BY name;", null, transaction, cancellationToken));
+                $"SELECT {Columns} FROM tenants WHERE id <> '{SharedPool.TenantId}' ORDER BY name;", null, transaction, cancellationToken));
             return rows.Select(row => row.ToRecord()).ToList();
         }, cancellationToken);
 

@@ -32,6 +32,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Webhooks = new SqliteWebhookStore(_database, time);
         Schedules = new SqliteScheduleStore(_database);
         Calendars = new SqliteCalendarStore(_database);
+        SharedPool = new SqliteSharedPoolStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
@@ -47,6 +48,7 @@ public sealed class SqliteBatonStore : IBatonStore
     public IWebhookStore Webhooks { get; }
     public IScheduleStore Schedules { get; }
     public ICalendarStore Calendars { get; }
+    public ISharedPoolStore SharedPool { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

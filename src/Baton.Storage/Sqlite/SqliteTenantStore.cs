@@ -1,3 +1,4 @@
+using Baton.Core.Dispatch.FairShare;
 using Baton.Core.Tenancy;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
@@ -56,7 +57,7 @@ internal sealed class SqliteTenantStore(SqliteDatabase database) : ITenantStore
         database.ReadAsync<IReadOnlyList<TenantRecord>>(async connection =>
         {
             var rows = await connection.QueryAsync<TenantRow>(Sql.Command(
-                $"SELECT {Columns} FROM tenants ORDER BY name;", null, cancellationToken));
+                $"SELECT {Columns} FROM tenants WHERE id <> '{SharedPool.TenantId}' ORDER BY name;", null, cancellationToken));
             return rows.Select(row => row.ToRecord()).ToList();
         }, cancellationToken);
 

@@ -41,6 +41,15 @@ public sealed class SimulatedAgent : IDisposable
         return new SimulatedAgent(server.Client(bearer: null), registration);
     }
 
+    /// <summary>Registers with a token already made (e.g. a shared-pool token).</summary>
+    public static async Task<SimulatedAgent> RegisterWithTokenAsync(ServerHarness server, string enrollmentToken, string name = "sim", int slots = 4)
+    {
+        var response = await TryRegisterAsync(server, enrollmentToken, name, slots: slots);
+        response.EnsureSuccessStatusCode();
+        var registration = (await response.Content.ReadFromJsonAsync<RegisterAgentResponse>(ServerHarness.Json))!;
+        return new SimulatedAgent(server.Client(bearer: null), registration);
+    }
+
     public static async Task<string> CreateEnrollmentTokenAsync(TestTenant tenant)
     {
         var response = await tenant.Client.PostAsJsonAsync("/api/v1/enrollment-tokens", new CreateEnrollmentTokenRequest("test"));

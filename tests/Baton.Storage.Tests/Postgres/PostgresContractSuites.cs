@@ -73,3 +73,8 @@ public sealed class PostgresCalendarContractTests : CalendarContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresSharedPoolContractTests : SharedPoolContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

@@ -73,3 +73,8 @@ public sealed class SqliteCalendarContractTests : CalendarContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteSharedPoolContractTests : SharedPoolContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
