@@ -5,8 +5,6 @@ namespace Baton.Core.Dispatch;
 /// <summary>CPU requests are decimal cores in the API and whole millicores inside, so sums are exact.</summary>
 public static class CpuAmount
 {
-    public const decimal MaxCores = 1024m;
-
     public static int ToMillicores(decimal cores) => (int)decimal.Round(cores * 1000m, MidpointRounding.AwayFromZero);
 
     public static decimal ToCores(int millicores) => millicores / 1000m;

@@ -19,6 +19,7 @@ public sealed class AgentPollHandler(
     JobDispatcher dispatcher,
     HeartbeatBatcher heartbeats,
     WakeUpSignals signals,
+    PackagePrefetch prefetch,
     IOptions<ServerOptions> options,
     TimeProvider time)
 {
@@ -33,6 +34,10 @@ public sealed class AgentPollHandler(
     {
         var caller = context.GetAgentCaller();
         if (request.FreeSlots < 0) return Problems.Validation("freeSlots must be zero or more.", "freeSlots");
+        if (request.Capabilities?.Group is { } group && !Core.Dispatch.AgentGroupNames.IsValid(group))
+        {
+            return Problems.Validation($"'{group}' is not a valid agent group: {Core.Dispatch.AgentGroupNames.Rule}", "capabilities.group");
+        }
         var running = request.Running ?? [];
         var agent = await credentials.FindAgentAsync(caller.AgentId, cancellationToken);
         if (agent is null) return Problems.NotFound("The agent");
@@ -40,6 +45,9 @@ public sealed class AgentPollHandler(
         var now = time.GetUtcNow();
         heartbeats.Enqueue(new AgentHeartbeat(agent.Id, now, running, request.Capabilities, request.Resources));
         if (request.Capabilities is not null) agent = agent with { Capabilities = request.Capabilities };
+        if (request.Resources is not null) agent = agent with { Resources = request.Resources };
+        var cached = (request.CachedPackages ?? []).Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal);
+        var fetching = (request.Fetching ?? []).Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal);
 
         // An agent has one poll in flight and lists every job it holds: an assignment made before this
         // poll that it does not list was lost on the way (it stopped, or the connection broke).
@@ -58,12 +66,13 @@ public sealed class AgentPollHandler(
             var wakeUp = signals.WhenSignalled(topics);
 
             var directives = await store.Agents.GetDirectivesAsync(agent.Id, refs, cancellationToken);
-            var jobs = await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cancellationToken);
-            if (jobs.Count > 0 || directives.Cancel.Count > 0 || directives.Abandon.Count > 0)
+            var jobs = await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cached, cancellationToken);
+            var offered = await prefetch.OfferAsync(agent, cached, fetching, cancellationToken);
+            if (jobs.Count > 0 || directives.Cancel.Count > 0 || directives.Abandon.Count > 0 || offered.Count > 0)
             {
                 var assignments = new List<JobAssignment>(jobs.Count);
                 foreach (var job in jobs) assignments.Add(await ToAssignmentAsync(job, cancellationToken));
-                return Results.Ok(new PollResponse(assignments, directives.Cancel, directives.Abandon));
+                return Results.Ok(new PollResponse(assignments, directives.Cancel, directives.Abandon, offered));
             }
 
             var remaining = deadline - time.GetUtcNow();

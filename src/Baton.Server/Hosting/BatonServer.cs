@@ -92,6 +92,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<ApiUsageMeter>();
         services.AddSingleton<WakeUpSignals>();
         services.AddSingleton<JobDispatcher>();
+        services.AddSingleton<PackagePrefetch>();
         services.AddSingleton<AgentPollHandler>();
         services.AddSingleton<PackageUploadService>();
         services.AddSingleton<JobSubmissionService>();

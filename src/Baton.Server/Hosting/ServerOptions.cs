@@ -50,6 +50,8 @@ public sealed class ServerOptions
     /// <summary>How often a waiting poll re-checks the database when no wake-up arrived (the correctness path).</summary>
     public TimeSpan DispatchPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Package versions published within this window are offered to agents for prefetch.</summary>
+    public TimeSpan PrefetchWindow { get; set; } = TimeSpan.FromMinutes(10);
     public TimeSpan HeartbeatFlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
