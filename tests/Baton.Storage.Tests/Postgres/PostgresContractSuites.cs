@@ -53,3 +53,8 @@ public sealed class PostgresQueueContractTests : QueueContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresDispatchContractTests : DispatchContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

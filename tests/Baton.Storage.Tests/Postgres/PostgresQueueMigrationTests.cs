@@ -32,7 +32,8 @@ public sealed class PostgresQueueMigrationTests
         }
 
         await using var store = backend.CreateStore(new FakeTimeProvider(), new RetryPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), () => 1.0));
-        Assert.Equal([2], await store.MigrateAsync(CancellationToken.None));
+        // 002 and every later migration apply on top of 001.
+        Assert.Equal(2, (await store.MigrateAsync(CancellationToken.None))[0]);
 
         var queue = Assert.Single(await store.Queues.ListAsync("t-old", CancellationToken.None));
         Assert.Equal((QueueRecord.DefaultName, false, (int?)null), (queue.Name, queue.Paused, queue.MaxConcurrency));

@@ -53,3 +53,8 @@ public sealed class SqliteQueueContractTests : QueueContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteDispatchContractTests : DispatchContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
