@@ -37,7 +37,9 @@ public sealed record RegisterAgentResponse(string AgentId, string TenantId, stri
 /// <see cref="WaitSeconds"/> for work (when <see cref="FreeSlots"/> &gt; 0) or a cancellation.
 /// <see cref="CachedPackages"/>: SHA-256s in the agent's package cache (at most
 /// <see cref="MaxCachedPackages"/>; used for locality and prefetch). <see cref="Fetching"/>: SHA-256s
-/// the agent is downloading or gave up on lately — not to be offered for prefetch again.
+/// the agent is downloading or gave up on lately — not to be offered for prefetch again. An agent that
+/// sends <see cref="CachedPackages"/> (even empty) takes part in prefetch: a poll returns at once with
+/// offers it must download or list in <see cref="Fetching"/>; with null it is offered nothing.
 /// </summary>
 public sealed record PollRequest(
     int FreeSlots,

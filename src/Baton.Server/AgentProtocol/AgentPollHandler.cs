@@ -67,7 +67,9 @@ public sealed class AgentPollHandler(
 
             var directives = await store.Agents.GetDirectivesAsync(agent.Id, refs, cancellationToken);
             var jobs = await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cached, cancellationToken);
-            var offered = await prefetch.OfferAsync(agent, cached, fetching, cancellationToken);
+            // Prefetch is for agents that report their cache (null: a client that does not take part); such an
+            // agent downloads what it is offered or lists it as fetching, so an offer never repeats in a loop.
+            var offered = request.CachedPackages is null ? [] : await prefetch.OfferAsync(agent, cached, fetching, cancellationToken);
             if (jobs.Count > 0 || directives.Cancel.Count > 0 || directives.Abandon.Count > 0 || offered.Count > 0)
             {
                 var assignments = new List<JobAssignment>(jobs.Count);
