@@ -9,13 +9,13 @@ public static class BenchCatalog
         new AgentsScenario(),
         new ConcurrencyScenario(),
         new ApiScenario(),
+        new DeployScenario(),
     ];
 
-    /// <summary>Named in the plan, not runnable yet: they need queues and fair share (fairness) and package prefetch (deploy).</summary>
+    /// <summary>Named in the plan, not runnable yet: fairness needs fair share between tenants.</summary>
     public static IReadOnlyDictionary<string, string> NotAvailable { get; } = new Dictionary<string, string>
     {
         ["fairness"] = "tenant A floods 10,000 jobs, then tenant B submits 100: tenant B's wait (needs fair share between tenants)",
-        ["deploy"] = "publish a package version, time until 100 agents have it cached (needs package prefetch)",
     };
 
     public static IBenchScenario? Find(string name) =>
