@@ -16,6 +16,9 @@ public sealed record AgentOptions
 
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The agent group; a queue lists the groups that serve it.</summary>
+    public string Group { get; init; } = Core.Dispatch.AgentGroupNames.Default;
+
     /// <summary>Holds agent.json, the package cache, venvs, the runtime module and job work dirs.</summary>
     public required string DataDirectory { get; init; }
 
@@ -42,6 +45,8 @@ public sealed record AgentOptions
             errors.Add("Name must be at most 200 characters.");
         if (Slots is < 1 or > 1024)
             errors.Add($"Slots must be between 1 and 1024 (was {Slots}).");
+        if (!Core.Dispatch.AgentGroupNames.IsValid(Group))
+            errors.Add($"Group '{Group}' is not valid: {Core.Dispatch.AgentGroupNames.Rule}.");
         if (string.IsNullOrWhiteSpace(DataDirectory))
             errors.Add("DataDirectory must not be empty.");
         if (PollWait < TimeSpan.FromSeconds(1) || PollWait > TimeSpan.FromMinutes(5))

@@ -67,7 +67,7 @@ public sealed class BatonAgent : IAsyncDisposable
         var runtimeDirectory = await RuntimeFiles.WriteAsync(Path.Combine(data, "runtime"), cancellationToken);
         Interpreters = await new InterpreterDiscovery(_loggerFactory.CreateLogger<InterpreterDiscovery>()).DiscoverAsync(cancellationToken);
         var capabilities = new AgentCapabilities(SystemProbe.Os, SystemProbe.Arch,
-            Interpreters.Select(i => new PythonInterpreterInfo(i.VersionText, i.Path)).ToList(), _options.Labels);
+            Interpreters.Select(i => new PythonInterpreterInfo(i.VersionText, i.Path)).ToList(), _options.Labels, _options.Group);
 
         var store = new AgentIdentityStore(data);
         var identity = store.Load();
@@ -85,9 +85,10 @@ public sealed class BatonAgent : IAsyncDisposable
             new VirtualEnvironmentManager(Path.Combine(data, "venvs"), _loggerFactory.CreateLogger<VirtualEnvironmentManager>()),
             new PythonJobRunner(_timeProvider, _options.TerminateGrace, _loggerFactory.CreateLogger<PythonJobRunner>()),
             Interpreters, runtimeDirectory, Path.Combine(data, "work"), _timeProvider, _loggerFactory);
+        var prefetcher = new PackagePrefetcher(packages, _timeProvider, _loggerFactory.CreateLogger<PackagePrefetcher>());
         try
         {
-            await PollLoopAsync(runtime, capabilities, data, cancellationToken);
+            await PollLoopAsync(runtime, prefetcher, capabilities, data, cancellationToken);
         }
         finally
         {
@@ -117,7 +118,8 @@ public sealed class BatonAgent : IAsyncDisposable
         return identity;
     }
 
-    private async Task PollLoopAsync(AgentRuntime runtime, AgentCapabilities capabilities, string data, CancellationToken cancellationToken)
+    private async Task PollLoopAsync(
+        AgentRuntime runtime, PackagePrefetcher prefetcher, AgentCapabilities capabilities, string data, CancellationToken cancellationToken)
     {
         var backoff = Backoff.Default;
         var failures = 0;
@@ -133,7 +135,8 @@ public sealed class BatonAgent : IAsyncDisposable
             var freeSlots = Math.Max(0, _options.Slots - _jobs.Count);
             var now = _timeProvider.GetUtcNow();
             var resources = now - lastResources >= ResourceReportInterval ? SystemProbe.Resources(data) : null;
-            var request = new PollRequest(freeSlots, running, waitSeconds, sendCapabilities ? capabilities : null, resources, runtime.Packages.CachedPackages());
+            var request = new PollRequest(freeSlots, running, waitSeconds, sendCapabilities ? capabilities : null, resources,
+                runtime.Packages.CachedPackages(), prefetcher.Fetching());
 
             using var pollCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (freeSlots == 0)
@@ -187,6 +190,7 @@ public sealed class BatonAgent : IAsyncDisposable
             }
 
             ApplyDirectives(response, runtime, cancellationToken);
+            prefetcher.Start(response.Prefetch ?? [], cancellationToken);
         }
     }
 

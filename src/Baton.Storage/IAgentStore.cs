@@ -34,6 +34,9 @@ public interface IAgentStore
 
     /// <summary>Agents of a tenant with the count of jobs each holds now.</summary>
     Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken);
+
+    /// <summary>Agents of a tenant with the jobs each holds now and the CPU and memory those jobs request.</summary>
+    Task<IReadOnlyDictionary<string, AgentLoad>> GetActiveLoadsAsync(string tenantId, CancellationToken cancellationToken);
 }
 
 public enum AgentRegistrationResult

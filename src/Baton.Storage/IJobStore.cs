@@ -50,6 +50,9 @@ public interface IJobStore
     Task<IReadOnlyList<LogLineRecord>> ReadLogsAsync(string tenantId, string jobId, long afterSeq, int limit, CancellationToken cancellationToken);
     Task<IReadOnlyList<JobEventRecord>> ListEventsAsync(string tenantId, string jobId, CancellationToken cancellationToken);
 
+    /// <summary>Sets a pending job's priority and records a <c>priority_changed</c> event; any other state changes nothing.</summary>
+    Task<(PriorityChangeResult Result, JobRecord? Job)> ChangePriorityAsync(string tenantId, string jobId, int priority, CancellationToken cancellationToken);
+
     Task<(CancelResult Result, JobRecord? Job)> RequestCancelAsync(string tenantId, string jobId, CancellationToken cancellationToken);
 
     /// <summary>
@@ -62,6 +65,11 @@ public interface IJobStore
     Task<int> CountPendingAsync(string tenantId, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// One agent's claim. <see cref="CanRun"/> matches a job's requirements against the agent's
+/// capabilities; the rest (queues, groups, caps, reservations, resources, locality) is decided by
+/// <see cref="Core.Dispatch.JobChooser"/> inside the claim transaction.
+/// </summary>
 public sealed record JobClaimRequest(
     string TenantId,
     string AgentId,
@@ -69,7 +77,16 @@ public sealed record JobClaimRequest(
     int TenantConcurrencyLimit,
     TimeSpan LeaseTtl,
     Func<JobRecord, bool> CanRun,
-    int CandidateLimit = 200);
+    int CandidateLimit = 200)
+{
+    public string AgentGroup { get; init; } = Core.Dispatch.AgentGroupNames.Default;
+    /// <summary>The agent's reported CPU in millicores; null when it reports none.</summary>
+    public int? AgentCpuMillicores { get; init; }
+    /// <summary>The agent's reported memory in MB; null when it reports none.</summary>
+    public long? AgentMemoryMb { get; init; }
+    /// <summary>SHA-256s of the packages in the agent's cache, for locality.</summary>
+    public IReadOnlySet<string> CachedPackages { get; init; } = new HashSet<string>();
+}
 
 public sealed record AttemptCompletion(
     string TenantId,

@@ -15,6 +15,8 @@ public interface IPackageStore
     Task<IReadOnlyList<PackageVersionRecord>> ListVersionsAsync(string tenantId, string name, CancellationToken cancellationToken);
     /// <summary>Every version of every package of the tenant, any order.</summary>
     Task<IReadOnlyList<PackageVersionRecord>> ListAllVersionsAsync(string tenantId, CancellationToken cancellationToken);
+    /// <summary>The tenant's versions published at or after <paramref name="since"/>, newest first, at most <paramref name="limit"/> (prefetch).</summary>
+    Task<IReadOnlyList<PackageVersionRecord>> ListPublishedSinceAsync(string tenantId, DateTimeOffset since, int limit, CancellationToken cancellationToken);
     /// <summary>Whether some version in any tenant has this content (so its blob is still referenced).</summary>
     Task<bool> IsBlobReferencedAsync(string sha256, CancellationToken cancellationToken);
     /// <summary>Whether this tenant has a version with this content (agents download by SHA-256).</summary>

@@ -108,6 +108,26 @@ public sealed class BatonAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task Prefetches_offered_packages_in_the_background_and_reports_them_cached()
+    {
+        await using var server = await FakeProtocolServer.StartAsync();
+        var state = server.State;
+        var zip = PackageZip.FromFolder(TestPaths.Sample("hello"));
+        var sha = state.AddPackage(zip);
+        state.PrefetchOffers[sha] = new PackageRef("hello", "1.0.0", sha, zip.Length);
+        var missing = new string('f', 64);
+        state.PrefetchOffers[missing] = new PackageRef("gone", "1.0.0", missing, 10);
+
+        await using var running = StartAgent(server.Url, state.EnrollmentToken);
+        // No job asked for it: the offer alone brings it into the cache, verified and extracted.
+        await FakeServerState.WaitUntilAsync(() => state.Polls.Any(p => p.CachedPackages?.Contains(sha) == true), Wait, "the prefetched package to be reported cached");
+        Assert.True(File.Exists(_temp.Combine("data", "packages", sha, "baton.yaml")));
+        // A download that failed is listed as fetching, so the server stops offering it for a while.
+        await FakeServerState.WaitUntilAsync(() => state.Polls.Any(p => p.Fetching?.Contains(missing) == true), Wait, "the failed prefetch to be reported");
+        Assert.DoesNotContain(state.Polls, p => p.CachedPackages?.Contains(missing) == true);
+    }
+
+    [Fact]
     public async Task Fail_sample_completes_failed_with_the_traceback()
     {
         await using var server = await FakeProtocolServer.StartAsync();

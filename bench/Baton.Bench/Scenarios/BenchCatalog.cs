@@ -10,12 +10,12 @@ public static class BenchCatalog
         new ConcurrencyScenario(),
         new ApiScenario(),
         new FairnessScenario(),
+        new DeployScenario(),
     ];
 
-    /// <summary>Named in the plan, not runnable yet: package prefetch (deploy).</summary>
+    /// <summary>Named in the plan, not runnable yet (none today).</summary>
     public static IReadOnlyDictionary<string, string> NotAvailable { get; } = new Dictionary<string, string>
     {
-        ["deploy"] = "publish a package version, time until 100 agents have it cached (needs package prefetch)",
     };
 
     public static IBenchScenario? Find(string name) =>

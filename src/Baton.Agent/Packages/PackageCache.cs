@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Baton.Core.AgentProtocol;
 using Microsoft.Extensions.Logging;
 
 namespace Baton.Agent.Packages;
@@ -28,10 +29,18 @@ public sealed class PackageCache
         Directory.CreateDirectory(Path.Combine(_root, ".tmp"));
     }
 
-    /// <summary>SHA-256s of the packages already extracted here, for locality-aware dispatch.</summary>
+    /// <summary>
+    /// SHA-256s of the packages already extracted here (newest first, at most <see cref="PollRequest.MaxCachedPackages"/>),
+    /// for locality-aware dispatch and prefetch.
+    /// </summary>
     public IReadOnlyList<string> CachedPackages() =>
         Directory.Exists(_root)
-            ? Directory.EnumerateDirectories(_root).Select(Path.GetFileName).Where(name => name is not null && IsSha256(name)).Select(name => name!).ToList()
+            ? new DirectoryInfo(_root).EnumerateDirectories()
+                .Where(dir => IsSha256(dir.Name))
+                .OrderByDescending(dir => dir.CreationTimeUtc)
+                .Take(PollRequest.MaxCachedPackages)
+                .Select(dir => dir.Name)
+                .ToList()
             : [];
 
     /// <summary>The folder holding the extracted package, downloading it first when needed.</summary>

@@ -35,12 +35,12 @@ public static class AgentCommands
             return;
         }
         var now = context.Time.GetUtcNow();
-        var table = Tables.Create("NAME", "ID", "STATE", "PLATFORM", "PYTHON", "JOBS", "LABELS", "HEARTBEAT");
+        var table = Tables.Create("NAME", "ID", "STATE", "GROUP", "PLATFORM", "PYTHON", "JOBS", "LABELS", "HEARTBEAT");
         foreach (var a in agents)
         {
             var pythons = a.Pythons.Count == 0 ? "-" : string.Join(", ", a.Pythons.Select(p => p.Version));
             var labels = a.Labels.Count == 0 ? "-" : string.Join(", ", a.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
-            table.AddTextRow(a.Name, a.Id, a.State, $"{a.Os}/{a.Arch}", pythons, $"{a.RunningJobs}/{a.Slots}", labels, Humanize.Ago(a.LastHeartbeatAt, now));
+            table.AddTextRow(a.Name, a.Id, a.State, a.Group, $"{a.Os}/{a.Arch}", pythons, $"{a.RunningJobs}/{a.Slots}", labels, Humanize.Ago(a.LastHeartbeatAt, now));
         }
         context.Console.Write(table);
     }

@@ -7,7 +7,7 @@ using Baton.Core.Jobs;
 
 namespace Baton.Cli.Commands;
 
-/// <summary><c>baton job run|list|show|logs|cancel|events</c>.</summary>
+/// <summary><c>baton job run|list|show|logs|cancel|priority|events|why</c>.</summary>
 public static class JobCommands
 {
     public static Command Create(CliContext context, GlobalOptions globals)
@@ -18,6 +18,7 @@ public static class JobCommands
         job.Subcommands.Add(ShowCommand(context, globals));
         job.Subcommands.Add(LogsCommand(context, globals));
         job.Subcommands.Add(CancelCommand(context, globals));
+        job.Subcommands.Add(PriorityCommand(context, globals));
         job.Subcommands.Add(EventsCommand(context, globals));
         job.Subcommands.Add(WhyCommand(context, globals));
         return job;
@@ -107,6 +108,24 @@ public static class JobCommands
             if (globals.IsJson(parse)) JsonOutput.Write(context.Out, job);
             else if (JobWatcher.IsTerminal(job)) context.Out.WriteLine($"Job {job.Id} is {job.State}.");
             else context.Out.WriteLine($"Cancel requested for job {job.Id} (now {job.State}); its agent stops it shortly.");
+            return 0;
+        });
+    }
+
+    private static Command PriorityCommand(CliContext context, GlobalOptions globals)
+    {
+        var id = CommandActions.RequiredArgument("id", "The job's id");
+        var priority = new Argument<int>("priority") { Description = "The new priority, -100..100 (higher runs first)" };
+        priority.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < -100 or > 100) r.AddError("priority must be between -100 and 100.");
+        });
+        var command = new Command("priority", "Change a pending job's priority") { id, priority };
+        return command.WithApiAction(context, globals, async (parse, api, ct) =>
+        {
+            var job = await api.ChangeJobPriorityAsync(parse.GetValue(id)!, parse.GetValue(priority), ct);
+            if (globals.IsJson(parse)) JsonOutput.Write(context.Out, job);
+            else context.Out.WriteLine($"Job {job.Id} now has priority {job.Priority}.");
             return 0;
         });
     }

@@ -27,6 +27,16 @@ public static class JobRunCommand
         var queue = new Option<string?>("--queue", "-q") { Description = "The queue the job enters (default: default)" };
         var timeout = new Option<int?>("--timeout") { Description = "Seconds before the job is stopped as timed_out (default: the package's)" };
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Attempts including retries (default: the package's)" };
+        var cpu = new Option<decimal?>("--cpu") { Description = "CPU cores the job needs on its agent, e.g. 0.5 (default: the package's, else none)" };
+        var memory = new Option<long?>("--memory") { Description = "Memory in MB the job needs on its agent (default: the package's, else none)" };
+        cpu.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<decimal?>() is <= 0) r.AddError("--cpu must be positive.");
+        });
+        memory.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long?>() is <= 0) r.AddError("--memory must be positive.");
+        });
         var requirement = new Option<string[]>("--requirement", "-r") { Description = "An agent requirement such as os=linux; repeatable" };
         var idempotencyKey = new Option<string?>("--idempotency-key") { Description = "Submitting again with the same key returns the first job" };
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait for the job to end; exit 0 only if it succeeded and print its result" };
@@ -41,7 +51,7 @@ public static class JobRunCommand
 
         var command = new Command("run", "Submit a job for a package; prints its id unless --wait or --follow")
         {
-            package, version, input, inputsFile, priority, queue, timeout, maxAttempts, requirement, idempotencyKey, wait, follow,
+            package, version, input, inputsFile, priority, queue, timeout, maxAttempts, cpu, memory, requirement, idempotencyKey, wait, follow,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -56,7 +66,9 @@ public static class JobRunCommand
                 parse.GetValue(timeout),
                 parse.GetValue(maxAttempts),
                 requirements.Length == 0 ? null : requirements,
-                parse.GetValue(queue));
+                parse.GetValue(queue),
+                parse.GetValue(cpu),
+                parse.GetValue(memory));
 
             using var api = globals.Connect(parse, context);
             var json = globals.IsJson(parse);

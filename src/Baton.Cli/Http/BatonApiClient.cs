@@ -154,6 +154,9 @@ public sealed partial class BatonApiClient : IDisposable
 
     public Task<JobDto> GetJobAsync(string id, CancellationToken ct) => GetAsync<JobDto>($"api/v1/jobs/{Segment(id)}", ct);
 
+    public Task<JobDto> ChangeJobPriorityAsync(string id, int priority, CancellationToken ct) =>
+        SendJsonAsync<JobDto>(HttpMethod.Patch, $"api/v1/jobs/{Segment(id)}", new UpdateJobRequest(priority), ct);
+
     public Task<JobDto> CancelJobAsync(string id, CancellationToken ct) =>
         SendJsonAsync<JobDto>(HttpMethod.Post, $"api/v1/jobs/{Segment(id)}/cancel", body: null, ct);
 
@@ -200,6 +203,9 @@ public sealed partial class BatonApiClient : IDisposable
         SendJsonAsync<QueueDto>(HttpMethod.Post, "api/v1/queues", request, ct);
 
     public Task<ListResponse<QueueDto>> ListQueuesAsync(CancellationToken ct) => GetAsync<ListResponse<QueueDto>>("api/v1/queues", ct);
+
+    public Task<QueueDto> UpdateQueueAsync(string name, UpdateQueueRequest request, CancellationToken ct) =>
+        SendJsonAsync<QueueDto>(HttpMethod.Patch, $"api/v1/queues/{Segment(name)}", request, ct);
 
     public Task<QueueDto> PauseQueueAsync(string name, CancellationToken ct) =>
         SendJsonAsync<QueueDto>(HttpMethod.Post, $"api/v1/queues/{Segment(name)}/pause", body: null, ct);

@@ -11,11 +11,13 @@ public sealed record PythonInterpreterInfo(string Version, string Path);
 
 public sealed record AgentResources(int CpuCores, long MemoryMb, long DiskFreeMb);
 
+/// <summary><see cref="Group"/>: the agent group (queues name the groups that serve them); null is <c>default</c>.</summary>
 public sealed record AgentCapabilities(
     string Os,
     string Arch,
     IReadOnlyList<PythonInterpreterInfo> Pythons,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels,
+    string? Group = null);
 
 /// <summary>POST /api/agent/v1/register, authenticated by the enrollment token in the body.</summary>
 public sealed record RegisterAgentRequest(
@@ -33,6 +35,11 @@ public sealed record RegisterAgentResponse(string AgentId, string TenantId, stri
 /// POST /api/agent/v1/poll. Heartbeat and claim in one call: renews the leases of
 /// <see cref="Running"/>, updates capabilities when given, and waits up to
 /// <see cref="WaitSeconds"/> for work (when <see cref="FreeSlots"/> &gt; 0) or a cancellation.
+/// <see cref="CachedPackages"/>: SHA-256s in the agent's package cache (at most
+/// <see cref="MaxCachedPackages"/>; used for locality and prefetch). <see cref="Fetching"/>: SHA-256s
+/// the agent is downloading or gave up on lately — not to be offered for prefetch again. An agent that
+/// sends <see cref="CachedPackages"/> (even empty) takes part in prefetch: a poll returns at once with
+/// offers it must download or list in <see cref="Fetching"/>; with null it is offered nothing.
 /// </summary>
 public sealed record PollRequest(
     int FreeSlots,
@@ -40,7 +47,12 @@ public sealed record PollRequest(
     int WaitSeconds = 20,
     AgentCapabilities? Capabilities = null,
     AgentResources? Resources = null,
-    IReadOnlyList<string>? CachedPackages = null);
+    IReadOnlyList<string>? CachedPackages = null,
+    IReadOnlyList<string>? Fetching = null)
+{
+    /// <summary>The most cache entries a poll reports (the most recently used first); the server ignores the rest.</summary>
+    public const int MaxCachedPackages = 256;
+}
 
 public sealed record RunningJobReport(string JobId, int Attempt, JobProgressReport? Progress = null);
 
@@ -49,11 +61,13 @@ public sealed record JobProgressReport(double? Percent, string? Message);
 /// <summary>
 /// <see cref="Cancel"/>: stop these jobs (terminate, then report outcome cancelled).
 /// <see cref="Abandon"/>: the agent no longer holds these attempts (lease expired, job reassigned): kill them and report nothing.
+/// <see cref="Prefetch"/>: package versions published lately that the agent does not cache: download them in the background.
 /// </summary>
 public sealed record PollResponse(
     IReadOnlyList<JobAssignment> Jobs,
     IReadOnlyList<JobRef> Cancel,
-    IReadOnlyList<JobRef> Abandon);
+    IReadOnlyList<JobRef> Abandon,
+    IReadOnlyList<PackageRef>? Prefetch = null);
 
 public sealed record JobRef(string JobId, int Attempt);
 

@@ -15,4 +15,5 @@ public sealed record AgentDto(
     AgentResources Resources,
     string Version,
     DateTimeOffset RegisteredAt,
-    DateTimeOffset? LastHeartbeatAt);
+    DateTimeOffset? LastHeartbeatAt,
+    string Group = "default");

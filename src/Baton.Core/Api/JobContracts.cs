@@ -10,7 +10,14 @@ public sealed record SubmitJobRequest(
     int? TimeoutSeconds = null,
     int? MaxAttempts = null,
     IReadOnlyList<string>? Requirements = null,
-    string? Queue = null);
+    string? Queue = null,
+    /// <summary>CPU cores the job needs on its agent (decimal, e.g. 0.5); omitted: the manifest's, else none.</summary>
+    decimal? Cpu = null,
+    /// <summary>Memory in MB the job needs on its agent; omitted: the manifest's, else none.</summary>
+    long? MemoryMb = null);
+
+/// <summary>PATCH /api/v1/jobs/{id}: only a pending job's priority can change.</summary>
+public sealed record UpdateJobRequest(int? Priority = null);
 
 public sealed record JobProgressDto(double? Percent, string? Message);
 
@@ -36,7 +43,9 @@ public sealed record JobDto(
     int? ExitCode,
     bool CancelRequested,
     JobProgressDto? Progress,
-    string Queue = "default");
+    string Queue = "default",
+    decimal? Cpu = null,
+    long? MemoryMb = null);
 
 /// <summary>Why a job is (or is not) waiting, in words, most decisive first.</summary>
 public sealed record JobWhyDto(string JobId, string State, IReadOnlyList<string> Reasons);

@@ -15,7 +15,7 @@ public static partial class ManifestParser
     private static readonly string[] KnownFields =
     [
         "name", "version", "entrypoint", "description", "python", "requirements",
-        "capabilities", "timeout", "max_attempts", "parameters",
+        "capabilities", "timeout", "max_attempts", "parameters", "cpu", "memory_mb",
     ];
 
     /// <summary>
@@ -63,6 +63,8 @@ public static partial class ManifestParser
         var maxAttempts = fields.TryGetValue("max_attempts", out var attemptsNode) && !ManifestYamlReader.IsNull(attemptsNode)
             ? ReadMaxAttempts(attemptsNode, errors)
             : 1;
+        var cpu = fields.TryGetValue("cpu", out var cpuNode) && !ManifestYamlReader.IsNull(cpuNode) ? ReadCpu(cpuNode, errors) : null;
+        var memory = fields.TryGetValue("memory_mb", out var memoryNode) && !ManifestYamlReader.IsNull(memoryNode) ? ReadMemory(memoryNode, errors) : null;
         var parameters = fields.TryGetValue("parameters", out var parametersNode)
             ? ParameterSpecReader.Read(parametersNode, errors)
             : [];
@@ -79,6 +81,8 @@ public static partial class ManifestParser
             Capabilities = capabilities,
             TimeoutSeconds = timeout,
             MaxAttempts = maxAttempts,
+            Cpu = cpu,
+            MemoryMb = memory,
             Parameters = parameters,
         };
         return new ManifestParseResult(manifest, []);
@@ -205,6 +209,22 @@ public static partial class ManifestParser
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var attempts) && attempts is >= 1 and <= MaxMaxAttempts) return attempts;
         errors.Add(new ManifestError("max_attempts", $"{ManifestYamlReader.Show(node)} must be a whole number from 1 to {MaxMaxAttempts}"));
         return 0;
+    }
+
+    private static decimal? ReadCpu(YamlNode node, List<ManifestError> errors)
+    {
+        var text = (node as YamlScalarNode)?.Value;
+        if (decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var cores) && ResourceRequests.IsValidCpu(cores)) return cores;
+        errors.Add(new ManifestError("cpu", $"{ManifestYamlReader.Show(node)} {ResourceRequests.CpuRule}"));
+        return null;
+    }
+
+    private static long? ReadMemory(YamlNode node, List<ManifestError> errors)
+    {
+        var text = (node as YamlScalarNode)?.Value;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var mb) && ResourceRequests.IsValidMemory(mb)) return mb;
+        errors.Add(new ManifestError("memory_mb", $"{ManifestYamlReader.Show(node)} {ResourceRequests.MemoryRule}"));
+        return null;
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,99}$", RegexOptions.CultureInvariant)]

@@ -22,6 +22,10 @@ public sealed record PackageManifest
     public IReadOnlyList<string> Capabilities { get; init; } = [];
     public int TimeoutSeconds { get; init; } = DefaultTimeoutSeconds;
     public int MaxAttempts { get; init; } = 1;
+    /// <summary>CPU cores a job needs by default (decimal), or null for no request.</summary>
+    public decimal? Cpu { get; init; }
+    /// <summary>Memory in MB a job needs by default, or null for no request.</summary>
+    public long? MemoryMb { get; init; }
     public IReadOnlyDictionary<string, ParameterSpec> Parameters { get; init; } = new Dictionary<string, ParameterSpec>();
 
     public const int DefaultTimeoutSeconds = 3600;

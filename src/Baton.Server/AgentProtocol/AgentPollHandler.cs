@@ -24,6 +24,7 @@ public sealed class AgentPollHandler(
     HeartbeatBatcher heartbeats,
     WakeUpSignals signals,
     PackageVersionCache packages,
+    PackagePrefetch prefetch,
     IOptions<ServerOptions> options,
     TimeProvider time)
 {
@@ -38,6 +39,10 @@ public sealed class AgentPollHandler(
     {
         var caller = context.GetAgentCaller();
         if (request.FreeSlots < 0) return Problems.Validation("freeSlots must be zero or more.", "freeSlots");
+        if (request.Capabilities?.Group is { } group && !Core.Dispatch.AgentGroupNames.IsValid(group))
+        {
+            return Problems.Validation($"'{group}' is not a valid agent group: {Core.Dispatch.AgentGroupNames.Rule}", "capabilities.group");
+        }
         var running = request.Running ?? [];
         var agent = await credentials.FindAgentAsync(caller.AgentId, cancellationToken);
         if (agent is null) return Problems.NotFound("The agent");
@@ -45,6 +50,9 @@ public sealed class AgentPollHandler(
         var now = time.GetUtcNow();
         heartbeats.Enqueue(new AgentHeartbeat(agent.Id, now, running, request.Capabilities, request.Resources));
         if (request.Capabilities is not null) agent = agent with { Capabilities = request.Capabilities };
+        if (request.Resources is not null) agent = agent with { Resources = request.Resources };
+        var cached = (request.CachedPackages ?? []).Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal);
+        var fetching = (request.Fetching ?? []).Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal);
 
         // An agent has one poll in flight and lists every job it holds: an assignment made before this
         // poll that it does not list was lost on the way (it stopped, or the connection broke).
@@ -79,16 +87,21 @@ public sealed class AgentPollHandler(
                     // A shared agent waits on the pool's topic (TenantWork of the reserved shared tenant) and claims across tenants.
                     var jobs = shared
                         ? await sharedDispatcher.ClaimForSharedAgentAsync(agent, request.FreeSlots, cancellationToken)
-                        : await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cancellationToken, () => passedOver = true);
+                        : await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cached, cancellationToken, () => passedOver = true);
 
+
+                    // Prefetch is for agents that report their cache (null: a client that does not take part); such an
+                    // agent downloads what it is offered or lists it as fetching, so an offer never repeats in a loop.
+                    // Shared agents may only fetch packages of jobs they hold: no offers.
+                    var offered = request.CachedPackages is null || shared ? [] : await prefetch.OfferAsync(agent, cached, fetching, cancellationToken);
                     // A counted wake-up for work this agent cannot run goes to the next waiting agent.
                     if (passedOver) woken?.PassOn();
                     woken = null;
-                    if (jobs.Count > 0 || directives.Cancel.Count > 0 || directives.Abandon.Count > 0)
+                    if (jobs.Count > 0 || directives.Cancel.Count > 0 || directives.Abandon.Count > 0 || offered.Count > 0)
                     {
                         var assignments = new List<JobAssignment>(jobs.Count);
                         foreach (var job in jobs) assignments.Add(await ToAssignmentAsync(job, cancellationToken));
-                        return Results.Ok(new PollResponse(assignments, directives.Cancel, directives.Abandon));
+                        return Results.Ok(new PollResponse(assignments, directives.Cancel, directives.Abandon, offered));
                     }
 
                     var remaining = deadline - time.GetUtcNow();

@@ -1,6 +1,7 @@
 using Baton.Core.AgentProtocol;
 using Baton.Core.Api;
 using Baton.Core.Dispatch.FairShare;
+using Baton.Core.Dispatch;
 using Baton.Server.Api;
 using Baton.Server.Hosting;
 using Baton.Server.Security;
@@ -28,6 +29,10 @@ public static class AgentRegistrationEndpoint
         if (request.Slots is < 1 or > 1024) return Problems.Validation("Slots must be between 1 and 1024.", "slots");
         if (request.Capabilities is null) return Problems.Validation("Capabilities are required.", "capabilities");
         if (request.Resources is null) return Problems.Validation("Resources are required.", "resources");
+        if (request.Capabilities.Group is { } group && !AgentGroupNames.IsValid(group))
+        {
+            return Problems.Validation($"'{group}' is not a valid agent group: {AgentGroupNames.Rule}", "capabilities.group");
+        }
 
         var token = await store.EnrollmentTokens.FindForAuthenticationAsync(SecretTokens.IdFor(request.EnrollmentToken), cancellationToken);
         if (token is null || !SecretTokens.Matches(request.EnrollmentToken, token.SecretHash))

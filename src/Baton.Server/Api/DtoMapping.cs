@@ -1,4 +1,5 @@
 using Baton.Core.Api;
+using Baton.Core.Dispatch;
 using Baton.Core.Auth;
 using Baton.Core.Jobs;
 using Baton.Core.Scheduling;
@@ -24,15 +25,17 @@ public static class DtoMapping
     public static AgentDto ToDto(this AgentRecord a, int runningJobs) => new(
         a.Id, a.Name, a.State == AgentState.Online ? "online" : "offline",
         a.Capabilities.Os, a.Capabilities.Arch, a.Capabilities.Pythons, a.Capabilities.Labels,
-        a.Slots, runningJobs, a.Resources, a.Version, a.RegisteredAt, a.LastHeartbeatAt);
+        a.Slots, runningJobs, a.Resources, a.Version, a.RegisteredAt, a.LastHeartbeatAt, a.Group);
 
     public static JobDto ToDto(this JobRecord j) => new(
         j.Id, j.PackageName, j.PackageVersion, j.State.ToText(), j.Attempt, j.MaxAttempts, j.Priority,
         j.TimeoutSeconds, j.Requirements, j.Inputs, j.AgentId, j.SubmittedAt, j.AssignedAt, j.StartedAt,
         j.FinishedAt, j.NotBefore, j.Result, j.Error, j.ExitCode, j.CancelRequested,
-        j.Progress is null ? null : new JobProgressDto(j.Progress.Percent, j.Progress.Message), j.Queue);
+        j.Progress is null ? null : new JobProgressDto(j.Progress.Percent, j.Progress.Message), j.Queue,
+        j.CpuMillicores > 0 ? CpuAmount.ToCores(j.CpuMillicores) : null, j.MemoryMb > 0 ? j.MemoryMb : null);
 
-    public static QueueDto ToDto(this QueueRecord q) => new(q.Name, q.Priority, q.MaxConcurrency, q.Paused, q.CreatedAt);
+    public static QueueDto ToDto(this QueueRecord q) =>
+        new(q.Name, q.Priority, q.MaxConcurrency, q.Paused, q.CreatedAt, q.AgentGroups, q.ReservedSlots, q.ReservedMinPriority);
 
     public static ScheduleDto ToDto(this ScheduleRecord s) => new(
         s.Id, s.Name, s.Cron, s.TimeZone, s.PackageName, s.PackageVersion, s.Inputs, s.Queue, s.Priority, s.CalendarName,

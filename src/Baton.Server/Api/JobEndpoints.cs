@@ -18,6 +18,7 @@ public static class JobEndpoints
             .RequireAuthorization(AuthPolicies.Operator);
         jobs.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapGet("/{jobId}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
+        jobs.MapPatch("/{jobId}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator);
         jobs.MapPost("/{jobId}/cancel", CancelAsync).RequireAuthorization(AuthPolicies.Operator);
         jobs.MapGet("/{jobId}/events", EventsAsync).RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapGet("/{jobId}/why", async (string jobId, HttpContext context, JobWhyService why, CancellationToken ct) =>
@@ -56,6 +57,29 @@ public static class JobEndpoints
     {
         var job = await store.Jobs.GetAsync(context.GetCaller().TenantId, jobId, ct);
         return job is null ? Problems.NotFound($"Job {jobId}") : Results.Ok(job.ToDto());
+    }
+
+    /// <summary>Only a pending job's priority can change; a higher one can make it claimable at once, so polls wake.</summary>
+    private static async Task<IResult> UpdateAsync(
+        string jobId, UpdateJobRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken ct)
+    {
+        if (request.Priority is not { } priority) return Problems.Validation("priority is required (the only field a job update changes).", "priority");
+        if (priority is < JobSubmissionService.MinPriority or > JobSubmissionService.MaxPriority)
+        {
+            return Problems.Validation($"priority must be between {JobSubmissionService.MinPriority} and {JobSubmissionService.MaxPriority}.", "priority");
+        }
+        var tenantId = context.GetCaller().TenantId;
+        var (result, job) = await store.Jobs.ChangePriorityAsync(tenantId, jobId, priority, ct);
+        switch (result)
+        {
+            case PriorityChangeResult.Changed:
+                signals.Signal(WakeUpSignals.TenantWork(tenantId));
+                return Results.Ok(job!.ToDto());
+            case PriorityChangeResult.NotPending:
+                return Problems.InvalidState($"Job {jobId} is {job!.State.ToText()}; only a pending job's priority can change.", "not-pending");
+            default:
+                return Problems.NotFound($"Job {jobId}");
+        }
     }
 
     private static async Task<IResult> CancelAsync(string jobId, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken ct)

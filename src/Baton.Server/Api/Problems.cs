@@ -37,6 +37,14 @@ public static class Problems
     public static IResult InvalidState(string detail) =>
         Make(StatusCodes.Status409Conflict, ProblemTypes.InvalidState, "Invalid state", detail);
 
+    /// <summary>409 with a machine-readable <c>reason</c> (e.g. <c>not-pending</c>).</summary>
+    public static IResult InvalidState(string detail, string reason) => Results.Problem(
+        statusCode: StatusCodes.Status409Conflict,
+        type: ProblemTypes.InvalidState,
+        title: "Invalid state",
+        detail: detail,
+        extensions: new Dictionary<string, object?> { ["reason"] = reason });
+
     public static IResult Forbidden(string detail) =>
         Make(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden", detail);
 

@@ -1,4 +1,5 @@
 using Baton.Core.Api;
+using Baton.Core.Dispatch;
 using Baton.Server.Dispatch;
 using Baton.Server.Jobs;
 using Baton.Server.Queues;
@@ -39,12 +40,14 @@ public static class QueueEndpoints
         var name = request.Name?.Trim();
         if (!QueueNames.IsValid(name)) errors.Add(("name", $"'{request.Name}' is not a valid queue name: {QueueNames.Rule}"));
         errors.AddRange(ValidateSettings(request.Priority, request.MaxConcurrency));
+        errors.AddRange(ValidateDispatch(request.AgentGroups, request.ReservedSlots, request.ReservedMinPriority));
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var tenantId = context.GetCaller().TenantId;
         var tenant = await tenants.GetAsync(tenantId, ct);
         if (tenant is null) return Problems.NotFound($"Tenant {tenantId}");
-        var queue = new QueueRecord(tenantId, name!, request.Priority ?? 0, request.MaxConcurrency, false, time.GetUtcNow());
+        var queue = new QueueRecord(tenantId, name!, request.Priority ?? 0, request.MaxConcurrency, false, time.GetUtcNow(),
+            NormaliseGroups(request.AgentGroups), request.ReservedSlots ?? 0, request.ReservedMinPriority ?? 0);
         return await store.Queues.CreateAsync(queue, tenant.Quotas.Queues, ct) switch
         {
             QueueCreateResult.Created => Results.Created($"/api/v1/queues/{queue.Name}", (await store.Queues.GetAsync(tenantId, queue.Name, ct))!.ToDto()),
@@ -69,7 +72,8 @@ public static class QueueEndpoints
     private static async Task<IResult> UpdateAsync(
         string name, UpdateQueueRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken ct)
     {
-        var errors = ValidateSettings(request.Priority, request.MaxConcurrency).ToList();
+        var errors = ValidateSettings(request.Priority, request.MaxConcurrency)
+            .Concat(ValidateDispatch(request.AgentGroups, request.ReservedSlots, request.ReservedMinPriority)).ToList();
         if (request.Unlimited == true && request.MaxConcurrency is not null)
         {
             errors.Add(("maxConcurrency", "cannot be set together with unlimited"));
@@ -78,13 +82,31 @@ public static class QueueEndpoints
 
         var tenantId = context.GetCaller().TenantId;
         var updated = await store.Queues.UpdateAsync(tenantId, name, new QueueUpdate(
-            request.Priority, request.MaxConcurrency, request.Unlimited == true, request.Paused), ct);
+            request.Priority, request.MaxConcurrency, request.Unlimited == true, request.Paused,
+            request.AgentGroups is null ? null : NormaliseGroups(request.AgentGroups), request.ReservedSlots, request.ReservedMinPriority), ct);
         if (updated is null) return Problems.NotFound($"Queue '{name}'");
 
         // Resuming, a higher cap or a new priority can make waiting jobs claimable: wake the tenant's polls.
         if (!updated.Paused) signals.Signal(WakeUpSignals.TenantWork(tenantId));
         return Results.Ok(updated.ToDto());
     }
+
+    public const int MaxAgentGroups = 32;
+    public const int MaxReservedSlots = 100_000;
+
+    private static IEnumerable<(string Field, string Message)> ValidateDispatch(IReadOnlyList<string>? groups, int? reservedSlots, int? reservedMinPriority)
+    {
+        if (groups is { Count: > MaxAgentGroups }) yield return ("agentGroups", $"at most {MaxAgentGroups} groups");
+        for (var i = 0; groups is not null && i < groups.Count; i++)
+        {
+            if (!AgentGroupNames.IsValid(groups[i]?.Trim())) yield return ($"agentGroups[{i}]", $"'{groups[i]}' is not a valid agent group: {AgentGroupNames.Rule}");
+        }
+        if (reservedSlots is < 0 or > MaxReservedSlots) yield return ("reservedSlots", $"must be between 0 and {MaxReservedSlots}");
+        if (reservedMinPriority is < MinPriority or > MaxPriority) yield return ("reservedMinPriority", $"must be between {MinPriority} and {MaxPriority}");
+    }
+
+    private static List<string> NormaliseGroups(IReadOnlyList<string>? groups) =>
+        [.. (groups ?? []).Select(g => g.Trim()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
     private static IEnumerable<(string Field, string Message)> ValidateSettings(int? priority, int? maxConcurrency)
     {

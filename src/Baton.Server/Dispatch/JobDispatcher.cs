@@ -10,7 +10,8 @@ namespace Baton.Server.Dispatch;
 
 /// <summary>
 /// Gives an agent's free slots the best jobs it may run: only its tenant's jobs, only those whose
-/// requirements its capabilities meet, never past the tenant's concurrency quota; priority, then age.
+/// requirements its capabilities meet, of queues its group serves, within the tenant's and queues'
+/// caps, reservations and its free resources; priority, then age, then locality (see <see cref="JobChooser"/>).
 /// </summary>
 public sealed class JobDispatcher(
     IBatonStore store,
@@ -18,11 +19,19 @@ public sealed class JobDispatcher(
     IOptions<ServerOptions> options,
     ILogger<JobDispatcher> logger)
 {
+    private static readonly IReadOnlySet<string> EmptyCache = new HashSet<string>();
     private readonly ConcurrentDictionary<string, IReadOnlyList<Requirement>> _parsed = new();
 
+    public Task<IReadOnlyList<JobRecord>> ClaimForAgentAsync(AgentRecord agent, int freeSlots, CancellationToken cancellationToken) =>
+        ClaimForAgentAsync(agent, freeSlots, EmptyCache, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="cachedPackages"/>: what the agent reported in its cache (locality). The agent's group
+    /// and resources come from <paramref name="agent"/>; an agent reporting 0 CPU or memory offers none.
+    /// </summary>
     /// <param name="onPassedOver">Called when a ready job was left because this agent cannot run it (another agent may).</param>
     public async Task<IReadOnlyList<JobRecord>> ClaimForAgentAsync(
-        AgentRecord agent, int freeSlots, CancellationToken cancellationToken, Action? onPassedOver = null)
+        AgentRecord agent, int freeSlots, IReadOnlySet<string> cachedPackages, CancellationToken cancellationToken, Action? onPassedOver = null)
     {
         if (freeSlots <= 0) return [];
         var tenant = await tenants.GetAsync(agent.TenantId, cancellationToken);
@@ -43,7 +52,13 @@ public sealed class JobDispatcher(
                 if (RequirementMatcher.FirstUnmet(capabilities, ParseRequirements(job)) is null) return true;
                 onPassedOver?.Invoke();
                 return false;
-            }), cancellationToken);
+            })
+        {
+            AgentGroup = agent.Group,
+            AgentCpuMillicores = agent.Resources.CpuCores > 0 ? agent.Resources.CpuCores * 1000 : null,
+            AgentMemoryMb = agent.Resources.MemoryMb > 0 ? agent.Resources.MemoryMb : null,
+            CachedPackages = cachedPackages,
+        }, cancellationToken);
 
         if (claimed.Count > 0)
         {

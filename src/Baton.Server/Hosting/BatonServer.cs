@@ -104,6 +104,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<SharedPoolDirectory>();
         services.AddSingleton<SharedPoolDispatcher>();
         services.AddSingleton<SharedPoolUsageRecorder>();
+        services.AddSingleton<PackagePrefetch>();
         services.AddSingleton<AgentPollHandler>();
         services.AddSingleton<PackageVersionCache>();
         services.AddSingleton<PackageUploadService>();

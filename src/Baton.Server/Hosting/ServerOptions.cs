@@ -58,6 +58,7 @@ public sealed class ServerOptions
 
     /// <summary>How long a scheduler holds a due schedule it claimed before another replica may take it over.</summary>
     public TimeSpan SchedulerClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Fair share between tenants on shared agents counts the agent-seconds each used over this sliding window.</summary>
     public TimeSpan FairShareWindow { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -70,6 +71,8 @@ public sealed class ServerOptions
     /// <summary>How many of each tenant's ready jobs a shared-pool claim looks at (the rest wait behind them anyway).</summary>
     public int SharedPoolHeadSize { get; set; } = 32;
 
+    /// <summary>Package versions published within this window are offered to agents for prefetch.</summary>
+    public TimeSpan PrefetchWindow { get; set; } = TimeSpan.FromMinutes(10);
     public TimeSpan HeartbeatFlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);

@@ -65,6 +65,11 @@ public sealed class JobSubmissionService(
         var maxAttempts = request.MaxAttempts ?? manifest.MaxAttempts;
         if (maxAttempts is < 1 or > MaxAttemptsLimit) errors.Add(("maxAttempts", $"must be between 1 and {MaxAttemptsLimit}"));
 
+        var cpu = request.Cpu ?? manifest.Cpu;
+        if (cpu is { } cores && !ResourceRequests.IsValidCpu(cores)) errors.Add(("cpu", ResourceRequests.CpuRule));
+        var memory = request.MemoryMb ?? manifest.MemoryMb;
+        if (memory is { } mb && !ResourceRequests.IsValidMemory(mb)) errors.Add(("memoryMb", ResourceRequests.MemoryRule));
+
         var requirements = new List<string>(manifest.Capabilities);
         if (!string.IsNullOrWhiteSpace(manifest.Python)) requirements.Add("python" + manifest.Python.Replace(" ", "", StringComparison.Ordinal));
         var extra = request.Requirements ?? [];
@@ -107,7 +112,9 @@ public sealed class JobSubmissionService(
             requirements.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
             JsonSerializer.SerializeToElement(binding.Inputs),
             idempotencyKey,
-            queueName);
+            queueName,
+            cpu is { } requestedCpu ? CpuAmount.ToMillicores(requestedCpu) : 0,
+            memory ?? 0);
         var (record, created) = await store.Jobs.SubmitAsync(job, ct);
         if (created)
         {

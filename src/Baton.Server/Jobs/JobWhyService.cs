@@ -11,8 +11,9 @@ namespace Baton.Server.Jobs;
 
 /// <summary>
 /// Explains in words why a job is waiting, most decisive first: not pending at all, retry backoff,
-/// a paused queue, the tenant's or the queue's concurrency cap, no online agent that meets its
-/// requirements, no free slot on the agents that do, and how many ready jobs come before it.
+/// a paused queue, the tenant's or the queue's concurrency cap, slots reserved for higher-priority jobs,
+/// no online agent in a group serving its queue, none that meets its requirements, none with the free
+/// CPU or memory it requests, no free slot on the agents that could, and how many ready jobs come before it.
 /// </summary>
 public sealed class JobWhyService(IBatonStore store, TenantDirectory tenants, JobDispatcher dispatcher, TimeProvider time)
 {
@@ -38,6 +39,11 @@ public sealed class JobWhyService(IBatonStore store, TenantDirectory tenants, Jo
             var active = await store.Jobs.CountActiveAsync(tenantId, ct);
             var cap = tenant.Quotas.ConcurrentJobs;
             if (active >= cap) reasons.Add($"tenant at {active}/{cap} concurrent jobs");
+            else if (queue is not null && queue.ReservedSlots > 0 && job.Priority < queue.ReservedMinPriority && cap - active <= queue.ReservedSlots)
+            {
+                reasons.Add($"{queue.ReservedSlots} of the tenant's slots are reserved for queue '{queue.Name}' jobs with priority >= {queue.ReservedMinPriority} " +
+                    $"and only {cap - active} are free (this job has priority {job.Priority})");
+            }
         }
 
         if (queue is { MaxConcurrency: { } max })
@@ -46,7 +52,7 @@ public sealed class JobWhyService(IBatonStore store, TenantDirectory tenants, Jo
             if (queueActive >= max) reasons.Add($"queue '{queue.Name}' at {queueActive}/{max} concurrent jobs");
         }
 
-        var agentReason = await ExplainAgentsAsync(tenantId, job, ct);
+        var agentReason = await ExplainAgentsAsync(tenantId, job, queue, ct);
         if (agentReason is not null) reasons.Add(agentReason);
 
         var ahead = await store.Queues.CountAheadAsync(job, queue?.Priority ?? 0, ct);
@@ -54,10 +60,15 @@ public sealed class JobWhyService(IBatonStore store, TenantDirectory tenants, Jo
         return new JobWhyDto(job.Id, state, reasons);
     }
 
-    private async Task<string?> ExplainAgentsAsync(string tenantId, JobRecord job, CancellationToken ct)
+    private async Task<string?> ExplainAgentsAsync(string tenantId, JobRecord job, QueueRecord? queue, CancellationToken ct)
     {
         var online = (await store.Agents.ListAsync(tenantId, ct)).Where(a => a.State == AgentState.Online).ToList();
         if (online.Count == 0) return "no online agent";
+        if (queue is { AgentGroups.Count: > 0 })
+        {
+            online = online.Where(a => AgentGroupNames.Serves(queue.AgentGroups, a.Group)).ToList();
+            if (online.Count == 0) return $"no online agent in group(s) {string.Join(", ", queue.AgentGroups)} serves queue '{queue.Name}'";
+        }
 
         var requirements = dispatcher.ParseRequirements(job);
         var capabilities = online.Select(a => (Agent: a, Set: CapabilitySet.From(
@@ -71,12 +82,43 @@ public sealed class JobWhyService(IBatonStore store, TenantDirectory tenants, Jo
             return $"no online agent has {unmetByAll}";
         }
 
-        var running = await store.Agents.CountActiveJobsByAgentAsync(tenantId, ct);
+        var loads = await store.Agents.GetActiveLoadsAsync(tenantId, ct);
+        var resourceReason = ExplainResources(job, capable, loads);
+        if (resourceReason is not null) return resourceReason;
+
         var slots = capable.Sum(a => a.Slots);
-        var used = capable.Sum(a => Math.Min(a.Slots, running.GetValueOrDefault(a.Id)));
+        var used = capable.Sum(a => Math.Min(a.Slots, loads.GetValueOrDefault(a.Id, AgentLoad.None).Jobs));
         return used >= slots
             ? $"no free slot on the {capable.Count} online agent(s) that can run it ({used}/{slots} slots in use)"
             : null;
+    }
+
+    /// <summary>The same arithmetic as the claim: reported resources minus the requests of the jobs each agent holds.</summary>
+    private static string? ExplainResources(JobRecord job, IReadOnlyList<AgentRecord> capable, IReadOnlyDictionary<string, AgentLoad> loads)
+    {
+        if (job.CpuMillicores > 0)
+        {
+            var largestFree = capable.Max(a => a.Resources.CpuCores * 1000 - loads.GetValueOrDefault(a.Id, AgentLoad.None).CpuMillicores);
+            if (largestFree < job.CpuMillicores)
+            {
+                return $"needs {CpuAmount.Format(job.CpuMillicores)} CPU, the largest free is {CpuAmount.Format(Math.Max(0, largestFree))}";
+            }
+        }
+        if (job.MemoryMb > 0)
+        {
+            var largestFree = capable.Max(a => a.Resources.MemoryMb - loads.GetValueOrDefault(a.Id, AgentLoad.None).MemoryMb);
+            if (largestFree < job.MemoryMb) return $"needs {job.MemoryMb} MB of memory, the largest free is {Math.Max(0, largestFree)} MB";
+        }
+        if (job.CpuMillicores > 0 && job.MemoryMb > 0)
+        {
+            var fitsBoth = capable.Any(a =>
+            {
+                var load = loads.GetValueOrDefault(a.Id, AgentLoad.None);
+                return a.Resources.CpuCores * 1000 - load.CpuMillicores >= job.CpuMillicores && a.Resources.MemoryMb - load.MemoryMb >= job.MemoryMb;
+            });
+            if (!fitsBoth) return $"needs {CpuAmount.Format(job.CpuMillicores)} CPU and {job.MemoryMb} MB of memory on one agent; no capable agent has both free";
+        }
+        return null;
     }
 
     private static string NotPending(JobRecord job) => job.State switch

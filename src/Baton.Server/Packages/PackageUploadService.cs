@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Baton.Core.Packages;
 using Baton.Server.Api;
+using Baton.Server.Dispatch;
 using Baton.Server.Hosting;
 using Baton.Server.Tenancy;
 using Baton.Storage;
@@ -22,6 +23,8 @@ public sealed class PackageUploadService(
     Notifications.TenantEventPublisher events,
     IOptions<ServerOptions> options,
     TimeProvider time,
+    PackagePrefetch prefetch,
+    WakeUpSignals signals,
     ILogger<PackageUploadService> logger)
 {
     public async Task<IResult> UploadAsync(string tenantId, HttpRequest request, CancellationToken ct)
@@ -73,6 +76,9 @@ public sealed class PackageUploadService(
             {
                 case PackageAddResult.Created:
                     logger.LogInformation("Package {Name} {Version} ({Sha}) stored for tenant {TenantId}", manifest.Name, manifest.Version, blob.Sha256, tenantId);
+                    // Waiting polls wake and offer the new version for prefetch.
+                    prefetch.Invalidate(tenantId);
+                    signals.Signal(WakeUpSignals.TenantWork(tenantId));
                     return Results.Created($"/api/v1/packages/{manifest.Name}/{manifest.Version}", new Core.Api.PackageUploadResponse(stored.ToDto(), true));
                 case PackageAddResult.Identical:
                     return Results.Ok(new Core.Api.PackageUploadResponse(stored.ToDto(), false));

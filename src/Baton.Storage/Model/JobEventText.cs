@@ -25,5 +25,8 @@ internal static class JobEventText
         return text;
     }
 
+    public static string PriorityChanged(int from, int to) =>
+        string.Create(CultureInfo.InvariantCulture, $"priority changed from {from} to {to}");
+
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 }

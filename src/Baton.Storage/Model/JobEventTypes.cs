@@ -14,4 +14,5 @@ public static class JobEventTypes
     public const string RetryScheduled = "retry_scheduled";
     public const string LeaseExpired = "lease_expired";
     public const string Released = "released";
+    public const string PriorityChanged = "priority_changed";
 }

@@ -1,25 +1,39 @@
+using Baton.Core.Dispatch;
+using Baton.Storage.Serialization;
+
 namespace Baton.Storage.Model;
 
 /// <summary>
-/// Inside a claim transaction: which of the tenant's queues may hand out jobs (not paused, below
-/// their cap) and how many more each may take. A queue without a row is treated as open.
+/// Inside a claim transaction: the tenant's queues as <see cref="QueueLimits"/> for the chooser, and
+/// which queues the candidate scan can leave out for this agent (paused, at their cap, or not served
+/// by its group). A queue without a row is treated as open.
 /// </summary>
 internal sealed class QueueCapacity
 {
-    private readonly Dictionary<string, long> _room = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, QueueLimits> _limits = new(StringComparer.Ordinal);
 
-    public QueueCapacity(IEnumerable<QueueCapacityRow> rows)
+    public QueueCapacity(IEnumerable<QueueCapacityRow> rows, string agentGroup)
     {
         var blocked = new List<string>();
         foreach (var row in rows)
         {
             if (row.Priority != 0) HasQueuePriorities = true;
-            var room = row.Paused != 0 ? 0 : row.MaxConcurrency is { } max ? Math.Max(0, max - row.Active) : long.MaxValue;
-            _room[row.Name] = room;
-            if (room == 0) blocked.Add(row.Name);
+            long? room = row.MaxConcurrency is { } max ? Math.Max(0, max - row.Active) : null;
+            var limits = new QueueLimits(
+                row.Name,
+                checked((int)row.Priority),
+                row.Paused != 0,
+                room,
+                StoredJson.Deserialize<List<string>>(row.AgentGroups),
+                checked((int)row.ReservedSlots),
+                checked((int)row.ReservedMinPriority));
+            _limits[row.Name] = limits;
+            if (limits.Paused || room == 0 || !limits.IsServedBy(agentGroup)) blocked.Add(row.Name);
         }
         Blocked = [.. blocked];
     }
+
+    public IReadOnlyDictionary<string, QueueLimits> Limits => _limits;
 
     /// <summary>
     /// Whether any queue has a non-zero priority. When none has, the claim orders by the job's own
@@ -32,26 +46,31 @@ internal sealed class QueueCapacity
         ? "priority + COALESCE((SELECT q.priority FROM queues q WHERE q.tenant_id = jobs.tenant_id AND q.name = jobs.queue), 0) DESC, submitted_at, id"
         : "priority DESC, submitted_at, id";
 
-    /// <summary>Queues that can take nothing now: paused, or at their concurrency cap.</summary>
+    /// <summary>Queues that can give this agent nothing now: paused, at their cap, or not served by its group.</summary>
     public string[] Blocked { get; }
 
-    /// <summary>Takes one slot of <paramref name="queue"/> when it has one.</summary>
-    public bool TryTake(string queue)
+    /// <summary>The job as the chooser sees it, with its queue's priority added.</summary>
+    public DispatchCandidate Describe(JobRecord job)
     {
-        if (!_room.TryGetValue(queue, out var room)) return true;
-        if (room <= 0) return false;
-        if (room != long.MaxValue) _room[queue] = room - 1;
-        return true;
+        var queuePriority = _limits.TryGetValue(job.Queue, out var queue) ? queue.Priority : 0;
+        return new DispatchCandidate(
+            job.Id, job.Queue, job.Priority, job.Priority + queuePriority, job.SubmittedAt, job.CpuMillicores, job.MemoryMb, job.PackageSha256);
     }
 
-    /// <summary>Gives back a slot taken for a job that was not claimed after all.</summary>
-    public void GiveBack(string queue)
-    {
-        if (_room.TryGetValue(queue, out var room) && room != long.MaxValue) _room[queue] = room + 1;
-    }
+    /// <summary>The chooser's limits for one claim.</summary>
+    public ClaimLimits LimitsFor(JobClaimRequest request, int tenantFreeSlots, AgentLoad load, DateTimeOffset now) => new(
+        tenantFreeSlots,
+        new AgentBudget(
+            request.MaxJobs,
+            request.AgentGroup,
+            request.AgentCpuMillicores is { } cpu ? cpu - load.CpuMillicores : null,
+            request.AgentMemoryMb is { } memory ? memory - load.MemoryMb : null,
+            request.CachedPackages),
+        _limits,
+        now);
 }
 
-/// <summary>One queue's state as a claim reads it.</summary>
+/// <summary>One queue's state as a claim reads it; <see cref="AgentGroups"/> is a JSON array.</summary>
 internal sealed class QueueCapacityRow
 {
     public string Name { get; set; } = "";
@@ -59,4 +78,17 @@ internal sealed class QueueCapacityRow
     public long? MaxConcurrency { get; set; }
     public long Paused { get; set; }
     public long Active { get; set; }
+    public string AgentGroups { get; set; } = "[]";
+    public long ReservedSlots { get; set; }
+    public long ReservedMinPriority { get; set; }
+}
+
+/// <summary>The requests of the jobs an agent holds, as a claim reads them.</summary>
+internal sealed class AgentLoadRow
+{
+    public long Jobs { get; set; }
+    public long CpuMillicores { get; set; }
+    public long MemoryMb { get; set; }
+
+    public AgentLoad ToLoad() => new(checked((int)Jobs), checked((int)CpuMillicores), MemoryMb);
 }

@@ -50,7 +50,16 @@ public sealed record AgentRecord(
     int Slots,
     string Version,
     DateTimeOffset RegisteredAt,
-    DateTimeOffset? LastHeartbeatAt);
+    DateTimeOffset? LastHeartbeatAt)
+{
+    public string Group => Capabilities.Group ?? Core.Dispatch.AgentGroupNames.Default;
+}
+
+/// <summary>What an agent holds now: its active jobs and the resources they request.</summary>
+public sealed record AgentLoad(int Jobs, int CpuMillicores, long MemoryMb)
+{
+    public static AgentLoad None { get; } = new(0, 0, 0);
+}
 
 public sealed record NewAgent(
     string Id,
@@ -104,6 +113,10 @@ public sealed record JobRecord
     public bool CancelRequested { get; init; }
     public JobProgressReport? Progress { get; init; }
     public string Queue { get; init; } = QueueRecord.DefaultName;
+    /// <summary>CPU the job requests, in millicores (0: none).</summary>
+    public int CpuMillicores { get; init; }
+    /// <summary>Memory the job requests, in MB (0: none).</summary>
+    public long MemoryMb { get; init; }
 }
 
 public sealed record NewJob(
@@ -118,7 +131,9 @@ public sealed record NewJob(
     IReadOnlyList<string> Requirements,
     JsonElement Inputs,
     string? IdempotencyKey,
-    string Queue = QueueRecord.DefaultName);
+    string Queue = QueueRecord.DefaultName,
+    int CpuMillicores = 0,
+    long MemoryMb = 0);
 
 public sealed record JobQuery(
     JobState? State = null,
@@ -140,6 +155,14 @@ public sealed record AgentHeartbeat(
     IReadOnlyList<RunningJobReport> Running,
     AgentCapabilities? Capabilities = null,
     AgentResources? Resources = null);
+
+public enum PriorityChangeResult
+{
+    Changed,
+    /// <summary>The job is no longer pending: nothing changed.</summary>
+    NotPending,
+    NotFound,
+}
 
 /// <summary>Result of a fenced write by an agent on one job attempt.</summary>
 public enum AttemptWriteResult

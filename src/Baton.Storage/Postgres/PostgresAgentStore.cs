@@ -117,6 +117,21 @@ internal sealed partial class PostgresAgentStore(PostgresDatabase database, Time
             return rows.ToDictionary(row => row.AgentId, row => row.Jobs);
         }, cancellationToken);
 
+    public Task<IReadOnlyDictionary<string, AgentLoad>> GetActiveLoadsAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.InTenantAsync<IReadOnlyDictionary<string, AgentLoad>>(tenantId, async (connection, transaction) =>
+        {
+            var rows = await connection.QueryAsync<AgentLoadByIdRow>(PgSql.Command(
+                $"""
+                SELECT a.id AS AgentId, COUNT(j.id)::bigint AS Jobs, COALESCE(SUM(j.cpu_millicores), 0)::bigint AS CpuMillicores,
+                       COALESCE(SUM(j.memory_mb), 0)::bigint AS MemoryMb
+                FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {PgSql.ActiveStates}
+                WHERE a.tenant_id = @tenantId
+                GROUP BY a.id;
+                """,
+                new { tenantId }, transaction, cancellationToken));
+            return rows.ToDictionary(row => row.AgentId, row => new AgentLoad((int)row.Jobs, (int)row.CpuMillicores, row.MemoryMb));
+        }, cancellationToken);
+
     private static Task<int> CountOnlineAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<int>(PgSql.Command(
             "SELECT COUNT(*)::integer FROM agents WHERE tenant_id = @tenantId AND state = 'online';", new { tenantId }, transaction, cancellationToken));

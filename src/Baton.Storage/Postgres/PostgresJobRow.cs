@@ -14,7 +14,8 @@ internal sealed class PostgresJobRow
         "priority AS Priority, timeout_seconds AS TimeoutSeconds, requirements::text AS Requirements, inputs::text AS Inputs, " +
         "idempotency_key AS IdempotencyKey, agent_id AS AgentId, submitted_at AS SubmittedAt, assigned_at AS AssignedAt, " +
         "started_at AS StartedAt, finished_at AS FinishedAt, not_before AS NotBefore, lease_expires_at AS LeaseExpiresAt, " +
-        "result::text AS Result, error AS Error, exit_code AS ExitCode, cancel_requested AS CancelRequested, progress::text AS Progress, queue AS Queue";
+        "result::text AS Result, error AS Error, exit_code AS ExitCode, cancel_requested AS CancelRequested, progress::text AS Progress, queue AS Queue, " +
+        "cpu_millicores AS CpuMillicores, memory_mb AS MemoryMb";
 
     public string Id { get; set; } = "";
     public string TenantId { get; set; } = "";
@@ -42,6 +43,8 @@ internal sealed class PostgresJobRow
     public bool CancelRequested { get; set; }
     public string? Progress { get; set; }
     public string Queue { get; set; } = QueueRecord.DefaultName;
+    public long CpuMillicores { get; set; }
+    public long MemoryMb { get; set; }
 
     /// <summary>The same select list with every column qualified by <paramref name="alias"/>.</summary>
     public static string ColumnsOf(string alias) =>
@@ -75,5 +78,7 @@ internal sealed class PostgresJobRow
         CancelRequested = CancelRequested,
         Progress = StoredJson.DeserializeOrNull<JobProgressReport>(Progress),
         Queue = Queue,
+        CpuMillicores = checked((int)CpuMillicores),
+        MemoryMb = MemoryMb,
     };
 }

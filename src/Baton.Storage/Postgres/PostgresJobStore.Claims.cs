@@ -1,3 +1,4 @@
+using Baton.Core.Dispatch;
 using Baton.Core.Jobs;
 using Baton.Storage.Model;
 using Dapper;
@@ -10,7 +11,8 @@ internal sealed partial class PostgresJobStore
     /// <summary>
     /// One transaction: a per-tenant advisory lock serialises the concurrency-cap check across
     /// replicas; the ready rows are read from the partial ready index with <c>FOR UPDATE SKIP
-    /// LOCKED</c>; <see cref="JobClaimRequest.CanRun"/> (a C# predicate) filters them; one
+    /// LOCKED</c>; <see cref="JobChooser"/> picks what this agent takes (capabilities, queues, groups,
+    /// caps, reservations, free resources, locality); one
     /// <c>UPDATE … WHERE id = ANY(…) RETURNING</c> assigns the chosen ones and records their events.
     /// </summary>
     public Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
@@ -27,16 +29,20 @@ internal sealed partial class PostgresJobStore
                 $"""
                 SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @TenantId AND state IN {PgSql.ActiveStates};
                 SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
-                       (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active
+                       (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active,
+                       array_to_json(q.agent_groups)::text AS AgentGroups, q.reserved_slots::bigint AS ReservedSlots, q.reserved_min_priority::bigint AS ReservedMinPriority
                 FROM queues q WHERE q.tenant_id = @TenantId;
+                SELECT COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
+                FROM jobs WHERE agent_id = @AgentId AND tenant_id = @TenantId AND state IN {PgSql.ActiveStates};
                 """,
-                new { request.TenantId }, transaction, cancellationToken));
+                new { request.TenantId, request.AgentId }, transaction, cancellationToken));
             var active = await reads.ReadSingleAsync<int>();
-            var queues = new QueueCapacity(await reads.ReadAsync<QueueCapacityRow>());
-            var room = Math.Min(request.MaxJobs, request.TenantConcurrencyLimit - active);
-            if (room <= 0) return [];
+            var queues = new QueueCapacity(await reads.ReadAsync<QueueCapacityRow>(), request.AgentGroup);
+            var load = (await reads.ReadSingleAsync<AgentLoadRow>()).ToLoad();
+            var tenantFree = request.TenantConcurrencyLimit - active;
+            if (tenantFree <= 0) return [];
 
-            // Effective priority: the job's plus its queue's; paused queues and queues at their cap are left out.
+            // Effective priority: the job's plus its queue's; queues that can give this agent nothing are left out.
             var candidates = (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
                 $"""
                 SELECT {PostgresJobRow.Columns} FROM jobs
@@ -48,7 +54,7 @@ internal sealed partial class PostgresJobStore
                 new { request.TenantId, now, blocked = queues.Blocked, candidateLimit = Math.Max(request.CandidateLimit, 1) },
                 transaction, cancellationToken))).Select(row => row.ToRecord()).ToList();
 
-            var chosen = candidates.Where(job => request.CanRun(job) && queues.TryTake(job.Queue)).Take(room).ToList();
+            var chosen = JobChooser.Choose(candidates, queues.Describe, request.CanRun, queues.LimitsFor(request, tenantFree, load, now));
             if (chosen.Count == 0) return [];
 
             var claimedRows = await connection.QueryAsync<PostgresJobRow>(PgSql.Command(

@@ -35,9 +35,11 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
                 $"""
                 WITH job AS (
                     INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
-                                      priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue)
+                                      priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
+                                  cpu_millicores, memory_mb)
                     VALUES (@Id, @TenantId, @PackageName, @PackageVersion, @PackageSha256, 'pending', 0, @MaxAttempts,
-                            @Priority, @TimeoutSeconds, CAST(@Requirements AS jsonb), CAST(@Inputs AS jsonb), @IdempotencyKey, @now, @Queue)
+                            @Priority, @TimeoutSeconds, CAST(@Requirements AS jsonb), CAST(@Inputs AS jsonb), @IdempotencyKey, @now, @Queue,
+                        @CpuMillicores, @MemoryMb)
                     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                     RETURNING *
                 ),
@@ -61,6 +63,8 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
                     Inputs = StoredJson.ToText(job.Inputs),
                     job.IdempotencyKey,
                     job.Queue,
+                    job.CpuMillicores,
+                    job.MemoryMb,
                     now = Now(),
                 },
                 transaction, cancellationToken));

@@ -70,6 +70,15 @@ internal sealed class PostgresPackageStore(PostgresDatabase database) : IPackage
             return rows.Select(row => row.ToRecord()).ToList();
         }, cancellationToken);
 
+    public Task<IReadOnlyList<PackageVersionRecord>> ListPublishedSinceAsync(string tenantId, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
+        database.InTenantAsync<IReadOnlyList<PackageVersionRecord>>(tenantId, async (connection, transaction) =>
+        {
+            var rows = await connection.QueryAsync<PackageVersionRow>(PgSql.Command(
+                $"SELECT {Columns} FROM package_versions WHERE tenant_id = @tenantId AND created_at >= @since ORDER BY created_at DESC LIMIT @limit;",
+                new { tenantId, since = PgTime.ToDb(since), limit }, transaction, cancellationToken));
+            return rows.Select(row => row.ToRecord()).ToList();
+        }, cancellationToken);
+
     // System scope: blobs are shared by content across tenants; garbage collection must see every reference.
     public Task<bool> IsBlobReferencedAsync(string sha256, CancellationToken cancellationToken) =>
         database.InSystemAsync((connection, transaction) => connection.ExecuteScalarAsync<bool>(PgSql.Command(

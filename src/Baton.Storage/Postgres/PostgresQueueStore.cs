@@ -6,7 +6,8 @@ namespace Baton.Storage.Postgres;
 internal sealed class PostgresQueueStore(PostgresDatabase database, TimeProvider time) : IQueueStore
 {
     private const string Columns =
-        "tenant_id AS TenantId, name AS Name, priority AS Priority, max_concurrency AS MaxConcurrency, paused AS Paused, created_at AS CreatedAt";
+        "tenant_id AS TenantId, name AS Name, priority AS Priority, max_concurrency AS MaxConcurrency, paused AS Paused, created_at AS CreatedAt, " +
+        "agent_groups AS AgentGroups, reserved_slots AS ReservedSlots, reserved_min_priority AS ReservedMinPriority";
 
     public Task<QueueCreateResult> CreateAsync(QueueRecord queue, int maxQueues, CancellationToken cancellationToken) =>
         database.InTenantAsync(queue.TenantId, async (connection, transaction) =>
@@ -21,10 +22,11 @@ internal sealed class PostgresQueueStore(PostgresDatabase database, TimeProvider
             if (count >= maxQueues) return QueueCreateResult.QuotaExceeded;
             await connection.ExecuteAsync(PgSql.Command(
                 """
-                INSERT INTO queues (tenant_id, name, priority, max_concurrency, paused, created_at)
-                VALUES (@TenantId, @Name, @Priority, @MaxConcurrency, @Paused, @CreatedAt);
+                INSERT INTO queues (tenant_id, name, priority, max_concurrency, paused, created_at, agent_groups, reserved_slots, reserved_min_priority)
+                VALUES (@TenantId, @Name, @Priority, @MaxConcurrency, @Paused, @CreatedAt, @AgentGroups, @ReservedSlots, @ReservedMinPriority);
                 """,
-                new { queue.TenantId, queue.Name, queue.Priority, queue.MaxConcurrency, queue.Paused, CreatedAt = PgTime.ToDb(queue.CreatedAt) },
+                new { queue.TenantId, queue.Name, queue.Priority, queue.MaxConcurrency, queue.Paused, CreatedAt = PgTime.ToDb(queue.CreatedAt),
+                      AgentGroups = queue.AgentGroups.ToArray(), queue.ReservedSlots, queue.ReservedMinPriority },
                 transaction, cancellationToken));
             return QueueCreateResult.Created;
         }, cancellationToken);
@@ -53,11 +55,25 @@ internal sealed class PostgresQueueStore(PostgresDatabase database, TimeProvider
                 UPDATE queues
                 SET priority = COALESCE(@Priority, priority),
                     max_concurrency = CASE WHEN @ClearMaxConcurrency THEN NULL ELSE COALESCE(@MaxConcurrency, max_concurrency) END,
-                    paused = COALESCE(@Paused, paused)
+                    paused = COALESCE(@Paused, paused),
+                    agent_groups = COALESCE(@AgentGroups, agent_groups),
+                    reserved_slots = COALESCE(@ReservedSlots, reserved_slots),
+                    reserved_min_priority = COALESCE(@ReservedMinPriority, reserved_min_priority)
                 WHERE tenant_id = @tenantId AND name = @name
                 RETURNING {Columns};
                 """,
-                new { tenantId, name, update.Priority, update.MaxConcurrency, update.ClearMaxConcurrency, update.Paused },
+                new
+                {
+                    tenantId,
+                    name,
+                    update.Priority,
+                    update.MaxConcurrency,
+                    update.ClearMaxConcurrency,
+                    update.Paused,
+                    AgentGroups = update.AgentGroups?.ToArray(),
+                    update.ReservedSlots,
+                    update.ReservedMinPriority,
+                },
                 transaction, cancellationToken));
             return row?.ToRecord();
         }, cancellationToken);
@@ -100,7 +116,11 @@ internal sealed class PostgresQueueStore(PostgresDatabase database, TimeProvider
         public int? MaxConcurrency { get; set; }
         public bool Paused { get; set; }
         public DateTime CreatedAt { get; set; }
+        public string[] AgentGroups { get; set; } = [];
+        public int ReservedSlots { get; set; }
+        public int ReservedMinPriority { get; set; }
 
-        public QueueRecord ToRecord() => new(TenantId, Name, Priority, MaxConcurrency, Paused, PgTime.FromDb(CreatedAt));
+        public QueueRecord ToRecord() => new(
+            TenantId, Name, Priority, MaxConcurrency, Paused, PgTime.FromDb(CreatedAt), AgentGroups, ReservedSlots, ReservedMinPriority);
     }
 }

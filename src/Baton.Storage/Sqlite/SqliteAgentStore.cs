@@ -120,6 +120,20 @@ internal sealed partial class SqliteAgentStore(SqliteDatabase database, TimeProv
             return rows.ToDictionary(row => row.AgentId, row => (int)row.Jobs);
         }, cancellationToken);
 
+    public Task<IReadOnlyDictionary<string, AgentLoad>> GetActiveLoadsAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyDictionary<string, AgentLoad>>(async connection =>
+        {
+            var rows = await connection.QueryAsync<AgentLoadByIdRow>(Sql.Command(
+                $"""
+                SELECT a.id AS AgentId, COUNT(j.id) AS Jobs, COALESCE(SUM(j.cpu_millicores), 0) AS CpuMillicores, COALESCE(SUM(j.memory_mb), 0) AS MemoryMb
+                FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {ActiveStates}
+                WHERE a.tenant_id = @tenantId
+                GROUP BY a.id;
+                """,
+                new { tenantId }, cancellationToken));
+            return rows.ToDictionary(row => row.AgentId, row => new AgentLoad((int)row.Jobs, (int)row.CpuMillicores, row.MemoryMb));
+        }, cancellationToken);
+
     private static Task<int> CountOnlineAsync(SqliteConnection connection, SqliteTransaction? transaction, string tenantId, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<int>(Sql.Command(
             "SELECT COUNT(*) FROM agents WHERE tenant_id = @tenantId AND state = 'online';", new { tenantId }, transaction, cancellationToken));

@@ -14,7 +14,8 @@ internal sealed class SqliteJobRow
         "priority AS Priority, timeout_seconds AS TimeoutSeconds, requirements AS Requirements, inputs AS Inputs, " +
         "idempotency_key AS IdempotencyKey, agent_id AS AgentId, submitted_at AS SubmittedAt, assigned_at AS AssignedAt, " +
         "started_at AS StartedAt, finished_at AS FinishedAt, not_before AS NotBefore, lease_expires_at AS LeaseExpiresAt, " +
-        "result AS Result, error AS Error, exit_code AS ExitCode, cancel_requested AS CancelRequested, progress AS Progress, queue AS Queue";
+        "result AS Result, error AS Error, exit_code AS ExitCode, cancel_requested AS CancelRequested, progress AS Progress, queue AS Queue, " +
+        "cpu_millicores AS CpuMillicores, memory_mb AS MemoryMb";
 
     public string Id { get; set; } = "";
     public string TenantId { get; set; } = "";
@@ -42,6 +43,8 @@ internal sealed class SqliteJobRow
     public long CancelRequested { get; set; }
     public string? Progress { get; set; }
     public string Queue { get; set; } = QueueRecord.DefaultName;
+    public long CpuMillicores { get; set; }
+    public long MemoryMb { get; set; }
 
     public JobRecord ToRecord() => new()
     {
@@ -71,5 +74,7 @@ internal sealed class SqliteJobRow
         CancelRequested = CancelRequested != 0,
         Progress = StoredJson.DeserializeOrNull<JobProgressReport>(Progress),
         Queue = Queue,
+        CpuMillicores = checked((int)CpuMillicores),
+        MemoryMb = MemoryMb,
     };
 }

@@ -1,3 +1,4 @@
+using Baton.Core.Dispatch;
 using Baton.Core.Jobs;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
@@ -8,41 +9,52 @@ namespace Baton.Storage.Sqlite;
 // Claims and leases: handing pending jobs to an agent, and taking them back when the lease runs out.
 internal sealed partial class SqliteJobStore
 {
+    /// <summary>
+    /// Under the write gate: the tenant's active count, its queues and the agent's load are read,
+    /// the ready candidates are scanned in claim order, <see cref="JobChooser"/> picks what this
+    /// agent takes, and each pick is assigned with a compare-and-set.
+    /// </summary>
     public Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
     {
         if (request.MaxJobs <= 0) return Task.FromResult<IReadOnlyList<JobRecord>>([]);
         return database.WriteAsync<IReadOnlyList<JobRecord>>(async (connection, transaction) =>
         {
             var active = await CountActiveAsync(connection, transaction, request.TenantId, cancellationToken);
-            var room = Math.Min(request.MaxJobs, request.TenantConcurrencyLimit - active);
-            if (room <= 0) return [];
+            var tenantFree = request.TenantConcurrencyLimit - active;
+            if (tenantFree <= 0) return [];
 
-            var queues = new QueueCapacity(await connection.QueryAsync<QueueCapacityRow>(Sql.Command(
-                """
+            using var reads = await connection.QueryMultipleAsync(Sql.Command(
+                $"""
                 SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
-                       (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN ('assigned', 'running')) AS Active
+                       (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {ActiveStates}) AS Active,
+                       q.agent_groups AS AgentGroups, q.reserved_slots AS ReservedSlots, q.reserved_min_priority AS ReservedMinPriority
                 FROM queues q WHERE q.tenant_id = @TenantId;
+                SELECT COUNT(*) AS Jobs, COALESCE(SUM(cpu_millicores), 0) AS CpuMillicores, COALESCE(SUM(memory_mb), 0) AS MemoryMb
+                FROM jobs WHERE agent_id = @AgentId AND state IN {ActiveStates};
                 """,
-                new { request.TenantId }, transaction, cancellationToken)));
+                new { request.TenantId, request.AgentId }, transaction, cancellationToken));
+            var queues = new QueueCapacity(await reads.ReadAsync<QueueCapacityRow>(), request.AgentGroup);
+            var load = (await reads.ReadSingleAsync<AgentLoadRow>()).ToLoad();
 
             var now = NowMs();
-            // Effective priority: the job's plus its queue's; paused queues and queues at their cap are left out.
-            var candidates = await connection.QueryAsync<SqliteJobRow>(Sql.Command(
+            // Effective priority: the job's plus its queue's; queues that can give this agent nothing are left out.
+            var candidates = (await connection.QueryAsync<SqliteJobRow>(Sql.Command(
                 $"""
                 SELECT {SqliteJobRow.Columns} FROM jobs
                 WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue NOT IN @blocked
                 ORDER BY {queues.OrderBy}
                 LIMIT @CandidateLimit;
                 """,
-                new { request.TenantId, now, blocked = queues.Blocked, CandidateLimit = Math.Max(request.CandidateLimit, 1) }, transaction, cancellationToken));
+                new { request.TenantId, now, blocked = queues.Blocked, CandidateLimit = Math.Max(request.CandidateLimit, 1) }, transaction, cancellationToken)))
+                .Select(row => row.ToRecord()).ToList();
+
+            var chosen = JobChooser.Choose(candidates, queues.Describe, request.CanRun,
+                queues.LimitsFor(request, tenantFree, load, StoredTime.FromMs(now)));
 
             var leaseExpiresAt = now + (long)request.LeaseTtl.TotalMilliseconds;
-            var claimed = new List<JobRecord>();
-            foreach (var candidate in candidates)
+            var claimed = new List<JobRecord>(chosen.Count);
+            foreach (var job in chosen)
             {
-                var job = candidate.ToRecord();
-                if (!request.CanRun(job) || !queues.TryTake(job.Queue)) continue;
-
                 var updated = await connection.ExecuteAsync(Sql.Command(
                     """
                     UPDATE jobs
@@ -51,17 +63,12 @@ internal sealed partial class SqliteJobStore
                     WHERE id = @Id AND tenant_id = @TenantId AND state = 'pending' AND attempt = @Attempt;
                     """,
                     new { job.Id, job.TenantId, job.Attempt, request.AgentId, now, leaseExpiresAt }, transaction, cancellationToken));
-                if (updated != 1)
-                {
-                    queues.GiveBack(job.Queue);
-                    continue;
-                }
+                if (updated != 1) continue;
 
                 var attempt = job.Attempt + 1;
                 await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Assigned, attempt, request.AgentId,
                     $"assigned to agent {request.AgentId} (attempt {attempt} of {job.MaxAttempts})", cancellationToken);
                 claimed.Add((await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken))!);
-                if (claimed.Count >= room) break;
             }
             return claimed;
         }, cancellationToken);

@@ -33,9 +33,11 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
             await connection.ExecuteAsync(Sql.Command(
                 """
                 INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
-                                  priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue)
+                                  priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
+                                  cpu_millicores, memory_mb)
                 VALUES (@Id, @TenantId, @PackageName, @PackageVersion, @PackageSha256, 'pending', 0, @MaxAttempts,
-                        @Priority, @TimeoutSeconds, @Requirements, @Inputs, @IdempotencyKey, @now, @Queue);
+                        @Priority, @TimeoutSeconds, @Requirements, @Inputs, @IdempotencyKey, @now, @Queue,
+                        @CpuMillicores, @MemoryMb);
                 """,
                 new
                 {
@@ -51,6 +53,8 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
                     Inputs = StoredJson.ToText(job.Inputs),
                     job.IdempotencyKey,
                     job.Queue,
+                    job.CpuMillicores,
+                    job.MemoryMb,
                     now,
                 },
                 transaction, cancellationToken));

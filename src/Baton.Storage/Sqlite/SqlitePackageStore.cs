@@ -67,6 +67,15 @@ internal sealed class SqlitePackageStore(SqliteDatabase database) : IPackageStor
             return rows.Select(row => row.ToRecord()).ToList();
         }, cancellationToken);
 
+    public Task<IReadOnlyList<PackageVersionRecord>> ListPublishedSinceAsync(string tenantId, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<PackageVersionRecord>>(async connection =>
+        {
+            var rows = await connection.QueryAsync<PackageVersionRow>(Sql.Command(
+                $"SELECT {Columns} FROM package_versions WHERE tenant_id = @tenantId AND created_at >= @since ORDER BY created_at DESC LIMIT @limit;",
+                new { tenantId, since = StoredTime.ToMs(since), limit }, cancellationToken));
+            return rows.Select(row => row.ToRecord()).ToList();
+        }, cancellationToken);
+
     public Task<bool> IsBlobReferencedAsync(string sha256, CancellationToken cancellationToken) =>
         database.ReadAsync(connection => connection.ExecuteScalarAsync<bool>(Sql.Command(
             "SELECT EXISTS (SELECT 1 FROM package_versions WHERE sha256 = @sha256);", new { sha256 }, cancellationToken)), cancellationToken);

@@ -7,7 +7,8 @@ namespace Baton.Storage.Sqlite;
 internal sealed class SqliteQueueStore(SqliteDatabase database, TimeProvider time) : IQueueStore
 {
     private const string Columns =
-        "tenant_id AS TenantId, name AS Name, priority AS Priority, max_concurrency AS MaxConcurrency, paused AS Paused, created_at AS CreatedAt";
+        "tenant_id AS TenantId, name AS Name, priority AS Priority, max_concurrency AS MaxConcurrency, paused AS Paused, created_at AS CreatedAt, " +
+        "agent_groups AS AgentGroups, reserved_slots AS ReservedSlots, reserved_min_priority AS ReservedMinPriority";
 
     public Task<QueueCreateResult> CreateAsync(QueueRecord queue, int maxQueues, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
@@ -20,10 +21,11 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, TimeProvider tim
             if (count >= maxQueues) return QueueCreateResult.QuotaExceeded;
             await connection.ExecuteAsync(Sql.Command(
                 """
-                INSERT INTO queues (tenant_id, name, priority, max_concurrency, paused, created_at)
-                VALUES (@TenantId, @Name, @Priority, @MaxConcurrency, @Paused, @CreatedAt);
+                INSERT INTO queues (tenant_id, name, priority, max_concurrency, paused, created_at, agent_groups, reserved_slots, reserved_min_priority)
+                VALUES (@TenantId, @Name, @Priority, @MaxConcurrency, @Paused, @CreatedAt, @AgentGroups, @ReservedSlots, @ReservedMinPriority);
                 """,
-                new { queue.TenantId, queue.Name, queue.Priority, queue.MaxConcurrency, Paused = queue.Paused ? 1 : 0, CreatedAt = StoredTime.ToMs(queue.CreatedAt) },
+                new { queue.TenantId, queue.Name, queue.Priority, queue.MaxConcurrency, Paused = queue.Paused ? 1 : 0, CreatedAt = StoredTime.ToMs(queue.CreatedAt),
+                      AgentGroups = StoredJson.Serialize(queue.AgentGroups), queue.ReservedSlots, queue.ReservedMinPriority },
                 transaction, cancellationToken));
             return QueueCreateResult.Created;
         }, cancellationToken);
@@ -52,7 +54,10 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, TimeProvider tim
                 UPDATE queues
                 SET priority = COALESCE(@Priority, priority),
                     max_concurrency = CASE WHEN @ClearMaxConcurrency = 1 THEN NULL ELSE COALESCE(@MaxConcurrency, max_concurrency) END,
-                    paused = COALESCE(@Paused, paused)
+                    paused = COALESCE(@Paused, paused),
+                    agent_groups = COALESCE(@AgentGroups, agent_groups),
+                    reserved_slots = COALESCE(@ReservedSlots, reserved_slots),
+                    reserved_min_priority = COALESCE(@ReservedMinPriority, reserved_min_priority)
                 WHERE tenant_id = @tenantId AND name = @name
                 RETURNING {Columns};
                 """,
@@ -64,6 +69,9 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, TimeProvider tim
                     update.MaxConcurrency,
                     ClearMaxConcurrency = update.ClearMaxConcurrency ? 1 : 0,
                     Paused = update.Paused is { } paused ? (paused ? 1 : 0) : (int?)null,
+                    AgentGroups = update.AgentGroups is null ? null : StoredJson.Serialize(update.AgentGroups),
+                    update.ReservedSlots,
+                    update.ReservedMinPriority,
                 },
                 transaction, cancellationToken));
             return row?.ToRecord();
@@ -106,8 +114,12 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, TimeProvider tim
         public long? MaxConcurrency { get; set; }
         public long Paused { get; set; }
         public long CreatedAt { get; set; }
+        public string AgentGroups { get; set; } = "[]";
+        public long ReservedSlots { get; set; }
+        public long ReservedMinPriority { get; set; }
 
         public QueueRecord ToRecord() => new(
-            TenantId, Name, checked((int)Priority), MaxConcurrency is { } max ? checked((int)max) : null, Paused != 0, StoredTime.FromMs(CreatedAt));
+            TenantId, Name, checked((int)Priority), MaxConcurrency is { } max ? checked((int)max) : null, Paused != 0, StoredTime.FromMs(CreatedAt),
+            StoredJson.Deserialize<List<string>>(AgentGroups), checked((int)ReservedSlots), checked((int)ReservedMinPriority));
     }
 }

@@ -97,8 +97,10 @@ public sealed class FakeProtocolServer : IAsyncDisposable
                     return Results.Empty;
                 }
 
-                if (jobs.Count > 0 || cancels.Count > 0 || Environment.TickCount64 >= deadline)
-                    return Results.Json(new PollResponse(jobs, cancels, []), Json);
+                var known = (request.CachedPackages ?? []).Concat(request.Fetching ?? []).ToHashSet(StringComparer.Ordinal);
+                var prefetch = request.CachedPackages is null ? [] : state.PrefetchOffers.Values.Where(p => !known.Contains(p.Sha256)).ToList();
+                if (jobs.Count > 0 || cancels.Count > 0 || prefetch.Count > 0 || Environment.TickCount64 >= deadline)
+                    return Results.Json(new PollResponse(jobs, cancels, [], prefetch), Json);
                 await Task.Delay(25);
             }
         }

@@ -33,6 +33,8 @@ public sealed class FakeServerState
     public ConcurrentDictionary<string, ConcurrentDictionary<long, AgentLogLine>> Logs { get; } = new();
     public ConcurrentDictionary<string, CompleteJobRequest> Completed { get; } = new();
     public ConcurrentQueue<PollRequest> Polls { get; } = new();
+    /// <summary>Package versions every poll offers for prefetch, unless the agent reports them cached or fetching.</summary>
+    public ConcurrentDictionary<string, PackageRef> PrefetchOffers { get; } = new();
     public ConcurrentDictionary<string, bool> CancelRequested { get; } = new();
     public ConcurrentDictionary<string, bool> RejectLogs { get; } = new();
 

@@ -25,17 +25,19 @@ public sealed class SimulatedAgent : IDisposable
     public static AgentCapabilities LinuxWithPython(string version = "3.11.7", IReadOnlyDictionary<string, string>? labels = null) =>
         new("linux", "x64", [new PythonInterpreterInfo(version, "/usr/bin/python3")], labels ?? new Dictionary<string, string>());
 
-    public static async Task<HttpResponseMessage> TryRegisterAsync(ServerHarness server, string enrollmentToken, string name = "sim", AgentCapabilities? capabilities = null, int slots = 4)
+    public static async Task<HttpResponseMessage> TryRegisterAsync(
+        ServerHarness server, string enrollmentToken, string name = "sim", AgentCapabilities? capabilities = null, int slots = 4, AgentResources? resources = null)
     {
         using var http = server.Client(bearer: null);
         return await http.PostAsJsonAsync("/api/agent/v1/register", new RegisterAgentRequest(
-            enrollmentToken, name, capabilities ?? LinuxWithPython(), slots, new AgentResources(2, 4096, 10_000), "test"), ServerHarness.Json);
+            enrollmentToken, name, capabilities ?? LinuxWithPython(), slots, resources ?? new AgentResources(2, 4096, 10_000), "test"), ServerHarness.Json);
     }
 
-    public static async Task<SimulatedAgent> RegisterAsync(ServerHarness server, TestTenant tenant, string name = "sim", AgentCapabilities? capabilities = null, int slots = 4)
+    public static async Task<SimulatedAgent> RegisterAsync(
+        ServerHarness server, TestTenant tenant, string name = "sim", AgentCapabilities? capabilities = null, int slots = 4, AgentResources? resources = null)
     {
         var token = await CreateEnrollmentTokenAsync(tenant);
-        var response = await TryRegisterAsync(server, token, name, capabilities, slots);
+        var response = await TryRegisterAsync(server, token, name, capabilities, slots, resources);
         response.EnsureSuccessStatusCode();
         var registration = (await response.Content.ReadFromJsonAsync<RegisterAgentResponse>(ServerHarness.Json))!;
         return new SimulatedAgent(server.Client(bearer: null), registration);
@@ -60,6 +62,13 @@ public sealed class SimulatedAgent : IDisposable
     public async Task<PollResponse> PollAsync(int freeSlots, IReadOnlyList<RunningJobReport>? running = null, int waitSeconds = 0)
     {
         var response = await _http.PostAsJsonAsync("/api/agent/v1/poll", new PollRequest(freeSlots, running ?? [], waitSeconds), ServerHarness.Json);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<PollResponse>(ServerHarness.Json))!;
+    }
+
+    public async Task<PollResponse> PollAsync(PollRequest request)
+    {
+        var response = await _http.PostAsJsonAsync("/api/agent/v1/poll", request, ServerHarness.Json);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<PollResponse>(ServerHarness.Json))!;
     }

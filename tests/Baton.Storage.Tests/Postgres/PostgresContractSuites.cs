@@ -78,3 +78,8 @@ public sealed class PostgresSharedPoolContractTests : SharedPoolContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresDispatchContractTests : DispatchContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

@@ -78,3 +78,8 @@ public sealed class SqliteSharedPoolContractTests : SharedPoolContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteDispatchContractTests : DispatchContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}

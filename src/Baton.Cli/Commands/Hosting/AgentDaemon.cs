@@ -17,7 +17,8 @@ public static class AgentDaemon
         var slots = new Option<int>("--slots") { Description = "Jobs run at once.", DefaultValueFactory = _ => 4 };
         var labels = new Option<string[]>("--label") { Description = "A label k=v offered to jobs' requirements; repeatable." };
         var data = new Option<string>("--data") { Description = "Folder for the agent's identity, package cache and virtual environments.", DefaultValueFactory = _ => ".baton-agent" };
-        foreach (var option in new Option[] { token, name, slots, labels, data }) agentCommand.Options.Add(option);
+        var group = new Option<string>("--group") { Description = "The agent group; queues name the groups that serve them.", DefaultValueFactory = _ => "default" };
+        foreach (var option in new Option[] { token, name, slots, labels, group, data }) agentCommand.Options.Add(option);
 
         agentCommand.SetAction(async (parse, ct) =>
         {
@@ -40,6 +41,7 @@ public static class AgentDaemon
                 Name = parse.GetValue(name) ?? Environment.MachineName,
                 Slots = parse.GetValue(slots),
                 Labels = labelMap,
+                Group = parse.GetValue(group)!,
                 DataDirectory = parse.GetValue(data)!,
             };
 

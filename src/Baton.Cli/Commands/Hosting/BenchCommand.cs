@@ -27,7 +27,7 @@ public static class BenchCommand
         var rate = new Option<double?>("--rate") { Description = "Override the scenario's rate (jobs or requests per second)." };
         var duration = new Option<int?>("--duration") { Description = "Override the scenario's duration in seconds." };
 
-        var command = new Command("bench", "Run a benchmark scenario: dispatch, agents, concurrency, api, fairness (deploy is not available yet).")
+        var command = new Command("bench", "Run a benchmark scenario: dispatch, agents, concurrency, api, fairness, deploy.")
         {
             scenario, backend, server, key, postgresAdmin, quick, json, agents, jobs, rate, duration,
         };

@@ -65,7 +65,13 @@ public sealed class SharedPoolDispatcher(
                 var tenant = byId[tenantId];
                 var got = await store.Jobs.ClaimAsync(new JobClaimRequest(
                     tenantId, agent.Id, count, tenant.Quotas.ConcurrentJobs, settings.AgentTtl, CanRun,
-                    CandidateLimit: Math.Max(settings.SharedPoolHeadSize, count)), cancellationToken);
+                    CandidateLimit: Math.Max(settings.SharedPoolHeadSize, count))
+                {
+                    // The same group and resource rules as for a tenant's own agents.
+                    AgentGroup = agent.Group,
+                    AgentCpuMillicores = agent.Resources.CpuCores > 0 ? agent.Resources.CpuCores * 1000 : null,
+                    AgentMemoryMb = agent.Resources.MemoryMb > 0 ? agent.Resources.MemoryMb : null,
+                }, cancellationToken);
                 claimed.AddRange(got);
                 if (got.Count < count)
                 {

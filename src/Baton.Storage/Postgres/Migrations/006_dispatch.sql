@@ -1,0 +1,12 @@
+-- Dispatch decisions: the agent groups that serve a queue (empty = every group), the capacity a
+-- queue reserves for its high-priority jobs, and the CPU (millicores) and memory (MB) a job
+-- requests. An agent's group travels in its capabilities JSON. No new table: the existing
+-- Row-Level Security policies and grants of queues and jobs cover the new columns.
+ALTER TABLE queues ADD COLUMN agent_groups text[] NOT NULL DEFAULT '{}';
+ALTER TABLE queues ADD COLUMN reserved_slots integer NOT NULL DEFAULT 0;
+ALTER TABLE queues ADD COLUMN reserved_min_priority integer NOT NULL DEFAULT 0;
+
+ALTER TABLE jobs ADD COLUMN cpu_millicores integer NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN memory_mb bigint NOT NULL DEFAULT 0;
+-- Prefetch: the package versions a tenant published lately.
+CREATE INDEX ix_package_versions_created ON package_versions (tenant_id, created_at);
