@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Baton.Core.Api;
 using Baton.EndToEnd.Tests.Support;
+using Baton.Server.Tests.Support;
 using Npgsql;
 using Xunit.Abstractions;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using Baton.Core.Api;
 using Baton.EndToEnd.Tests.Support;
+using Baton.Server.Tests.Support;
 using Npgsql;
 using Xunit.Abstractions;
 

@@ -29,7 +29,9 @@ public sealed class SaturationThrottleMiddleware
         var settings = options.Value;
         var min = Math.Max(1, settings.WriteConcurrencyMin);
         var max = Math.Max(min, settings.WriteConcurrencyMax);
-        Limit = new AdaptiveConcurrencyLimit(min, max, initial: Math.Min(max, 64));
+        // Start open: the limit only moves once half of it is in use, so it tightens under real saturation
+        // (hundreds of writes queued, latency climbing) and never caps a merely busy server.
+        Limit = new AdaptiveConcurrencyLimit(min, max, initial: max);
     }
 
     public AdaptiveConcurrencyLimit Limit { get; }

@@ -35,7 +35,7 @@ public sealed class TestPostgres : IAsyncDisposable
             throw new InvalidOperationException(
                 "BATON_TEST_POSTGRES is not set: start a throwaway server with `eval \"$(scripts/test-postgres.sh start)\"` (./test.sh does).");
         }
-        var database = "baton_srv_" + Guid.NewGuid().ToString("N")[..12];
+        var database = "baton_test_" + Guid.NewGuid().ToString("N")[..12];
         await using var connection = new NpgsqlConnection(admin);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"CREATE DATABASE {database};", connection);
