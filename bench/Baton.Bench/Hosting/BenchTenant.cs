@@ -78,8 +78,31 @@ public sealed class BenchTenant : IDisposable
         return buffer.ToArray();
     }
 
-    public Task<HttpResponseMessage> SubmitAsync(CancellationToken cancellationToken) =>
-        Api.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest(PackageName), BenchHttp.Json, cancellationToken);
+    private int _submitRetries;
+
+    /// <summary>Submissions the server refused for backpressure (503 saturated, 429 pending cap) and that were sent again.</summary>
+    public int SubmitRetries => Volatile.Read(ref _submitRetries);
+
+    /// <summary>
+    /// Submits one no-op job the way a well-behaved client does: a 503 or 429 is retried after its
+    /// Retry-After (at most <see cref="MaxSubmitAttempts"/> times), so backpressure shows as latency
+    /// and as <see cref="SubmitRetries"/>, not as lost jobs.
+    /// </summary>
+    public async Task<HttpResponseMessage> SubmitAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await Api.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest(PackageName), BenchHttp.Json, cancellationToken);
+            var backpressure = response.StatusCode is System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.TooManyRequests;
+            if (!backpressure || attempt == MaxSubmitAttempts) return response;
+            var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+            response.Dispose();
+            Interlocked.Increment(ref _submitRetries);
+            await Task.Delay(wait, cancellationToken);
+        }
+    }
+
+    public const int MaxSubmitAttempts = 10;
 
     public async Task<TenantUsageDto> GetUsageAsync(CancellationToken cancellationToken)
     {

@@ -77,6 +77,7 @@ public sealed class ConcurrencyScenario : IBenchScenario
             .Add("jobs_held_by_agents", heldAtEnd)
             .Add("time_to_hold_all_s", rampSeconds)
             .Add("heartbeat_ms", probe.Polls.Summarise())
+            .Add("submit_retries", context.Tenant.SubmitRetries)
             .Add("errors", submitErrors + probe.Errors);
         if (context.Target.InProcess)
         {

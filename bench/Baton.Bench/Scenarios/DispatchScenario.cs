@@ -102,6 +102,7 @@ public sealed class DispatchScenario : IBenchScenario
             .Add("throughput_jobs_per_s", wallSeconds > 0 ? probe.Completed / wallSeconds : 0)
             .Add("jobs_submitted", submittedAt.Count)
             .Add("jobs_completed", probe.Completed)
+            .Add("submit_retries", context.Tenant.SubmitRetries)
             .Add("errors", submitErrors + probe.Errors)
             .Note($"{jobs} jobs at {rate}/s over {agentCount} agents × {SlotsPerAgent} slots; submit_ms is measured from each job's intended send time (open loop).")
             .Note("submit_to_assign_ms: server submittedAt → assignment received by the simulated agent; throughput: completed jobs / (first submit → last completion).");

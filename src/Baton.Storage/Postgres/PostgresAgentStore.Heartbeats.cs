@@ -79,8 +79,10 @@ internal sealed partial class PostgresAgentStore
                 },
                 transaction, cancellationToken))).Where(row => row.Id is not null).ToList();
             var wasOffline = cameBack.Select(row => row.Id!).ToHashSet(StringComparer.Ordinal);
+            // Thousands of agents can come back in one batch (after a partition): look their beats up by id, not by scan.
+            var beatAt = agents.ToDictionary(agent => agent.AgentId, agent => agent.At, StringComparer.Ordinal);
             await PostgresTenantEvents.AppendAsync(connection, transaction,
-                [.. cameBack.Select(row => TenantEventPayloads.ForAgent(row.TenantId, row.Id!, row.Name, online: true, agents.First(a => a.AgentId == row.Id).At))],
+                [.. cameBack.Select(row => TenantEventPayloads.ForAgent(row.TenantId, row.Id!, row.Name, online: true, beatAt[row.Id!]))],
                 PgTime.ToDb(time.GetUtcNow()), cancellationToken);
             return agents.Select(agent => agent.AgentId).Where(wasOffline.Contains).ToList();
         }, cancellationToken);
