@@ -116,8 +116,9 @@ public abstract class SharedPoolTests : IAsyncLifetime
         using var late = await TenantWithPackageAsync(Server);
         using var shared = await RegisterSharedAgentAsync(Server, slots: 2);
         await SubmitAsync(flood, 40);
-        // The flood runs a while first and builds up agent-seconds.
-        await RunAsync(shared, 2, TimeSpan.FromMilliseconds(100), assigned => assigned.Count >= 6, TimeSpan.FromSeconds(30));
+        // The flood runs a while first and builds up agent-seconds: 6 runs of 0.5 s, more than the provisional
+        // charge (FairShareChargePerJob, 1 s) of the newcomer's three picks, so the ranking does not hinge on timing.
+        await RunAsync(shared, 2, TimeSpan.FromMilliseconds(500), assigned => assigned.Count >= 6, TimeSpan.FromSeconds(30));
 
         var lateIds = await SubmitAsync(late, 3);
         var next = await RunAsync(shared, 2, TimeSpan.FromMilliseconds(50), assigned => assigned.Count >= 4, TimeSpan.FromSeconds(30));
