@@ -19,11 +19,7 @@ public sealed class JobDispatcher(
     IOptions<ServerOptions> options,
     ILogger<JobDispatcher> logger)
 {
-    private static readonly IReadOnlySet<string> EmptyCache = new HashSet<string>();
     private readonly ConcurrentDictionary<string, IReadOnlyList<Requirement>> _parsed = new();
-
-    public Task<IReadOnlyList<JobRecord>> ClaimForAgentAsync(AgentRecord agent, int freeSlots, CancellationToken cancellationToken) =>
-        ClaimForAgentAsync(agent, freeSlots, EmptyCache, cancellationToken);
 
     /// <summary>
     /// <paramref name="cachedPackages"/>: what the agent reported in its cache (locality). The agent's group

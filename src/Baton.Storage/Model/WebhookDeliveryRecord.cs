@@ -45,7 +45,11 @@ public sealed record DeliveryAttemptResult(
     int? StatusCode,
     string? Error,
     int DurationMs,
-    DateTimeOffset? NextAttemptAt);
+    DateTimeOffset? NextAttemptAt)
+{
+    /// <summary>Where the attempt leaves the delivery: delivered, retried at <see cref="NextAttemptAt"/>, or given up.</summary>
+    public DeliveryState State => Delivered ? DeliveryState.Delivered : NextAttemptAt is null ? DeliveryState.Failed : DeliveryState.Pending;
+}
 
 /// <summary>A new delivery outside the fan-out: a ping or a manual redelivery.</summary>
 public sealed record NewDelivery(string TenantId, string Id, string WebhookId, long? EventId, string EventType, string Body, string? RedeliveryOf);

@@ -76,7 +76,6 @@ internal sealed partial class PostgresWebhookStore
         database.InSystemAsync(async (connection, transaction) =>
         {
             var now = PgTime.ToDb(time.GetUtcNow());
-            var state = result.Delivered ? DeliveryState.Delivered : result.NextAttemptAt is null ? DeliveryState.Failed : DeliveryState.Pending;
             var updated = await connection.ExecuteAsync(PgSql.Command(
                 """
                 UPDATE webhook_deliveries
@@ -93,7 +92,7 @@ internal sealed partial class PostgresWebhookStore
                     result.Error,
                     result.DurationMs,
                     result.Delivered,
-                    state = state.ToText(),
+                    state = result.State.ToText(),
                     nextAttemptAt = PgTime.ToDb(result.NextAttemptAt),
                     now,
                 },

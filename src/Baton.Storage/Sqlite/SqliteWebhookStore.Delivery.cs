@@ -78,7 +78,6 @@ internal sealed partial class SqliteWebhookStore
         database.WriteAsync(async (connection, transaction) =>
         {
             var now = StoredTime.ToMs(time.GetUtcNow());
-            var state = result.Delivered ? DeliveryState.Delivered : result.NextAttemptAt is null ? DeliveryState.Failed : DeliveryState.Pending;
             var updated = await connection.ExecuteAsync(Sql.Command(
                 """
                 UPDATE webhook_deliveries
@@ -95,7 +94,7 @@ internal sealed partial class SqliteWebhookStore
                     result.Error,
                     result.DurationMs,
                     result.Delivered,
-                    state = state.ToText(),
+                    state = result.State.ToText(),
                     nextAttemptAt = StoredTime.ToMs(result.NextAttemptAt),
                     now,
                 },
