@@ -81,7 +81,7 @@ internal sealed partial class PostgresAgentStore
             var wasOffline = cameBack.Select(row => row.Id!).ToHashSet(StringComparer.Ordinal);
             // Thousands of agents can come back in one batch (after a partition): look their beats up by id, not by scan.
             var beatAt = agents.ToDictionary(agent => agent.AgentId, agent => agent.At, StringComparer.Ordinal);
-            await PostgresTenantEvents.AppendAsync(connection, transaction,
+            await PostgresTenantEvents.EnqueueAsync(connection, transaction,
                 [.. cameBack.Select(row => TenantEventPayloads.ForAgent(row.TenantId, row.Id!, row.Name, online: true, beatAt[row.Id!]))],
                 PgTime.ToDb(time.GetUtcNow()), cancellationToken);
             return agents.Select(agent => agent.AgentId).Where(wasOffline.Contains).ToList();

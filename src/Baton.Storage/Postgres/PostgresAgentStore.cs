@@ -82,7 +82,7 @@ internal sealed partial class PostgresAgentStore(PostgresDatabase database, Time
                 """,
                 new { silentSince = PgTime.ToDb(silentSince) }, transaction, cancellationToken));
             var offline = rows.Select(row => row.ToRecord()).ToList();
-            await PostgresTenantEvents.AppendAsync(connection, transaction,
+            await PostgresTenantEvents.EnqueueAsync(connection, transaction,
                 [.. offline.Select(agent => TenantEventPayloads.ForAgent(agent.TenantId, agent.Id, agent.Name, online: false, agent.LastHeartbeatAt))],
                 PgTime.ToDb(time.GetUtcNow()), cancellationToken);
             return offline;

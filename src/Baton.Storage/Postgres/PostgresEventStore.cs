@@ -34,9 +34,11 @@ internal sealed class PostgresEventStore(PostgresDatabase database, TimeProvider
             return appended[0];
         }, cancellationToken);
 
-    public Task<IReadOnlyList<TenantEventRecord>> ListAsync(
+    public async Task<IReadOnlyList<TenantEventRecord>> ListAsync(
         string tenantId, long afterId, IReadOnlyList<string>? types, int limit, CancellationToken cancellationToken)
     {
+        // Events committed before this call may still be queued: number them first, so the page has them.
+        await PostgresTenantEvents.SequenceAllAsync(database, cancellationToken);
         var sql = new StringBuilder($"SELECT {PostgresTenantEvents.Columns} FROM events WHERE tenant_id = @tenantId AND id > @afterId");
         var parameters = new DynamicParameters(new { tenantId, afterId });
         if (types is { Count: > 0 })
@@ -45,13 +47,16 @@ internal sealed class PostgresEventStore(PostgresDatabase database, TimeProvider
             parameters.Add("types", types.ToArray());
         }
         sql.Append(CultureInfo.InvariantCulture, $" ORDER BY id LIMIT {Math.Clamp(limit, 1, MaxPageSize)};");
-        return database.InTenantAsync<IReadOnlyList<TenantEventRecord>>(tenantId, async (connection, transaction) =>
+        return await database.InTenantAsync<IReadOnlyList<TenantEventRecord>>(tenantId, async (connection, transaction) =>
             (await connection.QueryAsync<PostgresEventRow>(PgSql.Command(sql.ToString(), parameters, transaction, cancellationToken)))
                 .Select(row => row.ToRecord()).ToList(), cancellationToken);
     }
 
-    public Task<long> GetLatestIdAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.InTenantAsync(tenantId, (connection, transaction) => connection.ExecuteScalarAsync<long>(PgSql.Command(
+    public async Task<long> GetLatestIdAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        await PostgresTenantEvents.SequenceAllAsync(database, cancellationToken);
+        return await database.InTenantAsync(tenantId, (connection, transaction) => connection.ExecuteScalarAsync<long>(PgSql.Command(
             "SELECT COALESCE((SELECT last_id FROM event_sequences WHERE tenant_id = @tenantId), 0);", new { tenantId }, transaction, cancellationToken)),
             cancellationToken);
+    }
 }

@@ -97,7 +97,7 @@ internal sealed partial class PostgresJobStore
             var finished = row.ToRecord();
             if (TenantEventPayloads.ForFinishedJob(finished) is { } tenantEvent)
             {
-                await PostgresTenantEvents.AppendAsync(connection, transaction, [tenantEvent], now, cancellationToken);
+                await PostgresTenantEvents.EnqueueAsync(connection, transaction, [tenantEvent], now, cancellationToken);
             }
             return (AttemptWriteResult.Ok, finished);
         }, cancellationToken);
@@ -122,7 +122,7 @@ internal sealed partial class PostgresJobStore
                 await InsertEventsAsync(connection, transaction, now,
                     [new NewEvent(tenantId, jobId, JobEventTypes.Cancelled, job.Attempt, null, "cancelled before it was assigned")], cancellationToken);
                 var cancelledJob = cancelled.ToRecord();
-                await PostgresTenantEvents.AppendAsync(connection, transaction, [TenantEventPayloads.ForFinishedJob(cancelledJob)!], now, cancellationToken);
+                await PostgresTenantEvents.EnqueueAsync(connection, transaction, [TenantEventPayloads.ForFinishedJob(cancelledJob)!], now, cancellationToken);
                 return (CancelResult.Cancelled, cancelledJob);
             }
 

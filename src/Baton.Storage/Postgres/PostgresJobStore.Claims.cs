@@ -171,7 +171,7 @@ internal sealed partial class PostgresJobStore
                 .Select(TenantEventPayloads.ForFinishedJob)
                 .OfType<NewTenantEvent>()
                 .ToList();
-            await PostgresTenantEvents.AppendAsync(connection, transaction, ended, now, cancellationToken);
+            await PostgresTenantEvents.EnqueueAsync(connection, transaction, ended, now, cancellationToken);
             return expired;
         }, cancellationToken);
 }

@@ -7,8 +7,11 @@ namespace Baton.Storage.Postgres;
 // System scope: the notifier serves every tenant.
 internal sealed partial class PostgresWebhookStore
 {
-    public Task<int> FanOutAsync(int maxWebhooks, int maxEvents, CancellationToken cancellationToken) =>
-        database.InSystemAsync(async (connection, transaction) =>
+    public async Task<int> FanOutAsync(int maxWebhooks, int maxEvents, CancellationToken cancellationToken)
+    {
+        // The notifier is also the sequencer of queued events (readers sequence too, on demand).
+        await PostgresTenantEvents.SequenceAllAsync(database, cancellationToken);
+        return await database.InSystemAsync(async (connection, transaction) =>
         {
             // Webhooks behind their tenant's log, locked so two notifiers never fan out the same one at once.
             var behind = (await connection.QueryAsync<PostgresWebhookRow>(PgSql.Command(
@@ -47,6 +50,7 @@ internal sealed partial class PostgresWebhookStore
             }
             return created;
         }, cancellationToken);
+    }
 
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int max, TimeSpan lease, CancellationToken cancellationToken) =>
         database.InSystemAsync<IReadOnlyList<ClaimedDelivery>>(async (connection, transaction) =>

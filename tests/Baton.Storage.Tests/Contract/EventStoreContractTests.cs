@@ -118,4 +118,41 @@ public abstract class EventStoreContractTests : StoreContractTests
         Assert.All(events, e => Assert.Equal("agent-1", e.SubjectId));
         Assert.Equal("host-agent-1", events[1].Payload.GetProperty("name").GetString());
     }
+
+    [Fact]
+    public async Task Job_endings_in_parallel_with_alerts_and_a_follower_give_each_event_one_gap_free_id_and_the_follower_misses_none()
+    {
+        var tenant = await CreateTenantAsync("acme");
+        var jobs = new List<JobRecord>();
+        for (var i = 0; i < 30; i++) jobs.Add(await SubmitAndClaimAsync(tenant, "agent-" + (i % 5)));
+
+        // A reader following the log while it grows: what it collects must be exactly the log, in id order.
+        using var done = new CancellationTokenSource();
+        var followed = new List<TenantEventRecord>();
+        var follower = Task.Run(async () =>
+        {
+            var cursor = 0L;
+            while (true)
+            {
+                var finished = done.IsCancellationRequested;
+                var page = await Store.Events.ListAsync(tenant, cursor, null, 7, Ct);
+                followed.AddRange(page);
+                if (page.Count > 0) cursor = page[^1].Id;
+                else if (finished) return;
+            }
+        }, Ct);
+        var endings = jobs.Select(async job => await CompleteAsync(job, JobOutcome.Succeeded) as object);
+        var alerts = Enumerable.Range(0, 10).Select(i =>
+            (Task)Store.Events.AppendAsync(new NewTenantEvent(tenant, TenantEventTypes.QuotaReached, "q-" + i, Payload(new { i })), null, Ct));
+        await Task.WhenAll(endings.Cast<Task>().Concat(alerts));
+        await done.CancelAsync();
+        await follower;
+
+        var log = await Store.Events.ListAsync(tenant, 0, null, 1000, Ct);
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), log.Select(e => e.Id));
+        Assert.Equal(jobs.Select(j => j.Id).Order(StringComparer.Ordinal),
+            log.Where(e => e.Type == TenantEventTypes.JobSucceeded).Select(e => e.SubjectId).Order(StringComparer.Ordinal));
+        Assert.Equal(log.Select(e => (e.Id, e.Type, e.SubjectId)), followed.Select(e => (e.Id, e.Type, e.SubjectId)));
+        Assert.Equal(40, await Store.Events.GetLatestIdAsync(tenant, Ct));
+    }
 }

@@ -31,6 +31,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "queues", "tenant_id" },
         { "event_sequences", "tenant_id" },
         { "events", "tenant_id" },
+        { "event_outbox", "tenant_id" },
         { "webhooks", "tenant_id" },
         { "webhook_deliveries", "tenant_id" },
         { "schedules", "tenant_id" },
@@ -162,6 +163,9 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         await Store.Events.AppendAsync(new NewTenantEvent(tenant, TenantEventTypes.QuotaReached, "agents",
             System.Text.Json.JsonSerializer.SerializeToElement(new { quota = "agents" })), null, Ct);
         await Store.Webhooks.FanOutAsync(100, 100, Ct);
+        // A job ending after the fan-out: its event stays queued in event_outbox until a reader sequences it.
+        await SubmitAsync(tenant, id: "j2-" + name);
+        await CompleteAsync(Assert.Single(await ClaimAsync(tenant, agent)), Baton.Core.Jobs.JobOutcome.Succeeded);
         await Store.Schedules.CreateAsync(ScheduleSamples.NewSchedule(tenant, "nightly", Start, id: "sch-" + name), 10, Ct);
         await Store.Calendars.SaveAsync(new CalendarRecord(tenant, "de", [DayOfWeek.Monday], [], null, Start, Start), replace: false, Ct);
         return tenant;
