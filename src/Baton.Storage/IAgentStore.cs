@@ -45,4 +45,20 @@ public enum AgentRegistrationResult
     QuotaExceeded,
 }
 
-public sealed record AgentDirectives(IReadOnlyList<JobRef> Cancel, IReadOnlyList<JobRef> Abandon);
+public sealed record AgentDirectives(IReadOnlyList<JobRef> Cancel, IReadOnlyList<JobRef> Abandon)
+{
+    /// <summary>
+    /// What an agent must do given the jobs the server says it holds and those it reports: stop the ones with a
+    /// cancel request, and abandon reported attempts it no longer holds.
+    /// </summary>
+    public static AgentDirectives From(IEnumerable<(string JobId, int Attempt, bool CancelRequested)> held, IReadOnlyList<JobRef> running)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(running);
+        var heldList = held.ToList();
+        var cancel = heldList.Where(job => job.CancelRequested).Select(job => new JobRef(job.JobId, job.Attempt)).ToList();
+        var heldAttempts = heldList.Select(job => (job.JobId, job.Attempt)).ToHashSet();
+        var abandon = running.Where(report => !heldAttempts.Contains((report.JobId, report.Attempt))).ToList();
+        return new AgentDirectives(cancel, abandon);
+    }
+}

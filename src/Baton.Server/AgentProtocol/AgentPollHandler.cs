@@ -28,6 +28,8 @@ public sealed class AgentPollHandler(
     IOptions<ServerOptions> options,
     TimeProvider time)
 {
+    private static readonly string AssignedState = Core.Jobs.JobStates.ToText(Core.Jobs.JobState.Assigned);
+
     /// <summary>A poll must return well within the agent TTL, or a waiting agent would look dead.</summary>
     public static TimeSpan EffectiveWait(ServerOptions options, TimeSpan requested)
     {
@@ -54,36 +56,40 @@ public sealed class AgentPollHandler(
         var cached = (request.CachedPackages ?? []).Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal);
         var fetching = (request.Fetching ?? []).Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal);
 
-        // An agent has one poll in flight and lists every job it holds: an assignment made before this
-        // poll that it does not list was lost on the way (it stopped, or the connection broke).
         var refs = running.Select(r => new JobRef(r.JobId, r.Attempt)).ToList();
         var shared = SharedPool.IsShared(agent.TenantId);
-        if (shared)
-        {
-            await ReleaseUndeliveredOfSharedAgentAsync(agent, refs, now, cancellationToken);
-        }
-        else
-        {
-            var released = await store.Jobs.ReleaseUndeliveredAsync(agent.TenantId, agent.Id, refs, now, cancellationToken);
-            if (released.Count > 0) signals.Signal(WakeUpSignals.TenantWork(agent.TenantId), released.Count);
-        }
         var wait = EffectiveWait(options.Value, TimeSpan.FromSeconds(request.WaitSeconds));
         var deadline = now + wait;
         var topics = request.FreeSlots > 0
             ? new[] { WakeUpSignals.Agent(agent.Id), WakeUpSignals.TenantWork(agent.TenantId) }
             : new[] { WakeUpSignals.Agent(agent.Id) };
 
+        // Subscribe before looking, so a signal raised while we look is not missed.
+        WakeUpSignals.Subscription? firstWakeUp = signals.Subscribe(topics);
+        AgentDirectives? directives;
+        try
+        {
+            // One read of what the agent holds (across tenants for a shared agent) gives the lost assignments and the first directives.
+            directives = await ReleaseUndeliveredAsync(agent, shared, refs, now, cancellationToken);
+        }
+        catch
+        {
+            firstWakeUp.Dispose();
+            throw;
+        }
+
         WakeUpSignals.Subscription? woken = null;
         try
         {
             while (true)
             {
-                // Subscribe before looking, so a signal raised while we look is not missed.
-                var wakeUp = signals.Subscribe(topics);
+                var wakeUp = firstWakeUp ?? signals.Subscribe(topics);
+                firstWakeUp = null;
                 try
                 {
                     var passedOver = false;
-                    var directives = await store.Agents.GetDirectivesAsync(agent.Id, refs, cancellationToken);
+                    // After a wake-up: a cancel may have been requested meanwhile.
+                    directives ??= await store.Agents.GetDirectivesAsync(agent.Id, refs, cancellationToken);
                     // A shared agent waits on the pool's topic (TenantWork of the reserved shared tenant) and claims across tenants.
                     var jobs = shared
                         ? await sharedDispatcher.ClaimForSharedAgentAsync(agent, request.FreeSlots, cancellationToken)
@@ -104,6 +110,7 @@ public sealed class AgentPollHandler(
                         return Results.Ok(new PollResponse(assignments, directives.Cancel, directives.Abandon, offered));
                     }
 
+                    directives = null;
                     var remaining = deadline - time.GetUtcNow();
                     if (remaining <= TimeSpan.Zero || context.RequestAborted.IsCancellationRequested)
                     {
@@ -127,18 +134,27 @@ public sealed class AgentPollHandler(
         }
     }
 
-    /// <summary>A shared agent's undelivered assignments, released in each of their tenants.</summary>
-    private async Task ReleaseUndeliveredOfSharedAgentAsync(AgentRecord agent, IReadOnlyList<JobRef> refs, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// An agent has one poll in flight and lists every job it holds: an assignment made before this poll
+    /// that it does not list was lost on the way (it stopped, or the connection broke) and goes back to
+    /// its queue, in each tenant concerned. Returns the directives for what it still holds.
+    /// </summary>
+    private async Task<AgentDirectives> ReleaseUndeliveredAsync(
+        AgentRecord agent, bool shared, IReadOnlyList<JobRef> refs, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var held = await store.SharedPool.ListHeldJobsAsync(agent.Id, cancellationToken);
-        var reported = refs.Select(r => r.JobId).ToHashSet(StringComparer.Ordinal);
-        foreach (var tenantId in held.Where(j => !reported.Contains(j.JobId)).Select(j => j.TenantId).Distinct(StringComparer.Ordinal))
+        var reported = refs.Select(r => (r.JobId, r.Attempt)).ToHashSet();
+        var lost = held
+            .Where(job => job.State == AssignedState && job.AssignedAt < now && !reported.Contains((job.JobId, job.Attempt)))
+            .ToList();
+        foreach (var tenantId in lost.Select(job => job.TenantId).Distinct(StringComparer.Ordinal))
         {
             var released = await store.Jobs.ReleaseUndeliveredAsync(tenantId, agent.Id, refs, now, cancellationToken);
             if (released.Count == 0) continue;
             signals.Signal(WakeUpSignals.TenantWork(tenantId), released.Count);
-            signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId), released.Count);
+            if (shared) signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId), released.Count);
         }
+        return AgentDirectives.From(held.Except(lost).Select(job => (job.JobId, job.Attempt, job.CancelRequested)), refs);
     }
 
     private async Task<JobAssignment> ToAssignmentAsync(JobRecord job, CancellationToken cancellationToken)

@@ -12,8 +12,18 @@ public sealed record SharedPoolReadyJob(JobRecord Job, int EffectivePriority);
 /// <summary>Agent-milliseconds a tenant used on shared agents within one minute (unix minutes, UTC).</summary>
 public sealed record SharedPoolUsage(string TenantId, long Minute, long AgentMilliseconds);
 
-/// <summary>A job as its holding agent sees it: enough to route the agent's call to the job's tenant.</summary>
-public sealed record HeldJob(string JobId, string TenantId, int Attempt, string State, string PackageSha256);
+/// <summary>
+/// A job as its holding agent sees it: enough to route the agent's call to the job's tenant, to find
+/// assignments that never reached it, and to tell it what to cancel.
+/// </summary>
+public sealed record HeldJob(string JobId, string TenantId, int Attempt, string State, string PackageSha256)
+{
+    /// <summary>When this attempt was assigned.</summary>
+    public DateTimeOffset? AssignedAt { get; init; }
+
+    /// <summary>A cancel was requested and the agent must stop it.</summary>
+    public bool CancelRequested { get; init; }
+}
 
 /// <summary>Per-minute buckets of shared-pool usage (unix minutes, UTC).</summary>
 public static class SharedPoolMinutes

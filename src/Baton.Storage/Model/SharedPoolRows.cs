@@ -53,6 +53,12 @@ internal sealed class SharedHeldJobRow
     public long Attempt { get; set; }
     public string State { get; set; } = "";
     public string PackageSha256 { get; set; } = "";
+    public long? AssignedAtMs { get; set; }
+    public long CancelRequested { get; set; }
 
-    public HeldJob ToRecord() => new(JobId, TenantId, (int)Attempt, State, PackageSha256);
+    public HeldJob ToRecord() => new(JobId, TenantId, (int)Attempt, State, PackageSha256)
+    {
+        AssignedAt = Serialization.StoredTime.FromMs(AssignedAtMs),
+        CancelRequested = CancelRequested != 0,
+    };
 }

@@ -96,10 +96,7 @@ internal sealed partial class PostgresAgentStore(PostgresDatabase database, Time
                 $"SELECT id AS JobId, attempt AS Attempt, cancel_requested AS CancelRequested FROM jobs WHERE agent_id = @agentId AND state IN {PgSql.ActiveStates};",
                 new { agentId }, transaction, cancellationToken))).ToList();
 
-            var cancel = held.Where(job => job.CancelRequested).Select(job => new JobRef(job.JobId, job.Attempt)).ToList();
-            var heldAttempts = held.Select(job => (job.JobId, job.Attempt)).ToHashSet();
-            var abandon = running.Where(report => !heldAttempts.Contains((report.JobId, report.Attempt))).ToList();
-            return new AgentDirectives(cancel, abandon);
+            return AgentDirectives.From(held.Select(job => (job.JobId, job.Attempt, job.CancelRequested)), running);
         }, cancellationToken);
 
     public Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>

@@ -20,13 +20,18 @@ internal sealed partial class PostgresJobStore
         if (request.MaxJobs <= 0) return Task.FromResult<IReadOnlyList<JobRecord>>([]);
         return database.InTenantAsync<IReadOnlyList<JobRecord>>(request.TenantId, async (connection, transaction) =>
         {
-            await connection.ExecuteAsync(PgSql.Command(
-                "SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @TenantId, 0));", new { request.TenantId }, transaction, cancellationToken));
-
-            // After the lock, so the count sees every claim committed before it (read committed: a fresh snapshot per statement).
+            // Most polls of a quiet tenant find nothing to do: they leave without queueing for the tenant's lock.
             var now = Now();
+            var anyReady = await connection.ExecuteScalarAsync<bool>(PgSql.Command(
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now));",
+                new { request.TenantId, now }, transaction, cancellationToken));
+            if (!anyReady) return [];
+
+            // The lock and the reads in one round trip. The reads run after the lock is granted, so they see every claim
+            // committed before it (read committed: a fresh snapshot per statement).
             using var reads = await connection.QueryMultipleAsync(PgSql.Command(
                 $"""
+                SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @TenantId, 0));
                 SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @TenantId AND state IN {PgSql.ActiveStates};
                 SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
                        (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active,
@@ -36,6 +41,8 @@ internal sealed partial class PostgresJobStore
                 FROM jobs WHERE agent_id = @AgentId AND tenant_id = @TenantId AND state IN {PgSql.ActiveStates};
                 """,
                 new { request.TenantId, request.AgentId }, transaction, cancellationToken));
+            await reads.ReadAsync();
+            now = Now();
             var active = await reads.ReadSingleAsync<int>();
             var queues = new QueueCapacity(await reads.ReadAsync<QueueCapacityRow>(), request.AgentGroup);
             var load = (await reads.ReadSingleAsync<AgentLoadRow>()).ToLoad();

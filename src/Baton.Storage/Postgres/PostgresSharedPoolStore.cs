@@ -14,7 +14,8 @@ namespace Baton.Storage.Postgres;
 internal sealed class PostgresSharedPoolStore(PostgresDatabase database, TimeProvider time) : ISharedPoolStore
 {
     private const string HeldColumns =
-        "id AS JobId, tenant_id AS TenantId, attempt::bigint AS Attempt, state AS State, package_sha256 AS PackageSha256";
+        "id AS JobId, tenant_id AS TenantId, attempt::bigint AS Attempt, state AS State, package_sha256 AS PackageSha256, " +
+        "floor(extract(epoch FROM assigned_at) * 1000)::bigint AS AssignedAtMs, cancel_requested::integer::bigint AS CancelRequested";
 
     // System scope: ranking tenants for a shared agent needs every participating tenant's counts and ready head.
     public Task<IReadOnlyList<SharedPoolTenantState>> ReadSnapshotAsync(SharedPoolQuery query, CancellationToken cancellationToken)

@@ -99,10 +99,7 @@ internal sealed partial class SqliteAgentStore(SqliteDatabase database, TimeProv
                 $"SELECT id AS JobId, attempt AS Attempt, cancel_requested AS CancelRequested FROM jobs WHERE agent_id = @agentId AND state IN {ActiveStates};",
                 new { agentId }, cancellationToken))).ToList();
 
-            var cancel = held.Where(job => job.CancelRequested != 0).Select(job => new JobRef(job.JobId, (int)job.Attempt)).ToList();
-            var heldAttempts = held.Select(job => (job.JobId, (int)job.Attempt)).ToHashSet();
-            var abandon = running.Where(report => !heldAttempts.Contains((report.JobId, report.Attempt))).ToList();
-            return new AgentDirectives(cancel, abandon);
+            return AgentDirectives.From(held.Select(job => (job.JobId, (int)job.Attempt, job.CancelRequested != 0)), running);
         }, cancellationToken);
 
     public Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>

@@ -11,7 +11,8 @@ internal sealed class SqliteSharedPoolStore(SqliteDatabase database, TimeProvide
 {
     private const string ActiveStates = "('assigned', 'running')";
     private const string HeldColumns =
-        "id AS JobId, tenant_id AS TenantId, attempt AS Attempt, state AS State, package_sha256 AS PackageSha256";
+        "id AS JobId, tenant_id AS TenantId, attempt AS Attempt, state AS State, package_sha256 AS PackageSha256, " +
+        "assigned_at AS AssignedAtMs, cancel_requested AS CancelRequested";
 
     public Task<IReadOnlyList<SharedPoolTenantState>> ReadSnapshotAsync(SharedPoolQuery query, CancellationToken cancellationToken)
     {
