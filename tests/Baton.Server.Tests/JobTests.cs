@@ -39,6 +39,27 @@ public sealed class JobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Latest_follows_a_publish_and_a_delete_at_once_on_this_replica()
+    {
+        using var tenant = await TenantWithHelloAsync();
+        async Task<string> SubmitLatestAsync() =>
+            (await tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello")).ReadAsync<JobDto>(HttpStatusCode.Created)).Version;
+
+        Assert.Equal("1.0.0", await SubmitLatestAsync());
+        await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello(version: "1.1.0"))).ShouldBeAsync(HttpStatusCode.Created);
+        Assert.Equal("1.1.0", await SubmitLatestAsync());
+
+        // A version still used by a pending job cannot go; once cancelled, 1.1.0 is deleted and "latest" is 1.0.0 again.
+        var pending = await tenant.Client.GetAsync("/api/v1/jobs?state=pending").ReadAsync<ListResponse<JobDto>>();
+        foreach (var job in pending.Items.Where(j => j.Version == "1.1.0"))
+        {
+            await tenant.Client.PostAsync($"/api/v1/jobs/{job.Id}/cancel", null).ShouldBeAsync(HttpStatusCode.OK);
+        }
+        await tenant.Client.DeleteAsync("/api/v1/packages/hello/1.1.0").ShouldBeAsync(HttpStatusCode.NoContent);
+        Assert.Equal("1.0.0", await SubmitLatestAsync());
+    }
+
+    [Fact]
     public async Task Inputs_are_checked_against_the_manifest()
     {
         using var tenant = await TenantWithHelloAsync();

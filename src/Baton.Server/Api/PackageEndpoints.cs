@@ -63,7 +63,8 @@ public static class PackageEndpoints
             : Results.File(stream, "application/zip", $"{found.Name}-{found.Version}.zip");
     }
 
-    private static async Task<IResult> DeleteAsync(string name, string version, HttpContext context, IBatonStore store, PackageUploadService uploads, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(
+        string name, string version, HttpContext context, IBatonStore store, PackageUploadService uploads, Jobs.SubmissionLookups lookups, CancellationToken ct)
     {
         var tenantId = context.GetCaller().TenantId;
         var found = await FindAsync(store, tenantId, name, version, ct);
@@ -72,6 +73,7 @@ public static class PackageEndpoints
         switch (result)
         {
             case PackageDeleteResult.Deleted:
+                lookups.PackageChanged(tenantId, found.Name);
                 await uploads.DeleteBlobIfUnusedAsync(found.Sha256, ct);
                 return Results.NoContent();
             case PackageDeleteResult.InUse:

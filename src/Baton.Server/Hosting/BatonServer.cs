@@ -110,6 +110,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<PackageUploadService>();
         services.AddSingleton<JobSubmissionService>();
         services.AddSingleton<PendingJobCounts>();
+        services.AddSingleton<SubmissionLookups>();
         services.AddSingleton<JobWhyService>();
         services.AddSingleton<ScheduleTimelines>();
         services.AddSingleton<ScheduleAutoPause>();

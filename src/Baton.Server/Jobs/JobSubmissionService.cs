@@ -14,7 +14,7 @@ namespace Baton.Server.Jobs;
 
 /// <summary>Checks a submission against the package's manifest and queues the job.</summary>
 public sealed class JobSubmissionService(
-    IBatonStore store, WakeUpSignals signals, TenantDirectory tenants, PendingJobCounts pendingCounts,
+    IBatonStore store, WakeUpSignals signals, TenantDirectory tenants, PendingJobCounts pendingCounts, SubmissionLookups lookups,
     Notifications.TenantEventPublisher events, TimeProvider time)
 {
     public const int MinPriority = -100;
@@ -44,7 +44,7 @@ public sealed class JobSubmissionService(
                 Problems.Validation("The Idempotency-Key header must be at most 200 characters.", "Idempotency-Key"), "idempotency key too long");
         }
 
-        var version = await ResolveVersionAsync(tenantId, request.Package.Trim(), request.Version, ct);
+        var version = await lookups.GetVersionAsync(tenantId, request.Package.Trim(), request.Version, ct);
         if (version is null)
         {
             var what = request.Version is null or "latest" ? $"Package '{request.Package}'" : $"Package '{request.Package}' version {request.Version}";
@@ -52,7 +52,7 @@ public sealed class JobSubmissionService(
         }
         var manifest = version.Manifest;
         var queueName = string.IsNullOrWhiteSpace(request.Queue) ? QueueRecord.DefaultName : request.Queue.Trim();
-        if (await store.Queues.GetAsync(tenantId, queueName, ct) is null)
+        if (!await lookups.QueueExistsAsync(tenantId, queueName, ct))
         {
             return SubmissionOutcome.Refused(Problems.NotFound($"Queue '{queueName}'"), $"Queue '{queueName}' was not found");
         }
@@ -124,12 +124,6 @@ public sealed class JobSubmissionService(
             if (tenant is { Quotas.SharedPoolWeight: > 0 }) signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId), 1);
         }
         return new SubmissionOutcome(record, created, null, null);
-    }
-
-    private async Task<PackageVersionRecord?> ResolveVersionAsync(string tenantId, string name, string? version, CancellationToken ct)
-    {
-        if (version is null or "latest") return PackageVersions.Latest(await store.Packages.ListVersionsAsync(tenantId, name, ct));
-        return await store.Packages.GetVersionAsync(tenantId, name, PackageVersions.Normalise(version) ?? version, ct);
     }
 
     private string NewJobId() => "j_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");

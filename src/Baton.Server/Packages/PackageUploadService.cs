@@ -24,6 +24,7 @@ public sealed class PackageUploadService(
     IOptions<ServerOptions> options,
     TimeProvider time,
     PackagePrefetch prefetch,
+    Jobs.SubmissionLookups lookups,
     WakeUpSignals signals,
     ILogger<PackageUploadService> logger)
 {
@@ -76,8 +77,9 @@ public sealed class PackageUploadService(
             {
                 case PackageAddResult.Created:
                     logger.LogInformation("Package {Name} {Version} ({Sha}) stored for tenant {TenantId}", manifest.Name, manifest.Version, blob.Sha256, tenantId);
-                    // Waiting polls wake and offer the new version for prefetch.
+                    // Waiting polls wake and offer the new version for prefetch; submissions resolve "latest" afresh.
                     prefetch.Invalidate(tenantId);
+                    lookups.PackageChanged(tenantId, manifest.Name);
                     signals.Signal(WakeUpSignals.TenantWork(tenantId));
                     return Results.Created($"/api/v1/packages/{manifest.Name}/{manifest.Version}", new Core.Api.PackageUploadResponse(stored.ToDto(), true));
                 case PackageAddResult.Identical:
