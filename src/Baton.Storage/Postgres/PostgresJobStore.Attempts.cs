@@ -10,27 +10,47 @@ namespace Baton.Storage.Postgres;
 // Each reads the job with FOR UPDATE, decides like the SQLite backend, then compare-and-sets.
 internal sealed partial class PostgresJobStore
 {
+    /// <summary>
+    /// One statement: the compare-and-set to running with its event, and the job as it was before, which
+    /// explains a refusal (gone, another holder or attempt, already running, or not assigned).
+    /// </summary>
     public Task<AttemptWriteResult> MarkStartedAsync(string tenantId, string jobId, string agentId, int attempt, CancellationToken cancellationToken) =>
         database.InTenantAsync(tenantId, async (connection, transaction) =>
         {
-            var job = await LoadAsync(connection, transaction, tenantId, jobId, forUpdate: true, cancellationToken);
-            if (job is null) return AttemptWriteResult.NotFound;
-            if (job.AgentId != agentId || job.Attempt != attempt) return AttemptWriteResult.Stale;
-            if (job.State == JobState.Running) return AttemptWriteResult.Ok;
-            if (job.State != JobState.Assigned) return AttemptWriteResult.InvalidState;
-
             var now = Now();
-            var updated = await connection.ExecuteAsync(PgSql.Command(
-                """
-                UPDATE jobs SET state = 'running', started_at = @now
-                WHERE id = @jobId AND tenant_id = @tenantId AND state = 'assigned' AND agent_id = @agentId AND attempt = @attempt;
+            var outcome = await connection.QuerySingleOrDefaultAsync<StartOutcomeRow>(PgSql.Command(
+                $"""
+                WITH started AS (
+                    UPDATE jobs SET state = 'running', started_at = @now
+                    WHERE id = @jobId AND tenant_id = @tenantId AND state = 'assigned' AND agent_id = @agentId AND attempt = @attempt
+                    RETURNING id
+                ),
+                logged AS (
+                    INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
+                    SELECT @tenantId, id, @now, '{JobEventTypes.Started}', @attempt, @agentId, @message FROM started
+                )
+                SELECT (SELECT COUNT(*) FROM started)::integer AS Started, j.state AS State, j.agent_id AS AgentId, j.attempt AS Attempt
+                FROM jobs j WHERE j.id = @jobId AND j.tenant_id = @tenantId;
                 """,
-                new { tenantId, jobId, agentId, attempt, now }, transaction, cancellationToken));
-            if (updated != 1) return AttemptWriteResult.Stale;
-            await InsertEventsAsync(connection, transaction, now,
-                [new NewEvent(tenantId, jobId, JobEventTypes.Started, attempt, agentId, $"started on agent {agentId}")], cancellationToken);
-            return AttemptWriteResult.Ok;
+                new { tenantId, jobId, agentId, attempt, now, message = $"started on agent {agentId}" }, transaction, cancellationToken));
+            if (outcome is null) return AttemptWriteResult.NotFound;
+            if (outcome.Started == 1) return AttemptWriteResult.Ok;
+            if (outcome.AgentId != agentId || outcome.Attempt != attempt) return AttemptWriteResult.Stale;
+            return outcome.State switch
+            {
+                "running" => AttemptWriteResult.Ok,
+                "assigned" => AttemptWriteResult.Stale,
+                _ => AttemptWriteResult.InvalidState,
+            };
         }, cancellationToken);
+
+    private sealed class StartOutcomeRow
+    {
+        public int Started { get; set; }
+        public string State { get; set; } = "";
+        public string? AgentId { get; set; }
+        public int Attempt { get; set; }
+    }
 
     public Task<(AttemptWriteResult Result, JobRecord? Job)> CompleteAttemptAsync(AttemptCompletion completion, CancellationToken cancellationToken) =>
         database.InTenantAsync<(AttemptWriteResult, JobRecord?)>(completion.TenantId, async (connection, transaction) =>
