@@ -18,7 +18,8 @@ public static class BenchCommand
         var names = BenchCatalog.Available.Select(s => s.Name).Concat(BenchCatalog.NotAvailable.Keys).ToArray();
         var scenario = new Argument<string>("scenario") { Description = $"One of: {string.Join(", ", names)}." };
         var backend = new Option<string?>("--backend") { Description = "The bench's own server's storage: sqlite (default) or postgres; with --server, a label for the results." };
-        var server = new Option<Uri?>("--server") { Description = "Benchmark this running server instead of starting one." };
+        // A string, parsed here: System.CommandLine has no parser for Uri.
+        var server = new Option<string?>("--server") { Description = "Benchmark this running server (its URL) instead of starting one." };
         var key = new Option<string?>("--key") { Description = "A system admin API key of --server (the bench creates its own tenant)." };
         var postgresAdmin = new Option<string?>("--postgres-admin") { Description = "Owner connection string for --backend postgres (default: BATON_TEST_POSTGRES)." };
         var inProcess = new Option<bool>("--in-process")
@@ -50,7 +51,12 @@ public static class BenchCommand
                 context.Error.WriteLine($"error: unknown scenario '{name}'. Scenarios: {string.Join(", ", names)}.");
                 return 2;
             }
-            var serverUrl = parse.GetValue(server);
+            Uri? serverUrl = null;
+            if (parse.GetValue(server) is { } given && !Uri.TryCreate(given, UriKind.Absolute, out serverUrl))
+            {
+                context.Error.WriteLine($"error: --server must be an absolute URL such as http://host:8080, not '{given}'.");
+                return 2;
+            }
             var backendName = parse.GetValue(backend);
             if (serverUrl is null && backendName is not (null or "sqlite" or "postgres"))
             {
