@@ -1,15 +1,22 @@
 using Baton.Bench.Hosting;
 using Baton.Bench.Metrics;
 using Baton.Bench.Scenarios;
+using Baton.Server.Hosting;
 
 namespace Baton.Bench;
 
-/// <summary>Where to run a scenario: an in-process server on a backend, or a remote server.</summary>
+/// <summary>
+/// Where to run a scenario: a server of its own on a backend (a child process running
+/// <paramref name="ServerCommand"/>, by default the <c>baton</c> CLI running this bench; or in this
+/// process with <paramref name="InProcess"/>), or a remote server.
+/// </summary>
 public sealed record BenchTargetOptions(
     string Backend = "sqlite",
     Uri? ServerUrl = null,
     string? AdminKey = null,
-    string? PostgresAdmin = null);
+    string? PostgresAdmin = null,
+    bool InProcess = false,
+    ServerCommandLine? ServerCommand = null);
 
 /// <summary>Runs one scenario end to end: server (unless remote), benchmark tenant, scenario, clean-up.</summary>
 public static class BenchRunner
@@ -20,23 +27,41 @@ public static class BenchRunner
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(progress);
-        BenchTarget server;
+        // Thousands of simulated agents hold a socket each: use the whole descriptor allowance.
+        if (OpenFileLimit.RaiseSoftToHard() is { } raised) progress($"raised the open-file limit from {raised.Soft} to {raised.Hard}");
+        var server = await StartTargetAsync(target, progress, cancellationToken);
+        await using (server)
+        {
+            try
+            {
+                using var tenant = await BenchTenant.CreateAsync(server, cancellationToken);
+                using var agentHttp = BenchHttp.CreateClient(server.BaseAddress);
+                var context = new BenchContext(server, tenant, agentHttp, settings, TimeProvider.System, progress);
+                return await scenario.RunAsync(context, cancellationToken);
+            }
+            catch (Exception ex) when (server.DescribeServerFailure() is { } failure)
+            {
+                throw new InvalidOperationException(failure, ex);
+            }
+        }
+    }
+
+    private static async Task<BenchTarget> StartTargetAsync(BenchTargetOptions target, Action<string> progress, CancellationToken cancellationToken)
+    {
         if (target.ServerUrl is not null)
         {
             if (string.IsNullOrWhiteSpace(target.AdminKey)) throw new ArgumentException("--server needs --key (a system admin API key).");
-            server = BenchTarget.Remote(target.ServerUrl, target.AdminKey, target.Backend);
+            return BenchTarget.Remote(target.ServerUrl, target.AdminKey, target.Backend);
         }
-        else
+        var postgresAdmin = target.PostgresAdmin ?? Environment.GetEnvironmentVariable("BATON_TEST_POSTGRES");
+        if (target.InProcess)
         {
             progress($"starting an in-process server on {target.Backend}");
-            server = await BenchTarget.StartAsync(target.Backend, target.PostgresAdmin ?? Environment.GetEnvironmentVariable("BATON_TEST_POSTGRES"), cancellationToken);
+            return await BenchTarget.StartAsync(target.Backend, postgresAdmin, null, cancellationToken);
         }
-        await using (server)
-        {
-            using var tenant = await BenchTenant.CreateAsync(server, cancellationToken);
-            using var agentHttp = BenchHttp.CreateClient(server.BaseAddress);
-            var context = new BenchContext(server, tenant, agentHttp, settings, TimeProvider.System, progress);
-            return await scenario.RunAsync(context, cancellationToken);
-        }
+        progress($"starting a server process on {target.Backend}");
+        var server = await BenchTarget.StartAsync(target.Backend, postgresAdmin, target.ServerCommand ?? ServerCommandLine.OfThisProcess(), cancellationToken);
+        progress($"server process {server.ServerProcessId} listening on {server.BaseAddress}");
+        return server;
     }
 }

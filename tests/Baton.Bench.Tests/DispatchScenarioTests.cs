@@ -13,7 +13,7 @@ public sealed class DispatchScenarioTests
         var progress = new List<string>();
 
         var result = await BenchRunner.RunAsync(
-            new DispatchScenario(), new BenchTargetOptions("sqlite"), new BenchSettings(Quick: true), progress.Add, timeout.Token);
+            new DispatchScenario(), new BenchTargetOptions("sqlite", InProcess: true), new BenchSettings(Quick: true), progress.Add, timeout.Token);
 
         using var json = JsonDocument.Parse(result.ToJson());
         var root = json.RootElement;

@@ -1,24 +1,30 @@
+using System.Globalization;
 using Baton.Server.Hosting;
 
 namespace Baton.Bench.Hosting;
 
 /// <summary>
-/// The server under test: an in-process <see cref="BatonServer"/> on a random loopback port with its
-/// own temporary data (deleted on dispose), or a remote server given by URL and a system-admin key.
+/// The server under test: a <c>baton server</c> child process (default) or an in-process
+/// <see cref="BatonServer"/>, each on a free loopback port with its own temporary data (deleted on
+/// dispose, with the PostgreSQL database); or a remote server given by URL and a system-admin key.
 /// </summary>
 public sealed class BenchTarget : IAsyncDisposable
 {
     private const string BootstrapKey = "bk_bench_system_admin_key_0123456789abcdef";
-    private readonly BatonServer? _server;
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
+    private readonly BatonServer? _inProcess;
+    private readonly ServerProcess? _child;
     private readonly BenchPostgres? _postgres;
     private readonly string? _dataDirectory;
 
-    private BenchTarget(Uri baseAddress, string adminKey, string backend, BatonServer? server, BenchPostgres? postgres, string? dataDirectory)
+    private BenchTarget(
+        Uri baseAddress, string adminKey, string backend, BatonServer? inProcess, ServerProcess? child, BenchPostgres? postgres, string? dataDirectory)
     {
         BaseAddress = baseAddress;
         AdminKey = adminKey;
         Backend = backend;
-        _server = server;
+        _inProcess = inProcess;
+        _child = child;
         _postgres = postgres;
         _dataDirectory = dataDirectory;
     }
@@ -29,20 +35,33 @@ public sealed class BenchTarget : IAsyncDisposable
 
     public string Backend { get; }
 
+    /// <summary>The server's temporary data folder (deleted on dispose), or null when remote.</summary>
+    public string? DataDirectory => _dataDirectory;
+
+    public ServerPlacement Placement => _child is not null ? ServerPlacement.ChildProcess
+        : _inProcess is not null ? ServerPlacement.InProcess
+        : ServerPlacement.Remote;
+
     /// <summary>True when the server runs in this process, so process CPU and memory figures include it (and the simulators).</summary>
-    public bool InProcess => _server is not null;
+    public bool InProcess => Placement == ServerPlacement.InProcess;
+
+    /// <summary>True when the server is elsewhere: its clock and its resources are not this machine's.</summary>
+    public bool IsRemote => Placement == ServerPlacement.Remote;
+
+    /// <summary>The process the server runs in (this one when in process), or null when remote.</summary>
+    public int? ServerProcessId => _child?.ProcessId ?? (_inProcess is not null ? Environment.ProcessId : null);
 
     public static BenchTarget Remote(Uri baseAddress, string adminKey, string? backend) =>
-        new(baseAddress, adminKey, backend ?? "remote", null, null, null);
+        new(baseAddress, adminKey, backend ?? "remote", null, null, null, null);
 
     /// <param name="postgresAdmin">Owner connection string for <c>postgres</c> (creates and later drops a database).</param>
-    public static async Task<BenchTarget> StartAsync(string backend, string? postgresAdmin, CancellationToken cancellationToken)
+    /// <param name="childCommand">The <c>baton</c> CLI to start the server with, or null for an in-process server.</param>
+    public static async Task<BenchTarget> StartAsync(string backend, string? postgresAdmin, ServerCommandLine? childCommand, CancellationToken cancellationToken)
     {
         if (backend is not ("sqlite" or "postgres")) throw new ArgumentException("--backend must be sqlite or postgres.");
         var dataDirectory = Path.Combine(Path.GetTempPath(), "baton-bench-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDirectory);
         BenchPostgres? postgres = null;
-        BatonServer? server = null;
         try
         {
             if (backend == "postgres")
@@ -54,35 +73,68 @@ public sealed class BenchTarget : IAsyncDisposable
                 }
                 postgres = await BenchPostgres.CreateAsync(postgresAdmin, cancellationToken);
             }
-            server = BatonServer.Create(["--Logging:LogLevel:Default=Warning"], "http://127.0.0.1:0", o =>
-            {
-                o.DataDirectory = dataDirectory;
-                o.BootstrapApiKey = BootstrapKey;
-                o.Storage = backend;
-                if (postgres is not null)
-                {
-                    o.Postgres = postgres.AppConnectionString;
-                    o.PostgresMigration = postgres.OwnerConnectionString;
-                }
-            });
-            await server.StartAsync(cancellationToken);
-            return new BenchTarget(new Uri(server.Urls[0]), BootstrapKey, backend, server, postgres, dataDirectory);
+            return childCommand is null
+                ? await StartInProcessAsync(backend, postgres, dataDirectory, cancellationToken)
+                : await StartChildAsync(childCommand, backend, postgres, dataDirectory, cancellationToken);
         }
         catch
         {
-            if (server is not null) await server.DisposeAsync();
             if (postgres is not null) await postgres.DisposeAsync();
             DeleteQuietly(dataDirectory);
             throw;
         }
     }
 
+    private static async Task<BenchTarget> StartInProcessAsync(string backend, BenchPostgres? postgres, string dataDirectory, CancellationToken cancellationToken)
+    {
+        var server = BatonServer.Create(["--Logging:LogLevel:Default=Warning"], "http://127.0.0.1:0", o =>
+        {
+            o.DataDirectory = dataDirectory;
+            o.BootstrapApiKey = BootstrapKey;
+            o.Storage = backend;
+            if (postgres is not null)
+            {
+                o.Postgres = postgres.AppConnectionString;
+                o.PostgresMigration = postgres.OwnerConnectionString;
+            }
+        });
+        try
+        {
+            await server.StartAsync(cancellationToken);
+            return new BenchTarget(new Uri(server.Urls[0]), BootstrapKey, backend, server, null, postgres, dataDirectory);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<BenchTarget> StartChildAsync(
+        ServerCommandLine command, string backend, BenchPostgres? postgres, string dataDirectory, CancellationToken cancellationToken)
+    {
+        // Secrets go by environment (read by the server's configuration), not on the command line where `ps` shows them.
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["BATON_BOOTSTRAP_API_KEY"] = BootstrapKey };
+        if (postgres is not null)
+        {
+            environment["Baton__Server__Postgres"] = postgres.AppConnectionString;
+            environment["Baton__Server__PostgresMigration"] = postgres.OwnerConnectionString;
+        }
+        var child = await ServerProcess.StartAsync(command, ["--data", dataDirectory, "--storage", backend], environment, ReadyTimeout, cancellationToken);
+        return new BenchTarget(child.BaseAddress, BootstrapKey, backend, null, child, postgres, dataDirectory);
+    }
+
+    /// <summary>Null while the server is fine; otherwise why it is gone (exit code and last output of a child that crashed).</summary>
+    public string? DescribeServerFailure() =>
+        _child is { ExitedUnexpectedly: true } ? string.Create(CultureInfo.InvariantCulture, $"The benchmark server (pid {_child.ProcessId}) {_child.Describe()}") : null;
+
     public async ValueTask DisposeAsync()
     {
-        if (_server is not null)
+        if (_child is not null) await _child.DisposeAsync();
+        if (_inProcess is not null)
         {
-            await _server.StopAsync(CancellationToken.None);
-            await _server.DisposeAsync();
+            await _inProcess.StopAsync(CancellationToken.None);
+            await _inProcess.DisposeAsync();
         }
         if (_postgres is not null) await _postgres.DisposeAsync();
         if (_dataDirectory is not null) DeleteQuietly(_dataDirectory);

@@ -36,7 +36,7 @@ public sealed class AgentsScenario : IBenchScenario
         context.Progress($"{agentCount} agents heart-beating every {Interval.TotalSeconds:0} s for {duration.TotalSeconds:0} s ({rate:0}/s)");
         var heartbeat = new LatencyRecorder();
         var errors = 0;
-        await using var sampler = new ProcessSampler();
+        await using var sampler = new ProcessSampler(context.Target);
         await OpenLoop.RunAsync(polls, rate, async (i, intended) =>
         {
             try
@@ -49,8 +49,7 @@ public sealed class AgentsScenario : IBenchScenario
                 Interlocked.Increment(ref errors);
             }
         }, cancellationToken);
-        var cpu = sampler.CpuPercentOfMachine;
-        var rss = sampler.PeakRssMb;
+        sampler.Freeze();
         // Heartbeats are written in batches; the count of online agents shows they all landed.
         var usage = await context.Tenant.GetUsageAsync(cancellationToken);
 
@@ -59,15 +58,7 @@ public sealed class AgentsScenario : IBenchScenario
             .Add("agents_online", usage.Agents)
             .Add("register_agents_s", registerSeconds)
             .Add("errors", errors);
-        if (context.Target.InProcess)
-        {
-            result.Add("server_cpu_percent", cpu).Add("server_peak_rss_mb", rss)
-                .Note($"In process: server_cpu_percent and server_peak_rss_mb cover the server AND the {agentCount} simulated agents in one process; CPU is a percentage of all {Environment.ProcessorCount} cores.");
-        }
-        else
-        {
-            result.Note("Remote server: measure its CPU and memory on its own host.");
-        }
+        sampler.AddFigures(result, $"{agentCount} simulated agents");
         return result.Note($"{agentCount} agents, one poll (freeSlots 0, wait 0) each every {Interval.TotalSeconds:0} s for {duration.TotalSeconds:0} s; latency from each poll's intended send time.");
     }
 }

@@ -27,7 +27,7 @@ public sealed class ConcurrencyScenario : IBenchScenario
         context.Progress($"registering {agentCount} agents × {slots} slots");
         var agents = await SimulatedAgent.RegisterFleetAsync(context.AgentHttp, context.Tenant.EnrollmentToken, agentCount, slots, cancellationToken);
         var probe = new FleetProbe(context.Time);
-        await using var sampler = new ProcessSampler();
+        await using var sampler = new ProcessSampler(context.Target);
         using var stopAgents = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = agents.Select(a => Task.Run(() => a.RunAsync(AgentBehaviour.HoldJobs, probe, stopAgents.Token), CancellationToken.None)).ToList();
 
@@ -60,13 +60,14 @@ public sealed class ConcurrencyScenario : IBenchScenario
             peak = Math.Max(peak, usage.ConcurrentJobs);
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         }
-        var rss = sampler.PeakRssMb;
+        sampler.Freeze();
 
         await stopAgents.CancelAsync();
         await Task.WhenAll(running);
         var heldAtEnd = probe.Held;
-        if (!context.Target.InProcess)
+        if (context.Target.IsRemote)
         {
+            // A local server is thrown away with its data; a remote one keeps running, so leave it clean.
             context.Progress("completing the held jobs");
             await Parallel.ForEachAsync(agents, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
                 async (agent, ct) => await agent.ReleaseHeldAsync(probe, ct));
@@ -79,11 +80,7 @@ public sealed class ConcurrencyScenario : IBenchScenario
             .Add("heartbeat_ms", probe.Polls.Summarise())
             .Add("submit_retries", context.Tenant.SubmitRetries)
             .Add("errors", submitErrors + probe.Errors);
-        if (context.Target.InProcess)
-        {
-            result.Add("server_peak_rss_mb", rss)
-                .Note("In process: server_peak_rss_mb covers the server AND the simulated agents in one process.");
-        }
+        sampler.AddFigures(result, $"{agentCount} simulated agents");
         return result.Note($"{jobs} jobs submitted at {rate}/s to {agentCount} agents × {slots} slots; concurrent_jobs_held is the peak of GET /api/v1/tenant usage.concurrentJobs.");
     }
 }

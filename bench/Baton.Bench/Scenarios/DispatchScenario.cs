@@ -106,7 +106,7 @@ public sealed class DispatchScenario : IBenchScenario
             .Add("errors", submitErrors + probe.Errors)
             .Note($"{jobs} jobs at {rate}/s over {agentCount} agents × {SlotsPerAgent} slots; submit_ms is measured from each job's intended send time (open loop).")
             .Note("submit_to_assign_ms: server submittedAt → assignment received by the simulated agent; throughput: completed jobs / (first submit → last completion).");
-        if (!context.Target.InProcess) result.Note("Remote server: submit_to_assign_ms compares the server's clock with this machine's.");
+        if (context.Target.IsRemote) result.Note("Remote server: submit_to_assign_ms compares the server's clock with this machine's.");
         return result;
     }
 }

@@ -99,7 +99,7 @@ public sealed class FairnessScenario : IBenchScenario
             .Add("errors", errors + probe.Errors)
             .Note($"{agentCount} shared agents × {SlotsPerAgent} slots; tenant A submits {floodJobs} jobs, then tenant B {lateJobs} at {lateRate}/s; both weight 8 (enterprise).")
             .Note("tenant_b_wait_ms: server submittedAt → assignment received by a shared agent. Jobs complete at once, so A's fair share is small but B's starts at zero.");
-        if (!context.Target.InProcess) result.Note("Remote server: tenant_b_wait_ms compares the server's clock with this machine's.");
+        if (context.Target.IsRemote) result.Note("Remote server: tenant_b_wait_ms compares the server's clock with this machine's.");
         return result;
     }
 

@@ -217,6 +217,10 @@ public sealed class BatonServer : IAsyncDisposable
     public async Task<BootstrapResult> StartAsync(CancellationToken cancellationToken = default)
     {
         var options = Options;
+        if (OpenFileLimit.RaiseSoftToHard() is { } raised)
+        {
+            _app.Logger.LogInformation("Raised the open-file limit from {Soft} to the hard limit {Hard}.", raised.Soft, raised.Hard);
+        }
         if (options.Storage == "sqlite") _lock = SingleReplicaLock.Acquire(options.DataDirectory);
         var store = _app.Services.GetRequiredService<IBatonStore>();
         await store.MigrateAsync(cancellationToken);

@@ -7,8 +7,9 @@ using Baton.Bench.Scenarios;
 namespace Baton.Cli.Commands.Hosting;
 
 /// <summary>
-/// <c>baton bench SCENARIO</c>: runs a benchmark scenario against an in-process server (SQLite or a fresh
-/// PostgreSQL database, deleted afterwards) or a remote server, prints a table and optionally writes JSON.
+/// <c>baton bench SCENARIO</c>: runs a benchmark scenario against a server of its own (a <c>baton server</c>
+/// child process, or in process with <c>--in-process</c>; SQLite or a fresh PostgreSQL database, deleted
+/// afterwards) or a remote server, prints a table and optionally writes JSON.
 /// </summary>
 public static class BenchCommand
 {
@@ -16,10 +17,15 @@ public static class BenchCommand
     {
         var names = BenchCatalog.Available.Select(s => s.Name).Concat(BenchCatalog.NotAvailable.Keys).ToArray();
         var scenario = new Argument<string>("scenario") { Description = $"One of: {string.Join(", ", names)}." };
-        var backend = new Option<string?>("--backend") { Description = "In-process server storage: sqlite (default) or postgres; with --server, a label for the results." };
-        var server = new Option<Uri?>("--server") { Description = "Benchmark this running server instead of starting one." };
+        var backend = new Option<string?>("--backend") { Description = "The bench's own server's storage: sqlite (default) or postgres; with --server, a label for the results." };
+        // A string, parsed here: System.CommandLine has no parser for Uri.
+        var server = new Option<string?>("--server") { Description = "Benchmark this running server (its URL) instead of starting one." };
         var key = new Option<string?>("--key") { Description = "A system admin API key of --server (the bench creates its own tenant)." };
         var postgresAdmin = new Option<string?>("--postgres-admin") { Description = "Owner connection string for --backend postgres (default: BATON_TEST_POSTGRES)." };
+        var inProcess = new Option<bool>("--in-process")
+        {
+            Description = "Run the server inside the bench process instead of as a child process (its CPU and memory figures then include the simulators).",
+        };
         var quick = new Option<bool>("--quick") { Description = "Small sizes: each scenario finishes in under a minute (CI smoke runs)." };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
         var agents = new Option<int?>("--agents") { Description = "Override the scenario's number of simulated agents." };
@@ -29,7 +35,7 @@ public static class BenchCommand
 
         var command = new Command("bench", "Run a benchmark scenario: dispatch, agents, concurrency, api, fairness, deploy.")
         {
-            scenario, backend, server, key, postgresAdmin, quick, json, agents, jobs, rate, duration,
+            scenario, backend, server, key, postgresAdmin, inProcess, quick, json, agents, jobs, rate, duration,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -45,7 +51,12 @@ public static class BenchCommand
                 context.Error.WriteLine($"error: unknown scenario '{name}'. Scenarios: {string.Join(", ", names)}.");
                 return 2;
             }
-            var serverUrl = parse.GetValue(server);
+            Uri? serverUrl = null;
+            if (parse.GetValue(server) is { } given && !Uri.TryCreate(given, UriKind.Absolute, out serverUrl))
+            {
+                context.Error.WriteLine($"error: --server must be an absolute URL such as http://host:8080, not '{given}'.");
+                return 2;
+            }
             var backendName = parse.GetValue(backend);
             if (serverUrl is null && backendName is not (null or "sqlite" or "postgres"))
             {
@@ -55,11 +66,18 @@ public static class BenchCommand
             var seconds = parse.GetValue(duration);
             var settings = new BenchSettings(parse.GetValue(quick), parse.GetValue(agents), parse.GetValue(jobs), parse.GetValue(rate),
                 seconds is { } s ? TimeSpan.FromSeconds(s) : null);
+            if (serverUrl is not null && parse.GetValue(inProcess))
+            {
+                context.Error.WriteLine("error: --in-process starts a server of its own; it cannot go with --server.");
+                return 2;
+            }
             var target = new BenchTargetOptions(backendName ?? (serverUrl is null ? "sqlite" : null)!, serverUrl, parse.GetValue(key),
-                parse.GetValue(postgresAdmin) ?? context.GetEnvironmentVariable("BATON_TEST_POSTGRES"));
+                parse.GetValue(postgresAdmin) ?? context.GetEnvironmentVariable("BATON_TEST_POSTGRES"), parse.GetValue(inProcess));
 
+            // Ctrl-C and SIGTERM cancel the run, so the server process is killed and its data deleted.
+            using var shutdown = new ShutdownSignal(ct);
             var result = await BenchRunner.RunAsync(found, target, settings,
-                message => context.Error.WriteLine($"bench: {message}"), ct);
+                message => context.Error.WriteLine($"bench: {message}"), shutdown.Token);
             ResultTable.Write(context.Console, result);
             if (parse.GetValue(json) is { } path)
             {
