@@ -8,10 +8,13 @@ namespace Baton.Storage.Postgres;
 // Claims and leases: handing pending jobs to an agent, and taking them back when the lease runs out.
 internal sealed partial class PostgresJobStore
 {
+    /// <summary>Candidates a claim reads first (at least; eight per free slot when more).</summary>
+    private const int SmallCandidateWindow = 32;
+
     /// <summary>
     /// One transaction: a per-tenant advisory lock serialises the concurrency-cap check across
-    /// replicas; the ready rows are read from the partial ready index with <c>FOR UPDATE SKIP
-    /// LOCKED</c>; <see cref="JobChooser"/> picks what this agent takes (capabilities, queues, groups,
+    /// replicas (and every claim of the tenant, shared agents' included); the ready rows are read from
+    /// the partial ready index; <see cref="JobChooser"/> picks what this agent takes (capabilities, queues, groups,
     /// caps, reservations, free resources, locality); one
     /// <c>UPDATE … WHERE id = ANY(…) RETURNING</c> assigns the chosen ones and records their events.
     /// </summary>
@@ -50,19 +53,31 @@ internal sealed partial class PostgresJobStore
             if (tenantFree <= 0) return [];
 
             // Effective priority: the job's plus its queue's; queues that can give this agent nothing are left out.
-            var candidates = (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
-                $"""
-                SELECT {PostgresJobRow.Columns} FROM jobs
-                WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue <> ALL(@blocked)
-                ORDER BY {queues.OrderBy}
-                LIMIT @candidateLimit
-                FOR UPDATE SKIP LOCKED;
-                """,
-                new { request.TenantId, now, blocked = queues.Blocked, candidateLimit = Math.Max(request.CandidateLimit, 1) },
-                transaction, cancellationToken))).Select(row => row.ToRecord()).ToList();
-
-            var chosen = JobChooser.Choose(candidates, queues.Describe, request.CanRun, queues.LimitsFor(request, tenantFree, load, now));
+            // No row locks: claims of the tenant are serialised by its lock, and the UPDATE below only takes rows
+            // still pending (a cancel or release that got there first simply leaves a job out). A small window
+            // first, the whole one only when the small one could not fill the agent (jobs it cannot run, say).
+            var limits = queues.LimitsFor(request, tenantFree, load, now);
+            var window = Math.Max(request.CandidateLimit, 1);
+            var firstWindow = Math.Min(window, Math.Max(SmallCandidateWindow, request.MaxJobs * 8));
+            var candidates = await ReadCandidatesAsync(firstWindow);
+            var chosen = JobChooser.Choose(candidates, queues.Describe, request.CanRun, limits);
+            if (chosen.Count < Math.Min(request.MaxJobs, tenantFree) && candidates.Count == firstWindow && firstWindow < window)
+            {
+                candidates = await ReadCandidatesAsync(window);
+                chosen = JobChooser.Choose(candidates, queues.Describe, request.CanRun, queues.LimitsFor(request, tenantFree, load, now));
+            }
             if (chosen.Count == 0) return [];
+
+            async Task<List<JobRecord>> ReadCandidatesAsync(int limit) =>
+                (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+                    $"""
+                    SELECT {PostgresJobRow.Columns} FROM jobs
+                    WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue <> ALL(@blocked)
+                    ORDER BY {queues.OrderBy}
+                    LIMIT @limit;
+                    """,
+                    new { request.TenantId, now, blocked = queues.Blocked, limit }, transaction, cancellationToken)))
+                .Select(row => row.ToRecord()).ToList();
 
             var claimedRows = await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
                 $"""

@@ -209,4 +209,17 @@ public abstract class JobClaimContractTests : StoreContractTests
         });
         Assert.True(claimedBy.Values.Distinct().Count() > 1, "the claimers should have shared the work");
     }
+
+    [Fact]
+    public async Task A_runnable_job_behind_many_the_agent_cannot_run_is_found()
+    {
+        var tenant = await CreateTenantAsync("acme");
+        for (var i = 0; i < 60; i++) await SubmitAsync(tenant, priority: 10, package: "gpu-only");
+        var runnable = await SubmitAsync(tenant, package: "hello");
+
+        var claimed = await ClaimAsync(tenant, "agent-1", maxJobs: 2, canRun: job => job.PackageName != "gpu-only");
+
+        Assert.Equal([runnable.Id], claimed.Select(j => j.Id));
+        Assert.Equal(60, (await Store.Jobs.CountPendingAsync(tenant, Ct)));
+    }
 }
