@@ -10,42 +10,31 @@ internal static class PgSql
     /// <summary>Job states that hold an agent's lease.</summary>
     public const string ActiveStates = "('assigned', 'running')";
 
+    private const string ScopeCall = "CALL baton_scope(@baton_scope_tenant, @baton_scope_system, @baton_scope_timeout);\n";
+
     // The scope of a transaction that has not sent a statement yet (see PostgresDatabase): it travels in
     // front of the first one, so naming the scope costs no round trip of its own.
-    private static readonly ConditionalWeakTable<NpgsqlTransaction, string> PendingScopes = [];
+    private static readonly ConditionalWeakTable<NpgsqlTransaction, Scope> PendingScopes = [];
 
     public static CommandDefinition Command(string sql, object? parameters, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        if (PendingScopes.TryGetValue(transaction, out var scope) && PendingScopes.Remove(transaction)) sql = scope + sql;
+        if (PendingScopes.TryGetValue(transaction, out var scope) && PendingScopes.Remove(transaction))
+        {
+            var withScope = new DynamicParameters(parameters);
+            withScope.Add("baton_scope_tenant", scope.TenantId);
+            withScope.Add("baton_scope_system", scope.System ? "on" : "off");
+            withScope.Add("baton_scope_timeout", scope.TimeoutMs);
+            return new(ScopeCall + sql, withScope, transaction, cancellationToken: cancellationToken);
+        }
         return new(sql, parameters, transaction, cancellationToken: cancellationToken);
     }
 
-    /// <summary>
-    /// Puts <paramref name="scopeSql"/> (statements that return no rows, e.g. <c>SET LOCAL</c>) in front of the
-    /// transaction's first command.
-    /// </summary>
-    public static void SendBeforeFirstCommand(NpgsqlTransaction transaction, string scopeSql) => PendingScopes.AddOrUpdate(transaction, scopeSql);
+    /// <summary>Names the transaction's scope with a <c>CALL baton_scope(…)</c> in front of its first command (which returns no rows).</summary>
+    public static void SendBeforeFirstCommand(NpgsqlTransaction transaction, Scope scope) => PendingScopes.AddOrUpdate(transaction, scope);
 
-    /// <summary>True (and forgets it) when the transaction never sent its scope: it ran no command through <see cref="Command"/>.</summary>
-    public static bool TakeUnsentScope(NpgsqlTransaction transaction, out string scopeSql)
-    {
-        if (PendingScopes.TryGetValue(transaction, out var scope) && PendingScopes.Remove(transaction))
-        {
-            scopeSql = scope;
-            return true;
-        }
-        scopeSql = "";
-        return false;
-    }
+    /// <summary>Forgets the scope of a transaction that ran no command through <see cref="Command"/>.</summary>
+    public static void ForgetScope(NpgsqlTransaction transaction) => PendingScopes.Remove(transaction);
 
-    /// <summary>
-    /// An escape-string literal for SQL text (<c>E'…'</c> with quotes and backslashes doubled): read the same
-    /// whatever <c>standard_conforming_strings</c> says.
-    /// </summary>
-    public static string Literal(string value)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        if (value.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException("A SQL literal cannot contain NUL.", nameof(value));
-        return "E'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
-    }
+    /// <summary>A transaction's scope: one tenant (Row-Level Security shows its rows only) or every tenant, and the statement timeout.</summary>
+    public sealed record Scope(string TenantId, bool System, string TimeoutMs);
 }

@@ -1,12 +1,11 @@
 using System.Globalization;
-using Dapper;
 using Npgsql;
 
 namespace Baton.Storage.Postgres;
 
 /// <summary>
 /// Connections to one PostgreSQL database. Every store call is one transaction that first names
-/// its scope with transaction-local settings (<c>SET LOCAL</c>, sent with its first statement): the tenant whose rows
+/// its scope with transaction-local settings (<c>CALL baton_scope(…)</c>, sent with its first statement): the tenant whose rows
 /// Row-Level Security lets it see, or the cross-tenant system scope, and the statement timeout.
 /// Nothing is set on the session, so a pooled connection (ours or PgBouncer's in transaction
 /// mode) never carries one request's tenant into the next.
@@ -61,11 +60,10 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     {
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Sent in front of the work's first statement (no round trip of its own); SET LOCAL ends with the transaction.
-        PgSql.SendBeforeFirstCommand(transaction,
-            $"SET LOCAL baton.tenant_id = {PgSql.Literal(tenantId)}; SET LOCAL baton.system = {(system ? "on" : "off")}; SET LOCAL statement_timeout = {_statementTimeoutMs};\n");
+        // Sent in front of the work's first statement (no round trip of its own); the settings end with the transaction.
+        PgSql.SendBeforeFirstCommand(transaction, new PgSql.Scope(tenantId, system, _statementTimeoutMs));
         var result = await work(connection, transaction);
-        PgSql.TakeUnsentScope(transaction, out _);
+        PgSql.ForgetScope(transaction);
         // The work is done: do not let a late cancellation throw it away.
         await transaction.CommitAsync(CancellationToken.None);
         return result;
@@ -79,8 +77,22 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         // Every setting is transaction-local and no session state is left behind, so a connection going back to
         // the pool needs no DISCARD ALL (one statement less per transaction on the server).
         builder.ConnectionStringBuilder.NoResetOnClose = true;
+        // The same few dozen statements run all day: let Npgsql prepare the busy ones on each connection (parsed and
+        // planned once, not per call), unless the connection string says otherwise (Max Auto Prepare=0 for a pooler
+        // without prepared-statement support).
+        if (!Names(connectionString, "MaxAutoPrepare"))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 128;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 3;
+        }
         return builder.Build();
     }
+
+    /// <summary>Whether the connection string itself sets <paramref name="key"/> (spaces and case aside).</summary>
+    private static bool Names(string connectionString, string key) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>()
+            .Any(name => string.Equals(name.Replace(" ", "", StringComparison.Ordinal), key, StringComparison.OrdinalIgnoreCase));
 
     public async ValueTask DisposeAsync()
     {
