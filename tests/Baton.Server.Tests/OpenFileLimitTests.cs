@@ -20,4 +20,15 @@ public sealed class OpenFileLimitTests
         Assert.Equal(new FileDescriptorLimits(hard, hard), OpenFileLimit.Read());
         Assert.Null(OpenFileLimit.RaiseSoftToHard());
     }
+
+    [Theory]
+    [InlineData(20_000UL, 17_500L)]
+    [InlineData(1_024UL, 768L)]
+    [InlineData(1_048_576UL, 1_044_480L)]
+    [InlineData(100UL, 64L)]
+    public void The_connection_budget_leaves_a_reserve_of_the_open_file_limit(ulong soft, long expected) =>
+        Assert.Equal(expected, ConnectionBudget.For(new FileDescriptorLimits(soft, soft)));
+
+    [Fact]
+    public void Without_known_limits_there_is_no_connection_budget() => Assert.Null(ConnectionBudget.For(null));
 }

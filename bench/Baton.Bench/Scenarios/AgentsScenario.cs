@@ -36,9 +36,14 @@ public sealed class AgentsScenario : IBenchScenario
         context.Progress($"{agentCount} agents heart-beating every {Interval.TotalSeconds:0} s for {duration.TotalSeconds:0} s ({rate:0}/s)");
         var heartbeat = new LatencyRecorder();
         var errors = 0;
+        // Like a real agent, each has one poll in flight: a beat due while the previous one is unanswered waits
+        // for it (and the wait counts, measured from the intended send time).
+        var inFlight = agents.Select(_ => new SemaphoreSlim(1, 1)).ToArray();
         await using var sampler = new ProcessSampler(context.Target);
         await OpenLoop.RunAsync(polls, rate, async (i, intended) =>
         {
+            var gate = inFlight[i % agentCount];
+            await gate.WaitAsync(cancellationToken);
             try
             {
                 await agents[i % agentCount].PollAsync(0, 0, cancellationToken);
@@ -48,7 +53,12 @@ public sealed class AgentsScenario : IBenchScenario
             {
                 Interlocked.Increment(ref errors);
             }
+            finally
+            {
+                gate.Release();
+            }
         }, cancellationToken);
+        foreach (var gate in inFlight) gate.Dispose();
         sampler.Freeze();
         // Heartbeats are written in batches; the count of online agents shows they all landed.
         var usage = await context.Tenant.GetUsageAsync(cancellationToken);

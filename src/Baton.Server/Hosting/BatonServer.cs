@@ -26,7 +26,13 @@ public sealed class BatonServer : IAsyncDisposable
     private readonly WebApplication _app;
     private SingleReplicaLock? _lock;
 
-    private BatonServer(WebApplication app) => _app = app;
+    private readonly FileDescriptorLimits? _raisedFileLimit;
+
+    private BatonServer(WebApplication app, FileDescriptorLimits? raisedFileLimit)
+    {
+        _app = app;
+        _raisedFileLimit = raisedFileLimit;
+    }
 
     public IServiceProvider Services => _app.Services;
 
@@ -75,7 +81,16 @@ public sealed class BatonServer : IAsyncDisposable
         var serverOptions = new ServerOptions();
         builder.Configuration.GetSection(ServerOptions.Section).Bind(serverOptions);
         configure?.Invoke(serverOptions);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = serverOptions.MaxPackageBytes + 1024 * 1024);
+        // Every connection costs a descriptor: take the ceiling the administrator allowed, and accept no more
+        // connections than it leaves room for (a refused connection is retried by its agent; running out of
+        // descriptors would fail the database, the blobs and the runtime itself).
+        var raisedFileLimit = OpenFileLimit.RaiseSoftToHard();
+        var maxConnections = serverOptions.MaxConnections ?? ConnectionBudget.For(OpenFileLimit.Read());
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = serverOptions.MaxPackageBytes + 1024 * 1024;
+            k.Limits.MaxConcurrentConnections = maxConnections;
+        });
 
         AddServices(builder.Services, time ?? TimeProvider.System);
         if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<JanitorService>();
@@ -86,7 +101,7 @@ public sealed class BatonServer : IAsyncDisposable
 
         var app = builder.Build();
         ConfigurePipeline(app);
-        return new BatonServer(app);
+        return new BatonServer(app, raisedFileLimit);
     }
 
     private static void AddServices(IServiceCollection services, TimeProvider time)
@@ -217,7 +232,7 @@ public sealed class BatonServer : IAsyncDisposable
     public async Task<BootstrapResult> StartAsync(CancellationToken cancellationToken = default)
     {
         var options = Options;
-        if (OpenFileLimit.RaiseSoftToHard() is { } raised)
+        if (_raisedFileLimit is { } raised)
         {
             _app.Logger.LogInformation("Raised the open-file limit from {Soft} to the hard limit {Hard}.", raised.Soft, raised.Hard);
         }

@@ -89,6 +89,13 @@ public sealed class ServerOptions
 
     public long MaxPackageBytes { get; set; } = 100L * 1024 * 1024;
 
+    /// <summary>
+    /// Connections accepted at once (agents' long-polls and API callers); more wait in the listen backlog or are
+    /// refused. Default: what the open-file limit leaves after a reserve for the database, blobs and logs
+    /// (<see cref="ConnectionBudget"/>).
+    /// </summary>
+    public long? MaxConnections { get; set; }
+
     public int MaxPackageEntries { get; set; } = 10_000;
 
     public long MaxPackageUncompressedBytes { get; set; } = 1024L * 1024 * 1024;
