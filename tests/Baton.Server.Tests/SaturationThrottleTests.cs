@@ -1,7 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using Baton.Core.Api;
+using Baton.Server.Api;
+using Baton.Server.Hosting;
 using Baton.Server.Tests.Support;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Baton.Server.Tests;
 
@@ -9,7 +14,7 @@ public sealed class SaturationThrottleTests : IAsyncLifetime
 {
     private readonly ServerHarness _server = new();
 
-    // One write in flight at a time: a burst of submissions must overflow it.
+    // One write in flight at a time.
     public async Task InitializeAsync() => await _server.StartAsync(o => (o.WriteConcurrencyMin, o.WriteConcurrencyMax) = (1, 1));
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -17,26 +22,64 @@ public sealed class SaturationThrottleTests : IAsyncLifetime
     [Fact]
     public async Task Writes_past_the_limit_get_503_with_retry_after_and_change_nothing()
     {
-        using var tenant = await _server.CreateTenantAsync();
-        await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello())).ShouldBeAsync(HttpStatusCode.Created);
-
-        var responses = await Task.WhenAll(Enumerable.Range(0, 80).Select(i =>
-            tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello", Priority: i))));
-
-        var created = responses.Count(r => r.StatusCode == HttpStatusCode.Created);
-        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
-        Assert.Equal(responses.Length, created + refused.Count);
-        Assert.NotEmpty(refused);
-        Assert.True(created > 0);
-        foreach (var response in refused)
+        // The real middleware with one write slot, held by a write that has not finished.
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var admitted = 0;
+        var throttle = new SaturationThrottleMiddleware(
+            async context =>
+            {
+                Interlocked.Increment(ref admitted);
+                if (context.Request.Path == "/api/v1/packages") await held.Task;
+                context.Response.StatusCode = StatusCodes.Status201Created;
+            },
+            Options.Create(new ServerOptions { WriteConcurrencyMin = 1, WriteConcurrencyMax = 1 }),
+            NullLogger<SaturationThrottleMiddleware>.Instance);
+        HttpContext Request(string method, string path) => new DefaultHttpContext
         {
-            Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
-            var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            Request = { Method = method, Path = path },
+            Response = { Body = new MemoryStream() },
+            RequestServices = _server.Server.Services,
+        };
+
+        var slowUpload = Request("POST", "/api/v1/packages");
+        var uploading = throttle.InvokeAsync(slowUpload);
+        var refused = Enumerable.Range(0, 5).Select(_ => Request("POST", "/api/v1/jobs")).ToList();
+        foreach (var context in refused) await throttle.InvokeAsync(context);
+        var read = Request("GET", "/api/v1/jobs");
+        await throttle.InvokeAsync(read);
+
+        // The upload and the read went through; no refused write reached the endpoint.
+        Assert.Equal(2, admitted);
+        Assert.Equal(StatusCodes.Status201Created, read.Response.StatusCode);
+        foreach (var context in refused)
+        {
+            Assert.Equal(StatusCodes.Status503ServiceUnavailable, context.Response.StatusCode);
+            Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());
+            context.Response.Body.Position = 0;
+            var problem = await System.Text.Json.JsonSerializer.DeserializeAsync<System.Text.Json.JsonElement>(context.Response.Body);
             Assert.Equal(ProblemTypes.ServerBusy, problem.GetProperty("type").GetString());
             Assert.Contains("saturated", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
-        // Refused submissions stored nothing: exactly the accepted ones exist.
+        held.SetResult();
+        await uploading;
+        Assert.Equal(StatusCodes.Status201Created, slowUpload.Response.StatusCode);
+        var after = Request("POST", "/api/v1/jobs");
+        await throttle.InvokeAsync(after);
+        Assert.Equal((3, StatusCodes.Status201Created), (admitted, after.Response.StatusCode));
+    }
+
+    [Fact]
+    public async Task A_refused_submission_stores_nothing()
+    {
+        using var tenant = await _server.CreateTenantAsync();
+        await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello())).ShouldBeAsync(HttpStatusCode.Created);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello", Priority: i))));
+
+        var created = responses.Count(r => r.StatusCode == HttpStatusCode.Created);
+        var refused = responses.Count(r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(responses.Length, created + refused);
         var jobs = await tenant.Client.GetAsync("/api/v1/jobs?limit=200").ReadAsync<ListResponse<JobDto>>();
         Assert.Equal(created, jobs.Items.Count);
     }

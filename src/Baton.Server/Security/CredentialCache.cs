@@ -7,11 +7,17 @@ namespace Baton.Server.Security;
 /// <summary>
 /// Keeps recently used API key and agent records for a few seconds so that authentication does
 /// not cost a database read per request. A revocation on this replica evicts at once; other
-/// replicas see it within <see cref="Lifetime"/>.
+/// replicas see it within <see cref="Lifetime"/> (keys) or <see cref="AgentLifetime"/> (agents).
 /// </summary>
 public sealed class CredentialCache(IBatonStore store, TimeProvider time)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Longer than an agent's usual poll cycle (a long-poll of up to a third of the 45 s TTL, or a 10 s
+    /// heartbeat), so a fleet's polls find their agent here instead of reading it each time.
+    /// </summary>
+    public static readonly TimeSpan AgentLifetime = TimeSpan.FromSeconds(20);
 
     private readonly ConcurrentDictionary<string, (ApiKeyRecord? Key, DateTimeOffset At)> _keys = new();
     private readonly ConcurrentDictionary<string, (AgentRecord? Agent, DateTimeOffset At)> _agents = new();
@@ -30,7 +36,7 @@ public sealed class CredentialCache(IBatonStore store, TimeProvider time)
     public async Task<AgentRecord?> FindAgentAsync(string agentId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_agents.TryGetValue(agentId, out var hit) && now - hit.At < Lifetime) return hit.Agent;
+        if (_agents.TryGetValue(agentId, out var hit) && now - hit.At < AgentLifetime) return hit.Agent;
         var agent = await store.Agents.FindForAuthenticationAsync(agentId, cancellationToken);
         if (_agents.Count > 200_000) _agents.Clear();
         _agents[agentId] = (agent, now);
