@@ -102,7 +102,11 @@ public sealed class BenchTenant : IDisposable
         }
     }
 
-    public const int MaxSubmitAttempts = 10;
+    /// <summary>
+    /// Like a real client, a submission refused for backpressure or saturation is retried after the Retry-After
+    /// it was given, for about a minute (the retries are counted in <c>submit_retries</c>).
+    /// </summary>
+    public const int MaxSubmitAttempts = 60;
 
     public async Task<TenantUsageDto> GetUsageAsync(CancellationToken cancellationToken)
     {
