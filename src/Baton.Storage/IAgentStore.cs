@@ -51,7 +51,7 @@ public sealed record AgentDirectives(IReadOnlyList<JobRef> Cancel, IReadOnlyList
     /// What an agent must do given the jobs the server says it holds and those it reports: stop the ones with a
     /// cancel request, and abandon reported attempts it no longer holds.
     /// </summary>
-    public static AgentDirectives From(IEnumerable<(string JobId, int Attempt, bool CancelRequested)> held, IReadOnlyList<JobRef> running)
+    public static AgentDirectives From(IEnumerable<HeldJob> held, IReadOnlyList<JobRef> running)
     {
         ArgumentNullException.ThrowIfNull(held);
         ArgumentNullException.ThrowIfNull(running);

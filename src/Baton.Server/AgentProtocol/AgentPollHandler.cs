@@ -154,7 +154,7 @@ public sealed class AgentPollHandler(
             signals.Signal(WakeUpSignals.TenantWork(tenantId), released.Count);
             if (shared) signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId), released.Count);
         }
-        return AgentDirectives.From(held.Except(lost).Select(job => (job.JobId, job.Attempt, job.CancelRequested)), refs);
+        return AgentDirectives.From(held.Except(lost), refs);
     }
 
     private async Task<JobAssignment> ToAssignmentAsync(JobRecord job, CancellationToken cancellationToken)

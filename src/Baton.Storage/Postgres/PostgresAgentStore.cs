@@ -92,11 +92,10 @@ internal sealed partial class PostgresAgentStore(PostgresDatabase database, Time
     public Task<AgentDirectives> GetDirectivesAsync(string agentId, IReadOnlyList<JobRef> running, CancellationToken cancellationToken) =>
         database.InSystemAsync(async (connection, transaction) =>
         {
-            var held = (await connection.QueryAsync<HeldJobRow>(PgSql.Command(
-                $"SELECT id AS JobId, attempt AS Attempt, cancel_requested AS CancelRequested FROM jobs WHERE agent_id = @agentId AND state IN {PgSql.ActiveStates};",
-                new { agentId }, transaction, cancellationToken))).ToList();
-
-            return AgentDirectives.From(held.Select(job => (job.JobId, job.Attempt, job.CancelRequested)), running);
+            var held = await connection.QueryAsync<SharedHeldJobRow>(PgSql.Command(
+                $"SELECT {PostgresSharedPoolStore.HeldColumns} FROM jobs WHERE agent_id = @agentId AND state IN {PgSql.ActiveStates};",
+                new { agentId }, transaction, cancellationToken));
+            return AgentDirectives.From(held.Select(row => row.ToRecord()), running);
         }, cancellationToken);
 
     public Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>
@@ -132,13 +131,6 @@ internal sealed partial class PostgresAgentStore(PostgresDatabase database, Time
     private static Task<int> CountOnlineAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<int>(PgSql.Command(
             "SELECT COUNT(*)::integer FROM agents WHERE tenant_id = @tenantId AND state = 'online';", new { tenantId }, transaction, cancellationToken));
-
-    private sealed class HeldJobRow
-    {
-        public string JobId { get; set; } = "";
-        public int Attempt { get; set; }
-        public bool CancelRequested { get; set; }
-    }
 
     private sealed class AgentJobCountRow
     {

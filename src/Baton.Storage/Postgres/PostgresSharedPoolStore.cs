@@ -13,7 +13,8 @@ namespace Baton.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresSharedPoolStore(PostgresDatabase database, TimeProvider time) : ISharedPoolStore
 {
-    private const string HeldColumns =
+    /// <summary>The columns of a <see cref="SharedHeldJobRow"/> (also the agent store's directives read).</summary>
+    internal const string HeldColumns =
         "id AS JobId, tenant_id AS TenantId, attempt::bigint AS Attempt, state AS State, package_sha256 AS PackageSha256, " +
         "floor(extract(epoch FROM assigned_at) * 1000)::bigint AS AssignedAtMs, cancel_requested::integer::bigint AS CancelRequested";
 

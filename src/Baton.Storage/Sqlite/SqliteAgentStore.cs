@@ -95,11 +95,10 @@ internal sealed partial class SqliteAgentStore(SqliteDatabase database, TimeProv
     public Task<AgentDirectives> GetDirectivesAsync(string agentId, IReadOnlyList<JobRef> running, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection =>
         {
-            var held = (await connection.QueryAsync<HeldJobRow>(Sql.Command(
-                $"SELECT id AS JobId, attempt AS Attempt, cancel_requested AS CancelRequested FROM jobs WHERE agent_id = @agentId AND state IN {ActiveStates};",
-                new { agentId }, cancellationToken))).ToList();
-
-            return AgentDirectives.From(held.Select(job => (job.JobId, (int)job.Attempt, job.CancelRequested != 0)), running);
+            var held = await connection.QueryAsync<SharedHeldJobRow>(Sql.Command(
+                $"SELECT {SqliteSharedPoolStore.HeldColumns} FROM jobs WHERE agent_id = @agentId AND state IN {ActiveStates};",
+                new { agentId }, cancellationToken));
+            return AgentDirectives.From(held.Select(row => row.ToRecord()), running);
         }, cancellationToken);
 
     public Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>
@@ -134,13 +133,6 @@ internal sealed partial class SqliteAgentStore(SqliteDatabase database, TimeProv
     private static Task<int> CountOnlineAsync(SqliteConnection connection, SqliteTransaction? transaction, string tenantId, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<int>(Sql.Command(
             "SELECT COUNT(*) FROM agents WHERE tenant_id = @tenantId AND state = 'online';", new { tenantId }, transaction, cancellationToken));
-
-    private sealed class HeldJobRow
-    {
-        public string JobId { get; set; } = "";
-        public long Attempt { get; set; }
-        public long CancelRequested { get; set; }
-    }
 
     private sealed class AgentJobCountRow
     {

@@ -10,7 +10,8 @@ namespace Baton.Storage.Sqlite;
 internal sealed class SqliteSharedPoolStore(SqliteDatabase database, TimeProvider time) : ISharedPoolStore
 {
     private const string ActiveStates = "('assigned', 'running')";
-    private const string HeldColumns =
+    /// <summary>The columns of a <see cref="SharedHeldJobRow"/> (also the agent store's directives read).</summary>
+    internal const string HeldColumns =
         "id AS JobId, tenant_id AS TenantId, attempt AS Attempt, state AS State, package_sha256 AS PackageSha256, " +
         "assigned_at AS AssignedAtMs, cancel_requested AS CancelRequested";
 
