@@ -7,6 +7,9 @@
 #
 # The cluster lives in a temporary folder, listens on a free port on 127.0.0.1 (socket in the same
 # folder), runs without fsync (test data only), and has two roles:
+# With BATON_TEST_POSTGRES_DURABLE=1 it is a second cluster with PostgreSQL's stock durability settings
+# (fsync, synchronous_commit and full_page_writes on), for benchmarks: `./baton bench … --backend postgres`
+# figures are taken against it.
 #   baton_owner      LOGIN, CREATEDB, CREATEROLE: owns the test databases and applies migrations
 #                    (this is BATON_TEST_POSTGRES);
 #   baton_app_login  LOGIN, member of baton_app: the runtime role the tests connect as; it owns
@@ -22,7 +25,10 @@ APP_PASSWORD=baton_app
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One state file per checkout, so several worktrees can each run their own cluster.
-state_file="${BATON_TEST_POSTGRES_STATE:-/tmp/baton-test-postgres-$(printf '%s' "$repo_root" | md5sum | cut -c1-12).state}"
+durable="${BATON_TEST_POSTGRES_DURABLE:-0}"
+suffix=""
+if [[ "$durable" == 1 ]]; then suffix="-durable"; fi
+state_file="${BATON_TEST_POSTGRES_STATE:-/tmp/baton-test-postgres-$(printf '%s' "$repo_root" | md5sum | cut -c1-12)${suffix}.state}"
 
 log() { echo "test-postgres: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -98,9 +104,12 @@ start() {
         --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$cluster_dir/initdb.log" 2>&1 \
         || { cat "$cluster_dir/initdb.log" >&2; die "initdb failed"; }
 
-    log "starting on 127.0.0.1:$port"
+    # Test data only: no fsync. The durable (benchmark) cluster keeps the stock settings.
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [[ "$durable" == 1 ]] && durability=""
+    log "starting on 127.0.0.1:$port${suffix:+ (stock durability: fsync on)}"
     as_cluster_user "$bin_dir/pg_ctl" start -D "$cluster_dir/data" -l "$cluster_dir/postgres.log" -w -t 60 \
-        -o "-p $port -k $cluster_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        -o "-p $port -k $cluster_dir -c listen_addresses=127.0.0.1 $durability -c max_connections=300" \
         >&2 || { cat "$cluster_dir/postgres.log" >&2; die "PostgreSQL did not start"; }
     for _ in $(seq 1 60); do
         if as_cluster_user "$bin_dir/pg_isready" -q -h "$cluster_dir" -p "$port"; then break; fi

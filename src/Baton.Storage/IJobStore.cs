@@ -28,6 +28,14 @@ public interface IJobStore
     Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken);
 
     /// <summary>
+    /// A batched claim: <see cref="ClaimAsync"/> for several agents of one tenant in one atomic step, each
+    /// request served in turn (longest waiting first) from what the ones before it left, so the tenant's
+    /// and queues' caps hold across the batch exactly as for claims one after another. Every request
+    /// names <paramref name="tenantId"/> and the same concurrency limit and lease.
+    /// </summary>
+    Task<ClaimBatchResult> ClaimManyAsync(string tenantId, IReadOnlyList<JobClaimRequest> requests, CancellationToken cancellationToken);
+
+    /// <summary>
     /// For an agent's poll: its jobs still <c>assigned</c> (never started), assigned before
     /// <paramref name="assignedBefore"/>, that the agent does not report among <paramref name="running"/>,
     /// never reached it — the poll response that carried them was lost (the agent stopped or the
@@ -86,6 +94,32 @@ public sealed record JobClaimRequest(
     public long? AgentMemoryMb { get; init; }
     /// <summary>SHA-256s of the packages in the agent's cache, for locality.</summary>
     public IReadOnlySet<string> CachedPackages { get; init; } = new HashSet<string>();
+}
+
+/// <summary>
+/// What a batched claim gave each request (in request order), and whether the tenant had no ready job at
+/// all (so a waiting dispatcher can rest until new work is signalled).
+/// </summary>
+public sealed record ClaimBatchResult(IReadOnlyList<IReadOnlyList<JobRecord>> Jobs, bool NoneReady)
+{
+    public static ClaimBatchResult Empty(int requests, bool noneReady) =>
+        new([.. Enumerable.Range(0, requests).Select(_ => (IReadOnlyList<JobRecord>)[])], noneReady);
+
+    public static void Validate(string tenantId, IReadOnlyList<JobClaimRequest> requests)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Count == 0) throw new ArgumentException("A batched claim needs at least one request.", nameof(requests));
+        var first = requests[0];
+        foreach (var request in requests)
+        {
+            if (request.TenantId != tenantId) throw new ArgumentException("Every request of a batched claim must be for the same tenant.", nameof(requests));
+            if (request.TenantConcurrencyLimit != first.TenantConcurrencyLimit || request.LeaseTtl != first.LeaseTtl)
+            {
+                throw new ArgumentException("Every request of a batched claim must carry the same concurrency limit and lease.", nameof(requests));
+            }
+        }
+    }
 }
 
 public sealed record AttemptCompletion(

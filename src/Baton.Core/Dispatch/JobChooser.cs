@@ -40,6 +40,64 @@ public static class JobChooser
         return chosen;
     }
 
+    /// <summary>
+    /// One claim for several agents of a tenant at once (a batched claim): each agent in turn, in the
+    /// order given (longest waiting first), gets <see cref="Choose{T}"/> over the candidates the agents
+    /// before it left, with the tenant's free slots and each queue's room reduced by what they took — so
+    /// the batch never takes more than separate claims one after another would.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<T>> ChooseForEach<T>(
+        IReadOnlyList<T> jobs, Func<T, DispatchCandidate> describe, IReadOnlyList<AgentClaim<T>> agents,
+        int tenantFreeSlots, IReadOnlyDictionary<string, QueueLimits> queues, DateTimeOffset now)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(agents);
+        ArgumentNullException.ThrowIfNull(queues);
+        var results = new IReadOnlyList<T>[agents.Count];
+        var remaining = jobs.ToList();
+        var queueLimits = queues;
+        var tenantFree = tenantFreeSlots;
+        // Two requests of one agent in a batch (a poll and a completion that claims) share its free CPU and memory.
+        var usedByAgent = new Dictionary<string, (int Cpu, long Memory)>(StringComparer.Ordinal);
+        for (var i = 0; i < agents.Count; i++)
+        {
+            var agent = agents[i];
+            var budget = agent.Budget;
+            if (agent.AgentKey is { } key && usedByAgent.TryGetValue(key, out var used))
+            {
+                budget = budget with { FreeCpuMillicores = budget.FreeCpuMillicores - used.Cpu, FreeMemoryMb = budget.FreeMemoryMb - used.Memory };
+            }
+            var chosen = remaining.Count == 0 || tenantFree <= 0
+                ? []
+                : Choose(remaining, describe, agent.CanRun, new ClaimLimits(tenantFree, budget, queueLimits, now));
+            results[i] = chosen;
+            if (chosen.Count == 0) continue;
+            if (agent.AgentKey is { } taker)
+            {
+                var before = usedByAgent.GetValueOrDefault(taker);
+                usedByAgent[taker] = (
+                    before.Cpu + chosen.Sum(job => Math.Max(0, describe(job).CpuMillicores)),
+                    before.Memory + chosen.Sum(job => Math.Max(0, describe(job).MemoryMb)));
+            }
+
+            tenantFree -= chosen.Count;
+            var taken = new HashSet<T>(chosen, ReferenceEqualityComparer.Instance);
+            remaining.RemoveAll(taken.Contains);
+            var takenByQueue = chosen.GroupBy(job => describe(job).Queue, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            if (takenByQueue.Keys.Any(name => queueLimits.TryGetValue(name, out var q) && q.Room is not null))
+            {
+                queueLimits = queueLimits.ToDictionary(
+                    entry => entry.Key,
+                    entry => entry.Value.Room is { } room && takenByQueue.TryGetValue(entry.Key, out var count)
+                        ? entry.Value with { Room = Math.Max(0, room - count) }
+                        : entry.Value,
+                    StringComparer.Ordinal);
+            }
+        }
+        return results;
+    }
+
     private sealed class ChoiceState<T>
     {
         private readonly (T Job, DispatchCandidate Candidate)[] _ranked;

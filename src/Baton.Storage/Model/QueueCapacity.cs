@@ -5,14 +5,14 @@ namespace Baton.Storage.Model;
 
 /// <summary>
 /// Inside a claim transaction: the tenant's queues as <see cref="QueueLimits"/> for the chooser, and
-/// which queues the candidate scan can leave out for this agent (paused, at their cap, or not served
-/// by its group). A queue without a row is treated as open.
+/// which queues the candidate scan can leave out for the claiming agents (paused, at their cap, or served
+/// by none of their groups). A queue without a row is treated as open.
 /// </summary>
 internal sealed class QueueCapacity
 {
     private readonly Dictionary<string, QueueLimits> _limits = new(StringComparer.Ordinal);
 
-    public QueueCapacity(IEnumerable<QueueCapacityRow> rows, string agentGroup)
+    public QueueCapacity(IEnumerable<QueueCapacityRow> rows, IReadOnlyCollection<string> agentGroups)
     {
         var blocked = new List<string>();
         foreach (var row in rows)
@@ -28,7 +28,7 @@ internal sealed class QueueCapacity
                 checked((int)row.ReservedSlots),
                 checked((int)row.ReservedMinPriority));
             _limits[row.Name] = limits;
-            if (limits.Paused || room == 0 || !limits.IsServedBy(agentGroup)) blocked.Add(row.Name);
+            if (limits.Paused || room == 0 || !agentGroups.Any(limits.IsServedBy)) blocked.Add(row.Name);
         }
         Blocked = [.. blocked];
     }
@@ -46,7 +46,7 @@ internal sealed class QueueCapacity
         ? "priority + COALESCE((SELECT q.priority FROM queues q WHERE q.tenant_id = jobs.tenant_id AND q.name = jobs.queue), 0) DESC, submitted_at, id"
         : "priority DESC, submitted_at, id";
 
-    /// <summary>Queues that can give this agent nothing now: paused, at their cap, or not served by its group.</summary>
+    /// <summary>Queues that can give the claiming agents nothing now: paused, at their cap, or served by none of their groups.</summary>
     public string[] Blocked { get; }
 
     /// <summary>The job as the chooser sees it, with its queue's priority added.</summary>
@@ -56,18 +56,6 @@ internal sealed class QueueCapacity
         return new DispatchCandidate(
             job.Id, job.Queue, job.Priority, job.Priority + queuePriority, job.SubmittedAt, job.CpuMillicores, job.MemoryMb, job.PackageSha256);
     }
-
-    /// <summary>The chooser's limits for one claim.</summary>
-    public ClaimLimits LimitsFor(JobClaimRequest request, int tenantFreeSlots, AgentLoad load, DateTimeOffset now) => new(
-        tenantFreeSlots,
-        new AgentBudget(
-            request.MaxJobs,
-            request.AgentGroup,
-            request.AgentCpuMillicores is { } cpu ? cpu - load.CpuMillicores : null,
-            request.AgentMemoryMb is { } memory ? memory - load.MemoryMb : null,
-            request.CachedPackages),
-        _limits,
-        now);
 }
 
 /// <summary>One queue's state as a claim reads it; <see cref="AgentGroups"/> is a JSON array.</summary>
@@ -86,6 +74,7 @@ internal sealed class QueueCapacityRow
 /// <summary>The requests of the jobs an agent holds, as a claim reads them.</summary>
 internal sealed class AgentLoadRow
 {
+    public string AgentId { get; set; } = "";
     public long Jobs { get; set; }
     public long CpuMillicores { get; set; }
     public long MemoryMb { get; set; }

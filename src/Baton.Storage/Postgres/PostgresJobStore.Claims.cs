@@ -11,82 +11,93 @@ internal sealed partial class PostgresJobStore
     /// <summary>Candidates a claim reads first (at least; eight per free slot when more).</summary>
     private const int SmallCandidateWindow = 32;
 
+    public async Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken) =>
+        request.MaxJobs <= 0 ? [] : (await ClaimManyAsync(request.TenantId, [request], cancellationToken)).Jobs[0];
+
     /// <summary>
-    /// One transaction: a per-tenant advisory lock serialises the concurrency-cap check across
-    /// replicas (and every claim of the tenant, shared agents' included); the ready rows are read from
-    /// the partial ready index; <see cref="JobChooser"/> picks what this agent takes (capabilities, queues, groups,
-    /// caps, reservations, free resources, locality); one
-    /// <c>UPDATE … WHERE id = ANY(…) RETURNING</c> assigns the chosen ones and records their events.
+    /// One transaction for every agent in <paramref name="requests"/> (a batched claim): a per-tenant advisory
+    /// lock serialises the concurrency-cap check across replicas (and every claim of the tenant, shared agents'
+    /// included); the ready rows are read from the partial ready index; <see cref="JobChooser.ChooseForEach{T}"/>
+    /// picks what each agent takes (capabilities, queues, groups, caps, reservations, free resources, locality),
+    /// spending the tenant's and queues' budgets across the agents; one <c>UPDATE … FROM unnest(…) RETURNING</c>
+    /// assigns every chosen job to its agent and records the events.
     /// </summary>
-    public Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
+    public Task<ClaimBatchResult> ClaimManyAsync(string tenantId, IReadOnlyList<JobClaimRequest> requests, CancellationToken cancellationToken)
     {
-        if (request.MaxJobs <= 0) return Task.FromResult<IReadOnlyList<JobRecord>>([]);
-        return database.InTenantAsync<IReadOnlyList<JobRecord>>(request.TenantId, async (connection, transaction) =>
+        ClaimBatchResult.Validate(tenantId, requests);
+        var empty = ClaimBatchResult.Empty(requests.Count, noneReady: false);
+        if (requests.All(r => r.MaxJobs <= 0)) return Task.FromResult(empty);
+        var first = requests[0];
+        return database.InTenantAsync(tenantId, async (connection, transaction) =>
         {
             // Most polls of a quiet tenant find nothing to do: they leave without queueing for the tenant's lock.
             var now = Now();
             var anyReady = await connection.ExecuteScalarAsync<bool>(PgSql.Command(
-                "SELECT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now));",
-                new { request.TenantId, now }, transaction, cancellationToken));
-            if (!anyReady) return [];
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now));",
+                new { tenantId, now }, transaction, cancellationToken));
+            if (!anyReady) return ClaimBatchResult.Empty(requests.Count, noneReady: true);
 
             // The lock and the reads in one round trip. The reads run after the lock is granted, so they see every claim
             // committed before it (read committed: a fresh snapshot per statement).
+            var agentIds = requests.Select(r => r.AgentId).Distinct(StringComparer.Ordinal).ToArray();
             using var reads = await connection.QueryMultipleAsync(PgSql.Command(
                 $"""
-                SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @TenantId, 0));
-                SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @TenantId AND state IN {PgSql.ActiveStates};
+                SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @tenantId, 0));
+                SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {PgSql.ActiveStates};
                 SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
                        (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active,
                        array_to_json(q.agent_groups)::text AS AgentGroups, q.reserved_slots::bigint AS ReservedSlots, q.reserved_min_priority::bigint AS ReservedMinPriority
-                FROM queues q WHERE q.tenant_id = @TenantId;
-                SELECT COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
-                FROM jobs WHERE agent_id = @AgentId AND tenant_id = @TenantId AND state IN {PgSql.ActiveStates};
+                FROM queues q WHERE q.tenant_id = @tenantId;
+                SELECT agent_id AS AgentId, COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
+                FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {PgSql.ActiveStates} GROUP BY agent_id;
                 """,
-                new { request.TenantId, request.AgentId }, transaction, cancellationToken));
+                new { tenantId, agentIds }, transaction, cancellationToken));
             await reads.ReadAsync();
             now = Now();
             var active = await reads.ReadSingleAsync<int>();
-            var queues = new QueueCapacity(await reads.ReadAsync<QueueCapacityRow>(), request.AgentGroup);
-            var load = (await reads.ReadSingleAsync<AgentLoadRow>()).ToLoad();
-            var tenantFree = request.TenantConcurrencyLimit - active;
-            if (tenantFree <= 0) return [];
+            var queueRows = (await reads.ReadAsync<QueueCapacityRow>()).ToList();
+            var loads = (await reads.ReadAsync<AgentLoadRow>()).ToDictionary(row => row.AgentId, row => row.ToLoad(), StringComparer.Ordinal);
+            var tenantFree = first.TenantConcurrencyLimit - active;
+            if (tenantFree <= 0) return empty;
 
-            // Effective priority: the job's plus its queue's; queues that can give this agent nothing are left out.
+            // Effective priority: the job's plus its queue's; queues that can give no agent of the batch anything are left out.
             // No row locks: claims of the tenant are serialised by its lock, and the UPDATE below only takes rows
             // still pending (a cancel or release that got there first simply leaves a job out). A small window
-            // first, the whole one only when the small one could not fill the agent (jobs it cannot run, say).
-            var limits = queues.LimitsFor(request, tenantFree, load, now);
-            var window = Math.Max(request.CandidateLimit, 1);
-            var firstWindow = Math.Min(window, Math.Max(SmallCandidateWindow, request.MaxJobs * 8));
+            // first, the whole one only when the small one could not fill the agents.
+            var plan = new ClaimPlan(requests, queueRows, loads, tenantFree, PgTime.ToDb(now));
+            var wanted = plan.SlotsWanted;
+            var window = plan.CandidateLimit;
+            var firstWindow = Math.Min(window, Math.Max(SmallCandidateWindow, wanted * 8));
             var candidates = await ReadCandidatesAsync(firstWindow);
-            var chosen = JobChooser.Choose(candidates, queues.Describe, request.CanRun, limits);
-            if (chosen.Count < Math.Min(request.MaxJobs, tenantFree) && candidates.Count == firstWindow && firstWindow < window)
+            var chosen = plan.Choose(candidates);
+            if (chosen.Sum(list => list.Count) < Math.Min(wanted, tenantFree) && candidates.Count == firstWindow && firstWindow < window)
             {
                 candidates = await ReadCandidatesAsync(window);
-                chosen = JobChooser.Choose(candidates, queues.Describe, request.CanRun, queues.LimitsFor(request, tenantFree, load, now));
+                chosen = plan.Choose(candidates);
             }
-            if (chosen.Count == 0) return [];
+            var pairs = chosen.SelectMany((jobs, i) => jobs.Select(job => (job.Id, requests[i].AgentId))).ToList();
+            if (pairs.Count == 0) return empty;
 
             async Task<List<JobRecord>> ReadCandidatesAsync(int limit) =>
                 (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
                     $"""
                     SELECT {PostgresJobRow.Columns} FROM jobs
-                    WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue <> ALL(@blocked)
-                    ORDER BY {queues.OrderBy}
+                    WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue <> ALL(@blocked)
+                    ORDER BY {plan.Queues.OrderBy}
                     LIMIT @limit;
                     """,
-                    new { request.TenantId, now, blocked = queues.Blocked, limit }, transaction, cancellationToken)))
+                    new { tenantId, now, blocked = plan.Queues.Blocked, limit }, transaction, cancellationToken)))
                 .Select(row => row.ToRecord()).ToList();
 
             var claimedRows = await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
                 $"""
                 WITH claimed AS (
                     UPDATE jobs
-                    SET state = 'assigned', attempt = attempt + 1, agent_id = @AgentId, assigned_at = @now, started_at = NULL,
+                    SET state = 'assigned', attempt = attempt + 1, agent_id = c.agent_id, assigned_at = @now, started_at = NULL,
                         lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
-                    WHERE id = ANY(@ids) AND tenant_id = @TenantId AND state = 'pending'
-                    RETURNING *
+                    FROM unnest(@ids::text[], @agentIds::text[]) AS c(id, agent_id)
+                    WHERE jobs.id = c.id AND jobs.tenant_id = @tenantId AND jobs.state = 'pending'
+                    RETURNING jobs.*
                 ),
                 assigned AS (
                     INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
@@ -98,17 +109,19 @@ internal sealed partial class PostgresJobStore
                 """,
                 new
                 {
-                    request.TenantId,
-                    request.AgentId,
+                    tenantId,
                     now,
-                    leaseExpiresAt = now + request.LeaseTtl,
-                    ids = chosen.Select(job => job.Id).ToArray(),
+                    leaseExpiresAt = now + first.LeaseTtl,
+                    ids = pairs.Select(p => p.Id).ToArray(),
+                    agentIds = pairs.Select(p => p.AgentId).ToArray(),
                 },
                 transaction, cancellationToken));
 
-            // RETURNING has no order: give the jobs back in claim order.
+            // RETURNING has no order: give each agent its jobs back in claim order.
             var byId = claimedRows.ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
-            return chosen.Where(job => byId.ContainsKey(job.Id)).Select(job => byId[job.Id]).ToList();
+            return new ClaimBatchResult(
+                [.. chosen.Select(jobs => (IReadOnlyList<JobRecord>)[.. jobs.Where(job => byId.ContainsKey(job.Id)).Select(job => byId[job.Id])])],
+                NoneReady: false);
         }, cancellationToken);
     }
 

@@ -9,68 +9,87 @@ namespace Baton.Storage.Sqlite;
 // Claims and leases: handing pending jobs to an agent, and taking them back when the lease runs out.
 internal sealed partial class SqliteJobStore
 {
-    /// <summary>
-    /// Under the write gate: the tenant's active count, its queues and the agent's load are read,
-    /// the ready candidates are scanned in claim order, <see cref="JobChooser"/> picks what this
-    /// agent takes, and each pick is assigned with a compare-and-set.
-    /// </summary>
-    public Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
-    {
-        if (request.MaxJobs <= 0) return Task.FromResult<IReadOnlyList<JobRecord>>([]);
-        return database.WriteAsync<IReadOnlyList<JobRecord>>(async (connection, transaction) =>
-        {
-            var active = await CountActiveAsync(connection, transaction, request.TenantId, cancellationToken);
-            var tenantFree = request.TenantConcurrencyLimit - active;
-            if (tenantFree <= 0) return [];
+    public async Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken) =>
+        request.MaxJobs <= 0 ? [] : (await ClaimManyAsync(request.TenantId, [request], cancellationToken)).Jobs[0];
 
+    /// <summary>
+    /// Under the write gate, for every agent of the batch at once: the tenant's active count, its queues and
+    /// the agents' loads are read, the ready candidates are scanned in claim order,
+    /// <see cref="JobChooser.ChooseForEach{T}"/> picks what each agent takes, and each pick is assigned with a
+    /// compare-and-set.
+    /// </summary>
+    public Task<ClaimBatchResult> ClaimManyAsync(string tenantId, IReadOnlyList<JobClaimRequest> requests, CancellationToken cancellationToken)
+    {
+        ClaimBatchResult.Validate(tenantId, requests);
+        var empty = ClaimBatchResult.Empty(requests.Count, noneReady: false);
+        if (requests.All(r => r.MaxJobs <= 0)) return Task.FromResult(empty);
+        var first = requests[0];
+        return database.WriteAsync(async (connection, transaction) =>
+        {
+            var now = NowMs();
+            var anyReady = await connection.ExecuteScalarAsync<long>(Sql.Command(
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now));",
+                new { tenantId, now }, transaction, cancellationToken));
+            if (anyReady == 0) return ClaimBatchResult.Empty(requests.Count, noneReady: true);
+
+            var active = await CountActiveAsync(connection, transaction, tenantId, cancellationToken);
+            var tenantFree = first.TenantConcurrencyLimit - active;
+            if (tenantFree <= 0) return empty;
+
+            var agentIds = requests.Select(r => r.AgentId).Distinct(StringComparer.Ordinal).ToArray();
             using var reads = await connection.QueryMultipleAsync(Sql.Command(
                 $"""
                 SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
                        (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {ActiveStates}) AS Active,
                        q.agent_groups AS AgentGroups, q.reserved_slots AS ReservedSlots, q.reserved_min_priority AS ReservedMinPriority
-                FROM queues q WHERE q.tenant_id = @TenantId;
-                SELECT COUNT(*) AS Jobs, COALESCE(SUM(cpu_millicores), 0) AS CpuMillicores, COALESCE(SUM(memory_mb), 0) AS MemoryMb
-                FROM jobs WHERE agent_id = @AgentId AND state IN {ActiveStates};
+                FROM queues q WHERE q.tenant_id = @tenantId;
+                SELECT agent_id AS AgentId, COUNT(*) AS Jobs, COALESCE(SUM(cpu_millicores), 0) AS CpuMillicores, COALESCE(SUM(memory_mb), 0) AS MemoryMb
+                FROM jobs WHERE agent_id IN @agentIds AND state IN {ActiveStates} GROUP BY agent_id;
                 """,
-                new { request.TenantId, request.AgentId }, transaction, cancellationToken));
-            var queues = new QueueCapacity(await reads.ReadAsync<QueueCapacityRow>(), request.AgentGroup);
-            var load = (await reads.ReadSingleAsync<AgentLoadRow>()).ToLoad();
+                new { tenantId, agentIds }, transaction, cancellationToken));
+            var queueRows = (await reads.ReadAsync<QueueCapacityRow>()).ToList();
+            var loads = (await reads.ReadAsync<AgentLoadRow>()).ToDictionary(row => row.AgentId, row => row.ToLoad(), StringComparer.Ordinal);
+            var plan = new ClaimPlan(requests, queueRows, loads, tenantFree, StoredTime.FromMs(now));
 
-            var now = NowMs();
-            // Effective priority: the job's plus its queue's; queues that can give this agent nothing are left out.
+            // Effective priority: the job's plus its queue's; queues that can give no agent of the batch anything are left out.
             var candidates = (await connection.QueryAsync<SqliteJobRow>(Sql.Command(
                 $"""
                 SELECT {SqliteJobRow.Columns} FROM jobs
-                WHERE tenant_id = @TenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue NOT IN @blocked
-                ORDER BY {queues.OrderBy}
-                LIMIT @CandidateLimit;
+                WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue NOT IN @blocked
+                ORDER BY {plan.Queues.OrderBy}
+                LIMIT @limit;
                 """,
-                new { request.TenantId, now, blocked = queues.Blocked, CandidateLimit = Math.Max(request.CandidateLimit, 1) }, transaction, cancellationToken)))
+                new { tenantId, now, blocked = plan.Queues.Blocked, limit = plan.CandidateLimit }, transaction, cancellationToken)))
                 .Select(row => row.ToRecord()).ToList();
+            var chosen = plan.Choose(candidates);
 
-            var chosen = JobChooser.Choose(candidates, queues.Describe, request.CanRun,
-                queues.LimitsFor(request, tenantFree, load, StoredTime.FromMs(now)));
-
-            var leaseExpiresAt = now + (long)request.LeaseTtl.TotalMilliseconds;
-            var claimed = new List<JobRecord>(chosen.Count);
-            foreach (var job in chosen)
+            var leaseExpiresAt = now + (long)first.LeaseTtl.TotalMilliseconds;
+            var claimed = new IReadOnlyList<JobRecord>[requests.Count];
+            for (var i = 0; i < requests.Count; i++)
             {
-                var updated = await connection.ExecuteAsync(Sql.Command(
-                    """
-                    UPDATE jobs
-                    SET state = 'assigned', attempt = attempt + 1, agent_id = @AgentId, assigned_at = @now, started_at = NULL,
-                        lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
-                    WHERE id = @Id AND tenant_id = @TenantId AND state = 'pending' AND attempt = @Attempt;
-                    """,
-                    new { job.Id, job.TenantId, job.Attempt, request.AgentId, now, leaseExpiresAt }, transaction, cancellationToken));
-                if (updated != 1) continue;
+                var agentId = requests[i].AgentId;
+                var jobs = new List<JobRecord>(chosen[i].Count);
+                foreach (var job in chosen[i])
+                {
+                    var row = await connection.QuerySingleOrDefaultAsync<SqliteJobRow>(Sql.Command(
+                        $"""
+                        UPDATE jobs
+                        SET state = 'assigned', attempt = attempt + 1, agent_id = @agentId, assigned_at = @now, started_at = NULL,
+                            lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
+                        WHERE id = @Id AND tenant_id = @TenantId AND state = 'pending' AND attempt = @Attempt
+                        RETURNING {SqliteJobRow.Columns};
+                        """,
+                        new { job.Id, job.TenantId, job.Attempt, agentId, now, leaseExpiresAt }, transaction, cancellationToken));
+                    if (row is null) continue;
 
-                var attempt = job.Attempt + 1;
-                await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Assigned, attempt, request.AgentId,
-                    $"assigned to agent {request.AgentId} (attempt {attempt} of {job.MaxAttempts})", cancellationToken);
-                claimed.Add((await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken))!);
+                    var attempt = job.Attempt + 1;
+                    await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Assigned, attempt, agentId,
+                        $"assigned to agent {agentId} (attempt {attempt} of {job.MaxAttempts})", cancellationToken);
+                    jobs.Add(row.ToRecord());
+                }
+                claimed[i] = jobs;
             }
-            return claimed;
+            return new ClaimBatchResult(claimed, NoneReady: false);
         }, cancellationToken);
     }
 

@@ -184,13 +184,6 @@ public abstract class DispatchContractTests : StoreContractTests
             new PackageManifest { Name = "hello", Version = version, Entrypoint = new PackageEntrypoint { Module = "main", Function = "run" } },
             Time.GetUtcNow()), long.MaxValue, Ct);
 
-    private async Task<JobRecord> SubmitAsync(string tenantId, NewJob job)
-    {
-        var (record, created) = await Store.Jobs.SubmitAsync(job with { TenantId = tenantId }, Ct);
-        Assert.True(created);
-        return record;
-    }
-
     private Task<IReadOnlyList<JobRecord>> ClaimAsync(string tenantId, string agentId, ClaimOptions options) =>
         Store.Jobs.ClaimAsync(new JobClaimRequest(tenantId, agentId, options.MaxJobs, options.Cap, LeaseTtl, _ => true)
         {

@@ -77,6 +77,13 @@ public abstract class StoreContractTests : IAsyncLifetime
         return job;
     }
 
+    protected async Task<JobRecord> SubmitAsync(string tenantId, NewJob job)
+    {
+        var (record, created) = await Store.Jobs.SubmitAsync(job with { TenantId = tenantId }, Ct);
+        Assert.True(created);
+        return record;
+    }
+
     protected Task<IReadOnlyList<JobRecord>> ClaimAsync(
         string tenantId, string agentId, int maxJobs = 1, int concurrencyLimit = 100, Func<JobRecord, bool>? canRun = null) =>
         Store.Jobs.ClaimAsync(new JobClaimRequest(tenantId, agentId, maxJobs, concurrencyLimit, LeaseTtl, canRun ?? (_ => true)), Ct);
