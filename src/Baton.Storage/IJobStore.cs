@@ -97,11 +97,18 @@ public sealed record JobClaimRequest(
 }
 
 /// <summary>
-/// What a batched claim gave each request (in request order), and whether the tenant had no ready job at
-/// all (so a waiting dispatcher can rest until new work is signalled).
+/// What a batched claim gave each request (in request order), and whether the tenant has no ready job left
+/// (none at all, or the claim took every one): a waiting dispatcher can rest until new work is signalled.
 /// </summary>
 public sealed record ClaimBatchResult(IReadOnlyList<IReadOnlyList<JobRecord>> Jobs, bool NoneReady)
 {
+    /// <summary>
+    /// After a claim: no ready job is left when the candidate read saw every ready job (fewer than it asked for,
+    /// no queue left out of it) and every one of them was claimed.
+    /// </summary>
+    public static bool Exhausted(int candidatesRead, int readLimit, int claimed, int queuesLeftOut) =>
+        queuesLeftOut == 0 && candidatesRead < readLimit && claimed == candidatesRead;
+
     public static ClaimBatchResult Empty(int requests, bool noneReady) =>
         new([.. Enumerable.Range(0, requests).Select(_ => (IReadOnlyList<JobRecord>)[])], noneReady);
 

@@ -22,13 +22,16 @@ public sealed class AgentPollHandler(
     JobDispatcher dispatcher,
     SharedPoolDispatcher sharedDispatcher,
     HeartbeatBatcher heartbeats,
+    HeldJobReads heldReads,
     WakeUpSignals signals,
     PackageVersionCache packages,
     PackagePrefetch prefetch,
     IOptions<ServerOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<AgentPollHandler> logger)
 {
     private static readonly string AssignedState = Core.Jobs.JobStates.ToText(Core.Jobs.JobState.Assigned);
+    private static readonly AgentDirectives NoDirectives = new([], []);
 
     /// <summary>A poll must return well within the agent TTL, or a waiting agent would look dead.</summary>
     public static TimeSpan EffectiveWait(ServerOptions options, TimeSpan requested)
@@ -53,69 +56,126 @@ public sealed class AgentPollHandler(
         heartbeats.Enqueue(new AgentHeartbeat(agent.Id, now, running, request.Capabilities, request.Resources));
         if (request.Capabilities is not null) agent = agent with { Capabilities = request.Capabilities };
         if (request.Resources is not null) agent = agent with { Resources = request.Resources };
-        var cached = (request.CachedPackages ?? []).Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal);
-        var fetching = (request.Fetching ?? []).Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal);
+        var poll = new Poll(
+            agent,
+            SharedPool.IsShared(agent.TenantId),
+            request.FreeSlots,
+            [.. running.Select(r => new JobRef(r.JobId, r.Attempt))],
+            request.CachedPackages is null ? null : request.CachedPackages.Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal),
+            (request.Fetching ?? []).Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal),
+            now + EffectiveWait(options.Value, TimeSpan.FromSeconds(request.WaitSeconds)));
 
-        var refs = running.Select(r => new JobRef(r.JobId, r.Attempt)).ToList();
-        var shared = SharedPool.IsShared(agent.TenantId);
-        var wait = EffectiveWait(options.Value, TimeSpan.FromSeconds(request.WaitSeconds));
-        var deadline = now + wait;
-        var topics = request.FreeSlots > 0
-            ? new[] { WakeUpSignals.Agent(agent.Id), WakeUpSignals.TenantWork(agent.TenantId) }
-            : new[] { WakeUpSignals.Agent(agent.Id) };
-
-        // Subscribe before looking, so a signal raised while we look is not missed.
-        WakeUpSignals.Subscription? firstWakeUp = signals.Subscribe(topics);
-        AgentDirectives? directives;
+        // Subscribe before looking, so news raised while we look is not missed.
+        using var news = signals.Subscribe(NewsTopics(poll));
+        // What the agent holds is read only when the store may know something the agent does not (see HeldJobReads).
+        var directives = heldReads.MustRead(agent.Id, poll.Running)
+            ? await ReleaseUndeliveredAsync(agent, poll.Shared, poll.Running, now, cancellationToken)
+            : NoDirectives;
         try
         {
-            // One read of what the agent holds (across tenants for a shared agent) gives the lost assignments and the first directives.
-            directives = await ReleaseUndeliveredAsync(agent, shared, refs, now, cancellationToken);
+            var (jobs, offered) = poll.Shared
+                ? await WaitForSharedWorkAsync(poll, directives, news, context.RequestAborted, cancellationToken)
+                : await WaitForTenantWorkAsync(poll, directives, news, cancellationToken);
+            directives = poll.Directives ?? directives;
+            heldReads.Assigned(agent.Id, jobs);
+            var assignments = new List<JobAssignment>(jobs.Count);
+            foreach (var job in jobs) assignments.Add(await ToAssignmentAsync(job, CancellationToken.None));
+            return Results.Ok(new PollResponse(assignments, directives.Cancel, directives.Abandon, offered));
         }
-        catch
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            firstWakeUp.Dispose();
-            throw;
+            return Results.Ok(new PollResponse([], [], []));
         }
+    }
 
-        WakeUpSignals.Subscription? woken = null;
+    private static string[] NewsTopics(Poll poll) => poll.CachedPackages is null || poll.Shared
+        ? [WakeUpSignals.Agent(poll.Agent.Id)]
+        : [WakeUpSignals.Agent(poll.Agent.Id), WakeUpSignals.TenantPackages(poll.Agent.TenantId)];
+
+    /// <summary>
+    /// An agent of a tenant: its free slots join the tenant's line for batched claims (<see cref="ClaimBatcher"/>)
+    /// and the poll returns with jobs, with news (a cancel request, a package to prefetch), or at its deadline.
+    /// </summary>
+    private async Task<(IReadOnlyList<JobRecord> Jobs, IReadOnlyList<PackageRef> Offered)> WaitForTenantWorkAsync(
+        Poll poll, AgentDirectives directives, WakeUpSignals.Subscription news, CancellationToken cancellationToken)
+    {
+        var offered = await OfferAsync(poll, cancellationToken);
+        var answerNow = directives.Cancel.Count > 0 || directives.Abandon.Count > 0 || offered.Count > 0 || time.GetUtcNow() >= poll.Deadline;
+        var ticket = await dispatcher.JoinLineAsync(poll.Agent, poll.FreeSlots, poll.CachedPackages ?? EmptySet, waits: !answerNow, cancellationToken);
+        if (answerNow) return (ticket is null ? [] : await ticket.Jobs, offered);
+
+        var currentNews = news;
+        WakeUpSignals.Subscription? renewed = null;
         try
         {
             while (true)
             {
-                var wakeUp = firstWakeUp ?? signals.Subscribe(topics);
-                firstWakeUp = null;
+                var remaining = poll.Deadline - time.GetUtcNow();
+                if (remaining <= TimeSpan.Zero) break;
+                var claimed = ticket?.Jobs ?? Task.FromResult<IReadOnlyList<JobRecord>>([]);
+                var waits = ticket is null ? new[] { currentNews.Task } : [claimed, currentNews.Task];
                 try
                 {
-                    var passedOver = false;
-                    // After a wake-up: a cancel may have been requested meanwhile.
-                    directives ??= await store.Agents.GetDirectivesAsync(agent.Id, refs, cancellationToken);
-                    // A shared agent waits on the pool's topic (TenantWork of the reserved shared tenant) and claims across tenants.
-                    var jobs = shared
-                        ? await sharedDispatcher.ClaimForSharedAgentAsync(agent, request.FreeSlots, cancellationToken)
-                        : await dispatcher.ClaimForAgentAsync(agent, request.FreeSlots, cached, cancellationToken, () => passedOver = true);
+                    await Task.WhenAny(waits).WaitAsync(remaining, time, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    break;
+                }
+                if (ticket is not null && claimed.IsCompleted) return (await claimed, offered);
 
+                // News: a cancel request for a job it holds, or a package version to prefetch.
+                poll.Directives = currentNews.WokenBy == WakeUpSignals.Agent(poll.Agent.Id)
+                    ? await store.Agents.GetDirectivesAsync(poll.Agent.Id, poll.Running, cancellationToken)
+                    : null;
+                offered = await OfferAsync(poll, cancellationToken);
+                if (offered.Count > 0 || poll.Directives is { Cancel.Count: > 0 } or { Abandon.Count: > 0 }) break;
+                renewed?.Dispose();
+                currentNews = renewed = signals.Subscribe(NewsTopics(poll));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The agent went away. Jobs a claim under way assigns to it come back at its next poll (never confirmed).
+            if (ticket is not null && (await ticket.WithdrawAsync()).Count > 0) logger.LogDebug("Agent {AgentId} left while jobs were assigned to it", poll.Agent.Id);
+            throw;
+        }
+        finally
+        {
+            renewed?.Dispose();
+        }
+        return (ticket is null ? [] : await ticket.WithdrawAsync(), offered);
+    }
 
-                    // Prefetch is for agents that report their cache (null: a client that does not take part); such an
-                    // agent downloads what it is offered or lists it as fetching, so an offer never repeats in a loop.
-                    // Shared agents may only fetch packages of jobs they hold: no offers.
-                    var offered = request.CachedPackages is null || shared ? [] : await prefetch.OfferAsync(agent, cached, fetching, cancellationToken);
-                    // A counted wake-up for work this agent cannot run goes to the next waiting agent.
-                    if (passedOver) woken?.PassOn();
+    /// <summary>
+    /// A shared agent waits on the pool's topic (<see cref="WakeUpSignals.TenantWork"/> of the reserved shared tenant)
+    /// and claims across tenants by fair share, re-checking every <see cref="ServerOptions.DispatchPollInterval"/>.
+    /// </summary>
+    private async Task<(IReadOnlyList<JobRecord> Jobs, IReadOnlyList<PackageRef> Offered)> WaitForSharedWorkAsync(
+        Poll poll, AgentDirectives directives, WakeUpSignals.Subscription news, CancellationToken requestAborted, CancellationToken cancellationToken)
+    {
+        var topics = poll.FreeSlots > 0
+            ? new[] { WakeUpSignals.Agent(poll.Agent.Id), WakeUpSignals.TenantWork(SharedPool.TenantId) }
+            : new[] { WakeUpSignals.Agent(poll.Agent.Id) };
+        WakeUpSignals.Subscription? woken = null;
+        var first = true;
+        try
+        {
+            while (true)
+            {
+                var wakeUp = signals.Subscribe(topics);
+                try
+                {
+                    if (!first || news.Task.IsCompleted) poll.Directives = await store.Agents.GetDirectivesAsync(poll.Agent.Id, poll.Running, cancellationToken);
+                    var current = poll.Directives ?? directives;
+                    first = false;
+                    var jobs = await sharedDispatcher.ClaimForSharedAgentAsync(poll.Agent, poll.FreeSlots, cancellationToken);
+                    if (jobs.Count == 0) woken?.PassOn();
                     woken = null;
-                    if (jobs.Count > 0 || directives.Cancel.Count > 0 || directives.Abandon.Count > 0 || offered.Count > 0)
-                    {
-                        var assignments = new List<JobAssignment>(jobs.Count);
-                        foreach (var job in jobs) assignments.Add(await ToAssignmentAsync(job, cancellationToken));
-                        return Results.Ok(new PollResponse(assignments, directives.Cancel, directives.Abandon, offered));
-                    }
+                    if (jobs.Count > 0 || current.Cancel.Count > 0 || current.Abandon.Count > 0) return (jobs, []);
 
-                    directives = null;
-                    var remaining = deadline - time.GetUtcNow();
-                    if (remaining <= TimeSpan.Zero || context.RequestAborted.IsCancellationRequested)
-                    {
-                        return Results.Ok(new PollResponse([], [], []));
-                    }
+                    var remaining = poll.Deadline - time.GetUtcNow();
+                    if (remaining <= TimeSpan.Zero || requestAborted.IsCancellationRequested) return ([], []);
                     var nap = remaining < options.Value.DispatchPollInterval ? remaining : options.Value.DispatchPollInterval;
                     await wakeUp.WaitAsync(nap, time, cancellationToken);
                     if (wakeUp.WokenBy is not null) woken = wakeUp;
@@ -130,8 +190,23 @@ public sealed class AgentPollHandler(
         {
             // The agent went away: a wake-up meant for work goes to another waiting agent.
             woken?.PassOn();
-            return Results.Ok(new PollResponse([], [], []));
+            throw;
         }
+    }
+
+    private async ValueTask<IReadOnlyList<PackageRef>> OfferAsync(Poll poll, CancellationToken cancellationToken) =>
+        // Prefetch is for agents that report their cache (null: a client that does not take part); such an
+        // agent downloads what it is offered or lists it as fetching, so an offer never repeats in a loop.
+        poll.CachedPackages is null ? [] : await prefetch.OfferAsync(poll.Agent, poll.CachedPackages, poll.Fetching, cancellationToken);
+
+    private static readonly HashSet<string> EmptySet = new(StringComparer.Ordinal);
+
+    /// <summary>One poll's facts, and the directives read after news.</summary>
+    private sealed record Poll(
+        AgentRecord Agent, bool Shared, int FreeSlots, IReadOnlyList<JobRef> Running,
+        IReadOnlySet<string>? CachedPackages, IReadOnlySet<string> Fetching, DateTimeOffset Deadline)
+    {
+        public AgentDirectives? Directives { get; set; }
     }
 
     /// <summary>

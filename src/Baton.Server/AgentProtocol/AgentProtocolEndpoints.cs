@@ -51,11 +51,13 @@ public static class AgentProtocolEndpoints
     }
 
     private static async Task<IResult> StartAsync(
-        string jobId, StartJobRequest request, HttpContext context, IBatonStore store, CancellationToken cancellationToken)
+        string jobId, StartJobRequest request, HttpContext context, IBatonStore store, HeldJobReads heldReads, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
         if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
         var result = await store.Jobs.MarkStartedAsync(tenantId, jobId, agent.AgentId, request.Attempt, cancellationToken);
+        // The assignment reached the agent: its polls need not look for it among lost ones.
+        if (result == AttemptWriteResult.Ok) heldReads.Confirmed(agent.AgentId, jobId, request.Attempt);
         return result switch
         {
             AttemptWriteResult.Ok => Results.NoContent(),
@@ -97,9 +99,10 @@ public static class AgentProtocolEndpoints
 
     private static async Task<IResult> CompleteAsync(
         string jobId, CompleteJobRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals,
-        IOptions<ServerOptions> options, SharedPoolUsageRecorder sharedUsage, CancellationToken cancellationToken)
+        IOptions<ServerOptions> options, SharedPoolUsageRecorder sharedUsage, HeldJobReads heldReads, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
+        heldReads.Confirmed(agent.AgentId, jobId, request.Attempt);
         if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
         if (!JobOutcomes.TryParse(request.Outcome, out var outcome))
         {

@@ -12,55 +12,64 @@ namespace Baton.Server.Dispatch;
 /// Gives an agent's free slots the best jobs it may run: only its tenant's jobs, only those whose
 /// requirements its capabilities meet, of queues its group serves, within the tenant's and queues'
 /// caps, reservations and its free resources; priority, then age, then locality (see <see cref="JobChooser"/>).
+/// Claims are batched per tenant on this replica (<see cref="ClaimBatcher"/>).
 /// </summary>
 public sealed class JobDispatcher(
-    IBatonStore store,
+    ClaimBatcher batcher,
     TenantDirectory tenants,
-    IOptions<ServerOptions> options,
-    ILogger<JobDispatcher> logger)
+    IOptions<ServerOptions> options)
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<Requirement>> _parsed = new();
 
     /// <summary>
+    /// Claims for the agent in the tenant's next batched claim and returns what it gave (maybe nothing) — for
+    /// a caller that will not wait, such as a completion that also asks for the next job.
     /// <paramref name="cachedPackages"/>: what the agent reported in its cache (locality). The agent's group
     /// and resources come from <paramref name="agent"/>; an agent reporting 0 CPU or memory offers none.
     /// </summary>
-    /// <param name="onPassedOver">Called when a ready job was left because this agent cannot run it (another agent may).</param>
     public async Task<IReadOnlyList<JobRecord>> ClaimForAgentAsync(
-        AgentRecord agent, int freeSlots, IReadOnlySet<string> cachedPackages, CancellationToken cancellationToken, Action? onPassedOver = null)
+        AgentRecord agent, int freeSlots, IReadOnlySet<string> cachedPackages, CancellationToken cancellationToken)
     {
-        if (freeSlots <= 0) return [];
+        if (await JoinLineAsync(agent, freeSlots, cachedPackages, waits: false, cancellationToken) is not { } ticket) return [];
+        try
+        {
+            return await ticket.Jobs.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The jobs of a claim already under way are assigned; the agent's next poll gives them back if it never sees them.
+            await ticket.WithdrawAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A place in the tenant's line for batched claims (<see cref="ClaimBatcher"/>); null when the agent has no
+    /// free slot or its tenant is gone. A waiting ticket stays in line until it is given jobs or withdrawn.
+    /// </summary>
+    public async Task<ClaimTicket?> JoinLineAsync(
+        AgentRecord agent, int freeSlots, IReadOnlySet<string> cachedPackages, bool waits, CancellationToken cancellationToken)
+    {
+        if (freeSlots <= 0) return null;
         var tenant = await tenants.GetAsync(agent.TenantId, cancellationToken);
-        if (tenant is null) return [];
+        if (tenant is null) return null;
 
         var capabilities = CapabilitySet.From(
             agent.Capabilities.Os, agent.Capabilities.Arch,
             agent.Capabilities.Pythons.Select(p => p.Version), agent.Capabilities.Labels);
-
-        var claimed = await store.Jobs.ClaimAsync(new JobClaimRequest(
+        return batcher.Enqueue(new JobClaimRequest(
             agent.TenantId,
             agent.Id,
             freeSlots,
             tenant.Quotas.ConcurrentJobs,
             options.Value.AgentTtl,
-            job =>
-            {
-                if (RequirementMatcher.FirstUnmet(capabilities, ParseRequirements(job)) is null) return true;
-                onPassedOver?.Invoke();
-                return false;
-            })
+            job => RequirementMatcher.FirstUnmet(capabilities, ParseRequirements(job)) is null)
         {
             AgentGroup = agent.Group,
             AgentCpuMillicores = agent.Resources.CpuCores > 0 ? agent.Resources.CpuCores * 1000 : null,
             AgentMemoryMb = agent.Resources.MemoryMb > 0 ? agent.Resources.MemoryMb : null,
             CachedPackages = cachedPackages,
-        }, cancellationToken);
-
-        if (claimed.Count > 0)
-        {
-            logger.LogDebug("Assigned {Count} job(s) to agent {AgentId}", claimed.Count, agent.Id);
-        }
-        return claimed;
+        }, waits);
     }
 
     /// <summary>Requirements are validated at submission; parsed ones are cached per job.</summary>

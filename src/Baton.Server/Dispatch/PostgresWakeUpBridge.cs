@@ -21,6 +21,9 @@ public sealed class PostgresWakeUpBridge(
 {
     public const string Channel = "baton_wakeup";
 
+    /// <summary>How long signals gather before they travel (a latency of its own for other replicas' waiters only).</summary>
+    public static readonly TimeSpan PublishInterval = TimeSpan.FromMilliseconds(10);
+
     private readonly string _replicaId = Guid.NewGuid().ToString("N")[..12];
     private readonly Channel<(string Topic, int Count)> _outbox = System.Threading.Channels.Channel.CreateBounded<(string Topic, int Count)>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -95,13 +98,16 @@ public sealed class PostgresWakeUpBridge(
     private async Task PublishAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        await using var dataSource = NpgsqlDataSource.Create(settings.Postgres!);
+        // Nothing is left on the session: no DISCARD ALL each time the connection goes back to the pool.
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(settings.Postgres!) { NoResetOnClose = true }.ConnectionString);
         // Signals of one batch are merged per topic (counts added), so a burst of submissions is one notification per tenant.
         var batch = new Dictionary<string, int>(StringComparer.Ordinal);
         try
         {
             while (await _outbox.Reader.WaitToReadAsync(stoppingToken))
             {
+                // A few milliseconds for a burst to gather: at most one notifying transaction per interval, however busy.
+                await Task.Delay(PublishInterval, stoppingToken);
                 batch.Clear();
                 while (batch.Count < 500 && _outbox.Reader.TryRead(out var signal))
                 {

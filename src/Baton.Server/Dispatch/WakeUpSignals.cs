@@ -21,12 +21,19 @@ public sealed class WakeUpSignals
     private readonly Lock _gate = new();
     private readonly Dictionary<string, LinkedList<Subscription>> _waiting = new(StringComparer.Ordinal);
 
+    public const string AgentTopicPrefix = "agent:";
+
     public static string TenantWork(string tenantId) => "work:" + tenantId;
-    public static string Agent(string agentId) => "agent:" + agentId;
+    public static string Agent(string agentId) => AgentTopicPrefix + agentId;
+    /// <summary>A tenant published a package version: polls that report their cache may be offered it (prefetch).</summary>
+    public static string TenantPackages(string tenantId) => "packages:" + tenantId;
     public static string JobLogs(string jobId) => "logs:" + jobId;
 
     /// <summary>Raised for every <see cref="Signal"/> (topic, count), so a bridge can carry it to other replicas.</summary>
     public event Action<string, int>? Published;
+
+    /// <summary>Raised for every signal this replica acts on, its own and other replicas' (whether or not anyone waits).</summary>
+    public event Action<string>? Raised;
 
     /// <summary>Topics with at least one waiter (for tests and diagnostics).</summary>
     public int WaitingTopics
@@ -66,6 +73,7 @@ public sealed class WakeUpSignals
     private void Wake(string topic, int count, int? hops)
     {
         if (count <= 0) return;
+        if (hops is null) Raised?.Invoke(topic);
         List<Subscription>? woken = null;
         lock (_gate)
         {

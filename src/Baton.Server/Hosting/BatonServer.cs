@@ -70,7 +70,7 @@ public sealed class BatonServer : IAsyncDisposable
             .Validate(o => o.Storage is "sqlite" or "postgres", "Storage must be 'sqlite' or 'postgres'.")
             .Validate(o => o.Storage != "postgres" || !string.IsNullOrWhiteSpace(o.Postgres), "Storage 'postgres' needs a connection string (--postgres or Baton:Server:Postgres).")
             .Validate(o => o.AgentTtl >= TimeSpan.FromSeconds(2), "AgentTtl must be at least 2 seconds.")
-            .Validate(o => o.JanitorInterval > TimeSpan.Zero && o.DispatchPollInterval > TimeSpan.Zero && o.SchedulerInterval > TimeSpan.Zero, "Intervals must be positive.")
+            .Validate(o => o.JanitorInterval > TimeSpan.Zero && o.DispatchPollInterval > TimeSpan.Zero && o.SchedulerInterval > TimeSpan.Zero && o.HeldJobsRecheckInterval > TimeSpan.Zero, "Intervals must be positive.")
             .Validate(o => o.SchedulerClaimTimeout > TimeSpan.Zero && o.SchedulerMisfireTolerance >= TimeSpan.Zero, "Scheduler timeouts must be positive.")
             .Validate(o => o.Webhooks.PollInterval > TimeSpan.Zero && o.Webhooks.Lease > o.Webhooks.Timeout && o.Webhooks.MaxAttempts >= 1 && o.Webhooks.BatchSize >= 1,
                 "Webhooks: PollInterval must be positive, Lease longer than Timeout, MaxAttempts and BatchSize at least 1.")
@@ -116,6 +116,8 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<ApiUsageMeter>();
         services.AddSingleton<WakeUpSignals>();
         services.AddSingleton<JobDispatcher>();
+        services.AddSingleton<ClaimBatcher>();
+        services.AddSingleton<HeldJobReads>();
         services.AddSingleton<SharedPoolDirectory>();
         services.AddSingleton<SharedPoolDispatcher>();
         services.AddSingleton<SharedPoolUsageRecorder>();

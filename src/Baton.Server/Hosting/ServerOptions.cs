@@ -50,6 +50,12 @@ public sealed class ServerOptions
     /// <summary>How often a waiting poll re-checks the database when no wake-up arrived (the correctness path).</summary>
     public TimeSpan DispatchPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// A poll reads the jobs its agent holds (lost assignments, cancel and abandon directives) when this replica
+    /// assigned it something it has not confirmed, when news for it was signalled, and at least this often.
+    /// </summary>
+    public TimeSpan HeldJobsRecheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often the scheduler looks for due schedules (it also wakes when one is created or resumed).</summary>
     public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);
 

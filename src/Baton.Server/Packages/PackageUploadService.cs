@@ -80,7 +80,7 @@ public sealed class PackageUploadService(
                     // Waiting polls wake and offer the new version for prefetch; submissions resolve "latest" afresh.
                     prefetch.Invalidate(tenantId);
                     lookups.PackageChanged(tenantId, manifest.Name);
-                    signals.Signal(WakeUpSignals.TenantWork(tenantId));
+                    signals.Signal(WakeUpSignals.TenantPackages(tenantId));
                     return Results.Created($"/api/v1/packages/{manifest.Name}/{manifest.Version}", new Core.Api.PackageUploadResponse(stored.ToDto(), true));
                 case PackageAddResult.Identical:
                     return Results.Ok(new Core.Api.PackageUploadResponse(stored.ToDto(), false));

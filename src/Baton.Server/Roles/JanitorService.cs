@@ -54,6 +54,8 @@ public sealed class JanitorService(
                 expired.JobId, expired.Attempt, expired.AgentId, expired.NewState);
             signals.Signal(WakeUpSignals.TenantWork(expired.TenantId), 1);
             signals.Signal(WakeUpSignals.JobLogs(expired.JobId));
+            // Should the agent come back, its next poll reads what it holds and is told to abandon this attempt.
+            if (expired.AgentId is { } agentId) signals.Signal(WakeUpSignals.Agent(agentId));
             if (expired.NewState.IsTerminal()) Notifications.TenantEventPublisher.Announce(signals, expired.TenantId);
         }
     }

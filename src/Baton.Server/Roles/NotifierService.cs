@@ -32,14 +32,24 @@ public sealed class NotifierService(
     private RetryPolicy Retry => _retry ??= new RetryPolicy(Settings.RetryBaseDelay, Settings.RetryMaxDelay);
     private RetryPolicy? _retry;
 
+    /// <summary>
+    /// Rounds woken by new events are at least this far apart: under a stream of job endings one round fans out
+    /// a batch of events (and sequences them on PostgreSQL) instead of one round, and its transactions, per event.
+    /// </summary>
+    public static readonly TimeSpan MinRoundInterval = TimeSpan.FromMilliseconds(100);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var lastRound = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             using var wakeUp = signals.Subscribe(TenantEventPublisher.NotifierTopic);
             var busy = false;
             try
             {
+                var sinceLast = time.GetUtcNow() - lastRound;
+                if (sinceLast < MinRoundInterval) await Task.Delay(MinRoundInterval - sinceLast, time, stoppingToken);
+                lastRound = time.GetUtcNow();
                 busy = await RunOnceAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -69,9 +69,11 @@ internal sealed partial class PostgresJobStore
             var window = plan.CandidateLimit;
             var firstWindow = Math.Min(window, Math.Max(SmallCandidateWindow, wanted * 8));
             var candidates = await ReadCandidatesAsync(firstWindow);
+            var read = firstWindow;
             var chosen = plan.Choose(candidates);
             if (chosen.Sum(list => list.Count) < Math.Min(wanted, tenantFree) && candidates.Count == firstWindow && firstWindow < window)
             {
+                read = window;
                 candidates = await ReadCandidatesAsync(window);
                 chosen = plan.Choose(candidates);
             }
@@ -121,7 +123,7 @@ internal sealed partial class PostgresJobStore
             var byId = claimedRows.ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
             return new ClaimBatchResult(
                 [.. chosen.Select(jobs => (IReadOnlyList<JobRecord>)[.. jobs.Where(job => byId.ContainsKey(job.Id)).Select(job => byId[job.Id])])],
-                NoneReady: false);
+                NoneReady: ClaimBatchResult.Exhausted(candidates.Count, read, byId.Count, plan.Queues.Blocked.Length));
         }, cancellationToken);
     }
 

@@ -89,7 +89,8 @@ internal sealed partial class SqliteJobStore
                 }
                 claimed[i] = jobs;
             }
-            return new ClaimBatchResult(claimed, NoneReady: false);
+            return new ClaimBatchResult(claimed, NoneReady: ClaimBatchResult.Exhausted(
+                candidates.Count, plan.CandidateLimit, claimed.Sum(jobs => jobs.Count), plan.Queues.Blocked.Length));
         }, cancellationToken);
     }
 

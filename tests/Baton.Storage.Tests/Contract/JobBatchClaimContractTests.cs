@@ -30,7 +30,8 @@ public abstract class JobBatchClaimContractTests : StoreContractTests
             Request(tenant, "agent-d", 3, canRun: job => job.PackageName != "gpu-only"),
         ], Ct);
 
-        Assert.False(result.NoneReady);
+        // The batch took every ready job: nothing is left to look for until new work comes.
+        Assert.True(result.NoneReady);
         Assert.Equal(4, result.Jobs.Count);
         Assert.Equal(["job-0", "job-1"], result.Jobs[0].Select(j => j.Id));
         Assert.Equal([gpuJob.Id, "job-2"], result.Jobs[1].Select(j => j.Id));
@@ -78,10 +79,16 @@ public abstract class JobBatchClaimContractTests : StoreContractTests
         Assert.All(none.Jobs, Assert.Empty);
 
         await SubmitAsync(tenant, id: "only");
-        var one = await Store.Jobs.ClaimManyAsync(tenant, [Request(tenant, "a", 4), Request(tenant, "b", 4)], Ct);
-        Assert.False(one.NoneReady);
+        await SubmitAsync(tenant, id: "gpu", package: "gpu-only");
+        bool NoGpu(JobRecord job) => job.PackageName != "gpu-only";
+        var one = await Store.Jobs.ClaimManyAsync(tenant, [Request(tenant, "a", 4, canRun: NoGpu), Request(tenant, "b", 4, canRun: NoGpu)], Ct);
+        Assert.False(one.NoneReady); // the gpu job is ready, only these agents cannot run it
         Assert.Equal(["only"], one.Jobs[0].Select(j => j.Id));
         Assert.Empty(one.Jobs[1]);
+
+        var last = await Store.Jobs.ClaimManyAsync(tenant, [Request(tenant, "gpu-box", 4)], Ct);
+        Assert.Equal(["gpu"], last.Jobs[0].Select(j => j.Id));
+        Assert.True(last.NoneReady); // it took the last ready job
     }
 
     [Fact]

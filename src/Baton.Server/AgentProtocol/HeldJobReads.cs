@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using Baton.Core.AgentProtocol;
+using Baton.Server.Dispatch;
+using Baton.Server.Hosting;
+using Baton.Storage.Model;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Server.AgentProtocol;
+
+/// <summary>
+/// Decides whether a poll must read the jobs its agent holds from the store (to find assignments that never
+/// reached it, and the cancel / abandon directives). Most polls need not: an agent that confirmed every
+/// assignment this replica gave it (by starting the job or listing it as running), and had no news
+/// (a cancel request wakes <see cref="WakeUpSignals.Agent"/>, on every replica through the bridge), holds
+/// nothing the store would tell it about. A full read still happens at least every
+/// <see cref="ServerOptions.HeldJobsRecheckInterval"/> per agent, which bounds what anything else — an
+/// assignment by another replica whose answer was lost, a lease that expired under a silent agent — can wait.
+/// </summary>
+public sealed class HeldJobReads
+{
+    private readonly ConcurrentDictionary<string, AgentState> _agents = new(StringComparer.Ordinal);
+    private readonly IOptions<ServerOptions> _options;
+    private readonly TimeProvider _time;
+    private long _reads;
+    private long _skips;
+    private DateTimeOffset _lastSweep;
+
+    public HeldJobReads(WakeUpSignals signals, IOptions<ServerOptions> options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        signals.Raised += OnSignal;
+    }
+
+    /// <summary>Polls that read what their agent holds, and polls that did not need to (diagnostics, tests).</summary>
+    public (long Reads, long Skips) Counts => (Interlocked.Read(ref _reads), Interlocked.Read(ref _skips));
+
+    /// <summary>
+    /// Whether this poll must read the agent's held jobs. <paramref name="running"/> is what the agent reports:
+    /// a reported attempt confirms its assignment was delivered.
+    /// </summary>
+    public bool MustRead(string agentId, IReadOnlyList<JobRef> running)
+    {
+        var now = _time.GetUtcNow();
+        SweepIfDue(now);
+        var state = _agents.GetOrAdd(agentId, _ => new AgentState());
+        lock (state)
+        {
+            state.SeenAt = now;
+            foreach (var job in running) state.Unconfirmed.Remove((job.JobId, job.Attempt));
+            var due = state.News || state.Unconfirmed.Count > 0 || now - state.ReadAt >= _options.Value.HeldJobsRecheckInterval;
+            if (!due)
+            {
+                Interlocked.Increment(ref _skips);
+                return false;
+            }
+            // Cleared before the read: news arriving while it runs sets the flag again for the next poll.
+            state.News = false;
+            state.Unconfirmed.Clear();
+            state.ReadAt = now;
+            Interlocked.Increment(ref _reads);
+            return true;
+        }
+    }
+
+    /// <summary>This replica handed <paramref name="jobs"/> to the agent: until it confirms them, its polls read what it holds.</summary>
+    public void Assigned(string agentId, IReadOnlyList<JobRecord> jobs)
+    {
+        if (jobs.Count == 0) return;
+        var state = _agents.GetOrAdd(agentId, _ => new AgentState());
+        lock (state)
+        {
+            foreach (var job in jobs) state.Unconfirmed.Add((job.Id, job.Attempt));
+        }
+    }
+
+    /// <summary>The agent started (or ended) an attempt: its assignment was delivered.</summary>
+    public void Confirmed(string agentId, string jobId, int attempt)
+    {
+        if (!_agents.TryGetValue(agentId, out var state)) return;
+        lock (state) state.Unconfirmed.Remove((jobId, attempt));
+    }
+
+    private void OnSignal(string topic)
+    {
+        if (!topic.StartsWith(WakeUpSignals.AgentTopicPrefix, StringComparison.Ordinal)) return;
+        if (!_agents.TryGetValue(topic[WakeUpSignals.AgentTopicPrefix.Length..], out var state)) return;
+        lock (state) state.News = true;
+    }
+
+    /// <summary>Forgets agents not seen for a while (they read in full when they come back).</summary>
+    private void SweepIfDue(DateTimeOffset now)
+    {
+        var forgetAfter = _options.Value.AgentTtl * 2;
+        if (now - _lastSweep < forgetAfter) return;
+        _lastSweep = now;
+        foreach (var (agentId, state) in _agents)
+        {
+            if (now - state.SeenAt > forgetAfter) _agents.TryRemove(agentId, out _);
+        }
+    }
+
+    private sealed class AgentState
+    {
+        public HashSet<(string JobId, int Attempt)> Unconfirmed { get; } = [];
+        public DateTimeOffset ReadAt { get; set; } = DateTimeOffset.MinValue;
+        public DateTimeOffset SeenAt { get; set; }
+        public bool News { get; set; }
+    }
+}
