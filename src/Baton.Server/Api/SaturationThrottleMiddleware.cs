@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using Baton.Core.Api;
 using Baton.Core.Throttling;
 using Baton.Server.Hosting;
@@ -13,12 +15,26 @@ namespace Baton.Server.Api;
 /// queueing behind the others and making every caller slow. Reads, streams and the agent protocol
 /// pass untouched.
 /// </summary>
+/// <remarks>
+/// A refusal must cost next to nothing, or refusing becomes the load (congestion collapse): this runs
+/// first in the pipeline — before authentication, decompression and compression — and writes a body
+/// made once. Retry-After follows refusals over admissions (<see cref="RetryAfterAdvice"/>), so a
+/// backlog of refused clients comes back at about the rate the server admits, spread out.
+/// </remarks>
 public sealed class SaturationThrottleMiddleware
 {
-    private const int RetryAfterSeconds = 1;
+    private static readonly byte[] BusyBody = JsonSerializer.SerializeToUtf8Bytes(new
+    {
+        type = ProblemTypes.ServerBusy,
+        title = "Server busy",
+        status = StatusCodes.Status503ServiceUnavailable,
+        detail = "The server is saturated and refused this write; nothing was changed. Retry after the number of seconds in Retry-After.",
+    });
 
     private readonly RequestDelegate _next;
     private readonly ILogger<SaturationThrottleMiddleware> _logger;
+    private readonly RateWindow _refusals = new();
+    private readonly RateWindow _admissions = new();
     private int _inFlight;
     private long _refused;
 
@@ -50,17 +66,11 @@ public sealed class SaturationThrottleMiddleware
             var limit = Limit.Current;
             if (inFlight > limit)
             {
-                if (Interlocked.Increment(ref _refused) % 100 == 1)
-                {
-                    _logger.LogWarning("Saturated: refusing REST writes past {Limit} in flight (long-run latency {Latency:0.0} ms)", limit, Limit.LongRunLatencyMs);
-                }
-                context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Problems.Make(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServerBusy, "Server busy",
-                    $"The server is saturated: {limit} writes are in flight, the most it sustains at its current latency; nothing was changed, retry in {RetryAfterSeconds} s.")
-                    .ExecuteAsync(context);
+                await RefuseAsync(context, limit);
                 return;
             }
 
+            _admissions.Add();
             var started = Stopwatch.GetTimestamp();
             await _next(context);
             Limit.OnSample(Stopwatch.GetElapsedTime(started), inFlight);
@@ -71,6 +81,52 @@ public sealed class SaturationThrottleMiddleware
         }
     }
 
+    private Task RefuseAsync(HttpContext context, int limit)
+    {
+        _refusals.Add();
+        if (Interlocked.Increment(ref _refused) % 1000 == 1)
+        {
+            _logger.LogWarning("Saturated: refusing REST writes past {Limit} in flight (long-run latency {Latency:0.0} ms)", limit, Limit.LongRunLatencyMs);
+        }
+        var retryAfter = RetryAfterAdvice.Seconds(_refusals.PerSecond(), _admissions.PerSecond(), Random.Shared.NextDouble());
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        response.ContentType = "application/problem+json";
+        response.ContentLength = BusyBody.Length;
+        return response.Body.WriteAsync(BusyBody, context.RequestAborted).AsTask();
+    }
+
     private static bool IsThrottled(HttpRequest request) =>
         request.Path.StartsWithSegments("/api/v1") && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method);
+
+    /// <summary>Events over the last whole second (this second and the one before, weighted), lock-free.</summary>
+    private sealed class RateWindow
+    {
+        private long _second;
+        private long _current;
+        private long _previous;
+
+        public void Add()
+        {
+            Roll(Environment.TickCount64 / 1000);
+            Interlocked.Increment(ref _current);
+        }
+
+        public double PerSecond()
+        {
+            var now = Environment.TickCount64;
+            Roll(now / 1000);
+            var elapsed = now % 1000 / 1000.0;
+            return Interlocked.Read(ref _current) + Interlocked.Read(ref _previous) * (1 - elapsed);
+        }
+
+        private void Roll(long second)
+        {
+            var seen = Interlocked.Read(ref _second);
+            if (second == seen || Interlocked.CompareExchange(ref _second, second, seen) != seen) return;
+            var last = Interlocked.Exchange(ref _current, 0);
+            Interlocked.Exchange(ref _previous, second == seen + 1 ? last : 0);
+        }
+    }
 }

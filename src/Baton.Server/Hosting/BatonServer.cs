@@ -188,12 +188,13 @@ public sealed class BatonServer : IAsyncDisposable
 
     private static void ConfigurePipeline(WebApplication app)
     {
+        // First: refusing a write when saturated must cost next to nothing (no authentication, no compression).
+        app.UseMiddleware<SaturationThrottleMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseResponseCompression();
         app.UseRequestDecompression();
         app.UseAuthentication();
-        app.UseMiddleware<SaturationThrottleMiddleware>();
         app.UseMiddleware<ApiQuotaMiddleware>();
         app.UseAuthorization();
 
