@@ -15,6 +15,13 @@ public interface IJobStore
     /// existing job and <c>Created = false</c> instead.
     /// </summary>
     Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="SubmitAsync"/> for several jobs (of one tenant or several) in one transaction: all are stored
+    /// or none. The answer per job, in order; a job repeating the idempotency key of an earlier one in the
+    /// batch answers with that job (not created).
+    /// </summary>
+    Task<IReadOnlyList<(JobRecord Job, bool Created)>> SubmitManyAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken);
     Task<JobRecord?> GetAsync(string tenantId, string jobId, CancellationToken cancellationToken);
     /// <summary>Newest first; the cursor is opaque.</summary>
     Task<JobPage> ListAsync(string tenantId, JobQuery query, CancellationToken cancellationToken);

@@ -19,27 +19,46 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
 {
     private const int MaxPageSize = 500;
 
-    public Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
-        database.InTenantAsync<(JobRecord, bool)>(job.TenantId, async (connection, transaction) =>
-        {
-            if (job.IdempotencyKey is not null)
-            {
-                var existing = await LoadByIdempotencyKeyAsync(connection, transaction, job.TenantId, job.IdempotencyKey, cancellationToken);
-                if (existing is not null) return (existing, false);
-            }
+    public async Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
+        (await SubmitManyAsync([job], cancellationToken))[0];
 
-            // The insert and its 'submitted' event in one statement. Wake-ups for other replicas travel
-            // outside the transaction (the server's bridge batches them): a NOTIFY here would serialise
-            // every submitting transaction's commit on PostgreSQL's notification queue lock.
-            var created = await connection.QuerySingleOrDefaultAsync<PostgresJobRow>(PgSql.Command(
+    /// <summary>
+    /// One transaction for the whole batch: the jobs whose idempotency keys exist are read, the rest inserted in
+    /// one multi-row statement with their 'submitted' events; a key a concurrent submission took meanwhile
+    /// answers with that job. A batch of one tenant runs in its scope; a mix of tenants (group commit of
+    /// concurrent submissions) in the system scope, each row's tenant set by the server from its caller.
+    /// Wake-ups for other replicas travel outside the transaction (the server's bridge batches them): a
+    /// NOTIFY here would serialise every submitting transaction's commit on PostgreSQL's notification queue lock.
+    /// </summary>
+    public Task<IReadOnlyList<(JobRecord Job, bool Created)>> SubmitManyAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    {
+        var batch = new SubmissionBatch(jobs);
+        if (jobs.Count == 0) return Task.FromResult<IReadOnlyList<(JobRecord, bool)>>([]);
+        async Task<IReadOnlyList<(JobRecord, bool)>> Work(NpgsqlConnection connection, NpgsqlTransaction transaction)
+        {
+            var unique = batch.Unique;
+            var keyed = unique.Where(j => j.IdempotencyKey is not null).ToList();
+            var existing = keyed.Count == 0 ? [] : await LoadByIdempotencyKeysAsync(connection, transaction, keyed, cancellationToken);
+            // Keyed rows in one global order, so two batches racing on the same keys wait for each other instead of deadlocking.
+            var toInsert = unique
+                .Where(j => j.IdempotencyKey is null || !existing.ContainsKey((j.TenantId, j.IdempotencyKey)))
+                .OrderBy(j => j.TenantId, StringComparer.Ordinal).ThenBy(j => j.IdempotencyKey, StringComparer.Ordinal)
+                .ToList();
+
+            var inserted = toInsert.Count == 0 ? [] : (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
                 $"""
                 WITH job AS (
                     INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
                                       priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
-                                  cpu_millicores, memory_mb)
-                    VALUES (@Id, @TenantId, @PackageName, @PackageVersion, @PackageSha256, 'pending', 0, @MaxAttempts,
-                            @Priority, @TimeoutSeconds, CAST(@Requirements AS jsonb), CAST(@Inputs AS jsonb), @IdempotencyKey, @now, @Queue,
-                        @CpuMillicores, @MemoryMb)
+                                      cpu_millicores, memory_mb)
+                    SELECT n.id, n.tenant_id, n.package_name, n.package_version, n.package_sha256, 'pending', 0, n.max_attempts,
+                           n.priority, n.timeout_seconds, n.requirements::jsonb, n.inputs::jsonb, n.idempotency_key, @now, n.queue,
+                           n.cpu_millicores, n.memory_mb
+                    FROM unnest(@ids::text[], @tenantIds::text[], @packageNames::text[], @packageVersions::text[], @packageSha256s::text[],
+                                @maxAttempts::integer[], @priorities::integer[], @timeouts::integer[], @requirements::text[], @inputs::text[],
+                                @idempotencyKeys::text[], @queues::text[], @cpus::integer[], @memories::bigint[])
+                         AS n(id, tenant_id, package_name, package_version, package_sha256, max_attempts, priority, timeout_seconds,
+                              requirements, inputs, idempotency_key, queue, cpu_millicores, memory_mb)
                     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                     RETURNING *
                 ),
@@ -51,29 +70,40 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
                 """,
                 new
                 {
-                    job.Id,
-                    job.TenantId,
-                    job.PackageName,
-                    job.PackageVersion,
-                    job.PackageSha256,
-                    job.MaxAttempts,
-                    job.Priority,
-                    job.TimeoutSeconds,
-                    Requirements = StoredJson.Serialize(job.Requirements),
-                    Inputs = StoredJson.ToText(job.Inputs),
-                    job.IdempotencyKey,
-                    job.Queue,
-                    job.CpuMillicores,
-                    job.MemoryMb,
                     now = Now(),
+                    ids = toInsert.Select(j => j.Id).ToArray(),
+                    tenantIds = toInsert.Select(j => j.TenantId).ToArray(),
+                    packageNames = toInsert.Select(j => j.PackageName).ToArray(),
+                    packageVersions = toInsert.Select(j => j.PackageVersion).ToArray(),
+                    packageSha256s = toInsert.Select(j => j.PackageSha256).ToArray(),
+                    maxAttempts = toInsert.Select(j => j.MaxAttempts).ToArray(),
+                    priorities = toInsert.Select(j => j.Priority).ToArray(),
+                    timeouts = toInsert.Select(j => j.TimeoutSeconds).ToArray(),
+                    requirements = toInsert.Select(j => StoredJson.Serialize(j.Requirements)).ToArray(),
+                    inputs = toInsert.Select(j => StoredJson.ToText(j.Inputs)).ToArray(),
+                    idempotencyKeys = toInsert.Select(j => j.IdempotencyKey).ToArray(),
+                    queues = toInsert.Select(j => j.Queue).ToArray(),
+                    cpus = toInsert.Select(j => j.CpuMillicores).ToArray(),
+                    memories = toInsert.Select(j => j.MemoryMb).ToArray(),
                 },
-                transaction, cancellationToken));
-            if (created is not null) return (created.ToRecord(), true);
+                transaction, cancellationToken))).ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
 
-            // A concurrent submission with the same idempotency key won the insert.
-            var winner = await LoadByIdempotencyKeyAsync(connection, transaction, job.TenantId, job.IdempotencyKey!, cancellationToken);
-            return (winner ?? throw new InvalidOperationException($"Job with idempotency key '{job.IdempotencyKey}' vanished."), false);
-        }, cancellationToken);
+            // Keys a concurrent submission won meanwhile (the insert skipped them): that submission's job is the answer.
+            var lost = toInsert.Where(j => !inserted.ContainsKey(j.Id)).ToList();
+            if (lost.Count > 0)
+            {
+                foreach (var (key, job) in await LoadByIdempotencyKeysAsync(connection, transaction, lost, cancellationToken)) existing[key] = job;
+            }
+
+            return batch.Answer([.. unique.Select(job =>
+                inserted.TryGetValue(job.Id, out var created) ? (created, true)
+                : job.IdempotencyKey is { } key && existing.TryGetValue((job.TenantId, key), out var found) ? (found, false)
+                : throw new InvalidOperationException($"Job with idempotency key '{job.IdempotencyKey}' vanished."))]);
+        }
+        return batch.SingleTenant is { } tenantId
+            ? database.InTenantAsync(tenantId, Work, cancellationToken)
+            : database.InSystemAsync(Work, cancellationToken);
+    }
 
     public Task<JobRecord?> GetAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
         database.InTenantAsync(tenantId, (connection, transaction) => LoadAsync(connection, transaction, tenantId, jobId, forUpdate: false, cancellationToken), cancellationToken);
@@ -147,13 +177,17 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
         return row?.ToRecord();
     }
 
-    private static async Task<JobRecord?> LoadByIdempotencyKeyAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, string idempotencyKey, CancellationToken cancellationToken)
+    private static async Task<Dictionary<(string TenantId, string Key), JobRecord>> LoadByIdempotencyKeysAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<PostgresJobRow>(PgSql.Command(
-            $"SELECT {PostgresJobRow.Columns} FROM jobs WHERE tenant_id = @tenantId AND idempotency_key = @idempotencyKey;",
-            new { tenantId, idempotencyKey }, transaction, cancellationToken));
-        return row?.ToRecord();
+        var rows = await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+            $"""
+            SELECT {PostgresJobRow.Columns} FROM jobs
+            WHERE (tenant_id, idempotency_key) IN (SELECT * FROM unnest(@tenantIds::text[], @keys::text[]));
+            """,
+            new { tenantIds = jobs.Select(j => j.TenantId).ToArray(), keys = jobs.Select(j => j.IdempotencyKey!).ToArray() },
+            transaction, cancellationToken));
+        return rows.Select(row => row.ToRecord()).ToDictionary(job => (job.TenantId, job.IdempotencyKey!));
     }
 
     /// <summary>Records events in one statement, in list order (their ids follow it).</summary>

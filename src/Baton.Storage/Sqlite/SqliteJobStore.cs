@@ -18,50 +18,67 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
     private const string ActiveStates = "('assigned', 'running')";
     private const int MaxPageSize = 500;
 
-    public Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
-        database.WriteAsync<(JobRecord, bool)>(async (connection, transaction) =>
-        {
-            if (job.IdempotencyKey is not null)
-            {
-                var existing = await connection.QuerySingleOrDefaultAsync<SqliteJobRow>(Sql.Command(
-                    $"SELECT {SqliteJobRow.Columns} FROM jobs WHERE tenant_id = @TenantId AND idempotency_key = @IdempotencyKey;",
-                    new { job.TenantId, job.IdempotencyKey }, transaction, cancellationToken));
-                if (existing is not null) return (existing.ToRecord(), false);
-            }
+    public async Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
+        (await SubmitManyAsync([job], cancellationToken))[0];
 
+    /// <summary>One write transaction for the whole batch (one commit, one WAL sync): each job found by its idempotency key or inserted.</summary>
+    public Task<IReadOnlyList<(JobRecord Job, bool Created)>> SubmitManyAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    {
+        var batch = new SubmissionBatch(jobs);
+        if (jobs.Count == 0) return Task.FromResult<IReadOnlyList<(JobRecord, bool)>>([]);
+        return database.WriteAsync<IReadOnlyList<(JobRecord, bool)>>(async (connection, transaction) =>
+        {
             var now = NowMs();
-            await connection.ExecuteAsync(Sql.Command(
-                """
-                INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
-                                  priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
-                                  cpu_millicores, memory_mb)
-                VALUES (@Id, @TenantId, @PackageName, @PackageVersion, @PackageSha256, 'pending', 0, @MaxAttempts,
-                        @Priority, @TimeoutSeconds, @Requirements, @Inputs, @IdempotencyKey, @now, @Queue,
-                        @CpuMillicores, @MemoryMb);
-                """,
-                new
+            var answers = new List<(JobRecord, bool)>(batch.Unique.Count);
+            foreach (var job in batch.Unique)
+            {
+                if (job.IdempotencyKey is not null)
                 {
-                    job.Id,
-                    job.TenantId,
-                    job.PackageName,
-                    job.PackageVersion,
-                    job.PackageSha256,
-                    job.MaxAttempts,
-                    job.Priority,
-                    job.TimeoutSeconds,
-                    Requirements = StoredJson.Serialize(job.Requirements),
-                    Inputs = StoredJson.ToText(job.Inputs),
-                    job.IdempotencyKey,
-                    job.Queue,
-                    job.CpuMillicores,
-                    job.MemoryMb,
-                    now,
-                },
-                transaction, cancellationToken));
-            await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Submitted, 0, null, null, cancellationToken);
-            var created = await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken);
-            return (created!, true);
+                    var existing = await connection.QuerySingleOrDefaultAsync<SqliteJobRow>(Sql.Command(
+                        $"SELECT {SqliteJobRow.Columns} FROM jobs WHERE tenant_id = @TenantId AND idempotency_key = @IdempotencyKey;",
+                        new { job.TenantId, job.IdempotencyKey }, transaction, cancellationToken));
+                    if (existing is not null)
+                    {
+                        answers.Add((existing.ToRecord(), false));
+                        continue;
+                    }
+                }
+
+                var created = await connection.QuerySingleAsync<SqliteJobRow>(Sql.Command(
+                    $"""
+                    INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
+                                      priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
+                                      cpu_millicores, memory_mb)
+                    VALUES (@Id, @TenantId, @PackageName, @PackageVersion, @PackageSha256, 'pending', 0, @MaxAttempts,
+                            @Priority, @TimeoutSeconds, @Requirements, @Inputs, @IdempotencyKey, @now, @Queue,
+                            @CpuMillicores, @MemoryMb)
+                    RETURNING {SqliteJobRow.Columns};
+                    """,
+                    new
+                    {
+                        job.Id,
+                        job.TenantId,
+                        job.PackageName,
+                        job.PackageVersion,
+                        job.PackageSha256,
+                        job.MaxAttempts,
+                        job.Priority,
+                        job.TimeoutSeconds,
+                        Requirements = StoredJson.Serialize(job.Requirements),
+                        Inputs = StoredJson.ToText(job.Inputs),
+                        job.IdempotencyKey,
+                        job.Queue,
+                        job.CpuMillicores,
+                        job.MemoryMb,
+                        now,
+                    },
+                    transaction, cancellationToken));
+                await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Submitted, 0, null, null, cancellationToken);
+                answers.Add((created.ToRecord(), true));
+            }
+            return batch.Answer(answers);
         }, cancellationToken);
+    }
 
     public Task<JobRecord?> GetAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
         database.ReadAsync(connection => LoadAsync(connection, null, tenantId, jobId, cancellationToken), cancellationToken);

@@ -88,3 +88,8 @@ public sealed class PostgresJobBatchClaimContractTests : JobBatchClaimContractTe
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresJobSubmitManyContractTests : JobSubmitManyContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

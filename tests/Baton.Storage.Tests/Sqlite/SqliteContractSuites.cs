@@ -88,3 +88,8 @@ public sealed class SqliteJobBatchClaimContractTests : JobBatchClaimContractTest
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteJobSubmitManyContractTests : JobSubmitManyContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
