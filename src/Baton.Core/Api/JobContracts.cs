@@ -14,7 +14,26 @@ public sealed record SubmitJobRequest(
     /// <summary>CPU cores the job needs on its agent (decimal, e.g. 0.5); omitted: the manifest's, else none.</summary>
     decimal? Cpu = null,
     /// <summary>Memory in MB the job needs on its agent; omitted: the manifest's, else none.</summary>
-    long? MemoryMb = null);
+    long? MemoryMb = null,
+    /// <summary>Submitting the same key again (in this tenant) returns the job it made; also the Idempotency-Key header.</summary>
+    string? IdempotencyKey = null);
+
+/// <summary>POST /api/v1/jobs/batch: up to <see cref="MaxJobs"/> submissions, validated one by one, stored in one transaction.</summary>
+public sealed record SubmitJobBatchRequest(IReadOnlyList<SubmitJobRequest>? Jobs)
+{
+    public const int MaxJobs = 1_000;
+}
+
+/// <summary>
+/// The answer to a batch: per submission, in order, its status as a single submission would have had it
+/// (201 created, 200 an existing job of its idempotency key, 4xx refused with the problem), and the totals.
+/// </summary>
+public sealed record SubmitJobBatchResponse(int Created, int Existing, int Refused, IReadOnlyList<SubmitJobBatchItemResult> Results);
+
+public sealed record SubmitJobBatchItemResult(int Index, int Status, JobDto? Job, ProblemDto? Problem);
+
+/// <summary>A problem (RFC 9457) as data, where it is part of a larger answer.</summary>
+public sealed record ProblemDto(string Type, string Title, int Status, string? Detail, string? Field);
 
 /// <summary>PATCH /api/v1/jobs/{id}: only a pending job's priority can change.</summary>
 public sealed record UpdateJobRequest(int? Priority = null);

@@ -16,6 +16,7 @@ public static class JobEndpoints
         jobs.MapPost("", (SubmitJobRequest request, HttpContext context, JobSubmissionService submissions, CancellationToken ct) =>
             submissions.SubmitAsync(context.GetCaller().TenantId, request, context.Request.Headers["Idempotency-Key"].FirstOrDefault(), ct))
             .RequireAuthorization(AuthPolicies.Operator);
+        jobs.MapPost("/batch", SubmitBatchAsync).RequireAuthorization(AuthPolicies.Operator);
         jobs.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapGet("/{jobId}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapPatch("/{jobId}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator);
@@ -25,6 +26,35 @@ public static class JobEndpoints
             await why.ExplainAsync(context.GetCaller().TenantId, jobId, ct) is { } answer ? Results.Ok(answer) : Problems.NotFound($"Job {jobId}"))
             .RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapGet("/{jobId}/logs", JobLogEndpoint.GetLogsAsync).RequireAuthorization(AuthPolicies.Viewer);
+    }
+
+    /// <summary>Up to 1,000 submissions in one request and one transaction, each answered as a single submission would be.</summary>
+    private static async Task<IResult> SubmitBatchAsync(
+        SubmitJobBatchRequest request, HttpContext context, JobSubmissionService submissions, CancellationToken ct)
+    {
+        var items = request.Jobs;
+        if (items is null || items.Count == 0) return Problems.Validation("jobs must list at least one submission.", "jobs");
+        if (items.Count > SubmitJobBatchRequest.MaxJobs)
+        {
+            return Problems.Validation($"A batch holds at most {SubmitJobBatchRequest.MaxJobs} submissions, not {items.Count}.", "jobs");
+        }
+        if (items.Any(item => item is null)) return Problems.Validation("Every entry of jobs must be a submission object.", "jobs");
+
+        var outcomes = await submissions.SubmitBatchAsync(context.GetCaller().TenantId, items, ct);
+        var results = outcomes.Select((outcome, index) =>
+        {
+            if (outcome.Problem is null)
+            {
+                return new SubmitJobBatchItemResult(index, outcome.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, outcome.Job!.ToDto(), null);
+            }
+            var problem = Problems.Describe(outcome.Problem);
+            return new SubmitJobBatchItemResult(index, problem.Status, null, problem);
+        }).ToList();
+        return Results.Ok(new SubmitJobBatchResponse(
+            results.Count(r => r.Status == StatusCodes.Status201Created),
+            results.Count(r => r.Status == StatusCodes.Status200OK),
+            results.Count(r => r.Problem is not null),
+            results));
     }
 
     private static async Task<IResult> ListAsync(

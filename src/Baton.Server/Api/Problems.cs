@@ -60,8 +60,23 @@ public static class Problems
             detail: $"Tenant '{tenantName}' has {pending} pending jobs, the most its quota of {limit} allows; retry in {retryAfterSeconds} s.",
             extensions: new Dictionary<string, object?> { ["field"] = "pendingJobs", ["pending"] = pending, ["limit"] = limit }));
 
+    /// <summary>A problem answer as data (for a batch's per-item results).</summary>
+    public static ProblemDto Describe(IResult result)
+    {
+        if (result is RetryAfterResult delayed) result = delayed.Inner;
+        if (result is not Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem)
+        {
+            throw new ArgumentException($"{result.GetType().Name} is not a problem answer.", nameof(result));
+        }
+        var details = problem.ProblemDetails;
+        var field = details.Extensions.TryGetValue("field", out var value) ? value?.ToString() : null;
+        return new ProblemDto(details.Type ?? "about:blank", details.Title ?? "", problem.StatusCode, details.Detail, field);
+    }
+
     private sealed class RetryAfterResult(int seconds, IResult inner) : IResult
     {
+        public IResult Inner => inner;
+
         public Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -126,6 +126,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<PackageVersionCache>();
         services.AddSingleton<PackageUploadService>();
         services.AddSingleton<JobSubmissionService>();
+        services.AddSingleton<JobSubmissionWriter>();
         services.AddSingleton<PendingJobCounts>();
         services.AddSingleton<SubmissionLookups>();
         services.AddSingleton<JobWhyService>();

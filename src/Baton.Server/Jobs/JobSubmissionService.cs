@@ -14,7 +14,7 @@ namespace Baton.Server.Jobs;
 
 /// <summary>Checks a submission against the package's manifest and queues the job.</summary>
 public sealed class JobSubmissionService(
-    IBatonStore store, WakeUpSignals signals, TenantDirectory tenants, PendingJobCounts pendingCounts, SubmissionLookups lookups,
+    IBatonStore store, JobSubmissionWriter writer, WakeUpSignals signals, TenantDirectory tenants, PendingJobCounts pendingCounts, SubmissionLookups lookups,
     Notifications.TenantEventPublisher events, TimeProvider time)
 {
     public const int MinPriority = -100;
@@ -33,28 +33,90 @@ public sealed class JobSubmissionService(
 
     /// <summary>
     /// The submission path shared by the API and the scheduler: the job (new, or the one the idempotency
-    /// key already made), or the problem that refused it with a reason in words.
+    /// key already made), or the problem that refused it with a reason in words. Concurrent submissions are
+    /// group-committed (<see cref="JobSubmissionWriter"/>).
     /// </summary>
     public async Task<SubmissionOutcome> TrySubmitAsync(string tenantId, SubmitJobRequest request, string? idempotencyKey, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Package)) return SubmissionOutcome.Refused(Problems.Validation("package is required.", "package"), "package is required");
+        var prepared = await PrepareAsync(tenantId, request, idempotencyKey, ct);
+        if (prepared.Refusal is { } refusal) return refusal;
+        if (await CheckBackpressureAsync(tenantId, 1, ct) is { } backpressure) return backpressure;
+
+        var (record, created) = await writer.SubmitAsync(prepared.Job!, ct);
+        if (created)
+        {
+            pendingCounts.Added(tenantId);
+            Announce(tenantId, prepared.Tenant, 1);
+        }
+        return new SubmissionOutcome(record, created, null, null);
+    }
+
+    /// <summary>
+    /// A batch (<c>POST /api/v1/jobs/batch</c>): each submission validated like a single one, the valid ones
+    /// stored in one transaction — all or none — with idempotency keys holding across and within the batch.
+    /// Backpressure refuses the submissions past the tenant's pending-jobs quota, in order.
+    /// </summary>
+    public async Task<IReadOnlyList<SubmissionOutcome>> SubmitBatchAsync(string tenantId, IReadOnlyList<SubmitJobRequest> requests, CancellationToken ct)
+    {
+        var outcomes = new SubmissionOutcome?[requests.Count];
+        var prepared = new List<(int Index, NewJob Job)>(requests.Count);
+        TenantRecord? tenant = null;
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var item = await PrepareAsync(tenantId, requests[i], null, ct);
+            if (item.Refusal is { } refusal) outcomes[i] = refusal;
+            else prepared.Add((i, item.Job!));
+            tenant ??= item.Tenant;
+        }
+
+        if (prepared.Count > 0 && tenant is not null)
+        {
+            var pending = await pendingCounts.GetAsync(tenantId, tenant.Quotas.PendingJobs, ct);
+            var room = Math.Max(0, tenant.Quotas.PendingJobs - pending);
+            if (room < prepared.Count)
+            {
+                var refusal = await RefuseForBackpressureAsync(tenant, pending);
+                foreach (var (index, _) in prepared.Skip(room)) outcomes[index] = refusal;
+                prepared = [.. prepared.Take(room)];
+            }
+        }
+
+        if (prepared.Count > 0)
+        {
+            var stored = await store.Jobs.SubmitManyAsync([.. prepared.Select(p => p.Job)], ct);
+            for (var i = 0; i < prepared.Count; i++) outcomes[prepared[i].Index] = new SubmissionOutcome(stored[i].Job, stored[i].Created, null, null);
+            var created = stored.Count(s => s.Created);
+            for (var i = 0; i < created; i++) pendingCounts.Added(tenantId);
+            if (created > 0) Announce(tenantId, tenant, created);
+        }
+        return [.. outcomes.Select(o => o!)];
+    }
+
+    /// <summary>Everything but storing: the submission checked against its package's manifest and turned into a job.</summary>
+    private async Task<PreparedSubmission> PrepareAsync(string tenantId, SubmitJobRequest request, string? idempotencyKey, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Package)) return Refused(Problems.Validation("package is required.", "package"), "package is required");
+        if (idempotencyKey is not null && request.IdempotencyKey is not null && idempotencyKey != request.IdempotencyKey)
+        {
+            return Refused(Problems.Validation("The Idempotency-Key header and the body's idempotencyKey differ.", "idempotencyKey"), "two different idempotency keys");
+        }
+        idempotencyKey ??= request.IdempotencyKey;
         if (idempotencyKey is { Length: > 200 })
         {
-            return SubmissionOutcome.Refused(
-                Problems.Validation("The Idempotency-Key header must be at most 200 characters.", "Idempotency-Key"), "idempotency key too long");
+            return Refused(Problems.Validation("The idempotency key must be at most 200 characters.", "idempotencyKey"), "idempotency key too long");
         }
 
         var version = await lookups.GetVersionAsync(tenantId, request.Package.Trim(), request.Version, ct);
         if (version is null)
         {
             var what = request.Version is null or "latest" ? $"Package '{request.Package}'" : $"Package '{request.Package}' version {request.Version}";
-            return SubmissionOutcome.Refused(Problems.NotFound(what), $"{what} was not found");
+            return Refused(Problems.NotFound(what), $"{what} was not found");
         }
         var manifest = version.Manifest;
         var queueName = string.IsNullOrWhiteSpace(request.Queue) ? QueueRecord.DefaultName : request.Queue.Trim();
         if (!await lookups.QueueExistsAsync(tenantId, queueName, ct))
         {
-            return SubmissionOutcome.Refused(Problems.NotFound($"Queue '{queueName}'"), $"Queue '{queueName}' was not found");
+            return Refused(Problems.NotFound($"Queue '{queueName}'"), $"Queue '{queueName}' was not found");
         }
 
         var errors = new List<(string Field, string Message)>();
@@ -81,24 +143,7 @@ public sealed class JobSubmissionService(
 
         var binding = InputBinder.Bind(manifest, request.Inputs);
         errors.AddRange(binding.Errors.Select(e => (e.Field, e.Message)));
-        if (errors.Count > 0) return SubmissionOutcome.Refused(Problems.Validation(errors), string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")));
-
-        // Backpressure: a tenant with its pending-jobs quota full waits for the backlog to drain. The count is
-        // read before the insert, not with it, and may be up to a second old while under the cap: concurrent
-        // submissions can overshoot by a few, which a soft cap allows.
-        var tenant = await tenants.GetAsync(tenantId, ct);
-        if (tenant is not null)
-        {
-            var pending = await pendingCounts.GetAsync(tenantId, tenant.Quotas.PendingJobs, ct);
-            if (pending >= tenant.Quotas.PendingJobs)
-            {
-                await events.QuotaReachedAsync(tenant, "pendingJobs", tenant.Quotas.PendingJobs,
-                    $"Tenant '{tenant.Name}' has {pending} pending jobs, the most its quota of {tenant.Quotas.PendingJobs} allows.");
-                return SubmissionOutcome.Refused(
-                    Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds),
-                    $"tenant '{tenant.Name}' has {pending} pending jobs, its quota");
-            }
-        }
+        if (errors.Count > 0) return Refused(Problems.Validation(errors), string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")));
 
         var job = new NewJob(
             NewJobId(),
@@ -115,16 +160,41 @@ public sealed class JobSubmissionService(
             queueName,
             cpu is { } requestedCpu ? CpuAmount.ToMillicores(requestedCpu) : 0,
             memory ?? 0);
-        var (record, created) = await store.Jobs.SubmitAsync(job, ct);
-        if (created)
-        {
-            pendingCounts.Added(tenantId);
-            signals.Signal(WakeUpSignals.TenantWork(tenantId), 1);
-            // Shared agents wait on the pool's topic; wake one for the tenants they serve.
-            if (tenant is { Quotas.SharedPoolWeight: > 0 }) signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId), 1);
-        }
-        return new SubmissionOutcome(record, created, null, null);
+        return new PreparedSubmission(job, await tenants.GetAsync(tenantId, ct), null);
+
+        static PreparedSubmission Refused(IResult problem, string reason) => new(null, null, SubmissionOutcome.Refused(problem, reason));
     }
+
+    /// <summary>
+    /// Backpressure: a tenant with its pending-jobs quota full waits for the backlog to drain. The count is
+    /// read before the insert, not with it, and may be up to a second old while under the cap: concurrent
+    /// submissions can overshoot by a few, which a soft cap allows.
+    /// </summary>
+    private async Task<SubmissionOutcome?> CheckBackpressureAsync(string tenantId, int adding, CancellationToken ct)
+    {
+        var tenant = await tenants.GetAsync(tenantId, ct);
+        if (tenant is null) return null;
+        var pending = await pendingCounts.GetAsync(tenantId, tenant.Quotas.PendingJobs, ct);
+        return pending + adding > tenant.Quotas.PendingJobs ? await RefuseForBackpressureAsync(tenant, pending) : null;
+    }
+
+    private async Task<SubmissionOutcome> RefuseForBackpressureAsync(TenantRecord tenant, int pending)
+    {
+        await events.QuotaReachedAsync(tenant, "pendingJobs", tenant.Quotas.PendingJobs,
+            $"Tenant '{tenant.Name}' has {pending} pending jobs, the most its quota of {tenant.Quotas.PendingJobs} allows.");
+        return SubmissionOutcome.Refused(
+            Problems.Backpressure(tenant.Name, pending, tenant.Quotas.PendingJobs, BackpressureRetryAfterSeconds),
+            $"tenant '{tenant.Name}' has {pending} pending jobs, its quota");
+    }
+
+    /// <summary>New work: wake the tenant's dispatch (and the shared pool's, for the tenants it serves).</summary>
+    private void Announce(string tenantId, TenantRecord? tenant, int created)
+    {
+        signals.Signal(WakeUpSignals.TenantWork(tenantId), created);
+        if (tenant is { Quotas.SharedPoolWeight: > 0 }) signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId), created);
+    }
+
+    private sealed record PreparedSubmission(NewJob? Job, TenantRecord? Tenant, SubmissionOutcome? Refusal);
 
     private string NewJobId() => "j_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
 }
