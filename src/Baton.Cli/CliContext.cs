@@ -18,6 +18,9 @@ public sealed record CliContext
     /// <summary>Errors and notes for people; never parsed by scripts.</summary>
     public required TextWriter Error { get; init; }
 
+    /// <summary>Standard input, for commands that read a file named <c>-</c>.</summary>
+    public TextReader In { get; init; } = TextReader.Null;
+
     /// <summary>Spinners and progress bars animate only when true (a terminal on both stdout and stderr).</summary>
     public bool Interactive { get; init; }
 
@@ -50,6 +53,7 @@ public sealed record CliContext
             Console = console,
             Out = System.Console.Out,
             Error = System.Console.Error,
+            In = System.Console.In,
             Interactive = interactive,
         };
     }

@@ -7,13 +7,14 @@ using Baton.Core.Jobs;
 
 namespace Baton.Cli.Commands;
 
-/// <summary><c>baton job run|list|show|logs|cancel|priority|events|why</c>.</summary>
+/// <summary><c>baton job run|run-many|list|show|logs|cancel|priority|events|why</c>.</summary>
 public static class JobCommands
 {
     public static Command Create(CliContext context, GlobalOptions globals)
     {
         var job = new Command("job", "Jobs: run packages, watch them, read their logs");
         job.Subcommands.Add(JobRunCommand.Create(context, globals));
+        job.Subcommands.Add(JobRunManyCommand.Create(context, globals));
         job.Subcommands.Add(ListCommand(context, globals));
         job.Subcommands.Add(ShowCommand(context, globals));
         job.Subcommands.Add(LogsCommand(context, globals));

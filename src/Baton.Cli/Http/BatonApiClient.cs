@@ -140,6 +140,10 @@ public sealed partial class BatonApiClient : IDisposable
         return await ReadJsonAsync<JobDto>(response, ct);
     }
 
+    /// <summary>Up to 1,000 submissions in one request and one transaction, answered per submission.</summary>
+    public Task<SubmitJobBatchResponse> SubmitJobBatchAsync(SubmitJobBatchRequest request, CancellationToken ct) =>
+        SendJsonAsync<SubmitJobBatchResponse>(HttpMethod.Post, "api/v1/jobs/batch", request, ct);
+
     public Task<ListResponse<JobDto>> ListJobsAsync(JobQuery query, CancellationToken ct)
     {
         var parameters = new List<string>();
