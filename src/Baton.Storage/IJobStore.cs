@@ -54,12 +54,19 @@ public interface IJobStore
     /// <summary>assigned → running for the holder of the attempt.</summary>
     Task<AttemptWriteResult> MarkStartedAsync(string tenantId, string jobId, string agentId, int attempt, CancellationToken cancellationToken);
 
+    /// <summary><see cref="MarkStartedAsync"/> for several starts (of any tenants) in one transaction; the answers in order.</summary>
+    Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken);
+
     /// <summary>
     /// Ends an attempt. A failure with attempts left goes back to pending with a retry delay
     /// from the store's <see cref="RetryPolicy"/>; a job whose cancellation was requested ends
     /// cancelled unless it succeeded.
     /// </summary>
     Task<(AttemptWriteResult Result, JobRecord? Job)> CompleteAttemptAsync(AttemptCompletion completion, CancellationToken cancellationToken);
+
+    /// <summary><see cref="CompleteAttemptAsync"/> for several completions (of any tenants) in one transaction; the answers in order.</summary>
+    Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
+        IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken);
 
     Task<(AttemptWriteResult Result, bool CancelRequested)> AppendLogsAsync(string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, CancellationToken cancellationToken);
     Task<IReadOnlyList<LogLineRecord>> ReadLogsAsync(string tenantId, string jobId, long afterSeq, int limit, CancellationToken cancellationToken);

@@ -31,15 +31,11 @@ internal sealed class SubmissionBatch
         }
         Unique = unique;
         SameAs = sameAs;
-        SingleTenant = jobs.Select(j => j.TenantId).Distinct(StringComparer.Ordinal).Count() == 1 ? jobs[0].TenantId : null;
     }
 
     public IReadOnlyList<NewJob> Unique { get; }
 
     public IReadOnlyList<int> SameAs { get; }
-
-    /// <summary>The tenant when every job is one tenant's (a tenant-scoped transaction); null for a mix.</summary>
-    public string? SingleTenant { get; }
 
     /// <summary>
     /// The answer per submission, in order, from the answer per unique job: a submission that repeated an

@@ -100,9 +100,19 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
                 : job.IdempotencyKey is { } key && existing.TryGetValue((job.TenantId, key), out var found) ? (found, false)
                 : throw new InvalidOperationException($"Job with idempotency key '{job.IdempotencyKey}' vanished."))]);
         }
-        return batch.SingleTenant is { } tenantId
-            ? database.InTenantAsync(tenantId, Work, cancellationToken)
-            : database.InSystemAsync(Work, cancellationToken);
+        return InScopeOfAsync(jobs.Select(j => j.TenantId), Work, cancellationToken);
+    }
+
+    /// <summary>
+    /// A batched write's transaction: in the tenant's scope when every row is one tenant's, else in the system scope
+    /// (group commit across tenants) — where every statement fences each row by the tenant the server gave it.
+    /// </summary>
+    private Task<T> InScopeOfAsync<T>(IEnumerable<string> tenantIds, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var distinct = tenantIds.Distinct(StringComparer.Ordinal).Take(2).ToList();
+        return distinct.Count == 1
+            ? database.InTenantAsync(distinct[0], work, cancellationToken)
+            : database.InSystemAsync(work, cancellationToken);
     }
 
     public Task<JobRecord?> GetAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>

@@ -9,92 +9,103 @@ namespace Baton.Storage.Sqlite;
 // Fenced writes by the agent holding an attempt (start, completion) and cancellation requests.
 internal sealed partial class SqliteJobStore
 {
-    public Task<AttemptWriteResult> MarkStartedAsync(string tenantId, string jobId, string agentId, int attempt, CancellationToken cancellationToken) =>
-        database.WriteAsync(async (connection, transaction) =>
-        {
-            var job = await LoadAsync(connection, transaction, tenantId, jobId, cancellationToken);
-            if (job is null) return AttemptWriteResult.NotFound;
-            if (job.AgentId != agentId || job.Attempt != attempt) return AttemptWriteResult.Stale;
-            if (job.State == JobState.Running) return AttemptWriteResult.Ok;
-            if (job.State != JobState.Assigned) return AttemptWriteResult.InvalidState;
+    public async Task<AttemptWriteResult> MarkStartedAsync(string tenantId, string jobId, string agentId, int attempt, CancellationToken cancellationToken) =>
+        (await MarkStartedManyAsync([new AttemptStart(tenantId, jobId, agentId, attempt)], cancellationToken))[0];
 
-            var now = NowMs();
-            var updated = await connection.ExecuteAsync(Sql.Command(
-                """
-                UPDATE jobs SET state = 'running', started_at = @now
-                WHERE id = @jobId AND tenant_id = @tenantId AND state = 'assigned' AND agent_id = @agentId AND attempt = @attempt;
-                """,
-                new { tenantId, jobId, agentId, attempt, now }, transaction, cancellationToken));
-            if (updated != 1) return AttemptWriteResult.Stale;
-            await InsertEventAsync(connection, transaction, jobId, now, JobEventTypes.Started, attempt, agentId,
-                $"started on agent {agentId}", cancellationToken);
-            return AttemptWriteResult.Ok;
+    /// <summary>Several agents' starts in one write transaction (one commit).</summary>
+    public Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken) =>
+        database.WriteAsync<IReadOnlyList<AttemptWriteResult>>(async (connection, transaction) =>
+        {
+            var results = new List<AttemptWriteResult>(starts.Count);
+            foreach (var start in starts) results.Add(await MarkStartedAsync(connection, transaction, start, cancellationToken));
+            return results;
         }, cancellationToken);
 
-    public Task<(AttemptWriteResult Result, JobRecord? Job)> CompleteAttemptAsync(AttemptCompletion completion, CancellationToken cancellationToken) =>
-        database.WriteAsync<(AttemptWriteResult, JobRecord?)>(async (connection, transaction) =>
+    private async Task<AttemptWriteResult> MarkStartedAsync(
+        SqliteConnection connection, SqliteTransaction transaction, AttemptStart start, CancellationToken cancellationToken)
+    {
+        var job = await LoadAsync(connection, transaction, start.TenantId, start.JobId, cancellationToken);
+        if (job is null) return AttemptWriteResult.NotFound;
+        if (job.AgentId != start.AgentId || job.Attempt != start.Attempt) return AttemptWriteResult.Stale;
+        if (job.State == JobState.Running) return AttemptWriteResult.Ok;
+        if (job.State != JobState.Assigned) return AttemptWriteResult.InvalidState;
+
+        var now = NowMs();
+        var updated = await connection.ExecuteAsync(Sql.Command(
+            """
+            UPDATE jobs SET state = 'running', started_at = @now
+            WHERE id = @JobId AND tenant_id = @TenantId AND state = 'assigned' AND agent_id = @AgentId AND attempt = @Attempt;
+            """,
+            new { start.TenantId, start.JobId, start.AgentId, start.Attempt, now }, transaction, cancellationToken));
+        if (updated != 1) return AttemptWriteResult.Stale;
+        await InsertEventAsync(connection, transaction, start.JobId, now, JobEventTypes.Started, start.Attempt, start.AgentId,
+            $"started on agent {start.AgentId}", cancellationToken);
+        return AttemptWriteResult.Ok;
+    }
+
+    public async Task<(AttemptWriteResult Result, JobRecord? Job)> CompleteAttemptAsync(AttemptCompletion completion, CancellationToken cancellationToken) =>
+        (await CompleteAttemptsAsync([completion], cancellationToken))[0];
+
+    /// <summary>Several agents' completions in one write transaction (one commit).</summary>
+    public Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
+        IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken) =>
+        database.WriteAsync<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>(async (connection, transaction) =>
         {
-            var job = await LoadAsync(connection, transaction, completion.TenantId, completion.JobId, cancellationToken);
-            if (job is null) return (AttemptWriteResult.NotFound, null);
-
-            var holdsAttempt = job.State.IsActive() && job.AgentId == completion.AgentId && job.Attempt == completion.Attempt;
-            if (!holdsAttempt)
-            {
-                // An agent retrying a completion whose response it lost gets the same answer again.
-                var alreadyCompleted = await WasCompletedByAgentAsync(connection, transaction, completion, cancellationToken);
-                return alreadyCompleted ? (AttemptWriteResult.Ok, job) : (AttemptWriteResult.Stale, null);
-            }
-
-            var now = NowMs();
-            var retry = !job.CancelRequested && RetryPolicy.ShouldRetry(completion.Outcome, job.Attempt, job.MaxAttempts);
-            var newState = retry ? JobState.Pending
-                : job.CancelRequested && completion.Outcome != JobOutcome.Succeeded ? JobState.Cancelled
-                : completion.Outcome.ToFinalState();
-            var delay = retry ? retryPolicy.DelayAfter(job.Attempt) : TimeSpan.Zero;
-
-            var updated = await connection.ExecuteAsync(Sql.Command(
-                """
-                UPDATE jobs
-                SET state = @newState, result = @result, exit_code = @ExitCode, error = @Error, lease_expires_at = NULL,
-                    agent_id = CASE WHEN @retry THEN NULL ELSE agent_id END,
-                    not_before = CASE WHEN @retry THEN @notBefore ELSE NULL END,
-                    finished_at = CASE WHEN @retry THEN NULL ELSE @now END
-                WHERE id = @JobId AND tenant_id = @TenantId AND state = @fromState AND agent_id = @AgentId AND attempt = @Attempt;
-                """,
-                new
-                {
-                    completion.JobId,
-                    completion.TenantId,
-                    completion.AgentId,
-                    completion.Attempt,
-                    completion.ExitCode,
-                    completion.Error,
-                    result = StoredJson.ToText(completion.Result),
-                    fromState = job.State.ToText(),
-                    newState = newState.ToText(),
-                    retry,
-                    notBefore = now + (long)delay.TotalMilliseconds,
-                    now,
-                },
-                transaction, cancellationToken));
-            if (updated != 1) return (AttemptWriteResult.Stale, null);
-
-            if (retry)
-            {
-                await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Failed, job.Attempt, completion.AgentId,
-                    JobEventText.Outcome(completion), cancellationToken);
-                await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.RetryScheduled, job.Attempt, completion.AgentId,
-                    $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})", cancellationToken);
-            }
-            else
-            {
-                var message = newState == JobState.Cancelled ? "cancelled on request; " + JobEventText.Outcome(completion) : JobEventText.Outcome(completion);
-                await InsertEventAsync(connection, transaction, job.Id, now, JobEventText.TypeFor(newState), job.Attempt, completion.AgentId, message, cancellationToken);
-            }
-            var finished = await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken);
-            await SqliteTenantEvents.AppendAsync(connection, transaction, TenantEventPayloads.ForFinishedJob(finished!), now, cancellationToken);
-            return (AttemptWriteResult.Ok, finished);
+            var results = new List<(AttemptWriteResult, JobRecord?)>(completions.Count);
+            foreach (var completion in completions) results.Add(await CompleteAttemptAsync(connection, transaction, completion, cancellationToken));
+            return results;
         }, cancellationToken);
+
+    private async Task<(AttemptWriteResult, JobRecord?)> CompleteAttemptAsync(
+        SqliteConnection connection, SqliteTransaction transaction, AttemptCompletion completion, CancellationToken cancellationToken)
+    {
+        var job = await LoadAsync(connection, transaction, completion.TenantId, completion.JobId, cancellationToken);
+        if (job is null) return (AttemptWriteResult.NotFound, null);
+
+        if (!AttemptEnding.Holds(job, completion))
+        {
+            // An agent retrying a completion whose response it lost gets the same answer again.
+            var alreadyCompleted = await WasCompletedByAgentAsync(connection, transaction, completion, cancellationToken);
+            return alreadyCompleted ? (AttemptWriteResult.Ok, job) : (AttemptWriteResult.Stale, null);
+        }
+
+        var now = NowMs();
+        var ending = AttemptEnding.Decide(job, completion, retryPolicy);
+        var updated = await connection.ExecuteAsync(Sql.Command(
+            """
+            UPDATE jobs
+            SET state = @newState, result = @result, exit_code = @ExitCode, error = @Error, lease_expires_at = NULL,
+                agent_id = CASE WHEN @retry THEN NULL ELSE agent_id END,
+                not_before = CASE WHEN @retry THEN @notBefore ELSE NULL END,
+                finished_at = CASE WHEN @retry THEN NULL ELSE @now END
+            WHERE id = @JobId AND tenant_id = @TenantId AND state = @fromState AND agent_id = @AgentId AND attempt = @Attempt;
+            """,
+            new
+            {
+                completion.JobId,
+                completion.TenantId,
+                completion.AgentId,
+                completion.Attempt,
+                completion.ExitCode,
+                completion.Error,
+                result = StoredJson.ToText(completion.Result),
+                fromState = job.State.ToText(),
+                newState = ending.NewState.ToText(),
+                retry = ending.Retry,
+                notBefore = now + (long)ending.RetryDelay.TotalMilliseconds,
+                now,
+            },
+            transaction, cancellationToken));
+        if (updated != 1) return (AttemptWriteResult.Stale, null);
+
+        foreach (var (type, message) in ending.Events)
+        {
+            await InsertEventAsync(connection, transaction, job.Id, now, type, job.Attempt, completion.AgentId, message, cancellationToken);
+        }
+        var finished = await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken);
+        await SqliteTenantEvents.AppendAsync(connection, transaction, TenantEventPayloads.ForFinishedJob(finished!), now, cancellationToken);
+        return (AttemptWriteResult.Ok, finished);
+    }
 
     public Task<(CancelResult Result, JobRecord? Job)> RequestCancelAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
         database.WriteAsync<(CancelResult, JobRecord?)>(async (connection, transaction) =>

@@ -93,3 +93,8 @@ public sealed class PostgresJobSubmitManyContractTests : JobSubmitManyContractTe
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresJobAttemptBatchContractTests : JobAttemptBatchContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

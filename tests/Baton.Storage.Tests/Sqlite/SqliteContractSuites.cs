@@ -93,3 +93,8 @@ public sealed class SqliteJobSubmitManyContractTests : JobSubmitManyContractTest
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteJobAttemptBatchContractTests : JobAttemptBatchContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
