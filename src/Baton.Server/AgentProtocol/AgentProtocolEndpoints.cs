@@ -51,11 +51,12 @@ public static class AgentProtocolEndpoints
     }
 
     private static async Task<IResult> StartAsync(
-        string jobId, StartJobRequest request, HttpContext context, IBatonStore store, HeldJobReads heldReads, CancellationToken cancellationToken)
+        string jobId, StartJobRequest request, HttpContext context, IBatonStore store, AttemptWriter attempts, HeldJobReads heldReads,
+        CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
         if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
-        var result = await store.Jobs.MarkStartedAsync(tenantId, jobId, agent.AgentId, request.Attempt, cancellationToken);
+        var result = await attempts.StartAsync(new AttemptStart(tenantId, jobId, agent.AgentId, request.Attempt), cancellationToken);
         // The assignment reached the agent: its polls need not look for it among lost ones.
         if (result == AttemptWriteResult.Ok) heldReads.Confirmed(agent.AgentId, jobId, request.Attempt);
         return result switch
@@ -98,7 +99,7 @@ public static class AgentProtocolEndpoints
     }
 
     private static async Task<IResult> CompleteAsync(
-        string jobId, CompleteJobRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals,
+        string jobId, CompleteJobRequest request, HttpContext context, IBatonStore store, AttemptWriter attempts, WakeUpSignals signals,
         IOptions<ServerOptions> options, SharedPoolUsageRecorder sharedUsage, HeldJobReads heldReads, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
@@ -119,7 +120,7 @@ public static class AgentProtocolEndpoints
         }
         if (error is { Length: > 64 * 1024 }) error = error[^(64 * 1024)..];
 
-        var (write, job) = await store.Jobs.CompleteAttemptAsync(new AttemptCompletion(
+        var (write, job) = await attempts.CompleteAsync(new AttemptCompletion(
             tenantId, jobId, agent.AgentId, request.Attempt, outcome, request.ExitCode, result, error), cancellationToken);
         if (write == AttemptWriteResult.Ok && job is not null)
         {

@@ -118,6 +118,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<ClaimBatcher>();
         services.AddSingleton<HeldJobReads>();
+        services.AddSingleton<AttemptWriter>();
         services.AddSingleton<SharedPoolDirectory>();
         services.AddSingleton<SharedPoolDispatcher>();
         services.AddSingleton<SharedPoolUsageRecorder>();
