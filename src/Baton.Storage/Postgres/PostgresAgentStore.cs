@@ -9,20 +9,27 @@ namespace Baton.Storage.Postgres;
 /// <summary>Agents on PostgreSQL; the heartbeat batch lives in <c>PostgresAgentStore.Heartbeats.cs</c>.</summary>
 internal sealed partial class PostgresAgentStore(PostgresDatabase database, TimeProvider time) : IAgentStore
 {
+    /// <summary>
+    /// O(1) in the tenant's agents (migration 010): a tenant already at its quota is refused after one read of its
+    /// online count; otherwise the agent is inserted — the trigger adds it to the count, holding the count's row until
+    /// commit — and the count read again: past the quota (a concurrent registration took the last place), the agent is
+    /// taken out again and refused. Registrations of a tenant wait on each other only for that last read and the commit.
+    /// </summary>
     public Task<AgentRegistrationResult> RegisterAsync(NewAgent agent, int maxOnlineAgents, CancellationToken cancellationToken) =>
         database.InTenantAsync(agent.TenantId, async (connection, transaction) =>
         {
-            // Serialises registrations of one tenant across replicas, so the count and the insert are one step.
-            await connection.ExecuteAsync(PgSql.Command(
-                "SELECT pg_advisory_xact_lock(hashtextextended('agents:' || @TenantId, 0));", new { agent.TenantId }, transaction, cancellationToken));
-            var online = await CountOnlineAsync(connection, transaction, agent.TenantId, cancellationToken);
-            if (online >= maxOnlineAgents) return AgentRegistrationResult.QuotaExceeded;
+            const string online = "SELECT COALESCE((SELECT online FROM agent_counts WHERE tenant_id = @TenantId), 0);";
+            if (await connection.ExecuteScalarAsync<int>(PgSql.Command(online, new { agent.TenantId }, transaction, cancellationToken)) >= maxOnlineAgents)
+            {
+                return AgentRegistrationResult.QuotaExceeded;
+            }
 
             var now = PgTime.ToDb(time.GetUtcNow());
-            await connection.ExecuteAsync(PgSql.Command(
-                """
+            var counted = await connection.ExecuteScalarAsync<int>(PgSql.Command(
+                $"""
                 INSERT INTO agents (id, tenant_id, name, credential_hash, state, capabilities, resources, slots, version, registered_at, last_heartbeat_at)
                 VALUES (@Id, @TenantId, @Name, @CredentialHash, 'online', CAST(@Capabilities AS jsonb), CAST(@Resources AS jsonb), @Slots, @Version, @now, @now);
+                {online}
                 """,
                 new
                 {
@@ -37,7 +44,10 @@ internal sealed partial class PostgresAgentStore(PostgresDatabase database, Time
                     now,
                 },
                 transaction, cancellationToken));
-            return AgentRegistrationResult.Registered;
+            if (counted <= maxOnlineAgents) return AgentRegistrationResult.Registered;
+
+            await connection.ExecuteAsync(PgSql.Command("DELETE FROM agents WHERE id = @Id;", new { agent.Id }, transaction, cancellationToken));
+            return AgentRegistrationResult.QuotaExceeded;
         }, cancellationToken);
 
     // System scope: a presented agent credential names no tenant until the agent is found.

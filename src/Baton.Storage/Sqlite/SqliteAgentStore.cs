@@ -14,7 +14,9 @@ internal sealed partial class SqliteAgentStore(SqliteDatabase database, TimeProv
     public Task<AgentRegistrationResult> RegisterAsync(NewAgent agent, int maxOnlineAgents, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
-            var online = await CountOnlineAsync(connection, transaction, agent.TenantId, cancellationToken);
+            // Kept by triggers as agents come and go (migration 007): no count of the tenant's agents per registration.
+            var online = await connection.ExecuteScalarAsync<long>(Sql.Command(
+                "SELECT COALESCE((SELECT online FROM agent_counts WHERE tenant_id = @TenantId), 0);", new { agent.TenantId }, transaction, cancellationToken));
             if (online >= maxOnlineAgents) return AgentRegistrationResult.QuotaExceeded;
 
             var now = StoredTime.ToMs(time.GetUtcNow());

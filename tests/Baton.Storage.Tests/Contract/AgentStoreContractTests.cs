@@ -53,6 +53,32 @@ public abstract class AgentStoreContractTests : StoreContractTests
     }
 
     [Fact]
+    public async Task Concurrent_registrations_never_pass_the_quota_and_the_count_follows_agents_going_and_coming_back()
+    {
+        var tenant = await CreateTenantAsync("acme");
+        var other = await CreateTenantAsync("globex");
+        var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            Task.Run(() => Store.Agents.RegisterAsync(NewAgent(tenant, $"racer-{i:D2}"), 10, Ct))));
+
+        Assert.Equal(10, results.Count(r => r == AgentRegistrationResult.Registered));
+        Assert.Equal(10, await Store.Agents.CountOnlineAsync(tenant, Ct));
+        Assert.Equal(10, (await Store.Agents.ListAsync(tenant, Ct)).Count);
+        // Another tenant's quota is its own.
+        Assert.Equal(AgentRegistrationResult.Registered, await Store.Agents.RegisterAsync(NewAgent(other, "g-1"), 1, Ct));
+
+        // Silent agents go offline and free their places; a heartbeat brings one back and takes one again.
+        Time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(11, (await Store.Agents.MarkSilentAgentsOfflineAsync(Time.GetUtcNow() - TimeSpan.FromSeconds(45), Ct)).Count);
+        var registered = (await Store.Agents.ListAsync(tenant, Ct)).Select(a => a.Id).ToList();
+        await Store.Agents.RecordHeartbeatsAsync([new AgentHeartbeat(registered[0], Time.GetUtcNow(), [])], LeaseTtl, Ct);
+        var late = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            Task.Run(() => Store.Agents.RegisterAsync(NewAgent(tenant, $"late-{i:D2}"), 10, Ct))));
+        Assert.Equal(9, late.Count(r => r == AgentRegistrationResult.Registered));
+        Assert.Equal(10, await Store.Agents.CountOnlineAsync(tenant, Ct));
+        Assert.Equal(AgentRegistrationResult.Registered, await Store.Agents.RegisterAsync(NewAgent(other, "g-2"), 1, Ct));
+    }
+
+    [Fact]
     public async Task Silent_agents_go_offline_once()
     {
         var tenant = await CreateTenantAsync("acme");

@@ -36,6 +36,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "webhook_deliveries", "tenant_id" },
         { "schedules", "tenant_id" },
         { "calendars", "tenant_id" },
+        { "agent_counts", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
