@@ -124,6 +124,34 @@ public sealed class BenchTarget : IAsyncDisposable
         return new BenchTarget(child.BaseAddress, BootstrapKey, backend, null, child, postgres, dataDirectory);
     }
 
+    /// <summary>
+    /// Transactions committed in the server's PostgreSQL database so far (<c>pg_stat_database.xact_commit</c>), or null on
+    /// another backend. PostgreSQL publishes a backend's counts within a second or so: read after the work has settled.
+    /// </summary>
+    public async Task<long?> ReadCommittedTransactionsAsync(CancellationToken cancellationToken)
+    {
+        if (_postgres is null) return null;
+        await using var connection = new Npgsql.NpgsqlConnection(_postgres.OwnerConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database();", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>CPU time the server's process has used so far (with <see cref="InProcess"/> it includes the simulators), or null when remote.</summary>
+    public TimeSpan? ReadServerCpuTime()
+    {
+        if (ServerProcessId is not { } pid) return null;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.TotalProcessorTime;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Null while the server is fine; otherwise why it is gone (exit code and last output of a child that crashed).</summary>
     public string? DescribeServerFailure() =>
         _child is { ExitedUnexpectedly: true } ? string.Create(CultureInfo.InvariantCulture, $"The benchmark server (pid {_child.ProcessId}) {_child.Describe()}") : null;

@@ -40,7 +40,7 @@ public sealed class BenchTenant : IDisposable
             await admin.PostAsJsonAsync("/api/v1/tenants", new CreateTenantRequest(name, "enterprise", quotas), BenchHttp.Json, cancellationToken),
             "create the benchmark tenant (the key must be a system admin's)", cancellationToken);
 
-        var api = BenchHttp.CreateClient(target.BaseAddress);
+        var api = BenchHttp.CreateClient(target.BaseAddress, BenchHttp.ApiConnections);
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.AdminKey.Secret);
         try
         {

@@ -6,8 +6,12 @@ public sealed record BenchSettings(
     int? Agents = null,
     int? Jobs = null,
     double? Rate = null,
-    TimeSpan? Duration = null)
+    TimeSpan? Duration = null,
+    int? Tenants = null)
 {
+    /// <summary>Tenants a scenario spreads its work over (default one: the benchmark tenant).</summary>
+    public int TenantsOr(int fallback) => Math.Max(1, Tenants ?? fallback);
+
     public int AgentsOr(int full, int quick) => Agents ?? (Quick ? quick : full);
 
     public int JobsOr(int full, int quick) => Jobs ?? (Quick ? quick : full);

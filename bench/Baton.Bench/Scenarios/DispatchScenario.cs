@@ -9,7 +9,8 @@ using Baton.Core.Api;
 namespace Baton.Bench.Scenarios;
 
 /// <summary>
-/// M no-op jobs submitted open-loop at rate R while N simulated agents long-poll, start and complete them.
+/// M no-op jobs submitted open-loop at rate R, spread round-robin over T tenants (<c>--tenants</c>, default 1),
+/// while N simulated agents (at least one per tenant) long-poll, start and complete them.
 /// <c>submit_to_assign_ms</c> runs from the server's <c>submittedAt</c> to the moment an agent received the
 /// assignment (client clock; the same clock as the server's when in process).
 /// </summary>
@@ -19,58 +20,36 @@ public sealed class DispatchScenario : IBenchScenario
 
     public string Name => "dispatch";
 
-    public string Description => "M no-op jobs at rate R over N agents: submit, submit→assign, assign→start latency and throughput.";
-
-    /// <summary>
-    /// Warm-up jobs through every code path first, open-loop at half the measured rate, all finished before
-    /// the measured run: a fresh server (and the simulators) compile and re-compile their hot code in the first
-    /// seconds (tiered JIT), which a long-running server has long done; figures should not include it.
-    /// </summary>
-    private static async Task WarmUpAsync(BenchContext context, IReadOnlyList<SimulatedAgent> agents, int warmUpJobs, double rate, CancellationToken cancellationToken)
-    {
-        var probe = new FleetProbe(context.Time);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var running = agents.Select(a => Task.Run(() => a.RunAsync(AgentBehaviour.CompleteAtOnce, probe, stop.Token), CancellationToken.None)).ToList();
-        var submitted = 0;
-        await OpenLoop.RunAsync(warmUpJobs, rate / 2, async (_, _) =>
-        {
-            using var response = await context.Tenant.SubmitAsync(cancellationToken);
-            if (response.IsSuccessStatusCode) Interlocked.Increment(ref submitted);
-        }, cancellationToken);
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 60;
-        while (probe.Completed < submitted && Stopwatch.GetTimestamp() < deadline) await Task.Delay(20, cancellationToken);
-        await stop.CancelAsync();
-        await Task.WhenAll(running);
-    }
+    public string Description => "M no-op jobs at rate R over N agents of T tenants: submit, submit→assign, assign→start latency, throughput, cost per job.";
 
     public async Task<BenchResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var settings = context.Settings;
         var jobs = settings.JobsOr(2_000, 300);
         var rate = settings.RateOr(200, 100);
-        var agentCount = settings.AgentsOr(50, 20);
+        var tenantCount = settings.TenantsOr(1);
+        var agentCount = Math.Max(settings.AgentsOr(50, 20), tenantCount);
 
-        context.Progress($"registering {agentCount} agents × {SlotsPerAgent} slots");
-        var agents = await SimulatedAgent.RegisterFleetAsync(context.AgentHttp, context.Tenant.EnrollmentToken, agentCount, SlotsPerAgent, cancellationToken);
-        var warmUpJobs = settings.Quick ? 150 : 1_000;
-        context.Progress($"warming up: {warmUpJobs} jobs at {rate / 2:0}/s, not measured");
-        await WarmUpAsync(context, agents, warmUpJobs, rate, cancellationToken);
+        var fleet = await BenchFleet.CreateAsync(context, tenantCount, agentCount, SlotsPerAgent, cancellationToken);
+        using var _ = fleet;
+        await fleet.WarmUpAsync(context, rate, cancellationToken);
         var probe = new FleetProbe(context.Time);
         using var stopAgents = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var running = agents.Select(a => Task.Run(() => a.RunAsync(AgentBehaviour.CompleteAtOnce, probe, stopAgents.Token), CancellationToken.None)).ToList();
+        var running = fleet.Run(AgentBehaviour.CompleteAtOnce, probe, stopAgents.Token);
         // Let every agent's first poll arrive, so the run measures dispatch rather than start-up.
         await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
 
-        context.Progress($"submitting {jobs} jobs at {rate}/s");
+        context.Progress($"submitting {jobs} jobs at {rate}/s over {tenantCount} tenant(s)");
+        var cost = await DispatchCost.StartAsync(context.Target, cancellationToken);
         var submittedAt = new ConcurrentDictionary<string, DateTimeOffset>();
         var submitMs = new LatencyRecorder();
         var submitErrors = 0;
         var start = Stopwatch.GetTimestamp();
-        await OpenLoop.RunAsync(jobs, rate, async (_, intended) =>
+        await OpenLoop.RunAsync(jobs, rate, async (index, intended) =>
         {
             try
             {
-                using var response = await context.Tenant.SubmitAsync(cancellationToken);
+                using var response = await fleet.TenantFor(index).SubmitAsync(cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref submitErrors);
@@ -111,10 +90,13 @@ public sealed class DispatchScenario : IBenchScenario
             .Add("throughput_jobs_per_s", wallSeconds > 0 ? probe.Completed / wallSeconds : 0)
             .Add("jobs_submitted", submittedAt.Count)
             .Add("jobs_completed", probe.Completed)
-            .Add("submit_retries", context.Tenant.SubmitRetries)
-            .Add("errors", submitErrors + probe.Errors)
-            .Note($"{jobs} jobs at {rate}/s over {agentCount} agents × {SlotsPerAgent} slots; submit_ms is measured from each job's intended send time (open loop).")
-            .Note($"Measured after {warmUpJobs} unmeasured warm-up jobs had run (JIT tiering of a fresh server and simulators).")
+            .Add("submit_retries", fleet.SubmitRetries)
+            .Add("errors", submitErrors + probe.Errors);
+        await cost.AddToAsync(result, probe.Completed, cancellationToken);
+        result
+            .Note($"{jobs} jobs at {rate}/s over {fleet.Agents.Count} agents × {SlotsPerAgent} slots of {tenantCount} tenant(s) (jobs round-robin); "
+                + "submit_ms is measured from each job's intended send time (open loop).")
+            .Note($"Measured after {fleet.WarmUpDescription} had run unmeasured (JIT tiering of a fresh server and simulators).")
             .Note("submit_to_assign_ms: server submittedAt → assignment received by the simulated agent; throughput: completed jobs / (first submit → last completion).");
         if (context.Target.IsRemote) result.Note("Remote server: submit_to_assign_ms compares the server's clock with this machine's.");
         return result;

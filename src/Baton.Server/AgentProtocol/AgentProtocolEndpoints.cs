@@ -100,7 +100,8 @@ public static class AgentProtocolEndpoints
 
     private static async Task<IResult> CompleteAsync(
         string jobId, CompleteJobRequest request, HttpContext context, IBatonStore store, AttemptWriter attempts, WakeUpSignals signals,
-        IOptions<ServerOptions> options, SharedPoolUsageRecorder sharedUsage, HeldJobReads heldReads, CancellationToken cancellationToken)
+        IOptions<ServerOptions> options, SharedPoolUsageRecorder sharedUsage, HeldJobReads heldReads, Core.Throttling.IntakeBudget intake,
+        CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
         heldReads.Confirmed(agent.AgentId, jobId, request.Attempt);
@@ -124,6 +125,7 @@ public static class AgentProtocolEndpoints
             tenantId, jobId, agent.AgentId, request.Attempt, outcome, request.ExitCode, result, error), cancellationToken);
         if (write == AttemptWriteResult.Ok && job is not null)
         {
+            intake.Completed();
             // A slot is free (the tenant may have been at its cap) and followers may stop.
             signals.Signal(WakeUpSignals.TenantWork(tenantId), 1);
             signals.Signal(WakeUpSignals.JobLogs(jobId));

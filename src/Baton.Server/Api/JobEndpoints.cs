@@ -30,7 +30,8 @@ public static class JobEndpoints
 
     /// <summary>Up to 1,000 submissions in one request and one transaction, each answered as a single submission would be.</summary>
     private static async Task<IResult> SubmitBatchAsync(
-        SubmitJobBatchRequest request, HttpContext context, JobSubmissionService submissions, CancellationToken ct)
+        SubmitJobBatchRequest request, HttpContext context, JobSubmissionService submissions, SaturationMonitor saturation,
+        Core.Throttling.IntakeBudget intake, CancellationToken ct)
     {
         var items = request.Jobs;
         if (items is null || items.Count == 0) return Problems.Validation("jobs must list at least one submission.", "jobs");
@@ -39,6 +40,12 @@ public static class JobEndpoints
             return Problems.Validation($"A batch holds at most {SubmitJobBatchRequest.MaxJobs} submissions, not {items.Count}.", "jobs");
         }
         if (items.Any(item => item is null)) return Problems.Validation("Every entry of jobs must be a submission object.", "jobs");
+        if (!intake.TryAdmit(items.Count, saturation.IsSaturated))
+        {
+            context.Response.Headers.RetryAfter = "2";
+            return Problems.Make(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServerBusy, "Server busy",
+                $"The server is saturated and admits submissions at the rate it completes jobs; nothing was changed. Retry in 2 s, or send fewer than {items.Count} at once.");
+        }
 
         var outcomes = await submissions.SubmitBatchAsync(context.GetCaller().TenantId, items, ct);
         var results = outcomes.Select((outcome, index) =>

@@ -20,6 +20,9 @@ namespace Baton.Server.Api;
 /// first in the pipeline — before authentication, decompression and compression — and writes a body
 /// made once. Retry-After follows refusals over admissions (<see cref="RetryAfterAdvice"/>), so a
 /// backlog of refused clients comes back at about the rate the server admits, spread out.
+/// While the server is saturated (<see cref="SaturationMonitor"/>) single submissions are also held to
+/// about the rate jobs complete (<see cref="IntakeBudget"/>): accepting more than it runs would spend the
+/// capacity that completes jobs on a growing backlog.
 /// </remarks>
 public sealed class SaturationThrottleMiddleware
 {
@@ -31,16 +34,29 @@ public sealed class SaturationThrottleMiddleware
         detail = "The server is saturated and refused this write; nothing was changed. Retry after the number of seconds in Retry-After.",
     });
 
+    private static readonly byte[] IntakeBody = JsonSerializer.SerializeToUtf8Bytes(new
+    {
+        type = ProblemTypes.ServerBusy,
+        title = "Server busy",
+        status = StatusCodes.Status503ServiceUnavailable,
+        detail = "The server is saturated and admits submissions at the rate it completes jobs; nothing was changed. Retry after the number of seconds in Retry-After.",
+    });
+
     private readonly RequestDelegate _next;
+    private readonly SaturationMonitor _monitor;
+    private readonly IntakeBudget _intake;
     private readonly ILogger<SaturationThrottleMiddleware> _logger;
     private readonly RateWindow _refusals = new();
     private readonly RateWindow _admissions = new();
     private int _inFlight;
     private long _refused;
 
-    public SaturationThrottleMiddleware(RequestDelegate next, IOptions<ServerOptions> options, ILogger<SaturationThrottleMiddleware> logger)
+    public SaturationThrottleMiddleware(
+        RequestDelegate next, IOptions<ServerOptions> options, SaturationMonitor monitor, IntakeBudget intake, ILogger<SaturationThrottleMiddleware> logger)
     {
         _next = next;
+        _monitor = monitor;
+        _intake = intake;
         _logger = logger;
         var settings = options.Value;
         var min = Math.Max(1, settings.WriteConcurrencyMin);
@@ -66,7 +82,13 @@ public sealed class SaturationThrottleMiddleware
             var limit = Limit.Current;
             if (inFlight > limit)
             {
-                await RefuseAsync(context, limit);
+                LogRefusal(limit);
+                await RefuseAsync(context, BusyBody);
+                return;
+            }
+            if (IsSubmission(context.Request) && !_intake.TryAdmit(1, _monitor.IsSaturated))
+            {
+                await RefuseAsync(context, IntakeBody);
                 return;
             }
 
@@ -81,21 +103,29 @@ public sealed class SaturationThrottleMiddleware
         }
     }
 
-    private Task RefuseAsync(HttpContext context, int limit)
+    private void LogRefusal(int limit)
     {
-        _refusals.Add();
         if (Interlocked.Increment(ref _refused) % 1000 == 1)
         {
             _logger.LogWarning("Saturated: refusing REST writes past {Limit} in flight (long-run latency {Latency:0.0} ms)", limit, Limit.LongRunLatencyMs);
         }
+    }
+
+    private Task RefuseAsync(HttpContext context, byte[] body)
+    {
+        _refusals.Add();
         var retryAfter = RetryAfterAdvice.Seconds(_refusals.PerSecond(), _admissions.PerSecond(), Random.Shared.NextDouble());
         var response = context.Response;
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         response.ContentType = "application/problem+json";
-        response.ContentLength = BusyBody.Length;
-        return response.Body.WriteAsync(BusyBody, context.RequestAborted).AsTask();
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
+
+    /// <summary>A single submission (a batch asks the budget for its size itself).</summary>
+    private static bool IsSubmission(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.Equals("/api/v1/jobs", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsThrottled(HttpRequest request) =>
         request.Path.StartsWithSegments("/api/v1") && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method);

@@ -119,6 +119,9 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<ClaimBatcher>();
         services.AddSingleton<HeldJobReads>();
         services.AddSingleton<AttemptWriter>();
+        services.AddSingleton<SaturationMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<SaturationMonitor>());
+        services.AddSingleton(sp => new Core.Throttling.IntakeBudget(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SharedPoolDirectory>();
         services.AddSingleton<SharedPoolDispatcher>();
         services.AddSingleton<SharedPoolUsageRecorder>();

@@ -32,10 +32,15 @@ public static class BenchCommand
         var jobs = new Option<int?>("--jobs") { Description = "Override the scenario's number of jobs." };
         var rate = new Option<double?>("--rate") { Description = "Override the scenario's rate (jobs or requests per second)." };
         var duration = new Option<int?>("--duration") { Description = "Override the scenario's duration in seconds." };
-
-        var command = new Command("bench", "Run a benchmark scenario: dispatch, agents, concurrency, api, fairness, deploy.")
+        var tenants = new Option<int?>("--tenants") { Description = "Spread the work over this many tenants (dispatch, overload; default 1)." };
+        tenants.Validators.Add(r =>
         {
-            scenario, backend, server, key, postgresAdmin, inProcess, quick, json, agents, jobs, rate, duration,
+            if (r.GetValueOrDefault<int?>() is < 1 or > 10_000) r.AddError("--tenants must be between 1 and 10000.");
+        });
+
+        var command = new Command("bench", "Run a benchmark scenario: dispatch, agents, concurrency, api, fairness, deploy, overload.")
+        {
+            scenario, backend, server, key, postgresAdmin, inProcess, quick, json, agents, jobs, rate, duration, tenants,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -65,7 +70,7 @@ public static class BenchCommand
             }
             var seconds = parse.GetValue(duration);
             var settings = new BenchSettings(parse.GetValue(quick), parse.GetValue(agents), parse.GetValue(jobs), parse.GetValue(rate),
-                seconds is { } s ? TimeSpan.FromSeconds(s) : null);
+                seconds is { } s ? TimeSpan.FromSeconds(s) : null, parse.GetValue(tenants));
             if (serverUrl is not null && parse.GetValue(inProcess))
             {
                 context.Error.WriteLine("error: --in-process starts a server of its own; it cannot go with --server.");
