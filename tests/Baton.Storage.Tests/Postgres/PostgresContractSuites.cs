@@ -83,3 +83,18 @@ public sealed class PostgresDispatchContractTests : DispatchContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresRetentionContractTests : RetentionContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresAuditStoreContractTests : AuditStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresDataKeyStoreContractTests : DataKeyStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
