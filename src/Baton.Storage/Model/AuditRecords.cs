@@ -54,4 +54,8 @@ public sealed record AuditQuery(
     string? TargetType = null,
     string? TargetId = null,
     DateTimeOffset? Since = null,
-    DateTimeOffset? Until = null);
+    DateTimeOffset? Until = null)
+{
+    /// <summary>The largest page a query returns.</summary>
+    public const int MaxLimit = 500;
+}

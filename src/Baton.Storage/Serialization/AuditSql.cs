@@ -8,8 +8,6 @@ namespace Baton.Storage.Serialization;
 /// <summary>The audit log's query text, shared by both dialects (they differ only in how a time is passed and how JSON reads back).</summary>
 internal static class AuditSql
 {
-    public const int MaxPageSize = 500;
-
     public const string InsertColumns =
         "tenant_id, at, actor_type, actor_key_id, actor_tenant_id, actor_role, actor_system_admin, action, target_type, target_id, source_address, summary";
 
@@ -71,7 +69,7 @@ internal static class AuditSql
             sql.Append(" AND at < @until");
             parameters.Add("until", toDb(until));
         }
-        sql.Append(CultureInfo.InvariantCulture, $" ORDER BY id DESC LIMIT {Math.Clamp(query.Limit, 1, MaxPageSize)};");
+        sql.Append(CultureInfo.InvariantCulture, $" ORDER BY id DESC LIMIT {Math.Clamp(query.Limit, 1, AuditQuery.MaxLimit)};");
         return (sql.ToString(), parameters);
     }
 

@@ -39,6 +39,8 @@ public sealed class ServerHarness : IAsyncDisposable
             o.RetryMaxDelay = TimeSpan.FromSeconds(1);
             o.JanitorInterval = TimeSpan.FromMilliseconds(200);
             o.HeartbeatFlushInterval = TimeSpan.FromMilliseconds(20);
+            // Tests send many writes and bad credentials from one address; the rate-limit tests turn the limits back on.
+            o.RateLimits.Enabled = false;
             configure?.Invoke(o);
         });
         await _server.StartAsync();
