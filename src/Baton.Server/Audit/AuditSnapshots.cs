@@ -11,11 +11,12 @@ namespace Baton.Server.Audit;
 /// <summary>
 /// What an audited object looks like to the audit log: its settings (not its timestamps or counters), read from the
 /// store before and after a change so the entry can say what changed. Fields named in <see cref="AuditTarget.SecretFields"/>
-/// never show a value.
+/// never show a value. A snapshot with an <c>id</c> field names the object by it (a schedule addressed by its name is
+/// still recorded under its id).
 /// </summary>
 public sealed record AuditTarget(
     string Type,
-    Func<IBatonStore, string, string, CancellationToken, Task<IReadOnlyDictionary<string, object?>?>> SnapshotAsync,
+    Func<IBatonStore, string, string, CancellationToken, Task<Dictionary<string, object?>?>> SnapshotAsync,
     IReadOnlySet<string> SecretFields);
 
 public static class AuditSnapshots
@@ -40,7 +41,7 @@ public static class AuditSnapshots
     /// <summary>Inputs are treated as secret: automations are often handed credentials in them.</summary>
     public static AuditTarget Schedule { get; } = new(AuditTargets.Schedule, async (store, tenant, id, ct) =>
         await store.Schedules.GetAsync(tenant, id, ct) is { } s ? Without(Fields(s.ToDto()),
-            "id", "nextFireAt", "lastFireAt", "lastJobId", "consecutiveFailures", "createdAt", "updatedAt") : null,
+            "nextFireAt", "lastFireAt", "lastJobId", "consecutiveFailures", "createdAt", "updatedAt") : null,
         new HashSet<string> { "inputs" });
 
     public static AuditTarget Calendar { get; } = new(AuditTargets.Calendar, async (store, tenant, name, ct) =>

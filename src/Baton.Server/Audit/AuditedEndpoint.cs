@@ -46,6 +46,7 @@ public static class AuditedEndpoint
             if (tenantId is null) return result;
 
             var after = await target.SnapshotAsync(store, tenantId, id, CancellationToken.None);
+            id = CanonicalId(before, after) ?? id;
             var (action, summary) = (before, after) switch
             {
                 (null, { } created) => (AuditActions.Created, AuditSummary.Created(created, target.SecretFields)),
@@ -58,6 +59,15 @@ public static class AuditedEndpoint
                 http, tenantId, AuditActions.Of(target.Type, action), target.Type, id, summary, CancellationToken.None);
             return result;
         });
+
+    /// <summary>The object's own id when its snapshot has one (the route may have named it otherwise); taken out of the summary.</summary>
+    private static string? CanonicalId(Dictionary<string, object?>? before, Dictionary<string, object?>? after)
+    {
+        var id = (after ?? before)?.GetValueOrDefault("id")?.ToString();
+        before?.Remove("id");
+        after?.Remove("id");
+        return string.IsNullOrEmpty(id) ? null : id;
+    }
 
     private static string? TenantOf(AuditScope scope, HttpContext http, string? id) => scope switch
     {
