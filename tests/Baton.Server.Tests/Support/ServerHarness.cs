@@ -43,7 +43,17 @@ public sealed class ServerHarness : IAsyncDisposable
             o.RateLimits.Enabled = false;
             configure?.Invoke(o);
         });
-        await _server.StartAsync();
+        try
+        {
+            await _server.StartAsync();
+        }
+        catch
+        {
+            // A refused start (bad settings, a missing master key) must not leave the host or the data lock behind.
+            await _server.DisposeAsync();
+            _server = null;
+            throw;
+        }
         BaseAddress = new Uri(_server.Urls[0]);
         return this;
     }
