@@ -81,7 +81,7 @@ public sealed class MasterKeyProvider
             GeneratedKeyFile = MasterKeyFile.CreateIfMissing(FilePath, MasterKey.Generate());
             if (GeneratedKeyFile)
             {
-                _logger.LogWarning(
+                _logger.LogInformation(
                     "Generated a master key for secrets at rest in {File} (mode 0600). Back it up apart from the database: without it, stored webhook secrets cannot be read.",
                     FilePath);
             }

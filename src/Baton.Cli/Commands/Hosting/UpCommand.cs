@@ -70,6 +70,10 @@ public static class UpCommand
         {
             Console.WriteLine($"Created tenant 'default' and its system admin API key (shown once, keep it safe):\n  {bootstrap.GeneratedAdminKey}");
         }
+        if (server.GeneratedMasterKeyFile is { } keyFile)
+        {
+            Console.WriteLine($"Generated the master key of secrets at rest in {keyFile} (readable by you only). Back it up apart from the database: without it, stored webhook secrets cannot be read.");
+        }
         if (key is not null) Console.WriteLine($"The CLI is logged in ({CliConfig.DefaultPath}). Try: ./baton package push samples/hello && ./baton job run hello --input name=Ada --wait");
         else Console.WriteLine("Log the CLI in with: ./baton login --server " + url + " --key <your admin key>");
         Console.WriteLine("Press Ctrl-C to stop.");
