@@ -5,6 +5,7 @@ using Baton.Cli.Configuration;
 using Baton.Server.Api;
 using Baton.Server.Hosting;
 using Baton.Storage;
+using Baton.Storage.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -103,8 +104,13 @@ public static class UpCommand
                 // A short-lived token for the local agents' first registration; later starts reuse their identity.
                 var store = server.Services.GetRequiredService<IBatonStore>();
                 var time = server.Services.GetRequiredService<TimeProvider>();
-                token = (await IdentityEndpoints.CreateEnrollmentTokenAsync(
-                    store, server.Bootstrap!.DefaultTenantId, "baton up local agents", TimeSpan.FromHours(1), time, ct)).Secret;
+                var created = await IdentityEndpoints.CreateEnrollmentTokenAsync(
+                    store, server.Bootstrap!.DefaultTenantId, "baton up local agents", TimeSpan.FromHours(1), time, ct);
+                token = created.Secret;
+                // Made by this process, not over the API: recorded with the system as its actor.
+                await store.Audit.AppendAsync(new NewAuditEntry(server.Bootstrap.DefaultTenantId, time.GetUtcNow(), AuditActor.System,
+                    "enrollment_token.created", "enrollment_token", created.Token.Id, null,
+                    System.Text.Json.JsonSerializer.SerializeToElement(new { created = new { name = created.Token.Name, expiresAt = created.Token.ExpiresAt } })), ct);
             }
             var agent = new BatonAgent(new AgentOptions
             {
