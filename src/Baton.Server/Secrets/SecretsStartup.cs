@@ -1,3 +1,6 @@
+using Baton.Server.Hosting;
+using Microsoft.Extensions.Options;
+
 namespace Baton.Server.Secrets;
 
 /// <summary>
@@ -11,6 +14,13 @@ public static class SecretsStartup
     {
         var masterKeys = services.GetRequiredService<MasterKeyProvider>();
         masterKeys.Current();
+        if (masterKeys.GeneratedKeyFile && services.GetRequiredService<IOptions<ServerOptions>>().Value.Storage == "postgres")
+        {
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecretsStartup)).LogWarning(
+                "This replica generated its own master key ({File}). Replicas sharing a PostgreSQL database need the same master keys: " +
+                "set BATON_MASTER_KEYS (or Baton:Server:Secrets:MasterKeyFile) on every replica, or a secret sealed by one cannot be read by another.",
+                masterKeys.FilePath);
+        }
         var status = await services.GetRequiredService<MasterKeyRotation>().StatusAsync(cancellationToken);
         if (status.MissingMasterKeyIds.Count > 0)
         {

@@ -13,6 +13,8 @@ public sealed class RequestSourceTracker(TimeProvider time) : IRequestSourceCoun
     public const int MaxSources = 20_000;
 
     private readonly ConcurrentDictionary<(RequestSourceKind, string), Counter> _sources = new();
+    private readonly Lock _forgetting = new();
+    private int _count;
 
     public void AuthenticationFailed(RequestSourceKind kind, string source) => Interlocked.Increment(ref Get(kind, source).AuthenticationFailures);
 
@@ -31,17 +33,32 @@ public sealed class RequestSourceTracker(TimeProvider time) : IRequestSourceCoun
     private Counter Get(RequestSourceKind kind, string source)
     {
         var now = time.GetUtcNow();
-        var counter = _sources.GetOrAdd((kind, source), static (_, at) => new Counter(at), now);
+        if (!_sources.TryGetValue((kind, source), out var counter))
+        {
+            counter = new Counter(now);
+            if (_sources.TryAdd((kind, source), counter))
+            {
+                // Counted by hand: ConcurrentDictionary.Count takes every lock of the table.
+                if (Interlocked.Increment(ref _count) > MaxSources) ForgetIdlest();
+            }
+            else
+            {
+                counter = _sources.GetOrAdd((kind, source), counter);
+            }
+        }
         Interlocked.Exchange(ref counter.LastSeenTicks, now.UtcTicks);
-        if (_sources.Count > MaxSources) ForgetIdlest();
         return counter;
     }
 
     private void ForgetIdlest()
     {
-        foreach (var key in _sources.OrderBy(s => Interlocked.Read(ref s.Value.LastSeenTicks)).Take(MaxSources / 10).Select(s => s.Key).ToList())
+        lock (_forgetting)
         {
-            _sources.TryRemove(key, out _);
+            if (Volatile.Read(ref _count) <= MaxSources) return;
+            foreach (var key in _sources.OrderBy(s => Interlocked.Read(ref s.Value.LastSeenTicks)).Take(MaxSources / 10).Select(s => s.Key).ToList())
+            {
+                if (_sources.TryRemove(key, out _)) Interlocked.Decrement(ref _count);
+            }
         }
     }
 
