@@ -1,7 +1,7 @@
 namespace Baton.Storage;
 
 /// <summary>
-/// The storage contract. Every backend (SQLite now, PostgreSQL later) implements all of it and
+/// The storage contract. Every backend (SQLite and PostgreSQL) implements all of it and
 /// passes the same contract test suite. Tenant-owned data is always addressed with the caller's
 /// tenant id: an id from another tenant is simply not found.
 /// </summary>
@@ -21,6 +21,9 @@ public interface IBatonStore : IAsyncDisposable
     IScheduleStore Schedules { get; }
     ICalendarStore Calendars { get; }
     ISharedPoolStore SharedPool { get; }
+    IRetentionStore Retention { get; }
+    IAuditStore Audit { get; }
+    IDataKeyStore DataKeys { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

@@ -41,4 +41,13 @@ public interface IWebhookStore
 
     /// <summary>Records an attempt if the lease token still holds the delivery; false when it does not.</summary>
     Task<bool> RecordAttemptAsync(DeliveryAttemptResult result, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Across tenants, by webhook id: up to <paramref name="limit"/> webhooks' stored secrets after <paramref name="afterId"/>
+    /// (null: from the first), for migrating plaintext secrets and re-encrypting them.
+    /// </summary>
+    Task<IReadOnlyList<StoredSecret>> ListSecretsAsync(string? afterId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a webhook's stored secret if it still is <paramref name="expected"/>; false otherwise (changed or deleted).</summary>
+    Task<bool> ReplaceSecretAsync(string tenantId, string webhookId, string expected, string replacement, CancellationToken cancellationToken);
 }

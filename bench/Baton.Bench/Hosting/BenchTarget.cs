@@ -92,6 +92,8 @@ public sealed class BenchTarget : IAsyncDisposable
             o.DataDirectory = dataDirectory;
             o.BootstrapApiKey = BootstrapKey;
             o.Storage = backend;
+            // The bench drives one key and one address far past the per-key and per-address write limits on purpose.
+            o.RateLimits.Enabled = false;
             if (postgres is not null)
             {
                 o.Postgres = postgres.AppConnectionString;
@@ -114,7 +116,12 @@ public sealed class BenchTarget : IAsyncDisposable
         ServerCommandLine command, string backend, BenchPostgres? postgres, string dataDirectory, CancellationToken cancellationToken)
     {
         // Secrets go by environment (read by the server's configuration), not on the command line where `ps` shows them.
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["BATON_BOOTSTRAP_API_KEY"] = BootstrapKey };
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["BATON_BOOTSTRAP_API_KEY"] = BootstrapKey,
+            // The bench drives one key and one address far past the per-key and per-address write limits on purpose.
+            ["Baton__Server__RateLimits__Enabled"] = "false",
+        };
         if (postgres is not null)
         {
             environment["Baton__Server__Postgres"] = postgres.AppConnectionString;

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Baton.Core.Api;
+using Baton.Core.Audit;
+using Baton.Server.Audit;
 using Baton.Core.Scheduling;
 using Baton.Server.Security;
 using Baton.Storage;
@@ -23,9 +25,11 @@ public static class CalendarEndpoints
     {
         var calendars = api.MapGroup("/calendars");
         calendars.MapPost("", (HttpContext context, IBatonStore store, TimeProvider time, CancellationToken ct) =>
-            SaveAsync(null, context, store, time, ct)).RequireAuthorization(AuthPolicies.Operator);
+            SaveAsync(null, context, store, time, ct)).RequireAuthorization(AuthPolicies.Operator)
+            .Audited(AuditSnapshots.Calendar, AuditActions.Created, null);
         calendars.MapPut("/{name}", (string name, HttpContext context, IBatonStore store, TimeProvider time, CancellationToken ct) =>
-            SaveAsync(name, context, store, time, ct)).RequireAuthorization(AuthPolicies.Operator);
+            SaveAsync(name, context, store, time, ct)).RequireAuthorization(AuthPolicies.Operator)
+            .Audited(AuditSnapshots.Calendar, AuditActions.Saved, "name");
         calendars.MapGet("", async (HttpContext context, IBatonStore store, CancellationToken ct) =>
             Results.Ok(new ListResponse<CalendarDto>([.. (await store.Calendars.ListAsync(context.GetCaller().TenantId, ct)).Select(c => c.ToDto())])))
             .RequireAuthorization(AuthPolicies.Viewer);
@@ -33,7 +37,7 @@ public static class CalendarEndpoints
             await store.Calendars.GetAsync(context.GetCaller().TenantId, name, ct) is { } calendar
                 ? Results.Ok(calendar.ToDto())
                 : Problems.NotFound($"Calendar '{name}'")).RequireAuthorization(AuthPolicies.Viewer);
-        calendars.MapDelete("/{name}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator);
+        calendars.MapDelete("/{name}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Calendar, AuditActions.Deleted, "name");
     }
 
     /// <param name="routeName">The name in the URL for PUT (create or replace); null for POST (create only, name in the body or query).</param>

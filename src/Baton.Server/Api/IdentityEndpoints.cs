@@ -1,4 +1,6 @@
 using Baton.Core.Api;
+using Baton.Core.Audit;
+using Baton.Server.Audit;
 using Baton.Core.Auth;
 using Baton.Server.Security;
 using Baton.Server.Tenancy;
@@ -17,13 +19,13 @@ public static class IdentityEndpoints
 
         var keys = api.MapGroup("/keys").RequireAuthorization(AuthPolicies.Admin);
         keys.MapGet("", ListKeysAsync);
-        keys.MapPost("", CreateKeyAsync);
-        keys.MapDelete("/{keyId}", RevokeKeyAsync);
+        keys.MapPost("", CreateKeyAsync).Audited(AuditSnapshots.ApiKey, AuditActions.Created, null);
+        keys.MapDelete("/{keyId}", RevokeKeyAsync).Audited(AuditSnapshots.ApiKey, AuditActions.Revoked, "keyId");
 
         var tokens = api.MapGroup("/enrollment-tokens").RequireAuthorization(AuthPolicies.Admin);
         tokens.MapGet("", ListTokensAsync);
-        tokens.MapPost("", CreateTokenAsync);
-        tokens.MapDelete("/{tokenId}", RevokeTokenAsync);
+        tokens.MapPost("", CreateTokenAsync).Audited(AuditSnapshots.EnrollmentToken, AuditActions.Created, null);
+        tokens.MapDelete("/{tokenId}", RevokeTokenAsync).Audited(AuditSnapshots.EnrollmentToken, AuditActions.Revoked, "tokenId");
     }
 
     private static async Task<IResult> ExchangeTokenAsync(TokenRequest request, CredentialCache credentials, JwtIssuer jwt, CancellationToken ct)

@@ -1,4 +1,6 @@
 using Baton.Core.Api;
+using Baton.Core.Audit;
+using Baton.Server.Audit;
 using Baton.Core.Dispatch;
 using Baton.Server.Dispatch;
 using Baton.Server.Jobs;
@@ -22,15 +24,18 @@ public static class QueueEndpoints
     public static void MapQueueEndpoints(this IEndpointRouteBuilder api)
     {
         var queues = api.MapGroup("/queues");
-        queues.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator);
+        queues.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Queue, AuditActions.Created, null);
         queues.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
         queues.MapGet("/{name}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
         queues.MapPatch("/{name}", (string name, UpdateQueueRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken ct) =>
-            UpdateAsync(name, request, context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator);
+            UpdateAsync(name, request, context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator)
+            .Audited(AuditSnapshots.Queue, AuditActions.Updated, "name");
         queues.MapPost("/{name}/pause", (string name, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken ct) =>
-            UpdateAsync(name, new UpdateQueueRequest(Paused: true), context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator);
+            UpdateAsync(name, new UpdateQueueRequest(Paused: true), context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator)
+            .Audited(AuditSnapshots.Queue, AuditActions.Paused, "name");
         queues.MapPost("/{name}/resume", (string name, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken ct) =>
-            UpdateAsync(name, new UpdateQueueRequest(Paused: false), context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator);
+            UpdateAsync(name, new UpdateQueueRequest(Paused: false), context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator)
+            .Audited(AuditSnapshots.Queue, AuditActions.Resumed, "name");
     }
 
     private static async Task<IResult> CreateAsync(

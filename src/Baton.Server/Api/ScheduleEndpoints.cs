@@ -1,4 +1,6 @@
 using Baton.Core.Api;
+using Baton.Core.Audit;
+using Baton.Server.Audit;
 using Baton.Server.Dispatch;
 using Baton.Server.Roles;
 using Baton.Server.Scheduling;
@@ -21,15 +23,15 @@ public static class ScheduleEndpoints
     public static void MapScheduleEndpoints(this IEndpointRouteBuilder api)
     {
         var schedules = api.MapGroup("/schedules");
-        schedules.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator);
+        schedules.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Schedule, AuditActions.Created, null);
         schedules.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
         schedules.MapGet("/upcoming", (string? within, HttpContext context, UpcomingFires upcoming, CancellationToken ct) =>
             UpcomingAsync(context.GetCaller().TenantId, within, upcoming, ct)).RequireAuthorization(AuthPolicies.Viewer);
         schedules.MapGet("/{id}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
-        schedules.MapPatch("/{id}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator);
-        schedules.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator);
-        schedules.MapPost("/{id}/pause", PauseAsync).RequireAuthorization(AuthPolicies.Operator);
-        schedules.MapPost("/{id}/resume", ResumeAsync).RequireAuthorization(AuthPolicies.Operator);
+        schedules.MapPatch("/{id}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Schedule, AuditActions.Updated, "id");
+        schedules.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Schedule, AuditActions.Deleted, "id");
+        schedules.MapPost("/{id}/pause", PauseAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Schedule, AuditActions.Paused, "id");
+        schedules.MapPost("/{id}/resume", ResumeAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Schedule, AuditActions.Resumed, "id");
         schedules.MapGet("/{id}/next", NextAsync).RequireAuthorization(AuthPolicies.Viewer);
 
         api.MapGet("/system/upcoming-fires", (string? within, UpcomingFires upcoming, CancellationToken ct) =>

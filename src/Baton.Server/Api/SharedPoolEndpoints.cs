@@ -1,4 +1,6 @@
 using Baton.Core.Api;
+using Baton.Core.Audit;
+using Baton.Server.Audit;
 using Baton.Core.Dispatch.FairShare;
 using Baton.Server.Hosting;
 using Baton.Server.Security;
@@ -21,8 +23,8 @@ public static class SharedPoolEndpoints
         var pool = api.MapGroup("/shared-pool").RequireAuthorization(AuthPolicies.SystemAdmin);
         pool.MapGet("/agents", ListAgentsAsync);
         pool.MapGet("/enrollment-tokens", ListTokensAsync);
-        pool.MapPost("/enrollment-tokens", CreateTokenAsync);
-        pool.MapDelete("/enrollment-tokens/{tokenId}", RevokeTokenAsync);
+        pool.MapPost("/enrollment-tokens", CreateTokenAsync).Audited(AuditSnapshots.SharedEnrollmentToken, AuditActions.Created, null, AuditScope.SharedPool);
+        pool.MapDelete("/enrollment-tokens/{tokenId}", RevokeTokenAsync).Audited(AuditSnapshots.SharedEnrollmentToken, AuditActions.Revoked, "tokenId", AuditScope.SharedPool);
     }
 
     private static async Task<IResult> GetUsageAsync(

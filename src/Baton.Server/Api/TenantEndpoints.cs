@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using Baton.Core.Api;
+using Baton.Core.Audit;
+using Baton.Server.Audit;
 using Baton.Core.Auth;
 using Baton.Core.Dispatch.FairShare;
 using Baton.Core.Tenancy;
@@ -20,9 +22,9 @@ public static partial class TenantEndpoints
 
         var admin = api.MapGroup("/tenants").RequireAuthorization(AuthPolicies.SystemAdmin);
         admin.MapGet("", ListAsync);
-        admin.MapPost("", CreateAsync);
+        admin.MapPost("", CreateAsync).Audited(AuditSnapshots.Tenant, AuditActions.Created, null, AuditScope.TargetTenant);
         admin.MapGet("/{tenantId}", GetAsync);
-        admin.MapPatch("/{tenantId}", UpdateAsync);
+        admin.MapPatch("/{tenantId}", UpdateAsync).Audited(AuditSnapshots.Tenant, AuditActions.Updated, "tenantId", AuditScope.TargetTenant);
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Baton.Core.Api;
+using Baton.Core.Audit;
+using Baton.Server.Audit;
 using Baton.Server.Notifications;
+using Baton.Server.Secrets;
 using Baton.Server.Security;
 using Baton.Storage;
 using Baton.Storage.Model;
@@ -9,7 +12,7 @@ namespace Baton.Server.Api;
 
 /// <summary>
 /// Tenant webhooks: operators create, change, delete, test and redeliver; viewers read them and their
-/// delivery log. Another tenant's webhook is simply not found. Secrets are shown once, at creation.
+/// delivery log. Another tenant's webhook is simply not found. Secrets are shown once, at creation, and stored sealed (<see cref="WebhookSecrets"/>).
 /// </summary>
 public static class WebhookEndpoints
 {
@@ -20,26 +23,27 @@ public static class WebhookEndpoints
     public static void MapWebhookEndpoints(this IEndpointRouteBuilder api)
     {
         var webhooks = api.MapGroup("/webhooks");
-        webhooks.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator);
+        webhooks.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Webhook, AuditActions.Created, null);
         webhooks.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
         webhooks.MapGet("/{id}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
-        webhooks.MapPatch("/{id}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator);
-        webhooks.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator);
+        webhooks.MapPatch("/{id}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Webhook, AuditActions.Updated, "id");
+        webhooks.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Webhook, AuditActions.Deleted, "id");
         webhooks.MapGet("/{id}/deliveries", ListDeliveriesAsync).RequireAuthorization(AuthPolicies.Viewer);
         webhooks.MapPost("/{id}/deliveries/{deliveryId}/redeliver", RedeliverAsync).RequireAuthorization(AuthPolicies.Operator);
         webhooks.MapPost("/{id}/test", TestAsync).RequireAuthorization(AuthPolicies.Operator);
     }
 
     private static async Task<IResult> CreateAsync(
-        CreateWebhookRequest request, HttpContext context, IBatonStore store, WebhookTargetGuard guard, TimeProvider time, CancellationToken ct)
+        CreateWebhookRequest request, HttpContext context, IBatonStore store, WebhookTargetGuard guard, WebhookSecrets secrets, TimeProvider time, CancellationToken ct)
     {
         if (await ValidateAsync(request.Url, request.Events, request.Secret, request.Description, required: true, guard, ct) is { } invalid) return invalid;
         var tenantId = context.GetCaller().TenantId;
         var now = time.GetUtcNow();
         var secret = request.Secret ?? SecretTokens.NewWebhookSecret();
         var events = Normalise(request.Events) ?? ["*"];
+        var id = SecretTokens.NewId("wh_");
         var created = await store.Webhooks.CreateAsync(new WebhookRecord(
-            tenantId, SecretTokens.NewId("wh_"), request.Url.Trim(), secret, events, request.Enabled ?? true, request.Description?.Trim(), now, now, 0), ct);
+            tenantId, id, request.Url.Trim(), await secrets.ProtectAsync(tenantId, id, secret, ct), events, request.Enabled ?? true, request.Description?.Trim(), now, now, 0), ct);
         return Results.Created($"/api/v1/webhooks/{created.Id}", new CreatedWebhookDto(created.ToDto(), secret));
     }
 
@@ -53,13 +57,14 @@ public static class WebhookEndpoints
     }
 
     private static async Task<IResult> UpdateAsync(
-        string id, UpdateWebhookRequest request, HttpContext context, IBatonStore store, WebhookTargetGuard guard, TimeProvider time, CancellationToken ct)
+        string id, UpdateWebhookRequest request, HttpContext context, IBatonStore store, WebhookTargetGuard guard, WebhookSecrets secrets, TimeProvider time, CancellationToken ct)
     {
         var tenantId = context.GetCaller().TenantId;
         if (await store.Webhooks.GetAsync(tenantId, id, ct) is null) return Problems.NotFound($"Webhook {id}");
         if (await ValidateAsync(request.Url, request.Events, request.Secret, request.Description, required: false, guard, ct) is { } invalid) return invalid;
+        var secret = request.Secret is null ? null : await secrets.ProtectAsync(tenantId, id, request.Secret, ct);
         var updated = await store.Webhooks.UpdateAsync(tenantId, id, new WebhookUpdate(
-            request.Url?.Trim(), request.Secret, Normalise(request.Events), request.Enabled, request.Description?.Trim()), time.GetUtcNow(), ct);
+            request.Url?.Trim(), secret, Normalise(request.Events), request.Enabled, request.Description?.Trim()), time.GetUtcNow(), ct);
         return updated is null ? Problems.NotFound($"Webhook {id}") : Results.Ok(updated.ToDto());
     }
 

@@ -40,6 +40,16 @@ public sealed class BatonServer : IAsyncDisposable
 
     public BootstrapResult? Bootstrap { get; private set; }
 
+    /// <summary>The master key file this start generated (a zero-configuration first start), to tell the operator once; else null.</summary>
+    public string? GeneratedMasterKeyFile
+    {
+        get
+        {
+            var keys = _app.Services.GetRequiredService<Secrets.MasterKeyProvider>();
+            return keys.GeneratedKeyFile ? keys.FilePath : null;
+        }
+    }
+
     /// <summary>The addresses the server listens on, known after <see cref="StartAsync"/>.</summary>
     public IReadOnlyList<string> Urls => [.. _app.Urls];
 
@@ -64,6 +74,7 @@ public sealed class BatonServer : IAsyncDisposable
             .PostConfigure(o =>
             {
                 o.BootstrapApiKey ??= builder.Configuration["BATON_BOOTSTRAP_API_KEY"];
+                o.Secrets.MasterKeys ??= builder.Configuration[Secrets.MasterKeyProvider.EnvironmentVariable];
                 configure?.Invoke(o);
             })
             .ValidateDataAnnotations()
@@ -76,6 +87,8 @@ public sealed class BatonServer : IAsyncDisposable
                 "Webhooks: PollInterval must be positive, Lease longer than Timeout, MaxAttempts and BatchSize at least 1.")
             .Validate(o => o.Webhooks.AllowedNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Webhooks:AllowedNetworks must be CIDR ranges such as 10.20.0.0/16.")
             .Validate(o => o.Webhooks.RetryMaxDelay >= o.Webhooks.RetryBaseDelay && o.Webhooks.RetryBaseDelay >= TimeSpan.Zero, "Webhooks: RetryMaxDelay must be at least RetryBaseDelay.")
+            .Validate(o => RetentionRules.Check(o) is null, RetentionRules.Message)
+            .Validate(o => o.RateLimits.Check() is null, "RateLimits: limits must be 0 (off) or more, windows between 1 second and 1 day.")
             .ValidateOnStart();
 
         var serverOptions = new ServerOptions();
@@ -97,7 +110,7 @@ public sealed class BatonServer : IAsyncDisposable
         if (serverOptions.HasRole("notifier")) builder.Services.AddHostedService<NotifierService>();
         if (serverOptions.HasRole("scheduler")) builder.Services.AddHostedService<SchedulerService>();
         if (serverOptions.Storage == "postgres") builder.Services.AddHostedService<PostgresWakeUpBridge>();
-        if (serverOptions.Storage == "postgres" && serverOptions.HasRole("janitor")) builder.Services.AddHostedService<PartitionRetentionService>();
+        if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<RetentionService>();
 
         var app = builder.Build();
         ConfigurePipeline(app);
@@ -143,6 +156,14 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<Notifications.TenantEventPublisher>();
         services.AddSingleton<Notifications.WebhookTargetGuard>();
         services.AddSingleton<Notifications.WebhookSender>();
+        services.AddSingleton<Secrets.MasterKeyProvider>();
+        services.AddSingleton<Core.Secrets.ISecretProtector, Secrets.EnvelopeSecretProtector>();
+        services.AddSingleton<Secrets.MasterKeyRotation>();
+        services.AddSingleton<Secrets.WebhookSecrets>();
+        services.AddSingleton<Audit.AuditRecorder>();
+        services.AddSingleton<Security.RateLimiting.RequestSourceTracker>();
+        services.AddSingleton<Core.Throttling.IRequestSourceCounters>(sp => sp.GetRequiredService<Security.RateLimiting.RequestSourceTracker>());
+        services.AddSingleton<Security.RateLimiting.RequestRateLimits>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());
         services.AddHostedService<CounterFlushService>();
 
@@ -199,7 +220,9 @@ public sealed class BatonServer : IAsyncDisposable
         app.UseStatusCodePages();
         app.UseResponseCompression();
         app.UseRequestDecompression();
+        app.UseMiddleware<Security.RateLimiting.AuthFailureLimitMiddleware>();
         app.UseAuthentication();
+        app.UseMiddleware<Security.RateLimiting.WriteRateLimitMiddleware>();
         app.UseMiddleware<ApiQuotaMiddleware>();
         app.UseAuthorization();
 
@@ -233,6 +256,8 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapWebhookEndpoints();
         api.MapEventEndpoints();
         api.MapSharedPoolEndpoints();
+        api.MapAuditEndpoints();
+        api.MapSystemSecretsEndpoints();
         app.MapAgentProtocol();
     }
 
@@ -248,6 +273,7 @@ public sealed class BatonServer : IAsyncDisposable
         var store = _app.Services.GetRequiredService<IBatonStore>();
         await store.MigrateAsync(cancellationToken);
         Bootstrap = await Bootstrapper.EnsureAsync(store, options, _app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
+        await Secrets.SecretsStartup.RunAsync(_app.Services, cancellationToken);
         await _app.StartAsync(cancellationToken);
         return Bootstrap;
     }

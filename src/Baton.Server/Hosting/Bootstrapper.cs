@@ -1,3 +1,4 @@
+using Baton.Core.Audit;
 using Baton.Core.Auth;
 using Baton.Core.Tenancy;
 using Baton.Server.Api;
@@ -30,6 +31,7 @@ public static class Bootstrapper
             created = await store.Tenants.CreateAsync(candidate, ct);
             tenant = created ? candidate : await store.Tenants.GetByNameAsync(DefaultTenantName, ct)
                 ?? throw new InvalidOperationException("The default tenant could not be created.");
+            if (created) await AuditAsync(store, time, tenant.Id, AuditTargets.Tenant, tenant.Id, new { name = tenant.Name, tier = tenant.Tier.ToText() }, ct);
         }
 
         string? generated = null;
@@ -40,7 +42,8 @@ public static class Bootstrapper
             {
                 try
                 {
-                    await IdentityEndpoints.CreateApiKeyAsync(store, tenant.Id, "bootstrap admin", ApiRole.Admin, systemAdmin: true, key, time, ct);
+                    var made = await IdentityEndpoints.CreateApiKeyAsync(store, tenant.Id, "bootstrap admin", ApiRole.Admin, systemAdmin: true, key, time, ct);
+                    await AuditKeyAsync(store, time, tenant.Id, made.Key.Id, ct);
                 }
                 catch (Exception) when (!ct.IsCancellationRequested)
                 {
@@ -51,8 +54,18 @@ public static class Bootstrapper
         }
         else if (created)
         {
-            generated = (await IdentityEndpoints.CreateApiKeyAsync(store, tenant.Id, "bootstrap admin", ApiRole.Admin, systemAdmin: true, null, time, ct)).Secret;
+            var made = await IdentityEndpoints.CreateApiKeyAsync(store, tenant.Id, "bootstrap admin", ApiRole.Admin, systemAdmin: true, null, time, ct);
+            await AuditKeyAsync(store, time, tenant.Id, made.Key.Id, ct);
+            generated = made.Secret;
         }
         return new BootstrapResult(tenant.Id, created, generated);
     }
+
+    private static Task AuditKeyAsync(IBatonStore store, TimeProvider time, string tenantId, string keyId, CancellationToken ct) =>
+        AuditAsync(store, time, tenantId, AuditTargets.ApiKey, keyId, new { name = "bootstrap admin", role = "admin", systemAdmin = true }, ct);
+
+    /// <summary>What the first start creates is recorded like any creation, with the system as its actor.</summary>
+    private static Task AuditAsync(IBatonStore store, TimeProvider time, string tenantId, string targetType, string targetId, object fields, CancellationToken ct) =>
+        store.Audit.AppendAsync(new NewAuditEntry(tenantId, time.GetUtcNow(), AuditActor.System, AuditActions.Of(targetType, AuditActions.Created),
+            targetType, targetId, null, System.Text.Json.JsonSerializer.SerializeToElement(new { created = fields })), ct);
 }

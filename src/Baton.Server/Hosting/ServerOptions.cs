@@ -110,8 +110,17 @@ public sealed class ServerOptions
 
     public int MaxResultBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Job events and log lines older than this are dropped (PostgreSQL: whole monthly partitions).</summary>
+    /// <summary>
+    /// Job events, log lines and tenant events older than this are removed, on every backend (PostgreSQL drops whole
+    /// monthly partitions, so rows may stay up to a month longer).
+    /// </summary>
     public TimeSpan HistoryRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>Webhook deliveries (delivered or given up) older than this are removed; pending ones stay until settled.</summary>
+    public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Audit log entries older than this are removed (the only way an entry ever leaves the log).</summary>
+    public TimeSpan AuditRetention { get; set; } = TimeSpan.FromDays(400);
 
     /// <summary>How often retention and partition upkeep run.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(6);
@@ -125,6 +134,12 @@ public sealed class ServerOptions
 
     /// <inheritdoc cref="WriteConcurrencyMin"/>
     public int WriteConcurrencyMax { get; set; } = 512;
+
+    /// <summary>Per-key and per-address limits on failed authentications and on REST writes (<c>Baton:Server:RateLimits:…</c>).</summary>
+    public Security.RateLimiting.RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>Master keys of secrets at rest (<c>Baton:Server:Secrets:…</c>); by default a generated <c>DATA/master.key</c>.</summary>
+    public Secrets.SecretsOptions Secrets { get; set; } = new();
 
     /// <summary>Webhook delivery and the SSRF guard (<c>Baton:Server:Webhooks:…</c>).</summary>
     public Notifications.WebhookOptions Webhooks { get; set; } = new();

@@ -19,6 +19,7 @@ namespace Baton.Server.Roles;
 public sealed class NotifierService(
     IBatonStore store,
     WebhookSender sender,
+    Secrets.WebhookSecrets secrets,
     WakeUpSignals signals,
     IOptions<ServerOptions> options,
     TimeProvider time,
@@ -85,8 +86,19 @@ public sealed class NotifierService(
 
     private async Task AttemptAsync(ClaimedDelivery claimed, CancellationToken ct)
     {
-        var outcome = await sender.SendAsync(claimed, ct);
         var delivery = claimed.Delivery;
+        WebhookSendOutcome outcome;
+        try
+        {
+            var secret = await secrets.RevealAsync(delivery.TenantId, delivery.WebhookId, claimed.Secret, ct);
+            outcome = await sender.SendAsync(claimed with { Secret = secret }, ct);
+        }
+        catch (Core.Secrets.SecretUnavailableException e)
+        {
+            // Nothing is sent unsigned: the attempt fails and is retried (a missing master key may be added meanwhile).
+            logger.LogError("Webhook delivery {DeliveryId}: the signing secret cannot be read: {Reason}", delivery.Id, e.Message);
+            outcome = new WebhookSendOutcome(false, null, "the webhook's signing secret cannot be read on this server: " + e.Message, 0);
+        }
         DateTimeOffset? next = null;
         if (!outcome.Delivered)
         {

@@ -31,7 +31,7 @@ public sealed record WebhookDeliveryRecord(
     DateTimeOffset? DeliveredAt,
     string? RedeliveryOf);
 
-/// <summary>A delivery claimed by one notifier until <see cref="LeaseUntil"/>, with what sending needs.</summary>
+/// <summary>A delivery claimed by one notifier until <see cref="LeaseUntil"/>, with what sending needs (the secret as stored, sealed).</summary>
 public sealed record ClaimedDelivery(WebhookDeliveryRecord Delivery, string Url, string Secret, string LeaseToken, DateTimeOffset LeaseUntil);
 
 /// <summary>

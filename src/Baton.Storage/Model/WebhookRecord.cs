@@ -1,7 +1,8 @@
 namespace Baton.Storage.Model;
 
 /// <summary>
-/// A tenant's webhook. The secret is kept as given (it signs every delivery, so it cannot be a hash).
+/// A tenant's webhook. <see cref="Secret"/> is the signing secret as stored: sealed by the server (Baton.Core.Secrets.ISecretProtector;
+/// it signs every delivery, so it cannot be a hash) — the store neither seals nor opens it.
 /// <see cref="EventCursor"/> is the id of the last tenant event fanned out to it.
 /// </summary>
 public sealed record WebhookRecord(

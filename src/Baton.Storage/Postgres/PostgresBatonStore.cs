@@ -12,7 +12,6 @@ public sealed class PostgresBatonStore : IBatonStore
 {
     private readonly PostgresDatabase _database;
     private readonly PostgresMigrator _migrator;
-    private readonly PostgresPartitionMaintenance _partitions;
 
     public PostgresBatonStore(PostgresStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
     {
@@ -24,7 +23,6 @@ public sealed class PostgresBatonStore : IBatonStore
 
         _database = new PostgresDatabase(options);
         _migrator = new PostgresMigrator(_database.MigrationConnectionString, time);
-        _partitions = new PostgresPartitionMaintenance(_database.MigrationConnectionString);
         Tenants = new PostgresTenantStore(_database);
         ApiKeys = new PostgresApiKeyStore(_database, time);
         EnrollmentTokens = new PostgresEnrollmentTokenStore(_database, time);
@@ -38,6 +36,9 @@ public sealed class PostgresBatonStore : IBatonStore
         Schedules = new PostgresScheduleStore(_database);
         Calendars = new PostgresCalendarStore(_database);
         SharedPool = new PostgresSharedPoolStore(_database, time);
+        Retention = new PostgresRetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
+        Audit = new PostgresAuditStore(_database);
+        DataKeys = new PostgresDataKeyStore(_database);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
@@ -54,20 +55,12 @@ public sealed class PostgresBatonStore : IBatonStore
     public IScheduleStore Schedules { get; }
     public ICalendarStore Calendars { get; }
     public ISharedPoolStore SharedPool { get; }
+    public IRetentionStore Retention { get; }
+    public IAuditStore Audit { get; }
+    public IDataKeyStore DataKeys { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
-
-    /// <summary>
-    /// Creates the monthly partitions of job events and log lines for the month of <paramref name="now"/>
-    /// and the next <paramref name="monthsAhead"/> months (run daily by the retention service); returns those created.
-    /// </summary>
-    public Task<IReadOnlyList<string>> EnsurePartitionsAsync(DateTimeOffset now, int monthsAhead, CancellationToken cancellationToken) =>
-        _partitions.EnsurePartitionsAsync(now, monthsAhead, cancellationToken);
-
-    /// <summary>Retention: drops the monthly partitions of job events and log lines that end before <paramref name="cutoff"/>.</summary>
-    public Task<IReadOnlyList<string>> DropPartitionsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
-        _partitions.DropPartitionsBeforeAsync(cutoff, cancellationToken);
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

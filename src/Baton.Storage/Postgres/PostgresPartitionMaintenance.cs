@@ -1,21 +1,23 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Baton.Storage.Model;
 using Dapper;
 using Npgsql;
 
 namespace Baton.Storage.Postgres;
 
 /// <summary>
-/// Monthly partitions of the high-volume tables (<c>job_events</c>, <c>job_logs</c>, <c>events</c>): created
-/// ahead of time, and dropped whole once older than the retention cutoff. DDL needs the table
-/// owner, so this runs on the migration connection. Safe to run from several replicas at once:
-/// each run holds a transaction-level advisory lock.
+/// Monthly partitions of the high-volume tables (<c>job_events</c>, <c>job_logs</c>, <c>events</c>, <c>audit_log</c>):
+/// created ahead of time, and dropped whole once older than their table's retention cutoff. DDL needs the
+/// table owner, so this runs on the migration connection (the owner is also the only one who may delete
+/// audit entries). Safe to run from several replicas at once: each run holds a transaction-level advisory lock.
 /// </summary>
 internal sealed partial class PostgresPartitionMaintenance(string ownerConnectionString)
 {
     private const long MaintenanceLockKey = 0x6261746F6E02;
     /// <summary>Each partitioned table with its time column (the partition key).</summary>
-    private static readonly (string Table, string TimeColumn)[] Partitioned = [("job_events", "at"), ("job_logs", "at"), ("events", "created_at")];
+    private static readonly (string Table, string TimeColumn)[] Partitioned =
+        [("job_events", "at"), ("job_logs", "at"), ("events", "created_at"), ("audit_log", "at")];
     private static readonly string[] PartitionedTables = [.. Partitioned.Select(p => p.Table)];
 
     /// <summary>
@@ -54,9 +56,12 @@ internal sealed partial class PostgresPartitionMaintenance(string ownerConnectio
         }, cancellationToken);
     }
 
-    /// <summary>Drops every monthly partition whose whole month is before <paramref name="cutoff"/>; returns them.</summary>
-    public Task<IReadOnlyList<string>> DropPartitionsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
-        RunAsync<IReadOnlyList<string>>(async (connection, transaction) =>
+    /// <summary>
+    /// Drops every monthly partition whose whole month is before its table's cutoff, and deletes the rows
+    /// older than the cutoff that the default partition caught (rows of months that had no partition yet).
+    /// </summary>
+    public Task<RetentionReport> PruneAsync(Func<string, DateTimeOffset> cutoffOf, CancellationToken cancellationToken) =>
+        RunAsync(async (connection, transaction) =>
         {
             var dropped = new List<string>();
             foreach (var name in (await ListPartitionsAsync(connection, transaction, cancellationToken)).Order(StringComparer.Ordinal))
@@ -66,11 +71,17 @@ internal sealed partial class PostgresPartitionMaintenance(string ownerConnectio
                 var month = new DateTimeOffset(
                     int.Parse(match.Groups["year"].Value, CultureInfo.InvariantCulture),
                     int.Parse(match.Groups["month"].Value, CultureInfo.InvariantCulture), 1, 0, 0, 0, TimeSpan.Zero);
-                if (month.AddMonths(1) > cutoff) continue;
+                if (month.AddMonths(1) > cutoffOf(match.Groups["table"].Value)) continue;
                 await connection.ExecuteAsync(PgSql.Command($"DROP TABLE {name};", null, transaction, cancellationToken));
                 dropped.Add(name);
             }
-            return dropped;
+            var deleted = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (table, timeColumn) in Partitioned)
+            {
+                deleted[table + "_default"] = await connection.ExecuteAsync(PgSql.Command(
+                    $"DELETE FROM {table}_default WHERE {timeColumn} < @cutoff;", new { cutoff = PgTime.ToDb(cutoffOf(table)) }, transaction, cancellationToken));
+            }
+            return new RetentionReport(deleted, dropped);
         }, cancellationToken);
 
     private async Task<T> RunAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
@@ -102,6 +113,6 @@ internal sealed partial class PostgresPartitionMaintenance(string ownerConnectio
 
     private static string Literal(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'+00'", CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^(job_events|job_logs|events)_p(?<year>\d{4})(?<month>\d{2})$")]
+    [GeneratedRegex(@"^(?<table>job_events|job_logs|events|audit_log)_p(?<year>\d{4})(?<month>\d{2})$")]
     private static partial Regex MonthlyPartition();
 }

@@ -33,6 +33,9 @@ public sealed class SqliteBatonStore : IBatonStore
         Schedules = new SqliteScheduleStore(_database);
         Calendars = new SqliteCalendarStore(_database);
         SharedPool = new SqliteSharedPoolStore(_database, time);
+        Retention = new SqliteRetentionStore(_database);
+        Audit = new SqliteAuditStore(_database);
+        DataKeys = new SqliteDataKeyStore(_database);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
@@ -49,6 +52,9 @@ public sealed class SqliteBatonStore : IBatonStore
     public IScheduleStore Schedules { get; }
     public ICalendarStore Calendars { get; }
     public ISharedPoolStore SharedPool { get; }
+    public IRetentionStore Retention { get; }
+    public IAuditStore Audit { get; }
+    public IDataKeyStore DataKeys { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

@@ -39,9 +39,21 @@ public sealed class ServerHarness : IAsyncDisposable
             o.RetryMaxDelay = TimeSpan.FromSeconds(1);
             o.JanitorInterval = TimeSpan.FromMilliseconds(200);
             o.HeartbeatFlushInterval = TimeSpan.FromMilliseconds(20);
+            // Tests send many writes and bad credentials from one address; the rate-limit tests turn the limits back on.
+            o.RateLimits.Enabled = false;
             configure?.Invoke(o);
         });
-        await _server.StartAsync();
+        try
+        {
+            await _server.StartAsync();
+        }
+        catch
+        {
+            // A refused start (bad settings, a missing master key) must not leave the host or the data lock behind.
+            await _server.DisposeAsync();
+            _server = null;
+            throw;
+        }
         BaseAddress = new Uri(_server.Urls[0]);
         return this;
     }

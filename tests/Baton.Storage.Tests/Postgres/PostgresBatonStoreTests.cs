@@ -90,16 +90,18 @@ public sealed class PostgresBatonStoreTests : StoreContractTests
     }
 
     [Fact]
-    public async Task Retention_drops_whole_monthly_partitions_of_events_and_logs()
+    public async Task Retention_drops_whole_monthly_partitions_of_events_logs_and_the_audit_log()
     {
-        var store = (PostgresBatonStore)Store;
         var tenant = await CreateTenantAsync("acme");
         var job = await SubmitAsync(tenant); // March: lands in the default partition, none exists for March yet
 
-        var created = await store.EnsurePartitionsAsync(Start, monthsAhead: 1, Ct);
+        var created = await Store.Retention.PrepareAsync(Start, Ct);
 
-        Assert.Equal(["events_p202503", "events_p202504", "job_events_p202503", "job_events_p202504", "job_logs_p202503", "job_logs_p202504"], created.Order(StringComparer.Ordinal));
-        Assert.Empty(await store.EnsurePartitionsAsync(Start, monthsAhead: 1, Ct));
+        Assert.Equal(
+            ["audit_log_p202503", "audit_log_p202504", "audit_log_p202505", "events_p202503", "events_p202504", "events_p202505",
+             "job_events_p202503", "job_events_p202504", "job_events_p202505", "job_logs_p202503", "job_logs_p202504", "job_logs_p202505"],
+            created.Order(StringComparer.Ordinal));
+        Assert.Empty(await Store.Retention.PrepareAsync(Start, Ct));
         await using var owner = new NpgsqlConnection(Postgres.OwnerConnectionString);
         await owner.OpenAsync();
         Assert.Equal(1L, await ScalarAsync<long>(owner, "SELECT COUNT(*) FROM job_events_p202503;"));
@@ -109,9 +111,10 @@ public sealed class PostgresBatonStoreTests : StoreContractTests
         var claimed = Assert.Single(await ClaimAsync(tenant, "agent-1"));
         await Store.Jobs.AppendLogsAsync(tenant, job.Id, "agent-1", claimed.Attempt, [new NewLogLine(1, Time.GetUtcNow(), "stdout", "april")], Ct);
 
-        var dropped = await store.DropPartitionsBeforeAsync(new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero), Ct);
+        var april = new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero);
+        var report = await Store.Retention.PruneAsync(new RetentionCutoffs(april, april, april, april), Ct);
 
-        Assert.Equal(["events_p202503", "job_events_p202503", "job_logs_p202503"], dropped);
+        Assert.Equal(["audit_log_p202503", "events_p202503", "job_events_p202503", "job_logs_p202503"], report.PartitionsDropped);
         Assert.Equal([JobEventTypes.Assigned], await EventTypesAsync(job));
         Assert.Equal("april", Assert.Single(await Store.Jobs.ReadLogsAsync(tenant, job.Id, 0, 100, Ct)).Text);
     }

@@ -89,12 +89,27 @@ public sealed class PostgresJobBatchClaimContractTests : JobBatchClaimContractTe
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
 
+public sealed class PostgresRetentionContractTests : RetentionContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
 public sealed class PostgresJobSubmitManyContractTests : JobSubmitManyContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
 
+public sealed class PostgresAuditStoreContractTests : AuditStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
 public sealed class PostgresJobAttemptBatchContractTests : JobAttemptBatchContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresDataKeyStoreContractTests : DataKeyStoreContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }

@@ -37,6 +37,8 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "schedules", "tenant_id" },
         { "calendars", "tenant_id" },
         { "agent_counts", "tenant_id" },
+        { "audit_log", "tenant_id" },
+        { "tenant_data_keys", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
@@ -146,6 +148,37 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
     }
 
+    [Fact]
+    public async Task The_app_role_can_append_to_the_audit_log_but_never_change_or_delete_an_entry()
+    {
+        await SeedTenantAsync("acme");
+        await using var connection = await OpenAppConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await ExecuteAsync(connection, "SELECT set_config('baton.system', 'on', true);");
+        Assert.Equal(1L, await ScalarAsync<long>(connection, $"SELECT COUNT(*) FROM audit_log WHERE tenant_id = '{Acme}';"));
+
+        foreach (var statement in new[] { "UPDATE audit_log SET action = 'forged';", "DELETE FROM audit_log;", "TRUNCATE audit_log;" })
+        {
+            await ExecuteAsync(connection, "SAVEPOINT attempt;");
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, statement));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+            await ExecuteAsync(connection, "ROLLBACK TO SAVEPOINT attempt;");
+        }
+        Assert.Equal(1L, await ScalarAsync<long>(connection, $"SELECT COUNT(*) FROM audit_log WHERE tenant_id = '{Acme}' AND action = 'tenant.created';"));
+    }
+
+    [Fact]
+    public async Task The_app_role_cannot_delete_a_data_key()
+    {
+        await SeedTenantAsync("acme");
+        await using var connection = await OpenAppConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await ExecuteAsync(connection, "SELECT set_config('baton.system', 'on', true);");
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, "DELETE FROM tenant_data_keys;"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
     /// <summary>Rows of one tenant in every tenant table, written through the store.</summary>
     private async Task<string> SeedTenantAsync(string name)
     {
@@ -169,6 +202,9 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         await CompleteAsync(Assert.Single(await ClaimAsync(tenant, agent)), Baton.Core.Jobs.JobOutcome.Succeeded);
         await Store.Schedules.CreateAsync(ScheduleSamples.NewSchedule(tenant, "nightly", Start, id: "sch-" + name), 10, Ct);
         await Store.Calendars.SaveAsync(new CalendarRecord(tenant, "de", [DayOfWeek.Monday], [], null, Start, Start), replace: false, Ct);
+        await Store.Audit.AppendAsync(new NewAuditEntry(tenant, Start, AuditActor.System, "tenant.created", "tenant", tenant, null,
+            System.Text.Json.JsonSerializer.SerializeToElement(new { name })), Ct);
+        await Store.DataKeys.AddAsync(new DataKeyRecord(tenant, 1, "mk_test", "wrapped", Start), Ct);
         return tenant;
     }
 

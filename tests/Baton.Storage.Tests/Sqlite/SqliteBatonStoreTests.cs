@@ -1,4 +1,6 @@
 using Baton.Core.Jobs;
+using Baton.Core.Tenancy;
+using Baton.Storage.Model;
 using Baton.Storage.Sqlite;
 using Baton.Storage.Tests.Contract;
 using Microsoft.Data.Sqlite;
@@ -66,6 +68,37 @@ public sealed class SqliteBatonStoreTests : IAsyncLifetime
     public void A_store_without_a_database_path_is_refused()
     {
         Assert.Throws<ArgumentException>(() => new SqliteBatonStore(new SqliteStoreOptions(), TimeProvider.System, RetryPolicy.Default));
+    }
+
+    [Fact]
+    public async Task The_audit_log_refuses_updates()
+    {
+        Assert.True(await _store.Tenants.CreateAsync(new TenantRecord("t-acme", "acme", Tier.Standard, QuotaOverrides.None, DateTimeOffset.UnixEpoch), CancellationToken.None));
+        await _store.Audit.AppendAsync(new NewAuditEntry("t-acme", DateTimeOffset.UnixEpoch, AuditActor.System, "tenant.created", "tenant", "t-acme", null,
+            System.Text.Json.JsonSerializer.SerializeToElement(new { name = "acme" })), CancellationToken.None);
+        await using var connection = new SqliteConnection($"Data Source={_databasePath};Pooling=False");
+        await connection.OpenAsync();
+
+        var refused = await Assert.ThrowsAsync<SqliteException>(() => ScalarAsync<long>(connection, "UPDATE audit_log SET action = 'forged' RETURNING id;"));
+        Assert.Contains("append-only", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("tenant.created", await ScalarAsync<string>(connection, "SELECT action FROM audit_log;"));
+    }
+
+    [Fact]
+    public async Task Retention_is_exact_to_the_millisecond()
+    {
+        var cutoff = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+        Assert.True(await _store.Tenants.CreateAsync(new TenantRecord("t-acme", "acme", Tier.Standard, QuotaOverrides.None, DateTimeOffset.UnixEpoch), CancellationToken.None));
+        foreach (var (at, target) in new[] { (cutoff.AddMilliseconds(-1), "before"), (cutoff, "at"), (cutoff.AddMilliseconds(1), "after") })
+        {
+            await _store.Audit.AppendAsync(new NewAuditEntry("t-acme", at, AuditActor.System, "tenant.updated", "tenant", target, null,
+                System.Text.Json.JsonSerializer.SerializeToElement(new { target })), CancellationToken.None);
+        }
+
+        var report = await _store.Retention.PruneAsync(new RetentionCutoffs(cutoff, cutoff, cutoff, cutoff), CancellationToken.None);
+
+        Assert.Equal(1, report.RowsDeleted["audit_log"]);
+        Assert.Equal(["after", "at"], (await _store.Audit.ListAsync(new AuditQuery("t-acme", 10), CancellationToken.None)).Select(e => e.TargetId));
     }
 
     private static async Task<T> ScalarAsync<T>(SqliteConnection connection, string sql)

@@ -89,12 +89,27 @@ public sealed class SqliteJobBatchClaimContractTests : JobBatchClaimContractTest
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
 
+public sealed class SqliteRetentionContractTests : RetentionContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
 public sealed class SqliteJobSubmitManyContractTests : JobSubmitManyContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
 
+public sealed class SqliteAuditStoreContractTests : AuditStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
 public sealed class SqliteJobAttemptBatchContractTests : JobAttemptBatchContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteDataKeyStoreContractTests : DataKeyStoreContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }

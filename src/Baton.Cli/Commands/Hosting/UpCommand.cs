@@ -5,6 +5,7 @@ using Baton.Cli.Configuration;
 using Baton.Server.Api;
 using Baton.Server.Hosting;
 using Baton.Storage;
+using Baton.Storage.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -70,6 +71,10 @@ public static class UpCommand
         {
             Console.WriteLine($"Created tenant 'default' and its system admin API key (shown once, keep it safe):\n  {bootstrap.GeneratedAdminKey}");
         }
+        if (server.GeneratedMasterKeyFile is { } keyFile)
+        {
+            Console.WriteLine($"Generated the master key of secrets at rest in {keyFile} (readable by you only). Back it up apart from the database: without it, stored webhook secrets cannot be read.");
+        }
         if (key is not null) Console.WriteLine($"The CLI is logged in ({CliConfig.DefaultPath}). Try: ./baton package push samples/hello && ./baton job run hello --input name=Ada --wait");
         else Console.WriteLine("Log the CLI in with: ./baton login --server " + url + " --key <your admin key>");
         Console.WriteLine("Press Ctrl-C to stop.");
@@ -99,8 +104,13 @@ public static class UpCommand
                 // A short-lived token for the local agents' first registration; later starts reuse their identity.
                 var store = server.Services.GetRequiredService<IBatonStore>();
                 var time = server.Services.GetRequiredService<TimeProvider>();
-                token = (await IdentityEndpoints.CreateEnrollmentTokenAsync(
-                    store, server.Bootstrap!.DefaultTenantId, "baton up local agents", TimeSpan.FromHours(1), time, ct)).Secret;
+                var created = await IdentityEndpoints.CreateEnrollmentTokenAsync(
+                    store, server.Bootstrap!.DefaultTenantId, "baton up local agents", TimeSpan.FromHours(1), time, ct);
+                token = created.Secret;
+                // Made by this process, not over the API: recorded with the system as its actor.
+                await store.Audit.AppendAsync(new NewAuditEntry(server.Bootstrap.DefaultTenantId, time.GetUtcNow(), AuditActor.System,
+                    "enrollment_token.created", "enrollment_token", created.Token.Id, null,
+                    System.Text.Json.JsonSerializer.SerializeToElement(new { created = new { name = created.Token.Name, expiresAt = created.Token.ExpiresAt } })), ct);
             }
             var agent = new BatonAgent(new AgentOptions
             {
