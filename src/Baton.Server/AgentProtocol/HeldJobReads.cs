@@ -10,15 +10,16 @@ namespace Baton.Server.AgentProtocol;
 /// <summary>
 /// Decides whether a poll must read the jobs its agent holds from the store (to find assignments that never
 /// reached it, and the cancel / abandon directives). Most polls need not: an agent that confirmed every
-/// assignment this replica gave it (by starting the job or listing it as running), and had no news
-/// (a cancel request wakes <see cref="WakeUpSignals.Agent"/>, on every replica through the bridge), holds
-/// nothing the store would tell it about. A full read still happens at least every
-/// <see cref="ServerOptions.HeldJobsRecheckInterval"/> per agent, which bounds what anything else — an
-/// assignment by another replica whose answer was lost, a lease that expired under a silent agent — can wait.
+/// assignment this replica gave it (by starting the job or listing it as running), and had no news, holds
+/// nothing the store would tell it about. News is a signal for it, on every replica through the bridge: a
+/// cancel request or an expired lease (<see cref="WakeUpSignals.Agent"/>), or an assignment by another replica
+/// (<see cref="WakeUpSignals.AgentAssigned"/>, whose answer may have been lost on the way). A full read still
+/// happens at least every <see cref="ServerOptions.HeldJobsRecheckInterval"/> per agent, in case a signal was lost.
 /// </summary>
 public sealed class HeldJobReads
 {
     private readonly ConcurrentDictionary<string, AgentState> _agents = new(StringComparer.Ordinal);
+    private readonly WakeUpSignals _signals;
     private readonly IOptions<ServerOptions> _options;
     private readonly TimeProvider _time;
     private long _reads;
@@ -27,6 +28,7 @@ public sealed class HeldJobReads
 
     public HeldJobReads(WakeUpSignals signals, IOptions<ServerOptions> options, TimeProvider time)
     {
+        _signals = signals;
         _options = options;
         _time = time;
         signals.Raised += OnSignal;
@@ -63,7 +65,10 @@ public sealed class HeldJobReads
         }
     }
 
-    /// <summary>This replica handed <paramref name="jobs"/> to the agent: until it confirms them, its polls read what it holds.</summary>
+    /// <summary>
+    /// This replica handed <paramref name="jobs"/> to the agent: until it confirms them, its polls here read what it
+    /// holds; other replicas are told, so that its next poll there does too.
+    /// </summary>
     public void Assigned(string agentId, IReadOnlyList<JobRecord> jobs)
     {
         if (jobs.Count == 0) return;
@@ -72,6 +77,7 @@ public sealed class HeldJobReads
         {
             foreach (var job in jobs) state.Unconfirmed.Add((job.Id, job.Attempt));
         }
+        _signals.Signal(WakeUpSignals.AgentAssigned(agentId));
     }
 
     /// <summary>The agent started (or ended) an attempt: its assignment was delivered.</summary>
@@ -81,10 +87,14 @@ public sealed class HeldJobReads
         lock (state) state.Unconfirmed.Remove((jobId, attempt));
     }
 
-    private void OnSignal(string topic)
+    private void OnSignal(string topic, bool fromOtherReplica)
     {
-        if (!topic.StartsWith(WakeUpSignals.AgentTopicPrefix, StringComparison.Ordinal)) return;
-        if (!_agents.TryGetValue(topic[WakeUpSignals.AgentTopicPrefix.Length..], out var state)) return;
+        string agentId;
+        if (topic.StartsWith(WakeUpSignals.AgentTopicPrefix, StringComparison.Ordinal)) agentId = topic[WakeUpSignals.AgentTopicPrefix.Length..];
+        // This replica's own assignments are tracked exactly (unconfirmed jobs); another's are news.
+        else if (fromOtherReplica && topic.StartsWith(WakeUpSignals.AssignedTopicPrefix, StringComparison.Ordinal)) agentId = topic[WakeUpSignals.AssignedTopicPrefix.Length..];
+        else return;
+        if (!_agents.TryGetValue(agentId, out var state)) return;
         lock (state) state.News = true;
     }
 

@@ -22,9 +22,12 @@ public sealed class WakeUpSignals
     private readonly Dictionary<string, LinkedList<Subscription>> _waiting = new(StringComparer.Ordinal);
 
     public const string AgentTopicPrefix = "agent:";
+    public const string AssignedTopicPrefix = "assigned:";
 
     public static string TenantWork(string tenantId) => "work:" + tenantId;
     public static string Agent(string agentId) => AgentTopicPrefix + agentId;
+    /// <summary>A replica assigned jobs to the agent: other replicas learn that its next poll there must look at what it holds.</summary>
+    public static string AgentAssigned(string agentId) => AssignedTopicPrefix + agentId;
     /// <summary>A tenant published a package version: polls that report their cache may be offered it (prefetch).</summary>
     public static string TenantPackages(string tenantId) => "packages:" + tenantId;
     public static string JobLogs(string jobId) => "logs:" + jobId;
@@ -32,8 +35,11 @@ public sealed class WakeUpSignals
     /// <summary>Raised for every <see cref="Signal"/> (topic, count), so a bridge can carry it to other replicas.</summary>
     public event Action<string, int>? Published;
 
-    /// <summary>Raised for every signal this replica acts on, its own and other replicas' (whether or not anyone waits).</summary>
-    public event Action<string>? Raised;
+    /// <summary>
+    /// Raised for every signal this replica acts on, whether or not anyone waits: the topic, and whether it came from
+    /// another replica (through a bridge) rather than this one.
+    /// </summary>
+    public event Action<string, bool>? Raised;
 
     /// <summary>Topics with at least one waiter (for tests and diagnostics).</summary>
     public int WaitingTopics
@@ -45,12 +51,18 @@ public sealed class WakeUpSignals
     public void Signal(string topic, int count = All)
     {
         if (count <= 0) return;
-        SignalLocal(topic, count);
+        Raised?.Invoke(topic, false);
+        Wake(topic, count, hops: null);
         Published?.Invoke(topic, count);
     }
 
     /// <summary>Wakes this replica's waiters only (a signal that arrived from another replica).</summary>
-    public void SignalLocal(string topic, int count = All) => Wake(topic, count, hops: null);
+    public void SignalLocal(string topic, int count = All)
+    {
+        if (count <= 0) return;
+        Raised?.Invoke(topic, true);
+        Wake(topic, count, hops: null);
+    }
 
     /// <summary>
     /// Starts waiting on the topics; dispose to stop. Subscribe before looking at the store, so a
@@ -73,7 +85,6 @@ public sealed class WakeUpSignals
     private void Wake(string topic, int count, int? hops)
     {
         if (count <= 0) return;
-        if (hops is null) Raised?.Invoke(topic);
         List<Subscription>? woken = null;
         lock (_gate)
         {

@@ -52,9 +52,10 @@ public sealed class ServerOptions
 
     /// <summary>
     /// A poll reads the jobs its agent holds (lost assignments, cancel and abandon directives) when this replica
-    /// assigned it something it has not confirmed, when news for it was signalled, and at least this often.
+    /// assigned it something it has not confirmed, when news for it was signalled (by any replica), and at least
+    /// this often, in case a signal was lost.
     /// </summary>
-    public TimeSpan HeldJobsRecheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan HeldJobsRecheckInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How often the scheduler looks for due schedules (it also wakes when one is created or resumed).</summary>
     public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -110,4 +110,31 @@ public sealed class BatchedClaimReplicaTests : IAsyncLifetime
         Assert.True(batchers.Sum(b => b.TicketsServed) > batchers.Sum(b => b.Batches),
             $"claims should serve several polls at once ({batchers.Sum(b => b.TicketsServed)} polls in {batchers.Sum(b => b.Batches)} claims)");
     }
+    [Fact]
+    public async Task An_assignment_lost_on_one_replica_is_given_back_by_the_agents_next_poll_on_the_other()
+    {
+        using var tenant = await _a.CreateTenantAsync();
+        await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello())).ShouldBeAsync(System.Net.HttpStatusCode.Created);
+        var token = await SimulatedAgent.CreateEnrollmentTokenAsync(tenant);
+        using var viaA = await SimulatedAgent.RegisterWithTokenAsync(_a, token, "roamer", slots: 1);
+        // The same agent, talking to the other replica (an agent fails over between replicas with one credential).
+        using var viaB = SimulatedAgent.ForCredential(_b, viaA.Registration);
+        await viaB.PollAsync(1); // replica B has seen the agent before, so it only reads what it holds when told to
+        var job = await tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello")).ReadAsync<JobDto>(System.Net.HttpStatusCode.Created);
+
+        var lost = await viaA.ClaimOneAsync();
+        Assert.Equal(job.Id, lost.JobId);
+        // The answer never reached the agent; its next poll goes to B and lists nothing.
+        var released = false;
+        for (var i = 0; i < 50 && !released; i++)
+        {
+            await viaB.PollAsync(0);
+            var events = await tenant.Client.GetAsync($"/api/v1/jobs/{job.Id}/events").ReadAsync<ListResponse<JobEventDto>>();
+            released = events.Items.Any(e => e.Type == "released");
+            if (!released) await Task.Delay(100);
+        }
+        Assert.True(released, "replica B should have given the lost assignment back on the agent's next poll");
+        var again = await viaB.ClaimOneAsync();
+        Assert.Equal((job.Id, 1), (again.JobId, again.Attempt));
+    }
 }

@@ -52,6 +52,10 @@ public sealed class SimulatedAgent : IDisposable
         return new SimulatedAgent(server.Client(bearer: null), registration);
     }
 
+    /// <summary>An agent already registered (on any replica), talking to <paramref name="server"/> with its credential.</summary>
+    public static SimulatedAgent ForCredential(ServerHarness server, RegisterAgentResponse registration) =>
+        new(server.Client(bearer: null), registration);
+
     public static async Task<string> CreateEnrollmentTokenAsync(TestTenant tenant)
     {
         var response = await tenant.Client.PostAsJsonAsync("/api/v1/enrollment-tokens", new CreateEnrollmentTokenRequest("test"));
