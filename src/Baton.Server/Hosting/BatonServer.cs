@@ -4,6 +4,7 @@ using Baton.Server.Api;
 using Baton.Server.Dispatch;
 using Baton.Server.Dispatch.SharedAgents;
 using Baton.Server.Jobs;
+using Baton.Server.Metrics;
 using Baton.Server.Packages;
 using Baton.Server.Roles;
 using Baton.Server.Scheduling;
@@ -138,6 +139,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<Notifications.WebhookSender>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());
         services.AddHostedService<CounterFlushService>();
+        services.AddBatonMetrics();
 
         services.AddAuthentication(o => o.DefaultScheme = "Baton")
             .AddPolicyScheme("Baton", "Baton", o => o.ForwardDefaultSelector = ctx =>
@@ -226,6 +228,7 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapEventEndpoints();
         api.MapSharedPoolEndpoints();
         app.MapAgentProtocol();
+        app.MapMetricsEndpoints();
     }
 
     /// <summary>Takes the single-replica lock, migrates, bootstraps the default tenant, then starts listening.</summary>
