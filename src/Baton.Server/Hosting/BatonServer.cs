@@ -108,7 +108,11 @@ public sealed class BatonServer : IAsyncDisposable
     private static void AddServices(IServiceCollection services, TimeProvider time)
     {
         services.AddSingleton(time);
-        services.AddSingleton<IBatonStore>(sp => StoreFactory.Create(sp.GetRequiredService<IOptions<ServerOptions>>().Value, time));
+        services.AddSingleton(sp => new BackendStore(StoreFactory.Create(sp.GetRequiredService<IOptions<ServerOptions>>().Value, time)));
+        // With metrics on, every store call is timed and job transitions are counted where they commit.
+        services.AddSingleton<IBatonStore>(sp => sp.GetRequiredService<IOptions<ServerOptions>>().Value.Metrics.Enabled
+            ? new InstrumentedStore(sp.GetRequiredService<BackendStore>().Store, sp.GetRequiredService<StoreMetrics>(), sp.GetRequiredService<JobMetrics>(), time)
+            : sp.GetRequiredService<BackendStore>().Store);
         services.AddSingleton<IBlobStore>(sp => StoreFactory.CreateBlobs(sp.GetRequiredService<IOptions<ServerOptions>>().Value));
 
         services.AddSingleton<CredentialCache>();
@@ -188,6 +192,8 @@ public sealed class BatonServer : IAsyncDisposable
 
     private static void ConfigurePipeline(WebApplication app)
     {
+        // Outermost, so it sees the final status of every request (errors the exception handler turned into 500s too).
+        if (app.Services.GetRequiredService<IOptions<ServerOptions>>().Value.Metrics.Enabled) app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseResponseCompression();

@@ -1,5 +1,4 @@
 using Baton.Core.Metrics;
-using Baton.Storage;
 using Baton.Storage.Model;
 using Prometheus;
 
@@ -26,11 +25,11 @@ public sealed class FleetGauges
     private readonly Gauge _webhookPending, _webhookOverdue, _tenants, _labelledTenants, _readDuration, _readAge;
     private readonly Counter _readErrors;
 
-    public FleetGauges(MetricRegistry registry, FleetSnapshotCache fleet, IBatonStore store, TimeProvider time, ILogger<FleetGauges> logger)
+    public FleetGauges(MetricRegistry registry, FleetSnapshotCache fleet, BackendStore store, TimeProvider time, ILogger<FleetGauges> logger)
     {
         _fleet = fleet;
         _time = time;
-        _backend = store.Capabilities.Backend;
+        _backend = store.Store.Capabilities.Backend;
         _logger = logger;
         _queueDepth = new(registry.Gauge("orchestrator_job_queue_depth", "Pending jobs (queued, waiting for an agent) by tenant and queue; fleet-wide, the same on every replica.", "tenant", "queue"));
         _queueReady = new(registry.Gauge("orchestrator_job_queue_ready", "Pending jobs that may be claimed now (not waiting out a retry backoff), by tenant and queue.", "tenant", "queue"));
@@ -95,11 +94,11 @@ public sealed class FleetGauges
         {
             var tenant = snapshot.TenantLabel(queue.TenantId);
             var key = new LabelKey(tenant, tenant == TenantLabelRule.Other ? TenantLabelRule.Other : queue.Queue);
-            depth.Add(key, queue.Pending);
-            ready.Add(key, queue.Ready);
-            if (queue.OldestPendingSubmittedAt is { } submitted) oldest.Max(key, Math.Max(0, (at - submitted).TotalSeconds));
-            if (queue.Assigned > 0) active.Add(new LabelKey(key.Values[0], key.Values[1], "assigned"), queue.Assigned);
-            if (queue.Running > 0) active.Add(new LabelKey(key.Values[0], key.Values[1], "running"), queue.Running);
+            depth.Accumulate(key, queue.Pending);
+            ready.Accumulate(key, queue.Ready);
+            if (queue.OldestPendingSubmittedAt is { } submitted) oldest.KeepMax(key, Math.Max(0, (at - submitted).TotalSeconds));
+            if (queue.Assigned > 0) active.Accumulate(new LabelKey(key.Values[0], key.Values[1], "assigned"), queue.Assigned);
+            if (queue.Running > 0) active.Accumulate(new LabelKey(key.Values[0], key.Values[1], "running"), queue.Running);
         }
         _queueDepth.Publish(depth);
         _queueReady.Publish(ready);
@@ -120,16 +119,16 @@ public sealed class FleetGauges
             var tenant = snapshot.TenantLabel(group.TenantId);
             var key = new LabelKey(tenant, tenant == TenantLabelRule.Other ? TenantLabelRule.Other : group.Group);
             var online = group.State == AgentState.Online;
-            agents.Add(new LabelKey(key.Values[0], key.Values[1], online ? "online" : "offline"), group.Agents);
+            agents.Accumulate(new LabelKey(key.Values[0], key.Values[1], online ? "online" : "offline"), group.Agents);
             if (!online) continue;
-            slots.Add(key, group.Slots);
-            busy.Add(key, group.BusySlots);
-            cores.Add(key, group.CpuCores);
-            memory.Add(key, group.MemoryMb * 1024d * 1024d);
-            memoryUsed.Add(key, group.MemoryUsedMb * 1024d * 1024d);
-            cpuSum.Add(key, group.CpuPercentSum);
-            reporting.Add(key, group.AgentsReportingUsage);
-            if (group.OldestHeartbeatAt is { } beat) heartbeatAge.Max(key, Math.Max(0, (at - beat).TotalSeconds));
+            slots.Accumulate(key, group.Slots);
+            busy.Accumulate(key, group.BusySlots);
+            cores.Accumulate(key, group.CpuCores);
+            memory.Accumulate(key, group.MemoryMb * 1024d * 1024d);
+            memoryUsed.Accumulate(key, group.MemoryUsedMb * 1024d * 1024d);
+            cpuSum.Accumulate(key, group.CpuPercentSum);
+            reporting.Accumulate(key, group.AgentsReportingUsage);
+            if (group.OldestHeartbeatAt is { } beat) heartbeatAge.KeepMax(key, Math.Max(0, (at - beat).TotalSeconds));
         }
         _agents.Publish(agents);
         _slots.Publish(slots);

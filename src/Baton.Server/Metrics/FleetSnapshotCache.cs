@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Baton.Server.Hosting;
-using Baton.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Baton.Server.Metrics;
@@ -11,7 +10,7 @@ namespace Baton.Server.Metrics;
 /// readers of a stale snapshot share one store read. This is the seam the autoscaler reads queue depth, agents and
 /// schedules through.
 /// </summary>
-public sealed class FleetSnapshotCache(IBatonStore store, IOptions<ServerOptions> options, TimeProvider time, ILogger<FleetSnapshotCache> logger)
+public sealed class FleetSnapshotCache(BackendStore backend, IOptions<ServerOptions> options, TimeProvider time, ILogger<FleetSnapshotCache> logger)
 {
     private readonly Lock _gate = new();
     private FleetSnapshot? _latest;
@@ -53,7 +52,7 @@ public sealed class FleetSnapshotCache(IBatonStore store, IOptions<ServerOptions
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var statistics = await store.Statistics.ReadFleetAsync(CancellationToken.None);
+            var statistics = await backend.Store.Statistics.ReadFleetAsync(CancellationToken.None);
             var snapshot = new FleetSnapshot(statistics, Stopwatch.GetElapsedTime(started), options.Value.Metrics.TenantLabelLimit);
             lock (_gate)
             {

@@ -43,10 +43,10 @@ internal sealed class LabelKey(params string[] values) : IEquatable<LabelKey>
 internal static class LabelSums
 {
     /// <summary>Adds <paramref name="value"/> to the series of <paramref name="key"/>.</summary>
-    public static void Add(this Dictionary<LabelKey, double> series, LabelKey key, double value) =>
+    public static void Accumulate(this Dictionary<LabelKey, double> series, LabelKey key, double value) =>
         series[key] = series.GetValueOrDefault(key) + value;
 
     /// <summary>Keeps the larger of the series' value and <paramref name="value"/>.</summary>
-    public static void Max(this Dictionary<LabelKey, double> series, LabelKey key, double value) =>
+    public static void KeepMax(this Dictionary<LabelKey, double> series, LabelKey key, double value) =>
         series[key] = series.TryGetValue(key, out var current) ? Math.Max(current, value) : value;
 }
