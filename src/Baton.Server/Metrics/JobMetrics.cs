@@ -18,7 +18,7 @@ public sealed class JobMetrics
     private readonly Counter _submitted, _assigned, _started, _finished, _retried, _leasesExpired, _scheduleFires;
     private readonly Histogram _submitToAssign, _assignToStart, _runTime;
     private readonly Counter _heartbeats, _heartbeatBatches, _webhookDeliveries;
-    private readonly Histogram _heartbeatLag, _webhookDuration;
+    private readonly Histogram _heartbeatLag, _webhookDuration, _schedulerTick;
     private readonly LabelledGauge _jobsRunByAgent;
     private readonly Dictionary<string, long> _runByAgent = new(StringComparer.Ordinal);
     private readonly Lock _agentGate = new();
@@ -42,6 +42,8 @@ public sealed class JobMetrics
         _heartbeatLag = registry.Histogram("orchestrator_agent_heartbeat_lag_seconds", "From an agent's poll to its heartbeat being committed in a batch.", Buckets.Background);
         _webhookDeliveries = registry.Counter("orchestrator_webhook_deliveries_total", "Webhook delivery attempts by outcome (delivered, retrying, failed = given up); this replica.", "outcome");
         _webhookDuration = registry.Histogram("orchestrator_webhook_delivery_duration_seconds", "Duration of webhook delivery attempts.", Buckets.Background);
+        _schedulerTick = registry.Histogram("orchestrator_scheduler_tick_duration_seconds",
+            "How long one scheduler tick took (count settled runs, claim and fire the due schedules): the scheduler's evaluation time.", Buckets.Background);
         _jobsRunByAgent = new(registry.Gauge("orchestrator_agent_jobs_run",
             "Attempts ended by the busiest agents (top N by count, the rest summed as agent=\"_other\") since this replica started.", "agent"));
         registry.OnRefresh(RefreshAsync);
@@ -104,6 +106,9 @@ public sealed class JobMetrics
         _heartbeats.Inc(heartbeats.Count);
         foreach (var heartbeat in heartbeats) _heartbeatLag.Observe(Seconds(now - heartbeat.At));
     }
+
+    /// <summary>One scheduler tick of this replica ended after <paramref name="elapsed"/>.</summary>
+    public void SchedulerTicked(TimeSpan elapsed) => _schedulerTick.Observe(elapsed.TotalSeconds);
 
     internal void DeliveryRecorded(DeliveryAttemptResult attempt, bool recorded)
     {
