@@ -23,6 +23,7 @@ public sealed class ProcFilesTests
         Assert.Equal(16318480L * 1024, ProcFiles.MemInfoBytes(memInfo, "MemTotal"));
         Assert.Equal(8000000L * 1024, ProcFiles.MemInfoBytes(memInfo, "MemAvailable"));
         Assert.Null(ProcFiles.MemInfoBytes(memInfo, "SwapTotal"));
+        Assert.Equal(37, ProcFiles.StatusValue("Name:\tdotnet\nThreads:\t37\nVmRSS:\t  1000 kB\n", "Threads"));
     }
 
     [Fact]

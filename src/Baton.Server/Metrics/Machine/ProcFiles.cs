@@ -36,6 +36,18 @@ internal static class ProcFiles
         return null;
     }
 
+    /// <summary>A numeric field of <c>/proc/self/status</c> (e.g. <c>Threads</c>), or null when absent.</summary>
+    public static long? StatusValue(string status, string key)
+    {
+        foreach (var line in status.Split('\n'))
+        {
+            if (!line.StartsWith(key + ":", StringComparison.Ordinal)) continue;
+            var parts = line[(key.Length + 1)..].Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length >= 1 && long.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)) return value;
+        }
+        return null;
+    }
+
     /// <summary>The one-minute load average from <c>/proc/loadavg</c>.</summary>
     public static double? LoadAverage1(string loadAvg)
     {

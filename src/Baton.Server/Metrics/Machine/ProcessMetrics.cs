@@ -55,7 +55,8 @@ public sealed class ProcessMetrics
                 _gcCollections.WithLabels(generation.ToString(System.Globalization.CultureInfo.InvariantCulture)).IncTo(GC.CollectionCount(generation));
             }
             _gcPause.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
-            _threads.Set(process.Threads.Count);
+            // /proc/self/status names the count; Process.Threads would build an object per thread at every scrape.
+            if (ProcFiles.TryRead("/proc/self/status") is { } status && ProcFiles.StatusValue(status, "Threads") is { } threads) _threads.Set(threads);
             _poolThreads.Set(ThreadPool.ThreadCount);
             _poolQueue.Set(ThreadPool.PendingWorkItemCount);
             if (OperatingSystem.IsLinux() && Directory.Exists("/proc/self/fd")) _openFds.Set(Directory.EnumerateFileSystemEntries("/proc/self/fd").Count());
