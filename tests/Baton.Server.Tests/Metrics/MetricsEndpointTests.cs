@@ -168,6 +168,20 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_open_event_stream_is_counted_while_it_lasts()
+    {
+        using var tenant = await _server.CreateTenantAsync();
+        using (var stream = await tenant.Client.GetAsync("/api/v1/events/stream", HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            var open = await WaitForAsync(scrape => scrape.Sum("orchestrator_sse_streams_open", ("route", "/api/v1/events/stream")) == 1);
+            Assert.Equal(1, open.Sum("orchestrator_sse_streams_open", ("route", "/api/v1/events/stream")));
+        }
+        var closed = await WaitForAsync(scrape => scrape.Sum("orchestrator_sse_streams_open") == 0);
+        Assert.Equal(0, closed.Sum("orchestrator_sse_streams_open"));
+    }
+
+    [Fact]
     public async Task A_scrape_token_closes_metrics_to_scrapers_without_it()
     {
         await using var server = await new ServerHarness().StartAsync(o => o.Metrics.ScrapeToken = "scrape-secret");
