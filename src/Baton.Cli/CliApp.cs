@@ -27,6 +27,7 @@ public static class CliApp
         KeyCommands.Create,
         EnrollTokenCommands.Create,
         SecretsCommands.Create,
+        StatusCommand.Create,
         (_, _) => Commands.Hosting.UpCommand.Create(),
         (_, _) => Commands.Hosting.ServerCommand.Create(),
         (_, _) => Commands.Hosting.DatabaseCommand.Create(),

@@ -24,6 +24,7 @@ public interface IBatonStore : IAsyncDisposable
     IRetentionStore Retention { get; }
     IAuditStore Audit { get; }
     IDataKeyStore DataKeys { get; }
+    IStatisticsStore Statistics { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

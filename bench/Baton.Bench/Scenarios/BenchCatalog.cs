@@ -12,6 +12,7 @@ public static class BenchCatalog
         new FairnessScenario(),
         new DeployScenario(),
         new OverloadScenario(),
+        new MetricsScenario(),
     ];
 
     /// <summary>Named in the plan, not runnable yet (none today).</summary>

@@ -18,5 +18,7 @@ public sealed record BenchSettings(
 
     public double RateOr(double full, double quick) => Rate ?? (Quick ? quick : full);
 
+    public int TenantsOr(int full, int quick) => Tenants ?? (Quick ? quick : full);
+
     public TimeSpan DurationOr(TimeSpan full, TimeSpan quick) => Duration ?? (Quick ? quick : full);
 }

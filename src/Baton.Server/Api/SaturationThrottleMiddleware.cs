@@ -83,12 +83,12 @@ public sealed class SaturationThrottleMiddleware
             if (inFlight > limit)
             {
                 LogRefusal(limit);
-                await RefuseAsync(context, BusyBody);
+                await RefuseAsync(context, BusyBody, "saturated");
                 return;
             }
             if (IsSubmission(context.Request) && !_intake.TryAdmit(1, _monitor.IsSaturated))
             {
-                await RefuseAsync(context, IntakeBody);
+                await RefuseAsync(context, IntakeBody, "intake");
                 return;
             }
 
@@ -111,9 +111,10 @@ public sealed class SaturationThrottleMiddleware
         }
     }
 
-    private Task RefuseAsync(HttpContext context, byte[] body)
+    private Task RefuseAsync(HttpContext context, byte[] body, string reason)
     {
         _refusals.Add();
+        context.Items[Metrics.HttpMetrics.ThrottledItem] = reason;
         var retryAfter = RetryAfterAdvice.Seconds(_refusals.PerSecond(), _admissions.PerSecond(), Random.Shared.NextDouble());
         var response = context.Response;
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;

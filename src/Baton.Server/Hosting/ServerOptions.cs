@@ -145,6 +145,9 @@ public sealed class ServerOptions
     /// <summary>Webhook delivery and the SSRF guard (<c>Baton:Server:Webhooks:…</c>).</summary>
     public Notifications.WebhookOptions Webhooks { get; set; } = new();
 
+    /// <summary>Metrics: <c>/metrics</c>, instrumentation, label limits (<c>Baton:Server:Metrics:…</c>).</summary>
+    public Metrics.MetricsOptions Metrics { get; set; } = new();
+
     public bool HasRole(string role) =>
         Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Any(r => r.Equals("all", StringComparison.OrdinalIgnoreCase) || r.Equals(role, StringComparison.OrdinalIgnoreCase));

@@ -39,6 +39,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Retention = new PostgresRetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
         Audit = new PostgresAuditStore(_database);
         DataKeys = new PostgresDataKeyStore(_database);
+        Statistics = new PostgresStatisticsStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
@@ -58,6 +59,7 @@ public sealed class PostgresBatonStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IStatisticsStore Statistics { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

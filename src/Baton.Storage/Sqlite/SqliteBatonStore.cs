@@ -36,6 +36,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Retention = new SqliteRetentionStore(_database);
         Audit = new SqliteAuditStore(_database);
         DataKeys = new SqliteDataKeyStore(_database);
+        Statistics = new SqliteStatisticsStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
@@ -55,6 +56,7 @@ public sealed class SqliteBatonStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IStatisticsStore Statistics { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

@@ -113,3 +113,8 @@ public sealed class PostgresDataKeyStoreContractTests : DataKeyStoreContractTest
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresStatisticsContractTests : StatisticsContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

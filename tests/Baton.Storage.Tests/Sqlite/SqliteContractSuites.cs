@@ -113,3 +113,8 @@ public sealed class SqliteDataKeyStoreContractTests : DataKeyStoreContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteStatisticsContractTests : StatisticsContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
