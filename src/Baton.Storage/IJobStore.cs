@@ -96,6 +96,10 @@ public sealed record AttemptCompletion(
     JobOutcome Outcome,
     int? ExitCode,
     JsonElement? Result,
-    string? Error);
+    string? Error)
+{
+    /// <summary>A failure that every attempt would repeat (the package cannot be extracted): end the job, no retry.</summary>
+    public bool NoRetry { get; init; }
+}
 
 public sealed record NewLogLine(long Line, DateTimeOffset At, string Stream, string Text);

@@ -99,7 +99,14 @@ public sealed record AgentLogLine(long Line, DateTimeOffset At, string Stream, s
 
 public sealed record AppendLogsResponse(bool CancelRequested);
 
-/// <summary>POST /api/agent/v1/jobs/{id}/complete; <see cref="Outcome"/> is succeeded, failed, timed_out or cancelled.</summary>
-public sealed record CompleteJobRequest(int Attempt, string Outcome, int? ExitCode, JsonElement? Result, string? Error);
+/// <summary>
+/// POST /api/agent/v1/jobs/{id}/complete; <see cref="Outcome"/> is succeeded, failed, timed_out or cancelled.
+/// <see cref="NoRetry"/> with failed: the job cannot succeed on any agent (its package cannot be
+/// extracted), so it ends now instead of spending its remaining attempts.
+/// </summary>
+public sealed record CompleteJobRequest(int Attempt, string Outcome, int? ExitCode, JsonElement? Result, string? Error)
+{
+    public bool NoRetry { get; init; }
+}
 
 public sealed record CompleteJobResponse(string State);

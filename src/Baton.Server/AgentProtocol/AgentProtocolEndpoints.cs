@@ -117,7 +117,10 @@ public static class AgentProtocolEndpoints
         if (error is { Length: > 64 * 1024 }) error = error[^(64 * 1024)..];
 
         var (write, job) = await store.Jobs.CompleteAttemptAsync(new AttemptCompletion(
-            tenantId, jobId, agent.AgentId, request.Attempt, outcome, request.ExitCode, result, error), cancellationToken);
+            tenantId, jobId, agent.AgentId, request.Attempt, outcome, request.ExitCode, result, error)
+        {
+            NoRetry = request.NoRetry && outcome == JobOutcome.Failed,
+        }, cancellationToken);
         if (write == AttemptWriteResult.Ok && job is not null)
         {
             // A slot is free (the tenant may have been at its cap) and followers may stop.

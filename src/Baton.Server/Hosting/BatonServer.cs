@@ -123,6 +123,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<AgentPollHandler>();
         services.AddSingleton<PackageVersionCache>();
         services.AddSingleton<PackageUploadService>();
+        services.AddSingleton<PackageAnalysis>();
         services.AddSingleton<JobSubmissionService>();
         services.AddSingleton<PendingJobCounts>();
         services.AddSingleton<SubmissionLookups>();

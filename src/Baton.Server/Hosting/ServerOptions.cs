@@ -102,6 +102,12 @@ public sealed class ServerOptions
 
     public double MaxPackageCompressionRatio { get; set; } = 200;
 
+    /// <summary>The longest one package upload's analysis may run (every entry is decompressed to check its CRC).</summary>
+    public TimeSpan PackageAnalysisTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Package analyses run at once; further uploads wait briefly, then are answered 503.</summary>
+    public int MaxConcurrentPackageAnalyses { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
     public int MaxResultBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Job events and log lines older than this are dropped (PostgreSQL: whole monthly partitions).</summary>

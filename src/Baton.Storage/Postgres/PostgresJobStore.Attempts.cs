@@ -67,7 +67,7 @@ internal sealed partial class PostgresJobStore
             }
 
             var now = Now();
-            var retry = !job.CancelRequested && RetryPolicy.ShouldRetry(completion.Outcome, job.Attempt, job.MaxAttempts);
+            var retry = !job.CancelRequested && !completion.NoRetry && RetryPolicy.ShouldRetry(completion.Outcome, job.Attempt, job.MaxAttempts);
             var newState = retry ? JobState.Pending
                 : job.CancelRequested && completion.Outcome != JobOutcome.Succeeded ? JobState.Cancelled
                 : completion.Outcome.ToFinalState();

@@ -46,7 +46,7 @@ internal sealed partial class SqliteJobStore
             }
 
             var now = NowMs();
-            var retry = !job.CancelRequested && RetryPolicy.ShouldRetry(completion.Outcome, job.Attempt, job.MaxAttempts);
+            var retry = !job.CancelRequested && !completion.NoRetry && RetryPolicy.ShouldRetry(completion.Outcome, job.Attempt, job.MaxAttempts);
             var newState = retry ? JobState.Pending
                 : job.CancelRequested && completion.Outcome != JobOutcome.Succeeded ? JobState.Cancelled
                 : completion.Outcome.ToFinalState();
