@@ -10,6 +10,8 @@ public sealed class JobLog(TimeProvider timeProvider)
 {
     public const int MaxLineChars = 16 * 1024;
     public const int BatchSize = 500;
+    /// <summary>Characters of text per batch sent to the server.</summary>
+    public const int MaxBatchChars = 1024 * 1024;
     private const int TailLines = 20;
 
     private readonly Lock _lock = new();
@@ -64,11 +66,26 @@ public sealed class JobLog(TimeProvider timeProvider)
             return string.Join('\n', stream == "setup" ? _setupTail : _stderrTail);
     }
 
-    /// <summary>The oldest unacknowledged lines, at most <paramref name="max"/>.</summary>
+    /// <summary>
+    /// The oldest unacknowledged lines: at most <paramref name="max"/>, and at most <see cref="MaxBatchChars"/>
+    /// characters (at least one line), so a batch stays well within the server's body limit for logs.
+    /// </summary>
     public IReadOnlyList<AgentLogLine> PeekBatch(int max = BatchSize)
     {
         lock (_lock)
-            return _pending.Take(max).ToList();
+        {
+            var batch = new List<AgentLogLine>(Math.Min(max, _pending.Count));
+            long chars = 0;
+            foreach (var line in _pending)
+            {
+                if (batch.Count == max || (batch.Count > 0 && chars + line.Text.Length > MaxBatchChars))
+                    break;
+                batch.Add(line);
+                chars += line.Text.Length;
+            }
+
+            return batch;
+        }
     }
 
     /// <summary>Drops every pending line numbered up to <paramref name="lastLine"/>.</summary>

@@ -19,6 +19,9 @@ public static class AgentProtocolEndpoints
 {
     private const int MaxLinesPerBatch = 5_000;
     private const int MaxLineLength = 16 * 1024;
+    private const int MaxErrorChars = 64 * 1024;
+    /// <summary>A log batch's body, decompressed: the agent sends at most about 1 Mi characters per batch.</summary>
+    public const long MaxLogBatchBytes = 8L * 1024 * 1024;
     private static readonly HashSet<string> Streams = ["stdout", "stderr", "setup", "system"];
 
     public static void MapAgentProtocol(this IEndpointRouteBuilder app)
@@ -31,8 +34,8 @@ public static class AgentProtocolEndpoints
             handler.PollAsync(context, request, ct));
         authed.MapGet("/packages/{sha256}", DownloadPackageAsync);
         authed.MapPost("/jobs/{jobId}/start", StartAsync);
-        authed.MapPost("/jobs/{jobId}/logs", AppendLogsAsync);
-        authed.MapPost("/jobs/{jobId}/complete", CompleteAsync);
+        authed.MapPost("/jobs/{jobId}/logs", AppendLogsAsync).WithBodyLimit(_ => MaxLogBatchBytes);
+        authed.MapPost("/jobs/{jobId}/complete", CompleteAsync).WithBodyLimit(o => o.MaxResultBytes + MaxErrorChars * 6L + 64 * 1024);
     }
 
     private static async Task<IResult> DownloadPackageAsync(
@@ -114,7 +117,7 @@ public static class AgentProtocolEndpoints
             error = $"The result is larger than the limit of {options.Value.MaxResultBytes} bytes.";
             result = null;
         }
-        if (error is { Length: > 64 * 1024 }) error = error[^(64 * 1024)..];
+        if (error is { Length: > MaxErrorChars }) error = error[^MaxErrorChars..];
 
         var (write, job) = await store.Jobs.CompleteAttemptAsync(new AttemptCompletion(
             tenantId, jobId, agent.AgentId, request.Attempt, outcome, request.ExitCode, result, error)

@@ -190,8 +190,11 @@ public sealed class BatonServer : IAsyncDisposable
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseResponseCompression();
-        app.UseRequestDecompression();
+        // Authentication reads only headers; it comes first so the body limit can depend on who is calling,
+        // and that limit is in place before decompression can expand a body.
         app.UseAuthentication();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseRequestDecompression();
         app.UseMiddleware<SaturationThrottleMiddleware>();
         app.UseMiddleware<ApiQuotaMiddleware>();
         app.UseAuthorization();

@@ -89,6 +89,12 @@ public sealed class ServerOptions
 
     public long MaxPackageBytes { get; set; } = 100L * 1024 * 1024;
 
+    /// <summary>The largest request body (after decompression) a route takes unless it says otherwise.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The largest request body (after decompression) a caller that is not authenticated may send, on any route.</summary>
+    public long MaxAnonymousRequestBodyBytes { get; set; } = 64 * 1024;
+
     /// <summary>
     /// Connections accepted at once (agents' long-polls and API callers); more wait in the listen backlog or are
     /// refused. Default: what the open-file limit leaves after a reserve for the database, blobs and logs
