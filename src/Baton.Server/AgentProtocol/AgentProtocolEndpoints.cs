@@ -7,6 +7,7 @@ using Baton.Server.Dispatch;
 using Baton.Server.Dispatch.SharedAgents;
 using Baton.Server.Hosting;
 using Baton.Server.Security;
+using Baton.Server.Tenancy;
 using Baton.Storage;
 using Baton.Storage.Blobs;
 using Baton.Storage.Model;
@@ -70,7 +71,7 @@ public static class AgentProtocolEndpoints
 
     private static async Task<IResult> AppendLogsAsync(
         string jobId, AppendLogsRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals,
-        CancellationToken cancellationToken)
+        TenantDirectory tenants, TenantStorage storage, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
         var lines = request.Lines ?? [];
@@ -86,12 +87,13 @@ public static class AgentProtocolEndpoints
         }
 
         if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
-        var (result, cancelRequested) = await store.Jobs.AppendLogsAsync(
-            tenantId, jobId, agent.AgentId, request.Attempt, newLines, cancellationToken);
+        var limit = await LogLimitForAsync(tenantId, tenants, storage, cancellationToken);
+        var (result, cancelRequested, limitReached) = await store.Jobs.AppendLogsAsync(
+            tenantId, jobId, agent.AgentId, request.Attempt, newLines, limit, cancellationToken);
         if (result == AttemptWriteResult.Ok && newLines.Count > 0) signals.Signal(WakeUpSignals.JobLogs(jobId));
         return result switch
         {
-            AttemptWriteResult.Ok => Results.Ok(new AppendLogsResponse(cancelRequested)),
+            AttemptWriteResult.Ok => Results.Ok(new AppendLogsResponse(cancelRequested, limitReached)),
             AttemptWriteResult.Stale => Problems.StaleAttempt(jobId, request.Attempt),
             AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
             _ => Problems.InvalidState($"Job {jobId} does not take logs in its current state."),
@@ -145,6 +147,19 @@ public static class AgentProtocolEndpoints
             AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
             _ => Problems.InvalidState($"Job {jobId} cannot complete from its current state."),
         };
+    }
+
+    /// <summary>The tier's per-job log limit; nothing more once the tenant's storage (packages and logs) is full.</summary>
+    private static async Task<LogLimit> LogLimitForAsync(string tenantId, TenantDirectory tenants, TenantStorage storage, CancellationToken cancellationToken)
+    {
+        if (await tenants.GetAsync(tenantId, cancellationToken) is not { } tenant) return LogLimit.None;
+        var quotas = tenant.Quotas;
+        if (await storage.GetUsedBytesAsync(tenantId, cancellationToken) >= quotas.StorageBytes)
+        {
+            return new LogLimit(0, $"[output cut: tenant '{tenant.Name}' has used its storage quota of {quotas.StorageGb:0.##} GB; later output was dropped]");
+        }
+        return new LogLimit(quotas.LogBytesPerJob,
+            $"[output cut: this job's log reached the limit of {quotas.LogMbPerJob} MB per job; later output was dropped]");
     }
 
     internal static bool IsSha256(string value) =>

@@ -113,6 +113,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<CredentialCache>();
         services.AddSingleton<JwtIssuer>();
         services.AddSingleton<TenantDirectory>();
+        services.AddSingleton<TenantStorage>();
         services.AddSingleton<ApiUsageMeter>();
         services.AddSingleton<WakeUpSignals>();
         services.AddSingleton<JobDispatcher>();

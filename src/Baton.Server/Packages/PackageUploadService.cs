@@ -26,6 +26,7 @@ public sealed class PackageUploadService(
     TimeProvider time,
     PackagePrefetch prefetch,
     PackageAnalysis analyses,
+    TenantStorage storage,
     Jobs.SubmissionLookups lookups,
     WakeUpSignals signals,
     ILogger<PackageUploadService> logger)
@@ -86,7 +87,9 @@ public sealed class PackageUploadService(
             file.Position = 0;
             var blob = await blobs.PutAsync(file, ct);
             var record = new PackageVersionRecord(tenantId, manifest.Name, manifest.Version, blob.Sha256, blob.SizeBytes, manifest, time.GetUtcNow());
-            var (result, stored) = await store.Packages.AddVersionAsync(record, tenant.Quotas.StorageBytes, ct);
+            // Logs count toward the same quota: what they use is not left for packages.
+            var logBytes = await storage.GetLogBytesAsync(tenantId, ct);
+            var (result, stored) = await store.Packages.AddVersionAsync(record, tenant.Quotas.StorageBytes - logBytes, ct);
             switch (result)
             {
                 case PackageAddResult.Created:

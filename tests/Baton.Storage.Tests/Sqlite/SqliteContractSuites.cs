@@ -83,3 +83,8 @@ public sealed class SqliteDispatchContractTests : DispatchContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteJobLogLimitContractTests : JobLogLimitContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
