@@ -81,6 +81,7 @@ public sealed class JobSubmissionService(
 
         var binding = InputBinder.Bind(manifest, request.Inputs);
         errors.AddRange(binding.Errors.Select(e => (e.Field, e.Message)));
+        if (await tenants.GetAsync(tenantId, ct) is { } owner && JobInputLimit.Check(binding.Inputs, owner.Quotas) is { } tooLarge) errors.Add(("inputs", tooLarge));
         if (errors.Count > 0) return SubmissionOutcome.Refused(Problems.Validation(errors), string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")));
 
         // Backpressure: a tenant with its pending-jobs quota full waits for the backlog to drain. The count is

@@ -88,3 +88,8 @@ public sealed class PostgresJobLogLimitContractTests : JobLogLimitContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresJobListSizeContractTests : JobListSizeContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

@@ -88,3 +88,8 @@ public sealed class SqliteJobLogLimitContractTests : JobLogLimitContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteJobListSizeContractTests : JobListSizeContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
