@@ -11,6 +11,8 @@ public interface IApiKeyStore
     Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string tenantId, CancellationToken cancellationToken);
     /// <summary>False when the key does not exist in the tenant or was already revoked.</summary>
     Task<bool> RevokeAsync(string tenantId, string keyId, CancellationToken cancellationToken);
+    /// <summary>Sets a live key's role; false when the key does not exist in the tenant or is revoked.</summary>
+    Task<bool> ChangeRoleAsync(string tenantId, string keyId, Core.Auth.ApiRole role, CancellationToken cancellationToken);
     Task TouchAsync(IReadOnlyDictionary<string, DateTimeOffset> lastUsedByKeyId, CancellationToken cancellationToken);
 }
 

@@ -68,7 +68,25 @@ public interface IJobStore
     Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
         IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken);
 
-    Task<(AttemptWriteResult Result, bool CancelRequested)> AppendLogsAsync(string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, CancellationToken cancellationToken);
+    /// <summary>
+    /// Appends an attempt's lines (a resent line is stored once) while the job's log holds at most
+    /// <see cref="LogLimit.MaxBytes"/> bytes of text (UTF-8, all attempts together). The first line that does
+    /// not fit is replaced by the limit's note on the <c>system</c> stream (once per attempt), and it and every
+    /// later line are dropped. The bytes stored count toward the tenant's log usage (<see cref="GetLogBytesAsync"/>).
+    /// </summary>
+    Task<LogAppendResult> AppendLogsAsync(
+        string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, LogLimit limit, CancellationToken cancellationToken);
+
+    /// <summary><see cref="AppendLogsAsync(string, string, string, int, IReadOnlyList{NewLogLine}, LogLimit, CancellationToken)"/> without a limit.</summary>
+    async Task<(AttemptWriteResult Result, bool CancelRequested)> AppendLogsAsync(
+        string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, CancellationToken cancellationToken)
+    {
+        var appended = await AppendLogsAsync(tenantId, jobId, agentId, attempt, lines, LogLimit.None, cancellationToken);
+        return (appended.Result, appended.CancelRequested);
+    }
+
+    /// <summary>Bytes of log text (UTF-8) the tenant stored on the days from <paramref name="since"/> on (UTC days).</summary>
+    Task<long> GetLogBytesAsync(string tenantId, DateTimeOffset since, CancellationToken cancellationToken);
     Task<IReadOnlyList<LogLineRecord>> ReadLogsAsync(string tenantId, string jobId, long afterSeq, int limit, CancellationToken cancellationToken);
     Task<IReadOnlyList<JobEventRecord>> ListEventsAsync(string tenantId, string jobId, CancellationToken cancellationToken);
 
@@ -151,6 +169,44 @@ public sealed record AttemptCompletion(
     JobOutcome Outcome,
     int? ExitCode,
     JsonElement? Result,
-    string? Error);
+    string? Error)
+{
+    /// <summary>A failure that every attempt would repeat (the package cannot be extracted): end the job, no retry.</summary>
+    public bool NoRetry { get; init; }
+}
 
 public sealed record NewLogLine(long Line, DateTimeOffset At, string Stream, string Text);
+
+/// <summary>The most a job's log may hold (UTF-8 bytes of its lines' text) and the note that marks where it was cut.</summary>
+public sealed record LogLimit(long MaxBytes, string CutNote)
+{
+    public static LogLimit None { get; } = new(long.MaxValue, "");
+
+    /// <summary>Which of <paramref name="lines"/> fit after <paramref name="storedBytes"/>: a prefix, and whether a line was left out.</summary>
+    public (int Accepted, bool Cut) Fit(long storedBytes, IReadOnlyList<NewLogLine> lines)
+    {
+        var total = storedBytes;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            total += System.Text.Encoding.UTF8.GetByteCount(lines[i].Text);
+            if (total > MaxBytes) return (i, true);
+        }
+        return (lines.Count, false);
+    }
+}
+
+/// <param name="LimitReached">The job's log is full: later lines will be dropped (the agent may stop sending them).</param>
+public sealed record LogAppendResult(AttemptWriteResult Result, bool CancelRequested, bool LimitReached);
+
+/// <summary>Log usage is spread over a few rows per tenant and day, so concurrent batches of one tenant rarely wait on one row.</summary>
+public static class LogUsageShards
+{
+    public const int Count = 16;
+
+    public static int Of(string jobId)
+    {
+        var hash = 17;
+        foreach (var c in jobId) hash = unchecked((hash * 31) + c);
+        return (int)((uint)hash % Count);
+    }
+}

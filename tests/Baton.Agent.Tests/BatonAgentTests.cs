@@ -143,6 +143,25 @@ public sealed class BatonAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task A_package_that_cannot_be_extracted_fails_the_job_at_once_without_retries()
+    {
+        await using var server = await FakeProtocolServer.StartAsync();
+        // Two entries named main.py: the old extractor hit "file exists", the job hung until its lease expired.
+        var zip = Baton.Tests.Shared.RawZip.Package().Add("main.py", "print('second')\n").Build();
+        var sha = server.State.AddPackage(zip);
+        using var inputs = JsonDocument.Parse("{}");
+        server.State.PendingJobs.Enqueue(new JobAssignment("job-dup", 1, new PackageRef("hostile", "1.0.0", sha, zip.Length), "main:run",
+            inputs.RootElement.Clone(), 60, null, null));
+        await using var running = StartAgent(server.Url, server.State.EnrollmentToken);
+
+        var complete = await server.State.WaitForCompletionAsync("job-dup", Wait);
+
+        Assert.Equal("failed", complete.Outcome);
+        Assert.True(complete.NoRetry);
+        Assert.Contains("more than once", complete.Error);
+    }
+
+    [Fact]
     public async Task A_bad_enrollment_token_stops_with_the_servers_detail()
     {
         await using var server = await FakeProtocolServer.StartAsync();

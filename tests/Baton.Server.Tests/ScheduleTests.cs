@@ -70,6 +70,9 @@ public sealed class ScheduleTests : IAsyncLifetime
     [InlineData("""{"name":"x","cron":"0 9 * * *","package":"hello","catchUpWindow":"P30D"}""", "catchUpWindow", "7 days")]
     [InlineData("""{"name":"x","cron":"0 9 30 2 *","package":"hello"}""", "cron", "never fires")]
     [InlineData("""{"name":"Bad Name","cron":"0 9 * * *","package":"hello"}""", "name", "not a valid schedule name")]
+    // Inputs are checked against the package's parameters when the schedule is saved, as a submission would be.
+    [InlineData("""{"name":"x","cron":"0 9 * * *","package":"hello","inputs":{"count":"many"}}""", "inputs.count", "integer")]
+    [InlineData("""{"name":"x","cron":"0 9 * * *","package":"hello","inputs":{"colour":"red"}}""", "inputs.colour", "unknown input")]
     public async Task Invalid_schedules_are_refused_with_the_field_and_reason(string body, string field, string reason)
     {
         using var tenant = await WithHelloAsync(await _server.CreateTenantAsync());
@@ -78,6 +81,22 @@ public sealed class ScheduleTests : IAsyncLifetime
         Assert.Equal(field, problem.GetProperty("field").GetString());
         Assert.Contains(reason, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty((await tenant.Client.GetAsync("/api/v1/schedules").ReadAsync<ListResponse<ScheduleDto>>()).Items);
+    }
+
+    [Fact]
+    public async Task Changing_inputs_or_the_version_revalidates_the_inputs()
+    {
+        using var tenant = await WithHelloAsync(await _server.CreateTenantAsync("free"));
+        var created = await tenant.Client.PostAsync("/api/v1/schedules", new StringContent(
+            """{"name":"x","cron":"0 9 * * *","package":"hello","inputs":{"count":3}}""", System.Text.Encoding.UTF8, "application/json"))
+            .ReadAsync<ScheduleDto>(HttpStatusCode.Created);
+        var problem = await tenant.Client.PatchAsync($"/api/v1/schedules/{created.Id}", new StringContent(
+            """{"inputs":{"count":1.5}}""", System.Text.Encoding.UTF8, "application/json")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, ProblemTypes.Validation);
+        Assert.Equal("inputs.count", problem.GetProperty("field").GetString());
+        var big = new string('n', 300 * 1024);
+        problem = await tenant.Client.PatchAsync($"/api/v1/schedules/{created.Id}", new StringContent(
+            "{\"inputs\":{\"name\":\"" + big + "\"}}", System.Text.Encoding.UTF8, "application/json")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, ProblemTypes.Validation);
+        Assert.Equal("inputs", problem.GetProperty("field").GetString());
     }
 
     [Fact]

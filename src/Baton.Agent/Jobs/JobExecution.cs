@@ -61,7 +61,7 @@ internal sealed class JobExecution : IDisposable
             if (shipper.Stale)
                 return;
             await _retry.UntilDoneAsync("complete",
-                ct => client.CompleteJobAsync(jobId, new CompleteJobRequest(attempt, result.Outcome.ToText(), result.ExitCode, result.Result, result.Error), ct),
+                ct => client.CompleteJobAsync(jobId, new CompleteJobRequest(attempt, result.Outcome.ToText(), result.ExitCode, result.Result, result.Error) { NoRetry = result.NoRetry }, ct),
                 agentStopping);
             Reported = true;
             _logger.LogInformation("Reported {Outcome}", result.Outcome.ToText());
@@ -113,7 +113,13 @@ internal sealed class JobExecution : IDisposable
         }
         catch (PackageCacheException ex)
         {
-            return Failed(ex.Message);
+            return Failed(ex.Message) with { NoRetry = ex.InvalidPackage };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A full disk or a permission problem here: fail this attempt with the reason (another may fare
+            // better) instead of leaving the job to a lease expiry that says only "agent stopped responding".
+            return Failed($"The agent could not prepare the job: {ex.Message}");
         }
         catch (StaleAttemptException ex)
         {

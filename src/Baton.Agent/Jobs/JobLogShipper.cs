@@ -103,12 +103,19 @@ public sealed class JobLogShipper : IAsyncDisposable
             _failures = 0;
             if (response.CancelRequested)
                 _control.RequestStop(JobStopReason.Cancel);
+            if (response.LogLimitReached && !_log.IsClosed)
+            {
+                // The server stores no more of this job's output (it said where it was cut): stop holding and sending it.
+                _logger.LogInformation("The job's log reached its limit on the server; further output is discarded");
+                _log.Close();
+            }
             return true;
         }
         catch (StaleAttemptException ex)
         {
             _logger.LogWarning("The server refused log lines ({Reason}); this attempt is no longer ours", ex.Message);
             Stale = true;
+            _log.Close();
             _control.RequestStop(JobStopReason.Abandon);
             return false;
         }

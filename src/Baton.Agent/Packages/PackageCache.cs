@@ -85,7 +85,7 @@ public sealed class PackageCache
 
             if (actual != sha256)
                 throw new PackageCacheException($"The downloaded package's SHA-256 is {actual}, expected {sha256}; refusing it.");
-            SafeZipExtractor.Extract(zipPath, extractPath);
+            SafeZipExtractor.Extract(zipPath, extractPath, cancellationToken);
             MakeReadOnly(extractPath);
             Directory.Move(extractPath, folder);
             _logger.LogInformation("Cached package {Sha256}", sha256);

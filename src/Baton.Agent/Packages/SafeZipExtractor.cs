@@ -1,17 +1,19 @@
 using System.IO.Compression;
+using Baton.Core.Packages;
 
 namespace Baton.Agent.Packages;
 
 /// <summary>
-/// Extracts a package zip with the server's path-safety rules: no entry may escape the target
-/// (<c>..</c> segments, absolute or drive-rooted paths) and no entry may be a symlink.
+/// Extracts a package zip by the server's own rule (<see cref="PackageArchiveInspector.CheckStructure"/>:
+/// names, links, duplicates, sizes and ratios) and writes each entry no larger than its header declares,
+/// refusing a CRC-32 that does not match. An archive that breaks the rule is refused before anything is
+/// written; one found corrupt while writing leaves only the temporary folder, which the cache deletes.
 /// </summary>
 public static class SafeZipExtractor
 {
-    public const int MaxEntries = 10_000;
-    public const long MaxUncompressedBytes = 1024L * 1024 * 1024;
+    private static readonly PackageArchiveInspector Rule = new(new PackageArchiveLimits());
 
-    public static void Extract(string zipPath, string targetDirectory)
+    public static void Extract(string zipPath, string targetDirectory, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(targetDirectory);
         var root = Path.GetFullPath(targetDirectory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
@@ -22,55 +24,33 @@ public static class SafeZipExtractor
         }
         catch (InvalidDataException ex)
         {
-            throw new PackageCacheException($"The package is not a valid zip: {ex.Message}", ex);
+            throw new PackageCacheException($"The package is not a valid zip: {ex.Message}", ex, invalidPackage: true);
         }
 
         using (archive)
         {
-            if (archive.Entries.Count > MaxEntries)
-                throw new PackageCacheException($"The package has {archive.Entries.Count} entries; at most {MaxEntries} are allowed.");
-            long total = 0;
+            if (Rule.CheckStructure(archive, cancellationToken) is { } refused)
+                throw new PackageCacheException($"The package cannot be extracted: {refused.Reason}.", invalidPackage: true);
             foreach (var entry in archive.Entries)
             {
-                var name = entry.FullName.Replace('\\', '/');
-                CheckEntryName(name);
-                var unixType = (entry.ExternalAttributes >> 16) & 0xF000;
-                if (unixType == 0xA000)
-                    throw new PackageCacheException($"The package entry '{name}' is a symlink; symlinks are not allowed.");
-                total += entry.Length;
-                if (total > MaxUncompressedBytes)
-                    throw new PackageCacheException("The package expands beyond the 1 GiB limit.");
+                var name = PackagePaths.Resolve(entry.FullName)!;
                 var destination = Path.GetFullPath(Path.Combine(root, name));
-                if (!destination.StartsWith(root, StringComparison.Ordinal) && destination + Path.DirectorySeparatorChar != root)
-                    throw new PackageCacheException($"The package entry '{name}' escapes the package folder.");
-                if (name.EndsWith('/'))
+                // The rule already refused every '..' and rooted name; this is the last line of defence.
+                if (!destination.StartsWith(root, StringComparison.Ordinal))
+                    throw new PackageCacheException($"The package entry '{PackageEntryRules.Shown(entry.FullName)}' escapes the package folder.", invalidPackage: true);
+                if (PackageEntryRules.IsDirectory(entry))
                 {
                     Directory.CreateDirectory(destination);
                     continue;
                 }
 
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                try
-                {
-                    entry.ExtractToFile(destination, overwrite: false);
-                }
-                catch (InvalidDataException ex)
-                {
-                    throw new PackageCacheException($"The package entry '{name}' is corrupt: {ex.Message}", ex);
-                }
+                string? corrupt;
+                using (var file = new FileStream(destination, FileMode.CreateNew, FileAccess.Write))
+                    corrupt = PackageEntryContent.Copy(entry, file, cancellationToken);
+                if (corrupt is not null)
+                    throw new PackageCacheException($"The package cannot be extracted: {corrupt}.", invalidPackage: true);
             }
         }
-    }
-
-    private static void CheckEntryName(string name)
-    {
-        if (name.Length == 0)
-            throw new PackageCacheException("The package has an entry with an empty name.");
-        if (name.StartsWith('/') || (name.Length >= 2 && name[1] == ':') || Path.IsPathRooted(name))
-            throw new PackageCacheException($"The package entry '{name}' has an absolute path.");
-        if (name.Split('/').Any(segment => segment == ".."))
-            throw new PackageCacheException($"The package entry '{name}' escapes the package folder ('..').");
-        if (name.Contains('\0'))
-            throw new PackageCacheException($"The package entry '{name}' has an invalid name.");
     }
 }

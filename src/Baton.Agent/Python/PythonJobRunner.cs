@@ -121,8 +121,14 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
     {
         try
         {
-            while (await reader.ReadLineAsync() is { } line)
+            // Bounded chunks, not ReadLine: a line without end must not grow the agent's memory.
+            var lines = new BoundedLineReader(reader, JobLog.MaxLineChars);
+            while (await lines.ReadLineAsync() is { } line)
+            {
+                // While the server cannot take the lines, the job's writes block instead of the agent's memory growing.
+                await log.WaitForRoomAsync();
                 log.Append(stream, line);
+            }
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {

@@ -15,5 +15,11 @@ public sealed record PythonJobSpec(
     JsonElement Inputs,
     TimeSpan? Timeout);
 
-/// <summary>How the process ended, in the terms of CompleteJobRequest.</summary>
-public sealed record PythonJobResult(JobOutcome Outcome, int? ExitCode, JsonElement? Result, string? Error);
+/// <summary>
+/// How the process ended, in the terms of CompleteJobRequest. <see cref="NoRetry"/>: the failure would repeat
+/// on every attempt (the package cannot be extracted), so the server ends the job instead of retrying it.
+/// </summary>
+public sealed record PythonJobResult(JobOutcome Outcome, int? ExitCode, JsonElement? Result, string? Error)
+{
+    public bool NoRetry { get; init; }
+}

@@ -102,9 +102,17 @@ public sealed record AppendLogsRequest(int Attempt, IReadOnlyList<AgentLogLine> 
 /// <summary><see cref="Line"/> numbers lines within one attempt from 1; a resent batch is ignored line by line.</summary>
 public sealed record AgentLogLine(long Line, DateTimeOffset At, string Stream, string Text);
 
-public sealed record AppendLogsResponse(bool CancelRequested);
+/// <summary><see cref="LogLimitReached"/>: the job's log is full (its per-job cap or the tenant's storage); send no more lines.</summary>
+public sealed record AppendLogsResponse(bool CancelRequested, bool LogLimitReached = false);
 
-/// <summary>POST /api/agent/v1/jobs/{id}/complete; <see cref="Outcome"/> is succeeded, failed, timed_out or cancelled.</summary>
-public sealed record CompleteJobRequest(int Attempt, string Outcome, int? ExitCode, JsonElement? Result, string? Error);
+/// <summary>
+/// POST /api/agent/v1/jobs/{id}/complete; <see cref="Outcome"/> is succeeded, failed, timed_out or cancelled.
+/// <see cref="NoRetry"/> with failed: the job cannot succeed on any agent (its package cannot be
+/// extracted), so it ends now instead of spending its remaining attempts.
+/// </summary>
+public sealed record CompleteJobRequest(int Attempt, string Outcome, int? ExitCode, JsonElement? Result, string? Error)
+{
+    public bool NoRetry { get; init; }
+}
 
 public sealed record CompleteJobResponse(string State);

@@ -40,6 +40,11 @@ public sealed record UpdateJobRequest(int? Priority = null);
 
 public sealed record JobProgressDto(double? Percent, string? Message);
 
+/// <summary>
+/// A job. In a list, <see cref="Inputs"/> and <see cref="Result"/> larger than a few KiB are left out (null, with
+/// <see cref="InputsOmitted"/> / <see cref="ResultOmitted"/> set) and a long <see cref="Error"/> keeps its last KiB:
+/// read the job itself for them.
+/// </summary>
 public sealed record JobDto(
     string Id,
     string Package,
@@ -64,7 +69,9 @@ public sealed record JobDto(
     JobProgressDto? Progress,
     string Queue = "default",
     decimal? Cpu = null,
-    long? MemoryMb = null);
+    long? MemoryMb = null,
+    bool InputsOmitted = false,
+    bool ResultOmitted = false);
 
 /// <summary>Why a job is (or is not) waiting, in words, most decisive first.</summary>
 public sealed record JobWhyDto(string JobId, string State, IReadOnlyList<string> Reasons);

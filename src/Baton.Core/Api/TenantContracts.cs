@@ -35,6 +35,9 @@ public sealed record CreatedApiKeyDto(ApiKeyDto Key, string Secret);
 
 public sealed record CreateApiKeyRequest(string Name, string Role = "operator");
 
+/// <summary>PATCH /api/v1/keys/{id}: a new role; tokens made from the key follow it within seconds.</summary>
+public sealed record UpdateApiKeyRequest(string? Role);
+
 public sealed record TokenRequest(string ApiKey);
 
 public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);

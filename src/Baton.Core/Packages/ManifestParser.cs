@@ -20,24 +20,25 @@ public static partial class ManifestParser
 
     /// <summary>
     /// Parses manifest YAML. Never throws on bad input: every problem is returned as a
-    /// <see cref="ManifestError"/> naming the field at fault.
+    /// <see cref="ManifestError"/> naming the field at fault. Hostile documents (alias bombs, complex
+    /// keys, huge value counts) are refused in time linear in the text; only a cancellation throws.
     /// </summary>
-    public static ManifestParseResult Parse(string yaml)
+    public static ManifestParseResult Parse(string yaml, CancellationToken cancellationToken = default)
     {
         try
         {
-            return ParseValidated(yaml);
+            return ParseValidated(yaml, cancellationToken);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Every known problem is an error value; this is the backstop for one we did not foresee.
             return new ManifestParseResult(null, [new ManifestError(ManifestYamlReader.DocumentField, $"could not read the manifest: {ex.Message}")]);
         }
     }
 
-    private static ManifestParseResult ParseValidated(string yaml)
+    private static ManifestParseResult ParseValidated(string yaml, CancellationToken cancellationToken)
     {
-        if (!ManifestYamlReader.TryLoad(yaml, out var root, out var loadError)) return new ManifestParseResult(null, [loadError!]);
+        if (!ManifestYamlReader.TryLoad(yaml, cancellationToken, out var root, out var loadError)) return new ManifestParseResult(null, [loadError!]);
 
         var errors = new List<ManifestError>();
         var fields = new Dictionary<string, YamlNode>(StringComparer.Ordinal);

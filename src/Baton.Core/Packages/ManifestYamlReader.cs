@@ -12,7 +12,7 @@ internal static class ManifestYamlReader
     public const string DocumentField = "baton.yaml";
 
     /// <summary>Loads the single mapping document; an error names what is wrong and where.</summary>
-    public static bool TryLoad(string? yaml, out YamlMappingNode? root, out ManifestError? error)
+    public static bool TryLoad(string? yaml, CancellationToken cancellationToken, out YamlMappingNode? root, out ManifestError? error)
     {
         root = null;
         error = null;
@@ -24,6 +24,11 @@ internal static class ManifestYamlReader
         if (YamlNestingGuard.Check(yaml) is { } tooDeep)
         {
             error = new ManifestError(DocumentField, tooDeep);
+            return false;
+        }
+        if (YamlDocumentBudget.Check(yaml, cancellationToken) is { } overBudget)
+        {
+            error = new ManifestError(DocumentField, overBudget);
             return false;
         }
         var stream = new YamlStream();

@@ -14,9 +14,10 @@ public sealed record PackageArchiveLimits
 }
 
 /// <summary>
-/// Validates a package zip without extracting it to disk: a real zip, no path escaping the root,
-/// no symlinks, within the caps, a valid <c>baton.yaml</c> at the root, the entrypoint and the
-/// requirements file present.
+/// Validates a package zip without extracting it to disk: a real zip whose entries pass
+/// <see cref="PackageEntryRules"/> (the rule the agent extracts by), no symlinks, no two entries on one
+/// path, within the caps, every entry's content matching its size and CRC-32, a valid <c>baton.yaml</c>
+/// at the root, the entrypoint and the requirements file present. Cancellable throughout.
 /// </summary>
 public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
 {
@@ -30,12 +31,12 @@ public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
 
     public PackageArchiveLimits Limits { get; } = limits;
 
-    /// <summary>Inspects a seekable stream holding the whole archive. Never throws on bad input.</summary>
-    public PackageInspection Inspect(Stream archive)
+    /// <summary>Inspects a stream holding the whole archive. Never throws on bad input; only a cancellation throws.</summary>
+    public PackageInspection Inspect(Stream archive, CancellationToken cancellationToken = default)
     {
         try
         {
-            if (!archive.CanSeek) return InspectCopy(archive);
+            if (!archive.CanSeek) return InspectCopy(archive, cancellationToken);
             if (archive.Length > Limits.MaxArchiveBytes)
             {
                 return PackageInspection.Reject(PackageRejection.TooLarge,
@@ -48,7 +49,7 @@ public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
             }
             archive.Position = 0;
             using var zip = new ZipArchive(archive, ZipArchiveMode.Read, leaveOpen: true);
-            return InspectZip(zip);
+            return InspectZip(zip, cancellationToken);
         }
         catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or NotSupportedException or IOException)
         {
@@ -56,7 +57,7 @@ public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
         }
     }
 
-    private PackageInspection InspectCopy(Stream archive)
+    private PackageInspection InspectCopy(Stream archive, CancellationToken cancellationToken)
     {
         using var copy = new MemoryStream();
         var buffer = new byte[81920];
@@ -70,39 +71,58 @@ public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
             }
         }
         copy.Position = 0;
-        return Inspect(copy);
+        return Inspect(copy, cancellationToken);
     }
 
-    private PackageInspection InspectZip(ZipArchive zip)
+    /// <summary>
+    /// The structural rule every archive must pass, read from the central directory alone: entry count,
+    /// names (<see cref="PackageEntryRules"/>), links, one entry per path, total size and compression
+    /// ratios. The agent applies the same check before it extracts. Null when the archive passes.
+    /// </summary>
+    public PackageInspection? CheckStructure(ZipArchive zip, CancellationToken cancellationToken)
     {
         var entries = zip.Entries;
         if (entries.Count > Limits.MaxEntries) return TooManyEntries(entries.Count);
-
-        var files = new Dictionary<string, List<ZipArchiveEntry>>(StringComparer.Ordinal);
+        var paths = new PackageEntryRules.PathSet();
         long totalUncompressed = 0;
         long totalCompressed = 0;
         foreach (var entry in entries)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (CheckEntry(entry) is { } rejection) return rejection;
+            if (paths.Add(entry.FullName, IsDirectory(entry)) is { } duplicate) return PackageInspection.Reject(PackageRejection.DuplicateEntry, duplicate);
             totalUncompressed += entry.Length;
             totalCompressed += entry.CompressedLength;
             if (totalUncompressed > Limits.MaxUncompressedBytes)
             {
                 return PackageInspection.Reject(PackageRejection.ZipBomb,
-                    $"the archive unpacks to more than {Limits.MaxUncompressedBytes:N0} bytes (reached at entry '{entry.FullName}')");
+                    $"the archive unpacks to more than {Limits.MaxUncompressedBytes:N0} bytes (reached at entry '{PackageEntryRules.Shown(entry.FullName)}')");
             }
-            var path = PackagePaths.Resolve(entry.FullName)!;
-            if (path.Length == 0 || IsDirectory(entry)) continue;
-            if (!files.TryGetValue(path, out var same)) files[path] = same = [];
-            same.Add(entry);
         }
         if (totalUncompressed > RatioCheckThreshold && Ratio(totalUncompressed, totalCompressed) > Limits.MaxCompressionRatio)
         {
             return PackageInspection.Reject(PackageRejection.ZipBomb,
                 $"the archive compresses {Ratio(totalUncompressed, totalCompressed):N0}:1 overall; the limit is {Limits.MaxCompressionRatio:N0}:1");
         }
+        return null;
+    }
 
-        var manifestResult = ReadManifest(files);
+    private PackageInspection InspectZip(ZipArchive zip, CancellationToken cancellationToken)
+    {
+        if (CheckStructure(zip, cancellationToken) is { } refused) return refused;
+        var entries = zip.Entries;
+        long totalUncompressed = 0;
+        var files = new Dictionary<string, List<ZipArchiveEntry>>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            totalUncompressed += entry.Length;
+            var path = PackagePaths.Resolve(entry.FullName)!;
+            if (path.Length == 0 || IsDirectory(entry)) continue;
+            if (!files.TryGetValue(path, out var same)) files[path] = same = [];
+            same.Add(entry);
+        }
+
+        var manifestResult = ReadManifest(files, cancellationToken);
         if (manifestResult.Rejection is { } manifestRejection) return manifestRejection;
         var manifest = manifestResult.Manifest!;
 
@@ -116,22 +136,20 @@ public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
             return PackageInspection.Reject(PackageRejection.RequirementsNotFound,
                 $"requirements file '{requirements}' named in baton.yaml is not in the archive");
         }
+        // Last, as it reads everything: sizes and ratios were checked on the headers, this checks the headers.
+        foreach (var entry in entries)
+        {
+            if (IsDirectory(entry)) continue;
+            if (PackageEntryContent.Verify(entry, cancellationToken) is { } corrupt) return PackageInspection.Reject(PackageRejection.CorruptEntry, corrupt);
+        }
         return new PackageInspection(manifest, PackageRejection.None, null, entries.Count, totalUncompressed);
     }
 
     private PackageInspection? CheckEntry(ZipArchiveEntry entry)
     {
-        var name = entry.FullName;
-        if (PackagePaths.IsAbsolute(name))
-        {
-            return PackageInspection.Reject(PackageRejection.AbsolutePath, $"entry '{name}' has an absolute path; paths must be relative to the package root");
-        }
-        if (PackagePaths.Resolve(name) is null)
-        {
-            return PackageInspection.Reject(PackageRejection.PathEscapesRoot, $"entry '{name}' escapes the package root");
-        }
-        // Unix mode bits live in the upper 16 bits of the external attributes; S_IFLNK marks a symlink.
-        if (((entry.ExternalAttributes >> 16) & 0xF000) == 0xA000)
+        var name = PackageEntryRules.Shown(entry.FullName);
+        if (PackageEntryRules.CheckName(entry.FullName) is { } bad) return PackageInspection.Reject(bad.Rejection, bad.Reason);
+        if (PackageEntryRules.IsSymlink(entry))
         {
             return PackageInspection.Reject(PackageRejection.Symlink, $"entry '{name}' is a symbolic link; packages may not contain links");
         }
@@ -143,7 +161,8 @@ public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
         return null;
     }
 
-    private static (PackageManifest? Manifest, PackageInspection? Rejection) ReadManifest(Dictionary<string, List<ZipArchiveEntry>> files)
+    private static (PackageManifest? Manifest, PackageInspection? Rejection) ReadManifest(
+        Dictionary<string, List<ZipArchiveEntry>> files, CancellationToken cancellationToken)
     {
         if (!files.TryGetValue(PackageManifest.FileName, out var candidates))
         {
@@ -177,7 +196,7 @@ public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
         {
             return (null, PackageInspection.Reject(PackageRejection.ManifestInvalid, "baton.yaml is not UTF-8 text"));
         }
-        var parsed = ManifestParser.Parse(yaml);
+        var parsed = ManifestParser.Parse(yaml, cancellationToken);
         if (!parsed.IsValid)
         {
             return (null, PackageInspection.Reject(PackageRejection.ManifestInvalid, $"baton.yaml is invalid: {string.Join("; ", parsed.Errors)}"));
@@ -212,7 +231,7 @@ public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
         return files.ContainsKey(modulePath + ".py") || files.ContainsKey(modulePath + "/__init__.py");
     }
 
-    private static bool IsDirectory(ZipArchiveEntry entry) => entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\');
+    private static bool IsDirectory(ZipArchiveEntry entry) => PackageEntryRules.IsDirectory(entry);
 
     private static double Ratio(long uncompressed, long compressed) => compressed <= 0 ? double.PositiveInfinity : (double)uncompressed / compressed;
 
@@ -235,6 +254,32 @@ public enum PackageRejection
     ManifestInvalid,
     EntrypointNotFound,
     RequirementsNotFound,
+    InvalidName,
+    DuplicateEntry,
+    CorruptEntry,
+}
+
+public static class PackageRejections
+{
+    /// <summary>The stable <c>reason</c> code an API refusal carries.</summary>
+    public static string Code(this PackageRejection rejection) => rejection switch
+    {
+        PackageRejection.NotAZip => "not_a_zip",
+        PackageRejection.TooLarge => "too_large",
+        PackageRejection.TooManyEntries => "too_many_entries",
+        PackageRejection.PathEscapesRoot => "path_escapes_root",
+        PackageRejection.AbsolutePath => "absolute_path",
+        PackageRejection.Symlink => "symlink",
+        PackageRejection.ZipBomb => "zip_bomb",
+        PackageRejection.ManifestMissing => "manifest_missing",
+        PackageRejection.ManifestInvalid => "manifest_invalid",
+        PackageRejection.EntrypointNotFound => "entrypoint_not_found",
+        PackageRejection.RequirementsNotFound => "requirements_not_found",
+        PackageRejection.InvalidName => "invalid_name",
+        PackageRejection.DuplicateEntry => "duplicate_entry",
+        PackageRejection.CorruptEntry => "corrupt_entry",
+        _ => "invalid",
+    };
 }
 
 public sealed record PackageInspection(

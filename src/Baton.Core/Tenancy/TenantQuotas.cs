@@ -9,15 +9,21 @@ public sealed record TenantQuotas(
     double StorageGb,
     int ApiCallsPerDay,
     int PendingJobs,
-    int SharedPoolWeight = 0)
+    int SharedPoolWeight = 0,
+    int LogMbPerJob = 50,
+    int JobInputKb = 256)
 {
-    /// <summary>The seed's table 14.3, "Tenant Resource Allocation", plus the backpressure cap on pending jobs.</summary>
+    /// <summary>
+    /// The seed's table 14.3, "Tenant Resource Allocation", plus the backpressure cap on pending jobs, the
+    /// per-job log limit (MB) and the largest job input (KiB, the JSON of a submission's inputs).
+    /// </summary>
     public static TenantQuotas ForTier(Tier tier) => tier switch
     {
-        Tier.Free => new(Agents: 2, ConcurrentJobs: 5, Schedules: 2, Queues: 2, StorageGb: 5, ApiCallsPerDay: 1_000, PendingJobs: 100, SharedPoolWeight: 1),
-        Tier.Standard => new(10, 25, 10, 5, 20, 5_000, 1_000, 2),
-        Tier.Professional => new(50, 100, 50, 20, 100, 20_000, 10_000, 4),
-        Tier.Enterprise => new(250, 500, 100, 50, 500, 100_000, 50_000, 8),
+        Tier.Free => new(Agents: 2, ConcurrentJobs: 5, Schedules: 2, Queues: 2, StorageGb: 5, ApiCallsPerDay: 1_000, PendingJobs: 100, SharedPoolWeight: 1,
+            LogMbPerJob: 10, JobInputKb: 64),
+        Tier.Standard => new(10, 25, 10, 5, 20, 5_000, 1_000, 2, 50, 256),
+        Tier.Professional => new(50, 100, 50, 20, 100, 20_000, 10_000, 4, 100, 512),
+        Tier.Enterprise => new(250, 500, 100, 50, 500, 100_000, 50_000, 8, 200, 1024),
         _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, null),
     };
 
@@ -33,10 +39,16 @@ public sealed record TenantQuotas(
             overrides.StorageGb ?? defaults.StorageGb,
             overrides.ApiCallsPerDay ?? defaults.ApiCallsPerDay,
             overrides.PendingJobs ?? defaults.PendingJobs,
-            overrides.SharedPoolWeight ?? defaults.SharedPoolWeight);
+            overrides.SharedPoolWeight ?? defaults.SharedPoolWeight,
+            overrides.LogMbPerJob ?? defaults.LogMbPerJob,
+            overrides.JobInputKb ?? defaults.JobInputKb);
     }
 
     public long StorageBytes => (long)(StorageGb * 1024 * 1024 * 1024);
+
+    public long LogBytesPerJob => LogMbPerJob * 1024L * 1024;
+
+    public long JobInputBytes => JobInputKb * 1024L;
 }
 
 /// <summary>Per-tenant quota values that replace the tier default; null keeps the default.</summary>
@@ -48,10 +60,18 @@ public sealed record QuotaOverrides(
     double? StorageGb = null,
     int? ApiCallsPerDay = null,
     int? PendingJobs = null,
-    int? SharedPoolWeight = null)
+    int? SharedPoolWeight = null,
+    int? LogMbPerJob = null,
+    int? JobInputKb = null)
 {
     /// <summary>The largest weight a tenant may have on the shared agent pool.</summary>
     public const int MaxSharedPoolWeight = 1_000;
+
+    /// <summary>The largest per-job log an override may allow (MB).</summary>
+    public const int MaxLogMbPerJob = 10_000;
+
+    /// <summary>The largest job input an override may allow (KiB); the submission route's body limit follows it.</summary>
+    public const int MaxJobInputKb = 16 * 1024;
 
     public static QuotaOverrides None { get; } = new();
 
@@ -66,7 +86,9 @@ public sealed record QuotaOverrides(
         update.StorageGb ?? StorageGb,
         update.ApiCallsPerDay ?? ApiCallsPerDay,
         update.PendingJobs ?? PendingJobs,
-        update.SharedPoolWeight ?? SharedPoolWeight);
+        update.SharedPoolWeight ?? SharedPoolWeight,
+        update.LogMbPerJob ?? LogMbPerJob,
+        update.JobInputKb ?? JobInputKb);
 
     /// <summary>A reason when a value is out of range, else null.</summary>
     public string? Validate()
@@ -79,6 +101,8 @@ public sealed record QuotaOverrides(
         if (ApiCallsPerDay is < 0) return "quotas.apiCallsPerDay must be zero or more";
         if (PendingJobs is < 0) return "quotas.pendingJobs must be zero or more";
         if (SharedPoolWeight is < 0 or > MaxSharedPoolWeight) return $"quotas.sharedPoolWeight must be between 0 and {MaxSharedPoolWeight}";
+        if (LogMbPerJob is < 0 or > MaxLogMbPerJob) return $"quotas.logMbPerJob must be between 0 and {MaxLogMbPerJob}";
+        if (JobInputKb is < 1 or > MaxJobInputKb) return $"quotas.jobInputKb must be between 1 and {MaxJobInputKb}";
         return null;
     }
 }

@@ -7,6 +7,7 @@ using Baton.Server.Dispatch;
 using Baton.Server.Dispatch.SharedAgents;
 using Baton.Server.Hosting;
 using Baton.Server.Security;
+using Baton.Server.Tenancy;
 using Baton.Storage;
 using Baton.Storage.Blobs;
 using Baton.Storage.Model;
@@ -19,6 +20,9 @@ public static class AgentProtocolEndpoints
 {
     private const int MaxLinesPerBatch = 5_000;
     private const int MaxLineLength = 16 * 1024;
+    private const int MaxErrorChars = 64 * 1024;
+    /// <summary>A log batch's body, decompressed: the agent sends at most about 1 Mi characters per batch.</summary>
+    public const long MaxLogBatchBytes = 8L * 1024 * 1024;
     private static readonly HashSet<string> Streams = ["stdout", "stderr", "setup", "system"];
 
     public static void MapAgentProtocol(this IEndpointRouteBuilder app)
@@ -31,8 +35,8 @@ public static class AgentProtocolEndpoints
             handler.PollAsync(context, request, ct));
         authed.MapGet("/packages/{sha256}", DownloadPackageAsync);
         authed.MapPost("/jobs/{jobId}/start", StartAsync);
-        authed.MapPost("/jobs/{jobId}/logs", AppendLogsAsync);
-        authed.MapPost("/jobs/{jobId}/complete", CompleteAsync);
+        authed.MapPost("/jobs/{jobId}/logs", AppendLogsAsync).WithBodyLimit(_ => MaxLogBatchBytes);
+        authed.MapPost("/jobs/{jobId}/complete", CompleteAsync).WithBodyLimit(o => o.MaxResultBytes + MaxErrorChars * 6L + 64 * 1024);
     }
 
     private static async Task<IResult> DownloadPackageAsync(
@@ -70,7 +74,7 @@ public static class AgentProtocolEndpoints
 
     private static async Task<IResult> AppendLogsAsync(
         string jobId, AppendLogsRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals,
-        CancellationToken cancellationToken)
+        TenantDirectory tenants, TenantStorage storage, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
         var lines = request.Lines ?? [];
@@ -86,12 +90,13 @@ public static class AgentProtocolEndpoints
         }
 
         if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
-        var (result, cancelRequested) = await store.Jobs.AppendLogsAsync(
-            tenantId, jobId, agent.AgentId, request.Attempt, newLines, cancellationToken);
+        var limit = await LogLimitForAsync(tenantId, tenants, storage, cancellationToken);
+        var (result, cancelRequested, limitReached) = await store.Jobs.AppendLogsAsync(
+            tenantId, jobId, agent.AgentId, request.Attempt, newLines, limit, cancellationToken);
         if (result == AttemptWriteResult.Ok && newLines.Count > 0) signals.Signal(WakeUpSignals.JobLogs(jobId));
         return result switch
         {
-            AttemptWriteResult.Ok => Results.Ok(new AppendLogsResponse(cancelRequested)),
+            AttemptWriteResult.Ok => Results.Ok(new AppendLogsResponse(cancelRequested, limitReached)),
             AttemptWriteResult.Stale => Problems.StaleAttempt(jobId, request.Attempt),
             AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
             _ => Problems.InvalidState($"Job {jobId} does not take logs in its current state."),
@@ -119,10 +124,13 @@ public static class AgentProtocolEndpoints
             error = $"The result is larger than the limit of {options.Value.MaxResultBytes} bytes.";
             result = null;
         }
-        if (error is { Length: > 64 * 1024 }) error = error[^(64 * 1024)..];
+        if (error is { Length: > MaxErrorChars }) error = error[^MaxErrorChars..];
 
         var (write, job) = await attempts.CompleteAsync(new AttemptCompletion(
-            tenantId, jobId, agent.AgentId, request.Attempt, outcome, request.ExitCode, result, error), cancellationToken);
+            tenantId, jobId, agent.AgentId, request.Attempt, outcome, request.ExitCode, result, error)
+        {
+            NoRetry = request.NoRetry && outcome == JobOutcome.Failed,
+        }, cancellationToken);
         if (write == AttemptWriteResult.Ok && job is not null)
         {
             intake.Completed();
@@ -145,6 +153,19 @@ public static class AgentProtocolEndpoints
             AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
             _ => Problems.InvalidState($"Job {jobId} cannot complete from its current state."),
         };
+    }
+
+    /// <summary>The tier's per-job log limit; nothing more once the tenant's storage (packages and logs) is full.</summary>
+    private static async Task<LogLimit> LogLimitForAsync(string tenantId, TenantDirectory tenants, TenantStorage storage, CancellationToken cancellationToken)
+    {
+        if (await tenants.GetAsync(tenantId, cancellationToken) is not { } tenant) return LogLimit.None;
+        var quotas = tenant.Quotas;
+        if (await storage.GetUsedBytesAsync(tenantId, cancellationToken) >= quotas.StorageBytes)
+        {
+            return new LogLimit(0, $"[output cut: tenant '{tenant.Name}' has used its storage quota of {quotas.StorageGb:0.##} GB; later output was dropped]");
+        }
+        return new LogLimit(quotas.LogBytesPerJob,
+            $"[output cut: this job's log reached the limit of {quotas.LogMbPerJob} MB per job; later output was dropped]");
     }
 
     internal static bool IsSha256(string value) =>

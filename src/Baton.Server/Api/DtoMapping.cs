@@ -32,7 +32,8 @@ public static class DtoMapping
         j.TimeoutSeconds, j.Requirements, j.Inputs, j.AgentId, j.SubmittedAt, j.AssignedAt, j.StartedAt,
         j.FinishedAt, j.NotBefore, j.Result, j.Error, j.ExitCode, j.CancelRequested,
         j.Progress is null ? null : new JobProgressDto(j.Progress.Percent, j.Progress.Message), j.Queue,
-        j.CpuMillicores > 0 ? CpuAmount.ToCores(j.CpuMillicores) : null, j.MemoryMb > 0 ? j.MemoryMb : null);
+        j.CpuMillicores > 0 ? CpuAmount.ToCores(j.CpuMillicores) : null, j.MemoryMb > 0 ? j.MemoryMb : null,
+        j.InputsOmitted, j.ResultOmitted);
 
     public static QueueDto ToDto(this QueueRecord q) =>
         new(q.Name, q.Priority, q.MaxConcurrency, q.Paused, q.CreatedAt, q.AgentGroups, q.ReservedSlots, q.ReservedMinPriority);

@@ -20,6 +20,7 @@ public static class IdentityEndpoints
         var keys = api.MapGroup("/keys").RequireAuthorization(AuthPolicies.Admin);
         keys.MapGet("", ListKeysAsync);
         keys.MapPost("", CreateKeyAsync).Audited(AuditSnapshots.ApiKey, AuditActions.Created, null);
+        keys.MapPatch("/{keyId}", ChangeKeyRoleAsync).Audited(AuditSnapshots.ApiKey, AuditActions.Updated, "keyId");
         keys.MapDelete("/{keyId}", RevokeKeyAsync).Audited(AuditSnapshots.ApiKey, AuditActions.Revoked, "keyId");
 
         var tokens = api.MapGroup("/enrollment-tokens").RequireAuthorization(AuthPolicies.Admin);
@@ -82,6 +83,19 @@ public static class IdentityEndpoints
         }
         credentials.EvictApiKey(keyId);
         return Results.NoContent();
+    }
+
+    private static async Task<IResult> ChangeKeyRoleAsync(
+        string keyId, UpdateApiKeyRequest request, HttpContext context, IBatonStore store, CredentialCache credentials, CancellationToken ct)
+    {
+        var caller = context.GetCaller();
+        if (!ApiRoles.TryParse(request.Role, out var role)) return Problems.Validation("role must be admin, operator or viewer.", "role");
+        var existing = await store.ApiKeys.GetAsync(caller.TenantId, keyId, ct);
+        if (existing is null) return Problems.NotFound($"API key {keyId}");
+        if (existing.IsSystemAdmin) return Problems.InvalidState("A system administrator key's role cannot change; create a new key and revoke this one.");
+        if (!await store.ApiKeys.ChangeRoleAsync(caller.TenantId, keyId, role, ct)) return Problems.InvalidState($"API key {keyId} is revoked.");
+        credentials.EvictApiKey(keyId);
+        return Results.Ok((existing with { Role = role }).ToDto());
     }
 
     private static async Task<IResult> ListTokensAsync(HttpContext context, IBatonStore store, CancellationToken ct)

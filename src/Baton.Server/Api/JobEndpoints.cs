@@ -15,8 +15,13 @@ public static class JobEndpoints
         var jobs = api.MapGroup("/jobs");
         jobs.MapPost("", (SubmitJobRequest request, HttpContext context, JobSubmissionService submissions, CancellationToken ct) =>
             submissions.SubmitAsync(context.GetCaller().TenantId, request, context.Request.Headers["Idempotency-Key"].FirstOrDefault(), ct))
-            .RequireAuthorization(AuthPolicies.Operator);
-        jobs.MapPost("/batch", SubmitBatchAsync).RequireAuthorization(AuthPolicies.Operator);
+            .RequireAuthorization(AuthPolicies.Operator)
+            // The largest input any tier or override allows; the tenant's own limit is checked on the inputs.
+            .WithBodyLimit(_ => Core.Tenancy.QuotaOverrides.MaxJobInputKb * 1024L + 64 * 1024);
+        // A batch as a whole may be as large as one submission with the largest input; each item's inputs are checked
+        // against the tenant's own limit.
+        jobs.MapPost("/batch", SubmitBatchAsync).RequireAuthorization(AuthPolicies.Operator)
+            .WithBodyLimit(_ => Core.Tenancy.QuotaOverrides.MaxJobInputKb * 1024L + 64 * 1024);
         jobs.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapGet("/{jobId}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapPatch("/{jobId}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator);

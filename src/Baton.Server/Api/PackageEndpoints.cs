@@ -15,6 +15,7 @@ public static class PackageEndpoints
         packages.MapPost("", (HttpContext context, PackageUploadService uploads, CancellationToken ct) =>
             uploads.UploadAsync(context.GetCaller().TenantId, context.Request, ct))
             .RequireAuthorization(AuthPolicies.Operator)
+            .WithBodyLimit(o => o.MaxPackageBytes, Core.Api.ProblemTypes.PackageTooLarge)
             .DisableAntiforgery();
         packages.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
         packages.MapGet("/{name}", ListVersionsAsync).RequireAuthorization(AuthPolicies.Viewer);

@@ -30,10 +30,10 @@ public static partial class TenantEndpoints
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
     private static partial Regex TenantName();
 
-    private static async Task<IResult> GetOwnAsync(HttpContext context, IBatonStore store, ApiUsageMeter usage, CancellationToken ct)
+    private static async Task<IResult> GetOwnAsync(HttpContext context, IBatonStore store, ApiUsageMeter usage, TenantStorage storage, CancellationToken ct)
     {
         var tenant = await store.Tenants.GetAsync(context.GetCaller().TenantId, ct);
-        return tenant is null ? Problems.NotFound("Your tenant") : Results.Ok(tenant.ToDto(await GetUsageAsync(store, usage, tenant.Id, ct)));
+        return tenant is null ? Problems.NotFound("Your tenant") : Results.Ok(tenant.ToDto(await GetUsageAsync(store, usage, storage, tenant.Id, ct)));
     }
 
     private static async Task<IResult> ListAsync(IBatonStore store, CancellationToken ct)
@@ -42,11 +42,11 @@ public static partial class TenantEndpoints
         return Results.Ok(new ListResponse<TenantDto>([.. tenants.OrderBy(t => t.Name).Select(t => t.ToDto())]));
     }
 
-    private static async Task<IResult> GetAsync(string tenantId, IBatonStore store, ApiUsageMeter usage, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string tenantId, IBatonStore store, ApiUsageMeter usage, TenantStorage storage, CancellationToken ct)
     {
         if (SharedPool.IsShared(tenantId)) return Problems.NotFound($"Tenant {tenantId}");
         var tenant = await store.Tenants.GetAsync(tenantId, ct);
-        return tenant is null ? Problems.NotFound($"Tenant {tenantId}") : Results.Ok(tenant.ToDto(await GetUsageAsync(store, usage, tenant.Id, ct)));
+        return tenant is null ? Problems.NotFound($"Tenant {tenantId}") : Results.Ok(tenant.ToDto(await GetUsageAsync(store, usage, storage, tenant.Id, ct)));
     }
 
     private static async Task<IResult> CreateAsync(CreateTenantRequest request, IBatonStore store, TimeProvider time, CancellationToken ct)
@@ -89,10 +89,10 @@ public static partial class TenantEndpoints
         return updated is null ? Problems.NotFound($"Tenant {tenantId}") : Results.Ok(updated.ToDto());
     }
 
-    private static async Task<TenantUsageDto> GetUsageAsync(IBatonStore store, ApiUsageMeter usage, string tenantId, CancellationToken ct) => new(
+    private static async Task<TenantUsageDto> GetUsageAsync(IBatonStore store, ApiUsageMeter usage, TenantStorage storage, string tenantId, CancellationToken ct) => new(
         await store.Agents.CountOnlineAsync(tenantId, ct),
         await store.Jobs.CountActiveAsync(tenantId, ct),
         await store.Jobs.CountPendingAsync(tenantId, ct),
-        await store.Packages.GetStorageBytesAsync(tenantId, ct),
+        await storage.ReadUsedBytesAsync(tenantId, ct),
         await usage.GetTodayAsync(tenantId, ct));
 }

@@ -131,6 +131,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<CredentialCache>();
         services.AddSingleton<JwtIssuer>();
         services.AddSingleton<TenantDirectory>();
+        services.AddSingleton<TenantStorage>();
         services.AddSingleton<ApiUsageMeter>();
         services.AddSingleton<WakeUpSignals>();
         services.AddSingleton<JobDispatcher>();
@@ -147,6 +148,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<AgentPollHandler>();
         services.AddSingleton<PackageVersionCache>();
         services.AddSingleton<PackageUploadService>();
+        services.AddSingleton<PackageAnalysis>();
         services.AddSingleton<JobSubmissionService>();
         services.AddSingleton<JobSubmissionWriter>();
         services.AddSingleton<PendingJobCounts>();
@@ -227,9 +229,12 @@ public sealed class BatonServer : IAsyncDisposable
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseResponseCompression();
-        app.UseRequestDecompression();
         app.UseMiddleware<Security.RateLimiting.AuthFailureLimitMiddleware>();
+        // Authentication reads only headers; it comes before the body limit so the limit can depend on who is calling,
+        // and that limit is in place before decompression can expand a body.
         app.UseAuthentication();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseRequestDecompression();
         app.UseMiddleware<Security.RateLimiting.WriteRateLimitMiddleware>();
         app.UseMiddleware<ApiQuotaMiddleware>();
         app.UseAuthorization();

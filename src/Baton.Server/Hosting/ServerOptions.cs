@@ -96,6 +96,12 @@ public sealed class ServerOptions
 
     public long MaxPackageBytes { get; set; } = 100L * 1024 * 1024;
 
+    /// <summary>The largest request body (after decompression) a route takes unless it says otherwise.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The largest request body (after decompression) a caller that is not authenticated may send, on any route.</summary>
+    public long MaxAnonymousRequestBodyBytes { get; set; } = 64 * 1024;
+
     /// <summary>
     /// Connections accepted at once (agents' long-polls and API callers); more wait in the listen backlog or are
     /// refused. Default: what the open-file limit leaves after a reserve for the database, blobs and logs
@@ -108,6 +114,12 @@ public sealed class ServerOptions
     public long MaxPackageUncompressedBytes { get; set; } = 1024L * 1024 * 1024;
 
     public double MaxPackageCompressionRatio { get; set; } = 200;
+
+    /// <summary>The longest one package upload's analysis may run (every entry is decompressed to check its CRC).</summary>
+    public TimeSpan PackageAnalysisTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Package analyses run at once; further uploads wait briefly, then are answered 503.</summary>
+    public int MaxConcurrentPackageAnalyses { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
     public int MaxResultBytes { get; set; } = 1024 * 1024;
 

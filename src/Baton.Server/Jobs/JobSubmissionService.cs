@@ -143,6 +143,8 @@ public sealed class JobSubmissionService(
 
         var binding = InputBinder.Bind(manifest, request.Inputs);
         errors.AddRange(binding.Errors.Select(e => (e.Field, e.Message)));
+        var tenant = await tenants.GetAsync(tenantId, ct);
+        if (tenant is not null && JobInputLimit.Check(binding.Inputs, tenant.Quotas) is { } tooLarge) errors.Add(("inputs", tooLarge));
         if (errors.Count > 0) return Refused(Problems.Validation(errors), string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")));
 
         var job = new NewJob(
@@ -160,7 +162,7 @@ public sealed class JobSubmissionService(
             queueName,
             cpu is { } requestedCpu ? CpuAmount.ToMillicores(requestedCpu) : 0,
             memory ?? 0);
-        return new PreparedSubmission(job, await tenants.GetAsync(tenantId, ct), null);
+        return new PreparedSubmission(job, tenant, null);
 
         static PreparedSubmission Refused(IResult problem, string reason) => new(null, null, SubmissionOutcome.Refused(problem, reason));
     }

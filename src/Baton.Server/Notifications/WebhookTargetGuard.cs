@@ -1,39 +1,19 @@
 using System.Net;
 using System.Net.Sockets;
+using Baton.Core.Networking;
 using Baton.Server.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Baton.Server.Notifications;
 
 /// <summary>
-/// The server-side request forgery guard for webhook targets: http(s) only, and no address in
-/// loopback, private, link-local (cloud metadata included), CGNAT, multicast, unspecified or other
-/// reserved ranges unless the configuration allows it. Checked when a webhook is saved and again
+/// The server-side request forgery guard for webhook targets: http(s) only, and no address in IANA's
+/// special-purpose registries (<see cref="SpecialPurposeAddresses"/>: loopback, private, link-local and cloud
+/// metadata, documentation, IPv6 forms carrying such IPv4 addresses, …) unless the configuration allows it. Checked when a webhook is saved and again
 /// at connect time on the address actually dialled, so a DNS answer that changes later cannot slip past.
 /// </summary>
 public sealed class WebhookTargetGuard
 {
-    private static readonly IPNetwork[] NonPublic =
-    [
-        IPNetwork.Parse("0.0.0.0/8"),
-        IPNetwork.Parse("10.0.0.0/8"),
-        IPNetwork.Parse("100.64.0.0/10"),
-        IPNetwork.Parse("127.0.0.0/8"),
-        IPNetwork.Parse("169.254.0.0/16"),
-        IPNetwork.Parse("172.16.0.0/12"),
-        IPNetwork.Parse("192.0.0.0/24"),
-        IPNetwork.Parse("192.168.0.0/16"),
-        IPNetwork.Parse("198.18.0.0/15"),
-        IPNetwork.Parse("224.0.0.0/4"),
-        IPNetwork.Parse("240.0.0.0/4"),
-        IPNetwork.Parse("::/128"),
-        IPNetwork.Parse("::1/128"),
-        IPNetwork.Parse("64:ff9b::/96"),
-        IPNetwork.Parse("fc00::/7"),
-        IPNetwork.Parse("fe80::/10"),
-        IPNetwork.Parse("ff00::/8"),
-    ];
-
     private readonly bool _allowAll;
     private readonly IPNetwork[] _allowed;
 
@@ -47,12 +27,16 @@ public sealed class WebhookTargetGuard
     /// <summary>Null when the address may be dialled; else why not.</summary>
     public string? Refusal(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        if (_allowAll || _allowed.Any(n => n.Contains(address))) return null;
-        return NonPublic.Any(n => n.Contains(address))
-            ? $"{address} is a loopback, private, link-local or reserved address (allow it with Baton:Server:Webhooks:AllowPrivateTargets or AllowedNetworks)"
+        if (_allowAll || IsAllowed(address)) return null;
+        return SpecialPurposeAddresses.Classify(address) is { } what
+            ? $"{address} is {what}, not a public address (allow it with Baton:Server:Webhooks:AllowPrivateTargets or AllowedNetworks)"
             : null;
     }
+
+    /// <summary>An allowed network matches the address or the IPv4 address it carries.</summary>
+    private bool IsAllowed(IPAddress address) =>
+        _allowed.Any(n => n.Contains(address))
+        || (SpecialPurposeAddresses.EmbeddedIPv4(address) is { } embedded && _allowed.Any(n => n.Contains(embedded.Address)));
 
     /// <summary>Checks a target URL as it would be dialled now; null when it is acceptable, else (reason, detail).</summary>
     public async Task<(string Reason, string Detail)?> CheckUrlAsync(string? url, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Baton.Core.Api;
 using System.Security.Cryptography;
 using Baton.Core.Packages;
 using Baton.Server.Api;
@@ -24,6 +25,8 @@ public sealed class PackageUploadService(
     IOptions<ServerOptions> options,
     TimeProvider time,
     PackagePrefetch prefetch,
+    PackageAnalysis analyses,
+    TenantStorage storage,
     Jobs.SubmissionLookups lookups,
     WakeUpSignals signals,
     ILogger<PackageUploadService> logger)
@@ -51,14 +54,26 @@ public sealed class PackageUploadService(
             if (file.Length == 0) return Problems.InvalidPackage("The request body is empty: send the package as a zip.", "not_a_zip");
 
             file.Position = 0;
-            var inspection = new PackageArchiveInspector(new PackageArchiveLimits
+            var analysis = await analyses.InspectAsync(file, new PackageArchiveLimits
             {
                 MaxArchiveBytes = settings.MaxPackageBytes,
                 MaxEntries = settings.MaxPackageEntries,
                 MaxUncompressedBytes = settings.MaxPackageUncompressedBytes,
                 MaxCompressionRatio = settings.MaxPackageCompressionRatio,
-            }).Inspect(file);
-            if (!inspection.IsValid) return Problems.InvalidPackage(inspection.Reason ?? "The archive is not a valid package.", ToReason(inspection.Rejection));
+            }, ct);
+            if (analysis.Busy)
+            {
+                return Problems.Make(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServerBusy, "Server busy",
+                    "Every package analysis slot is taken; retry the upload in a few seconds.");
+            }
+            if (analysis.TimedOut)
+            {
+                return Problems.InvalidPackage(
+                    $"Analysing the archive took longer than {settings.PackageAnalysisTimeout.TotalSeconds:0.#} s; a package that large or that convoluted is refused.",
+                    "analysis_timeout");
+            }
+            var inspection = analysis.Inspection!;
+            if (!inspection.IsValid) return Problems.InvalidPackage(inspection.Reason ?? "The archive is not a valid package.", inspection.Rejection.Code());
 
             var manifest = inspection.Manifest!;
             file.Position = 0;
@@ -72,7 +87,9 @@ public sealed class PackageUploadService(
             file.Position = 0;
             var blob = await blobs.PutAsync(file, ct);
             var record = new PackageVersionRecord(tenantId, manifest.Name, manifest.Version, blob.Sha256, blob.SizeBytes, manifest, time.GetUtcNow());
-            var (result, stored) = await store.Packages.AddVersionAsync(record, tenant.Quotas.StorageBytes, ct);
+            // Logs count toward the same quota: what they use is not left for packages.
+            var logBytes = await storage.GetLogBytesAsync(tenantId, ct);
+            var (result, stored) = await store.Packages.AddVersionAsync(record, tenant.Quotas.StorageBytes - logBytes, ct);
             switch (result)
             {
                 case PackageAddResult.Created:
@@ -126,20 +143,4 @@ public sealed class PackageUploadService(
         await target.FlushAsync(ct);
         return true;
     }
-
-    private static string ToReason(PackageRejection rejection) => rejection switch
-    {
-        PackageRejection.NotAZip => "not_a_zip",
-        PackageRejection.TooLarge => "too_large",
-        PackageRejection.TooManyEntries => "too_many_entries",
-        PackageRejection.PathEscapesRoot => "path_escapes_root",
-        PackageRejection.AbsolutePath => "absolute_path",
-        PackageRejection.Symlink => "symlink",
-        PackageRejection.ZipBomb => "zip_bomb",
-        PackageRejection.ManifestMissing => "manifest_missing",
-        PackageRejection.ManifestInvalid => "manifest_invalid",
-        PackageRejection.EntrypointNotFound => "entrypoint_not_found",
-        PackageRejection.RequirementsNotFound => "requirements_not_found",
-        _ => "invalid",
-    };
 }

@@ -12,7 +12,7 @@ namespace Baton.Server.Scheduling;
 /// Turns schedule requests into records: every field checked with a reason naming it, the package,
 /// queue and calendar looked up in the caller's tenant, and the next fire computed with the calendar.
 /// </summary>
-public sealed class ScheduleDefinitions(IBatonStore store, ScheduleTimelines timelines, TimeProvider time)
+public sealed class ScheduleDefinitions(IBatonStore store, ScheduleTimelines timelines, Tenancy.TenantDirectory tenants, TimeProvider time)
 {
     public static readonly TimeSpan MaxCatchUpWindow = TimeSpan.FromDays(7);
     public static readonly TimeSpan DefaultCatchUpWindow = TimeSpan.FromHours(1);
@@ -65,6 +65,19 @@ public sealed class ScheduleDefinitions(IBatonStore store, ScheduleTimelines tim
     public async Task<ScheduleRecord> WithNextFireAsync(ScheduleRecord schedule, CancellationToken ct) =>
         schedule with { NextFireAt = (await timelines.ForAsync(schedule, ct)).NextAfter(time.GetUtcNow()), QueuedFireAt = null };
 
+    private async Task CheckInputsAsync(ScheduleRecord draft, Core.Packages.PackageManifest manifest, List<(string Field, string Message)> errors, CancellationToken ct)
+    {
+        var inputs = draft.Inputs.ValueKind == JsonValueKind.Object
+            ? draft.Inputs.EnumerateObject().ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal)
+            : [];
+        var binding = Core.Packages.InputBinder.Bind(manifest, inputs);
+        errors.AddRange(binding.Errors.Select(e => (e.Field, e.Message)));
+        if (binding.IsValid && await tenants.GetAsync(draft.TenantId, ct) is { } tenant && JobInputLimit.Check(binding.Inputs, tenant.Quotas) is { } tooLarge)
+        {
+            errors.Add(("inputs", tooLarge));
+        }
+    }
+
     private async Task<ScheduleRecord> ApplyAsync(ScheduleRecord draft, UpdateScheduleRequest changes, List<(string Field, string Message)> errors, CancellationToken ct)
     {
         if (!CalendarNames.IsValid(draft.Name)) errors.Add(("name", $"'{draft.Name}' is not a valid schedule name: {CalendarNames.Rule}"));
@@ -75,11 +88,19 @@ public sealed class ScheduleDefinitions(IBatonStore store, ScheduleTimelines tim
 
         var version = changes.Version is null ? draft.PackageVersion : changes.Version.Trim() is "" or "latest" ? null : changes.Version.Trim();
         if (version is not null) version = PackageVersions.Normalise(version) ?? version;
+        var resolved = draft.PackageName.Length == 0 ? null
+            : version is null ? PackageVersions.Latest(await store.Packages.ListVersionsAsync(draft.TenantId, draft.PackageName, ct))
+            : await store.Packages.GetVersionAsync(draft.TenantId, draft.PackageName, version, ct);
         if (draft.PackageName.Length == 0) errors.Add(("package", "is required"));
-        else if (version is null ? (await store.Packages.ListVersionsAsync(draft.TenantId, draft.PackageName, ct)).Count == 0
-                 : await store.Packages.GetVersionAsync(draft.TenantId, draft.PackageName, version, ct) is null)
+        else if (resolved is null)
         {
             errors.Add(("package", version is null ? $"package '{draft.PackageName}' has no versions" : $"package '{draft.PackageName}' has no version {version}"));
+        }
+        else
+        {
+            // Every fire submits these inputs: check them now, as a submission would, against the version a fire
+            // would use today (a later "latest" may still refuse them; the fire then fails with the reason).
+            await CheckInputsAsync(draft, resolved.Manifest, errors, ct);
         }
 
         var queue = changes.Queue?.Trim() ?? draft.Queue;

@@ -8,7 +8,7 @@ namespace Baton.Server.Security;
 /// <summary>
 /// Authenticates <c>Authorization: Bearer …</c> on the REST API: an API key (looked up by the
 /// id derived from its hash, compared in constant time, refused when revoked) or a JWT issued
-/// by <see cref="JwtIssuer"/>.
+/// by <see cref="JwtIssuer"/>, which holds only while the key it was made from does (at most its role).
 /// </summary>
 public sealed class ApiAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -27,6 +27,18 @@ public sealed class ApiAuthenticationHandler(
         {
             caller = await jwt.ValidateAsync(token, Context.RequestAborted);
             if (caller is null) return AuthenticateResult.Fail("The access token is invalid or expired.");
+            // A token is only as good as its key, read through the credential cache: a revoked key ends its
+            // tokens and a lowered role narrows them, within the cache's lifetime on every replica.
+            var source = caller.KeyId is null ? null : await credentials.FindApiKeyAsync(caller.KeyId, Context.RequestAborted);
+            if (source is null || source.RevokedAt is not null || source.TenantId != caller.TenantId)
+            {
+                return AuthenticateResult.Fail("The API key this access token was made from has been revoked.");
+            }
+            caller = caller with
+            {
+                Role = source.Role < caller.Role ? source.Role : caller.Role,
+                IsSystemAdmin = caller.IsSystemAdmin && source.IsSystemAdmin,
+            };
         }
         else
         {

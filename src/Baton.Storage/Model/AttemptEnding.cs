@@ -4,7 +4,7 @@ namespace Baton.Storage.Model;
 
 /// <summary>
 /// How a completion ends the attempt its agent holds — the rule both stores apply inside their compare-and-set:
-/// a failure with attempts left goes back to pending after a retry delay (failed, then retry_scheduled events);
+/// a failure with attempts left (and not marked NoRetry by the agent) goes back to pending after a retry delay (failed, then retry_scheduled events);
 /// a job whose cancellation was requested ends cancelled unless it succeeded; otherwise the outcome's final state.
 /// </summary>
 internal sealed record AttemptEnding(JobState NewState, bool Retry, TimeSpan RetryDelay, IReadOnlyList<(string Type, string Message)> Events)
@@ -15,7 +15,7 @@ internal sealed record AttemptEnding(JobState NewState, bool Retry, TimeSpan Ret
 
     public static AttemptEnding Decide(JobRecord job, AttemptCompletion completion, RetryPolicy retryPolicy)
     {
-        var retry = !job.CancelRequested && RetryPolicy.ShouldRetry(completion.Outcome, job.Attempt, job.MaxAttempts);
+        var retry = !job.CancelRequested && !completion.NoRetry && RetryPolicy.ShouldRetry(completion.Outcome, job.Attempt, job.MaxAttempts);
         if (retry)
         {
             var delay = retryPolicy.DelayAfter(job.Attempt);

@@ -98,6 +98,10 @@ public sealed record JobRecord
     public required IReadOnlyList<string> Requirements { get; init; }
     /// <summary>Resolved inputs: a JSON object.</summary>
     public required JsonElement Inputs { get; init; }
+    /// <summary>In a list: the inputs were too large to carry (<see cref="Inputs"/> is JSON null).</summary>
+    public bool InputsOmitted { get; init; }
+    /// <summary>In a list: the result was too large to carry (<see cref="Result"/> is JSON null).</summary>
+    public bool ResultOmitted { get; init; }
     public string? IdempotencyKey { get; init; }
     public string? AgentId { get; init; }
     public required DateTimeOffset SubmittedAt { get; init; }

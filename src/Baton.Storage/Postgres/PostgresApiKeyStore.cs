@@ -64,6 +64,15 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database, TimeProvide
             return updated == 1;
         }, cancellationToken);
 
+    public Task<bool> ChangeRoleAsync(string tenantId, string keyId, ApiRole role, CancellationToken cancellationToken) =>
+        database.InTenantAsync(tenantId, async (connection, transaction) =>
+        {
+            var updated = await connection.ExecuteAsync(PgSql.Command(
+                "UPDATE api_keys SET role = @role WHERE id = @keyId AND tenant_id = @tenantId AND revoked_at IS NULL;",
+                new { tenantId, keyId, role = role.ToText() }, transaction, cancellationToken));
+            return updated == 1;
+        }, cancellationToken);
+
     // System scope: one flush carries the last-use times of keys of many tenants, written in one statement.
     public Task TouchAsync(IReadOnlyDictionary<string, DateTimeOffset> lastUsedByKeyId, CancellationToken cancellationToken)
     {

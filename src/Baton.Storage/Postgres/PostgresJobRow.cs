@@ -17,6 +17,20 @@ internal sealed class PostgresJobRow
         "result::text AS Result, error AS Error, exit_code AS ExitCode, cancel_requested AS CancelRequested, progress::text AS Progress, queue AS Queue, " +
         "cpu_millicores AS CpuMillicores, memory_mb AS MemoryMb";
 
+    /// <summary>
+    /// <see cref="Columns"/> for a page of jobs: inputs and results over 4 KiB are left out (flagged), errors keep
+    /// their last KiB, so a page stays small whatever the jobs hold.
+    /// </summary>
+    public static readonly string ListColumns =
+        Columns.Replace("inputs::text AS Inputs", "CASE WHEN octet_length(inputs::text) <= 4096 THEN inputs::text ELSE 'null' END AS Inputs", StringComparison.Ordinal)
+            .Replace("result::text AS Result", "CASE WHEN octet_length(result::text) <= 4096 THEN result::text ELSE 'null' END AS Result", StringComparison.Ordinal)
+            .Replace("error AS Error", "right(error, 1024) AS Error", StringComparison.Ordinal)
+        + ", octet_length(inputs::text) > 4096 AS InputsOmitted, COALESCE(octet_length(result::text) > 4096, false) AS ResultOmitted";
+
+    public bool InputsOmitted { get; set; }
+
+    public bool ResultOmitted { get; set; }
+
     public string Id { get; set; } = "";
     public string TenantId { get; set; } = "";
     public string PackageName { get; set; } = "";
@@ -64,6 +78,8 @@ internal sealed class PostgresJobRow
         TimeoutSeconds = TimeoutSeconds,
         Requirements = StoredJson.Deserialize<List<string>>(Requirements),
         Inputs = StoredJson.ParseElement(Inputs),
+        InputsOmitted = InputsOmitted,
+        ResultOmitted = ResultOmitted,
         IdempotencyKey = IdempotencyKey,
         AgentId = AgentId,
         SubmittedAt = PgTime.FromDb(SubmittedAt),

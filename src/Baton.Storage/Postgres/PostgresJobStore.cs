@@ -128,7 +128,7 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
         }
         var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
 
-        var sql = new StringBuilder($"SELECT {PostgresJobRow.Columns} FROM jobs WHERE tenant_id = @tenantId");
+        var sql = new StringBuilder($"SELECT {PostgresJobRow.ListColumns} FROM jobs WHERE tenant_id = @tenantId");
         var parameters = new DynamicParameters();
         parameters.Add("tenantId", tenantId);
         if (query.State is { } state)

@@ -64,6 +64,15 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database, TimeProvider ti
             return updated == 1;
         }, cancellationToken);
 
+    public Task<bool> ChangeRoleAsync(string tenantId, string keyId, ApiRole role, CancellationToken cancellationToken) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var updated = await connection.ExecuteAsync(Sql.Command(
+                "UPDATE api_keys SET role = @role WHERE id = @keyId AND tenant_id = @tenantId AND revoked_at IS NULL;",
+                new { tenantId, keyId, role = role.ToText() }, transaction, cancellationToken));
+            return updated == 1;
+        }, cancellationToken);
+
     public Task TouchAsync(IReadOnlyDictionary<string, DateTimeOffset> lastUsedByKeyId, CancellationToken cancellationToken)
     {
         if (lastUsedByKeyId.Count == 0) return Task.CompletedTask;

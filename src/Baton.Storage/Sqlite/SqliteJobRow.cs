@@ -17,6 +17,20 @@ internal sealed class SqliteJobRow
         "result AS Result, error AS Error, exit_code AS ExitCode, cancel_requested AS CancelRequested, progress AS Progress, queue AS Queue, " +
         "cpu_millicores AS CpuMillicores, memory_mb AS MemoryMb";
 
+    /// <summary>
+    /// <see cref="Columns"/> for a page of jobs: inputs and results over 4 KiB are left out (flagged), errors keep
+    /// their last KiB, so a page stays small whatever the jobs hold.
+    /// </summary>
+    public static readonly string ListColumns =
+        Columns.Replace("inputs AS Inputs", "CASE WHEN length(CAST(inputs AS BLOB)) <= 4096 THEN inputs ELSE 'null' END AS Inputs", StringComparison.Ordinal)
+            .Replace("result AS Result", "CASE WHEN length(CAST(result AS BLOB)) <= 4096 THEN result ELSE 'null' END AS Result", StringComparison.Ordinal)
+            .Replace("error AS Error", "substr(error, -1024) AS Error", StringComparison.Ordinal)
+        + ", length(CAST(inputs AS BLOB)) > 4096 AS InputsOmitted, COALESCE(length(CAST(result AS BLOB)) > 4096, 0) AS ResultOmitted";
+
+    public long InputsOmitted { get; set; }
+
+    public long ResultOmitted { get; set; }
+
     public string Id { get; set; } = "";
     public string TenantId { get; set; } = "";
     public string PackageName { get; set; } = "";
@@ -60,6 +74,8 @@ internal sealed class SqliteJobRow
         TimeoutSeconds = checked((int)TimeoutSeconds),
         Requirements = StoredJson.Deserialize<List<string>>(Requirements),
         Inputs = StoredJson.ParseElement(Inputs),
+        InputsOmitted = InputsOmitted != 0,
+        ResultOmitted = ResultOmitted != 0,
         IdempotencyKey = IdempotencyKey,
         AgentId = AgentId,
         SubmittedAt = StoredTime.FromMs(SubmittedAt),

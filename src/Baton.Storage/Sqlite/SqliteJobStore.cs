@@ -93,7 +93,7 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
         }
         var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
 
-        var sql = new StringBuilder($"SELECT {SqliteJobRow.Columns} FROM jobs WHERE tenant_id = @tenantId");
+        var sql = new StringBuilder($"SELECT {SqliteJobRow.ListColumns} FROM jobs WHERE tenant_id = @tenantId");
         var parameters = new DynamicParameters();
         parameters.Add("tenantId", tenantId);
         if (query.State is { } state)

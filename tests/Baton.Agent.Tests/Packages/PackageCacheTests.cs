@@ -82,7 +82,8 @@ public sealed class PackageCacheTests : IDisposable
 
         var error = await Assert.ThrowsAsync<PackageCacheException>(() => CacheServing(zip).EnsureAsync(sha, CancellationToken.None));
 
-        Assert.Contains("symlink", error.Message);
+        Assert.Contains("symbolic link", error.Message);
+        Assert.True(error.InvalidPackage);
     }
 
     [Fact]

@@ -39,6 +39,27 @@ public sealed class PythonJobRunnerTests : IDisposable
         log.PeekBatch(int.MaxValue).Where(l => l.Stream == stream).Select(l => l.Text).ToList();
 
     [Fact]
+    public async Task An_endless_line_is_cut_as_it_streams_and_the_agent_does_not_hold_it()
+    {
+        // 48 Mi characters without a newline: read whole, the line alone would take ~100 MB of strings and
+        // twice that while a StringBuilder grows; read in bounded chunks it costs a few buffers.
+        _temp.WriteFile("flood/job.py", "import sys\ndef main():\n    chunk = 'x' * 65536\n    for _ in range(768):\n        sys.stdout.write(chunk)\n    sys.stdout.write('\\ndone\\n')\n");
+        GC.Collect();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+
+        var (result, log, _) = await RunAsync(_temp.Combine("flood"), "job:main", timeout: TimeSpan.FromMinutes(2));
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.True(allocated < 64L * 1024 * 1024, $"reading the line allocated {allocated / (1024 * 1024)} MiB");
+        var stdout = Lines(log, "stdout");
+        Assert.Equal(2, stdout.Count);
+        Assert.True(stdout[0].Length <= JobLog.MaxLineChars + 100, $"the cut line has {stdout[0].Length} characters");
+        Assert.EndsWith("[line cut at 16,384 characters]", stdout[0], StringComparison.Ordinal);
+        Assert.Equal("done", stdout[1]);
+    }
+
+    [Fact]
     public async Task Hello_sample_succeeds_with_its_greeting_and_logs_stdout()
     {
         var (result, log, _) = await RunAsync(TestPaths.Sample("hello"), "hello:main", """{"name":"Ada"}""");
@@ -183,8 +204,8 @@ public sealed class PythonJobRunnerTests : IDisposable
         var stdout = Lines(log, "stdout");
         Assert.Equal(5001, stdout.Count);
         Assert.Equal("line 4999", stdout[4999]);
-        Assert.True(stdout[5000].Length <= JobLog.MaxLineChars + 20);
-        Assert.EndsWith("[truncated]", stdout[5000]);
+        Assert.True(stdout[5000].Length <= JobLog.MaxLineChars + 40);
+        Assert.EndsWith("[line cut at 16,384 characters]", stdout[5000]);
     }
 
     internal static bool IsAlive(int pid)

@@ -109,10 +109,21 @@ public sealed class ManifestParameterTests
     [Fact]
     public void An_alias_bomb_in_a_default_is_refused_not_expanded()
     {
-        // Eight levels of ten-fold aliases would expand to 10^8 values.
+        // Eight levels of ten-fold aliases would expand to 10^8 values: the document's budget refuses it before any default is read.
         var levels = new List<string> { "&a0 [x, x, x, x, x, x, x, x, x, x]" };
         for (var i = 1; i < 8; i++) levels.Add($"&a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]");
         var error = SingleError($"  p:\n    type: array\n    default: [{string.Join(", ", levels)}]\n");
+        Assert.Equal("baton.yaml", error.Field);
+        Assert.Contains("aliases expand", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_default_larger_than_its_own_budget_is_refused_even_within_the_documents()
+    {
+        // Four levels (10^4 values, within the document's budget) still pass the default's own node budget.
+        var levels = new List<string> { "&a0 [x, x, x, x, x, x, x, x, x, x]" };
+        for (var i = 1; i < 4; i++) levels.Add($"&a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]");
+        var error = SingleError($"  p:\n    type: array\n    default: [{string.Join(", ", levels)}, *a3]\n");
         Assert.Equal("parameters.p.default", error.Field);
         Assert.Contains("too large", error.Message, StringComparison.Ordinal);
     }

@@ -5,15 +5,16 @@ namespace Baton.Core.Tests.Tenancy;
 public sealed class TenantQuotasTests
 {
     [Theory]
-    [InlineData(Tier.Free, 2, 5, 2, 2, 5, 1_000, 100, 1)]
-    [InlineData(Tier.Standard, 10, 25, 10, 5, 20, 5_000, 1_000, 2)]
-    [InlineData(Tier.Professional, 50, 100, 50, 20, 100, 20_000, 10_000, 4)]
-    [InlineData(Tier.Enterprise, 250, 500, 100, 50, 500, 100_000, 50_000, 8)]
+    [InlineData(Tier.Free, 2, 5, 2, 2, 5, 1_000, 100, 1, 10, 64)]
+    [InlineData(Tier.Standard, 10, 25, 10, 5, 20, 5_000, 1_000, 2, 50, 256)]
+    [InlineData(Tier.Professional, 50, 100, 50, 20, 100, 20_000, 10_000, 4, 100, 512)]
+    [InlineData(Tier.Enterprise, 250, 500, 100, 50, 500, 100_000, 50_000, 8, 200, 1024)]
     public void Tiers_carry_the_seed_table(
-        Tier tier, int agents, int concurrentJobs, int schedules, int queues, double storageGb, int apiCallsPerDay, int pendingJobs, int sharedPoolWeight)
+        Tier tier, int agents, int concurrentJobs, int schedules, int queues, double storageGb, int apiCallsPerDay, int pendingJobs, int sharedPoolWeight,
+        int logMbPerJob, int jobInputKb)
     {
         var quotas = TenantQuotas.ForTier(tier);
-        Assert.Equal(new TenantQuotas(agents, concurrentJobs, schedules, queues, storageGb, apiCallsPerDay, pendingJobs, sharedPoolWeight), quotas);
+        Assert.Equal(new TenantQuotas(agents, concurrentJobs, schedules, queues, storageGb, apiCallsPerDay, pendingJobs, sharedPoolWeight, logMbPerJob, jobInputKb), quotas);
         Assert.Equal(quotas, TenantQuotas.Resolve(tier, null));
         Assert.Equal(quotas, TenantQuotas.Resolve(tier, QuotaOverrides.None));
         Assert.Equal((long)(storageGb * 1024 * 1024 * 1024), quotas.StorageBytes);
@@ -23,7 +24,7 @@ public sealed class TenantQuotasTests
     public void Overrides_replace_only_the_values_they_set()
     {
         var quotas = TenantQuotas.Resolve(Tier.Standard, new QuotaOverrides(ConcurrentJobs: 40, StorageGb: 0.5));
-        Assert.Equal(new TenantQuotas(10, 40, 10, 5, 0.5, 5_000, 1_000, 2), quotas);
+        Assert.Equal(new TenantQuotas(10, 40, 10, 5, 0.5, 5_000, 1_000, 2, 50, 256), quotas);
         Assert.Equal(512L * 1024 * 1024, quotas.StorageBytes);
     }
 

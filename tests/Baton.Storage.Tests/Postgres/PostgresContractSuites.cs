@@ -89,6 +89,11 @@ public sealed class PostgresJobBatchClaimContractTests : JobBatchClaimContractTe
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
 
+public sealed class PostgresJobLogLimitContractTests : JobLogLimitContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
 public sealed class PostgresRetentionContractTests : RetentionContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
@@ -115,6 +120,11 @@ public sealed class PostgresDataKeyStoreContractTests : DataKeyStoreContractTest
 }
 
 public sealed class PostgresStatisticsContractTests : StatisticsContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
+public sealed class PostgresJobListSizeContractTests : JobListSizeContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }

@@ -89,6 +89,11 @@ public sealed class SqliteJobBatchClaimContractTests : JobBatchClaimContractTest
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
 
+public sealed class SqliteJobLogLimitContractTests : JobLogLimitContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
 public sealed class SqliteRetentionContractTests : RetentionContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
@@ -115,6 +120,11 @@ public sealed class SqliteDataKeyStoreContractTests : DataKeyStoreContractTests
 }
 
 public sealed class SqliteStatisticsContractTests : StatisticsContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
+public sealed class SqliteJobListSizeContractTests : JobListSizeContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
