@@ -28,6 +28,9 @@ public sealed record ScalingInput(int CurrentReplicas, IReadOnlyDictionary<strin
 
     /// <summary>What the anomaly filter changed in the readings (flagged tenants, ignored spikes), for the explanation.</summary>
     public IReadOnlyList<string> AnomalyNotes { get; init; } = [];
+
+    /// <summary>Why no scale-up may happen now (a failure storm), or null.</summary>
+    public string? ScaleUpHeld { get; init; }
 }
 
 public enum ScaleDirection

@@ -53,6 +53,12 @@ public static class ScalingEngine
             rule = "maxReplicas";
             explanation = $"{n} {noun} > maxReplicas {limits.MaxReplicas} → -{n - to}";
         }
+        else if (ups.Count > 0 && input.ScaleUpHeld is { } held)
+        {
+            to = n;
+            rule = "anomaly";
+            explanation = $"{ups.MaxBy(e => e.Wanted)!.Explanation}, but scale-up held: {held}";
+        }
         else if (ups.Count > 0)
         {
             var winner = ups.MaxBy(e => e.Wanted)!;
