@@ -199,7 +199,10 @@ public static class ScalingEngine
         return utc.ToString(utc.Second == 0 ? "HH:mm" : "HH:mm:ss", CultureInfo.InvariantCulture);
     }
 
-    public static string Number(double value) => Math.Abs(value) >= 100
-        ? Math.Round(value).ToString("0", CultureInfo.InvariantCulture)
-        : value.ToString("0.##", CultureInfo.InvariantCulture);
+    public static string Number(double value)
+    {
+        var rounded = Math.Abs(value) >= 100 ? Math.Round(value) : Math.Round(value, 2);
+        // Adding zero turns -0 into 0, which would otherwise print as "-0".
+        return (rounded + 0.0).ToString(Math.Abs(value) >= 100 ? "0" : "0.##", CultureInfo.InvariantCulture);
+    }
 }

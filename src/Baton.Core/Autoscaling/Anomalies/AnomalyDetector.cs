@@ -36,12 +36,16 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
         var detected = new List<Anomaly>();
         var readings = new Dictionary<string, double>(input.Readings, StringComparer.Ordinal);
 
-        var flaggedTenants = JudgeTenants(input, now, notes, detected, out var excessPending, out var stormReason);
+        var flaggedTenants = JudgeTenants(input, now, notes, detected, out var excessPending, out var excessRunning, out var stormReason);
         var flaggedSubjects = JudgeRequests(input, now, notes, detected, out var excessRequestsPerSecond);
 
         if (readings.TryGetValue(TriggerTypes.Name(TriggerType.QueueDepth), out var depth) && excessPending > 0)
         {
             readings[TriggerTypes.Name(TriggerType.QueueDepth)] = Math.Max(0, depth - excessPending);
+        }
+        if (readings.TryGetValue(TriggerTypes.Name(TriggerType.CPUUtilization), out var cpu) && excessRunning > 0 && input.Slots > 0)
+        {
+            readings[TriggerTypes.Name(TriggerType.CPUUtilization)] = Math.Max(0, cpu - 100 * excessRunning / input.Slots);
         }
         if (readings.TryGetValue(TriggerTypes.Name(TriggerType.RequestRate), out var rate) && excessRequestsPerSecond > 0)
         {
@@ -54,7 +58,8 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
         {
             var explained = key == TriggerTypes.Name(TriggerType.QueueDepth) ? scheduledPending : 0;
             if (!_readings.TryGetValue(key, out var tracker)) _readings[key] = tracker = new SpikeTracker(key, thresholds);
-            readings[key] = tracker.Filter(readings[key], explained, now, notes, detected);
+            var minimumDeviation = Math.Max(1, input.Scales.GetValueOrDefault(key) * 0.25);
+            readings[key] = tracker.Filter(readings[key], explained, minimumDeviation, now, notes, detected);
         }
         return new AnomalyOutcome(readings, notes, detected, stormReason)
         {
@@ -63,9 +68,10 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
         };
     }
 
-    private List<string> JudgeTenants(AnomalyInput input, DateTimeOffset now, List<string> notes, List<Anomaly> detected, out double excessPending, out string? stormReason)
+    private List<string> JudgeTenants(AnomalyInput input, DateTimeOffset now, List<string> notes, List<Anomaly> detected, out double excessPending, out double excessRunning, out string? stormReason)
     {
         excessPending = 0;
+        excessRunning = 0;
         stormReason = null;
         var flagged = new List<string>();
         int finished = 0, failedFast = 0;
@@ -81,6 +87,7 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
             if (storming)
             {
                 excessPending += tenant.Pending;
+                excessRunning += tenant.Running;
                 notes.Add($"tenant {tenant.Tenant}: {tenant.FailedFastRecently} of {tenant.FinishedRecently} recent jobs failed within seconds (failure storm): its {Format(tenant.Pending)} pending not scaled for");
                 if (_stormingTenants.Add(tenant.Tenant))
                 {
@@ -96,11 +103,14 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
             var outlier = rates.Count >= thresholds.MinimumSamples
                 && tenant.SubmittedPerMinute >= thresholds.MinimumOutlierRate
                 && rates.Score(tenant.SubmittedPerMinute) > thresholds.OutlierScore;
+            // A flagged tenant stays flagged until the backlog of its burst is gone, not just its submissions.
+            outlier |= history.FlaggedSince is not null && history.Levels.Count > 0 && tenant.Pending > history.Levels.UpperBound(3);
             if (outlier && history.FlaggedSince is { } since && now - since >= thresholds.RelearnAfter)
             {
                 // Flagged for hours: this is the tenant's new normal, learn it.
                 history.Values.Clear();
                 history.Levels.Clear();
+                history.Running.Clear();
                 history.FlaggedSince = null;
                 outlier = false;
             }
@@ -110,6 +120,7 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
                 var cap = history.Levels.Count > 0 ? history.Levels.UpperBound(3) : 0;
                 var counted = Math.Min(tenant.Pending, cap);
                 excessPending += tenant.Pending - counted;
+                excessRunning += Math.Max(0, tenant.Running - (history.Running.Count > 0 ? history.Running.UpperBound(3) : 0));
                 if (history.FlaggedSince is null)
                 {
                     history.FlaggedSince = now;
@@ -125,6 +136,7 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
             {
                 history.Values.Add(tenant.SubmittedPerMinute);
                 history.Levels.Add(tenant.Pending);
+                history.Running.Add(tenant.Running);
             }
         }
 
@@ -195,6 +207,7 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
 
         public RobustWindow Values { get; } = new(capacity);
         public RobustWindow Levels { get; } = new(capacity);
+        public RobustWindow Running { get; } = new(capacity);
         public DateTimeOffset? FlaggedSince { get; set; }
         public bool AuthFlagged { get; set; }
 
@@ -212,7 +225,7 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
         private readonly RobustWindow _window = new(thresholds.ReadingWindow);
         private DateTimeOffset? _spikeSince;
 
-        public double Filter(double value, double explained, DateTimeOffset now, List<string> notes, List<Anomaly> detected)
+        public double Filter(double value, double explained, double minimumDeviation, DateTimeOffset now, List<string> notes, List<Anomaly> detected)
         {
             var residual = Math.Max(0, value - explained);
             if (_window.Count < thresholds.MinimumSamples)
@@ -220,7 +233,7 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
                 _window.Add(residual);
                 return value;
             }
-            var score = _window.Score(residual);
+            var score = _window.Score(residual, minimumDeviation);
             if (score <= thresholds.OutlierScore)
             {
                 _spikeSince = null;
@@ -242,7 +255,7 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
                 notes.Add($"{key} spike lasted {lasted.TotalSeconds:0}s: followed");
                 return value;
             }
-            var held = explained + _window.UpperBound(thresholds.OutlierScore);
+            var held = explained + _window.UpperBound(thresholds.OutlierScore, minimumDeviation);
             notes.Add($"{key} {Format(value)} is a spike (usual {Format(usual)}) for {lasted.TotalSeconds:0}s of {thresholds.SpikePersistence.TotalSeconds:0}s: read as {Format(held)}");
             return held;
         }

@@ -4,6 +4,9 @@ namespace Baton.Core.Autoscaling.Anomalies;
 public sealed record TenantActivity(string Tenant, double Pending, double SubmittedPerMinute, int FinishedRecently, int FailedFastRecently)
 {
     public double ScheduledPending { get; init; }
+
+    /// <summary>Jobs of the tenant running now (their share of the slots is taken out of CPU readings while it is an outlier).</summary>
+    public double Running { get; init; }
 }
 
 /// <summary>Requests and authentication failures per minute from one subject: <c>key:ID</c> or <c>address:IP</c>.</summary>
@@ -14,6 +17,12 @@ public sealed record AnomalyInput(DateTimeOffset Now, IReadOnlyDictionary<string
 {
     public IReadOnlyList<TenantActivity> Tenants { get; init; } = [];
     public IReadOnlyList<RequestActivity> Requests { get; init; } = [];
+
+    /// <summary>The level at which each reading matters (its trigger's threshold): a jump well below it is not worth calling a spike.</summary>
+    public IReadOnlyDictionary<string, double> Scales { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Slots of the ready replicas, to turn an outlier's running jobs into CPU points; 0 = unknown.</summary>
+    public int Slots { get; init; }
 }
 
 /// <summary>
