@@ -22,6 +22,7 @@ public static class CliApp
         AgentCommands.Create,
         WebhookCommands.Create,
         EventsCommand.Create,
+        Commands.Autoscale.AutoscaleCommands.Create,
         TenantCommands.Create,
         KeyCommands.Create,
         EnrollTokenCommands.Create,

@@ -104,7 +104,8 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
                 && tenant.SubmittedPerMinute >= thresholds.MinimumOutlierRate
                 && rates.Score(tenant.SubmittedPerMinute) > thresholds.OutlierScore;
             // A flagged tenant stays flagged until the backlog of its burst is gone, not just its submissions.
-            outlier |= history.FlaggedSince is not null && history.Levels.Count > 0 && tenant.Pending > history.Levels.UpperBound(3);
+            var unscheduledPending = Math.Max(0, tenant.Pending - tenant.ScheduledPending);
+            outlier |= history.FlaggedSince is not null && history.Levels.Count > 0 && unscheduledPending > history.Levels.UpperBound(3);
             if (outlier && history.FlaggedSince is { } since && now - since >= thresholds.RelearnAfter)
             {
                 // Flagged for hours: this is the tenant's new normal, learn it.
@@ -118,8 +119,8 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
             {
                 var usual = rates.Median;
                 var cap = history.Levels.Count > 0 ? history.Levels.UpperBound(3) : 0;
-                var counted = Math.Min(tenant.Pending, cap);
-                excessPending += tenant.Pending - counted;
+                var counted = Math.Min(unscheduledPending, cap);
+                excessPending += unscheduledPending - counted;
                 excessRunning += Math.Max(0, tenant.Running - (history.Running.Count > 0 ? history.Running.UpperBound(3) : 0));
                 if (history.FlaggedSince is null)
                 {
@@ -127,7 +128,7 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
                     detected.Add(new Anomaly(now, AnomalyKinds.TenantOutlier, tenant.Tenant, tenant.SubmittedPerMinute, usual, rates.Score(tenant.SubmittedPerMinute),
                         $"submits {Format(tenant.SubmittedPerMinute)}/min against its usual {Format(usual)}/min; its pending jobs count up to {Format(cap)} (its quotas hold the rest)"));
                 }
-                notes.Add($"tenant {tenant.Tenant} is an outlier ({Format(tenant.SubmittedPerMinute)}/min vs usual {Format(usual)}/min): {Format(tenant.Pending - counted)} of its {Format(tenant.Pending)} pending not scaled for");
+                notes.Add($"tenant {tenant.Tenant} is an outlier ({Format(tenant.SubmittedPerMinute)}/min vs usual {Format(usual)}/min): {Format(unscheduledPending - counted)} of its {Format(tenant.Pending)} pending not scaled for");
                 flagged.Add(tenant.Tenant);
                 continue;
             }
@@ -135,7 +136,7 @@ public sealed class AnomalyDetector(AnomalyThresholds thresholds)
             if (history.ShouldSample(now))
             {
                 history.Values.Add(tenant.SubmittedPerMinute);
-                history.Levels.Add(tenant.Pending);
+                history.Levels.Add(Math.Max(0, tenant.Pending - tenant.ScheduledPending));
                 history.Running.Add(tenant.Running);
             }
         }

@@ -1,6 +1,9 @@
 namespace Baton.Core.Autoscaling.Anomalies;
 
-/// <summary>One tenant's activity at an evaluation: its pending jobs (and how many of them schedules fired), its submission rate, and its recent endings.</summary>
+/// <summary>
+/// One tenant's activity at an evaluation: its pending jobs (and how many of them schedules fired), the rate of
+/// its submissions that no schedule made (fires are expected, never an outlier), and its recent endings.
+/// </summary>
 public sealed record TenantActivity(string Tenant, double Pending, double SubmittedPerMinute, int FinishedRecently, int FailedFastRecently)
 {
     public double ScheduledPending { get; init; }

@@ -28,7 +28,7 @@ public sealed class FleetSimulator
     private readonly RunTimeEstimator _runTimes;
     private readonly AnomalyDetector? _detector;
     private readonly Dictionary<string, TenantCounters> _tenants = new(StringComparer.Ordinal);
-    private readonly Queue<(long Tick, string Tenant, string Key, int Count)> _recentSubmissions = new();
+    private readonly Queue<(long Tick, string Tenant, string Key, int Count, bool Scheduled)> _recentSubmissions = new();
     private readonly Queue<(long Tick, string Tenant, bool FailedFast)> _recentEndings = new();
     private readonly Queue<double> _busyShare = new();
     private double _busyShareSum;
@@ -109,7 +109,7 @@ public sealed class FleetSimulator
         _pendingCount += row.Submissions;
         counters.Pending += row.Submissions;
         if (row.Scheduled) counters.ScheduledPending += row.Submissions;
-        _recentSubmissions.Enqueue((tick, row.Tenant, row.Key, row.Submissions));
+        _recentSubmissions.Enqueue((tick, row.Tenant, row.Key, row.Submissions, row.Scheduled));
         // Scheduled work is known ahead from the fires; only the rest is history to forecast from.
         if (!row.Scheduled) _history.Add(row.At, row.Submissions * row.Duration.TotalSeconds);
     }
@@ -227,7 +227,7 @@ public sealed class FleetSimulator
 
     private List<TenantActivity> TenantActivities()
     {
-        var submitted = _recentSubmissions.GroupBy(s => s.Tenant).ToDictionary(g => g.Key, g => g.Sum(s => s.Count), StringComparer.Ordinal);
+        var submitted = _recentSubmissions.Where(s => !s.Scheduled).GroupBy(s => s.Tenant).ToDictionary(g => g.Key, g => g.Sum(s => s.Count), StringComparer.Ordinal);
         var endings = _recentEndings.GroupBy(e => e.Tenant).ToDictionary(g => g.Key, g => (Finished: g.Count(), FailedFast: g.Count(e => e.FailedFast)), StringComparer.Ordinal);
         return [.. _tenants.Select(t => new TenantActivity(t.Key, t.Value.Pending, submitted.GetValueOrDefault(t.Key),
             endings.GetValueOrDefault(t.Key).Finished, endings.GetValueOrDefault(t.Key).FailedFast)
@@ -237,9 +237,9 @@ public sealed class FleetSimulator
         })];
     }
 
-    // Each submission is one API request from its key.
+    // Each submission is one API request from its key; schedule fires come from the scheduler, not the API.
     private List<RequestActivity> RequestActivities() =>
-        [.. _recentSubmissions.GroupBy(s => s.Key).Select(g => new RequestActivity("key:" + g.Key, g.Sum(s => s.Count), 0))];
+        [.. _recentSubmissions.Where(s => !s.Scheduled).GroupBy(s => s.Key).Select(g => new RequestActivity("key:" + g.Key, g.Sum(s => s.Count), 0))];
 
     private void SampleBusyShare()
     {
