@@ -21,6 +21,7 @@ public interface IBatonStore : IAsyncDisposable
     IScheduleStore Schedules { get; }
     ICalendarStore Calendars { get; }
     ISharedPoolStore SharedPool { get; }
+    IAutoscaleStore Autoscale { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

@@ -38,6 +38,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Schedules = new PostgresScheduleStore(_database);
         Calendars = new PostgresCalendarStore(_database);
         SharedPool = new PostgresSharedPoolStore(_database, time);
+        Autoscale = new PostgresAutoscaleStore(_database);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
@@ -54,6 +55,7 @@ public sealed class PostgresBatonStore : IBatonStore
     public IScheduleStore Schedules { get; }
     public ICalendarStore Calendars { get; }
     public ISharedPoolStore SharedPool { get; }
+    public IAutoscaleStore Autoscale { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

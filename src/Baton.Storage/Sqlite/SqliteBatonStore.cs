@@ -33,6 +33,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Schedules = new SqliteScheduleStore(_database);
         Calendars = new SqliteCalendarStore(_database);
         SharedPool = new SqliteSharedPoolStore(_database, time);
+        Autoscale = new SqliteAutoscaleStore(_database);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
@@ -49,6 +50,7 @@ public sealed class SqliteBatonStore : IBatonStore
     public IScheduleStore Schedules { get; }
     public ICalendarStore Calendars { get; }
     public ISharedPoolStore SharedPool { get; }
+    public IAutoscaleStore Autoscale { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

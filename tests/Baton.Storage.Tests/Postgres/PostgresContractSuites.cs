@@ -83,3 +83,8 @@ public sealed class PostgresDispatchContractTests : DispatchContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresAutoscaleContractTests : AutoscaleContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

@@ -83,3 +83,8 @@ public sealed class SqliteDispatchContractTests : DispatchContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteAutoscaleContractTests : AutoscaleContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
