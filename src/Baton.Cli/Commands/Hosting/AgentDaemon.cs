@@ -18,7 +18,11 @@ public static class AgentDaemon
         var labels = new Option<string[]>("--label") { Description = "A label k=v offered to jobs' requirements; repeatable." };
         var data = new Option<string>("--data") { Description = "Folder for the agent's identity, package cache and virtual environments.", DefaultValueFactory = _ => ".baton-agent" };
         var group = new Option<string>("--group") { Description = "The agent group; queues name the groups that serve them.", DefaultValueFactory = _ => "default" };
-        foreach (var option in new Option[] { token, name, slots, labels, group, data }) agentCommand.Options.Add(option);
+        var drainOnSigterm = new Option<bool>("--drain-on-sigterm")
+        {
+            Description = "SIGTERM drains: take no new job, finish the running ones, then exit (a second SIGTERM or Ctrl-C stops at once). For autoscaled agents.",
+        };
+        foreach (var option in new Option[] { token, name, slots, labels, group, data, drainOnSigterm }) agentCommand.Options.Add(option);
 
         agentCommand.SetAction(async (parse, ct) =>
         {
@@ -50,8 +54,8 @@ public static class AgentDaemon
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss.fff ";
             }));
-            using var shutdown = new ShutdownSignal(ct);
             await using var agent = new BatonAgent(options, loggers, TimeProvider.System);
+            using var shutdown = new ShutdownSignal(ct, parse.GetValue(drainOnSigterm) ? agent.Drain : null);
             await agent.RunAsync(shutdown.Token);
             return 0;
         });
