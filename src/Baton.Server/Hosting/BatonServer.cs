@@ -96,6 +96,7 @@ public sealed class BatonServer : IAsyncDisposable
         if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<JanitorService>();
         if (serverOptions.HasRole("notifier")) builder.Services.AddHostedService<NotifierService>();
         if (serverOptions.HasRole("scheduler")) builder.Services.AddHostedService<SchedulerService>();
+        if (serverOptions.HasRole("autoscaler")) builder.Services.AddHostedService<Autoscaling.AutoscalerService>();
         if (serverOptions.Storage == "postgres") builder.Services.AddHostedService<PostgresWakeUpBridge>();
         if (serverOptions.Storage == "postgres" && serverOptions.HasRole("janitor")) builder.Services.AddHostedService<PartitionRetentionService>();
 
@@ -136,6 +137,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<Notifications.TenantEventPublisher>();
         services.AddSingleton<Notifications.WebhookTargetGuard>();
         services.AddSingleton<Notifications.WebhookSender>();
+        Autoscaling.AutoscalingServices.AddAutoscaling(services);
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());
         services.AddHostedService<CounterFlushService>();
 
@@ -193,6 +195,7 @@ public sealed class BatonServer : IAsyncDisposable
         app.UseAuthentication();
         app.UseMiddleware<SaturationThrottleMiddleware>();
         app.UseMiddleware<ApiQuotaMiddleware>();
+        app.UseMiddleware<Autoscaling.RequestActivityMiddleware>();
         app.UseAuthorization();
 
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
@@ -225,6 +228,7 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapWebhookEndpoints();
         api.MapEventEndpoints();
         api.MapSharedPoolEndpoints();
+        api.MapAutoscaleEndpoints();
         app.MapAgentProtocol();
     }
 

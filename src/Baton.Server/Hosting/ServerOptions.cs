@@ -35,7 +35,7 @@ public sealed class ServerOptions
     [Required]
     public string DataDirectory { get; set; } = ".baton";
 
-    /// <summary>Comma-separated roles this process runs: api, dispatcher, janitor, notifier, scheduler (or <c>all</c>).</summary>
+    /// <summary>Comma-separated roles this process runs: api, janitor, notifier, scheduler, autoscaler (or <c>all</c>).</summary>
     public string Roles { get; set; } = "all";
 
     /// <summary>An agent silent for this long is offline and its leases expire.</summary>
@@ -122,6 +122,9 @@ public sealed class ServerOptions
 
     /// <summary>Webhook delivery and the SSRF guard (<c>Baton:Server:Webhooks:…</c>).</summary>
     public Notifications.WebhookOptions Webhooks { get; set; } = new();
+
+    /// <summary>The autoscaler role (<c>Baton:Server:Autoscaler:…</c>).</summary>
+    public Autoscaling.AutoscalerOptions Autoscaler { get; set; } = new();
 
     public bool HasRole(string role) =>
         Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

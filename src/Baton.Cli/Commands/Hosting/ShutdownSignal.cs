@@ -38,6 +38,9 @@ public sealed class ShutdownSignal : IDisposable
 
     public CancellationToken Token => _cts.Token;
 
+    /// <summary>Stops as a signal would.</summary>
+    public void Cancel() => _cts.Cancel();
+
     public Task WaitAsync() => Task.Delay(Timeout.Infinite, _cts.Token).ContinueWith(_ => { }, TaskScheduler.Default);
 
     public void Dispose()
