@@ -9,7 +9,8 @@ public sealed class AutoscalePolicies(IBatonStore store, TimeProvider time)
 {
     /// <summary>
     /// <c>baton up --autoscale</c> without a file: this machine's agents, one to four, on queue depth (10 waiting jobs
-    /// per agent up, 1 down) and slot use, the forecast on. Cooldowns are short because a local agent starts in seconds.
+    /// per agent up, 1 down) and slot use, the forecast on, a spike followed once it lasts 20 s. Cooldowns are short because a
+    /// local agent starts in seconds.
     /// </summary>
     public const string DefaultLocalPolicy = """
         # baton up --autoscale: agents on this machine, scaled on the jobs waiting for them.
@@ -33,6 +34,8 @@ public sealed class AutoscalePolicies(IBatonStore store, TimeProvider time)
         predictive:
           mode: forecast-and-scale
           slotsPerReplica: 4
+        anomaly:
+          spikePersistence: 20s
         """;
 
     /// <summary>Reads every policy of <paramref name="yaml"/> and stores them; nothing is stored when one is refused.</summary>

@@ -53,8 +53,19 @@ public sealed class TargetEvaluator(
     {
         var now = time.GetUtcNow();
         LastEvaluatedAt = now;
-        var provider = await providers.ForAsync(policy, record.Replicas);
-        var current = await provider.GetReplicasAsync(ct);
+        IScalingProvider provider;
+        int current;
+        try
+        {
+            provider = await providers.ForAsync(policy, record.Replicas);
+            current = await provider.GetReplicasAsync(ct);
+        }
+        catch (ScalingProviderException ex)
+        {
+            logger.LogError("The provider of {Target} is not usable: {Reason}", target, ex.Message);
+            return await store.Autoscale.SaveEvaluationAsync(target, holder,
+                new AutoscaleEvaluation(now, record.Replicas ?? 0, record.State ?? "", $"provider not usable: {ex.Message}", record.ForecastReplicas), null, ct);
+        }
         var observed = fleetReadings.For(policy, fleet, current, options.MaxPollWait);
 
         var readings = observed.Readings;

@@ -5,11 +5,10 @@ namespace Baton.Server.Autoscaling.Providers;
 
 /// <summary>
 /// One <c>baton agent</c> child process of the local provider: started with <c>--drain-on-sigterm</c>, so a
-/// SIGTERM drains it (no new job, the running ones finish, then it exits) and SIGINT stops it at once.
+/// SIGTERM drains it (no new job, the running ones finish, then it exits) and a second SIGTERM stops it at once.
 /// </summary>
 internal sealed partial class AgentProcess : IDisposable
 {
-    private const int SigInt = 2;
     private const int SigTerm = 15;
     private readonly Process _process;
     private readonly ILogger _logger;
@@ -77,7 +76,15 @@ internal sealed partial class AgentProcess : IDisposable
     public async Task StopAsync(TimeSpan timeout)
     {
         if (Exited) return;
-        Signal(SigInt);
+        // A second SIGTERM stops a draining agent at once. (Not SIGINT: a server started in the background by a
+        // shell ignores SIGINT, and its children inherit that.)
+        if (!Draining)
+        {
+            Draining = true;
+            Signal(SigTerm);
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+        Signal(SigTerm);
         using var wait = new CancellationTokenSource(timeout);
         try
         {

@@ -124,6 +124,8 @@ public sealed class LocalAgentProvider(string group, int slots, LocalAgentLaunch
 
     public async ValueTask DisposeAsync()
     {
+        // Wait for a scaling step in flight, so no agent starts after the others were stopped.
+        await _gate.WaitAsync(stopTimeout);
         List<AgentProcess> agents;
         lock (_agents) agents = [.. _agents];
         var clock = Stopwatch.StartNew();

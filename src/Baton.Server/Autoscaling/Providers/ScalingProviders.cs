@@ -22,6 +22,7 @@ public sealed class ScalingProviders(
 {
     private readonly Dictionary<string, (ProviderSpec Spec, IScalingProvider Provider)> _providers = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private bool _stopped;
 
     /// <summary>Test seam: builds a provider for a spec instead of the built-in ones (e.g. a fake Kubernetes API).</summary>
     public Func<ScalingPolicy, IScalingProvider?>? Override { get; set; }
@@ -32,6 +33,8 @@ public sealed class ScalingProviders(
         IScalingProvider provider;
         lock (_gate)
         {
+            // Once stopping, no provider starts anything again (the role may still be finishing a tick).
+            if (_stopped) throw new ScalingProviderException("the server is stopping");
             if (_providers.TryGetValue(policy.Target.Key, out var known) && SameSpec(known.Spec, policy.Provider)) return known.Provider;
             stale = known.Provider;
             provider = Override?.Invoke(policy) ?? Create(policy, lastKnownReplicas);
@@ -90,6 +93,7 @@ public sealed class ScalingProviders(
         List<IScalingProvider> all;
         lock (_gate)
         {
+            _stopped = true;
             all = [.. _providers.Values.Select(p => p.Provider)];
             _providers.Clear();
         }
