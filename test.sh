@@ -29,6 +29,12 @@ trap 'scripts/test-postgres.sh stop >/dev/null 2>&1 || true; scripts/test-s3.sh 
 log "Starting a local S3-compatible server"
 eval "$(scripts/test-s3.sh start)"
 
+# A Prometheus server binary for the metrics scrape test (Debian's prometheus package when missing; the test starts its own).
+log "Checking for Prometheus"
+# Not fatal here: without it the scrape test fails (never skips) and says how to install it.
+BATON_TEST_PROMETHEUS="$(scripts/test-prometheus.sh install)" || BATON_TEST_PROMETHEUS=""
+export BATON_TEST_PROMETHEUS
+
 log "Building (Release, warnings are errors)"
 dotnet build Baton.slnx -c Release --nologo -v quiet -clp:ErrorsOnly
 
@@ -43,7 +49,7 @@ dotnet test Baton.slnx -c Release --no-build --nologo -m:1 \
 if [ $status -eq 0 ]; then
   log "Benchmark smoke run (quick mode)"
   for backend in sqlite postgres; do
-    for scenario in dispatch agents concurrency api fairness deploy; do
+    for scenario in dispatch agents concurrency api fairness deploy metrics; do
       dotnet src/Baton.Cli/bin/Release/net10.0/baton.dll bench "$scenario" --backend "$backend" --quick \
         --json "$results/bench-$scenario-$backend.json" || { echo "bench $scenario on $backend failed"; status=1; }
     done

@@ -16,7 +16,8 @@ public sealed record BenchTargetOptions(
     string? AdminKey = null,
     string? PostgresAdmin = null,
     bool InProcess = false,
-    ServerCommandLine? ServerCommand = null);
+    ServerCommandLine? ServerCommand = null,
+    bool Metrics = true);
 
 /// <summary>Runs one scenario end to end: server (unless remote), benchmark tenant, scenario, clean-up.</summary>
 public static class BenchRunner
@@ -57,10 +58,10 @@ public static class BenchRunner
         if (target.InProcess)
         {
             progress($"starting an in-process server on {target.Backend}");
-            return await BenchTarget.StartAsync(target.Backend, postgresAdmin, null, cancellationToken);
+            return await BenchTarget.StartAsync(target.Backend, postgresAdmin, null, cancellationToken, target.Metrics);
         }
-        progress($"starting a server process on {target.Backend}");
-        var server = await BenchTarget.StartAsync(target.Backend, postgresAdmin, target.ServerCommand ?? ServerCommandLine.OfThisProcess(), cancellationToken);
+        progress($"starting a server process on {target.Backend}{(target.Metrics ? "" : " with metrics off")}");
+        var server = await BenchTarget.StartAsync(target.Backend, postgresAdmin, target.ServerCommand ?? ServerCommandLine.OfThisProcess(), cancellationToken, target.Metrics);
         progress($"server process {server.ServerProcessId} listening on {server.BaseAddress}");
         return server;
     }

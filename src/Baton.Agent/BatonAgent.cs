@@ -20,7 +20,8 @@ namespace Baton.Agent;
 /// </summary>
 public sealed class BatonAgent : IAsyncDisposable
 {
-    private static readonly TimeSpan ResourceReportInterval = TimeSpan.FromMinutes(1);
+    // Often enough for the server's agent CPU and memory figures (and the autoscaler) to follow the load.
+    private static readonly TimeSpan ResourceReportInterval = TimeSpan.FromSeconds(15);
 
     private readonly AgentOptions _options;
     private readonly ILoggerFactory _loggerFactory;
@@ -146,6 +147,8 @@ public sealed class BatonAgent : IAsyncDisposable
         var failures = 0;
         var sendCapabilities = true;
         var lastResources = DateTimeOffset.MinValue;
+        var usage = new UsageProbe();
+        usage.CpuPercent();
         var waitSeconds = (int)Math.Ceiling(_options.PollWait.TotalSeconds);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -160,7 +163,9 @@ public sealed class BatonAgent : IAsyncDisposable
                 .ToList();
             var freeSlots = _draining ? 0 : Math.Max(0, _options.Slots - _jobs.Count);
             var now = _timeProvider.GetUtcNow();
-            var resources = now - lastResources >= ResourceReportInterval ? SystemProbe.Resources(data) : null;
+            var resources = now - lastResources >= ResourceReportInterval
+                ? SystemProbe.Resources(data) with { CpuPercent = usage.CpuPercent(), MemoryUsedMb = UsageProbe.MemoryUsedMb() }
+                : null;
             var request = new PollRequest(freeSlots, running, waitSeconds, sendCapabilities ? capabilities : null, resources,
                 runtime.Packages.CachedPackages(), prefetcher.Fetching());
 

@@ -26,6 +26,7 @@ public static class CliApp
         TenantCommands.Create,
         KeyCommands.Create,
         EnrollTokenCommands.Create,
+        StatusCommand.Create,
         (_, _) => Commands.Hosting.UpCommand.Create(),
         (_, _) => Commands.Hosting.ServerCommand.Create(),
         (_, _) => Commands.Hosting.DatabaseCommand.Create(),

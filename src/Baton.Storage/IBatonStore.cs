@@ -22,6 +22,7 @@ public interface IBatonStore : IAsyncDisposable
     ICalendarStore Calendars { get; }
     ISharedPoolStore SharedPool { get; }
     IAutoscaleStore Autoscale { get; }
+    IStatisticsStore Statistics { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

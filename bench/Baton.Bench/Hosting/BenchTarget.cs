@@ -56,7 +56,8 @@ public sealed class BenchTarget : IAsyncDisposable
 
     /// <param name="postgresAdmin">Owner connection string for <c>postgres</c> (creates and later drops a database).</param>
     /// <param name="childCommand">The <c>baton</c> CLI to start the server with, or null for an in-process server.</param>
-    public static async Task<BenchTarget> StartAsync(string backend, string? postgresAdmin, ServerCommandLine? childCommand, CancellationToken cancellationToken)
+    /// <param name="metrics">False starts the server with its instrumentation off (<c>Metrics:Enabled=false</c>), to measure what it costs.</param>
+    public static async Task<BenchTarget> StartAsync(string backend, string? postgresAdmin, ServerCommandLine? childCommand, CancellationToken cancellationToken, bool metrics = true)
     {
         if (backend is not ("sqlite" or "postgres")) throw new ArgumentException("--backend must be sqlite or postgres.");
         var dataDirectory = Path.Combine(Path.GetTempPath(), "baton-bench-" + Guid.NewGuid().ToString("N")[..12]);
@@ -74,8 +75,8 @@ public sealed class BenchTarget : IAsyncDisposable
                 postgres = await BenchPostgres.CreateAsync(postgresAdmin, cancellationToken);
             }
             return childCommand is null
-                ? await StartInProcessAsync(backend, postgres, dataDirectory, cancellationToken)
-                : await StartChildAsync(childCommand, backend, postgres, dataDirectory, cancellationToken);
+                ? await StartInProcessAsync(backend, postgres, dataDirectory, metrics, cancellationToken)
+                : await StartChildAsync(childCommand, backend, postgres, dataDirectory, metrics, cancellationToken);
         }
         catch
         {
@@ -85,10 +86,11 @@ public sealed class BenchTarget : IAsyncDisposable
         }
     }
 
-    private static async Task<BenchTarget> StartInProcessAsync(string backend, BenchPostgres? postgres, string dataDirectory, CancellationToken cancellationToken)
+    private static async Task<BenchTarget> StartInProcessAsync(string backend, BenchPostgres? postgres, string dataDirectory, bool metrics, CancellationToken cancellationToken)
     {
         var server = BatonServer.Create(["--Logging:LogLevel:Default=Warning"], "http://127.0.0.1:0", o =>
         {
+            o.Metrics.Enabled = metrics;
             o.DataDirectory = dataDirectory;
             o.BootstrapApiKey = BootstrapKey;
             o.Storage = backend;
@@ -111,10 +113,11 @@ public sealed class BenchTarget : IAsyncDisposable
     }
 
     private static async Task<BenchTarget> StartChildAsync(
-        ServerCommandLine command, string backend, BenchPostgres? postgres, string dataDirectory, CancellationToken cancellationToken)
+        ServerCommandLine command, string backend, BenchPostgres? postgres, string dataDirectory, bool metrics, CancellationToken cancellationToken)
     {
         // Secrets go by environment (read by the server's configuration), not on the command line where `ps` shows them.
         var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["BATON_BOOTSTRAP_API_KEY"] = BootstrapKey };
+        if (!metrics) environment["Baton__Server__Metrics__Enabled"] = "false";
         if (postgres is not null)
         {
             environment["Baton__Server__Postgres"] = postgres.AppConnectionString;

@@ -11,6 +11,7 @@ public static class BenchCatalog
         new ApiScenario(),
         new FairnessScenario(),
         new DeployScenario(),
+        new MetricsScenario(),
     ];
 
     /// <summary>Named in the plan, not runnable yet (none today).</summary>

@@ -9,7 +9,12 @@ namespace Baton.Core.AgentProtocol;
 
 public sealed record PythonInterpreterInfo(string Version, string Path);
 
-public sealed record AgentResources(int CpuCores, long MemoryMb, long DiskFreeMb);
+/// <summary>
+/// What an agent's machine has (<see cref="CpuCores"/>, <see cref="MemoryMb"/>, <see cref="DiskFreeMb"/>) and, from agents
+/// that measure it, how busy it is: <see cref="CpuPercent"/> of all cores over the last report interval and
+/// <see cref="MemoryUsedMb"/> (total less available). Older agents send neither.
+/// </summary>
+public sealed record AgentResources(int CpuCores, long MemoryMb, long DiskFreeMb, double? CpuPercent = null, long? MemoryUsedMb = null);
 
 /// <summary><see cref="Group"/>: the agent group (queues name the groups that serve them); null is <c>default</c>.</summary>
 public sealed record AgentCapabilities(

@@ -54,6 +54,7 @@ public sealed class SaturationThrottleMiddleware
                 {
                     _logger.LogWarning("Saturated: refusing REST writes past {Limit} in flight (long-run latency {Latency:0.0} ms)", limit, Limit.LongRunLatencyMs);
                 }
+                context.Items[Metrics.HttpMetrics.ThrottledItem] = "saturated";
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Problems.Make(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServerBusy, "Server busy",
                     $"The server is saturated: {limit} writes are in flight, the most it sustains at its current latency; nothing was changed, retry in {RetryAfterSeconds} s.")

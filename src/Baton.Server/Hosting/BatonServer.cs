@@ -4,6 +4,7 @@ using Baton.Server.Api;
 using Baton.Server.Dispatch;
 using Baton.Server.Dispatch.SharedAgents;
 using Baton.Server.Jobs;
+using Baton.Server.Metrics;
 using Baton.Server.Packages;
 using Baton.Server.Roles;
 using Baton.Server.Scheduling;
@@ -108,7 +109,11 @@ public sealed class BatonServer : IAsyncDisposable
     private static void AddServices(IServiceCollection services, TimeProvider time)
     {
         services.AddSingleton(time);
-        services.AddSingleton<IBatonStore>(sp => StoreFactory.Create(sp.GetRequiredService<IOptions<ServerOptions>>().Value, time));
+        services.AddSingleton(sp => new BackendStore(StoreFactory.Create(sp.GetRequiredService<IOptions<ServerOptions>>().Value, time)));
+        // With metrics on, every store call is timed and job transitions are counted where they commit.
+        services.AddSingleton<IBatonStore>(sp => sp.GetRequiredService<IOptions<ServerOptions>>().Value.Metrics.Enabled
+            ? new InstrumentedStore(sp.GetRequiredService<BackendStore>().Store, sp.GetRequiredService<StoreMetrics>(), sp.GetRequiredService<JobMetrics>(), time)
+            : sp.GetRequiredService<BackendStore>().Store);
         services.AddSingleton<IBlobStore>(sp => StoreFactory.CreateBlobs(sp.GetRequiredService<IOptions<ServerOptions>>().Value));
 
         services.AddSingleton<CredentialCache>();
@@ -140,6 +145,7 @@ public sealed class BatonServer : IAsyncDisposable
         Autoscaling.AutoscalingServices.AddAutoscaling(services);
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());
         services.AddHostedService<CounterFlushService>();
+        services.AddBatonMetrics();
 
         services.AddAuthentication(o => o.DefaultScheme = "Baton")
             .AddPolicyScheme("Baton", "Baton", o => o.ForwardDefaultSelector = ctx =>
@@ -188,6 +194,8 @@ public sealed class BatonServer : IAsyncDisposable
 
     private static void ConfigurePipeline(WebApplication app)
     {
+        // Outermost, so it sees the final status of every request (errors the exception handler turned into 500s too).
+        if (app.Services.GetRequiredService<IOptions<ServerOptions>>().Value.Metrics.Enabled) app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseResponseCompression();
@@ -230,6 +238,7 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapSharedPoolEndpoints();
         api.MapAutoscaleEndpoints();
         app.MapAgentProtocol();
+        app.MapMetricsEndpoints();
     }
 
     /// <summary>Takes the single-replica lock, migrates, bootstraps the default tenant, then starts listening.</summary>

@@ -126,6 +126,9 @@ public sealed class ServerOptions
     /// <summary>The autoscaler role (<c>Baton:Server:Autoscaler:…</c>).</summary>
     public Autoscaling.AutoscalerOptions Autoscaler { get; set; } = new();
 
+    /// <summary>Metrics: <c>/metrics</c>, instrumentation, label limits (<c>Baton:Server:Metrics:…</c>).</summary>
+    public Metrics.MetricsOptions Metrics { get; set; } = new();
+
     public bool HasRole(string role) =>
         Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Any(r => r.Equals("all", StringComparison.OrdinalIgnoreCase) || r.Equals(role, StringComparison.OrdinalIgnoreCase));

@@ -20,7 +20,7 @@ public sealed class PartitionRetentionService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (store is not PostgresBatonStore postgres) return;
+        if (Metrics.InstrumentedStore.Unwrap(store) is not PostgresBatonStore postgres) return;
         using var timer = new PeriodicTimer(options.Value.RetentionInterval, time);
         do
         {

@@ -20,7 +20,8 @@ public sealed class SchedulerService(
     WakeUpSignals signals,
     IOptions<ServerOptions> options,
     TimeProvider time,
-    ILogger<SchedulerService> logger) : BackgroundService
+    ILogger<SchedulerService> logger,
+    Metrics.JobMetrics? metrics = null) : BackgroundService
 {
     /// <summary>Signalled when a schedule is created, changed or resumed, so it is looked at without waiting a tick.</summary>
     public const string WakeUpTopic = "schedules";
@@ -32,9 +33,11 @@ public sealed class SchedulerService(
         {
             // Subscribe before the tick, so a schedule created during it wakes the next one at once.
             using var wakeUp = signals.Subscribe(WakeUpTopic);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await RunOnceAsync(stoppingToken);
+                metrics?.SchedulerTicked(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -39,6 +39,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Calendars = new PostgresCalendarStore(_database);
         SharedPool = new PostgresSharedPoolStore(_database, time);
         Autoscale = new PostgresAutoscaleStore(_database);
+        Statistics = new PostgresStatisticsStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);
@@ -56,6 +57,7 @@ public sealed class PostgresBatonStore : IBatonStore
     public ICalendarStore Calendars { get; }
     public ISharedPoolStore SharedPool { get; }
     public IAutoscaleStore Autoscale { get; }
+    public IStatisticsStore Statistics { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

@@ -21,17 +21,23 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.StatementTimeout, TimeSpan.Zero);
         _statementTimeoutMs = ((long)options.StatementTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        _primary = CreateDataSource(options.ConnectionString, options.StatementTimeout);
+        // Named per store, so the pool figures Npgsql reports for every pool of the process can be told apart.
+        var name = $"baton-{Guid.NewGuid():N}";
+        _primary = CreateDataSource(options.ConnectionString, options.StatementTimeout, name + "-primary");
         if (!string.IsNullOrWhiteSpace(options.ReadConnectionString))
         {
-            _replica = CreateDataSource(options.ReadConnectionString, options.StatementTimeout);
+            _replica = CreateDataSource(options.ReadConnectionString, options.StatementTimeout, name + "-replica");
         }
+        Pools = new PostgresPoolStatistics(_replica is null ? [name + "-primary"] : [name + "-primary", name + "-replica"]);
         MigrationConnectionString = string.IsNullOrWhiteSpace(options.MigrationConnectionString)
             ? options.ConnectionString
             : options.MigrationConnectionString;
     }
 
     public string MigrationConnectionString { get; }
+
+    /// <summary>The busy and idle connections of this store's pools.</summary>
+    public PostgresPoolStatistics Pools { get; }
 
     /// <summary>Runs <paramref name="work"/> in one transaction that sees only <paramref name="tenantId"/>'s rows.</summary>
     public Task<T> InTenantAsync<T>(string tenantId, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
@@ -69,9 +75,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         return result;
     }
 
-    private static NpgsqlDataSource CreateDataSource(string connectionString, TimeSpan statementTimeout)
+    private static NpgsqlDataSource CreateDataSource(string connectionString, TimeSpan statementTimeout, string name)
     {
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = name };
         // The server-side statement timeout fires first; the client gives up a little later.
         builder.ConnectionStringBuilder.CommandTimeout = (int)Math.Ceiling(statementTimeout.TotalSeconds) + 5;
         // Every setting is transaction-local and no session state is left behind, so a connection going back to
@@ -96,6 +102,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Pools.Dispose();
         await _primary.DisposeAsync();
         if (_replica is not null) await _replica.DisposeAsync();
     }

@@ -34,6 +34,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Calendars = new SqliteCalendarStore(_database);
         SharedPool = new SqliteSharedPoolStore(_database, time);
         Autoscale = new SqliteAutoscaleStore(_database);
+        Statistics = new SqliteStatisticsStore(_database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);
@@ -51,6 +52,7 @@ public sealed class SqliteBatonStore : IBatonStore
     public ICalendarStore Calendars { get; }
     public ISharedPoolStore SharedPool { get; }
     public IAutoscaleStore Autoscale { get; }
+    public IStatisticsStore Statistics { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

@@ -14,6 +14,8 @@ internal sealed class SqliteDatabase : IDisposable
     private const int BusyTimeoutMs = 10_000;
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private int _open;
+    private Action<TimeSpan>[] _gateObservers = [];
 
     public SqliteDatabase(string databasePath)
     {
@@ -38,6 +40,15 @@ internal sealed class SqliteDatabase : IDisposable
         try
         {
             await connection.OpenAsync(cancellationToken);
+            Interlocked.Increment(ref _open);
+            // Closing or disposing it ends its use; the pool may keep it open for the next caller.
+            connection.StateChange += (_, change) =>
+            {
+                if (change.OriginalState == System.Data.ConnectionState.Open && change.CurrentState == System.Data.ConnectionState.Closed)
+                {
+                    Interlocked.Decrement(ref _open);
+                }
+            };
             // Per-connection settings; WAL itself is persistent in the file (set by the migrator).
             await connection.ExecuteAsync(
                 new CommandDefinition($"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA synchronous = NORMAL;", cancellationToken: cancellationToken));
@@ -53,7 +64,18 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>Runs <paramref name="work"/> in one write transaction under the write gate; commits when it returns.</summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        await _writeGate.WaitAsync(cancellationToken);
+        var observers = Volatile.Read(ref _gateObservers);
+        if (observers.Length == 0 || _writeGate.Wait(0, CancellationToken.None))
+        {
+            if (observers.Length == 0) await _writeGate.WaitAsync(cancellationToken);
+            else Observe(observers, TimeSpan.Zero);
+        }
+        else
+        {
+            var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+            await _writeGate.WaitAsync(cancellationToken);
+            Observe(observers, System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted));
+        }
         try
         {
             await using var connection = await OpenAsync(cancellationToken);
@@ -76,6 +98,27 @@ internal sealed class SqliteDatabase : IDisposable
             await work(connection, transaction);
             return true;
         }, cancellationToken);
+
+    /// <summary>Connections opened by this process and not closed yet (in use by a reader or the writer).</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
+
+    /// <summary>Adds an observer of each write's wait for the write gate (zero when the gate was free).</summary>
+    public void ObserveGateWaits(Action<TimeSpan> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        Action<TimeSpan>[] current, next;
+        do
+        {
+            current = Volatile.Read(ref _gateObservers);
+            next = [.. current, observer];
+        }
+        while (Interlocked.CompareExchange(ref _gateObservers, next, current) != current);
+    }
+
+    private static void Observe(Action<TimeSpan>[] observers, TimeSpan waited)
+    {
+        foreach (var observer in observers) observer(waited);
+    }
 
     public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
     {

@@ -88,3 +88,8 @@ public sealed class SqliteAutoscaleContractTests : AutoscaleContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteStatisticsContractTests : StatisticsContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}

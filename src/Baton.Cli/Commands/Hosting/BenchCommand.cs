@@ -32,10 +32,15 @@ public static class BenchCommand
         var jobs = new Option<int?>("--jobs") { Description = "Override the scenario's number of jobs." };
         var rate = new Option<double?>("--rate") { Description = "Override the scenario's rate (jobs or requests per second)." };
         var duration = new Option<int?>("--duration") { Description = "Override the scenario's duration in seconds." };
-
-        var command = new Command("bench", "Run a benchmark scenario: dispatch, agents, concurrency, api, fairness, deploy.")
+        var tenants = new Option<int?>("--tenants") { Description = "Override the scenario's number of tenants (metrics)." };
+        var compareMetrics = new Option<bool>("--compare-metrics")
         {
-            scenario, backend, server, key, postgresAdmin, inProcess, quick, json, agents, jobs, rate, duration,
+            Description = "Run the scenario twice in this run, the server's instrumentation off then on, and report the throughput cost of metrics.",
+        };
+
+        var command = new Command("bench", "Run a benchmark scenario: dispatch, agents, concurrency, api, fairness, deploy, metrics.")
+        {
+            scenario, backend, server, key, postgresAdmin, inProcess, quick, json, agents, jobs, rate, duration, tenants, compareMetrics,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -65,7 +70,7 @@ public static class BenchCommand
             }
             var seconds = parse.GetValue(duration);
             var settings = new BenchSettings(parse.GetValue(quick), parse.GetValue(agents), parse.GetValue(jobs), parse.GetValue(rate),
-                seconds is { } s ? TimeSpan.FromSeconds(s) : null);
+                seconds is { } s ? TimeSpan.FromSeconds(s) : null, parse.GetValue(tenants));
             if (serverUrl is not null && parse.GetValue(inProcess))
             {
                 context.Error.WriteLine("error: --in-process starts a server of its own; it cannot go with --server.");
@@ -74,10 +79,28 @@ public static class BenchCommand
             var target = new BenchTargetOptions(backendName ?? (serverUrl is null ? "sqlite" : null)!, serverUrl, parse.GetValue(key),
                 parse.GetValue(postgresAdmin) ?? context.GetEnvironmentVariable("BATON_TEST_POSTGRES"), parse.GetValue(inProcess));
 
+            if (parse.GetValue(compareMetrics) && serverUrl is not null)
+            {
+                context.Error.WriteLine("error: --compare-metrics starts servers of its own (metrics off, then on); it cannot go with --server.");
+                return 2;
+            }
+
             // Ctrl-C and SIGTERM cancel the run, so the server process is killed and its data deleted.
             using var shutdown = new ShutdownSignal(ct);
-            var result = await BenchRunner.RunAsync(found, target, settings,
-                message => context.Error.WriteLine($"bench: {message}"), shutdown.Token);
+            void Progress(string message) => context.Error.WriteLine($"bench: {message}");
+            BenchResult result;
+            if (parse.GetValue(compareMetrics))
+            {
+                var off = await BenchRunner.RunAsync(found, target with { Metrics = false }, settings, Progress, shutdown.Token);
+                ResultTable.Write(context.Console, off);
+                var on = await BenchRunner.RunAsync(found, target, settings, Progress, shutdown.Token);
+                ResultTable.Write(context.Console, on);
+                result = MetricsComparison.Compare(off, on);
+            }
+            else
+            {
+                result = await BenchRunner.RunAsync(found, target, settings, Progress, shutdown.Token);
+            }
             ResultTable.Write(context.Console, result);
             if (parse.GetValue(json) is { } path)
             {
