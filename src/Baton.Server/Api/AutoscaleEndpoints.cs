@@ -103,7 +103,7 @@ public static class AutoscaleEndpoints
             [new ScalingTrigger(TriggerType.QueueDepth, null, 100, 10, ScalingPolicyReader.DefaultUp, ScalingPolicyReader.DefaultDown, ReadingKind.Total)],
             new ReplicaLimits(0, ScalingPolicyReader.MaxReplicasCeiling), PredictiveSettings.Off, AnomalySettings.Default);
         var fleet = await store.Autoscale.ReadFleetAsync(time.GetUtcNow(), options.Value.Autoscaler.FastFailure, ct);
-        var observed = readings.For(policy, fleet, record?.Replicas ?? 1, options.Value.MaxPollWait);
+        var observed = await readings.ForAsync(policy, fleet, record?.Replicas ?? 1, options.Value.MaxPollWait, ct);
         var group = parsed.Group ?? "default";
         var queueDepth = fleet.Queues.Where(q => parsed.Component != TargetComponent.Worker || Core.Dispatch.AgentGroupNames.Serves(q.AgentGroups, group)).Sum(q => q.Pending);
         var agents = fleet.Agents.Count(a => parsed.Component != TargetComponent.Worker || a.Group == group);

@@ -5,7 +5,7 @@ using Baton.Storage.Model;
 namespace Baton.Server.Autoscaling;
 
 /// <summary>Applying policies: read (all or nothing), then one row per target, kept with its pause flag and state.</summary>
-public sealed class AutoscalePolicies(IBatonStore store, TimeProvider time)
+public sealed class AutoscalePolicies(IBatonStore store, IMetricReader metrics, TimeProvider time)
 {
     /// <summary>
     /// <c>baton up --autoscale</c> without a file: this machine's agents, one to four, on queue depth (10 waiting jobs
@@ -43,6 +43,7 @@ public sealed class AutoscalePolicies(IBatonStore store, TimeProvider time)
     {
         var read = ScalingPolicyReader.Read(yaml);
         if (!read.Succeeded) return read;
+        if (UnknownMetrics(read.Policies) is { Count: > 0 } unknown) return new PolicyReadResult([], unknown);
         var documents = SplitDocuments(yaml, read.Policies.Count);
         for (var i = 0; i < read.Policies.Count; i++)
         {
@@ -50,6 +51,28 @@ public sealed class AutoscalePolicies(IBatonStore store, TimeProvider time)
             await store.Autoscale.UpsertPolicyAsync(new NewAutoscalePolicy(policy.Target.Key, policy.Name, documents[i], policy.Provider.Type, time.GetUtcNow()), ct);
         }
         return read;
+    }
+
+    /// <summary>
+    /// Triggers that name a metric this server does not publish: refused now, rather than holding forever without a
+    /// reading. (The reader checks the name's form; which metrics exist is the server's to say.)
+    /// </summary>
+    private List<PolicyError> UnknownMetrics(IReadOnlyList<ScalingPolicy> policies)
+    {
+        var errors = new List<PolicyError>();
+        for (var p = 0; p < policies.Count; p++)
+        {
+            var triggers = policies[p].Triggers;
+            for (var t = 0; t < triggers.Count; t++)
+            {
+                var trigger = triggers[t];
+                if (trigger.ReadingKey == TriggerTypes.Name(trigger.Type) || metrics.Knows(trigger.MetricName ?? "")) continue;
+                var document = policies.Count == 1 ? "" : $"document[{p}].";
+                errors.Add(new PolicyError($"{document}triggers[{t}].metricName",
+                    $"this server publishes no metric {trigger.MetricName} (GET /metrics lists them; a histogram reads as NAME_count or NAME_sum)"));
+            }
+        }
+        return errors;
     }
 
     /// <summary>Each policy's own YAML text, so a target keeps exactly what was applied for it.</summary>

@@ -10,19 +10,26 @@ namespace Baton.Server.Autoscaling;
 public sealed record TargetReadings(IReadOnlyDictionary<string, double> Readings, IReadOnlyList<TenantActivity> Tenants, int Slots);
 
 /// <summary>
-/// Turns one fleet snapshot into a target's readings. For workers (an agent group): queue depth is the pending jobs
-/// of the queues that group serves, CPU is the share of its online agents' slots in use (agents report capacity, not
-/// load). Fleet-wide: agent count, schedule count, webhook deliveries due (notification load). Per replica, until the
-/// metrics seam supplies fleet-wide figures: request rate (this replica's × the target's replicas), process CPU.
-/// <c>orchestrator_job_queue_depth</c> and <c>orchestrator_agents_online</c> may be read by name with labels
-/// (<c>tenant</c>, <c>queue</c>; <c>group</c>); any other <c>orchestrator_*</c> metric comes from
-/// <see cref="IMetricReader"/>.
+/// Turns one fleet snapshot into a target's readings. The trigger types read the autoscaler's own fleet read
+/// (<see cref="Baton.Storage.IAutoscaleStore.ReadFleetAsync"/>), because they need what the metrics' fleet read does
+/// not group by: for workers (an agent group), queue depth is the pending jobs of the queues that group serves and
+/// CPU is the share of its online agents' slots in use; the anomaly detector needs each tenant's recent submissions
+/// and fast failures. Fleet-wide: agent count, schedule count, webhook deliveries due (notification load). Per
+/// replica: request rate (this replica's × the target's replicas), process CPU, and the scheduler's evaluation time
+/// (mean tick since the previous evaluation, from <c>orchestrator_scheduler_tick_duration_seconds</c>).
+/// A trigger that names a metric (<c>type: Metric</c>, or a <c>metricName</c>/<c>labels</c> of its own) reads it
+/// through <see cref="IMetricReader"/>: the value <c>/metrics</c> shows, summed over the series its labels match.
 /// </summary>
 public sealed class FleetReadings(IRequestActivitySource requests, IMetricReader metrics, TimeProvider time)
 {
-    private readonly ProcessCpu _cpu = new(time);
+    /// <summary>The scheduler's evaluation-time histogram (seconds per tick).</summary>
+    public const string SchedulerTickMetric = "orchestrator_scheduler_tick_duration_seconds";
 
-    public TargetReadings For(ScalingPolicy policy, FleetSnapshot fleet, int replicas, TimeSpan maxPollWait)
+    private readonly ProcessCpu _cpu = new(time);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (double Count, double Sum)> _ticksSeen = new(StringComparer.Ordinal);
+
+    public async Task<TargetReadings> ForAsync(ScalingPolicy policy, FleetSnapshot fleet, int replicas, TimeSpan maxPollWait, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var readings = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -34,7 +41,9 @@ public sealed class FleetReadings(IRequestActivitySource requests, IMetricReader
 
         foreach (var trigger in policy.Triggers)
         {
-            double? value = trigger.ReadingKey == TriggerTypes.Name(trigger.Type) ? trigger.Type switch
+            double? value = trigger.ReadingKey != TriggerTypes.Name(trigger.Type)
+                ? await metrics.ReadAsync(trigger.MetricName ?? "", trigger.Labels, ct)
+                : trigger.Type switch
             {
                 TriggerType.QueueDepth => queues.Sum(q => q.Pending),
                 TriggerType.CPUUtilization when isWorker => slots > 0 ? 100.0 * agents.Sum(a => a.ActiveJobs) / slots : null,
@@ -45,8 +54,9 @@ public sealed class FleetReadings(IRequestActivitySource requests, IMetricReader
                 TriggerType.HeartbeatLoad => fleet.Agents.Count / Math.Max(1, maxPollWait.TotalSeconds),
                 TriggerType.ScheduleCount => fleet.ActiveSchedules,
                 TriggerType.NotificationRate => fleet.WebhookDeliveriesDue,
+                TriggerType.EvaluationTime => await MeanTickSinceLastAsync(policy.Target.Key, ct),
                 _ => null,
-            } : ByName(trigger.MetricName ?? "", trigger.Labels, fleet);
+            };
             if (value is { } v) readings[trigger.ReadingKey] = v;
         }
 
@@ -67,20 +77,24 @@ public sealed class FleetReadings(IRequestActivitySource requests, IMetricReader
         return new TargetReadings(readings, tenants, slots);
     }
 
-    private double? ByName(string name, IReadOnlyDictionary<string, string> labels, FleetSnapshot fleet)
+    /// <summary>
+    /// The mean scheduler tick of this replica since the target's previous evaluation; null before the first one or
+    /// when no tick ran in between (a replica without the scheduler role), so the trigger holds.
+    /// </summary>
+    private async Task<double?> MeanTickSinceLastAsync(string target, CancellationToken ct)
     {
-        switch (name)
+        var count = await metrics.ReadAsync(SchedulerTickMetric + "_count", EmptyLabels, ct);
+        var sum = await metrics.ReadAsync(SchedulerTickMetric + "_sum", EmptyLabels, ct);
+        if (count is not { } c || sum is not { } s) return null;
+        lock (_gate)
         {
-            case "orchestrator_job_queue_depth" when labels.Keys.All(k => k is "tenant" or "queue"):
-                return fleet.Queues
-                    .Where(q => (!labels.TryGetValue("tenant", out var tenant) || q.TenantId == tenant) && (!labels.TryGetValue("queue", out var queue) || q.Queue == queue))
-                    .Sum(q => q.Pending);
-            case "orchestrator_agents_online" when labels.Keys.All(k => k is "group"):
-                return fleet.Agents.Count(a => !labels.TryGetValue("group", out var group) || a.Group == group);
-            default:
-                return metrics.Read(name, labels);
+            var had = _ticksSeen.TryGetValue(target, out var previous);
+            _ticksSeen[target] = (c, s);
+            return had && c > previous.Count ? (s - previous.Sum) / (c - previous.Count) : null;
         }
     }
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyLabels = new Dictionary<string, string>();
 
     /// <summary>This process's CPU use in percent of the machine since the previous reading.</summary>
     private sealed class ProcessCpu(TimeProvider time)
@@ -101,18 +115,3 @@ public sealed class FleetReadings(IRequestActivitySource requests, IMetricReader
     }
 }
 
-/// <summary>
-/// Reads any <c>orchestrator_*</c> metric by name and labels (summed over matching series), or null when it is not
-/// known. The default knows none beyond what <see cref="FleetReadings"/> computes itself; the metrics work
-/// (prometheus-net registry) plugs in here.
-/// </summary>
-public interface IMetricReader
-{
-    double? Read(string name, IReadOnlyDictionary<string, string> labels);
-}
-
-/// <summary>No metrics registry yet: every other metric has no reading (its trigger holds the size).</summary>
-public sealed class NoMetricReader : IMetricReader
-{
-    public double? Read(string name, IReadOnlyDictionary<string, string> labels) => null;
-}

@@ -66,7 +66,7 @@ public sealed class TargetEvaluator(
             return await store.Autoscale.SaveEvaluationAsync(target, holder,
                 new AutoscaleEvaluation(now, record.Replicas ?? 0, record.State ?? "", $"provider not usable: {ex.Message}", record.ForecastReplicas), null, ct);
         }
-        var observed = fleetReadings.For(policy, fleet, current, options.MaxPollWait);
+        var observed = await fleetReadings.ForAsync(policy, fleet, current, options.MaxPollWait, ct);
 
         var readings = observed.Readings;
         IReadOnlyList<string> notes = [];
