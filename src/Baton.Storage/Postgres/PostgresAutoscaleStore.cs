@@ -3,7 +3,7 @@ using Dapper;
 
 namespace Baton.Storage.Postgres;
 
-/// <summary>The autoscaler's state: installation-wide rows that only the system scope sees (see migration 009).</summary>
+/// <summary>The autoscaler's state: installation-wide rows that only the system scope sees (see migration 015_autoscale).</summary>
 internal sealed partial class PostgresAutoscaleStore(PostgresDatabase database) : IAutoscaleStore
 {
     private const string TargetColumns =
