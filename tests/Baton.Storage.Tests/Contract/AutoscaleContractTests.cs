@@ -127,6 +127,8 @@ public abstract class AutoscaleContractTests : StoreContractTests
         await RegisterAgentAsync(a, "agent-a");
         Assert.Equal(QueueCreateResult.Created, await Store.Queues.CreateAsync(new QueueRecord(b, "gpu", 0, null, false, Time.GetUtcNow()) { AgentGroups = ["gpu"] }, 10, Ct));
         for (var i = 0; i < 3; i++) await SubmitAsync(a);
+        // Later than the others, so the claim below takes an unscheduled job (equal times tie on random ids).
+        Time.Advance(TimeSpan.FromMilliseconds(10));
         await Store.Jobs.SubmitAsync(NewJob(a, idempotencyKey: "schedule:s1:2025-03-03T09:00:00Z"), Ct);
         await Store.Jobs.SubmitAsync(NewJob(b) with { Queue = "gpu" }, Ct);
         var running = Assert.Single(await ClaimAsync(a, "agent-a"));
