@@ -31,6 +31,8 @@ public sealed class BatonAgent : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (JobExecution Execution, Task Task)> _jobs = new(StringComparer.Ordinal);
     private readonly Lock _pollLock = new();
     private CancellationTokenSource? _fullSlotsPoll;
+    private CancellationTokenSource? _currentPoll;
+    private volatile bool _draining;
 
     public BatonAgent(AgentOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
@@ -56,6 +58,25 @@ public sealed class BatonAgent : IAsyncDisposable
 
     /// <summary>Number of jobs currently held by this agent.</summary>
     public int RunningJobs => _jobs.Count;
+
+    /// <summary>Whether <see cref="Drain"/> was called.</summary>
+    public bool Draining => _draining;
+
+    /// <summary>
+    /// Drains the agent: it takes no new job, finishes (and reports) the ones it runs, then
+    /// <see cref="RunAsync"/> returns. Scaling down uses this, so a job is never killed to remove an agent.
+    /// </summary>
+    public void Drain()
+    {
+        if (_draining)
+            return;
+        _draining = true;
+        _logger.LogInformation("Draining: no new jobs; exiting once {Count} running job(s) finish", _jobs.Count);
+        // A poll in flight may be offering free slots: cut it short so the next one offers none. Anything it was
+        // handed and never read goes back to the queue (the server requeues assignments the agent does not report).
+        lock (_pollLock)
+            _currentPoll?.Cancel();
+    }
 
     public static string Version { get; } =
         typeof(BatonAgent).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
@@ -131,11 +152,16 @@ public sealed class BatonAgent : IAsyncDisposable
         var waitSeconds = (int)Math.Ceiling(_options.PollWait.TotalSeconds);
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (_draining && _jobs.IsEmpty)
+            {
+                _logger.LogInformation("Drained: every job finished; stopping");
+                break;
+            }
             var running = _jobs.Values
                 .Where(j => j.Execution.Control.StopReason != JobStopReason.Abandon && !j.Execution.Reported)
                 .Select(j => new RunningJobReport(j.Execution.Control.JobId, j.Execution.Control.Attempt, j.Execution.Control.Progress))
                 .ToList();
-            var freeSlots = Math.Max(0, _options.Slots - _jobs.Count);
+            var freeSlots = _draining ? 0 : Math.Max(0, _options.Slots - _jobs.Count);
             var now = _timeProvider.GetUtcNow();
             var resources = now - lastResources >= ResourceReportInterval
                 ? SystemProbe.Resources(data) with { CpuPercent = usage.CpuPercent(), MemoryUsedMb = UsageProbe.MemoryUsedMb() }
@@ -144,11 +170,19 @@ public sealed class BatonAgent : IAsyncDisposable
                 runtime.Packages.CachedPackages(), prefetcher.Fetching());
 
             using var pollCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (freeSlots == 0)
+            lock (_pollLock)
             {
+                _currentPoll = pollCancel;
                 // A poll with no free slots cannot be handed work, so cutting it short when a slot frees loses nothing.
-                lock (_pollLock)
+                if (freeSlots == 0)
                     _fullSlotsPoll = pollCancel;
+            }
+            if (freeSlots > 0 && _draining)
+            {
+                // Drain() came after the slots were counted and before this poll could be cut short: count again.
+                lock (_pollLock)
+                    _currentPoll = null;
+                continue;
             }
 
             PollResponse response;
@@ -191,7 +225,10 @@ public sealed class BatonAgent : IAsyncDisposable
             finally
             {
                 lock (_pollLock)
+                {
                     _fullSlotsPoll = null;
+                    _currentPoll = null;
+                }
             }
 
             ApplyDirectives(response, runtime, cancellationToken);

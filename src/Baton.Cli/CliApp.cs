@@ -23,6 +23,7 @@ public static class CliApp
         WebhookCommands.Create,
         EventsCommand.Create,
         AuditCommand.Create,
+        Commands.Autoscale.AutoscaleCommands.Create,
         TenantCommands.Create,
         KeyCommands.Create,
         EnrollTokenCommands.Create,

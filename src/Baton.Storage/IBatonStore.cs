@@ -24,6 +24,7 @@ public interface IBatonStore : IAsyncDisposable
     IRetentionStore Retention { get; }
     IAuditStore Audit { get; }
     IDataKeyStore DataKeys { get; }
+    IAutoscaleStore Autoscale { get; }
     IStatisticsStore Statistics { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>

@@ -110,6 +110,7 @@ public sealed class BatonServer : IAsyncDisposable
         if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<JanitorService>();
         if (serverOptions.HasRole("notifier")) builder.Services.AddHostedService<NotifierService>();
         if (serverOptions.HasRole("scheduler")) builder.Services.AddHostedService<SchedulerService>();
+        if (serverOptions.HasRole("autoscaler")) builder.Services.AddHostedService<Autoscaling.AutoscalerService>();
         if (serverOptions.Storage == "postgres") builder.Services.AddHostedService<PostgresWakeUpBridge>();
         if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<RetentionService>();
 
@@ -171,6 +172,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<Security.RateLimiting.RequestSourceTracker>();
         services.AddSingleton<Core.Throttling.IRequestSourceCounters>(sp => sp.GetRequiredService<Security.RateLimiting.RequestSourceTracker>());
         services.AddSingleton<Security.RateLimiting.RequestRateLimits>();
+        Autoscaling.AutoscalingServices.AddAutoscaling(services);
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());
         services.AddHostedService<CounterFlushService>();
         services.AddBatonMetrics();
@@ -237,6 +239,7 @@ public sealed class BatonServer : IAsyncDisposable
         app.UseRequestDecompression();
         app.UseMiddleware<Security.RateLimiting.WriteRateLimitMiddleware>();
         app.UseMiddleware<ApiQuotaMiddleware>();
+        app.UseMiddleware<Autoscaling.RequestActivityMiddleware>();
         app.UseAuthorization();
 
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
@@ -271,6 +274,7 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapSharedPoolEndpoints();
         api.MapAuditEndpoints();
         api.MapSystemSecretsEndpoints();
+        api.MapAutoscaleEndpoints();
         app.MapAgentProtocol();
         app.MapMetricsEndpoints();
     }

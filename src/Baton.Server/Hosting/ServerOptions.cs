@@ -35,7 +35,7 @@ public sealed class ServerOptions
     [Required]
     public string DataDirectory { get; set; } = ".baton";
 
-    /// <summary>Comma-separated roles this process runs: api, dispatcher, janitor, notifier, scheduler (or <c>all</c>).</summary>
+    /// <summary>Comma-separated roles this process runs: api, janitor, notifier, scheduler, autoscaler (or <c>all</c>).</summary>
     public string Roles { get; set; } = "all";
 
     /// <summary>An agent silent for this long is offline and its leases expire.</summary>
@@ -156,6 +156,9 @@ public sealed class ServerOptions
 
     /// <summary>Webhook delivery and the SSRF guard (<c>Baton:Server:Webhooks:…</c>).</summary>
     public Notifications.WebhookOptions Webhooks { get; set; } = new();
+
+    /// <summary>The autoscaler role (<c>Baton:Server:Autoscaler:…</c>).</summary>
+    public Autoscaling.AutoscalerOptions Autoscaler { get; set; } = new();
 
     /// <summary>Metrics: <c>/metrics</c>, instrumentation, label limits (<c>Baton:Server:Metrics:…</c>).</summary>
     public Metrics.MetricsOptions Metrics { get; set; } = new();

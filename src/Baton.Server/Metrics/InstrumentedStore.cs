@@ -40,6 +40,7 @@ public sealed class InstrumentedStore : IBatonStore
         Retention = TimedStore<IRetentionStore>.Wrap(inner.Retention, "Retention", metrics, hooks);
         Audit = TimedStore<IAuditStore>.Wrap(inner.Audit, "Audit", metrics, hooks);
         DataKeys = TimedStore<IDataKeyStore>.Wrap(inner.DataKeys, "DataKeys", metrics, hooks);
+        Autoscale = TimedStore<IAutoscaleStore>.Wrap(inner.Autoscale, "Autoscale", metrics, hooks);
     }
 
     /// <summary>The backend under the decorator (for the few backend-specific services, e.g. partition upkeep).</summary>
@@ -63,6 +64,7 @@ public sealed class InstrumentedStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IAutoscaleStore Autoscale { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _inner.MigrateAsync(cancellationToken);
 

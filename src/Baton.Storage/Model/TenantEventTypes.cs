@@ -11,10 +11,12 @@ public static class TenantEventTypes
     public const string AgentOnline = "agent.online";
     public const string ScheduleAutoPaused = "schedule.auto_paused";
     public const string QuotaReached = "quota.reached";
+    public const string AutoscaleScaled = "autoscale.scaled";
+    public const string AnomalyDetected = "anomaly.detected";
 
     /// <summary>Every type a webhook may subscribe to, in documentation order.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [JobSucceeded, JobFailed, JobTimedOut, JobCancelled, AgentOffline, AgentOnline, ScheduleAutoPaused, QuotaReached];
+        [JobSucceeded, JobFailed, JobTimedOut, JobCancelled, AgentOffline, AgentOnline, ScheduleAutoPaused, QuotaReached, AutoscaleScaled, AnomalyDetected];
 
     /// <summary>A webhook subscription entry: a known type or <c>*</c> for all.</summary>
     public static bool IsSubscribable(string type) => type == "*" || All.Contains(type, StringComparer.Ordinal);

@@ -39,6 +39,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Retention = new PostgresRetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
         Audit = new PostgresAuditStore(_database);
         DataKeys = new PostgresDataKeyStore(_database);
+        Autoscale = new PostgresAutoscaleStore(_database);
         Statistics = new PostgresStatisticsStore(_database, time);
     }
 
@@ -59,6 +60,7 @@ public sealed class PostgresBatonStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IAutoscaleStore Autoscale { get; }
     public IStatisticsStore Statistics { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>

@@ -36,6 +36,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Retention = new SqliteRetentionStore(_database);
         Audit = new SqliteAuditStore(_database);
         DataKeys = new SqliteDataKeyStore(_database);
+        Autoscale = new SqliteAutoscaleStore(_database);
         Statistics = new SqliteStatisticsStore(_database, time);
     }
 
@@ -56,6 +57,7 @@ public sealed class SqliteBatonStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IAutoscaleStore Autoscale { get; }
     public IStatisticsStore Statistics { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

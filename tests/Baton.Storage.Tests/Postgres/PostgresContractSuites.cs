@@ -119,6 +119,11 @@ public sealed class PostgresDataKeyStoreContractTests : DataKeyStoreContractTest
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
 
+public sealed class PostgresAutoscaleContractTests : AutoscaleContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}
+
 public sealed class PostgresStatisticsContractTests : StatisticsContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();

@@ -119,6 +119,11 @@ public sealed class SqliteDataKeyStoreContractTests : DataKeyStoreContractTests
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
 
+public sealed class SqliteAutoscaleContractTests : AutoscaleContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
+
 public sealed class SqliteStatisticsContractTests : StatisticsContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();

@@ -24,26 +24,49 @@ public static class UpCommand
         var agents = new Option<int>("--agents") { Description = "How many local agents to start.", DefaultValueFactory = _ => 1 };
         var slots = new Option<int>("--slots") { Description = "Job slots per local agent.", DefaultValueFactory = _ => 4 };
         var verbose = new Option<bool>("--verbose") { Description = "Show the server's request logs." };
+        var autoscale = new Option<string?>("--autoscale")
+        {
+            Description = "Scale local agent processes with the autoscaler: the built-in policy (1 to 4 agents on queue depth), or the policy FILE given.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
 
         var command = new Command("up", "Start Baton locally: the server and local agent(s) on embedded storage.")
         {
-            port, data, agents, slots, verbose,
+            port, data, agents, slots, verbose, autoscale,
         };
         command.SetAction(async (parse, ct) => await RunAsync(
-            parse.GetValue(port), parse.GetValue(data)!, parse.GetValue(agents), parse.GetValue(slots), parse.GetValue(verbose), ct));
+            parse.GetValue(port), parse.GetValue(data)!, parse.GetValue(agents), parse.GetValue(slots), parse.GetValue(verbose),
+            parse.GetResult(autoscale) is null ? null : parse.GetValue(autoscale) ?? "", ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(int port, string dataDirectory, int agentCount, int slots, bool verbose, CancellationToken ct)
+    /// <param name="autoscale">Null: fixed agents; empty: the built-in autoscaling policy; else a policy file.</param>
+    private static async Task<int> RunAsync(int port, string dataDirectory, int agentCount, int slots, bool verbose, string? autoscale, CancellationToken ct)
     {
         if (port is < 1 or > 65535) throw new ArgumentException("--port must be between 1 and 65535.");
         if (agentCount is < 0 or > 64) throw new ArgumentException("--agents must be between 0 and 64.");
         if (slots is < 1 or > 256) throw new ArgumentException("--slots must be between 1 and 256.");
+        if (autoscale is { Length: > 0 } policyFile)
+        {
+            if (!File.Exists(policyFile)) throw new CliException($"{Path.GetFullPath(policyFile)}: no such policy file.");
+            var read = Baton.Core.Autoscaling.ScalingPolicyReader.Read(await File.ReadAllTextAsync(policyFile, ct));
+            if (!read.Succeeded) throw new CliException($"{policyFile} is refused: {string.Join("; ", read.Errors)}");
+        }
+        // With the autoscaler, the local provider starts the agents (as processes it can drain), not this process.
+        if (autoscale is not null) agentCount = 0;
 
         var clock = Stopwatch.StartNew();
         var url = $"http://127.0.0.1:{port}";
         string[] logging = verbose ? [] : ["--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Baton=Information"];
-        await using var server = BatonServer.Create(logging, url, o => o.DataDirectory = dataDirectory);
+        await using var server = BatonServer.Create(logging, url, o =>
+        {
+            o.DataDirectory = dataDirectory;
+            if (autoscale is null) return;
+            o.Autoscaler.PolicyFile = autoscale.Length > 0 ? Path.GetFullPath(autoscale) : null;
+            o.Autoscaler.DefaultPolicy = autoscale.Length == 0;
+            o.Autoscaler.LocalAgents.ServerUrl = url;
+            o.Autoscaler.LocalAgents.Slots = slots;
+        });
         using var shutdown = new ShutdownSignal(ct);
         var bootstrap = await server.StartAsync(shutdown.Token);
 
@@ -66,7 +89,9 @@ public static class UpCommand
         await WaitForAgentsAsync(running, shutdown.Token);
 
         Console.WriteLine();
-        Console.WriteLine($"Baton is up at {url} — ready in {clock.Elapsed.TotalSeconds:0.0} s (data: {Path.GetFullPath(dataDirectory)}, {agentCount} local agent(s) × {slots} slots).");
+        var agentsText = autoscale is null ? $"{agentCount} local agent(s) × {slots} slots" : "local agents started and drained by the autoscaler";
+        Console.WriteLine($"Baton is up at {url} — ready in {clock.Elapsed.TotalSeconds:0.0} s (data: {Path.GetFullPath(dataDirectory)}, {agentsText}).");
+        if (autoscale is not null) Console.WriteLine("Watch it: ./baton autoscale status, ./baton autoscale decisions");
         if (bootstrap.GeneratedAdminKey is not null)
         {
             Console.WriteLine($"Created tenant 'default' and its system admin API key (shown once, keep it safe):\n  {bootstrap.GeneratedAdminKey}");
@@ -86,6 +111,8 @@ public static class UpCommand
             await task;
             await agent.DisposeAsync();
         }
+        // Autoscaled agents stop while the server still listens, so the jobs they stop are reported, not left to expire.
+        await server.Services.GetRequiredService<Baton.Server.Autoscaling.Providers.ScalingProviders>().DisposeAsync();
         await server.StopAsync(CancellationToken.None);
         return 0;
     }

@@ -1,0 +1,192 @@
+using Baton.Storage.Model;
+using Dapper;
+
+namespace Baton.Storage.Postgres;
+
+/// <summary>The autoscaler's state: installation-wide rows that only the system scope sees (see migration 015_autoscale).</summary>
+internal sealed partial class PostgresAutoscaleStore(PostgresDatabase database) : IAutoscaleStore
+{
+    private const string TargetColumns =
+        "target AS Target, name AS Name, policy_yaml AS PolicyYaml, provider AS Provider, applied_at AS AppliedAt, paused AS Paused, " +
+        "paused_at AS PausedAt, replicas AS Replicas, state AS State, last_explanation AS LastExplanation, " +
+        "forecast_replicas AS ForecastReplicas, evaluated_at AS EvaluatedAt, lease_holder AS LeaseHolder, lease_until AS LeaseUntil";
+
+    private const string DecisionColumns =
+        "id AS Id, target AS Target, at AS At, from_replicas AS FromReplicas, to_replicas AS ToReplicas, rule AS Rule, " +
+        "explanation AS Explanation, triggers::text AS Triggers, forecast_replicas AS ForecastReplicas, replica AS Replica";
+
+    private const string AnomalyColumns =
+        "id AS Id, target AS Target, at AS At, kind AS Kind, subject AS Subject, value AS Value, usual AS Usual, score AS Score, detail AS Detail";
+
+    public Task UpsertPolicyAsync(NewAutoscalePolicy policy, CancellationToken cancellationToken) =>
+        database.InSystemAsync((connection, transaction) => connection.ExecuteAsync(PgSql.Command(
+            """
+            INSERT INTO autoscale_targets (target, name, policy_yaml, provider, applied_at) VALUES (@Target, @Name, @PolicyYaml, @Provider, @AppliedAt)
+            ON CONFLICT (target) DO UPDATE SET name = excluded.name, policy_yaml = excluded.policy_yaml,
+                provider = excluded.provider, applied_at = excluded.applied_at;
+            """,
+            new { policy.Target, policy.Name, policy.PolicyYaml, policy.Provider, AppliedAt = PgTime.ToDb(policy.AppliedAt) }, transaction, cancellationToken)),
+            cancellationToken);
+
+    public Task<bool> DeletePolicyAsync(string target, CancellationToken cancellationToken) =>
+        database.InSystemAsync(async (connection, transaction) => await connection.ExecuteAsync(PgSql.Command(
+            "DELETE FROM autoscale_targets WHERE target = @target;", new { target }, transaction, cancellationToken)) > 0, cancellationToken);
+
+    public Task<IReadOnlyList<AutoscaleTargetRecord>> ListTargetsAsync(CancellationToken cancellationToken) =>
+        database.InSystemAsync<IReadOnlyList<AutoscaleTargetRecord>>(async (connection, transaction) =>
+        {
+            var rows = await connection.QueryAsync<TargetRow>(PgSql.Command($"SELECT {TargetColumns} FROM autoscale_targets ORDER BY target;", null, transaction, cancellationToken));
+            return [.. rows.Select(r => r.ToRecord())];
+        }, cancellationToken);
+
+    public Task<AutoscaleTargetRecord?> GetTargetAsync(string target, CancellationToken cancellationToken) =>
+        database.InSystemAsync(async (connection, transaction) => (await connection.QuerySingleOrDefaultAsync<TargetRow>(PgSql.Command(
+            $"SELECT {TargetColumns} FROM autoscale_targets WHERE target = @target;", new { target }, transaction, cancellationToken)))?.ToRecord(), cancellationToken);
+
+    public Task<bool> SetPausedAsync(string target, bool paused, DateTimeOffset now, CancellationToken cancellationToken) =>
+        database.InSystemAsync(async (connection, transaction) => await connection.ExecuteAsync(PgSql.Command(
+            "UPDATE autoscale_targets SET paused = @paused, paused_at = CASE WHEN @paused THEN @now ELSE NULL END WHERE target = @target;",
+            new { target, paused, now = PgTime.ToDb(now) }, transaction, cancellationToken)) > 0, cancellationToken);
+
+    public Task<bool> TryAcquireLeaseAsync(string target, string holder, DateTimeOffset now, TimeSpan ttl, CancellationToken cancellationToken) =>
+        database.InSystemAsync(async (connection, transaction) => await connection.ExecuteAsync(PgSql.Command(
+            """
+            UPDATE autoscale_targets SET lease_holder = @holder, lease_until = @until
+            WHERE target = @target AND (lease_holder IS NULL OR lease_holder = @holder OR lease_until IS NULL OR lease_until <= @now);
+            """,
+            new { target, holder, now = PgTime.ToDb(now), until = PgTime.ToDb(now + ttl) }, transaction, cancellationToken)) > 0, cancellationToken);
+
+    public Task ReleaseLeaseAsync(string target, string holder, CancellationToken cancellationToken) =>
+        database.InSystemAsync((connection, transaction) => connection.ExecuteAsync(PgSql.Command(
+            "UPDATE autoscale_targets SET lease_holder = NULL, lease_until = NULL WHERE target = @target AND lease_holder = @holder;",
+            new { target, holder }, transaction, cancellationToken)), cancellationToken);
+
+    public Task<bool> SaveEvaluationAsync(string target, string holder, AutoscaleEvaluation evaluation, NewAutoscaleDecision? decision, CancellationToken cancellationToken) =>
+        database.InSystemAsync(async (connection, transaction) =>
+        {
+            var saved = await connection.ExecuteAsync(PgSql.Command(
+                """
+                UPDATE autoscale_targets SET replicas = @Replicas, state = @State, last_explanation = @Explanation,
+                    forecast_replicas = @ForecastReplicas, evaluated_at = @At
+                WHERE target = @target AND lease_holder = @holder;
+                """,
+                new { target, holder, evaluation.Replicas, evaluation.State, evaluation.Explanation, evaluation.ForecastReplicas, At = PgTime.ToDb(evaluation.At) },
+                transaction, cancellationToken));
+            if (saved == 0) return false;
+            if (decision is not null)
+            {
+                await connection.ExecuteAsync(PgSql.Command(
+                    """
+                    INSERT INTO autoscale_decisions (target, at, from_replicas, to_replicas, rule, explanation, triggers, forecast_replicas, replica)
+                    VALUES (@Target, @At, @FromReplicas, @ToReplicas, @Rule, @Explanation, @Triggers::jsonb, @ForecastReplicas, @Replica);
+                    """,
+                    new
+                    {
+                        decision.Target, At = PgTime.ToDb(decision.At), decision.FromReplicas, decision.ToReplicas, decision.Rule,
+                        decision.Explanation, decision.Triggers, decision.ForecastReplicas, decision.Replica,
+                    }, transaction, cancellationToken));
+            }
+            return true;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<AutoscaleDecisionRecord>> ListDecisionsAsync(string? target, long? beforeId, int limit, CancellationToken cancellationToken) =>
+        database.InSystemAsync<IReadOnlyList<AutoscaleDecisionRecord>>(async (connection, transaction) =>
+        {
+            var rows = await connection.QueryAsync<DecisionRow>(PgSql.Command(
+                $"""
+                SELECT {DecisionColumns} FROM autoscale_decisions
+                WHERE (@target::text IS NULL OR target = @target) AND (@beforeId::bigint IS NULL OR id < @beforeId)
+                ORDER BY id DESC LIMIT @limit;
+                """,
+                new { target, beforeId, limit }, transaction, cancellationToken));
+            return [.. rows.Select(r => r.ToRecord())];
+        }, cancellationToken);
+
+    public Task AddAnomaliesAsync(IReadOnlyList<NewAnomaly> anomalies, CancellationToken cancellationToken) =>
+        anomalies.Count == 0 ? Task.CompletedTask : database.InSystemAsync(async (connection, transaction) =>
+        {
+            // One statement per row: the scope travels with the first command's parameters, which a list parameter cannot carry.
+            foreach (var a in anomalies)
+            {
+                await connection.ExecuteAsync(PgSql.Command(
+                    """
+                    INSERT INTO autoscale_anomalies (target, at, kind, subject, value, usual, score, detail)
+                    VALUES (@Target, @At, @Kind, @Subject, @Value, @Usual, @Score, @Detail);
+                    """,
+                    new { a.Target, At = PgTime.ToDb(a.At), a.Kind, a.Subject, a.Value, a.Usual, Score = Sqlite.SqliteAutoscaleStore.Finite(a.Score), a.Detail },
+                    transaction, cancellationToken));
+            }
+            return 0;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<AnomalyRecord>> ListAnomaliesAsync(long? beforeId, int limit, CancellationToken cancellationToken) =>
+        database.InSystemAsync<IReadOnlyList<AnomalyRecord>>(async (connection, transaction) =>
+        {
+            var rows = await connection.QueryAsync<AnomalyRow>(PgSql.Command(
+                $"SELECT {AnomalyColumns} FROM autoscale_anomalies WHERE (@beforeId::bigint IS NULL OR id < @beforeId) ORDER BY id DESC LIMIT @limit;",
+                new { beforeId, limit }, transaction, cancellationToken));
+            return [.. rows.Select(r => r.ToRecord())];
+        }, cancellationToken);
+
+    public Task<int> TrimHistoryAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        database.InSystemAsync(async (connection, transaction) =>
+        {
+            var cutoff = PgTime.ToDb(before);
+            return await connection.ExecuteAsync(PgSql.Command("DELETE FROM autoscale_decisions WHERE at < @cutoff;", new { cutoff }, transaction, cancellationToken))
+                + await connection.ExecuteAsync(PgSql.Command("DELETE FROM autoscale_anomalies WHERE at < @cutoff;", new { cutoff }, transaction, cancellationToken));
+        }, cancellationToken);
+
+    private sealed class TargetRow
+    {
+        public string Target { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string PolicyYaml { get; set; } = "";
+        public string Provider { get; set; } = "";
+        public DateTime AppliedAt { get; set; }
+        public bool Paused { get; set; }
+        public DateTime? PausedAt { get; set; }
+        public int? Replicas { get; set; }
+        public string? State { get; set; }
+        public string? LastExplanation { get; set; }
+        public int? ForecastReplicas { get; set; }
+        public DateTime? EvaluatedAt { get; set; }
+        public string? LeaseHolder { get; set; }
+        public DateTime? LeaseUntil { get; set; }
+
+        public AutoscaleTargetRecord ToRecord() => new(Target, Name, PolicyYaml, Provider, PgTime.FromDb(AppliedAt), Paused,
+            PgTime.FromDb(PausedAt), Replicas, State, LastExplanation, ForecastReplicas, PgTime.FromDb(EvaluatedAt),
+            LeaseHolder, PgTime.FromDb(LeaseUntil));
+    }
+
+    private sealed class DecisionRow
+    {
+        public long Id { get; set; }
+        public string Target { get; set; } = "";
+        public DateTime At { get; set; }
+        public int FromReplicas { get; set; }
+        public int ToReplicas { get; set; }
+        public string Rule { get; set; } = "";
+        public string Explanation { get; set; } = "";
+        public string Triggers { get; set; } = "";
+        public int? ForecastReplicas { get; set; }
+        public string Replica { get; set; } = "";
+
+        public AutoscaleDecisionRecord ToRecord() => new(Id, Target, PgTime.FromDb(At), FromReplicas, ToReplicas, Rule, Explanation,
+            Triggers, ForecastReplicas, Replica);
+    }
+
+    private sealed class AnomalyRow
+    {
+        public long Id { get; set; }
+        public string Target { get; set; } = "";
+        public DateTime At { get; set; }
+        public string Kind { get; set; } = "";
+        public string Subject { get; set; } = "";
+        public double Value { get; set; }
+        public double Usual { get; set; }
+        public double Score { get; set; }
+        public string Detail { get; set; } = "";
+
+        public AnomalyRecord ToRecord() => new(Id, Target, PgTime.FromDb(At), Kind, Subject, Value, Usual, Score, Detail);
+    }
+}
