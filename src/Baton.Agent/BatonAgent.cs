@@ -5,6 +5,7 @@ using Baton.Agent.Jobs;
 using Baton.Agent.Packages;
 using Baton.Agent.Protocol;
 using Baton.Agent.Python;
+using Baton.Agent.Python.Warm;
 using Baton.Agent.Registration;
 using Baton.Core.AgentProtocol;
 using Microsoft.Extensions.Logging;
@@ -81,11 +82,21 @@ public sealed class BatonAgent : IAsyncDisposable
         _logger.LogInformation("Agent {AgentId} ({Name}) ready with {Slots} slots", identity.AgentId, _options.Name, _options.Slots);
 
         var packages = new PackageCache(Path.Combine(data, "packages"), client.DownloadPackageAsync, _loggerFactory.CreateLogger<PackageCache>());
+        await using var warm = _options.WarmInterpreters && WarmInterpreterPool.IsSupported
+            ? new WarmInterpreterPool(runtimeDirectory, _options.Warm, _timeProvider, _loggerFactory.CreateLogger<WarmInterpreterPool>())
+            : null;
+        WarmPool = warm;
         var runtime = new AgentRuntime(_options, client, packages,
             new VirtualEnvironmentManager(Path.Combine(data, "venvs"), _loggerFactory.CreateLogger<VirtualEnvironmentManager>()),
-            new PythonJobRunner(_timeProvider, _options.TerminateGrace, _loggerFactory.CreateLogger<PythonJobRunner>()),
+            new PythonJobRunner(_timeProvider, _options.TerminateGrace, _loggerFactory.CreateLogger<PythonJobRunner>(), warm),
             Interpreters, runtimeDirectory, Path.Combine(data, "work"), _timeProvider, _loggerFactory);
         var prefetcher = new PackagePrefetcher(packages, _timeProvider, _loggerFactory.CreateLogger<PackagePrefetcher>());
+        if (warm is not null && PythonInterpreter.Choose(Interpreters, null) is { } usual)
+        {
+            // The interpreter a job without a version range runs on is warmed before the first job asks.
+            _ = PrewarmAsync(warm, usual.Path, cancellationToken);
+        }
+
         try
         {
             await PollLoopAsync(runtime, prefetcher, capabilities, data, cancellationToken);
@@ -93,6 +104,20 @@ public sealed class BatonAgent : IAsyncDisposable
         finally
         {
             await StopJobsAsync();
+        }
+    }
+
+    /// <summary>The warm interpreters while the agent runs (null when every job starts cold).</summary>
+    public WarmInterpreterPool? WarmPool { get; private set; }
+
+    private async Task PrewarmAsync(WarmInterpreterPool warm, string python, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await warm.PrewarmAsync(python, cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
         }
     }
 

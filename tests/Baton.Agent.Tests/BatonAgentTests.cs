@@ -7,12 +7,30 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Baton.Agent.Tests;
 
-public sealed class BatonAgentTests : IDisposable
+/// <summary>The agent against a fake protocol server, with jobs forked from warm interpreters (the default).</summary>
+public sealed class WarmBatonAgentTests : BatonAgentTests
 {
+    protected override bool WarmInterpreters => true;
+}
+
+/// <summary>The same with every job in a new interpreter (the path where fork is unavailable).</summary>
+public sealed class ColdBatonAgentTests : BatonAgentTests
+{
+    protected override bool WarmInterpreters => false;
+}
+
+public abstract class BatonAgentTests : IDisposable
+{
+    protected abstract bool WarmInterpreters { get; }
+
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private readonly TempDirectory _temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        _temp.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private sealed record RunningAgent(BatonAgent Agent, CancellationTokenSource Stop, Task Run) : IAsyncDisposable
     {
@@ -48,6 +66,7 @@ public sealed class BatonAgentTests : IDisposable
             PollWait = TimeSpan.FromSeconds(2),
             TerminateGrace = TimeSpan.FromSeconds(2),
             LogFlushInterval = TimeSpan.FromMilliseconds(100),
+            WarmInterpreters = WarmInterpreters,
         };
         var agent = new BatonAgent(options, NullLoggerFactory.Instance, TimeProvider.System);
         var stop = new CancellationTokenSource();
@@ -87,6 +106,8 @@ public sealed class BatonAgentTests : IDisposable
             Assert.Equal("qa", registration.Capabilities.Labels["team"]);
             Assert.Contains(registration.Capabilities.Pythons, p => p.Path == TestPaths.SystemPython);
             Assert.True(registration.Resources.CpuCores > 0 && registration.Resources.MemoryMb > 0);
+            // Warm: the job was forked from the warm interpreter the agent started for the system python.
+            Assert.Equal(WarmInterpreters ? 1 : 0, running.Agent.WarmPool?.Interpreters.Sum(i => i.Forks) ?? 0);
         }
 
         var identityFile = _temp.Combine("data", AgentIdentityStore.FileName);

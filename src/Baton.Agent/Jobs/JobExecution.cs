@@ -3,6 +3,7 @@ using Baton.Agent.Protocol;
 using Baton.Agent.Python;
 using Baton.Core.AgentProtocol;
 using Baton.Core.Jobs;
+using Baton.Core.Packages;
 using Microsoft.Extensions.Logging;
 
 namespace Baton.Agent.Jobs;
@@ -125,8 +126,9 @@ internal sealed class JobExecution : IDisposable
             Directory.Delete(workDirectory, recursive: true);
         Directory.CreateDirectory(workDirectory);
         var timeout = _assignment.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(_assignment.TimeoutSeconds) : (TimeSpan?)null;
+        var isolation = _assignment.Isolation == "fresh" ? JobIsolation.Fresh : JobIsolation.Warm;
         var spec = new PythonJobSpec(_assignment.JobId, _assignment.Attempt, python, _runtime.RuntimeDirectory, packageDirectory,
-            workDirectory, _assignment.Entrypoint, _assignment.Inputs, timeout);
+            workDirectory, _assignment.Entrypoint, _assignment.Inputs, timeout, isolation, _assignment.Preload);
         return await _runtime.Runner.RunAsync(spec, log, Control);
 
         PythonJobResult Failed(string error)

@@ -86,7 +86,11 @@ public sealed record JobAssignment(
     /// <summary>Python version range the interpreter must satisfy, or null for any Python 3.</summary>
     string? Python,
     /// <summary>Requirements file inside the package, or null.</summary>
-    string? Requirements);
+    string? Requirements,
+    /// <summary>Modules to import once into a warm interpreter kept for this package version (manifest <c>preload:</c>), or null.</summary>
+    IReadOnlyList<string>? Preload = null,
+    /// <summary><c>fresh</c>: start the job in a new interpreter; null or <c>warm</c>: fork it from a warm one.</summary>
+    string? Isolation = null);
 
 /// <summary>POST /api/agent/v1/jobs/{id}/start</summary>
 public sealed record StartJobRequest(int Attempt);

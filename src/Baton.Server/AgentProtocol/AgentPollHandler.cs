@@ -169,6 +169,8 @@ public sealed class AgentPollHandler(
             job.Inputs,
             job.TimeoutSeconds,
             manifest?.Python,
-            manifest?.Requirements);
+            manifest?.Requirements,
+            manifest is { Preload.Count: > 0 } ? manifest.Preload : null,
+            manifest is { Isolation: Core.Packages.JobIsolation.Fresh } ? "fresh" : null);
     }
 }
