@@ -18,6 +18,8 @@ namespace Baton.Agent.Python;
 /// </summary>
 public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminateGrace, ILogger logger, WarmInterpreterPool? warm = null)
 {
+    private readonly ByteCodeCache _byteCode = new(logger);
+
     public const int MaxResultBytes = 1024 * 1024;
     private static readonly TimeSpan ProgressPollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(5);
@@ -28,6 +30,7 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
         Directory.CreateDirectory(Path.GetDirectoryName(files.InputsFile)!);
         await File.WriteAllTextAsync(files.InputsFile, spec.Inputs.ValueKind == JsonValueKind.Object ? spec.Inputs.GetRawText() : "{}");
         await File.WriteAllBytesAsync(files.ControlFile, []);
+        await Task.WhenAll(_byteCode.EnsureAsync(spec.PythonPath, Path.Combine(spec.RuntimeDirectory, "baton")), _byteCode.EnsureAsync(spec.PythonPath, spec.PackageDirectory));
 
         using var process = await StartAsync(spec, JobEnvironment.For(spec, files), log, control.Stopping);
         logger.LogDebug("Started Python process {Pid} ({Kind}) for {Entrypoint}", process.Pid, process.Kind, spec.Entrypoint);

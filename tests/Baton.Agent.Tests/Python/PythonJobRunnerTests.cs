@@ -216,6 +216,20 @@ public abstract class PythonJobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_runtime_is_compiled_to_byte_code_once()
+    {
+        await RunAsync(TestPaths.Sample("hello"), "hello:main");
+        var cache = Path.Combine(_runtime, "baton", "__pycache__");
+        var compiled = Directory.GetFiles(cache, "_runner.*.pyc").Concat(Directory.GetFiles(cache, "__init__.*.pyc")).ToList();
+        Assert.Equal(2, compiled.Count);
+        var written = compiled.Select(File.GetLastWriteTimeUtc).ToList();
+
+        await RunAsync(TestPaths.Sample("hello"), "hello:main");
+
+        Assert.Equal(written, compiled.Select(File.GetLastWriteTimeUtc));
+    }
+
+    [Fact]
     public async Task Children_a_job_leaves_running_end_with_it()
     {
         var package = _temp.Combine("pkg");
