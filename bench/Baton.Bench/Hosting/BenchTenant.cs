@@ -88,11 +88,14 @@ public sealed class BenchTenant : IDisposable
     /// Retry-After (at most <see cref="MaxSubmitAttempts"/> times), so backpressure shows as latency
     /// and as <see cref="SubmitRetries"/>, not as lost jobs.
     /// </summary>
-    public async Task<HttpResponseMessage> SubmitAsync(CancellationToken cancellationToken)
+    public Task<HttpResponseMessage> SubmitAsync(CancellationToken cancellationToken) => SubmitAsync(PackageName, cancellationToken);
+
+    /// <summary>As <see cref="SubmitAsync(CancellationToken)"/>, for a job of <paramref name="package"/>.</summary>
+    public async Task<HttpResponseMessage> SubmitAsync(string package, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var response = await Api.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest(PackageName), BenchHttp.Json, cancellationToken);
+            var response = await Api.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest(package), BenchHttp.Json, cancellationToken);
             var backpressure = response.StatusCode is System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.TooManyRequests;
             if (!backpressure || attempt == MaxSubmitAttempts) return response;
             var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);

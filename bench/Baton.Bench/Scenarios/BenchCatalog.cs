@@ -11,6 +11,7 @@ public static class BenchCatalog
         new ApiScenario(),
         new FairnessScenario(),
         new DeployScenario(),
+        new PythonScenario(),
     ];
 
     /// <summary>Named in the plan, not runnable yet (none today).</summary>
