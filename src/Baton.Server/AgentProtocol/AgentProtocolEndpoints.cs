@@ -51,11 +51,13 @@ public static class AgentProtocolEndpoints
     }
 
     private static async Task<IResult> StartAsync(
-        string jobId, StartJobRequest request, HttpContext context, IBatonStore store, CancellationToken cancellationToken)
+        string jobId, StartJobRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
         if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
         var result = await store.Jobs.MarkStartedAsync(tenantId, jobId, agent.AgentId, request.Attempt, cancellationToken);
+        // A client waiting for the job to leave `assigned` (GET …/wait) hears of it now.
+        if (result == AttemptWriteResult.Ok) signals.Signal(WakeUpSignals.JobLogs(jobId));
         return result switch
         {
             AttemptWriteResult.Ok => Results.NoContent(),

@@ -25,6 +25,7 @@ public static class JobEndpoints
             await why.ExplainAsync(context.GetCaller().TenantId, jobId, ct) is { } answer ? Results.Ok(answer) : Problems.NotFound($"Job {jobId}"))
             .RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapGet("/{jobId}/logs", JobLogEndpoint.GetLogsAsync).RequireAuthorization(AuthPolicies.Viewer);
+        jobs.MapGet("/{jobId}/wait", JobWaitEndpoint.WaitAsync).RequireAuthorization(AuthPolicies.Viewer);
     }
 
     private static async Task<IResult> ListAsync(
