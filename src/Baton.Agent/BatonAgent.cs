@@ -86,10 +86,15 @@ public sealed class BatonAgent : IAsyncDisposable
             ? new WarmInterpreterPool(runtimeDirectory, _options.Warm, _timeProvider, _loggerFactory.CreateLogger<WarmInterpreterPool>())
             : null;
         WarmPool = warm;
-        var runtime = new AgentRuntime(_options, client, packages,
+        AgentRuntime runtime = null!;
+        var claims = new CompletionClaims(_options.Slots,
+            () => (_jobs.Count, _jobs.Values.Count(j => j.Execution.Finishing)),
+            assigned => StartJobs(assigned, runtime, cancellationToken));
+        runtime = new AgentRuntime(_options, client, packages,
             new VirtualEnvironmentManager(Path.Combine(data, "venvs"), _loggerFactory.CreateLogger<VirtualEnvironmentManager>()),
             new PythonJobRunner(_timeProvider, _options.TerminateGrace, _loggerFactory.CreateLogger<PythonJobRunner>(), warm),
-            Interpreters, runtimeDirectory, Path.Combine(data, "work"), _timeProvider, _loggerFactory);
+            Interpreters, runtimeDirectory, Path.Combine(data, "work"), _timeProvider, _loggerFactory, claims);
+        Claims = claims;
         var prefetcher = new PackagePrefetcher(packages, _timeProvider, _loggerFactory.CreateLogger<PackagePrefetcher>());
         if (warm is not null && PythonInterpreter.Choose(Interpreters, null) is { } usual)
         {
@@ -106,6 +111,9 @@ public sealed class BatonAgent : IAsyncDisposable
             await StopJobsAsync();
         }
     }
+
+    /// <summary>Completion claims while the agent runs.</summary>
+    internal CompletionClaims? Claims { get; private set; }
 
     /// <summary>The warm interpreters while the agent runs (null when every job starts cold).</summary>
     public WarmInterpreterPool? WarmPool { get; private set; }
@@ -153,11 +161,13 @@ public sealed class BatonAgent : IAsyncDisposable
         var waitSeconds = (int)Math.Ceiling(_options.PollWait.TotalSeconds);
         while (!cancellationToken.IsCancellationRequested)
         {
+            // No poll claims while a completion claims (see CompletionClaims).
+            var freeSlots = runtime.Claims.BeginPoll(Math.Max(0, _options.Slots - _jobs.Count));
+
             var running = _jobs.Values
                 .Where(j => j.Execution.Control.StopReason != JobStopReason.Abandon && !j.Execution.Reported)
                 .Select(j => new RunningJobReport(j.Execution.Control.JobId, j.Execution.Control.Attempt, j.Execution.Control.Progress))
                 .ToList();
-            var freeSlots = Math.Max(0, _options.Slots - _jobs.Count);
             var now = _timeProvider.GetUtcNow();
             var resources = now - lastResources >= ResourceReportInterval ? SystemProbe.Resources(data) : null;
             var request = new PollRequest(freeSlots, running, waitSeconds, sendCapabilities ? capabilities : null, resources,
@@ -210,6 +220,7 @@ public sealed class BatonAgent : IAsyncDisposable
             }
             finally
             {
+                runtime.Claims.EndPoll();
                 lock (_pollLock)
                     _fullSlotsPoll = null;
             }
@@ -239,7 +250,12 @@ public sealed class BatonAgent : IAsyncDisposable
             }
         }
 
-        foreach (var assignment in response.Jobs ?? [])
+        StartJobs(response.Jobs ?? [], runtime, cancellationToken);
+    }
+
+    private void StartJobs(IReadOnlyList<JobAssignment> assignments, AgentRuntime runtime, CancellationToken cancellationToken)
+    {
+        foreach (var assignment in assignments)
         {
             var key = JobExecution.KeyOf(assignment.JobId, assignment.Attempt);
             if (_jobs.ContainsKey(key))
@@ -267,8 +283,12 @@ public sealed class BatonAgent : IAsyncDisposable
         {
             _jobs.TryRemove(key, out _);
             execution.Dispose();
-            lock (_pollLock)
-                _fullSlotsPoll?.Cancel();
+            // A slot no claim filled (the completion claimed nothing, or could not claim): a poll with free slots takes it.
+            if (_options.Slots - _jobs.Count - Claims!.SlotsInFlight > 0)
+            {
+                lock (_pollLock)
+                    _fullSlotsPoll?.Cancel();
+            }
         }
     }
 

@@ -103,7 +103,27 @@ public sealed record AgentLogLine(long Line, DateTimeOffset At, string Stream, s
 
 public sealed record AppendLogsResponse(bool CancelRequested);
 
-/// <summary>POST /api/agent/v1/jobs/{id}/complete; <see cref="Outcome"/> is succeeded, failed, timed_out or cancelled.</summary>
-public sealed record CompleteJobRequest(int Attempt, string Outcome, int? ExitCode, JsonElement? Result, string? Error);
+/// <summary>
+/// POST /api/agent/v1/jobs/{id}/complete; <see cref="Outcome"/> is succeeded, failed, timed_out or cancelled.
+/// <see cref="Logs"/>: the attempt's last log lines, stored before the outcome (a short job's whole log, without a
+/// request of its own); send them only to a server that answered a completion with <see cref="CompleteJobResponse.Jobs"/>,
+/// as an older one ignores them. <see cref="Claim"/>: also claim work for the agent's free slots, as a poll would.
+/// </summary>
+public sealed record CompleteJobRequest(
+    int Attempt,
+    string Outcome,
+    int? ExitCode,
+    JsonElement? Result,
+    string? Error,
+    IReadOnlyList<AgentLogLine>? Logs = null,
+    CompletionClaim? Claim = null);
 
-public sealed record CompleteJobResponse(string State);
+/// <summary>
+/// Work to claim with a completion: <see cref="FreeSlots"/> the agent has once this job is done (no other request of
+/// this agent may claim meanwhile); <see cref="CachedPackages"/> as in a poll (most recently used first), for locality.
+/// A completion claim never releases assignments the agent does not list: only its polls with free slots do.
+/// </summary>
+public sealed record CompletionClaim(int FreeSlots, IReadOnlyList<string>? CachedPackages = null);
+
+/// <summary><see cref="Jobs"/>: what the completion's claim was given; never null from a server that takes claims and folded logs.</summary>
+public sealed record CompleteJobResponse(string State, IReadOnlyList<JobAssignment>? Jobs = null);

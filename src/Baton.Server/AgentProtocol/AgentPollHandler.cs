@@ -70,7 +70,9 @@ public sealed class AgentPollHandler(
         try
         {
             // One read of what the agent holds (across tenants for a shared agent) gives the lost assignments and the first directives.
-            directives = await ReleaseUndeliveredAsync(agent, shared, refs, now, cancellationToken);
+            // Only a poll that may claim releases: a poll without free slots can cross a completion that claimed work
+            // this poll does not list yet (an agent claims through one request at a time, see CompletionClaim).
+            directives = await ReleaseUndeliveredAsync(agent, shared, refs, now, release: request.FreeSlots > 0, cancellationToken);
         }
         catch
         {
@@ -140,12 +142,12 @@ public sealed class AgentPollHandler(
     /// its queue, in each tenant concerned. Returns the directives for what it still holds.
     /// </summary>
     private async Task<AgentDirectives> ReleaseUndeliveredAsync(
-        AgentRecord agent, bool shared, IReadOnlyList<JobRef> refs, DateTimeOffset now, CancellationToken cancellationToken)
+        AgentRecord agent, bool shared, IReadOnlyList<JobRef> refs, DateTimeOffset now, bool release, CancellationToken cancellationToken)
     {
         var held = await store.SharedPool.ListHeldJobsAsync(agent.Id, cancellationToken);
         var reported = refs.Select(r => (r.JobId, r.Attempt)).ToHashSet();
         var lost = held
-            .Where(job => job.State == AssignedState && job.AssignedAt < now && !reported.Contains((job.JobId, job.Attempt)))
+            .Where(job => release && job.State == AssignedState && job.AssignedAt < now && !reported.Contains((job.JobId, job.Attempt)))
             .ToList();
         foreach (var tenantId in lost.Select(job => job.TenantId).Distinct(StringComparer.Ordinal))
         {
@@ -157,7 +159,7 @@ public sealed class AgentPollHandler(
         return AgentDirectives.From(held.Except(lost), refs);
     }
 
-    private async Task<JobAssignment> ToAssignmentAsync(JobRecord job, CancellationToken cancellationToken)
+    internal async Task<JobAssignment> ToAssignmentAsync(JobRecord job, CancellationToken cancellationToken)
     {
         var package = await packages.GetAsync(job.TenantId, job.PackageName, job.PackageVersion, job.PackageSha256, cancellationToken);
         var manifest = package?.Manifest;
