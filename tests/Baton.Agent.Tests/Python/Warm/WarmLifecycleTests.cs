@@ -64,6 +64,26 @@ public sealed class WarmLifecycleTests
     }
 
     [Fact]
+    public async Task A_warm_interpreter_past_its_memory_limit_is_replaced()
+    {
+        // The preload writes 48 MB into the warm process (every page touched, so it is resident), over the 32 MB limit.
+        await using var harness = await WarmHarness.StartAsync(new WarmInterpreterOptions { MaxMemoryMb = 32 });
+        var package = harness.Package("pkg", ("ballast.py", "BALLAST = b'x' * (48 * 1024 * 1024)\n"), ("pids.py", Pids));
+        var parents = new List<int>();
+        // Memory is read every 50 forks: the 50th job is the last of the first warm interpreter.
+        for (var i = 0; i < 51; i++)
+        {
+            var (result, _, _, _) = await harness.RunAsync(package, "pids:main", preload: ["ballast"]);
+            Assert.True(result.Outcome == JobOutcome.Succeeded, result.Error);
+            parents.Add(result.Result!.Value.GetProperty("ppid").GetInt32());
+        }
+
+        Assert.Single(parents.Take(50).Distinct());
+        Assert.NotEqual(parents[0], parents[50]);
+        await FakeServerState.WaitUntilAsync(() => !PythonJobRunnerTests.IsAlive(parents[0]), TimeSpan.FromSeconds(10), "the retired interpreter to exit");
+    }
+
+    [Fact]
     public async Task Memory_stays_bounded_over_a_thousand_jobs()
     {
         await using var harness = await WarmHarness.StartAsync();
