@@ -234,7 +234,9 @@ public sealed class BatonAgent : IAsyncDisposable
     {
         foreach (var abandon in response.Abandon ?? [])
         {
-            if (_jobs.TryGetValue(JobExecution.KeyOf(abandon.JobId, abandon.Attempt), out var job) && !job.Execution.Reported)
+            // A job whose process has ended is being reported: a poll that listed it can cross its completion (and be woken
+            // by it), so the server no longer holds it; there is nothing to kill, and a real loss answers the completion as stale.
+            if (_jobs.TryGetValue(JobExecution.KeyOf(abandon.JobId, abandon.Attempt), out var job) && !job.Execution.Reported && !job.Execution.Finishing)
             {
                 _logger.LogWarning("Server abandoned job {JobId} attempt {Attempt}; killing it", abandon.JobId, abandon.Attempt);
                 job.Execution.Control.RequestStop(JobStopReason.Abandon);
