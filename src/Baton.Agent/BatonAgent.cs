@@ -162,7 +162,7 @@ public sealed class BatonAgent : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             // No poll claims while a completion claims (see CompletionClaims).
-            var freeSlots = runtime.Claims.BeginPoll(Math.Max(0, _options.Slots - _jobs.Count));
+            var freeSlots = runtime.Claims.BeginPoll();
 
             var running = _jobs.Values
                 .Where(j => j.Execution.Control.StopReason != JobStopReason.Abandon && !j.Execution.Reported)

@@ -62,13 +62,14 @@ public sealed class CompletionClaims(int slots, Func<(int Held, int Finishing)> 
     /// <summary>
     /// Before a poll: the free slots it may claim. While a completion claim is in flight it claims none (a
     /// heartbeat, which releases nothing); the job whose claim leaves a slot unfilled then cuts that poll short.
-    /// Pair with <see cref="EndPoll"/>.
+    /// Pair with <see cref="EndPoll"/>. The jobs held are counted under the lock: a count read before it could
+    /// miss the jobs a claim that ended meanwhile started, and the poll would claim their slots again.
     /// </summary>
-    public int BeginPoll(int freeSlots)
+    public int BeginPoll()
     {
         lock (_lock)
         {
-            _pollFreeSlots = _claimsInFlight > 0 ? 0 : Math.Max(0, freeSlots - _slotsInFlight);
+            _pollFreeSlots = _claimsInFlight > 0 ? 0 : Math.Max(0, slots - count().Held - _slotsInFlight);
             return _pollFreeSlots;
         }
     }
