@@ -28,6 +28,10 @@ public sealed class PythonScenarioTests
             Assert.True(p50 > 0 && p50 <= p99 && p99 <= max && max < 30_000, $"{name}: {m}");
             Assert.Equal(20, m.GetProperty("count").GetInt32());
         }
+        var cli = metrics.GetProperty("cli_run_wait_ms");
+        Assert.Equal(3, cli.GetProperty("count").GetInt32());
+        // A new CLI process, a submission and a job: more than the job's own start, less than the job's deadline.
+        Assert.InRange(cli.GetProperty("p50").GetDouble(), metrics.GetProperty("idle_start_ms").GetProperty("p50").GetDouble(), 60_000);
         // The function starts after the agent's start call, which comes after the submission.
         Assert.True(metrics.GetProperty("idle_start_ms").GetProperty("p50").GetDouble() >= metrics.GetProperty("idle_submit_to_started_ms").GetProperty("p50").GetDouble());
         foreach (var name in new[] { "burst_jobs_per_s", "cold_burst_jobs_per_s", "agent_cpu_ms_per_job", "python_cpu_ms_per_job", "cold_python_cpu_ms_per_job", "server_cpu_ms_per_job" })

@@ -15,12 +15,16 @@ public sealed class BenchTenant : IDisposable
 {
     public const string PackageName = "bench-noop";
 
-    private BenchTenant(TenantDto tenant, HttpClient api, string enrollmentToken)
+    private BenchTenant(TenantDto tenant, HttpClient api, string apiKey, string enrollmentToken)
     {
         Tenant = tenant;
         Api = api;
+        ApiKey = apiKey;
         EnrollmentToken = enrollmentToken;
     }
+
+    /// <summary>The tenant's admin key (what <see cref="Api"/> sends), for a scenario that runs the real CLI.</summary>
+    public string ApiKey { get; }
 
     public TenantDto Tenant { get; }
 
@@ -50,7 +54,7 @@ public sealed class BenchTenant : IDisposable
             using var package = new ByteArrayContent(NoOpPackage());
             package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
             await ReadAsync<PackageUploadResponse>(await api.PostAsync("/api/v1/packages", package, cancellationToken), "upload the no-op package", cancellationToken);
-            return new BenchTenant(created.Tenant, api, token.Secret);
+            return new BenchTenant(created.Tenant, api, created.AdminKey.Secret, token.Secret);
         }
         catch
         {

@@ -68,6 +68,12 @@ public sealed class PythonScenario : IBenchScenario
                 if (ended.StartedAt is { } started) idleDispatch.Record((started - submitted).TotalMilliseconds);
             }
 
+            var cliRuns = settings.Quick ? 3 : 20;
+            context.Progress($"baton job run --wait: {cliRuns} runs of the CLI");
+            var cliWait = new LatencyRecorder();
+            for (var i = 0; i < cliRuns; i++)
+                cliWait.Record(await CliRunWaitAsync(cli, context, cancellationToken));
+
             context.Progress($"warm burst: {burst} jobs");
             var warm = await MeasuredBurstAsync(context, agent, WarmPackage, burst, cancellationToken);
             context.Progress($"fresh burst: {coldBurst} jobs (isolation: fresh)");
@@ -76,6 +82,7 @@ public sealed class PythonScenario : IBenchScenario
             var result = new BenchResult(Name, context.Target.Backend)
                 .Add("idle_start_ms", idleStart.Summarise())
                 .Add("idle_submit_to_started_ms", idleDispatch.Summarise())
+                .Add("cli_run_wait_ms", cliWait.Summarise())
                 .Add("burst_jobs_per_s", warm.JobsPerSecond)
                 .Add("cold_burst_jobs_per_s", fresh.JobsPerSecond);
             if (ProcessTreeCpu.IsSupported)
@@ -90,6 +97,7 @@ public sealed class PythonScenario : IBenchScenario
                 .Note($"One `baton agent` process with {Slots} slots on this machine, real Python ({WarmPackage}: a function that returns time.time()).")
                 .Note($"idle_start_ms: client submit → the job's function running (its time.time()), {idleSamples} jobs one at a time with the agent idle in between; " +
                       "idle_submit_to_started_ms: client submit → the server's startedAt (the agent's start call).")
+                .Note($"cli_run_wait_ms: `baton job run {WarmPackage} --wait` as a new CLI process, start to exit, {cliRuns} runs (the CLI's own start included).")
                 .Note($"burst_jobs_per_s: {burst} jobs submitted at once by {Submitters} clients, first submit → none pending or active; " +
                       $"cold_burst_jobs_per_s: the same with {coldBurst} jobs of a package with isolation: fresh.")
                 .Note("agent_cpu_ms_per_job: the agent process (.NET) alone; python_cpu_ms_per_job: its warm interpreters and job processes; " +
@@ -171,6 +179,35 @@ public sealed class PythonScenario : IBenchScenario
             if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"Job {jobId} is still {job.State} after {JobDeadline.TotalSeconds:0} s.");
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
         }
+    }
+
+    /// <summary>Runs <c>baton job run PACKAGE --wait</c> as a user would; the milliseconds from its start to its exit.</summary>
+    private static async Task<double> CliRunWaitAsync(ServerCommandLine cli, BenchContext context, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(cli.FileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in cli.LeadingArguments) info.ArgumentList.Add(argument);
+        foreach (var argument in (string[])["job", "run", WarmPackage, "--wait", "--server", context.Target.BaseAddress.AbsoluteUri, "--key", context.Tenant.ApiKey])
+            info.ArgumentList.Add(argument);
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        var started = Stopwatch.GetTimestamp();
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start '{cli.FileName}'.");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(JobDeadline);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"baton job run --wait did not exit within {JobDeadline.TotalSeconds:0} s.");
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"baton job run --wait exited with {process.ExitCode}: {await error}{await output}");
+        return elapsed;
     }
 
     private static async Task WaitForAgentAsync(BenchContext context, AgentProcess agent, CancellationToken cancellationToken)
