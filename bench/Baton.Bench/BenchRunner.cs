@@ -37,13 +37,27 @@ public static class BenchRunner
             {
                 using var tenant = await BenchTenant.CreateAsync(server, cancellationToken);
                 using var agentHttp = BenchHttp.CreateClient(server.BaseAddress);
-                var context = new BenchContext(server, tenant, agentHttp, settings, TimeProvider.System, progress);
+                var context = new BenchContext(server, tenant, agentHttp, settings, TimeProvider.System, progress) { Cli = CliOf(target) };
                 return await scenario.RunAsync(context, cancellationToken);
             }
             catch (Exception ex) when (server.DescribeServerFailure() is { } failure)
             {
                 throw new InvalidOperationException(failure, ex);
             }
+        }
+    }
+
+    /// <summary>The CLI that runs (or would run) the server; real agents are started with it too.</summary>
+    private static ServerCommandLine? CliOf(BenchTargetOptions target)
+    {
+        if (target.ServerCommand is not null) return target.ServerCommand;
+        try
+        {
+            return ServerCommandLine.OfThisProcess();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
         }
     }
 

@@ -29,6 +29,11 @@ public sealed record AgentOptions
 
     public TimeSpan LogFlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Fork jobs from warm interpreters (where fork exists); false starts every job in a new interpreter.</summary>
+    public bool WarmInterpreters { get; init; } = true;
+
+    public Python.Warm.WarmInterpreterOptions Warm { get; init; } = new();
+
     /// <summary>The problems with these options, empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -55,6 +60,7 @@ public sealed record AgentOptions
             errors.Add($"TerminateGrace must be between 0 and 10 min (was {TerminateGrace}).");
         if (LogFlushInterval < TimeSpan.FromMilliseconds(10) || LogFlushInterval > TimeSpan.FromMinutes(1))
             errors.Add($"LogFlushInterval must be between 10 ms and 1 min (was {LogFlushInterval}).");
+        errors.AddRange(Warm.Validate());
         foreach (var (key, _) in Labels)
         {
             if (string.IsNullOrWhiteSpace(key) || key.Contains('='))

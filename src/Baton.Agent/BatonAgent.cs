@@ -5,6 +5,7 @@ using Baton.Agent.Jobs;
 using Baton.Agent.Packages;
 using Baton.Agent.Protocol;
 using Baton.Agent.Python;
+using Baton.Agent.Python.Warm;
 using Baton.Agent.Registration;
 using Baton.Core.AgentProtocol;
 using Microsoft.Extensions.Logging;
@@ -71,6 +72,8 @@ public sealed class BatonAgent : IAsyncDisposable
         if (_draining)
             return;
         _draining = true;
+        // Completions stop carrying claims too.
+        Claims?.Close();
         _logger.LogInformation("Draining: no new jobs; exiting once {Count} running job(s) finish", _jobs.Count);
         // A poll in flight may be offering free slots: cut it short so the next one offers none. Anything it was
         // handed and never read goes back to the queue (the server requeues assignments the agent does not report).
@@ -103,11 +106,26 @@ public sealed class BatonAgent : IAsyncDisposable
         _logger.LogInformation("Agent {AgentId} ({Name}) ready with {Slots} slots", identity.AgentId, _options.Name, _options.Slots);
 
         var packages = new PackageCache(Path.Combine(data, "packages"), client.DownloadPackageAsync, _loggerFactory.CreateLogger<PackageCache>());
-        var runtime = new AgentRuntime(_options, client, packages,
+        await using var warm = _options.WarmInterpreters && WarmInterpreterPool.IsSupported
+            ? new WarmInterpreterPool(runtimeDirectory, _options.Warm, _timeProvider, _loggerFactory.CreateLogger<WarmInterpreterPool>())
+            : null;
+        WarmPool = warm;
+        AgentRuntime runtime = null!;
+        var claims = new CompletionClaims(_options.Slots,
+            () => (_jobs.Count, _jobs.Values.Count(j => j.Execution.Finishing)),
+            assigned => StartJobs(assigned, runtime, cancellationToken));
+        runtime = new AgentRuntime(_options, client, packages,
             new VirtualEnvironmentManager(Path.Combine(data, "venvs"), _loggerFactory.CreateLogger<VirtualEnvironmentManager>()),
-            new PythonJobRunner(_timeProvider, _options.TerminateGrace, _loggerFactory.CreateLogger<PythonJobRunner>()),
-            Interpreters, runtimeDirectory, Path.Combine(data, "work"), _timeProvider, _loggerFactory);
+            new PythonJobRunner(_timeProvider, _options.TerminateGrace, _loggerFactory.CreateLogger<PythonJobRunner>(), warm),
+            Interpreters, runtimeDirectory, Path.Combine(data, "work"), _timeProvider, _loggerFactory, claims);
+        Claims = claims;
         var prefetcher = new PackagePrefetcher(packages, _timeProvider, _loggerFactory.CreateLogger<PackagePrefetcher>());
+        if (warm is not null && PythonInterpreter.Choose(Interpreters, null) is { } usual)
+        {
+            // The interpreter a job without a version range runs on is warmed before the first job asks.
+            _ = PrewarmAsync(warm, usual.Path, cancellationToken);
+        }
+
         try
         {
             await PollLoopAsync(runtime, prefetcher, capabilities, data, cancellationToken);
@@ -115,6 +133,23 @@ public sealed class BatonAgent : IAsyncDisposable
         finally
         {
             await StopJobsAsync();
+        }
+    }
+
+    /// <summary>Completion claims while the agent runs.</summary>
+    internal CompletionClaims? Claims { get; private set; }
+
+    /// <summary>The warm interpreters while the agent runs (null when every job starts cold).</summary>
+    public WarmInterpreterPool? WarmPool { get; private set; }
+
+    private async Task PrewarmAsync(WarmInterpreterPool warm, string python, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await warm.PrewarmAsync(python, cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
         }
     }
 
@@ -157,11 +192,13 @@ public sealed class BatonAgent : IAsyncDisposable
                 _logger.LogInformation("Drained: every job finished; stopping");
                 break;
             }
+            // No poll claims while a completion claims (see CompletionClaims); none claims once draining.
+            var freeSlots = runtime.Claims.BeginPoll();
+
             var running = _jobs.Values
                 .Where(j => j.Execution.Control.StopReason != JobStopReason.Abandon && !j.Execution.Reported)
                 .Select(j => new RunningJobReport(j.Execution.Control.JobId, j.Execution.Control.Attempt, j.Execution.Control.Progress))
                 .ToList();
-            var freeSlots = _draining ? 0 : Math.Max(0, _options.Slots - _jobs.Count);
             var now = _timeProvider.GetUtcNow();
             var resources = now - lastResources >= ResourceReportInterval
                 ? SystemProbe.Resources(data) with { CpuPercent = usage.CpuPercent(), MemoryUsedMb = UsageProbe.MemoryUsedMb() }
@@ -224,6 +261,7 @@ public sealed class BatonAgent : IAsyncDisposable
             }
             finally
             {
+                runtime.Claims.EndPoll();
                 lock (_pollLock)
                 {
                     _fullSlotsPoll = null;
@@ -240,7 +278,9 @@ public sealed class BatonAgent : IAsyncDisposable
     {
         foreach (var abandon in response.Abandon ?? [])
         {
-            if (_jobs.TryGetValue(JobExecution.KeyOf(abandon.JobId, abandon.Attempt), out var job) && !job.Execution.Reported)
+            // A job whose process has ended is being reported: a poll that listed it can cross its completion (and be woken
+            // by it), so the server no longer holds it; there is nothing to kill, and a real loss answers the completion as stale.
+            if (_jobs.TryGetValue(JobExecution.KeyOf(abandon.JobId, abandon.Attempt), out var job) && !job.Execution.Reported && !job.Execution.Finishing)
             {
                 _logger.LogWarning("Server abandoned job {JobId} attempt {Attempt}; killing it", abandon.JobId, abandon.Attempt);
                 job.Execution.Control.RequestStop(JobStopReason.Abandon);
@@ -256,7 +296,12 @@ public sealed class BatonAgent : IAsyncDisposable
             }
         }
 
-        foreach (var assignment in response.Jobs ?? [])
+        StartJobs(response.Jobs ?? [], runtime, cancellationToken);
+    }
+
+    private void StartJobs(IReadOnlyList<JobAssignment> assignments, AgentRuntime runtime, CancellationToken cancellationToken)
+    {
+        foreach (var assignment in assignments)
         {
             var key = JobExecution.KeyOf(assignment.JobId, assignment.Attempt);
             if (_jobs.ContainsKey(key))
@@ -284,8 +329,12 @@ public sealed class BatonAgent : IAsyncDisposable
         {
             _jobs.TryRemove(key, out _);
             execution.Dispose();
-            lock (_pollLock)
-                _fullSlotsPoll?.Cancel();
+            // A slot no claim filled (the completion claimed nothing, or could not claim): a poll with free slots takes it.
+            if (_options.Slots - _jobs.Count - Claims!.SlotsInFlight > 0)
+            {
+                lock (_pollLock)
+                    _fullSlotsPoll?.Cancel();
+            }
         }
     }
 

@@ -7,12 +7,30 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Baton.Agent.Tests;
 
-public sealed class BatonAgentTests : IDisposable
+/// <summary>The agent against a fake protocol server, with jobs forked from warm interpreters (the default).</summary>
+public sealed class WarmBatonAgentTests : BatonAgentTests
 {
+    protected override bool WarmInterpreters => true;
+}
+
+/// <summary>The same with every job in a new interpreter (the path where fork is unavailable).</summary>
+public sealed class ColdBatonAgentTests : BatonAgentTests
+{
+    protected override bool WarmInterpreters => false;
+}
+
+public abstract class BatonAgentTests : IDisposable
+{
+    protected abstract bool WarmInterpreters { get; }
+
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private readonly TempDirectory _temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        _temp.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private sealed record RunningAgent(BatonAgent Agent, CancellationTokenSource Stop, Task Run) : IAsyncDisposable
     {
@@ -35,7 +53,7 @@ public sealed class BatonAgentTests : IDisposable
         }
     }
 
-    private RunningAgent StartAgent(Uri server, string? token)
+    private RunningAgent StartAgent(Uri server, string? token, TimeSpan? logFlushInterval = null)
     {
         var options = new AgentOptions
         {
@@ -47,7 +65,8 @@ public sealed class BatonAgentTests : IDisposable
             DataDirectory = _temp.Combine("data"),
             PollWait = TimeSpan.FromSeconds(2),
             TerminateGrace = TimeSpan.FromSeconds(2),
-            LogFlushInterval = TimeSpan.FromMilliseconds(100),
+            LogFlushInterval = logFlushInterval ?? TimeSpan.FromMilliseconds(100),
+            WarmInterpreters = WarmInterpreters,
         };
         var agent = new BatonAgent(options, NullLoggerFactory.Instance, TimeProvider.System);
         var stop = new CancellationTokenSource();
@@ -87,6 +106,8 @@ public sealed class BatonAgentTests : IDisposable
             Assert.Equal("qa", registration.Capabilities.Labels["team"]);
             Assert.Contains(registration.Capabilities.Pythons, p => p.Path == TestPaths.SystemPython);
             Assert.True(registration.Resources.CpuCores > 0 && registration.Resources.MemoryMb > 0);
+            // Warm: the job was forked from the warm interpreter the agent started for the system python.
+            Assert.Equal(WarmInterpreters ? 1 : 0, running.Agent.WarmPool?.Interpreters.Sum(i => i.Forks) ?? 0);
         }
 
         var identityFile = _temp.Combine("data", AgentIdentityStore.FileName);
@@ -105,6 +126,36 @@ public sealed class BatonAgentTests : IDisposable
             Assert.Equal("agent-1", restarted.Agent.AgentId);
             Assert.Contains(state.Polls, p => p.CachedPackages is { Count: > 0 });
         }
+    }
+
+    [Fact]
+    public async Task With_a_current_server_completions_carry_the_next_claim_and_a_short_jobs_log()
+    {
+        await using var server = await FakeProtocolServer.StartAsync();
+        var state = server.State;
+        state.TakesCompletionClaims = true;
+        for (var i = 0; i < 6; i++)
+            state.PendingJobs.Enqueue(Assignment(state, $"job-{i}", "hello", "hello:main", $$"""{"name":"n{{i}}"}"""));
+
+        // Lines wait for the job's end (a slow loaded machine must not ship them mid-job), so what is folded is decided at completion.
+        await using var running = StartAgent(server.Url, state.EnrollmentToken, logFlushInterval: TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 6; i++)
+            Assert.Equal("succeeded", (await state.WaitForCompletionAsync($"job-{i}", Wait)).Outcome);
+
+        // Two slots: the first jobs come with a poll, the later ones with the completions that freed their slots.
+        var (claims, claimedJobs) = state.ClaimsAnswered;
+        Assert.True(claimedJobs >= 3, $"{claims} completion claims were given {claimedJobs} jobs");
+        // After the first answer showed a current server, the log comes with the completion, whole and numbered.
+        var folded = Enumerable.Range(0, 6).Select(i => state.Completed[$"job-{i}"]).Count(c => c.Logs is { Count: > 0 });
+        Assert.True(folded >= 4, $"{folded} completions carried their log");
+        for (var i = 0; i < 6; i++)
+        {
+            var lines = state.LogLines($"job-{i}");
+            Assert.Contains(lines, l => l.Text == $"Hello, n{i}!");
+            Assert.Equal(Enumerable.Range(1, lines.Count).Select(n => (long)n), lines.Select(l => l.Line));
+        }
+        // Nothing was claimed twice: no job is assigned to more slots than there are.
+        Assert.All(state.Polls, p => Assert.InRange(p.FreeSlots + p.Running.Count, 0, 2));
     }
 
     [Fact]

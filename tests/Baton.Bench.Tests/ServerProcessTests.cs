@@ -45,11 +45,12 @@ public sealed class ServerProcessTests
     [Fact]
     public async Task A_server_that_never_answers_times_out_with_its_last_output_and_is_killed()
     {
-        // Stands in for a server stuck before listening: prints a line, then waits forever.
+        // Stands in for a server stuck before listening: prints a line, then waits forever. The timeout leaves python3
+        // time to start and print on a loaded machine.
         var silent = new ServerCommandLine("python3", ["-c", "import sys, time; print('stuck migrating', file=sys.stderr, flush=True); time.sleep(600)"]);
 
         var error = await Assert.ThrowsAsync<TimeoutException>(() => ServerProcess.StartAsync(
-            silent, [], new Dictionary<string, string>(), TimeSpan.FromSeconds(2), CancellationToken.None));
+            silent, [], new Dictionary<string, string>(), TimeSpan.FromSeconds(8), CancellationToken.None));
 
         Assert.Contains("did not answer", error.Message, StringComparison.Ordinal);
         Assert.Contains("stuck migrating", error.Message, StringComparison.Ordinal);

@@ -41,6 +41,20 @@ public sealed partial class JobLifecycleTests(JobLifecycleFixture fixture, ITest
     }
 
     [Fact]
+    public async Task Run_wait_returns_the_moment_the_job_ends_not_on_a_poll_tick()
+    {
+        var run = await CliRunner.RunAsync(Cluster.CliEnv(), "job", "run", "sleep", "--input", "seconds=2", "--wait", "--json");
+        var exited = TimeProvider.System.GetUtcNow();
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var job = JsonSerializer.Deserialize<JobDto>(run.Stdout, Cluster.Json)!;
+
+        // The server answers the CLI's long-poll when the job ends; a one-second poll would be up to a second late.
+        var late = exited - job.FinishedAt!.Value;
+        output.WriteLine($"the CLI exited {late.TotalMilliseconds:0} ms after the job finished");
+        Assert.True(late < TimeSpan.FromMilliseconds(750), $"the CLI exited {late.TotalMilliseconds:0} ms after the job finished");
+    }
+
+    [Fact]
     public async Task Hello_from_submission_to_result_is_quick()
     {
         // Warm: the package is cached on the agent after the first run.

@@ -97,21 +97,54 @@ public sealed class SimulatedAgent
 
     private async Task HandleAsync(JobAssignment job, AgentBehaviour behaviour, FleetProbe probe, CancellationToken cancellationToken)
     {
-        var received = Stopwatch.GetTimestamp();
-        if (!await SendAsync($"/api/agent/v1/jobs/{job.JobId}/start", new StartJobRequest(job.Attempt), cancellationToken))
+        for (JobAssignment? current = job; current is not null;)
+        {
+            var received = Stopwatch.GetTimestamp();
+            if (!await SendAsync($"/api/agent/v1/jobs/{current.JobId}/start", new StartJobRequest(current.Attempt), cancellationToken))
+            {
+                probe.OnError();
+                return;
+            }
+            probe.AssignToStart.RecordSince(received);
+            probe.OnStarted();
+            if (behaviour.Mode == AgentBehaviour.HoldMode)
+            {
+                lock (_held) _held.Add(new RunningJobReport(current.JobId, current.Attempt));
+                probe.OnHeld(1);
+                return;
+            }
+            // As the real agent does: the completion carries a claim for the slot it frees (complete-and-claim), and the
+            // job it is given runs in the same slot; the loop polls again only when a claim comes back empty.
+            var next = await CompleteAndClaimAsync(current.JobId, current.Attempt, probe, cancellationToken);
+            current = next.Count > 0 ? next[0] : null;
+            if (current is not null) probe.Received(current.JobId);
+        }
+    }
+
+    private async Task<IReadOnlyList<JobAssignment>> CompleteAndClaimAsync(string jobId, int attempt, FleetProbe probe, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/agent/v1/jobs/{jobId}/complete")
+        {
+            Content = JsonContent.Create(new CompleteJobRequest(attempt, "succeeded", 0, null, null, Claim: new CompletionClaim(1)), options: BenchHttp.Json),
+        };
+        request.Headers.Authorization = _auth;
+        try
+        {
+            using var response = await _http.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                probe.OnError();
+                return [];
+            }
+            probe.OnCompleted();
+            var answer = await response.Content.ReadFromJsonAsync<CompleteJobResponse>(BenchHttp.Json, cancellationToken);
+            return answer?.Jobs ?? [];
+        }
+        catch (HttpRequestException)
         {
             probe.OnError();
-            return;
+            return [];
         }
-        probe.AssignToStart.RecordSince(received);
-        probe.OnStarted();
-        if (behaviour.Mode == AgentBehaviour.HoldMode)
-        {
-            lock (_held) _held.Add(new RunningJobReport(job.JobId, job.Attempt));
-            probe.OnHeld(1);
-            return;
-        }
-        await CompleteAsync(job.JobId, job.Attempt, probe, cancellationToken);
     }
 
     /// <summary>Completes every held job (succeeded), so a remote server is left clean.</summary>

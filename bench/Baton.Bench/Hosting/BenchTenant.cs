@@ -15,12 +15,16 @@ public sealed class BenchTenant : IDisposable
 {
     public const string PackageName = "bench-noop";
 
-    private BenchTenant(TenantDto tenant, HttpClient api, string enrollmentToken)
+    private BenchTenant(TenantDto tenant, HttpClient api, string apiKey, string enrollmentToken)
     {
         Tenant = tenant;
         Api = api;
+        ApiKey = apiKey;
         EnrollmentToken = enrollmentToken;
     }
+
+    /// <summary>The tenant's admin key (what <see cref="Api"/> sends), for a scenario that runs the real CLI.</summary>
+    public string ApiKey { get; }
 
     public TenantDto Tenant { get; }
 
@@ -50,7 +54,7 @@ public sealed class BenchTenant : IDisposable
             using var package = new ByteArrayContent(NoOpPackage());
             package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
             await ReadAsync<PackageUploadResponse>(await api.PostAsync("/api/v1/packages", package, cancellationToken), "upload the no-op package", cancellationToken);
-            return new BenchTenant(created.Tenant, api, token.Secret);
+            return new BenchTenant(created.Tenant, api, created.AdminKey.Secret, token.Secret);
         }
         catch
         {
@@ -88,11 +92,14 @@ public sealed class BenchTenant : IDisposable
     /// Retry-After (at most <see cref="MaxSubmitAttempts"/> times), so backpressure shows as latency
     /// and as <see cref="SubmitRetries"/>, not as lost jobs.
     /// </summary>
-    public async Task<HttpResponseMessage> SubmitAsync(CancellationToken cancellationToken)
+    public Task<HttpResponseMessage> SubmitAsync(CancellationToken cancellationToken) => SubmitAsync(PackageName, cancellationToken);
+
+    /// <summary>As <see cref="SubmitAsync(CancellationToken)"/>, for a job of <paramref name="package"/>.</summary>
+    public async Task<HttpResponseMessage> SubmitAsync(string package, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var response = await Api.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest(PackageName), BenchHttp.Json, cancellationToken);
+            var response = await Api.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest(package), BenchHttp.Json, cancellationToken);
             var backpressure = response.StatusCode is System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.TooManyRequests;
             if (!backpressure || attempt == MaxSubmitAttempts) return response;
             var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);

@@ -13,6 +13,7 @@ public static class BenchCatalog
         new DeployScenario(),
         new OverloadScenario(),
         new MetricsScenario(),
+        new PythonScenario(),
     ];
 
     /// <summary>Named in the plan, not runnable yet (none today).</summary>

@@ -16,4 +16,5 @@ internal sealed record AgentRuntime(
     string RuntimeDirectory,
     string WorkRoot,
     TimeProvider TimeProvider,
-    ILoggerFactory LoggerFactory);
+    ILoggerFactory LoggerFactory,
+    CompletionClaims Claims);

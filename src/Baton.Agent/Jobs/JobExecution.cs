@@ -3,6 +3,7 @@ using Baton.Agent.Protocol;
 using Baton.Agent.Python;
 using Baton.Core.AgentProtocol;
 using Baton.Core.Jobs;
+using Baton.Core.Packages;
 using Microsoft.Extensions.Logging;
 
 namespace Baton.Agent.Jobs;
@@ -33,6 +34,14 @@ internal sealed class JobExecution : IDisposable
     /// <summary>The outcome has reached the server: an abandon directive that crossed it in flight means nothing.</summary>
     public bool Reported { get; private set; }
 
+    /// <summary>The job's process has ended: its slot is free for the claim its completion carries.</summary>
+    public bool Finishing => Volatile.Read(ref _finishing);
+
+    private bool _finishing;
+
+    /// <summary>How many cached packages a completion's claim names (the most recently used: locality only).</summary>
+    private const int CachedPackagesPerClaim = 32;
+
     public static string KeyOf(string jobId, int attempt) => $"{jobId}#{attempt}";
 
     public async Task RunAsync(CancellationToken agentStopping)
@@ -51,18 +60,23 @@ internal sealed class JobExecution : IDisposable
             _logger.LogInformation("Running {Package} {Version} ({Entrypoint})", _assignment.Package.Name, _assignment.Package.Version, _assignment.Entrypoint);
             shipper.Start();
             var result = await PrepareAndRunAsync(log, workDirectory, agentStopping);
+            Volatile.Write(ref _finishing, true);
             if (!Control.ShouldReport || shipper.Stale)
             {
                 _logger.LogInformation("Not reporting the outcome ({Reason})", shipper.Stale ? "stale attempt" : Control.StopReason.ToString());
                 return;
             }
 
-            await shipper.FlushAllAsync(agentStopping);
-            if (shipper.Stale)
-                return;
-            await _retry.UntilDoneAsync("complete",
-                ct => client.CompleteJobAsync(jobId, new CompleteJobRequest(attempt, result.Outcome.ToText(), result.ExitCode, result.Result, result.Error) { NoRetry = result.NoRetry }, ct),
-                agentStopping);
+            // A short job's log travels with its completion, to a server known to store it there.
+            var folded = client.TakesFoldedLogs ? await shipper.TakeForCompletionAsync(JobLog.BatchSize) : null;
+            if (folded is null)
+            {
+                await shipper.FlushAllAsync(agentStopping);
+                if (shipper.Stale)
+                    return;
+            }
+
+            await CompleteAsync(result, folded is { Count: > 0 } ? folded : null, agentStopping);
             Reported = true;
             _logger.LogInformation("Reported {Outcome}", result.Outcome.ToText());
         }
@@ -82,6 +96,31 @@ internal sealed class JobExecution : IDisposable
         finally
         {
             DeleteWorkDirectory(workDirectory);
+        }
+    }
+
+    /// <summary>Reports the outcome, with the log tail and a claim for the agent's next work when it may carry them.</summary>
+    private async Task CompleteAsync(PythonJobResult result, IReadOnlyList<AgentLogLine>? logs, CancellationToken agentStopping)
+    {
+        var client = _runtime.Client;
+        var ticket = _runtime.Claims.TryBegin();
+        IReadOnlyList<JobAssignment> claimed = [];
+        try
+        {
+            var claim = ticket is null ? null : new CompletionClaim(ticket.FreeSlots, [.. _runtime.Packages.CachedPackages().Take(CachedPackagesPerClaim)]);
+            var request = new CompleteJobRequest(_assignment.Attempt, result.Outcome.ToText(), result.ExitCode, result.Result, result.Error, logs, claim)
+            {
+                NoRetry = result.NoRetry,
+            };
+            var response = await _retry.UntilDoneAsync("complete", ct => client.CompleteJobAsync(_assignment.JobId, request, ct), agentStopping);
+            claimed = response?.Jobs ?? [];
+            if (logs is not null && response?.Jobs is null)
+                _logger.LogWarning("The server did not store the last {Count} log lines sent with the completion (it is older than this agent)", logs.Count);
+        }
+        finally
+        {
+            if (ticket is not null)
+                _runtime.Claims.End(ticket, claimed);
         }
     }
 
@@ -131,8 +170,9 @@ internal sealed class JobExecution : IDisposable
             Directory.Delete(workDirectory, recursive: true);
         Directory.CreateDirectory(workDirectory);
         var timeout = _assignment.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(_assignment.TimeoutSeconds) : (TimeSpan?)null;
+        var isolation = _assignment.Isolation == "fresh" ? JobIsolation.Fresh : JobIsolation.Warm;
         var spec = new PythonJobSpec(_assignment.JobId, _assignment.Attempt, python, _runtime.RuntimeDirectory, packageDirectory,
-            workDirectory, _assignment.Entrypoint, _assignment.Inputs, timeout);
+            workDirectory, _assignment.Entrypoint, _assignment.Inputs, timeout, isolation, _assignment.Preload);
         return await _runtime.Runner.RunAsync(spec, log, Control);
 
         PythonJobResult Failed(string error)

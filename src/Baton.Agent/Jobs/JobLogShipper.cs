@@ -52,6 +52,18 @@ public sealed class JobLogShipper : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the periodic loop and hands over everything still pending to travel with the job's completion,
+    /// or null when there is more than <paramref name="max"/> lines (then <see cref="FlushAllAsync"/> sends them) or the attempt is stale.
+    /// </summary>
+    public async Task<IReadOnlyList<AgentLogLine>?> TakeForCompletionAsync(int max)
+    {
+        await StopLoopAsync();
+        if (Stale || _log.PendingCount > max)
+            return null;
+        return _log.PeekBatch(max);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopLoopAsync();

@@ -23,6 +23,8 @@ public sealed class AgentProtocolClient
     private IReadOnlyList<Uri> _servers;
     private int _current;
     private string? _credential;
+    /// <summary>Servers (by base address) that answered a completion with a job list: they take folded logs and claims.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _takesFoldedLogs = new(StringComparer.Ordinal);
 
     public AgentProtocolClient(HttpClient http, IReadOnlyList<Uri> servers, ILogger<AgentProtocolClient> logger)
     {
@@ -36,6 +38,20 @@ public sealed class AgentProtocolClient
     public IReadOnlyList<Uri> Servers => _servers;
 
     public void UseCredential(string credential) => _credential = credential;
+
+    /// <summary>
+    /// Whether the server this client talks to now stores log lines sent with a completion. Learnt from its
+    /// answers to completions (see <see cref="CompleteJobResponse.Jobs"/>); unknown counts as no, so an
+    /// older server never silently drops a job's last lines.
+    /// </summary>
+    public bool TakesFoldedLogs
+    {
+        get
+        {
+            var servers = _servers;
+            return _takesFoldedLogs.TryGetValue(EnsureTrailingSlash(servers[Volatile.Read(ref _current) % servers.Count]).AbsoluteUri, out var takes) && takes;
+        }
+    }
 
     public async Task<RegisterAgentResponse> RegisterAsync(RegisterAgentRequest request, CancellationToken cancellationToken)
     {
@@ -100,16 +116,28 @@ public sealed class AgentProtocolClient
     {
         using var response = await SendAsync(() => JsonPost(JobPath(jobId, "complete"), request), DefaultRequestTimeout, cancellationToken);
         await ThrowForErrorAsync(response, "complete", cancellationToken);
-        if (response.Content.Headers.ContentLength == 0)
-            return null;
-        try
+        CompleteJobResponse? answer = null;
+        if (response.Content.Headers.ContentLength != 0)
         {
-            return await response.Content.ReadFromJsonAsync<CompleteJobResponse>(AgentJson.Options, cancellationToken);
+            try
+            {
+                answer = await response.Content.ReadFromJsonAsync<CompleteJobResponse>(AgentJson.Options, cancellationToken);
+            }
+            catch (JsonException)
+            {
+            }
         }
-        catch (JsonException)
-        {
-            return null;
-        }
+
+        if (ServerOf(response) is { } server)
+            _takesFoldedLogs[server] = answer?.Jobs is not null;
+        return answer;
+    }
+
+    /// <summary>The base address (as listed) of the server that answered.</summary>
+    private string? ServerOf(HttpResponseMessage response)
+    {
+        var uri = response.RequestMessage?.RequestUri?.AbsoluteUri;
+        return uri is null ? null : _servers.Select(s => EnsureTrailingSlash(s).AbsoluteUri).FirstOrDefault(s => uri.StartsWith(s, StringComparison.Ordinal));
     }
 
     private static string JobPath(string jobId, string action) => $"api/agent/v1/jobs/{Uri.EscapeDataString(jobId)}/{action}";

@@ -3,30 +3,24 @@ using System.Diagnostics;
 namespace Baton.Agent.Python;
 
 /// <summary>
-/// Signals a job's whole process tree. The runner makes itself a session and process-group
-/// leader (os.setsid), so its pgid is its pid and <c>kill(-pid)</c> reaches every child it spawned.
+/// Signals a job's whole process tree. The job makes itself a session and process-group leader
+/// (os.setsid), so its pgid is its pid and <c>kill(-pid)</c> reaches every child it spawned.
 /// </summary>
 public static class ProcessGroup
 {
-    /// <summary>SIGTERM to the group, then SIGKILL after <paramref name="grace"/> if the process has not exited.</summary>
-    public static async Task TerminateAsync(Process process, TimeSpan grace, TimeProvider timeProvider)
+    /// <summary>SIGTERM to the job's group, then SIGKILL after <paramref name="grace"/> if it has not exited.</summary>
+    internal static async Task TerminateAsync(JobProcess process, TimeSpan grace, TimeProvider timeProvider)
     {
-        if (OperatingSystem.IsWindows())
-        {
-            Kill(process);
-            return;
-        }
-
-        Signal(process.Id, NativeMethods.SigTerm);
+        process.Signal(NativeMethods.SigTerm);
         try
         {
-            await process.WaitForExitAsync().WaitAsync(grace, timeProvider);
+            await process.Exited.WaitAsync(grace, timeProvider);
         }
         catch (TimeoutException)
         {
         }
 
-        Kill(process);
+        process.Signal(NativeMethods.SigKill);
     }
 
     /// <summary>SIGKILL to the group (and the process itself, should it not lead a group yet).</summary>
@@ -48,9 +42,11 @@ public static class ProcessGroup
         Signal(process.Id, NativeMethods.SigKill);
     }
 
-    /// <summary>Signals the group <c>-pid</c>; falls back to the pid when no such group exists (the runner has not called setsid yet).</summary>
+    /// <summary>Signals the group <c>-pid</c>; falls back to the pid when no such group exists (the job has not called setsid yet).</summary>
     public static bool Signal(int pid, int signal)
     {
+        if (OperatingSystem.IsWindows())
+            return false;
         if (NativeMethods.Kill(-pid, signal) == 0)
         {
             // The leader may not have joined its own group yet; make sure it gets the signal too.

@@ -1,66 +1,45 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Baton.Agent.Jobs;
+using Baton.Agent.Python.Warm;
 using Baton.Core.AgentProtocol;
 using Baton.Core.Jobs;
+using Baton.Core.Packages;
 using Microsoft.Extensions.Logging;
 
 namespace Baton.Agent.Python;
 
 /// <summary>
-/// Runs one attempt as <c>python -u -m baton._runner</c> in its own process group: streams
-/// stdout/stderr into the <see cref="JobLog"/>, tails the control file for progress, enforces the
-/// timeout and stop requests (SIGTERM to the group, SIGKILL after the grace period) and maps the
-/// exit to an outcome with the result file's JSON.
+/// Runs one attempt in its own process group: forked from a warm interpreter (see
+/// <see cref="WarmInterpreterPool"/>) unless the package asks for <c>isolation: fresh</c>, there is no
+/// pool, or the warm start fails, else as <c>python -s -u -m baton._runner</c>. Streams stdout/stderr
+/// into the <see cref="JobLog"/>, tails the control file for progress, enforces the timeout and stop
+/// requests (SIGTERM to the group, SIGKILL after the grace period) and maps the exit to an outcome
+/// with the result file's JSON.
 /// </summary>
-public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminateGrace, ILogger logger)
+public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminateGrace, ILogger logger, WarmInterpreterPool? warm = null)
 {
+    private readonly ByteCodeCache _byteCode = new(logger);
+
     public const int MaxResultBytes = 1024 * 1024;
     private static readonly TimeSpan ProgressPollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(5);
 
     public async Task<PythonJobResult> RunAsync(PythonJobSpec spec, JobLog log, JobControl control)
     {
-        var files = Path.Combine(spec.WorkDirectory, ".baton");
-        Directory.CreateDirectory(files);
-        var inputsFile = Path.Combine(files, "inputs.json");
-        var resultFile = Path.Combine(files, "result.json");
-        var controlFile = Path.Combine(files, "control.jsonl");
-        await File.WriteAllTextAsync(inputsFile, spec.Inputs.ValueKind == JsonValueKind.Object ? spec.Inputs.GetRawText() : "{}");
-        await File.WriteAllTextAsync(controlFile, "");
+        var files = JobFiles.In(spec.WorkDirectory);
+        Directory.CreateDirectory(Path.GetDirectoryName(files.InputsFile)!);
+        await File.WriteAllTextAsync(files.InputsFile, spec.Inputs.ValueKind == JsonValueKind.Object ? spec.Inputs.GetRawText() : "{}");
+        await File.WriteAllBytesAsync(files.ControlFile, []);
+        await Task.WhenAll(_byteCode.EnsureAsync(spec.PythonPath, Path.Combine(spec.RuntimeDirectory, "baton")), _byteCode.EnsureAsync(spec.PythonPath, spec.PackageDirectory));
 
-        var info = new ProcessStartInfo(spec.PythonPath)
-        {
-            WorkingDirectory = spec.WorkDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "-u", "-m", "baton._runner" })
-            info.ArgumentList.Add(argument);
-        var env = info.Environment;
-        env["PYTHONPATH"] = spec.RuntimeDirectory + Path.PathSeparator + spec.PackageDirectory;
-        env["PYTHONUNBUFFERED"] = "1";
-        env["BATON_JOB_ID"] = spec.JobId;
-        env["BATON_ATTEMPT"] = spec.Attempt.ToString();
-        env["BATON_ENTRYPOINT"] = spec.Entrypoint;
-        env["BATON_PACKAGE_DIR"] = spec.PackageDirectory;
-        env["BATON_INPUTS_FILE"] = inputsFile;
-        env["BATON_RESULT_FILE"] = resultFile;
-        env["BATON_CONTROL_FILE"] = controlFile;
-        env["BATON_AGENT_PID"] = Environment.ProcessId.ToString();
-        env.Remove("PYTHONHOME");
-
-        using var process = await ProcessLauncher.StartAsync(info);
-        logger.LogInformation("Started Python process {Pid} for {Entrypoint}", process.Id, spec.Entrypoint);
-        process.StandardInput.Close();
-        var stdout = PumpAsync(process.StandardOutput, "stdout", log);
-        var stderr = PumpAsync(process.StandardError, "stderr", log);
+        using var process = await StartAsync(spec, JobEnvironment.For(spec, files), log, control.Stopping);
+        logger.LogDebug("Started Python process {Pid} ({Kind}) for {Entrypoint}", process.Pid, process.Kind, spec.Entrypoint);
+        var stdout = PumpAsync(process.Stdout, "stdout", log);
+        var stderr = PumpAsync(process.Stderr, "stderr", log);
         using var progressStop = new CancellationTokenSource();
-        var progress = TailProgressAsync(controlFile, control, progressStop.Token);
+        var progress = TailProgressAsync(files.ControlFile, control, progressStop.Token);
 
-        var exited = process.WaitForExitAsync();
+        var exited = process.Exited;
         var stopped = Task.Delay(Timeout.Infinite, control.Stopping);
         var timedOut = spec.Timeout is { } limit && limit > TimeSpan.Zero
             ? Task.Delay(limit, timeProvider)
@@ -71,24 +50,25 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
         if (first != exited)
         {
             if (control.StopReason == JobStopReason.Abandon)
-                ProcessGroup.Kill(process);
+                process.Signal(NativeMethods.SigKill);
             else
                 await ProcessGroup.TerminateAsync(process, terminateGrace, timeProvider);
         }
 
-        await exited;
+        var exitCode = await exited;
         // Whatever the job left running in its group (background children) ends with it.
-        ProcessGroup.Kill(process);
+        process.EndGroup();
         await DrainAsync(Task.WhenAll(stdout, stderr));
         await progressStop.CancelAsync();
         await progress;
 
-        var exitCode = process.ExitCode;
-        logger.LogInformation("Python process {Pid} exited with code {ExitCode}", process.Id, exitCode);
+        logger.LogDebug("Python process {Pid} exited with code {ExitCode}", process.Pid, exitCode);
         if (timeoutHit)
             return new PythonJobResult(JobOutcome.TimedOut, exitCode, null, $"The job timed out after {spec.Timeout!.Value.TotalSeconds:0.###} s.");
         if (control.StopReason != JobStopReason.None)
             return new PythonJobResult(JobOutcome.Cancelled, exitCode, null, control.StopReason == JobStopReason.Cancel ? "The job was cancelled." : $"The job was stopped ({control.StopReason}).");
+        if (process.LostReason is { } lost)
+            return new PythonJobResult(JobOutcome.Failed, exitCode, null, lost);
         if (exitCode != 0)
         {
             var tail = log.Tail("stderr");
@@ -96,7 +76,29 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
                 string.IsNullOrWhiteSpace(tail) ? $"The Python process exited with code {exitCode}." : tail);
         }
 
-        return ReadResult(resultFile, exitCode);
+        return ReadResult(files.ResultFile, exitCode);
+    }
+
+    private async Task<JobProcess> StartAsync(PythonJobSpec spec, Dictionary<string, string> environment, JobLog log, CancellationToken stopping)
+    {
+        if (spec.Isolation == JobIsolation.Warm && warm is not null)
+        {
+            try
+            {
+                var started = await warm.StartJobAsync(spec, environment, stopping);
+                if (started.Note is { } note)
+                    log.Append("setup", note);
+                if (started.Process is { } forked)
+                    return forked;
+                log.Append("setup", $"Starting a new interpreter: the warm one is unavailable ({started.ColdReason}).");
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Stopped while forking: start nothing warm; the cold process below sees the stop at once.
+            }
+        }
+
+        return await ColdJobProcess.StartAsync(spec.PythonPath, spec.WorkDirectory, environment);
     }
 
     private static PythonJobResult ReadResult(string resultFile, int exitCode)
@@ -117,10 +119,12 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
         }
     }
 
-    private static async Task PumpAsync(StreamReader reader, string stream, JobLog log)
+    private static async Task PumpAsync(Task<TextReader?> opening, string stream, JobLog log)
     {
         try
         {
+            if (await opening is not { } reader)
+                return;
             // Bounded chunks, not ReadLine: a line without end must not grow the agent's memory.
             var lines = new BoundedLineReader(reader, JobLog.MaxLineChars);
             while (await lines.ReadLineAsync() is { } line)

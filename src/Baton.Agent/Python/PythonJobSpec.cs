@@ -1,9 +1,14 @@
 using System.Text.Json;
 using Baton.Core.Jobs;
+using Baton.Core.Packages;
 
 namespace Baton.Agent.Python;
 
-/// <summary>Everything needed to run one attempt's Python process.</summary>
+/// <summary>
+/// Everything needed to run one attempt's Python process. <see cref="Isolation"/>: fork it from a
+/// warm interpreter (the default) or start a new one; <see cref="Preload"/>: the package's
+/// <c>preload:</c> modules, imported once into a warm interpreter kept for this package version.
+/// </summary>
 public sealed record PythonJobSpec(
     string JobId,
     int Attempt,
@@ -13,7 +18,9 @@ public sealed record PythonJobSpec(
     string WorkDirectory,
     string Entrypoint,
     JsonElement Inputs,
-    TimeSpan? Timeout);
+    TimeSpan? Timeout,
+    JobIsolation Isolation = JobIsolation.Warm,
+    IReadOnlyList<string>? Preload = null);
 
 /// <summary>
 /// How the process ended, in the terms of CompleteJobRequest. <see cref="NoRetry"/>: the failure would repeat

@@ -158,6 +158,28 @@ public sealed partial class BatonApiClient : IDisposable
 
     public Task<JobDto> GetJobAsync(string id, CancellationToken ct) => GetAsync<JobDto>($"api/v1/jobs/{Segment(id)}", ct);
 
+    /// <summary>
+    /// Long-polls the job: returns as soon as it has ended (or left <paramref name="state"/>), else after
+    /// <paramref name="wait"/> with the job as it is. Null when the server has no such endpoint (an older one).
+    /// </summary>
+    public async Task<JobDto?> WaitForJobAsync(string id, string? state, TimeSpan wait, CancellationToken ct)
+    {
+        var path = $"api/v1/jobs/{Segment(id)}/wait?timeout={(int)wait.TotalSeconds}";
+        if (state is not null) path += "&state=" + Segment(state);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        try
+        {
+            using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, wait + RequestTimeout, ct);
+            return await ReadJsonAsync<JobDto>(response, ct);
+        }
+        catch (BatonApiException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            // The job exists but the wait does not: a server from before the endpoint.
+            await GetJobAsync(id, ct);
+            return null;
+        }
+    }
+
     public Task<JobDto> ChangeJobPriorityAsync(string id, int priority, CancellationToken ct) =>
         SendJsonAsync<JobDto>(HttpMethod.Patch, $"api/v1/jobs/{Segment(id)}", new UpdateJobRequest(priority), ct);
 

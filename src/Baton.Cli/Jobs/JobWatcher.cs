@@ -5,22 +5,36 @@ using Baton.Core.Jobs;
 
 namespace Baton.Cli.Jobs;
 
-/// <summary>Waits for a job to end, by polling its state or by following its log stream.</summary>
+/// <summary>Waits for a job to end, by long-polling its state or by following its log stream.</summary>
 public sealed class JobWatcher(BatonApiClient api, CliContext context)
 {
     private const int DrainPageSize = 1000;
+    private static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(30);
 
     public static bool IsTerminal(JobDto job) => JobStates.TryParse(job.State, out var state) && state.IsTerminal();
 
-    /// <summary>Polls the job until it ends, showing its state under a spinner on a terminal.</summary>
+    /// <summary>
+    /// Waits until the job ends, showing its state under a spinner on a terminal. The server answers the
+    /// long-poll the moment the job ends (or changes state, for the caption); a server without the
+    /// endpoint is polled every <see cref="CliContext.PollInterval"/> instead.
+    /// </summary>
     public Task<JobDto> WaitAsync(JobDto job, bool quiet, CancellationToken ct) =>
         Activity.WithSpinnerAsync(context, quiet, Caption(job), async setCaption =>
         {
             var current = job;
+            var longPoll = true;
             while (!IsTerminal(current))
             {
-                await Task.Delay(context.PollInterval, context.Time, ct);
-                current = await api.GetJobAsync(job.Id, ct);
+                if (longPoll && await api.WaitForJobAsync(job.Id, current.State, LongPoll, ct) is { } changed)
+                {
+                    current = changed;
+                }
+                else
+                {
+                    longPoll = false;
+                    await Task.Delay(context.PollInterval, context.Time, ct);
+                    current = await api.GetJobAsync(job.Id, ct);
+                }
                 setCaption(Caption(current));
             }
             return current;

@@ -91,7 +91,11 @@ public sealed record JobAssignment(
     /// <summary>Python version range the interpreter must satisfy, or null for any Python 3.</summary>
     string? Python,
     /// <summary>Requirements file inside the package, or null.</summary>
-    string? Requirements);
+    string? Requirements,
+    /// <summary>Modules to import once into a warm interpreter kept for this package version (manifest <c>preload:</c>), or null.</summary>
+    IReadOnlyList<string>? Preload = null,
+    /// <summary><c>fresh</c>: start the job in a new interpreter; null or <c>warm</c>: fork it from a warm one.</summary>
+    string? Isolation = null);
 
 /// <summary>POST /api/agent/v1/jobs/{id}/start</summary>
 public sealed record StartJobRequest(int Attempt);
@@ -109,10 +113,28 @@ public sealed record AppendLogsResponse(bool CancelRequested, bool LogLimitReach
 /// POST /api/agent/v1/jobs/{id}/complete; <see cref="Outcome"/> is succeeded, failed, timed_out or cancelled.
 /// <see cref="NoRetry"/> with failed: the job cannot succeed on any agent (its package cannot be
 /// extracted), so it ends now instead of spending its remaining attempts.
+/// <see cref="Logs"/>: the attempt's last log lines, stored before the outcome (a short job's whole log, without a
+/// request of its own); send them only to a server that answered a completion with <see cref="CompleteJobResponse.Jobs"/>,
+/// as an older one ignores them. <see cref="Claim"/>: also claim work for the agent's free slots, as a poll would.
 /// </summary>
-public sealed record CompleteJobRequest(int Attempt, string Outcome, int? ExitCode, JsonElement? Result, string? Error)
+public sealed record CompleteJobRequest(
+    int Attempt,
+    string Outcome,
+    int? ExitCode,
+    JsonElement? Result,
+    string? Error,
+    IReadOnlyList<AgentLogLine>? Logs = null,
+    CompletionClaim? Claim = null)
 {
     public bool NoRetry { get; init; }
 }
 
-public sealed record CompleteJobResponse(string State);
+/// <summary>
+/// Work to claim with a completion: <see cref="FreeSlots"/> the agent has once this job is done (no other request of
+/// this agent may claim meanwhile); <see cref="CachedPackages"/> as in a poll (most recently used first), for locality.
+/// A completion claim never releases assignments the agent does not list: only its polls with free slots do.
+/// </summary>
+public sealed record CompletionClaim(int FreeSlots, IReadOnlyList<string>? CachedPackages = null);
+
+/// <summary><see cref="Jobs"/>: what the completion's claim was given; never null from a server that takes claims and folded logs.</summary>
+public sealed record CompleteJobResponse(string State, IReadOnlyList<JobAssignment>? Jobs = null);

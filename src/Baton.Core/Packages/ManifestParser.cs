@@ -15,7 +15,7 @@ public static partial class ManifestParser
     private static readonly string[] KnownFields =
     [
         "name", "version", "entrypoint", "description", "python", "requirements",
-        "capabilities", "timeout", "max_attempts", "parameters", "cpu", "memory_mb",
+        "capabilities", "timeout", "max_attempts", "parameters", "cpu", "memory_mb", "preload", "isolation",
     ];
 
     /// <summary>
@@ -69,6 +69,8 @@ public static partial class ManifestParser
         var parameters = fields.TryGetValue("parameters", out var parametersNode)
             ? ParameterSpecReader.Read(parametersNode, errors)
             : [];
+        var preload = fields.TryGetValue("preload", out var preloadNode) ? ReadPreload(preloadNode, errors) : [];
+        var isolation = ReadOptionalString(fields, "isolation", errors) is { } isolationText ? ReadIsolation(isolationText, errors) : JobIsolation.Warm;
 
         if (errors.Count > 0 || name is null || version is null || entrypoint is null) return new ManifestParseResult(null, errors);
         var manifest = new PackageManifest
@@ -85,6 +87,8 @@ public static partial class ManifestParser
             Cpu = cpu,
             MemoryMb = memory,
             Parameters = parameters,
+            Preload = preload,
+            Isolation = isolation,
         };
         return new ManifestParseResult(manifest, []);
     }
@@ -186,6 +190,38 @@ public static partial class ManifestParser
             else errors.Add(new ManifestError(field, error!));
         }
         return capabilities;
+    }
+
+    private static List<string> ReadPreload(YamlNode node, List<ManifestError> errors)
+    {
+        var modules = new List<string>();
+        if (ManifestYamlReader.IsNull(node)) return modules;
+        if (node is not YamlSequenceNode sequence)
+        {
+            errors.Add(new ManifestError("preload", $"must be a list of module names such as [pandas, jobs.common], not {ManifestYamlReader.Show(node)}"));
+            return modules;
+        }
+        if (sequence.Children.Count > PackageManifest.MaxPreloadModules)
+        {
+            errors.Add(new ManifestError("preload", $"lists {sequence.Children.Count} modules; at most {PackageManifest.MaxPreloadModules} are allowed"));
+            return modules;
+        }
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var field = $"preload[{i}]";
+            var text = ManifestYamlReader.ReadString(sequence.Children[i], field, errors)?.Trim();
+            if (text is null) continue;
+            if (!PythonNames.IsModulePath(text)) errors.Add(new ManifestError(field, $"'{text}' is not a Python module path such as pandas or jobs.common"));
+            else if (!modules.Contains(text)) modules.Add(text);
+        }
+        return modules;
+    }
+
+    private static JobIsolation ReadIsolation(string text, List<ManifestError> errors)
+    {
+        if (JobIsolations.TryParse(text, out var isolation)) return isolation;
+        errors.Add(new ManifestError("isolation", $"'{text}' must be warm (a forked, pre-imported interpreter; the default) or fresh (a new interpreter for every job)"));
+        return JobIsolation.Warm;
     }
 
     private static int ReadTimeout(YamlNode node, List<ManifestError> errors)

@@ -27,8 +27,13 @@ public sealed record PackageManifest
     /// <summary>Memory in MB a job needs by default, or null for no request.</summary>
     public long? MemoryMb { get; init; }
     public IReadOnlyDictionary<string, ParameterSpec> Parameters { get; init; } = new Dictionary<string, ParameterSpec>();
+    /// <summary>Modules the agent imports once into a warm interpreter kept for this package version.</summary>
+    public IReadOnlyList<string> Preload { get; init; } = [];
+    /// <summary><c>isolation: fresh</c> starts every job in a new interpreter instead of a warm fork.</summary>
+    public JobIsolation Isolation { get; init; } = JobIsolation.Warm;
 
     public const int DefaultTimeoutSeconds = 3600;
+    public const int MaxPreloadModules = 50;
     public const string FileName = "baton.yaml";
 }
 

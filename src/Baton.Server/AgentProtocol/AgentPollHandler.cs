@@ -68,8 +68,10 @@ public sealed class AgentPollHandler(
         // Subscribe before looking, so news raised while we look is not missed.
         using var news = signals.Subscribe(NewsTopics(poll));
         // What the agent holds is read only when the store may know something the agent does not (see HeldJobReads).
-        var directives = heldReads.MustRead(agent.Id, poll.Running)
-            ? await ReleaseUndeliveredAsync(agent, poll.Shared, poll.Running, now, cancellationToken)
+        // Only a poll that may claim releases lost assignments: a poll without free slots can cross a completion that
+        // claimed work this poll does not list yet (an agent claims through one request at a time, see CompletionClaim).
+        var directives = heldReads.MustRead(agent.Id, poll.Running, mayRelease: request.FreeSlots > 0)
+            ? await ReleaseUndeliveredAsync(agent, poll.Shared, poll.Running, now, release: request.FreeSlots > 0, cancellationToken)
             : NoDirectives;
         try
         {
@@ -215,12 +217,12 @@ public sealed class AgentPollHandler(
     /// its queue, in each tenant concerned. Returns the directives for what it still holds.
     /// </summary>
     private async Task<AgentDirectives> ReleaseUndeliveredAsync(
-        AgentRecord agent, bool shared, IReadOnlyList<JobRef> refs, DateTimeOffset now, CancellationToken cancellationToken)
+        AgentRecord agent, bool shared, IReadOnlyList<JobRef> refs, DateTimeOffset now, bool release, CancellationToken cancellationToken)
     {
         var held = await store.SharedPool.ListHeldJobsAsync(agent.Id, cancellationToken);
         var reported = refs.Select(r => (r.JobId, r.Attempt)).ToHashSet();
         var lost = held
-            .Where(job => job.State == AssignedState && job.AssignedAt < now && !reported.Contains((job.JobId, job.Attempt)))
+            .Where(job => release && job.State == AssignedState && job.AssignedAt < now && !reported.Contains((job.JobId, job.Attempt)))
             .ToList();
         foreach (var tenantId in lost.Select(job => job.TenantId).Distinct(StringComparer.Ordinal))
         {
@@ -232,7 +234,7 @@ public sealed class AgentPollHandler(
         return AgentDirectives.From(held.Except(lost), refs);
     }
 
-    private async Task<JobAssignment> ToAssignmentAsync(JobRecord job, CancellationToken cancellationToken)
+    internal async Task<JobAssignment> ToAssignmentAsync(JobRecord job, CancellationToken cancellationToken)
     {
         var package = await packages.GetAsync(job.TenantId, job.PackageName, job.PackageVersion, job.PackageSha256, cancellationToken);
         var manifest = package?.Manifest;
@@ -244,6 +246,8 @@ public sealed class AgentPollHandler(
             job.Inputs,
             job.TimeoutSeconds,
             manifest?.Python,
-            manifest?.Requirements);
+            manifest?.Requirements,
+            manifest is { Preload.Count: > 0 } ? manifest.Preload : null,
+            manifest is { Isolation: Core.Packages.JobIsolation.Fresh } ? "fresh" : null);
     }
 }

@@ -56,13 +56,18 @@ public static class AgentProtocolEndpoints
 
     private static async Task<IResult> StartAsync(
         string jobId, StartJobRequest request, HttpContext context, IBatonStore store, AttemptWriter attempts, HeldJobReads heldReads,
-        CancellationToken cancellationToken)
+        WakeUpSignals signals, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
         if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
         var result = await attempts.StartAsync(new AttemptStart(tenantId, jobId, agent.AgentId, request.Attempt), cancellationToken);
-        // The assignment reached the agent: its polls need not look for it among lost ones.
-        if (result == AttemptWriteResult.Ok) heldReads.Confirmed(agent.AgentId, jobId, request.Attempt);
+        if (result == AttemptWriteResult.Ok)
+        {
+            // The assignment reached the agent: its polls need not look for it among lost ones.
+            heldReads.Confirmed(agent.AgentId, jobId, request.Attempt);
+            // A client waiting for the job to leave `assigned` (GET …/wait) hears of it now.
+            signals.Signal(WakeUpSignals.JobLogs(jobId));
+        }
         return result switch
         {
             AttemptWriteResult.Ok => Results.NoContent(),
@@ -77,18 +82,7 @@ public static class AgentProtocolEndpoints
         TenantDirectory tenants, TenantStorage storage, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
-        var lines = request.Lines ?? [];
-        if (lines.Count > MaxLinesPerBatch) return Problems.Validation($"At most {MaxLinesPerBatch} lines per batch.", "lines");
-        var newLines = new List<NewLogLine>(lines.Count);
-        foreach (var line in lines)
-        {
-            if (line.Line < 1) return Problems.Validation("Line numbers start at 1.", "lines");
-            var stream = Streams.Contains(line.Stream) ? line.Stream : "stdout";
-            var text = line.Text ?? "";
-            if (text.Length > MaxLineLength) text = text[..MaxLineLength] + " …[truncated]";
-            newLines.Add(new NewLogLine(line.Line, line.At, stream, text));
-        }
-
+        if (ReadLines(request.Lines) is not { } newLines) return InvalidLines(request.Lines);
         if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
         var limit = await LogLimitForAsync(tenantId, tenants, storage, cancellationToken);
         var (result, cancelRequested, limitReached) = await store.Jobs.AppendLogsAsync(
@@ -97,23 +91,61 @@ public static class AgentProtocolEndpoints
         return result switch
         {
             AttemptWriteResult.Ok => Results.Ok(new AppendLogsResponse(cancelRequested, limitReached)),
-            AttemptWriteResult.Stale => Problems.StaleAttempt(jobId, request.Attempt),
-            AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
-            _ => Problems.InvalidState($"Job {jobId} does not take logs in its current state."),
+            _ => LogsRefused(result, jobId, request.Attempt),
         };
     }
+
+    /// <summary>The lines to store (streams normalised, long lines cut), or null when the batch is invalid.</summary>
+    private static List<NewLogLine>? ReadLines(IReadOnlyList<AgentLogLine>? lines)
+    {
+        lines ??= [];
+        if (lines.Count > MaxLinesPerBatch || lines.Any(l => l.Line < 1)) return null;
+        var newLines = new List<NewLogLine>(lines.Count);
+        foreach (var line in lines)
+        {
+            var stream = Streams.Contains(line.Stream) ? line.Stream : "stdout";
+            var text = line.Text ?? "";
+            if (text.Length > MaxLineLength) text = text[..MaxLineLength] + " …[truncated]";
+            newLines.Add(new NewLogLine(line.Line, line.At, stream, text));
+        }
+        return newLines;
+    }
+
+    private static IResult InvalidLines(IReadOnlyList<AgentLogLine>? lines) =>
+        lines is { Count: > MaxLinesPerBatch }
+            ? Problems.Validation($"At most {MaxLinesPerBatch} lines per batch.", "lines")
+            : Problems.Validation("Line numbers start at 1.", "lines");
+
+    private static IResult LogsRefused(AttemptWriteResult result, string jobId, int attempt) => result switch
+    {
+        AttemptWriteResult.Stale => Problems.StaleAttempt(jobId, attempt),
+        AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
+        _ => Problems.InvalidState($"Job {jobId} does not take logs in its current state."),
+    };
 
     private static async Task<IResult> CompleteAsync(
         string jobId, CompleteJobRequest request, HttpContext context, IBatonStore store, AttemptWriter attempts, WakeUpSignals signals,
         IOptions<ServerOptions> options, SharedPoolUsageRecorder sharedUsage, HeldJobReads heldReads, Core.Throttling.IntakeBudget intake,
-        CancellationToken cancellationToken)
+        CompletionClaimer claimer, TenantDirectory tenants, TenantStorage storage, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
         heldReads.Confirmed(agent.AgentId, jobId, request.Attempt);
-        if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
         if (!JobOutcomes.TryParse(request.Outcome, out var outcome))
         {
             return Problems.Validation("outcome must be succeeded, failed, timed_out or cancelled.", "outcome");
+        }
+        if (request.Claim is { FreeSlots: < 0 }) return Problems.Validation("claim.freeSlots must be zero or more.", "claim.freeSlots");
+        var foldedLines = ReadLines(request.Logs);
+        if (foldedLines is null) return InvalidLines(request.Logs);
+        if (await AgentJobScope.TenantOfAsync(agent, jobId, store, cancellationToken) is not { } tenantId) return Problems.NotFound($"Job {jobId}");
+
+        // A short job's log comes with its outcome: stored first, under the same attempt fence. Refused as stale, the
+        // completion still decides: a retry whose first answer was lost (lines and outcome stored) gets the same answer again.
+        if (foldedLines.Count > 0)
+        {
+            var limit = await LogLimitForAsync(tenantId, tenants, storage, cancellationToken);
+            var (logged, _, _) = await store.Jobs.AppendLogsAsync(tenantId, jobId, agent.AgentId, request.Attempt, foldedLines, limit, cancellationToken);
+            if (logged is not (AttemptWriteResult.Ok or AttemptWriteResult.Stale)) return LogsRefused(logged, jobId, request.Attempt);
         }
 
         var result = request.Result is { ValueKind: not JsonValueKind.Undefined } r ? r : (JsonElement?)null;
@@ -146,13 +178,19 @@ public static class AgentProtocolEndpoints
                 signals.Signal(WakeUpSignals.TenantWork(SharedPool.TenantId), 1);
             }
         }
-        return write switch
+        if (write != AttemptWriteResult.Ok || job is null)
         {
-            AttemptWriteResult.Ok => Results.Ok(new CompleteJobResponse(job!.State.ToText())),
-            AttemptWriteResult.Stale => Problems.StaleAttempt(jobId, request.Attempt),
-            AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
-            _ => Problems.InvalidState($"Job {jobId} cannot complete from its current state."),
-        };
+            return write switch
+            {
+                AttemptWriteResult.Stale => Problems.StaleAttempt(jobId, request.Attempt),
+                AttemptWriteResult.NotFound => Problems.NotFound($"Job {jobId}"),
+                _ => Problems.InvalidState($"Job {jobId} cannot complete from its current state."),
+            };
+        }
+
+        // The agent's next work in the same answer (the slot this job held is among the free ones).
+        var claimed = request.Claim is { } claim ? await claimer.ClaimAsync(agent.AgentId, claim, cancellationToken) : [];
+        return Results.Ok(new CompleteJobResponse(job.State.ToText(), claimed));
     }
 
     /// <summary>The tier's per-job log limit; nothing more once the tenant's storage (packages and logs) is full.</summary>

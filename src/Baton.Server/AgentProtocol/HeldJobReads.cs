@@ -39,9 +39,11 @@ public sealed class HeldJobReads
 
     /// <summary>
     /// Whether this poll must read the agent's held jobs. <paramref name="running"/> is what the agent reports:
-    /// a reported attempt confirms its assignment was delivered.
+    /// a reported attempt confirms its assignment was delivered. A poll that may not release lost assignments
+    /// (<paramref name="mayRelease"/> false: it has no free slots) reads for the directives only, and leaves what may
+    /// be lost for the next poll that may release it.
     /// </summary>
-    public bool MustRead(string agentId, IReadOnlyList<JobRef> running)
+    public bool MustRead(string agentId, IReadOnlyList<JobRef> running, bool mayRelease = true)
     {
         var now = _time.GetUtcNow();
         SweepIfDue(now);
@@ -50,7 +52,8 @@ public sealed class HeldJobReads
         {
             state.SeenAt = now;
             foreach (var job in running) state.Unconfirmed.Remove((job.JobId, job.Attempt));
-            var due = state.News || state.Unconfirmed.Count > 0 || now - state.ReadAt >= _options.Value.HeldJobsRecheckInterval;
+            var due = state.News || state.AssignedElsewhere || state.Unconfirmed.Count > 0
+                || now - state.ReadAt >= _options.Value.HeldJobsRecheckInterval;
             if (!due)
             {
                 Interlocked.Increment(ref _skips);
@@ -58,8 +61,12 @@ public sealed class HeldJobReads
             }
             // Cleared before the read: news arriving while it runs sets the flag again for the next poll.
             state.News = false;
-            state.Unconfirmed.Clear();
             state.ReadAt = now;
+            if (mayRelease)
+            {
+                state.AssignedElsewhere = false;
+                state.Unconfirmed.Clear();
+            }
             Interlocked.Increment(ref _reads);
             return true;
         }
@@ -90,12 +97,21 @@ public sealed class HeldJobReads
     private void OnSignal(string topic, bool fromOtherReplica)
     {
         string agentId;
+        var assigned = false;
         if (topic.StartsWith(WakeUpSignals.AgentTopicPrefix, StringComparison.Ordinal)) agentId = topic[WakeUpSignals.AgentTopicPrefix.Length..];
         // This replica's own assignments are tracked exactly (unconfirmed jobs); another's are news.
-        else if (fromOtherReplica && topic.StartsWith(WakeUpSignals.AssignedTopicPrefix, StringComparison.Ordinal)) agentId = topic[WakeUpSignals.AssignedTopicPrefix.Length..];
+        else if (fromOtherReplica && topic.StartsWith(WakeUpSignals.AssignedTopicPrefix, StringComparison.Ordinal))
+        {
+            agentId = topic[WakeUpSignals.AssignedTopicPrefix.Length..];
+            assigned = true;
+        }
         else return;
         if (!_agents.TryGetValue(agentId, out var state)) return;
-        lock (state) state.News = true;
+        lock (state)
+        {
+            if (assigned) state.AssignedElsewhere = true;
+            else state.News = true;
+        }
     }
 
     /// <summary>Forgets agents not seen for a while (they read in full when they come back).</summary>
@@ -115,6 +131,10 @@ public sealed class HeldJobReads
         public HashSet<(string JobId, int Attempt)> Unconfirmed { get; } = [];
         public DateTimeOffset ReadAt { get; set; } = DateTimeOffset.MinValue;
         public DateTimeOffset SeenAt { get; set; }
+        /// <summary>A cancel request or an expired lease: directives to read.</summary>
         public bool News { get; set; }
+
+        /// <summary>Another replica assigned the agent work whose answer may have been lost: for a poll that may release.</summary>
+        public bool AssignedElsewhere { get; set; }
     }
 }

@@ -31,6 +31,7 @@ public static class JobEndpoints
             await why.ExplainAsync(context.GetCaller().TenantId, jobId, ct) is { } answer ? Results.Ok(answer) : Problems.NotFound($"Job {jobId}"))
             .RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapGet("/{jobId}/logs", JobLogEndpoint.GetLogsAsync).RequireAuthorization(AuthPolicies.Viewer);
+        jobs.MapGet("/{jobId}/wait", JobWaitEndpoint.WaitAsync).RequireAuthorization(AuthPolicies.Viewer);
     }
 
     /// <summary>Up to 1,000 submissions in one request and one transaction, each answered as a single submission would be.</summary>

@@ -147,6 +147,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<SharedPoolUsageRecorder>();
         services.AddSingleton<PackagePrefetch>();
         services.AddSingleton<AgentPollHandler>();
+        services.AddSingleton<CompletionClaimer>();
         services.AddSingleton<PackageVersionCache>();
         services.AddSingleton<PackageUploadService>();
         services.AddSingleton<PackageAnalysis>();

@@ -41,8 +41,11 @@ internal sealed partial class PostgresPartitionMaintenance(string ownerConnectio
                     var name = PartitionName(table, from);
                     if (existing.Contains(name)) continue;
                     // Build it beside the table, move in what the default partition holds for that month, attach it.
+                    // Writers wait meanwhile (the lock conflicts with their ROW EXCLUSIVE): an insert routed to the
+                    // default partition while the new one is attached fails the default's new constraint (23514).
                     await connection.ExecuteAsync(PgSql.Command(
                         $"""
+                        LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE;
                         CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
                         WITH moved AS (DELETE FROM {table}_default WHERE {timeColumn} >= @from AND {timeColumn} < @to RETURNING *)
                         INSERT INTO {name} SELECT * FROM moved;

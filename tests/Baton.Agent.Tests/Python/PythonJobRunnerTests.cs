@@ -2,37 +2,77 @@ using System.Diagnostics;
 using System.Text.Json;
 using Baton.Agent.Jobs;
 using Baton.Agent.Python;
+using Baton.Agent.Python.Warm;
 using Baton.Agent.Tests.Support;
 using Baton.Core.Jobs;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Baton.Agent.Tests.Python;
 
-public sealed class PythonJobRunnerTests : IDisposable
+/// <summary>
+/// The runner tests measure the process's allocations (an endless line must not be held): alone, after the parallel
+/// tests, so no other test's allocations are counted.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AllocationMeasured
+{
+    public const string Name = "Allocations measured";
+}
+
+/// <summary>The contract of running a job, on the cold path (a new interpreter) and the warm one (a fork).</summary>
+[Collection(AllocationMeasured.Name)]
+public sealed class ColdPythonJobRunnerTests : PythonJobRunnerTests
+{
+    protected override WarmInterpreterPool? CreatePool(string runtime) => null;
+}
+
+[Collection(AllocationMeasured.Name)]
+public sealed class WarmPythonJobRunnerTests : PythonJobRunnerTests
+{
+    protected override WarmInterpreterPool? CreatePool(string runtime) =>
+        new(runtime, new WarmInterpreterOptions(), TimeProvider.System, NullLogger.Instance);
+}
+
+public abstract class PythonJobRunnerTests : IAsyncLifetime
 {
     private readonly TempDirectory _temp = new();
-    private readonly string _runtime;
+    private string _runtime = "";
+    private WarmInterpreterPool? _pool;
 
-    public PythonJobRunnerTests()
+    protected abstract WarmInterpreterPool? CreatePool(string runtime);
+
+    public async Task InitializeAsync()
     {
-        _runtime = RuntimeFiles.WriteAsync(_temp.Combine("runtime"), CancellationToken.None).GetAwaiter().GetResult();
+        _runtime = await RuntimeFiles.WriteAsync(_temp.Combine("runtime"), CancellationToken.None);
+        _pool = CreatePool(_runtime);
     }
 
-    public void Dispose() => _temp.Dispose();
+    public async Task DisposeAsync()
+    {
+        if (_pool is not null)
+            await _pool.DisposeAsync();
+        _temp.Dispose();
+    }
 
     private async Task<(PythonJobResult Result, JobLog Log, JobControl Control)> RunAsync(
         string packageDirectory, string entrypoint, string inputsJson = "{}", TimeSpan? timeout = null, Action<JobControl>? whileRunning = null)
     {
         var log = new JobLog(TimeProvider.System);
         var control = new JobControl("job-1", 1);
-        var runner = new PythonJobRunner(TimeProvider.System, TimeSpan.FromSeconds(2), NullLogger.Instance);
+        var runner = new PythonJobRunner(TimeProvider.System, TimeSpan.FromSeconds(2), NullLogger.Instance, _pool);
         using var inputs = JsonDocument.Parse(inputsJson);
         var spec = new PythonJobSpec("job-1", 1, TestPaths.SystemPython, _runtime, packageDirectory,
             _temp.Combine("work", Guid.NewGuid().ToString("N")), entrypoint, inputs.RootElement.Clone(), timeout);
         Directory.CreateDirectory(spec.WorkDirectory);
+        var forksBefore = _pool?.Interpreters.Sum(i => i.Forks) ?? 0;
         var run = runner.RunAsync(spec, log, control);
         whileRunning?.Invoke(control);
-        return (await run, log, control);
+        var result = await run;
+        // The warm variant must really have forked (not fallen back to a new interpreter).
+        if (_pool is not null)
+            Assert.True(_pool.Interpreters.Sum(i => i.Forks) > forksBefore, "the job was not forked from a warm interpreter: " + log.Tail("setup"));
+        Assert.Empty(log.Tail("setup"));
+        return (result, log, control);
     }
 
     private static IReadOnlyList<string> Lines(JobLog log, string stream) =>
@@ -206,6 +246,40 @@ public sealed class PythonJobRunnerTests : IDisposable
         Assert.Equal("line 4999", stdout[4999]);
         Assert.True(stdout[5000].Length <= JobLog.MaxLineChars + 40);
         Assert.EndsWith("[line cut at 16,384 characters]", stdout[5000]);
+    }
+
+    [Fact]
+    public async Task The_runtime_is_compiled_to_byte_code_once()
+    {
+        await RunAsync(TestPaths.Sample("hello"), "hello:main");
+        var cache = Path.Combine(_runtime, "baton", "__pycache__");
+        var compiled = Directory.GetFiles(cache, "_runner.*.pyc").Concat(Directory.GetFiles(cache, "__init__.*.pyc")).ToList();
+        Assert.Equal(2, compiled.Count);
+        var written = compiled.Select(File.GetLastWriteTimeUtc).ToList();
+
+        await RunAsync(TestPaths.Sample("hello"), "hello:main");
+
+        Assert.Equal(written, compiled.Select(File.GetLastWriteTimeUtc));
+    }
+
+    [Fact]
+    public async Task Children_a_job_leaves_running_end_with_it()
+    {
+        var package = _temp.Combine("pkg");
+        var pids = _temp.Combine("pids.txt");
+        _temp.WriteFile("pkg/job.py", $$"""
+            import subprocess
+            def main():
+                child = subprocess.Popen(['sleep', '300'])
+                with open({{JsonSerializer.Serialize(pids)}}, 'w') as f:
+                    f.write(str(child.pid))
+            """);
+
+        var (result, _, _) = await RunAsync(package, "job:main");
+
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        var child = int.Parse(File.ReadAllText(pids), System.Globalization.CultureInfo.InvariantCulture);
+        await FakeServerState.WaitUntilAsync(() => !IsAlive(child), TimeSpan.FromSeconds(5), "the left-behind child to be killed");
     }
 
     internal static bool IsAlive(int pid)

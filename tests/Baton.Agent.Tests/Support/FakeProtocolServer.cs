@@ -137,8 +137,23 @@ public sealed class FakeProtocolServer : IAsyncDisposable
             if (!Authorized(context, state))
                 return Problem(401, "Unknown credential.");
             var request = (await context.Request.ReadFromJsonAsync<CompleteJobRequest>(Json))!;
+            if (!state.TakesCompletionClaims)
+            {
+                // An older server: it ignores folded lines and claims and answers without a job list.
+                state.Completed[id] = request;
+                return Results.Json(new CompleteJobResponse(request.Outcome), Json);
+            }
+
+            var lines = state.Logs.GetOrAdd(id, _ => new());
+            foreach (var line in request.Logs ?? [])
+                lines.TryAdd(line.Line, line);
+            var jobs = new List<JobAssignment>();
+            while (jobs.Count < (request.Claim?.FreeSlots ?? 0) && state.PendingJobs.TryDequeue(out var job))
+                jobs.Add(job);
+            if (request.Claim is not null)
+                state.CountClaim(jobs.Count);
             state.Completed[id] = request;
-            return Results.Json(new CompleteJobResponse(request.Outcome), Json);
+            return Results.Json(new CompleteJobResponse(request.Outcome, jobs), Json);
         });
     }
 

@@ -28,6 +28,21 @@ public sealed class FakeServerState
     public void CountRegistration() => Interlocked.Increment(ref _registrations);
     public void CountGzippedLogRequest() => Interlocked.Increment(ref _gzippedLogRequests);
     public ConcurrentQueue<JobAssignment> PendingJobs { get; } = new();
+
+    /// <summary>Answer completions as a current server: store folded lines, hand out work for a claim.</summary>
+    public bool TakesCompletionClaims { get; set; }
+
+    private int _claims;
+    private int _claimedJobs;
+
+    /// <summary>Completions that carried a claim, and the jobs they were given.</summary>
+    public (int Claims, int Jobs) ClaimsAnswered => (Volatile.Read(ref _claims), Volatile.Read(ref _claimedJobs));
+
+    public void CountClaim(int jobs)
+    {
+        Interlocked.Increment(ref _claims);
+        Interlocked.Add(ref _claimedJobs, jobs);
+    }
     public ConcurrentDictionary<string, byte[]> Packages { get; } = new();
     public ConcurrentDictionary<string, int> Started { get; } = new();
     public ConcurrentDictionary<string, ConcurrentDictionary<long, AgentLogLine>> Logs { get; } = new();

@@ -71,7 +71,7 @@ public sealed class JobRunCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Wait_polls_until_succeeded_then_prints_the_result_json_and_exits_0()
+    public async Task Wait_against_a_server_without_the_long_poll_polls_until_succeeded_then_prints_the_result_json_and_exits_0()
     {
         await using var server = await StartServerAsync(["pending", "assigned", "running", "succeeded"], result: """{"greeting":"Hello, Ada!"}""");
 
@@ -80,7 +80,39 @@ public sealed class JobRunCommandTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         using var printed = JsonDocument.Parse(result.Stdout);
         Assert.Equal("Hello, Ada!", printed.RootElement.GetProperty("greeting").GetString());
-        Assert.Equal(3, server.Requests.Count(r => r.Method == "GET"));
+        // One long-poll answered 404 (an older server), then the job is read until it has ended.
+        Assert.Single(server.Requests, r => r.Method == "GET" && r.PathAndQuery.StartsWith("/api/v1/jobs/j-1/wait", StringComparison.Ordinal));
+        Assert.Equal(3, server.Requests.Count(r => r.Method == "GET" && r.PathAndQuery == "/api/v1/jobs/j-1"));
+    }
+
+    [Fact]
+    public async Task Wait_long_polls_the_server_and_returns_the_moment_the_job_ends()
+    {
+        var ended = new TaskCompletionSource();
+        var waits = new List<string>();
+        await using var server = await FakeBatonServer.StartAsync(app =>
+        {
+            app.MapPost("/api/v1/jobs", () => FakeBatonServer.Json(Dtos.Job("j-1", "pending"), StatusCodes.Status201Created));
+            app.MapGet("/api/v1/jobs/{id}/wait", async (string id, string? state, int? timeout) =>
+            {
+                lock (waits) waits.Add($"{state}/{timeout}");
+                // Held like the real server holds it: the state moves on, then the job ends.
+                if (state == "pending") return FakeBatonServer.Json(Dtos.Job(id, "running"));
+                await ended.Task;
+                return FakeBatonServer.Json(Dtos.Job(id, "succeeded", "\"done\"", null, 0));
+            });
+        });
+
+        var run = _cli.RunAgainstAsync(server, "job", "run", "hello", "--wait");
+        await Task.Delay(300);
+        Assert.False(run.IsCompleted);
+        ended.SetResult();
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("\"done\"", result.Stdout.Trim());
+        Assert.Equal(["pending/30", "running/30"], waits);
+        Assert.DoesNotContain(server.Requests, r => r.Method == "GET" && r.PathAndQuery == "/api/v1/jobs/j-1");
     }
 
     [Theory]

@@ -64,6 +64,26 @@ public abstract class SharedPoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_shared_agents_completion_claims_the_next_job_across_tenants()
+    {
+        using var a = await TenantWithPackageAsync(Server);
+        using var b = await TenantWithPackageAsync(Server);
+        var jobA = (await SubmitAsync(a, 1))[0];
+        using var shared = await RegisterSharedAgentAsync(Server);
+        var running = Assert.Single((await shared.PollAsync(1)).Jobs);
+        await shared.StartAsync(running.JobId, running.Attempt).ShouldBeAsync(HttpStatusCode.NoContent);
+        var jobB = (await SubmitAsync(b, 1))[0];
+
+        var response = await shared.CompleteAsync(jobA, new CompleteJobRequest(running.Attempt, "succeeded", 0, null, null,
+            Logs: [new AgentLogLine(1, DateTimeOffset.UnixEpoch, "stdout", "folded")], Claim: new CompletionClaim(1))).ReadAsync<CompleteJobResponse>();
+
+        Assert.Equal(jobB, Assert.Single(response.Jobs!).JobId);
+        var assigned = await b.Client.GetAsync($"/api/v1/jobs/{jobB}").ReadAsync<JobDto>();
+        Assert.Equal(("assigned", shared.Id), (assigned.State, assigned.AgentId));
+        Assert.Contains("folded", await a.Client.GetStringAsync($"/api/v1/jobs/{jobA}/logs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_shared_agent_cannot_touch_jobs_or_packages_it_does_not_hold()
     {
         using var a = await TenantWithPackageAsync(Server);

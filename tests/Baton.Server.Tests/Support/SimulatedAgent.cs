@@ -105,6 +105,9 @@ public sealed class SimulatedAgent : IDisposable
         _http.PostAsJsonAsync($"/api/agent/v1/jobs/{jobId}/complete", new CompleteJobRequest(attempt, outcome, exitCode,
             result is null ? null : System.Text.Json.JsonSerializer.SerializeToElement(result, ServerHarness.Json), error), ServerHarness.Json);
 
+    public Task<HttpResponseMessage> CompleteAsync(string jobId, CompleteJobRequest request) =>
+        _http.PostAsJsonAsync($"/api/agent/v1/jobs/{jobId}/complete", request, ServerHarness.Json);
+
     public Task<HttpResponseMessage> DownloadAsync(string sha256) => _http.GetAsync($"/api/agent/v1/packages/{sha256}");
 
     public void Dispose() => _http.Dispose();

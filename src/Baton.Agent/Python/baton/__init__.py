@@ -5,9 +5,11 @@ automation can be run and debugged locally: inputs() is empty, set_result() keep
 value in memory and progress() prints.
 """
 
-import json
 import os
 import sys
+
+# json (and the re module it loads) is imported when a job first needs it: an automation without
+# inputs or a result never pays for it.
 
 __all__ = ["inputs", "input", "set_result", "progress", "log"]
 
@@ -24,7 +26,11 @@ def inputs():
         data = {}
         if path and os.path.exists(path):
             with open(path, "r", encoding="utf-8") as handle:
-                data = json.load(handle) or {}
+                text = handle.read()
+            if text.strip() not in ("", "{}"):
+                import json
+
+                data = json.loads(text) or {}
         _inputs_cache = data
     return dict(_inputs_cache)
 
@@ -37,6 +43,8 @@ def input(name, default=None):  # noqa: A001 - the name reads well in automation
 def set_result(value):
     """Sets the job's result; value must be JSON-serialisable."""
     global _result_set, _result_value
+    import json
+
     text = json.dumps(value)
     _result_set = True
     _result_value = value
@@ -57,6 +65,8 @@ def progress(percent=None, message=None):
     """Reports progress (percent 0-100 and/or a message); the agent sends the latest one."""
     if percent is not None:
         percent = max(0.0, min(100.0, float(percent)))
+    import json
+
     record = {"percent": percent, "message": None if message is None else str(message)}
     path = os.environ.get("BATON_CONTROL_FILE")
     if not path:

@@ -1,0 +1,324 @@
+"""The agent's warm interpreter: `python -s -u -m baton._forkserver`.
+
+Imports the runner, the SDK, the standard-library modules jobs commonly use and the package's
+`preload:` modules once, then forks one child per job. The child becomes the job exactly as a fresh
+interpreter would: its own session and process group, a parent-death signal, the signal handlers
+of a fresh interpreter, stdin on /dev/null, stdout and stderr on sockets the agent listens on, no
+other inherited descriptor, the job's environment, working folder and sys.path. Jobs never run in
+this process, so nothing a job does reaches the next one.
+
+Protocol (one JSON object per line): commands on stdin, events on stdout.
+  -> {"op": "fork", "id", "cwd", "set", "unset", "path", "out", "token"}
+       set/unset: the job's environment as changes to this process's own (a few variables)
+  <- {"ev": "ready", "pid"}                       once, after preloading
+  <- {"ev": "forked", "id", "pid"}
+  <- {"ev": "refused", "id", "error"}             the job must start cold
+  <- {"ev": "exited", "id", "code"}               code is 128 + signal for a killed job
+  <- {"ev": "error", "error"}                     fatal (a preload failed, a thread appeared); the process exits
+End of stdin: fork no more, wait for the running children, exit.
+
+Every page a child writes is copied from this process, which on some virtual machines costs tens
+of microseconds a page: the child therefore does as little Python work as it can before the job's
+own code runs (it keeps the standard streams it inherits, applies only the environment changes),
+and events are formatted by hand.
+"""
+
+import _socket
+import gc
+import json
+import os
+import select
+import signal
+import sys
+
+import baton
+import baton._runner as runner
+
+# Imported ahead so a job that uses them finds them loaded (a first import in a job costs more than
+# the fork). Left out on purpose: modules that register fork handlers or touch much memory in every
+# child (threading and what imports it: logging, subprocess, concurrent; random, tempfile, uuid) -
+# each fork would pay for them. A package lists them under `preload:` when its jobs use them.
+_AHEAD = (
+    "base64", "collections", "csv", "dataclasses", "datetime", "decimal", "enum", "functools",
+    "glob", "hashlib", "io", "itertools", "json", "math", "pathlib", "re", "shutil", "string",
+    "textwrap", "time", "typing", "urllib.parse",
+)
+
+_server_pid = os.getpid()
+_control_in = -1
+_control_out = -1
+_wake_read = -1
+_changed_signals = {}
+_base_path = []
+_prctl = None
+
+
+def _send_line(line):
+    data = line.encode("utf-8")
+    while data:
+        written = os.write(_control_out, data)
+        data = data[written:]
+
+
+def _send(event):
+    data = (json.dumps(event, separators=(",", ":")) + "\n").encode("utf-8")
+    while data:
+        written = os.write(_control_out, data)
+        data = data[written:]
+
+
+def _thread_count():
+    """Threads of this process as the kernel sees them (a C library may start its own)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        threading = sys.modules.get("threading")
+        return threading.active_count() if threading else 1
+
+
+def _exit_code(status):
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    if os.WIFEXITED(status):
+        return os.WEXITSTATUS(status)
+    return 255
+
+
+def _handle_signal(sig, handler):
+    _changed_signals.setdefault(sig, signal.signal(sig, handler))
+
+
+def _prepare():
+    """Moves the control channel off fds 0/1, leaves the agent's session and arms the death signal."""
+    global _control_in, _control_out, _wake_read, _base_path, _prctl
+    _control_in = os.dup(0)
+    _control_out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    # Its own session: a Ctrl-C meant for the agent must not kill the warm process (and with it the jobs).
+    try:
+        os.setsid()
+    except OSError:
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            _prctl = ctypes.CDLL(None, use_errno=True).prctl
+            _prctl(1, 9, 0, 0, 0)
+        except Exception:  # pragma: no cover - best effort only
+            _prctl = None
+    expected = os.environ.get("BATON_AGENT_PID")
+    if expected and os.getppid() != int(expected):
+        os._exit(137)
+
+    # SIGCHLD wakes the select loop through a pipe; the handler itself does nothing.
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    _wake_read = wake_read
+    _handle_signal(signal.SIGCHLD, lambda signum, frame: None)
+    signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
+
+    # sys.path as a job sees it is [its folder] + the runtime and package folders + this base.
+    extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    _base_path = [p for p in sys.path[1:] if p not in extra]
+
+
+def _preload():
+    for name in _AHEAD:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    for name in [n.strip() for n in os.environ.get("BATON_PRELOAD", "").split(",") if n.strip()]:
+        try:
+            __import__(name)
+        except BaseException as error:  # noqa: BLE001 - any failure is reported, not raised
+            import traceback
+
+            _send({"ev": "error", "error": "preload of %s failed: %s" % (name, "".join(traceback.format_exception_only(type(error), error)).strip())})
+            os._exit(3)
+    # Forking a process with threads is unsafe (a lock held by another thread stays held in the child);
+    # nothing but this loop runs here after preloading, so no thread can appear later.
+    threads = _thread_count()
+    if threads != 1:
+        _send({"ev": "error", "error": "the warm interpreter has %d threads after preloading (a preloaded module starts threads); forking it is unsafe" % threads})
+        os._exit(3)
+    # Objects alive now are never freed in a child: keeping the collector off them saves copying their pages.
+    gc.collect()
+    if hasattr(gc, "freeze"):
+        gc.freeze()
+
+
+def _reap(children):
+    """Reports every child that ended. Whatever a job left running in its group is killed before
+    the child is reaped, while its pid (and so its group id) cannot be reused."""
+    while children:
+        if hasattr(os, "waitid"):
+            try:
+                info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                return
+            if info is None or info.si_pid == 0:
+                return
+            pid = info.si_pid
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            _, status = os.waitpid(pid, 0)
+        else:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        job_id = children.pop(pid, None)
+        if job_id is not None:
+            _send_line('{"ev":"exited","id":"%s","code":%d}\n' % (job_id, _exit_code(status)))
+
+
+def _serve():
+    """Answers commands until told to fork; returns the job request in the child, None when done."""
+    children = {}
+    pending = b""
+    accepting = True
+    while accepting or children:
+        readable, _, _ = select.select([_control_in, _wake_read] if accepting else [_wake_read], [], [])
+        if _wake_read in readable:
+            try:
+                while os.read(_wake_read, 512):
+                    pass
+            except BlockingIOError:
+                pass
+            _reap(children)
+        if _control_in not in readable:
+            continue
+        data = os.read(_control_in, 65536)
+        if not data:
+            accepting = False
+            _reap(children)
+            continue
+        pending += data
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            if not line.strip():
+                continue
+            request = json.loads(line)
+            if request.get("op") != "fork":
+                continue
+            if not request["id"].isdigit():
+                _send({"ev": "refused", "id": request["id"], "error": "job ids are numbers"})
+                continue
+            try:
+                pid = os.fork()
+            except OSError as error:
+                _send({"ev": "refused", "id": request["id"], "error": "fork failed: %s" % error})
+                continue
+            if pid == 0:
+                return request
+            children[pid] = request["id"]
+            _send_line('{"ev":"forked","id":"%s","pid":%d}\n' % (request["id"], pid))
+        # A child may have ended while we forked.
+        _reap(children)
+    return None
+
+
+def _connect(address, token, stream):
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    sock.connect(address)
+    sock.sendall(token.encode("ascii") + stream)
+    return sock.detach()
+
+
+def _become_job(request):
+    """In the forked child: turn into the job's process, as a fresh interpreter would start."""
+    os.setsid()
+    if _prctl is not None:
+        _prctl(1, 9, 0, 0, 0)
+    if os.getppid() != _server_pid:
+        os._exit(137)
+    signal.set_wakeup_fd(-1)
+    for sig, handler in _changed_signals.items():
+        signal.signal(sig, handler)
+
+    stdout = _connect(request["out"], request["token"], b"o")
+    stderr = _connect(request["out"], request["token"], b"e")
+    os.dup2(stdout, 1)
+    os.dup2(stderr, 2)
+    runner.close_inherited_descriptors()
+    # The interpreter's own stdio objects (made at start-up for -u) now write to the job's sockets;
+    # stdin reads /dev/null, as fd 0 has since _prepare.
+    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
+
+    os.chdir(request["cwd"])
+    for name in request["unset"]:
+        os.environ.pop(name, None)
+    os.environ.update(request["set"])
+    sys.path[:] = [request["cwd"]] + list(request["path"]) + _base_path
+    sys.argv = [runner.__file__]
+
+
+def _finish(code):
+    """What interpreter shutdown does for a job (join its threads, run atexit, flush), then exit
+    without tearing down the heap: freeing every inherited object would copy their pages for nothing."""
+    threading = sys.modules.get("threading")
+    if threading is not None and hasattr(threading, "_shutdown"):
+        try:
+            threading._shutdown()
+        except BaseException:  # noqa: BLE001 - the exit code is decided already
+            pass
+    import atexit
+
+    try:
+        atexit._run_exitfuncs()
+    except BaseException:  # noqa: BLE001
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+    os._exit(code)
+
+
+def _exit_code_of(exit_request):
+    """The process exit code a fresh interpreter gives sys.exit(value)."""
+    code = exit_request.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        print(code, file=sys.stderr)
+    except BaseException:  # noqa: BLE001
+        pass
+    return 1
+
+
+def main():
+    _prepare()
+    _preload()
+    _send({"ev": "ready", "pid": os.getpid()})
+    request = _serve()
+    if request is None:
+        return 0
+    _become_job(request)
+    try:
+        code = runner.run()
+    except SystemExit as exit_request:
+        code = _exit_code_of(exit_request)
+    _finish(code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
