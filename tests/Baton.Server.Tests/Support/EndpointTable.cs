@@ -37,7 +37,8 @@ public static class EndpointTable
         foreach (var endpoint in source.Endpoints.OfType<RouteEndpoint>())
         {
             var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [];
-            var template = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
+            // A group's "" route comes out with a trailing slash ("/api/v1/jobs/"); callers use it without.
+            var template = "/" + endpoint.RoutePattern.RawText!.Trim('/');
             var parameters = endpoint.RoutePattern.Parameters.Select(p => p.Name).ToList();
             var policy = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null);
             var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
