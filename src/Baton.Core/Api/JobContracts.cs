@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Baton.Core.Api;
 
@@ -36,6 +37,7 @@ public sealed record SubmitJobBatchItemResult(int Index, int Status, JobDto? Job
 public sealed record ProblemDto(string Type, string Title, int Status, string? Detail, string? Field);
 
 /// <summary>PATCH /api/v1/jobs/{id}: only a pending job's priority can change.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateJobRequest(int? Priority = null);
 
 public sealed record JobProgressDto(double? Percent, string? Message);

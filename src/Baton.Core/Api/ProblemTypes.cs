@@ -20,4 +20,6 @@ public static class ProblemTypes
     public const string InvalidState = Base + "invalid-state";
     public const string ServerBusy = Base + "server-busy";
     public const string Internal = Base + "internal";
+    public const string MethodNotAllowed = Base + "method-not-allowed";
+    public const string UnsupportedMediaType = Base + "unsupported-media-type";
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Baton.Core.Api;
 
 /// <summary>
@@ -27,6 +29,7 @@ public sealed record CreateQueueRequest(
 /// A partial update; null keeps the value. <see cref="Unlimited"/> = true clears the concurrency cap;
 /// an empty <see cref="AgentGroups"/> lets every group serve the queue.
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateQueueRequest(
     int? Priority = null,
     int? MaxConcurrency = null,

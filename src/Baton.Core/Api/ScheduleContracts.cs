@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Baton.Core.Api;
 
@@ -49,6 +50,7 @@ public sealed record CreateScheduleRequest(
     bool? Paused = null);
 
 /// <summary>A partial update; null keeps the value. <c>Version = "latest"</c> unpins; <c>Calendar = ""</c> removes the calendar.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateScheduleRequest(
     string? Name = null,
     string? Cron = null,

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Baton.Core.Tenancy;
 
 namespace Baton.Core.Api;
@@ -19,6 +20,7 @@ public sealed record CreateTenantRequest(string Name, string? Tier = null, Quota
 
 public sealed record CreateTenantResponse(TenantDto Tenant, CreatedApiKeyDto AdminKey);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateTenantRequest(string? Tier = null, QuotaOverrides? Quotas = null);
 
 public sealed record ApiKeyDto(
@@ -36,6 +38,7 @@ public sealed record CreatedApiKeyDto(ApiKeyDto Key, string Secret);
 public sealed record CreateApiKeyRequest(string Name, string Role = "operator");
 
 /// <summary>PATCH /api/v1/keys/{id}: a new role; tokens made from the key follow it within seconds.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateApiKeyRequest(string? Role);
 
 public sealed record TokenRequest(string ApiKey);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Baton.Core.Api;
 
@@ -11,6 +12,7 @@ public sealed record CreateWebhookRequest(
     string Url, IReadOnlyList<string>? Events = null, string? Secret = null, string? Description = null, bool? Enabled = null);
 
 /// <summary>A partial update; null keeps the value.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateWebhookRequest(
     string? Url = null, IReadOnlyList<string>? Events = null, string? Secret = null, string? Description = null, bool? Enabled = null);
 

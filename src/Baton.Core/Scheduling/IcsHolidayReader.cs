@@ -9,7 +9,8 @@ public sealed record IcsImport(IReadOnlySet<DateOnly> Holidays, string? Calendar
 /// Reads holiday dates from an iCalendar (RFC 5545) text: every VEVENT's DTSTART (an all-day
 /// <c>VALUE=DATE</c> or a date-time, whose date in its own zone counts), all days up to an all-day
 /// DTEND, and <c>RRULE:FREQ=YEARLY</c> (with COUNT or UNTIL) expanded up to <c>untilYear</c>; a yearly
-/// Feb 29 recurs in leap years only, as RFC 5545 says. Other recurrence frequencies are refused.
+/// Feb 29 recurs in leap years only, as RFC 5545 says. Other recurrence frequencies are refused, and so is
+/// a file with no events or cut short (no END:VEVENT or END:VCALENDAR).
 /// </summary>
 public static class IcsHolidayReader
 {
@@ -43,6 +44,22 @@ public static class IcsHolidayReader
             }
             else if (current is not null) current.TryAdd(key, (parameters, value));
             else if (key == "X-WR-CALNAME") name = value.Trim();
+        }
+        // A file without events would become an empty calendar, silently: almost always a wrong or truncated export.
+        if (current is not null)
+        {
+            reason = $"event {events + 1} has no END:VEVENT (the file is truncated)";
+            return false;
+        }
+        if (!lines.Any(l => l.Equals("END:VCALENDAR", StringComparison.OrdinalIgnoreCase)))
+        {
+            reason = "the calendar has no END:VCALENDAR (the file is truncated)";
+            return false;
+        }
+        if (events == 0)
+        {
+            reason = "the calendar holds no events (VEVENT), so it would import no holidays";
+            return false;
         }
         import = new IcsImport(holidays, name, events);
         return true;

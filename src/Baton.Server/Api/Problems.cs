@@ -10,7 +10,7 @@ public static class Problems
 
     public static IResult Validation(IEnumerable<(string Field, string Message)> errors)
     {
-        var list = errors.ToList();
+        var list = errors.Select(e => (Field: ProblemDefaults.Bound(e.Field)!, Message: ProblemDefaults.Bound(e.Message)!)).ToList();
         var detail = string.Join("; ", list.Select(e => $"{e.Field}: {e.Message}"));
         return Results.Problem(
             statusCode: StatusCodes.Status400BadRequest,
@@ -70,7 +70,7 @@ public static class Problems
         }
         var details = problem.ProblemDetails;
         var field = details.Extensions.TryGetValue("field", out var value) ? value?.ToString() : null;
-        return new ProblemDto(details.Type ?? "about:blank", details.Title ?? "", problem.StatusCode, details.Detail, field);
+        return new ProblemDto(details.Type ?? "about:blank", details.Title ?? "", problem.StatusCode, ProblemDefaults.Bound(details.Detail), ProblemDefaults.Bound(field));
     }
 
     private sealed class RetryAfterResult(int seconds, IResult inner) : IResult

@@ -190,24 +190,8 @@ public sealed class BatonServer : IAsyncDisposable
             .AddPolicy(AuthPolicies.SystemAdmin, p => p.AddAuthenticationSchemes(AuthSchemes.Api).RequireAssertion(c => Caller.FromPrincipal(c.User)?.IsSystemAdmin == true))
             .AddPolicy(AuthPolicies.Agent, p => p.AddAuthenticationSchemes(AuthSchemes.Agent).RequireClaim(AgentCaller.AgentClaim));
 
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
-        {
-            switch (ctx.ProblemDetails.Status)
-            {
-                case StatusCodes.Status401Unauthorized when ctx.ProblemDetails.Type is null or "" || ctx.ProblemDetails.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal):
-                    ctx.ProblemDetails.Type = Core.Api.ProblemTypes.Unauthorized;
-                    ctx.ProblemDetails.Detail ??= "A valid API key or access token is required: Authorization: Bearer <key>.";
-                    break;
-                case StatusCodes.Status403Forbidden when ctx.ProblemDetails.Type is null or "" || ctx.ProblemDetails.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal):
-                    ctx.ProblemDetails.Type = Core.Api.ProblemTypes.Forbidden;
-                    ctx.ProblemDetails.Detail ??= "Your API key's role does not allow this operation.";
-                    break;
-                case StatusCodes.Status404NotFound when ctx.ProblemDetails.Type is null or "" || ctx.ProblemDetails.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal):
-                    ctx.ProblemDetails.Type = Core.Api.ProblemTypes.NotFound;
-                    ctx.ProblemDetails.Detail ??= "No such endpoint.";
-                    break;
-            }
-        });
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Customize);
+        services.ConfigureHttpJsonOptions(o => StrictRequestBodies.Apply(o.SerializerOptions));
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Malformed bodies and parameters throw, so ProblemExceptionHandler can say what was wrong.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -256,7 +240,8 @@ public sealed class BatonServer : IAsyncDisposable
                 return Results.Json(new { status = "unavailable", reason = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         }).AllowAnonymous();
-        app.MapOpenApi();
+        // One document, at a fixed path: a route parameter here would answer unknown names in plain text, echoing them.
+        app.MapOpenApi("/openapi/v1.json");
         app.MapGet("/", () => Results.Text(
             "Baton is running. REST API under /api/v1, agent protocol under /api/agent/v1, OpenAPI at /openapi/v1.json.",
             "text/plain")).AllowAnonymous();

@@ -62,4 +62,16 @@ public sealed class IcsHolidayReaderTests
         Assert.False(IcsHolidayReader.TryRead("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VEVENT\nEND:VCALENDAR", 2030, out _, out reason));
         Assert.Contains("DTSTART", reason, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "no events")]
+    [InlineData("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:Holidays\r\nEND:VCALENDAR\r\n", "no events")]
+    [InlineData("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20251225\r\n", "END:VEVENT")]
+    [InlineData("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20251225\r\nEND:VEVENT\r\n", "END:VCALENDAR")]
+    public void Refuses_a_calendar_without_events_or_cut_short(string text, string expected)
+    {
+        Assert.False(IcsHolidayReader.TryRead(text, 2030, out var import, out var reason));
+        Assert.Null(import);
+        Assert.Contains(expected, reason, StringComparison.Ordinal);
+    }
 }

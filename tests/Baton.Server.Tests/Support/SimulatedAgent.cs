@@ -22,6 +22,9 @@ public sealed class SimulatedAgent : IDisposable
 
     public string Id => Registration.AgentId;
 
+    /// <summary>The agent's own authenticated client, for calls the helpers below do not make.</summary>
+    public HttpClient Http => _http;
+
     public static AgentCapabilities LinuxWithPython(string version = "3.11.7", IReadOnlyDictionary<string, string>? labels = null) =>
         new("linux", "x64", [new PythonInterpreterInfo(version, "/usr/bin/python3")], labels ?? new Dictionary<string, string>());
 

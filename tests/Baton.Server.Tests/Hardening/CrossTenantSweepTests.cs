@@ -1,0 +1,341 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Baton.Core.Api;
+using Baton.Server.Tests.Support;
+
+namespace Baton.Server.Tests.Hardening;
+
+/// <summary>
+/// The cross-tenant and role sweep, generated from the server's endpoint table: every mapped route must be
+/// classified below (a new route that is not fails the suite), and every route is then called by another
+/// tenant with this tenant's ids and names, and by each weaker role of this tenant. Another tenant gets
+/// 404 (or 403 on system routes) and never sees anything of this tenant's; a weaker role gets 403; and
+/// this tenant's objects are unchanged afterwards.
+/// </summary>
+public sealed class CrossTenantSweepTests : IAsyncLifetime
+{
+    private enum Kind
+    {
+        /// <summary>Takes this tenant's ids or names: another tenant gets 404.</summary>
+        Owned,
+        /// <summary>Acts on the caller's own tenant only (lists, creations, whoami): another tenant sees nothing of this one's.</summary>
+        OwnTenant,
+        /// <summary>System administrators only: a tenant admin gets 403.</summary>
+        System,
+        /// <summary>The agent protocol: another tenant's agent gets 404 for this tenant's ids.</summary>
+        Agent,
+        /// <summary>Needs no credential and shows no tenant's data.</summary>
+        Public,
+    }
+
+    private sealed record Rule(Kind Kind, string? Policy, string? Body = null);
+
+    private const string V = "viewer", O = "operator", A = "admin", S = "system-admin", G = "agent";
+
+    /// <summary>Every route the server maps. Add a new route here with its kind, its least role and a valid body.</summary>
+    private static readonly Dictionary<string, Rule> Routes = new()
+    {
+        ["GET /"] = new(Kind.Public, null),
+        ["GET /healthz"] = new(Kind.Public, null),
+        ["GET /readyz"] = new(Kind.Public, null),
+        ["GET /metrics"] = new(Kind.Public, null),
+        ["GET /openapi/v1.json"] = new(Kind.Public, null),
+        ["POST /api/v1/auth/token"] = new(Kind.Public, null, """{"apiKey":"bk_nothing"}"""),
+        ["POST /api/agent/v1/register"] = new(Kind.Public, null, """{"enrollmentToken":"nothing","name":"x"}"""),
+        ["GET /api/v1/me"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/tenant"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/usage"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/audit"] = new(Kind.OwnTenant, A),
+        ["GET /api/v1/keys"] = new(Kind.OwnTenant, A),
+        ["POST /api/v1/keys"] = new(Kind.OwnTenant, A, """{"name":"sweep","role":"viewer"}"""),
+        ["PATCH /api/v1/keys/{keyId}"] = new(Kind.Owned, A, """{"role":"viewer"}"""),
+        ["DELETE /api/v1/keys/{keyId}"] = new(Kind.Owned, A),
+        ["GET /api/v1/enrollment-tokens"] = new(Kind.OwnTenant, A),
+        ["POST /api/v1/enrollment-tokens"] = new(Kind.OwnTenant, A, """{"name":"sweep"}"""),
+        ["DELETE /api/v1/enrollment-tokens/{tokenId}"] = new(Kind.Owned, A),
+        ["GET /api/v1/agents"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/agents/{agentId}"] = new(Kind.Owned, V),
+        ["GET /api/v1/packages"] = new(Kind.OwnTenant, V),
+        ["POST /api/v1/packages"] = new(Kind.OwnTenant, O, "not a zip"),
+        ["GET /api/v1/packages/{name}"] = new(Kind.Owned, V),
+        ["GET /api/v1/packages/{name}/{version}"] = new(Kind.Owned, V),
+        ["GET /api/v1/packages/{name}/{version}/download"] = new(Kind.Owned, V),
+        ["DELETE /api/v1/packages/{name}/{version}"] = new(Kind.Owned, O),
+        ["GET /api/v1/jobs"] = new(Kind.OwnTenant, V),
+        ["POST /api/v1/jobs"] = new(Kind.Owned, O, """{"package":"{name}"}"""),
+        ["POST /api/v1/jobs/batch"] = new(Kind.OwnTenant, O, """{"jobs":[{"package":"{name}"}]}"""),
+        ["GET /api/v1/jobs/{jobId}"] = new(Kind.Owned, V),
+        ["PATCH /api/v1/jobs/{jobId}"] = new(Kind.Owned, O, """{"priority":9}"""),
+        ["POST /api/v1/jobs/{jobId}/cancel"] = new(Kind.Owned, O),
+        ["GET /api/v1/jobs/{jobId}/events"] = new(Kind.Owned, V),
+        ["GET /api/v1/jobs/{jobId}/why"] = new(Kind.Owned, V),
+        ["GET /api/v1/jobs/{jobId}/logs"] = new(Kind.Owned, V),
+        ["GET /api/v1/jobs/{jobId}/wait"] = new(Kind.Owned, V),
+        ["GET /api/v1/queues"] = new(Kind.OwnTenant, V),
+        ["POST /api/v1/queues"] = new(Kind.OwnTenant, O, """{"name":"sweep-q"}"""),
+        ["GET /api/v1/queues/{name}"] = new(Kind.Owned, V),
+        ["PATCH /api/v1/queues/{name}"] = new(Kind.Owned, O, """{"priority":9}"""),
+        ["POST /api/v1/queues/{name}/pause"] = new(Kind.Owned, O),
+        ["POST /api/v1/queues/{name}/resume"] = new(Kind.Owned, O),
+        ["GET /api/v1/schedules"] = new(Kind.OwnTenant, V),
+        ["POST /api/v1/schedules"] = new(Kind.OwnTenant, O, """{"name":"sweep-s","cron":"0 3 * * *","package":"{name}"}"""),
+        ["GET /api/v1/schedules/upcoming"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/schedules/{id}"] = new(Kind.Owned, V),
+        ["PATCH /api/v1/schedules/{id}"] = new(Kind.Owned, O, """{"priority":9}"""),
+        ["DELETE /api/v1/schedules/{id}"] = new(Kind.Owned, O),
+        ["POST /api/v1/schedules/{id}/pause"] = new(Kind.Owned, O),
+        ["POST /api/v1/schedules/{id}/resume"] = new(Kind.Owned, O),
+        ["GET /api/v1/schedules/{id}/next"] = new(Kind.Owned, V),
+        ["GET /api/v1/calendars"] = new(Kind.OwnTenant, V),
+        ["POST /api/v1/calendars"] = new(Kind.OwnTenant, O, """{"name":"sweep-c","workingDays":["mon"]}"""),
+        ["PUT /api/v1/calendars/{name}"] = new(Kind.OwnTenant, O, """{"workingDays":["tue"]}"""),
+        ["GET /api/v1/calendars/{name}"] = new(Kind.Owned, V),
+        ["DELETE /api/v1/calendars/{name}"] = new(Kind.Owned, O),
+        ["GET /api/v1/webhooks"] = new(Kind.OwnTenant, V),
+        ["POST /api/v1/webhooks"] = new(Kind.OwnTenant, O, """{"url":"https://93.184.216.34/sweep"}"""),
+        ["GET /api/v1/webhooks/{id}"] = new(Kind.Owned, V),
+        ["PATCH /api/v1/webhooks/{id}"] = new(Kind.Owned, O, """{"description":"changed by another tenant"}"""),
+        ["DELETE /api/v1/webhooks/{id}"] = new(Kind.Owned, O),
+        ["GET /api/v1/webhooks/{id}/deliveries"] = new(Kind.Owned, V),
+        ["POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver"] = new(Kind.Owned, O),
+        ["POST /api/v1/webhooks/{id}/test"] = new(Kind.Owned, O),
+        ["GET /api/v1/events"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/events/stream"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/tenants"] = new(Kind.System, S),
+        ["POST /api/v1/tenants"] = new(Kind.System, S, """{"name":"sweep-tenant"}"""),
+        ["GET /api/v1/tenants/{tenantId}"] = new(Kind.System, S),
+        ["PATCH /api/v1/tenants/{tenantId}"] = new(Kind.System, S, """{"tier":"free"}"""),
+        ["GET /api/v1/shared-pool/agents"] = new(Kind.System, S),
+        ["GET /api/v1/shared-pool/enrollment-tokens"] = new(Kind.System, S),
+        ["POST /api/v1/shared-pool/enrollment-tokens"] = new(Kind.System, S, """{"name":"sweep"}"""),
+        ["DELETE /api/v1/shared-pool/enrollment-tokens/{tokenId}"] = new(Kind.System, S),
+        ["GET /api/v1/system/audit"] = new(Kind.System, S),
+        ["GET /api/v1/system/upcoming-fires"] = new(Kind.System, S),
+        ["GET /api/v1/system/secrets"] = new(Kind.System, S),
+        ["POST /api/v1/system/secrets/rewrap"] = new(Kind.System, S),
+        ["GET /api/v1/system/metrics"] = new(Kind.System, S),
+        ["PUT /api/v1/system/autoscale/policies"] = new(Kind.System, S),
+        ["DELETE /api/v1/system/autoscale/policies"] = new(Kind.System, S),
+        ["GET /api/v1/system/autoscale/status"] = new(Kind.System, S),
+        ["GET /api/v1/system/autoscale/decisions"] = new(Kind.System, S),
+        ["POST /api/v1/system/autoscale/pause"] = new(Kind.System, S),
+        ["POST /api/v1/system/autoscale/resume"] = new(Kind.System, S),
+        ["GET /api/v1/system/autoscale/forecast"] = new(Kind.System, S),
+        ["GET /api/v1/system/autoscale/anomalies"] = new(Kind.System, S),
+        ["GET /api/v1/system/autoscale/metrics"] = new(Kind.System, S),
+        ["POST /api/agent/v1/poll"] = new(Kind.Agent, G, """{"freeSlots":0,"running":[],"waitSeconds":0}"""),
+        ["GET /api/agent/v1/packages/{sha256}"] = new(Kind.Agent, G),
+        ["POST /api/agent/v1/jobs/{jobId}/start"] = new(Kind.Agent, G, """{"attempt":1}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/logs"] = new(Kind.Agent, G, """{"attempt":1,"lines":[]}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/complete"] = new(Kind.Agent, G, """{"attempt":1,"outcome":"succeeded"}"""),
+    };
+
+    private readonly ServerHarness _server = new();
+
+    public async Task InitializeAsync() => await _server.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public void Every_mapped_route_is_classified_with_the_policy_it_really_has()
+    {
+        var mapped = EndpointTable.Read(_server);
+        var unclassified = mapped.Where(r => !Routes.ContainsKey(r.ToString())).ToList();
+        Assert.True(unclassified.Count == 0,
+            "Routes not covered by the cross-tenant sweep (classify them in CrossTenantSweepTests.Routes): " + string.Join(", ", unclassified));
+        var gone = Routes.Keys.Except(mapped.Select(r => r.ToString())).ToList();
+        Assert.True(gone.Count == 0, "Classified routes the server no longer maps: " + string.Join(", ", gone));
+        var wrongPolicy = mapped.Where(r => Routes[r.ToString()].Policy != (r.Anonymous ? null : r.Policy))
+            .Select(r => $"{r}: mapped with {r.Policy ?? "no policy"}{(r.Anonymous ? " (anonymous)" : "")}, classified {Routes[r.ToString()].Policy ?? "anonymous"}")
+            .ToList();
+        Assert.True(wrongPolicy.Count == 0, string.Join("\n", wrongPolicy));
+    }
+
+    [Fact]
+    public async Task Another_tenant_and_weaker_roles_get_nothing_of_this_tenant_on_any_route()
+    {
+        using var owner = await _server.CreateTenantAsync();
+        using var other = await _server.CreateTenantAsync();
+        var world = await OwnerWorld.CreateAsync(_server, owner);
+        using var otherAgent = await SimulatedAgent.RegisterAsync(_server, other, "other-agent");
+        using var viewer = _server.Client(await KeyAsync(owner, "viewer"));
+        using var operatorClient = _server.Client(await KeyAsync(owner, "operator"));
+        var before = await world.SnapshotAsync();
+
+        var failures = new List<string>();
+        foreach (var route in EndpointTable.Read(_server))
+        {
+            var rule = Routes[route.ToString()];
+            var path = route.Fill(p => world.Value(route.Template, p));
+            var body = rule.Body?.Replace("{name}", world.Value("/api/v1/packages", "name"), StringComparison.Ordinal);
+
+            // Another tenant, with its most powerful tenant key (and its agent on the agent protocol).
+            var caller = rule.Kind == Kind.Agent ? otherAgent.Http : other.Client;
+            var (status, text) = await CallAsync(caller, route, path, body);
+            // A refusal may repeat what the caller sent; anything else of the owner's in the answer is a leak.
+            foreach (var secret in world.Distinctive.Where(d => text.Contains(d, StringComparison.Ordinal)
+                && !path.Contains(d, StringComparison.Ordinal) && body?.Contains(d, StringComparison.Ordinal) != true))
+            {
+                failures.Add($"{route} as another tenant: the answer holds the owner's '{secret}'");
+            }
+            var expected = rule.Kind switch
+            {
+                Kind.Owned or Kind.Agent when route.Template != "/api/agent/v1/poll" => [HttpStatusCode.NotFound],
+                Kind.System => [HttpStatusCode.Forbidden],
+                _ => (HttpStatusCode[]?)null,
+            };
+            if (expected is not null && !expected.Contains(status)) failures.Add($"{route} as another tenant: {(int)status} {Cut(text)}");
+
+            // Each weaker role of the owner itself.
+            foreach (var (role, client) in new[] { ("viewer", viewer), ("operator", operatorClient), ("admin", owner.Client) })
+            {
+                if (!Weaker(role, rule.Policy)) continue;
+                var (weakStatus, weakText) = await CallAsync(client, route, path, body);
+                if (weakStatus != HttpStatusCode.Forbidden) failures.Add($"{route} as the owner's {role}: {(int)weakStatus} {Cut(weakText)}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        var after = await world.SnapshotAsync();
+        foreach (var (what, json) in before) Assert.True(json == after[what], $"the owner's {what} changed:\n{json}\n{after[what]}");
+    }
+
+    private static bool Weaker(string role, string? policy) => (role, policy) switch
+    {
+        ("viewer", O or A or S) => true,
+        ("operator", A or S) => true,
+        ("admin", S) => true,
+        _ => false,
+    };
+
+    private static async Task<(HttpStatusCode Status, string Text)> CallAsync(HttpClient client, MappedRoute route, string path, string? body)
+    {
+        using var request = new HttpRequestMessage(route.Method(), path);
+        if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, body.StartsWith('{') ? "application/json" : "application/zip");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        if (response.Content.Headers.ContentType?.MediaType != "text/event-stream") return (response.StatusCode, await response.Content.ReadAsStringAsync(cts.Token));
+        // A stream stays open: what it sends in a second and a half is what it would show.
+        using var read = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+        var text = new StringBuilder();
+        var buffer = new byte[8192];
+        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
+        try
+        {
+            for (int n; (n = await stream.ReadAsync(buffer, read.Token)) > 0;) text.Append(Encoding.UTF8.GetString(buffer, 0, n));
+        }
+        catch (OperationCanceledException) when (read.IsCancellationRequested)
+        {
+        }
+        return (response.StatusCode, text.ToString());
+    }
+
+    private static string Cut(string text) => text.Length <= 300 ? text : text[..300] + "…";
+
+    private static async Task<string> KeyAsync(TestTenant tenant, string role) =>
+        (await tenant.Client.PostAsJsonAsync("/api/v1/keys", new CreateApiKeyRequest("sweep-" + role, role)).ReadAsync<CreatedApiKeyDto>(HttpStatusCode.Created)).Secret;
+
+    /// <summary>One of every kind of object, owned by one tenant, with the values the sweep fills routes with.</summary>
+    private sealed class OwnerWorld(TestTenant owner, Dictionary<string, string> values, SimulatedAgent agent)
+    {
+        public IReadOnlyList<string> Distinctive => [.. values.Where(v => v.Key is not ("version" or "tenantId" or "name" or "deliveryId")).Select(v => v.Value)];
+
+        /// <summary>The owner's value for a route parameter; names and ids mean the object of the route's collection.</summary>
+        public string Value(string template, string parameter)
+        {
+            var key = (parameter, template) switch
+            {
+                ("name", _) when template.StartsWith("/api/v1/queues", StringComparison.Ordinal) => "queueName",
+                ("name", _) when template.StartsWith("/api/v1/calendars", StringComparison.Ordinal) => "calendarName",
+                ("id", _) when template.StartsWith("/api/v1/schedules", StringComparison.Ordinal) => "scheduleId",
+                ("id", _) when template.StartsWith("/api/v1/webhooks", StringComparison.Ordinal) => "webhookId",
+                ("id", _) => throw new InvalidOperationException($"The sweep does not know what {{id}} means in {template}: add it to OwnerWorld.Value."),
+                _ => parameter,
+            };
+            return values.TryGetValue(key, out var value)
+                ? value
+                : throw new InvalidOperationException($"The sweep has no value for route parameter '{parameter}' of {template}: add one to OwnerWorld.");
+        }
+
+        public static async Task<OwnerWorld> CreateAsync(ServerHarness server, TestTenant owner)
+        {
+            var suffix = Guid.NewGuid().ToString("N")[..8];
+            var c = owner.Client;
+            var package = TestPackages.Hello();
+            var uploaded = await c.PostAsync("/api/v1/packages", TestPackages.Content(package)).ReadAsync<PackageUploadResponse>(HttpStatusCode.Created);
+            var job = await c.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello")).ReadAsync<JobDto>(HttpStatusCode.Created);
+            await c.PostAsJsonAsync("/api/v1/queues", new { name = "owned-q-" + suffix, priority = 2 }).ShouldBeAsync(HttpStatusCode.Created);
+            await c.PostAsJsonAsync("/api/v1/calendars", new { name = "owned-c-" + suffix, workingDays = new[] { "mon" } }).ShouldBeAsync(HttpStatusCode.Created);
+            var schedule = await c.PostAsJsonAsync("/api/v1/schedules", new CreateScheduleRequest("owned-s-" + suffix, "0 2 * * *", "hello"))
+                .ReadAsync<ScheduleDto>(HttpStatusCode.Created);
+            var webhook = await c.PostAsJsonAsync("/api/v1/webhooks", new CreateWebhookRequest("https://93.184.216.34/owned-" + suffix, Description: "owned"))
+                .ReadAsync<CreatedWebhookDto>(HttpStatusCode.Created);
+            var key = await c.PostAsJsonAsync("/api/v1/keys", new CreateApiKeyRequest("owned-k-" + suffix, "operator")).ReadAsync<CreatedApiKeyDto>(HttpStatusCode.Created);
+            var token = await c.PostAsJsonAsync("/api/v1/enrollment-tokens", new CreateEnrollmentTokenRequest("owned-t-" + suffix)).ReadAsync<CreatedEnrollmentTokenDto>(HttpStatusCode.Created);
+            var agent = await SimulatedAgent.RegisterAsync(server, owner, "owned-agent-" + suffix);
+            var values = new Dictionary<string, string>
+            {
+                ["jobId"] = job.Id,
+                ["name"] = "hello",
+                ["version"] = uploaded.Package.Version,
+                ["sha256"] = uploaded.Package.Sha256,
+                ["queueName"] = "owned-q-" + suffix,
+                ["calendarName"] = "owned-c-" + suffix,
+                ["scheduleId"] = schedule.Id,
+                ["webhookId"] = webhook.Webhook.Id,
+                ["deliveryId"] = "dlv-none",
+                ["keyId"] = key.Key.Id,
+                ["tokenId"] = token.Token.Id,
+                ["agentId"] = agent.Id,
+                ["tenantId"] = owner.Tenant.Id,
+            };
+            return new OwnerWorld(owner, values, agent);
+        }
+
+        /// <summary>The owner's objects as the owner reads them, without fields that move on their own.</summary>
+        public async Task<Dictionary<string, string>> SnapshotAsync()
+        {
+            var c = owner.Client;
+            var reads = new Dictionary<string, string>
+            {
+                ["job"] = $"/api/v1/jobs/{values["jobId"]}",
+                ["queue"] = $"/api/v1/queues/{values["queueName"]}",
+                ["calendar"] = $"/api/v1/calendars/{values["calendarName"]}",
+                ["schedule"] = $"/api/v1/schedules/{values["scheduleId"]}",
+                ["webhook"] = $"/api/v1/webhooks/{values["webhookId"]}",
+                ["package"] = $"/api/v1/packages/hello/{values["version"]}",
+                ["keys"] = "/api/v1/keys",
+                ["enrollment tokens"] = "/api/v1/enrollment-tokens",
+                ["agent"] = $"/api/v1/agents/{agent.Id}",
+            };
+            var snapshot = new Dictionary<string, string>();
+            foreach (var (what, path) in reads)
+            {
+                var node = JsonNode.Parse(await c.GetAsync(path).ShouldBeAsync(HttpStatusCode.OK).Result.Content.ReadAsStringAsync())!;
+                snapshot[what] = Stable(node).ToJsonString();
+            }
+            return snapshot;
+        }
+
+        private static JsonNode Stable(JsonNode node)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var key in obj.Select(p => p.Key).ToList())
+                    {
+                        if (key.StartsWith("last", StringComparison.OrdinalIgnoreCase) || key is "nextFireAt" or "usage" or "resources" or "state" && obj["lastHeartbeatAt"] is not null) obj.Remove(key);
+                        else if (obj[key] is { } child) Stable(child);
+                    }
+                    break;
+                case JsonArray array:
+                    foreach (var child in array) if (child is not null) Stable(child);
+                    break;
+            }
+            return node;
+        }
+    }
+}
