@@ -48,9 +48,15 @@ public sealed class Cluster : IAsyncDisposable
     public string ReplicaUrl(BatonProcess replica) => _replicaUrls[replica];
 
     /// <summary>Starts one server process; extra arguments pick the storage (e.g. PostgreSQL for several replicas).</summary>
-    public async Task<BatonProcess> StartReplicaAsync(string name, double agentTtlSeconds = 4, params string[] storageArgs)
+    public Task<BatonProcess> StartReplicaAsync(string name, double agentTtlSeconds = 4, params string[] storageArgs) =>
+        StartReplicaOnAsync(FreePort(), name, agentTtlSeconds, storageArgs);
+
+    /// <summary>Starts a replica again on the address of one that died, so agents configured with it find it back.</summary>
+    public Task<BatonProcess> RestartReplicaAsync(BatonProcess dead, string name, double agentTtlSeconds = 4, params string[] storageArgs) =>
+        StartReplicaOnAsync(new Uri(ReplicaUrl(dead)).Port, name, agentTtlSeconds, storageArgs);
+
+    private async Task<BatonProcess> StartReplicaOnAsync(int port, string name, double agentTtlSeconds, string[] storageArgs)
     {
-        var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
         string[] args =
         [
