@@ -117,8 +117,10 @@ public sealed class SchedulerTests : IAsyncLifetime
             await tenant.Client.GetAsync($"/api/v1/schedules/{schedule.Id}").ReadAsync<ScheduleDto>() is { Paused: true } s ? s : null,
             TimeSpan.FromSeconds(10), "the auto-pause");
         Assert.Equal("auto-paused after 2 failed runs in a row", paused.PauseReason);
-        // …and says so in the tenant's events (webhooks, the events stream).
-        var events = await tenant.Client.GetAsync("/api/v1/events?types=schedule.auto_paused").ReadAsync<EventPageDto>();
+        // …and says so in the tenant's events (webhooks, the events stream), written right after the pause.
+        var events = await EventuallyAsync(async () =>
+            await tenant.Client.GetAsync("/api/v1/events?types=schedule.auto_paused").ReadAsync<EventPageDto>() is { Items.Count: > 0 } page ? page : null,
+            TimeSpan.FromSeconds(10), "the schedule.auto_paused event");
         var autoPaused = Assert.Single(events.Items);
         Assert.Equal(schedule.Id, autoPaused.SubjectId);
         Assert.Equal(2, autoPaused.Data.GetProperty("consecutiveFailures").GetInt32());
