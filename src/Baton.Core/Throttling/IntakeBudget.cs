@@ -8,6 +8,9 @@ namespace Baton.Core.Throttling;
 /// (<see cref="Factor"/> of it, never below <see cref="FloorPerSecond"/>); the rest are refused at once and
 /// retried later. Not saturated, or with few completions (an idle fleet being loaded with a backlog),
 /// intake is not limited at all.
+/// The rate is the best completion rate of the last <see cref="PeakMemory"/>, not the current one: after a burst
+/// is refused, its retries come back in waves, and between waves the fleet completes little; budgeting on that
+/// dip would refuse the next wave harder, which empties the fleet further (a spiral down to the floor).
 /// </summary>
 /// <remarks>Thread-safe; time comes from the injected <see cref="TimeProvider"/>.</remarks>
 public sealed class IntakeBudget(TimeProvider time)
@@ -21,6 +24,9 @@ public sealed class IntakeBudget(TimeProvider time)
     /// <summary>Below this many completions per second the fleet is not competing with intake: intake is free.</summary>
     public const double ActiveCompletionsPerSecond = 20;
 
+    /// <summary>How long the best recent completion rate counts as what the fleet can do.</summary>
+    public static readonly TimeSpan PeakMemory = TimeSpan.FromSeconds(30);
+
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
 
     private readonly Lock _gate = new();
@@ -28,6 +34,8 @@ public sealed class IntakeBudget(TimeProvider time)
     private int _windowCount;
     private double _tokens;
     private DateTimeOffset _refilledAt = DateTimeOffset.MinValue;
+    private double _peakRate;
+    private DateTimeOffset _peakAt = DateTimeOffset.MinValue;
 
     /// <summary>Jobs completed per second over the last two seconds.</summary>
     public double CompletionsPerSecond
@@ -63,7 +71,7 @@ public sealed class IntakeBudget(TimeProvider time)
             var now = time.GetUtcNow();
             Trim(now);
             var completionRate = _windowCount / Window.TotalSeconds;
-            var rate = Math.Max(FloorPerSecond, completionRate * Factor);
+            var rate = Math.Max(FloorPerSecond, PeakRate(now, completionRate) * Factor);
             var capacity = Math.Max(rate / 2, count);
             if (_refilledAt == DateTimeOffset.MinValue) _tokens = capacity;
             else _tokens = Math.Min(capacity, _tokens + rate * Math.Max(0, (now - _refilledAt).TotalSeconds));
@@ -79,6 +87,17 @@ public sealed class IntakeBudget(TimeProvider time)
             _tokens -= count;
             return true;
         }
+    }
+
+    /// <summary>The best completion rate of the last <see cref="PeakMemory"/> (the current one once that is older).</summary>
+    private double PeakRate(DateTimeOffset now, double current)
+    {
+        if (current >= _peakRate || now - _peakAt > PeakMemory)
+        {
+            _peakRate = current;
+            _peakAt = now;
+        }
+        return _peakRate;
     }
 
     private void Trim(DateTimeOffset now)

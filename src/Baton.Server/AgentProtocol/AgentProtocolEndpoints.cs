@@ -166,8 +166,8 @@ public static class AgentProtocolEndpoints
         if (write == AttemptWriteResult.Ok && job is not null)
         {
             intake.Completed();
-            // A slot is free (the tenant may have been at its cap) and followers may stop.
-            signals.Signal(WakeUpSignals.TenantWork(tenantId), 1);
+            // A slot is free (the tenant may have been at its cap), or a retry is new work; followers may stop.
+            signals.Signal(job.State == JobState.Pending ? WakeUpSignals.TenantWork(tenantId) : WakeUpSignals.TenantSlotFreed(tenantId), 1);
             signals.Signal(WakeUpSignals.JobLogs(jobId));
             // A final state wrote a tenant event in the same transaction: wake its readers.
             if (job.State.IsTerminal()) Notifications.TenantEventPublisher.Announce(signals, tenantId);

@@ -19,7 +19,8 @@ namespace Baton.Server.Dispatch;
 /// <remarks>
 /// The loop claims when tickets wait and something may have changed: a ticket joined (unless the
 /// tenant had no ready job at all), work was signalled (<see cref="WakeUpSignals.TenantWork"/>: a
-/// submission, a freed slot, a resumed queue — also from other replicas through the bridge), or
+/// submission, a retry, a resumed queue — also from other replicas through the bridge), a slot was freed while ready
+/// jobs were held back by a cap (<see cref="WakeUpSignals.TenantSlotFreed"/>), or
 /// <see cref="ServerOptions.DispatchPollInterval"/> passed since the last look (retry back-offs
 /// ending, missed signals). A quiet tenant's idle polls therefore cost no database work at all.
 /// </remarks>
@@ -136,6 +137,7 @@ public sealed class ClaimBatcher(
             {
                 // Subscribe before looking, so work signalled while the claim runs is not missed.
                 using var work = owner._signals.Subscribe(WakeUpSignals.TenantWork(tenantId));
+                using var freed = owner._signals.Subscribe(WakeUpSignals.TenantSlotFreed(tenantId));
                 List<ClaimTicket>? batch = null;
                 Task? kicked = null;
                 TimeSpan rest = default;
@@ -163,16 +165,16 @@ public sealed class ClaimBatcher(
 
                 if (batch is null)
                 {
-                    await Task.WhenAny(work.Task, kicked!, Task.Delay(rest, owner._time));
+                    await Task.WhenAny(work.Task, freed.Task, kicked!, Task.Delay(rest, owner._time));
                     lock (_gate)
                     {
                         _kick = null;
-                        if (work.Task.IsCompleted) _idle = Idle.None;
+                        if (work.Task.IsCompleted || (freed.Task.IsCompleted && _idle == Idle.Unclaimable)) _idle = Idle.None;
                     }
                     continue;
                 }
 
-                var ok = await ClaimAsync(batch, work);
+                var ok = await ClaimAsync(batch, work, freed);
                 failures = ok ? 0 : failures + 1;
                 // A database in trouble: do not spin on it (the tickets were answered with the error).
                 if (!ok) await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2_000, 50 * (1 << Math.Min(failures, 6)))), owner._time);
@@ -199,7 +201,7 @@ public sealed class ClaimBatcher(
             return batch;
         }
 
-        private async Task<bool> ClaimAsync(List<ClaimTicket> batch, WakeUpSignals.Subscription work)
+        private async Task<bool> ClaimAsync(List<ClaimTicket> batch, WakeUpSignals.Subscription work, WakeUpSignals.Subscription freed)
         {
             ClaimBatchResult result;
             try
@@ -243,7 +245,11 @@ public sealed class ClaimBatcher(
                     ticket.State = ClaimTicket.TicketState.Waiting;
                     ticket.Node = insertBefore is null ? _waiting.AddLast(ticket) : _waiting.AddBefore(insertBefore, ticket);
                 }
-                _idle = work.Task.IsCompleted || claimed > 0 ? Idle.None : result.NoneReady ? Idle.NoneReady : Idle.Unclaimable;
+                // A freed slot matters only when ready jobs were held back (by a cap); with none ready it changes nothing.
+                _idle = work.Task.IsCompleted || claimed > 0 ? Idle.None
+                    : result.NoneReady ? Idle.NoneReady
+                    : freed.Task.IsCompleted ? Idle.None
+                    : Idle.Unclaimable;
                 _idleSince = owner._time.GetUtcNow();
             }
             if (claimed > 0) owner._logger.LogDebug("Batched claim for tenant {TenantId}: {Jobs} job(s) to {Agents} agent(s)", tenantId, claimed, batch.Count);

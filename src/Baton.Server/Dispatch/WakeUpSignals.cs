@@ -24,7 +24,13 @@ public sealed class WakeUpSignals
     public const string AgentTopicPrefix = "agent:";
     public const string AssignedTopicPrefix = "assigned:";
 
+    /// <summary>New work for the tenant: a submission, a retry, a released or expired assignment, a resumed queue.</summary>
     public static string TenantWork(string tenantId) => "work:" + tenantId;
+    /// <summary>
+    /// A job of the tenant ended and freed its slot: news only for claims its caps held back (ready jobs none could
+    /// take); a tenant with no ready job has nothing new to claim, so its claim line need not look again.
+    /// </summary>
+    public static string TenantSlotFreed(string tenantId) => "freed:" + tenantId;
     public static string Agent(string agentId) => AgentTopicPrefix + agentId;
     /// <summary>A replica assigned jobs to the agent: other replicas learn that its next poll there must look at what it holds.</summary>
     public static string AgentAssigned(string agentId) => AssignedTopicPrefix + agentId;

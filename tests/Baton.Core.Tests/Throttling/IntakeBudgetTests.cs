@@ -61,4 +61,21 @@ public sealed class IntakeBudgetTests
         _time.Advance(TimeSpan.FromSeconds(3));
         Assert.True(budget.TryAdmit(1_000, saturated: true));
     }
+
+    [Fact]
+    public void Retries_of_a_refused_burst_are_admitted_at_the_recent_peak_not_at_the_dip_between_them()
+    {
+        var budget = new IntakeBudget(_time);
+        for (var s = 0; s < 3; s++) Second(budget, completed: 400, offered: 400, saturated: false);
+        // The burst is refused, its clients wait: for a few seconds the fleet completes little.
+        for (var s = 0; s < 3; s++) Second(budget, completed: 40, offered: 0, saturated: true);
+
+        // Their retries arrive together: admitted at 1.25 × the 400/s the fleet did seconds ago, not 1.25 × 40.
+        var admitted = Second(budget, completed: 40, offered: 4_000, saturated: true);
+        Assert.InRange(admitted, 400 * 1.25 * 0.9, 400 * 1.25 * 1.6);
+
+        // Once the peak is older than PeakMemory the current rate counts again.
+        for (var s = 0; s < IntakeBudget.PeakMemory.TotalSeconds + 2; s++) Second(budget, completed: 40, offered: 0, saturated: true);
+        Assert.InRange(Second(budget, completed: 40, offered: 4_000, saturated: true), 40, 50 * 1.6);
+    }
 }
