@@ -136,7 +136,14 @@ public sealed class KubernetesScaleProviderTests : IAsyncLifetime
             }
             var patch = Assert.Single(_requests, r => r.Method == "PATCH");
             Assert.Equal("""{"spec":{"replicas":4}}""", patch.Body);
-            var decision = Assert.Single((await admin.GetAsync("/api/v1/system/autoscale/decisions").ReadAsync<ListResponse<AutoscaleDecisionDto>>()).Items);
+            // The decision is recorded once the provider answered: it may land just after the PATCH was seen.
+            IReadOnlyList<AutoscaleDecisionDto> decisions;
+            while ((decisions = (await admin.GetAsync("/api/v1/system/autoscale/decisions").ReadAsync<ListResponse<AutoscaleDecisionDto>>()).Items).Count == 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the scaling decision was not recorded");
+                await Task.Delay(100);
+            }
+            var decision = Assert.Single(decisions);
             Assert.Equal("2 agents < minReplicas 4 → +2", decision.Explanation);
         }
         finally
