@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Baton.Core;
 using Baton.Core.Api;
 using Baton.Core.Dispatch;
 using Baton.Core.Dispatch.FairShare;
@@ -198,7 +199,7 @@ public sealed class JobSubmissionService(
 
     private sealed record PreparedSubmission(NewJob? Job, TenantRecord? Tenant, SubmissionOutcome? Refusal);
 
-    private string NewJobId() => "j_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+    private string NewJobId() => SortableIds.New("j_", time.GetUtcNow());
 }
 
 /// <summary>A submission's result: the job and whether this call created it, or the problem and reason that refused it.</summary>

@@ -1,7 +1,9 @@
+using Baton.Core;
+
 namespace Baton.Storage.Model;
 
 /// <summary>Delivery ids: time-ordered (UUIDv7), so newest-first listing is by id.</summary>
 public static class DeliveryIds
 {
-    public static string New(DateTimeOffset now) => "wd_" + Guid.CreateVersion7(now).ToString("N");
+    public static string New(DateTimeOffset now) => SortableIds.New("wd_", now);
 }
