@@ -13,6 +13,12 @@ public sealed class MetricsOptions
     /// <summary>How old the fleet figures read from the store may be before a reader asks for a new read.</summary>
     public TimeSpan FleetMaxAge { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// While the fleet figures are read (scrapes, the autoscaler), read them again before they reach
+    /// <see cref="FleetMaxAge"/>, so readers do not wait for the store. Off, a reader that finds them expired waits.
+    /// </summary>
+    public bool FleetRefreshAhead { get; set; } = true;
+
     /// <summary>How many tenants keep their own <c>tenant</c> label (the most active ones); the rest are <c>_other</c>.</summary>
     public int TenantLabelLimit { get; set; } = 20;
 

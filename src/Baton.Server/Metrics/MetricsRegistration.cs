@@ -16,6 +16,7 @@ public static class MetricsRegistration
         services.AddSingleton<Machine.ProcessMetrics>();
         services.AddSingleton<Machine.HostMetrics>();
         services.AddHostedService<MetricsActivation>();
+        services.AddHostedService<FleetRefresher>();
         return services;
     }
 }
