@@ -10,7 +10,12 @@ public interface IAgentStore
     /// agents; the count and the insert are one atomic step.
     /// </summary>
     Task<AgentRegistrationResult> RegisterAsync(NewAgent agent, int maxOnlineAgents, CancellationToken cancellationToken);
-    Task<AgentRecord?> FindForAuthenticationAsync(string agentId, CancellationToken cancellationToken);
+    /// <summary>
+    /// The agents among <paramref name="agentIds"/> (any tenant: a credential names no tenant until its agent is
+    /// found), for authentication; ids not found are absent. Many at once because a fleet presents its credentials
+    /// together (after a restart, every agent within one poll cycle): the credential cache reads them in batches.
+    /// </summary>
+    Task<IReadOnlyList<AgentRecord>> FindForAuthenticationAsync(IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken);
     Task<AgentRecord?> GetAsync(string tenantId, string agentId, CancellationToken cancellationToken);
     Task<IReadOnlyList<AgentRecord>> ListAsync(string tenantId, CancellationToken cancellationToken);
     Task<int> CountOnlineAsync(string tenantId, CancellationToken cancellationToken);

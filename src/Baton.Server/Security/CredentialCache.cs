@@ -8,8 +8,10 @@ namespace Baton.Server.Security;
 /// Keeps recently used API key and agent records for a few seconds so that authentication does
 /// not cost a database read per request. A revocation on this replica evicts at once; other
 /// replicas see it within <see cref="Lifetime"/> (keys) or <see cref="AgentLifetime"/> (agents).
+/// Agents are read in batches (<see cref="BatchedLookup{T}"/>), and an agent that keeps polling is read again in the
+/// background before its entry expires (<see cref="AgentRefreshAfter"/>), so its polls never wait for the store.
 /// </summary>
-public sealed class CredentialCache(IBatonStore store, TimeProvider time)
+public sealed class CredentialCache
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
 
@@ -19,15 +21,33 @@ public sealed class CredentialCache(IBatonStore store, TimeProvider time)
     /// </summary>
     public static readonly TimeSpan AgentLifetime = TimeSpan.FromSeconds(20);
 
+    /// <summary>The age after which a used agent entry is read again in the background (still served until <see cref="AgentLifetime"/>).</summary>
+    public static readonly TimeSpan AgentRefreshAfter = TimeSpan.FromSeconds(12);
+
+    /// <summary>Ids per batched agent read.</summary>
+    public const int AgentBatch = 500;
+
+    private readonly IBatonStore _store;
+    private readonly TimeProvider _time;
+    private readonly BatchedLookup<AgentRecord> _agentReads;
     private readonly ConcurrentDictionary<string, (ApiKeyRecord? Key, DateTimeOffset At)> _keys = new();
     private readonly ConcurrentDictionary<string, (AgentRecord? Agent, DateTimeOffset At)> _agents = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _keyUse = new();
+    private readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
+
+    public CredentialCache(IBatonStore store, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+        _agentReads = new BatchedLookup<AgentRecord>(async ids =>
+            (await store.Agents.FindForAuthenticationAsync(ids, CancellationToken.None)).ToDictionary(agent => agent.Id, StringComparer.Ordinal), AgentBatch);
+    }
 
     public async Task<ApiKeyRecord?> FindApiKeyAsync(string keyId, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         if (_keys.TryGetValue(keyId, out var hit) && now - hit.At < Lifetime) return hit.Key;
-        var key = await store.ApiKeys.FindForAuthenticationAsync(keyId, cancellationToken);
+        var key = await _store.ApiKeys.FindForAuthenticationAsync(keyId, cancellationToken);
         if (_keys.Count > 100_000) _keys.Clear();
         _keys[keyId] = (key, now);
         return key;
@@ -35,18 +55,45 @@ public sealed class CredentialCache(IBatonStore store, TimeProvider time)
 
     public async Task<AgentRecord?> FindAgentAsync(string agentId, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (_agents.TryGetValue(agentId, out var hit) && now - hit.At < AgentLifetime) return hit.Agent;
-        var agent = await store.Agents.FindForAuthenticationAsync(agentId, cancellationToken);
+        var now = _time.GetUtcNow();
+        if (_agents.TryGetValue(agentId, out var hit) && now - hit.At < AgentLifetime)
+        {
+            if (now - hit.At >= AgentRefreshAfter && hit.Agent is not null) _ = RefreshAgentAsync(agentId);
+            return hit.Agent;
+        }
+        return await ReadAgentAsync(agentId, cancellationToken);
+    }
+
+    private async Task<AgentRecord?> ReadAgentAsync(string agentId, CancellationToken cancellationToken)
+    {
+        var readAt = _time.GetUtcNow();
+        var agent = await _agentReads.FindAsync(agentId, cancellationToken);
         if (_agents.Count > 200_000) _agents.Clear();
-        _agents[agentId] = (agent, now);
+        _agents[agentId] = (agent, readAt);
         return agent;
+    }
+
+    private async Task RefreshAgentAsync(string agentId)
+    {
+        if (!_refreshing.TryAdd(agentId, 0)) return;
+        try
+        {
+            await ReadAgentAsync(agentId, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // The entry still expires at its time: the first poll after that reads the agent itself and meets the failure.
+        }
+        finally
+        {
+            _refreshing.TryRemove(agentId, out _);
+        }
     }
 
     public void EvictApiKey(string keyId) => _keys.TryRemove(keyId, out _);
 
     /// <summary>Notes a key's use; written to the store in batches by <see cref="DrainKeyUse"/>.</summary>
-    public void RecordKeyUse(string keyId) => _keyUse[keyId] = time.GetUtcNow();
+    public void RecordKeyUse(string keyId) => _keyUse[keyId] = _time.GetUtcNow();
 
     public IReadOnlyDictionary<string, DateTimeOffset> DrainKeyUse()
     {

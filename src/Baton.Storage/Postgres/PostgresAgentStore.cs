@@ -51,13 +51,16 @@ internal sealed partial class PostgresAgentStore(PostgresDatabase database, Time
         }, cancellationToken);
 
     // System scope: a presented agent credential names no tenant until the agent is found.
-    public Task<AgentRecord?> FindForAuthenticationAsync(string agentId, CancellationToken cancellationToken) =>
-        database.InSystemAsync(async (connection, transaction) =>
+    public async Task<IReadOnlyList<AgentRecord>> FindForAuthenticationAsync(IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken)
+    {
+        if (agentIds.Count == 0) return [];
+        return await database.InSystemAsync<IReadOnlyList<AgentRecord>>(async (connection, transaction) =>
         {
-            var row = await connection.QuerySingleOrDefaultAsync<PostgresAgentRow>(PgSql.Command(
-                $"SELECT {PostgresAgentRow.Columns} FROM agents WHERE id = @agentId;", new { agentId }, transaction, cancellationToken));
-            return row?.ToRecord();
+            var rows = await connection.QueryAsync<PostgresAgentRow>(PgSql.Command(
+                $"SELECT {PostgresAgentRow.Columns} FROM agents WHERE id = ANY(@agentIds);", new { agentIds = agentIds.ToArray() }, transaction, cancellationToken));
+            return [.. rows.Select(row => row.ToRecord())];
         }, cancellationToken);
+    }
 
     public Task<AgentRecord?> GetAsync(string tenantId, string agentId, CancellationToken cancellationToken) =>
         database.InTenantAsync(tenantId, async (connection, transaction) =>

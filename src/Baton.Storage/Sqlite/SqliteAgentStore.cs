@@ -41,13 +41,18 @@ internal sealed partial class SqliteAgentStore(SqliteDatabase database, TimeProv
             return AgentRegistrationResult.Registered;
         }, cancellationToken);
 
-    public Task<AgentRecord?> FindForAuthenticationAsync(string agentId, CancellationToken cancellationToken) =>
-        database.ReadAsync(async connection =>
+    public async Task<IReadOnlyList<AgentRecord>> FindForAuthenticationAsync(IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken)
+    {
+        if (agentIds.Count == 0) return [];
+        return await database.ReadAsync<IReadOnlyList<AgentRecord>>(async connection =>
         {
-            var row = await connection.QuerySingleOrDefaultAsync<SqliteAgentRow>(Sql.Command(
-                $"SELECT {SqliteAgentRow.Columns} FROM agents WHERE id = @agentId;", new { agentId }, cancellationToken));
-            return row?.ToRecord();
+            // One JSON array parameter, whatever the number of ids (SQLite caps the number of parameters).
+            var rows = await connection.QueryAsync<SqliteAgentRow>(Sql.Command(
+                $"SELECT {SqliteAgentRow.Columns} FROM agents WHERE id IN (SELECT value FROM json_each(@agentIds));",
+                new { agentIds = System.Text.Json.JsonSerializer.Serialize(agentIds) }, cancellationToken));
+            return [.. rows.Select(row => row.ToRecord())];
         }, cancellationToken);
+    }
 
     public Task<AgentRecord?> GetAsync(string tenantId, string agentId, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection =>

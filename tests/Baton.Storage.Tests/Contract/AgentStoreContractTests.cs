@@ -28,10 +28,33 @@ public abstract class AgentStoreContractTests : StoreContractTests
         Assert.Equal(Start, agent.RegisteredAt);
         Assert.Equal(Start, agent.LastHeartbeatAt);
         Assert.Null(await Store.Agents.GetAsync(other, "agent-1", Ct));
-        Assert.Equal(acme, (await Store.Agents.FindForAuthenticationAsync("agent-1", Ct))!.TenantId);
-        Assert.Null(await Store.Agents.FindForAuthenticationAsync("agent-missing", Ct));
+        Assert.Equal(acme, Assert.Single(await Store.Agents.FindForAuthenticationAsync(["agent-1", "agent-missing"], Ct)).TenantId);
+        Assert.Empty(await Store.Agents.FindForAuthenticationAsync(["agent-missing"], Ct));
+        Assert.Empty(await Store.Agents.FindForAuthenticationAsync([], Ct));
         Assert.Single(await Store.Agents.ListAsync(acme, Ct));
         Assert.Empty(await Store.Agents.ListAsync(other, Ct));
+    }
+
+    [Fact]
+    public async Task Credentials_of_many_agents_of_several_tenants_are_found_in_one_read()
+    {
+        var acme = await CreateTenantAsync("acme");
+        var other = await CreateTenantAsync("other");
+        var ids = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            var id = $"fleet-{i:D3}";
+            await RegisterAgentAsync(i % 2 == 0 ? acme : other, id);
+            ids.Add(id);
+        }
+        // More ids than SQLite takes parameters in one statement, most of them unknown.
+        var asked = ids.Concat(Enumerable.Range(0, 1500).Select(i => $"unknown-{i}")).ToList();
+
+        var found = await Store.Agents.FindForAuthenticationAsync(asked, Ct);
+
+        Assert.Equal(ids, found.Select(agent => agent.Id).Order(StringComparer.Ordinal));
+        Assert.All(found, agent => Assert.Equal(int.Parse(agent.Id[^3..], System.Globalization.CultureInfo.InvariantCulture) % 2 == 0 ? acme : other, agent.TenantId));
+        Assert.All(found, agent => Assert.Equal("hash-" + agent.Id, agent.CredentialHash));
     }
 
     [Fact]
