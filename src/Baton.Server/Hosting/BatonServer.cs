@@ -252,6 +252,7 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapIdentityEndpoints();
         Dashboard.SessionEndpoints.MapSessionEndpoints(api);
         Dashboard.LiveEndpoints.MapLiveEndpoints(api);
+        Dashboard.CronPreviewEndpoint.MapCronPreview(api);
         api.MapTenantEndpoints();
         api.MapPackageEndpoints();
         api.MapJobEndpoints();
