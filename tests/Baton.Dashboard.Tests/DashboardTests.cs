@@ -41,7 +41,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await Expect(page.Locator(".log-tools")).ToContainTextAsync("end of log");
         await Expect(page.GetByText("\"greeting\": \"Hello, dashboard!\"")).ToBeVisibleAsync();
         await fixture.ScreenshotAsync(page, "job");
-        await page.Context.CloseAsync();
+        await fixture.CloseAsync(page);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await Expect(page.Locator(".job-header .badge")).ToHaveTextAsync("succeeded", Long);
         Assert.Equal(42, await page.EvaluateAsync<int>("() => window.__sameDocument"));
         await Expect(page.Locator(".timeline")).ToContainTextAsync("succeeded");
-        await page.Context.CloseAsync();
+        await fixture.CloseAsync(page);
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await page.Locator("#cancel-job").ClickAsync();
         await Expect(page.Locator(".job-header .badge")).ToHaveTextAsync("cancelled", Long);
         await Expect(page.Locator("#cancel-job")).ToHaveCountAsync(0);
-        await page.Context.CloseAsync();
+        await fixture.CloseAsync(page);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         var after = await api.GetFromJsonAsync<JobDto>($"/api/v1/jobs/{job.Id}", Baton.EndToEnd.Tests.Support.Cluster.Json);
         Assert.False(after!.CancelRequested);
         (await api.PostAsync($"/api/v1/jobs/{job.Id}/cancel", null)).EnsureSuccessStatusCode();
-        await page.Context.CloseAsync();
+        await fixture.CloseAsync(page);
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         Assert.Equal(404, await page.EvaluateAsync<int>($"async () => (await fetch('/api/v1/jobs/{job.Id}')).status"));
         Assert.Equal(404, await page.EvaluateAsync<int>($"async () => (await fetch('/api/v1/jobs/{job.Id}/logs')).status"));
         await Expect(page.Locator("main")).Not.ToContainTextAsync("sleep@");
-        await page.Context.CloseAsync();
+        await fixture.CloseAsync(page);
     }
 
     [Fact]
@@ -164,7 +164,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await Expect(page.GetByText("<img src=x onerror=alert(2)>")).ToBeVisibleAsync();
         Assert.Equal(0, await page.Locator("main script, main img, main svg").CountAsync());
         Assert.Equal(0, dialogs);
-        await page.Context.CloseAsync();
+        await fixture.CloseAsync(page);
     }
 
     [Fact]
@@ -212,7 +212,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Resume" })).ToBeVisibleAsync();
         var paused = await api.GetFromJsonAsync<QueueDto>($"/api/v1/queues/{queue}", Baton.EndToEnd.Tests.Support.Cluster.Json);
         Assert.True(paused!.Paused);
-        await page.Context.CloseAsync();
+        await fixture.CloseAsync(page);
     }
 
     [Fact]
@@ -233,7 +233,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         // The session's token is not an API credential: as a bearer token it is refused.
         using var bearer = fixture.Cluster.Api(token);
         Assert.Equal(HttpStatusCode.Unauthorized, (await bearer.GetAsync("/api/v1/me")).StatusCode);
-        await page.Context.CloseAsync();
+        await fixture.CloseAsync(page);
     }
 
     [Fact]
@@ -276,7 +276,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await Expect(page.Locator(".live")).ToContainTextAsync("Live");
         await fixture.ScreenshotAsync(page, "overview-phone-theme-switched");
         Assert.True(errors.Count == 0, "Script errors: " + string.Join("\n", errors));
-        await page.Context.CloseAsync();
+        await fixture.CloseAsync(page);
     }
 
     private static Dictionary<string, JsonElement> Inputs(string json) =>

@@ -68,11 +68,24 @@ public sealed class DashboardFixture : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        _scriptErrors[page] = errors;
         await page.GotoAsync(Cluster.Url + "/");
         await page.GetByLabel("API key").FillAsync(key ?? Cluster.AdminKey);
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
         await page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = "Overview" }).WaitForAsync();
         return page;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, List<string>> _scriptErrors = new();
+
+    /// <summary>Closes the page's browser context; an uncaught script error on the page fails the test.</summary>
+    public async Task CloseAsync(IPage page)
+    {
+        await page.Context.CloseAsync();
+        _scriptErrors.TryRemove(page, out var errors);
+        Assert.True(errors is null || errors.Count == 0, "Uncaught script errors: " + string.Join("\n", errors ?? []));
     }
 
     public async Task ScreenshotAsync(IPage page, string name) =>

@@ -141,7 +141,7 @@ export function render(main, { args, navigate }) {
       end: (_, __, source) => {
         source.close();
         if (frame) { cancelAnimationFrame(frame); flush(); }
-        append(logStatus, ' · end of log');
+        append(logStatus, [' · end of log']);
       },
     }));
   }, error => {
