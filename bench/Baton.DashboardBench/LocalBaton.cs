@@ -72,7 +72,8 @@ public sealed class LocalBaton : IAsyncDisposable
         using var content = new ByteArrayContent(zip.ToArray());
         content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
         (await Api.PostAsync("/api/v1/packages", content)).EnsureSuccessStatusCode();
-        var submitted = await Api.PostAsync("/api/v1/jobs", new StringContent($$"""{"package":"bench-log","inputs":{"lines":{{lines}}}}""", Encoding.UTF8, "application/json"));
+        var submitted = await Api.PostAsync("/api/v1/jobs", new StringContent(
+            "{\"package\":\"bench-log\",\"inputs\":{\"lines\":" + lines.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}}", Encoding.UTF8, "application/json"));
         var jobId = JsonDocument.Parse(await submitted.EnsureSuccessStatusCode().Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
         await WaitAsync(async () => (await Api.GetStringAsync($"/api/v1/jobs/{jobId}")).Contains("\"state\":\"succeeded\"", StringComparison.Ordinal), "the logging job to succeed", TimeSpan.FromMinutes(3));
         return jobId;

@@ -13,7 +13,7 @@ namespace Baton.Dashboard.Tests;
 /// The dashboard in a real Chromium against a real server and agent: the flows the issue lists, each in its own
 /// browser context over one shared server and browser.
 /// </summary>
-public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
+public sealed partial class DashboardTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
 {
     private static readonly LocatorAssertionsToHaveTextOptions Long = new() { Timeout = 90_000 };
     private string Url => fixture.Cluster.Url;

@@ -1,6 +1,10 @@
 import { h, replace, card, table, time, errorBox, stateBadge } from '../dom.js';
 import { api, follow, canWrite, enc } from '../api.js';
 
+// The stream names each event by its type (Baton.Storage.Model.TenantEventTypes); EventSource delivers only the names it listens to.
+const EVENT_TYPES = ['job.succeeded', 'job.failed', 'job.timed_out', 'job.cancelled', 'agent.offline', 'agent.online',
+  'schedule.auto_paused', 'quota.reached', 'autoscale.scaled', 'anomaly.detected', 'message'];
+
 export function render(main) {
   const log = h('div', { class: 'table-wrap' });
   const hooks = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
@@ -21,7 +25,7 @@ export function render(main) {
     // The API pages oldest first: show the newest 200 first, then follow from the last.
     page.items.slice(-200).reverse().forEach(e => addEvent(e, false));
     close = follow(`/events/stream?after=${page.next}`, Object.fromEntries(
-      ['job.succeeded', 'job.failed', 'job.timed_out', 'job.cancelled', 'message'].map(t => [t, e => addEvent(e, true)])));
+      EVENT_TYPES.map(t => [t, e => addEvent(e, true)])));
   }, error => replace(log, errorBox(error)));
 
   async function loadHooks() {

@@ -38,7 +38,7 @@ export function render(main) {
         snapshot.recentFailures.map(j => [
           link('/jobs/' + encodeURIComponent(j.id), j.id.slice(0, 13) + '…'),
           `${j.package}@${j.version}`, stateBadge(j.state), time(j.finishedAt), h('span', { class: 'clip' }, j.error ?? '')]),
-        'No failed jobs. 🎉'));
+        'No failed jobs.'));
       replace(quotas, quotaBars(snapshot.tenant));
       await chartsReady;
       if (charts) {
