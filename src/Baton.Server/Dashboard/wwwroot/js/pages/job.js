@@ -17,6 +17,7 @@ export function render(main, { args, navigate }) {
   const log = h('pre', { class: 'log', id: 'log', tabindex: '0', 'aria-label': 'Log' });
   const logStatus = h('span', { class: 'muted' });
   let job = null;
+  let closed = false;
 
   replace(main, h('p', { class: 'muted' }, 'Loading…'));
 
@@ -127,13 +128,23 @@ export function render(main, { args, navigate }) {
     if (stick) log.scrollTop = log.scrollHeight;
   }
 
-  api(`/jobs/${enc(jobId)}`).then(found => {
-    show(found);
-    closers.push(follow(`/jobs/${enc(jobId)}/stream`, {
-      job: next => show(next),
-      end: (_, __, source) => source.close(),
-    }));
-    closers.push(follow(`/jobs/${enc(jobId)}/logs?follow=true`, {
+  // The log so far comes as compressed JSON pages (1,000 lines each); the live tail then follows from the last line.
+  async function followLog() {
+    let after = 0;
+    try {
+      for (;;) {
+        const page = await api(`/jobs/${enc(jobId)}/logs?after=${after}&limit=1000`);
+        pending.push(...page.items);
+        after = page.nextSeq;
+        if (!frame) frame = requestAnimationFrame(flush);
+        if (page.items.length < 1000) break;
+      }
+    } catch (error) {
+      logStatus.textContent = error.message;
+      return;
+    }
+    if (closed) return;
+    closers.push(follow(`/jobs/${enc(jobId)}/logs?follow=true&after=${after}`, {
       log: line => {
         pending.push(line);
         if (!frame) frame = requestAnimationFrame(flush);
@@ -144,6 +155,15 @@ export function render(main, { args, navigate }) {
         append(logStatus, [' · end of log']);
       },
     }));
+  }
+
+  api(`/jobs/${enc(jobId)}`).then(found => {
+    show(found);
+    closers.push(follow(`/jobs/${enc(jobId)}/stream`, {
+      job: next => show(next),
+      end: (_, __, source) => source.close(),
+    }));
+    followLog();
   }, error => {
     if (error.status === 404) {
       replace(main, h('h1', {}, 'Job not found'), h('p', {}, 'There is no job ', h('code', {}, jobId), ' in your tenant.'), link('/jobs', 'Back to jobs'));
@@ -153,6 +173,7 @@ export function render(main, { args, navigate }) {
   });
 
   return () => {
+    closed = true;
     closers.forEach(close => close());
     if (frame) cancelAnimationFrame(frame);
   };
