@@ -50,7 +50,9 @@ public sealed class DashboardSessions(JwtIssuer jwt)
     private static CookieOptions Options(HttpContext context, DateTimeOffset expiresAt) => new()
     {
         HttpOnly = true,
-        Secure = context.Request.IsHttps,
+        // Behind a TLS-terminating proxy the request arrives as HTTP; the proxy's X-Forwarded-Proto still asks for Secure
+        // (trusting it can only make the cookie stricter).
+        Secure = context.Request.IsHttps || string.Equals(context.Request.Headers["X-Forwarded-Proto"], "https", StringComparison.OrdinalIgnoreCase),
         SameSite = SameSiteMode.Strict,
         Path = "/",
         Expires = expiresAt,

@@ -36,8 +36,7 @@ public static class SessionEndpoints
     {
         // Login CSRF: a page elsewhere must not sign this browser in with the attacker's key. A JSON body already needs
         // a CORS preflight from another origin; a browser's Origin, when sent, must be this server.
-        var origin = context.Request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !string.Equals(origin, $"{context.Request.Scheme}://{context.Request.Host}", StringComparison.OrdinalIgnoreCase))
+        if (!FromOwnOrigin(context.Request))
         {
             return Problems.Forbidden("Sign-in is accepted only from the dashboard's own origin.");
         }
@@ -53,6 +52,21 @@ public static class SessionEndpoints
         var tenant = await tenants.GetAsync(caller.TenantId, ct);
         return Results.Ok(new DashboardSessionDto(caller.TenantId, tenant?.Name ?? caller.TenantId, caller.Role.ToText(), caller.IsSystemAdmin,
             await sessions.CsrfTokenForAsync(token, ct), expiresAt));
+    }
+
+    /// <summary>
+    /// No Origin (not a browser's cross-origin request), or one naming this server's host: the Host header, or the
+    /// X-Forwarded-Host a TLS-terminating proxy sets (the scheme may differ behind such a proxy, so only the host counts).
+    /// </summary>
+    private static bool FromOwnOrigin(HttpRequest request)
+    {
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length == 0) return true;
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri)) return false;
+        var authority = uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
+        var forwarded = request.Headers["X-Forwarded-Host"].ToString();
+        return string.Equals(authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)
+            || (forwarded.Length > 0 && string.Equals(authority, forwarded, StringComparison.OrdinalIgnoreCase));
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, DashboardSessions sessions, TenantDirectory tenants, CancellationToken ct)

@@ -38,6 +38,25 @@ public sealed class DashboardSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Behind_a_tls_terminating_proxy_the_cookie_is_secure_and_the_public_origin_is_accepted()
+    {
+        using var anonymous = _server.Client(null);
+        using var request = SignInRequest(ServerHarness.AdminKey);
+        request.Headers.Add("Origin", "https://baton.example.com");
+        request.Headers.Add("X-Forwarded-Host", "baton.example.com");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        var response = await anonymous.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("baton_session=", StringComparison.Ordinal));
+        Assert.Contains("secure", cookie.ToLowerInvariant(), StringComparison.Ordinal);
+
+        using var same = SignInRequest(ServerHarness.AdminKey);
+        same.Headers.Add("Origin", _server.BaseAddress.GetLeftPart(UriPartial.Authority));
+        using var second = _server.Client(null);
+        Assert.Equal(HttpStatusCode.OK, (await second.SendAsync(same)).StatusCode);
+    }
+
+    [Fact]
     public async Task An_unknown_key_or_another_sites_origin_gets_no_session()
     {
         using var anonymous = _server.Client(null);
