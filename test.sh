@@ -15,6 +15,12 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
   fi
 fi
+# Debian's chromium for the dashboard's browser tests (driven by Playwright for .NET; no browser is downloaded).
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v chromium >/dev/null 2>&1; then
+  log "Installing chromium (Debian package) for the dashboard's browser tests"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 if ! command -v python3 >/dev/null 2>&1; then
   echo "test.sh: python3 is required (Debian: apt-get install python3 python3-venv python3-pip)" >&2
   exit 1
@@ -54,6 +60,8 @@ if [ $status -eq 0 ]; then
         --json "$results/bench-$scenario-$backend.json" || { echo "bench $scenario on $backend failed"; status=1; }
     done
   done
+  dotnet bench/Baton.DashboardBench/bin/Release/net10.0/baton-dashboard-bench.dll --quick \
+    --json "$results/bench-dashboard.json" || { echo "bench dashboard failed"; status=1; }
 fi
 # One closing line for people and CI: N passed, N failed.
 python3 - "$results" <<'PY'

@@ -89,7 +89,7 @@ public static partial class TenantEndpoints
         return updated is null ? Problems.NotFound($"Tenant {tenantId}") : Results.Ok(updated.ToDto());
     }
 
-    private static async Task<TenantUsageDto> GetUsageAsync(IBatonStore store, ApiUsageMeter usage, TenantStorage storage, string tenantId, CancellationToken ct) => new(
+    internal static async Task<TenantUsageDto> GetUsageAsync(IBatonStore store, ApiUsageMeter usage, TenantStorage storage, string tenantId, CancellationToken ct) => new(
         await store.Agents.CountOnlineAsync(tenantId, ct),
         await store.Jobs.CountActiveAsync(tenantId, ct),
         await store.Jobs.CountPendingAsync(tenantId, ct),

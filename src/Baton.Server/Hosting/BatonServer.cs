@@ -62,7 +62,7 @@ public sealed class BatonServer : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(urls);
         builder.Logging.ClearProviders();
-        // Baton keeps no data-protected payloads (no cookies, no antiforgery); its key-ring warning is noise.
+        // Baton keeps no data-protected payloads (its dashboard session is a JWT signed with the shared key); its key-ring warning is noise.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -170,6 +170,8 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<Secrets.MasterKeyRotation>();
         services.AddSingleton<Secrets.WebhookSecrets>();
         services.AddSingleton<Audit.AuditRecorder>();
+        services.AddSingleton<Dashboard.DashboardSessions>();
+        services.AddSingleton<Dashboard.OverviewSnapshots>();
         services.AddSingleton<Security.RateLimiting.RequestSourceTracker>();
         services.AddSingleton<Core.Throttling.IRequestSourceCounters>(sp => sp.GetRequiredService<Security.RateLimiting.RequestSourceTracker>());
         services.AddSingleton<Security.RateLimiting.RequestRateLimits>();
@@ -216,10 +218,12 @@ public sealed class BatonServer : IAsyncDisposable
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseResponseCompression();
+        Dashboard.DashboardAssets.UseDashboardAssets(app);
         app.UseMiddleware<Security.RateLimiting.AuthFailureLimitMiddleware>();
         // Authentication reads only headers; it comes before the body limit so the limit can depend on who is calling,
         // and that limit is in place before decompression can expand a body.
         app.UseAuthentication();
+        app.UseMiddleware<Dashboard.CsrfMiddleware>();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseRequestDecompression();
         app.UseMiddleware<Security.RateLimiting.WriteRateLimitMiddleware>();
@@ -242,12 +246,13 @@ public sealed class BatonServer : IAsyncDisposable
         }).AllowAnonymous();
         // One document, at a fixed path: a route parameter here would answer unknown names in plain text, echoing them.
         app.MapOpenApi("/openapi/v1.json");
-        app.MapGet("/", () => Results.Text(
-            "Baton is running. REST API under /api/v1, agent protocol under /api/agent/v1, OpenAPI at /openapi/v1.json.",
-            "text/plain")).AllowAnonymous();
+        Dashboard.DashboardAssets.MapDashboardPages(app);
 
         var api = app.MapGroup("/api/v1");
         api.MapIdentityEndpoints();
+        Dashboard.SessionEndpoints.MapSessionEndpoints(api);
+        Dashboard.LiveEndpoints.MapLiveEndpoints(api);
+        Dashboard.CronPreviewEndpoint.MapCronPreview(api);
         api.MapTenantEndpoints();
         api.MapPackageEndpoints();
         api.MapJobEndpoints();

@@ -84,6 +84,9 @@ public sealed class ServerOptions
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>How long a dashboard sign-in lasts before the operator signs in again.</summary>
+    public TimeSpan DashboardSessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);

@@ -20,12 +20,21 @@ public sealed class ApiAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = BearerToken.From(Request);
+        // Without a bearer token, the dashboard's session cookie (a JWT of its own audience); its writes must also
+        // carry the session's CSRF token (Dashboard.CsrfMiddleware).
+        var fromSession = false;
+        if (token is null && Dashboard.DashboardSessions.CookieFrom(Request) is { } session)
+        {
+            token = session;
+            fromSession = true;
+        }
         if (token is null) return AuthenticateResult.NoResult();
 
         Caller? caller;
-        if (BearerToken.LooksLikeJwt(token))
+        if (fromSession || BearerToken.LooksLikeJwt(token))
         {
-            caller = await jwt.ValidateAsync(token, Context.RequestAborted);
+            caller = await jwt.ValidateAsync(token, fromSession ? JwtIssuer.SessionAudience : JwtIssuer.Audience, Context.RequestAborted);
+            if (caller is null && fromSession) return AuthenticateResult.Fail("The dashboard session has expired; sign in again.");
             if (caller is null) return AuthenticateResult.Fail("The access token is invalid or expired.");
             // A token is only as good as its key, read through the credential cache: a revoked key ends its
             // tokens and a lowered role narrows them, within the cache's lifetime on every replica.
@@ -50,6 +59,7 @@ public sealed class ApiAuthenticationHandler(
         }
 
         var identity = new ClaimsIdentity(caller.ToClaims(), Scheme.Name);
+        if (fromSession) identity.AddClaim(new Claim(Dashboard.DashboardSessions.SessionClaim, "true"));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 }

@@ -15,7 +15,9 @@ namespace Baton.Server.Security;
 public sealed class JwtIssuer(IBatonStore store, IOptions<ServerOptions> options, TimeProvider time)
 {
     private const string Issuer = "baton";
-    private const string Audience = "baton-api";
+    public const string Audience = "baton-api";
+    /// <summary>Dashboard sessions carry their own audience, so a session cookie is never taken as a bearer token.</summary>
+    public const string SessionAudience = "baton-dashboard";
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private SymmetricSecurityKey? _key;
 
@@ -28,15 +30,17 @@ public sealed class JwtIssuer(IBatonStore store, IOptions<ServerOptions> options
         return _key;
     }
 
-    public async Task<(string Token, TimeSpan Lifetime)> IssueAsync(Caller caller, CancellationToken cancellationToken)
+    public Task<(string Token, TimeSpan Lifetime)> IssueAsync(Caller caller, CancellationToken cancellationToken) =>
+        IssueAsync(caller, options.Value.AccessTokenLifetime, Audience, cancellationToken);
+
+    public async Task<(string Token, TimeSpan Lifetime)> IssueAsync(Caller caller, TimeSpan lifetime, string audience, CancellationToken cancellationToken)
     {
         var key = await GetKeyAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
-        var lifetime = options.Value.AccessTokenLifetime;
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
-            Audience = Audience,
+            Audience = audience,
             IssuedAt = now,
             NotBefore = now,
             Expires = now + lifetime,
@@ -46,13 +50,15 @@ public sealed class JwtIssuer(IBatonStore store, IOptions<ServerOptions> options
         return (token, lifetime);
     }
 
-    public async Task<Caller?> ValidateAsync(string token, CancellationToken cancellationToken)
+    public Task<Caller?> ValidateAsync(string token, CancellationToken cancellationToken) => ValidateAsync(token, Audience, cancellationToken);
+
+    public async Task<Caller?> ValidateAsync(string token, string audience, CancellationToken cancellationToken)
     {
         var key = await GetKeyAsync(cancellationToken);
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = Issuer,
-            ValidAudience = Audience,
+            ValidAudience = audience,
             IssuerSigningKey = key,
             ValidateLifetime = true,
             ClockSkew = TimeSpan.FromSeconds(30),

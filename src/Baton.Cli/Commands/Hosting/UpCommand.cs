@@ -91,6 +91,7 @@ public static class UpCommand
         Console.WriteLine();
         var agentsText = autoscale is null ? $"{agentCount} local agent(s) × {slots} slots" : "local agents started and drained by the autoscaler";
         Console.WriteLine($"Baton is up at {url} — ready in {clock.Elapsed.TotalSeconds:0.0} s (data: {Path.GetFullPath(dataDirectory)}, {agentsText}).");
+        Console.WriteLine($"Dashboard: {url}/ (sign in with an API key).");
         if (autoscale is not null) Console.WriteLine("Watch it: ./baton autoscale status, ./baton autoscale decisions");
         if (bootstrap.GeneratedAdminKey is not null)
         {

@@ -50,6 +50,8 @@ internal static class RateLimitedRequest
     public static bool PresentsCredential(HttpContext context) =>
         context.Request.Headers.Authorization.Count > 0
         || context.Request.Path.Equals("/api/v1/auth/token", StringComparison.OrdinalIgnoreCase)
+        || context.Request.Path.Equals("/api/v1/auth/session", StringComparison.OrdinalIgnoreCase)
+        || context.Request.Cookies.ContainsKey(Dashboard.DashboardSessions.CookieName)
         || context.Request.Path.Equals("/api/agent/v1/register", StringComparison.OrdinalIgnoreCase);
 
     public static async Task RefuseAsync(HttpContext context, RateLimitPolicy policy, string partition, string detail)

@@ -1,0 +1,3 @@
+using Baton.DashboardBench;
+
+return await DashboardBench.RunAsync(args);

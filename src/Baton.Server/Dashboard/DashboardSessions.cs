@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using System.Text;
+using Baton.Server.Security;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Baton.Server.Dashboard;
+
+/// <summary>
+/// The dashboard's sign-in: an API key is exchanged for a session cookie holding a JWT of the session audience
+/// (signed with the key every replica shares, so any replica honours it, and only while the API key does). Writes
+/// made with the cookie must carry the session's CSRF token, an HMAC of the cookie under the same key: a page on
+/// another origin can neither read it nor compute it.
+/// </summary>
+public sealed class DashboardSessions(JwtIssuer jwt)
+{
+    public const string CookieName = "baton_session";
+    public const string CsrfHeader = "X-CSRF-Token";
+    /// <summary>Marks a principal authenticated by the session cookie (not by a bearer token).</summary>
+    public const string SessionClaim = "baton:session";
+
+    public static string? CookieFrom(HttpRequest request) =>
+        request.Cookies.TryGetValue(CookieName, out var value) && value.Length is > 0 and <= 4096 ? value : null;
+
+    public async Task<(string Token, DateTimeOffset ExpiresAt)> StartAsync(Caller caller, TimeSpan lifetime, DateTimeOffset now, CancellationToken ct)
+    {
+        var (token, _) = await jwt.IssueAsync(caller, lifetime, JwtIssuer.SessionAudience, ct);
+        return (token, now + lifetime);
+    }
+
+    public async Task<string> CsrfTokenForAsync(string sessionToken, CancellationToken ct)
+    {
+        var key = await jwt.GetKeyAsync(ct);
+        var mac = HMACSHA256.HashData(key.Key, Encoding.UTF8.GetBytes("csrf\n" + sessionToken));
+        return WebEncoders.Base64UrlEncode(mac);
+    }
+
+    public async Task<bool> CsrfMatchesAsync(string sessionToken, string? presented, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(presented) || presented.Length > 100) return false;
+        var expected = await CsrfTokenForAsync(sessionToken, ct);
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(presented));
+    }
+
+    public static void WriteCookie(HttpContext context, string token, DateTimeOffset expiresAt) =>
+        context.Response.Cookies.Append(CookieName, token, Options(context, expiresAt));
+
+    public static void ClearCookie(HttpContext context) =>
+        context.Response.Cookies.Delete(CookieName, Options(context, DateTimeOffset.UnixEpoch));
+
+    private static CookieOptions Options(HttpContext context, DateTimeOffset expiresAt) => new()
+    {
+        HttpOnly = true,
+        // Behind a TLS-terminating proxy the request arrives as HTTP; the proxy's X-Forwarded-Proto still asks for Secure
+        // (trusting it can only make the cookie stricter).
+        Secure = context.Request.IsHttps || string.Equals(context.Request.Headers["X-Forwarded-Proto"], "https", StringComparison.OrdinalIgnoreCase),
+        SameSite = SameSiteMode.Strict,
+        Path = "/",
+        Expires = expiresAt,
+        IsEssential = true,
+    };
+}

@@ -1,0 +1,84 @@
+// Renders a log line's ANSI SGR colours (the 16 named colours, bold, dim, italic, underline, 256-colour and
+// true-colour) as spans with text nodes; any other escape sequence is dropped. Never builds markup from the line.
+
+const ESCAPE = /\x1b\[([0-9;]*)([A-Za-z])/g;
+
+export function renderAnsi(text) {
+  const fragment = document.createDocumentFragment();
+  let style = {};
+  let last = 0;
+  for (const match of text.matchAll(ESCAPE)) {
+    emit(fragment, text.slice(last, match.index), style);
+    last = match.index + match[0].length;
+    if (match[2] === 'm') style = apply(style, match[1]);
+  }
+  emit(fragment, text.slice(last), style);
+  return fragment;
+}
+
+function emit(fragment, text, style) {
+  // Other control characters (a lone ESC, backspaces) are not shown.
+  text = text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  if (!text) return;
+  if (!style.classes?.length && !style.fg && !style.bg) {
+    fragment.append(document.createTextNode(text));
+    return;
+  }
+  const span = document.createElement('span');
+  if (style.classes?.length) span.className = style.classes.join(' ');
+  if (style.fg) span.style.color = style.fg;
+  if (style.bg) span.style.backgroundColor = style.bg;
+  span.textContent = text;
+  fragment.append(span);
+}
+
+function apply(previous, params) {
+  const codes = params === '' ? [0] : params.split(';').map(Number);
+  let classes = [...(previous.classes ?? [])];
+  let { fg, bg } = previous;
+  const set = (prefix, value) => {
+    classes = classes.filter(c => !c.startsWith(prefix));
+    if (value) classes.push(value);
+  };
+  for (let i = 0; i < codes.length; i++) {
+    const code = codes[i];
+    if (code === 0) { classes = []; fg = bg = undefined; }
+    else if (code === 1) set('ansi-bold', 'ansi-bold');
+    else if (code === 2) set('ansi-dim', 'ansi-dim');
+    else if (code === 3) set('ansi-italic', 'ansi-italic');
+    else if (code === 4) set('ansi-underline', 'ansi-underline');
+    else if (code === 22) { set('ansi-bold', null); set('ansi-dim', null); }
+    else if (code === 23) set('ansi-italic', null);
+    else if (code === 24) set('ansi-underline', null);
+    else if (code >= 30 && code <= 37) { set('ansi-fg', 'ansi-fg' + (code - 30)); fg = undefined; }
+    else if (code >= 90 && code <= 97) { set('ansi-fg', 'ansi-fg' + (code - 90 + 8)); fg = undefined; }
+    else if (code === 39) { set('ansi-fg', null); fg = undefined; }
+    else if (code >= 40 && code <= 47) { set('ansi-bg', 'ansi-bg' + (code - 40)); bg = undefined; }
+    else if (code >= 100 && code <= 107) { set('ansi-bg', 'ansi-bg' + (code - 100 + 8)); bg = undefined; }
+    else if (code === 49) { set('ansi-bg', null); bg = undefined; }
+    else if ((code === 38 || code === 48) && codes[i + 1] === 5) {
+      const colour = xterm256(codes[i + 2]);
+      if (code === 38) { set('ansi-fg', null); fg = colour; } else { set('ansi-bg', null); bg = colour; }
+      i += 2;
+    } else if ((code === 38 || code === 48) && codes[i + 1] === 2) {
+      const colour = `rgb(${clamp(codes[i + 2])}, ${clamp(codes[i + 3])}, ${clamp(codes[i + 4])})`;
+      if (code === 38) { set('ansi-fg', null); fg = colour; } else { set('ansi-bg', null); bg = colour; }
+      i += 4;
+    }
+  }
+  return { classes, fg, bg };
+}
+
+const clamp = n => Math.max(0, Math.min(255, Number.isFinite(n) ? n : 0));
+
+function xterm256(n) {
+  n = clamp(n);
+  if (n < 16) return `var(--ansi-${n})`;
+  if (n >= 232) {
+    const level = 8 + (n - 232) * 10;
+    return `rgb(${level}, ${level}, ${level})`;
+  }
+  const i = n - 16;
+  const steps = [0, 95, 135, 175, 215, 255];
+  return `rgb(${steps[Math.floor(i / 36)]}, ${steps[Math.floor(i / 6) % 6]}, ${steps[i % 6]})`;
+}

@@ -1,0 +1,87 @@
+// Builds DOM nodes from data. Every string goes in as a text node or an attribute value, never as markup,
+// so user-supplied strings (package names, inputs, log lines, errors) can only ever show as text.
+
+/** h('a', {href: '/x', class: 'c', onclick: fn}, 'text', child, [more]) */
+export function h(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') node.addEventListener(key.slice(2), value);
+    else if (key === 'class') node.className = value;
+    else if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (value === true) node.setAttribute(key, '');
+    else node.setAttribute(key, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+export function append(node, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function clear(node) {
+  while (node.firstChild) node.firstChild.remove();
+  return node;
+}
+
+export function replace(node, ...children) {
+  clear(node);
+  return append(node, children);
+}
+
+export function ago(iso) {
+  if (!iso) return '';
+  const seconds = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (seconds < -5) return 'in ' + span(-seconds);
+  if (seconds < 5) return 'just now';
+  return span(seconds) + ' ago';
+}
+
+function span(seconds) {
+  if (seconds < 60) return seconds + ' s';
+  if (seconds < 3600) return Math.round(seconds / 60) + ' min';
+  if (seconds < 86400) return Math.round(seconds / 3600) + ' h';
+  return Math.round(seconds / 86400) + ' d';
+}
+
+export function time(iso) {
+  if (!iso) return '';
+  return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, ago(iso));
+}
+
+export function duration(fromIso, toIso) {
+  if (!fromIso) return '';
+  const ms = (toIso ? new Date(toIso) : new Date()) - new Date(fromIso);
+  if (ms < 1000) return ms + ' ms';
+  if (ms < 60000) return (ms / 1000).toFixed(1) + ' s';
+  return Math.round(ms / 60000) + ' min';
+}
+
+export function stateBadge(state) {
+  return h('span', { class: 'badge state-' + String(state).replace(/[^a-z_]/g, '') }, state);
+}
+
+export function card(title, ...children) {
+  return h('section', { class: 'card' }, title ? h('h2', {}, title) : null, ...children);
+}
+
+export function table(headers, rows, empty = 'Nothing here yet.') {
+  if (rows.length === 0) return h('p', { class: 'muted' }, empty);
+  return h('div', { class: 'table-wrap' },
+    h('table', {},
+      h('thead', {}, h('tr', {}, headers.map(x => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows.map(cells => h('tr', {}, cells.map(c => h('td', {}, c)))))));
+}
+
+export function errorBox(error) {
+  return h('p', { class: 'error', role: 'alert' }, error?.message ?? String(error));
+}
+
+export function link(href, ...children) {
+  return h('a', { href, 'data-nav': true }, ...children);
+}
