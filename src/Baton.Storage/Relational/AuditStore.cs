@@ -1,26 +1,23 @@
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
-using Dapper;
 
-namespace Baton.Storage.Postgres;
+namespace Baton.Storage.Relational;
 
 /// <summary>
-/// The audit log on PostgreSQL: appended in the tenant's scope, read in the tenant's scope or, for system
-/// admins, the system scope. The runtime role holds no UPDATE or DELETE grant on the table.
+/// The audit log: appended in the tenant's scope, read in the tenant's scope or, for system admins, the
+/// system scope. On PostgreSQL the runtime role holds no UPDATE or DELETE grant on the table.
 /// </summary>
-internal sealed class PostgresAuditStore(PostgresDatabase database) : IAuditStore
+internal sealed class AuditStore(IStoreDatabase database) : IAuditStore
 {
-    private static readonly string Columns = AuditSql.Columns("summary::text");
-
     public Task<AuditEntryRecord> AppendAsync(NewAuditEntry entry, CancellationToken cancellationToken) =>
-        database.InTenantAsync(entry.TenantId, async (connection, transaction) =>
+        database.WriteAsync(entry.TenantId, async session =>
         {
-            var at = PgTime.ToDb(entry.At);
-            var id = await connection.ExecuteScalarAsync<long>(PgSql.Command(
+            // Both backends keep whole milliseconds: the record returned is the one a read gives back.
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(entry.At.ToUnixTimeMilliseconds());
+            var id = await session.ScalarAsync<long>(
                 $"""
                 INSERT INTO audit_log ({AuditSql.InsertColumns})
-                VALUES (@TenantId, @at, @type, @keyId, @actorTenantId, @role, @systemAdmin, @Action, @TargetType, @TargetId, @SourceAddress,
-                        CAST(@summary AS jsonb))
+                VALUES (@TenantId, @at, @type, @keyId, @actorTenantId, @role, @systemAdmin, @Action, @TargetType, @TargetId, @SourceAddress, @summary)
                 RETURNING id;
                 """,
                 new
@@ -36,28 +33,27 @@ internal sealed class PostgresAuditStore(PostgresDatabase database) : IAuditStor
                     entry.TargetType,
                     entry.TargetId,
                     entry.SourceAddress,
-                    summary = StoredJson.ToText(entry.Summary),
-                },
-                transaction, cancellationToken));
+                    summary = new JsonText(StoredJson.ToText(entry.Summary)),
+                });
             return new AuditEntryRecord(id, entry.TenantId, at, entry.Actor, entry.Action, entry.TargetType, entry.TargetId, entry.SourceAddress, entry.Summary);
         }, cancellationToken);
 
     public Task<IReadOnlyList<AuditEntryRecord>> ListAsync(AuditQuery query, CancellationToken cancellationToken)
     {
-        var (sql, parameters) = AuditSql.Select(query, Columns, at => PgTime.ToDb(at));
-        async Task<IReadOnlyList<AuditEntryRecord>> ReadAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction) =>
-            (await connection.QueryAsync<Row>(PgSql.Command(sql, parameters, transaction, cancellationToken))).Select(row => row.ToRecord()).ToList();
+        var (sql, parameters) = AuditSql.Query(query);
+        async Task<IReadOnlyList<AuditEntryRecord>> ReadAsync(StoreSession session) =>
+            (await session.QueryAsync<Row>(sql, parameters)).Select(row => row.ToRecord()).ToList();
         // Every tenant only for system admins (the API decides); otherwise Row-Level Security holds the read to one tenant.
         return query.TenantId is { } tenantId
-            ? database.ReadInTenantAsync(tenantId, ReadAsync, cancellationToken)
-            : database.InSystemAsync(ReadAsync, cancellationToken);
+            ? database.ReadListAsync(tenantId, ReadAsync, cancellationToken)
+            : database.SystemReadAsync(ReadAsync, cancellationToken);
     }
 
     private sealed class Row
     {
         public long Id { get; set; }
         public string TenantId { get; set; } = "";
-        public DateTime At { get; set; }
+        public DateTimeOffset At { get; set; }
         public string ActorType { get; set; } = "";
         public string? ActorKeyId { get; set; }
         public string? ActorTenantId { get; set; }
@@ -70,7 +66,7 @@ internal sealed class PostgresAuditStore(PostgresDatabase database) : IAuditStor
         public string Summary { get; set; } = "{}";
 
         public AuditEntryRecord ToRecord() => new(
-            Id, TenantId, PgTime.FromDb(At), new AuditActor(ActorType, ActorKeyId, ActorTenantId, ActorRole, ActorSystemAdmin),
+            Id, TenantId, At, new AuditActor(ActorType, ActorKeyId, ActorTenantId, ActorRole, ActorSystemAdmin),
             Action, TargetType, TargetId, SourceAddress, StoredJson.ParseElement(Summary));
     }
 }

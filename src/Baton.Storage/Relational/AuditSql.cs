@@ -3,23 +3,23 @@ using System.Text;
 using Baton.Storage.Model;
 using Dapper;
 
-namespace Baton.Storage.Serialization;
+namespace Baton.Storage.Relational;
 
-/// <summary>The audit log's query text, shared by both dialects (they differ only in how a time is passed and how JSON reads back).</summary>
+/// <summary>The audit log's columns and its filtered, newest-first query.</summary>
 internal static class AuditSql
 {
     public const string InsertColumns =
         "tenant_id, at, actor_type, actor_key_id, actor_tenant_id, actor_role, actor_system_admin, action, target_type, target_id, source_address, summary";
 
-    public static string Columns(string summaryAsText) =>
+    public const string Select =
         "id AS Id, tenant_id AS TenantId, at AS At, actor_type AS ActorType, actor_key_id AS ActorKeyId, actor_tenant_id AS ActorTenantId, " +
         "actor_role AS ActorRole, actor_system_admin AS ActorSystemAdmin, action AS Action, target_type AS TargetType, target_id AS TargetId, " +
-        $"source_address AS SourceAddress, {summaryAsText} AS Summary";
+        "source_address AS SourceAddress, summary AS Summary";
 
-    /// <summary>The SELECT for <paramref name="query"/>, newest first; <paramref name="toDb"/> converts a time to the dialect's parameter.</summary>
-    public static (string Sql, DynamicParameters Parameters) Select(AuditQuery query, string columns, Func<DateTimeOffset, object> toDb)
+    /// <summary>The SELECT for <paramref name="query"/>, newest first.</summary>
+    public static (string Sql, DynamicParameters Parameters) Query(AuditQuery query)
     {
-        var sql = new StringBuilder($"SELECT {columns} FROM audit_log WHERE 1 = 1");
+        var sql = new StringBuilder($"SELECT {Select} FROM audit_log WHERE 1 = 1");
         var parameters = new DynamicParameters();
         if (query.TenantId is not null)
         {
@@ -62,12 +62,12 @@ internal static class AuditSql
         if (query.Since is { } since)
         {
             sql.Append(" AND at >= @since");
-            parameters.Add("since", toDb(since));
+            parameters.Add("since", since);
         }
         if (query.Until is { } until)
         {
             sql.Append(" AND at < @until");
-            parameters.Add("until", toDb(until));
+            parameters.Add("until", until);
         }
         sql.Append(CultureInfo.InvariantCulture, $" ORDER BY id DESC LIMIT {Math.Clamp(query.Limit, 1, AuditQuery.MaxLimit)};");
         return (sql.ToString(), parameters);

@@ -1,0 +1,17 @@
+using Baton.Storage.Relational;
+
+namespace Baton.Storage.Postgres;
+
+/// <summary>PostgreSQL's side of <see cref="SqlDialect"/>.</summary>
+internal sealed class PostgresDialect : SqlDialect
+{
+    public static PostgresDialect Instance { get; } = new();
+
+    // Several replicas write at once: a transaction-scoped advisory lock serialises, say, two creations that check one quota.
+    public override string? TransactionLock => "SELECT pg_advisory_xact_lock(hashtextextended(@lockKey, 0));";
+
+    public override string LockRows => "FOR UPDATE";
+
+    public override string RowsOf(string alias, params (string Parameter, string Column)[] columns) =>
+        $"unnest({string.Join(", ", columns.Select(column => "@" + column.Parameter))}) AS {alias}({string.Join(", ", columns.Select(column => column.Column))})";
+}

@@ -1,0 +1,28 @@
+namespace Baton.Storage.Relational;
+
+/// <summary>
+/// The SQL text that is not the same on every backend, and nothing else: one property per statement
+/// or fragment, named the same on each dialect so the twins can be read side by side. Everything
+/// that is the same idea on every backend (rows, column lists, decisions) lives in the shared stores.
+/// Values are not here: times, flags, JSON and lists are bound by the Dapper handlers of
+/// <see cref="StoredValues"/>, so one parameter object and one row type serve every backend.
+/// </summary>
+internal abstract class SqlDialect
+{
+    /// <summary>Takes a lock named by <c>@lockKey</c> until the transaction ends; null where writes are serialised anyway.</summary>
+    public abstract string? TransactionLock { get; }
+
+    /// <summary>
+    /// Appended to a <c>SELECT</c> to lock the rows it reads until the transaction ends (a concurrent writer
+    /// waits for this one's decision); empty where the writer holds the whole database already.
+    /// </summary>
+    public abstract string LockRows { get; }
+
+    /// <summary>
+    /// A table of rows from list parameters of the same length (see <see cref="TextList"/>, <see cref="TimeList"/>,
+    /// <see cref="NumberList"/>): <c>unnest(…)</c> on PostgreSQL, <c>json_each</c> joins on SQLite.
+    /// <paramref name="columns"/> pairs each parameter name (without @) with the column name it becomes.
+    /// </summary>
+    public abstract string RowsOf(string alias, params (string Parameter, string Column)[] columns);
+
+}

@@ -1,0 +1,34 @@
+using Baton.Storage.Relational;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>
+/// The shared stores' view of the file: a tenant or system write is a write under the single-writer
+/// gate, a read its own connection (SQLite has no row-level security; every statement names its tenant).
+/// </summary>
+internal sealed partial class SqliteDatabase : IStoreDatabase
+{
+    static SqliteDatabase() => StoredValues.Register<SqliteParameter>(new SqliteValueBinder());
+
+    public SqlDialect Dialect => SqliteDialect.Instance;
+
+    public Task<T> WriteAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+
+    public Task<T> ReadAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        ReadAsync(connection => work(Session(connection, null, cancellationToken)), cancellationToken);
+
+    public Task<T> ReadListAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        ReadAsync(tenantId, work, cancellationToken);
+
+    public Task<T> SystemWriteAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+
+    public Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        ReadAsync(connection => work(Session(connection, null, cancellationToken)), cancellationToken);
+
+    private static StoreSession Session(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
+        new(connection, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
+}

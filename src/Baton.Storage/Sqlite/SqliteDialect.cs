@@ -1,0 +1,22 @@
+using Baton.Storage.Relational;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>SQLite's side of <see cref="SqlDialect"/>.</summary>
+internal sealed class SqliteDialect : SqlDialect
+{
+    public static SqliteDialect Instance { get; } = new();
+
+    // Every write already holds the single-writer gate and BEGIN IMMEDIATE's file lock.
+    public override string? TransactionLock => null;
+
+    public override string LockRows => "";
+
+    public override string RowsOf(string alias, params (string Parameter, string Column)[] columns)
+    {
+        var select = string.Join(", ", columns.Select((column, i) => $"c{i}.value AS {column.Column}"));
+        var from = string.Join(" ", columns.Select((column, i) =>
+            i == 0 ? $"json_each(@{column.Parameter}) c0" : $"JOIN json_each(@{column.Parameter}) c{i} ON c{i}.key = c0.key"));
+        return $"(SELECT {select} FROM {from}) AS {alias}";
+    }
+}
