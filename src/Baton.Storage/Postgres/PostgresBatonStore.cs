@@ -39,7 +39,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Retention = new PostgresRetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
-        Autoscale = new PostgresAutoscaleStore(_database);
+        Autoscale = new Relational.AutoscaleStore(_database);
         Statistics = new PostgresStatisticsStore(_database, time);
     }
 

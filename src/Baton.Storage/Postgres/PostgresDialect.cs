@@ -12,6 +12,12 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string LockRows => "FOR UPDATE";
 
+    public override string SecondsBetween(string from, string to) => $"extract(epoch FROM {to} - {from})::double precision";
+
+    public override string EpochBucket(string column, int seconds) => $"floor(extract(epoch FROM {column}) / {seconds})::bigint";
+
+    public override string JsonField(string column, string field) => $"({column}->>'{field}')";
+
     public override string RowsOf(string alias, params (string Parameter, string Column)[] columns) =>
         $"unnest({string.Join(", ", columns.Select(column => "@" + column.Parameter))}) AS {alias}({string.Join(", ", columns.Select(column => column.Column))})";
 }

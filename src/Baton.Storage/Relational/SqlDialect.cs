@@ -18,6 +18,15 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string LockRows { get; }
 
+    /// <summary>Seconds from one time column to another, as a double.</summary>
+    public abstract string SecondsBetween(string from, string to);
+
+    /// <summary>The number of the <paramref name="seconds"/>-long bucket since the epoch that a time column falls in, as a bigint.</summary>
+    public abstract string EpochBucket(string column, int seconds);
+
+    /// <summary>A top-level text field of a JSON column.</summary>
+    public abstract string JsonField(string column, string field);
+
     /// <summary>
     /// A table of rows from list parameters of the same length (see <see cref="TextList"/>, <see cref="TimeList"/>,
     /// <see cref="NumberList"/>): <c>unnest(…)</c> on PostgreSQL, <c>json_each</c> joins on SQLite.

@@ -36,7 +36,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Retention = new SqliteRetentionStore(_database);
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
-        Autoscale = new SqliteAutoscaleStore(_database);
+        Autoscale = new Relational.AutoscaleStore(_database);
         Statistics = new SqliteStatisticsStore(_database, time);
     }
 

@@ -12,6 +12,13 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string LockRows => "";
 
+    // Times are unix milliseconds.
+    public override string SecondsBetween(string from, string to) => $"(({to} - {from}) / 1000.0)";
+
+    public override string EpochBucket(string column, int seconds) => $"({column} / {seconds * 1000})";
+
+    public override string JsonField(string column, string field) => $"json_extract({column}, '$.{field}')";
+
     public override string RowsOf(string alias, params (string Parameter, string Column)[] columns)
     {
         var select = string.Join(", ", columns.Select((column, i) => $"c{i}.value AS {column.Column}"));
