@@ -32,7 +32,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Settings = new Relational.SettingsStore(_database);
         Queues = new Relational.QueueStore(_database, time);
         Events = new PostgresEventStore(_database, time);
-        Webhooks = new PostgresWebhookStore(_database, time);
+        Webhooks = new Relational.WebhookStore(_database, time);
         Schedules = new PostgresScheduleStore(_database);
         Calendars = new PostgresCalendarStore(_database);
         SharedPool = new PostgresSharedPoolStore(_database, time);

@@ -28,6 +28,8 @@ internal sealed partial class PostgresDatabase : IStoreDatabase
     public Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
         InSystemAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
 
+    public Task SequenceEventsAsync(CancellationToken cancellationToken) => PostgresTenantEvents.SequenceAllAsync(this, cancellationToken);
+
     private static StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         new(connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken);
 }

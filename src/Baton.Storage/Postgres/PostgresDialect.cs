@@ -12,6 +12,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string LockRows => "FOR UPDATE";
 
+    public override string SkipLocked(string alias) => $"FOR UPDATE OF {alias} SKIP LOCKED";
+
     public override string SecondsBetween(string from, string to) => $"extract(epoch FROM {to} - {from})::double precision";
 
     public override string EpochBucket(string column, int seconds) => $"floor(extract(epoch FROM {column}) / {seconds})::bigint";

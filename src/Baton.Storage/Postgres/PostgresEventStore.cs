@@ -39,7 +39,7 @@ internal sealed class PostgresEventStore(PostgresDatabase database, TimeProvider
     {
         // Events committed before this call may still be queued: number them first, so the page has them.
         await PostgresTenantEvents.SequenceAllAsync(database, cancellationToken);
-        var sql = new StringBuilder($"SELECT {PostgresTenantEvents.Columns} FROM events WHERE tenant_id = @tenantId AND id > @afterId");
+        var sql = new StringBuilder($"SELECT {Relational.EventRow.Select} FROM events WHERE tenant_id = @tenantId AND id > @afterId");
         var parameters = new DynamicParameters(new { tenantId, afterId });
         if (types is { Count: > 0 })
         {
@@ -48,7 +48,7 @@ internal sealed class PostgresEventStore(PostgresDatabase database, TimeProvider
         }
         sql.Append(CultureInfo.InvariantCulture, $" ORDER BY id LIMIT {Math.Clamp(limit, 1, MaxPageSize)};");
         return await database.InTenantAsync<IReadOnlyList<TenantEventRecord>>(tenantId, async (connection, transaction) =>
-            (await connection.QueryAsync<PostgresEventRow>(PgSql.Command(sql.ToString(), parameters, transaction, cancellationToken)))
+            (await connection.QueryAsync<Relational.EventRow>(PgSql.Command(sql.ToString(), parameters, transaction, cancellationToken)))
                 .Select(row => row.ToRecord()).ToList(), cancellationToken);
     }
 

@@ -30,6 +30,12 @@ internal interface IStoreDatabase
 
     /// <summary>A read across tenants; the same rule as <see cref="SystemWriteAsync{T}"/>.</summary>
     Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Numbers tenant events committed to an outbox and not numbered yet, so a reader of <c>events</c> sees them
+    /// (PostgreSQL's <c>event_outbox</c>); nothing where events are numbered as they are appended (SQLite).
+    /// </summary>
+    Task SequenceEventsAsync(CancellationToken cancellationToken);
 }
 
 internal static class StoreDatabaseExtensions

@@ -18,6 +18,12 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string LockRows { get; }
 
+    /// <summary>
+    /// Appended to a <c>SELECT … LIMIT</c> that picks work to claim: locks the picked rows of <paramref name="alias"/>
+    /// and skips rows another claimer holds (<c>FOR UPDATE … SKIP LOCKED</c>); empty where one writer claims at a time.
+    /// </summary>
+    public abstract string SkipLocked(string alias);
+
     /// <summary>Seconds from one time column to another, as a double.</summary>
     public abstract string SecondsBetween(string from, string to);
 

@@ -29,7 +29,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Settings = new Relational.SettingsStore(_database);
         Queues = new Relational.QueueStore(_database, time);
         Events = new SqliteEventStore(_database, time);
-        Webhooks = new SqliteWebhookStore(_database, time);
+        Webhooks = new Relational.WebhookStore(_database, time);
         Schedules = new SqliteScheduleStore(_database);
         Calendars = new SqliteCalendarStore(_database);
         SharedPool = new SqliteSharedPoolStore(_database, time);

@@ -29,6 +29,9 @@ internal sealed partial class SqliteDatabase : IStoreDatabase
     public Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
         ReadAsync(connection => work(Session(connection, null, cancellationToken)), cancellationToken);
 
+    // Events are numbered as they are appended, under the single writer.
+    public Task SequenceEventsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     private static StoreSession Session(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
         new(connection, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
 }

@@ -12,6 +12,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string LockRows => "";
 
+    public override string SkipLocked(string alias) => "";
+
     // Times are unix milliseconds.
     public override string SecondsBetween(string from, string to) => $"(({to} - {from}) / 1000.0)";
 

@@ -32,7 +32,7 @@ internal sealed class SqliteEventStore(SqliteDatabase database, TimeProvider tim
     public Task<IReadOnlyList<TenantEventRecord>> ListAsync(
         string tenantId, long afterId, IReadOnlyList<string>? types, int limit, CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder($"SELECT {SqliteTenantEvents.Columns} FROM events WHERE tenant_id = @tenantId AND id > @afterId");
+        var sql = new StringBuilder($"SELECT {Relational.EventRow.Select} FROM events WHERE tenant_id = @tenantId AND id > @afterId");
         var parameters = new DynamicParameters(new { tenantId, afterId });
         if (types is { Count: > 0 })
         {
@@ -41,7 +41,7 @@ internal sealed class SqliteEventStore(SqliteDatabase database, TimeProvider tim
         }
         sql.Append(CultureInfo.InvariantCulture, $" ORDER BY id LIMIT {Math.Clamp(limit, 1, MaxPageSize)};");
         return database.ReadAsync<IReadOnlyList<TenantEventRecord>>(async connection =>
-            (await connection.QueryAsync<SqliteEventRow>(Sql.Command(sql.ToString(), parameters, cancellationToken)))
+            (await connection.QueryAsync<Relational.EventRow>(Sql.Command(sql.ToString(), parameters, cancellationToken)))
                 .Select(row => row.ToRecord()).ToList(), cancellationToken);
     }
 

@@ -1,12 +1,13 @@
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
 
-namespace Baton.Storage.Postgres;
+namespace Baton.Storage.Relational;
 
-internal sealed class PostgresWebhookRow
+/// <summary>A row of <c>webhooks</c>.</summary>
+internal sealed class WebhookRow
 {
-    public const string Columns =
-        "tenant_id AS TenantId, id AS Id, url AS Url, secret AS Secret, event_types::text AS EventTypes, enabled AS Enabled, " +
+    public const string Select =
+        "tenant_id AS TenantId, id AS Id, url AS Url, secret AS Secret, event_types AS EventTypes, enabled AS Enabled, " +
         "description AS Description, created_at AS CreatedAt, updated_at AS UpdatedAt, event_cursor AS EventCursor";
 
     public string TenantId { get; set; } = "";
@@ -16,18 +17,18 @@ internal sealed class PostgresWebhookRow
     public string EventTypes { get; set; } = "[]";
     public bool Enabled { get; set; }
     public string? Description { get; set; }
-    public DateTime CreatedAt { get; set; }
-    public DateTime UpdatedAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
     public long EventCursor { get; set; }
 
     public WebhookRecord ToRecord() => new(
-        TenantId, Id, Url, Secret, StoredJson.Deserialize<List<string>>(EventTypes), Enabled, Description,
-        PgTime.FromDb(CreatedAt), PgTime.FromDb(UpdatedAt), EventCursor);
+        TenantId, Id, Url, Secret, StoredJson.Deserialize<List<string>>(EventTypes), Enabled, Description, CreatedAt, UpdatedAt, EventCursor);
 }
 
-internal sealed class PostgresDeliveryRow
+/// <summary>A row of <c>webhook_deliveries</c> (aliased <c>d</c>), with its webhook's address and secret when a claim joins them.</summary>
+internal sealed class DeliveryRow
 {
-    public const string Columns =
+    public const string Select =
         "d.tenant_id AS TenantId, d.id AS Id, d.webhook_id AS WebhookId, d.event_id AS EventId, d.event_type AS EventType, d.body AS Body, " +
         "d.state AS State, d.attempts AS Attempts, d.next_attempt_at AS NextAttemptAt, d.last_attempt_at AS LastAttemptAt, " +
         "d.last_status_code AS LastStatusCode, d.last_error AS LastError, d.last_duration_ms AS LastDurationMs, d.created_at AS CreatedAt, " +
@@ -41,21 +42,35 @@ internal sealed class PostgresDeliveryRow
     public string Body { get; set; } = "";
     public string State { get; set; } = "";
     public int Attempts { get; set; }
-    public DateTime NextAttemptAt { get; set; }
-    public DateTime? LastAttemptAt { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public DateTimeOffset? LastAttemptAt { get; set; }
     public int? LastStatusCode { get; set; }
     public string? LastError { get; set; }
     public int? LastDurationMs { get; set; }
-    public DateTime CreatedAt { get; set; }
-    public DateTime? DeliveredAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DeliveredAt { get; set; }
     public string? RedeliveryOf { get; set; }
     // Filled by the claim's join.
     public string? Url { get; set; }
     public string? Secret { get; set; }
-    public string? LeaseToken { get; set; }
 
     public WebhookDeliveryRecord ToRecord() => new(
         TenantId, Id, WebhookId, EventId, EventType, Body, DeliveryStates.Parse(State), Attempts,
-        PgTime.FromDb(NextAttemptAt), PgTime.FromDb(LastAttemptAt), LastStatusCode, LastError, LastDurationMs,
-        PgTime.FromDb(CreatedAt), PgTime.FromDb(DeliveredAt), RedeliveryOf);
+        NextAttemptAt, LastAttemptAt, LastStatusCode, LastError, LastDurationMs, CreatedAt, DeliveredAt, RedeliveryOf);
+}
+
+/// <summary>A row of <c>events</c>.</summary>
+internal sealed class EventRow
+{
+    public const string Select =
+        "tenant_id AS TenantId, id AS Id, type AS Type, subject_id AS SubjectId, payload AS Payload, created_at AS CreatedAt";
+
+    public string TenantId { get; set; } = "";
+    public long Id { get; set; }
+    public string Type { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string Payload { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public TenantEventRecord ToRecord() => new(TenantId, Id, Type, SubjectId, StoredJson.ParseElement(Payload), CreatedAt);
 }
