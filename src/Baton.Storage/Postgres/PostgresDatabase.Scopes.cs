@@ -1,3 +1,4 @@
+using Baton.Storage.Model;
 using Baton.Storage.Relational;
 using Npgsql;
 
@@ -30,6 +31,9 @@ internal sealed partial class PostgresDatabase : IStoreDatabase
 
     public Task SequenceEventsAsync(CancellationToken cancellationToken) => PostgresTenantEvents.SequenceAllAsync(this, cancellationToken);
 
+    public Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
+        PostgresTenantEvents.EnqueueAsync((NpgsqlConnection)session.Connection, (NpgsqlTransaction)session.Transaction!, events, now, session.CancellationToken);
+
     private static StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        new(connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken);
+        new(connection, transaction, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken);
 }

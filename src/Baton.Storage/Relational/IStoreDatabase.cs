@@ -1,3 +1,5 @@
+using Baton.Storage.Model;
+
 namespace Baton.Storage.Relational;
 
 /// <summary>
@@ -36,6 +38,13 @@ internal interface IStoreDatabase
     /// (PostgreSQL's <c>event_outbox</c>); nothing where events are numbered as they are appended (SQLite).
     /// </summary>
     Task SequenceEventsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes tenant events in <paramref name="session"/>'s write transaction, so they commit exactly when their cause
+    /// does: numbered at once on SQLite (one writer), queued without a lock on PostgreSQL for <see cref="SequenceEventsAsync"/>
+    /// (busy paths: agents going offline or online, job endings).
+    /// </summary>
+    Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now);
 }
 
 internal static class StoreDatabaseExtensions

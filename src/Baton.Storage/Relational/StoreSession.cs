@@ -8,9 +8,15 @@ namespace Baton.Storage.Relational;
 /// Each backend builds its commands (PostgreSQL sends the transaction's scope in front of the first one).
 /// </summary>
 internal sealed class StoreSession(
-    DbConnection connection, SqlDialect dialect, Func<string, object?, CancellationToken, CommandDefinition> command, CancellationToken cancellationToken)
+    DbConnection connection, DbTransaction? transaction, SqlDialect dialect, Func<string, object?, CancellationToken, CommandDefinition> command, CancellationToken cancellationToken)
 {
     public SqlDialect Dialect => dialect;
+
+    /// <summary>The backend's own connection, for the few backend-specific helpers (event appends) that take it.</summary>
+    public DbConnection Connection => connection;
+
+    /// <summary>The unit of work's transaction; null for a read on SQLite (its own connection, no transaction).</summary>
+    public DbTransaction? Transaction => transaction;
 
     public CancellationToken CancellationToken => cancellationToken;
 

@@ -1,4 +1,6 @@
+using Baton.Storage.Model;
 using Baton.Storage.Relational;
+using Baton.Storage.Serialization;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -32,6 +34,11 @@ internal sealed partial class SqliteDatabase : IStoreDatabase
     // Events are numbered as they are appended, under the single writer.
     public Task SequenceEventsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
+        events.Count == 0 ? Task.CompletedTask : SqliteTenantEvents.AppendAsync(
+            (SqliteConnection)session.Connection, (SqliteTransaction)(session.Transaction ?? throw new InvalidOperationException("Events are written in a write.")),
+            events, StoredTime.ToMs(now), session.CancellationToken);
+
     private static StoreSession Session(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
-        new(connection, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
+        new(connection, transaction, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
 }

@@ -4,10 +4,12 @@ using Dapper;
 
 namespace Baton.Storage.Sqlite;
 
-// Heartbeats arrive in batches (one per dispatcher tick), written in one transaction.
-internal sealed partial class SqliteAgentStore
+/// <summary>SQLite's heartbeat batch (one per dispatcher tick): row by row in one write transaction under the single writer.</summary>
+internal sealed class SqliteHeartbeatWriter(SqliteDatabase database, TimeProvider time) : Relational.IHeartbeatWriter
 {
-    public Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken)
+    private const string ActiveStates = "('assigned', 'running')";
+
+    public Task<IReadOnlyList<string>> RecordAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken)
     {
         if (heartbeats.Count == 0) return Task.FromResult<IReadOnlyList<string>>([]);
         return database.WriteAsync<IReadOnlyList<string>>(async (connection, transaction) =>
@@ -18,7 +20,7 @@ internal sealed partial class SqliteAgentStore
                 var found = await connection.QuerySingleOrDefaultAsync<AgentStateRow>(Sql.Command(
                     "SELECT state AS State, tenant_id AS TenantId, name AS Name FROM agents WHERE id = @AgentId;", new { heartbeat.AgentId }, transaction, cancellationToken));
                 if (found is null) continue;
-                if (found.State == SqliteAgentRow.Offline && !backOnline.Contains(heartbeat.AgentId))
+                if (found.State == Relational.AgentRow.Offline && !backOnline.Contains(heartbeat.AgentId))
                 {
                     backOnline.Add(heartbeat.AgentId);
                     await SqliteTenantEvents.AppendAsync(connection, transaction,

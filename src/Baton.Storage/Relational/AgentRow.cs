@@ -2,12 +2,12 @@ using Baton.Core.AgentProtocol;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
 
-namespace Baton.Storage.Sqlite;
+namespace Baton.Storage.Relational;
 
-/// <summary>One row of <c>agents</c> as Dapper reads it; <see cref="Columns"/> is the matching select list.</summary>
-internal sealed class SqliteAgentRow
+/// <summary>One row of <c>agents</c>; <see cref="Select"/> is the matching select list.</summary>
+internal sealed class AgentRow
 {
-    public const string Columns =
+    public const string Select =
         "id AS Id, tenant_id AS TenantId, name AS Name, credential_hash AS CredentialHash, state AS State, " +
         "capabilities AS Capabilities, resources AS Resources, slots AS Slots, version AS Version, " +
         "registered_at AS RegisteredAt, last_heartbeat_at AS LastHeartbeatAt";
@@ -22,17 +22,10 @@ internal sealed class SqliteAgentRow
     public string State { get; set; } = "";
     public string Capabilities { get; set; } = "";
     public string Resources { get; set; } = "";
-    public long Slots { get; set; }
+    public int Slots { get; set; }
     public string Version { get; set; } = "";
-    public long RegisteredAt { get; set; }
-    public long? LastHeartbeatAt { get; set; }
-
-    public static string ToText(AgentState state) => state switch
-    {
-        AgentState.Online => Online,
-        AgentState.Offline => Offline,
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
-    };
+    public DateTimeOffset RegisteredAt { get; set; }
+    public DateTimeOffset? LastHeartbeatAt { get; set; }
 
     public static AgentState ParseState(string text) => text switch
     {
@@ -42,15 +35,16 @@ internal sealed class SqliteAgentRow
     };
 
     public AgentRecord ToRecord() => new(
-        Id,
-        TenantId,
-        Name,
-        CredentialHash,
-        ParseState(State),
-        StoredJson.Deserialize<AgentCapabilities>(Capabilities),
-        StoredJson.Deserialize<AgentResources>(Resources),
-        checked((int)Slots),
-        Version,
-        StoredTime.FromMs(RegisteredAt),
-        StoredTime.FromMs(LastHeartbeatAt));
+        Id, TenantId, Name, CredentialHash, ParseState(State),
+        StoredJson.Deserialize<AgentCapabilities>(Capabilities), StoredJson.Deserialize<AgentResources>(Resources),
+        Slots, Version, RegisteredAt, LastHeartbeatAt);
+}
+
+/// <summary>
+/// A backend's heartbeat batch (one per dispatcher tick): renews the leases of the reported jobs, records the
+/// agents' last heartbeat and what they report, and returns the agents that were offline and are back.
+/// </summary>
+internal interface IHeartbeatWriter
+{
+    Task<IReadOnlyList<string>> RecordAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken);
 }

@@ -4,12 +4,13 @@ using Dapper;
 
 namespace Baton.Storage.Postgres;
 
-// Heartbeats arrive in batches (one per dispatcher tick) and are written in ONE statement:
-// arrays of agents and of reported jobs, unnested server-side.
-internal sealed partial class PostgresAgentStore
+/// <summary>
+/// PostgreSQL's heartbeat batch (one per dispatcher tick), written in ONE statement: arrays of agents and of
+/// reported jobs, unnested server-side. System scope: one tick batches the heartbeats of agents of many tenants.
+/// </summary>
+internal sealed class PostgresHeartbeatWriter(PostgresDatabase database, TimeProvider time) : Relational.IHeartbeatWriter
 {
-    // System scope: one dispatcher tick batches the heartbeats of agents of many tenants.
-    public Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> RecordAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken)
     {
         if (heartbeats.Count == 0) return Task.FromResult<IReadOnlyList<string>>([]);
 
