@@ -31,7 +31,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Jobs = new PostgresJobStore(_database, time, retryPolicy);
         Settings = new Relational.SettingsStore(_database);
         Queues = new Relational.QueueStore(_database, time);
-        Events = new PostgresEventStore(_database, time);
+        Events = new Relational.EventStore(_database, time);
         Webhooks = new Relational.WebhookStore(_database, time);
         Schedules = new PostgresScheduleStore(_database);
         Calendars = new PostgresCalendarStore(_database);

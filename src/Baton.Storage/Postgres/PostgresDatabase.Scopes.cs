@@ -34,6 +34,9 @@ internal sealed partial class PostgresDatabase : IStoreDatabase
     public Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
         PostgresTenantEvents.EnqueueAsync((NpgsqlConnection)session.Connection, (NpgsqlTransaction)session.Transaction!, events, now, session.CancellationToken);
 
+    public Task<IReadOnlyList<TenantEventRecord>> AppendEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
+        PostgresTenantEvents.AppendAsync((NpgsqlConnection)session.Connection, (NpgsqlTransaction)session.Transaction!, events, now, session.CancellationToken);
+
     private static StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         new(connection, transaction, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken);
 }

@@ -14,6 +14,12 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string SkipLocked(string alias) => $"FOR UPDATE OF {alias} SKIP LOCKED";
 
+    public override string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
+
+    public override string OctetLength(string column) => $"octet_length({column}::text)";
+
+    public override string TextTail(string column, int characters) => $"right({column}, {characters})";
+
     public override string SecondsBetween(string from, string to) => $"extract(epoch FROM {to} - {from})::double precision";
 
     public override string EpochBucket(string column, int seconds) => $"floor(extract(epoch FROM {column}) / {seconds})::bigint";

@@ -28,7 +28,7 @@ internal sealed class PostgresSharedPoolStore(PostgresDatabase database, TimePro
                 {UsageSql}
                 SELECT tenant_id AS TenantId, name AS Name, priority::bigint AS Priority FROM queues WHERE tenant_id = ANY(@ids) AND priority <> 0;
                 SELECT h.* FROM unnest(@ids::text[]) AS t(id) CROSS JOIN LATERAL (
-                    SELECT {PostgresJobRow.Columns} FROM jobs
+                    SELECT {Relational.JobRow.Select} FROM jobs
                     WHERE jobs.tenant_id = t.id AND jobs.state = 'pending' AND (jobs.not_before IS NULL OR jobs.not_before <= @now)
                       AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.tenant_id = jobs.tenant_id AND q.name = jobs.queue AND q.paused)
                     ORDER BY jobs.priority DESC, jobs.submitted_at, jobs.id
@@ -41,7 +41,7 @@ internal sealed class PostgresSharedPoolStore(PostgresDatabase database, TimePro
             rows.AddUsage(await reads.ReadAsync<TenantAmountRow>());
             rows.AddUsage(await reads.ReadAsync<TenantAmountRow>());
             foreach (var row in await reads.ReadAsync<QueuePriorityRow>()) rows.QueuePriorities[(row.TenantId, row.Name)] = (int)row.Priority;
-            foreach (var job in (await reads.ReadAsync<PostgresJobRow>()).Select(row => row.ToRecord()))
+            foreach (var job in (await reads.ReadAsync<Relational.JobRow>()).Select(row => row.ToRecord()))
             {
                 if (!rows.Heads.TryGetValue(job.TenantId, out var head)) rows.Heads[job.TenantId] = head = [];
                 head.Add(job);

@@ -45,6 +45,12 @@ internal interface IStoreDatabase
     /// (busy paths: agents going offline or online, job endings).
     /// </summary>
     Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now);
+
+    /// <summary>
+    /// Writes tenant events in <paramref name="session"/>'s write transaction numbered at once (on PostgreSQL the tenant's
+    /// sequence row stays locked until the commit, so ids commit in order): for rare events (alerts, pauses).
+    /// </summary>
+    Task<IReadOnlyList<TenantEventRecord>> AppendEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now);
 }
 
 internal static class StoreDatabaseExtensions

@@ -24,6 +24,15 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string SkipLocked(string alias);
 
+    /// <summary>Whether <paramref name="column"/> is one of the <see cref="TextList"/> parameter <paramref name="parameter"/> (without @).</summary>
+    public abstract string InList(string column, string parameter);
+
+    /// <summary>The size in bytes of a text or JSON column's text.</summary>
+    public abstract string OctetLength(string column);
+
+    /// <summary>The last <paramref name="characters"/> characters of a text column.</summary>
+    public abstract string TextTail(string column, int characters);
+
     /// <summary>Seconds from one time column to another, as a double.</summary>
     public abstract string SecondsBetween(string from, string to);
 

@@ -28,7 +28,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Jobs = new SqliteJobStore(_database, time, retryPolicy);
         Settings = new Relational.SettingsStore(_database);
         Queues = new Relational.QueueStore(_database, time);
-        Events = new SqliteEventStore(_database, time);
+        Events = new Relational.EventStore(_database, time);
         Webhooks = new Relational.WebhookStore(_database, time);
         Schedules = new SqliteScheduleStore(_database);
         Calendars = new SqliteCalendarStore(_database);

@@ -39,6 +39,11 @@ internal sealed partial class SqliteDatabase : IStoreDatabase
             (SqliteConnection)session.Connection, (SqliteTransaction)(session.Transaction ?? throw new InvalidOperationException("Events are written in a write.")),
             events, StoredTime.ToMs(now), session.CancellationToken);
 
+    public Task<IReadOnlyList<TenantEventRecord>> AppendEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
+        SqliteTenantEvents.AppendAsync(
+            (SqliteConnection)session.Connection, (SqliteTransaction)(session.Transaction ?? throw new InvalidOperationException("Events are written in a write.")),
+            events, StoredTime.ToMs(now), session.CancellationToken);
+
     private static StoreSession Session(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
         new(connection, transaction, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
 }

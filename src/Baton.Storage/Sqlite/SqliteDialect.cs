@@ -14,6 +14,12 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string SkipLocked(string alias) => "";
 
+    public override string InList(string column, string parameter) => $"{column} IN (SELECT value FROM json_each(@{parameter}))";
+
+    public override string OctetLength(string column) => $"length(CAST({column} AS BLOB))";
+
+    public override string TextTail(string column, int characters) => $"substr({column}, -{characters})";
+
     // Times are unix milliseconds.
     public override string SecondsBetween(string from, string to) => $"(({to} - {from}) / 1000.0)";
 

@@ -39,9 +39,9 @@ internal sealed class SqliteSharedPoolStore(SqliteDatabase database, TimeProvide
             {
                 foreach (var tenantId in ids)
                 {
-                    var head = await connection.QueryAsync<SqliteJobRow>(Sql.Command(
+                    var head = await connection.QueryAsync<Relational.JobRow>(Sql.Command(
                         $"""
-                        SELECT {SqliteJobRow.Columns} FROM jobs
+                        SELECT {Relational.JobRow.Select} FROM jobs
                         WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now)
                           AND queue NOT IN (SELECT name FROM queues WHERE tenant_id = @tenantId AND paused <> 0)
                         ORDER BY priority DESC, submitted_at
