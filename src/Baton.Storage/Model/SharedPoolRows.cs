@@ -48,17 +48,22 @@ internal sealed class QueuePriorityRow
 
 internal sealed class SharedHeldJobRow
 {
+    /// <summary>The select list of this row over <c>jobs</c> (the shared pool's and the agent directives' reads).</summary>
+    public const string Select =
+        "id AS JobId, tenant_id AS TenantId, attempt AS Attempt, state AS State, package_sha256 AS PackageSha256, " +
+        "assigned_at AS AssignedAt, cancel_requested AS CancelRequested";
+
     public string JobId { get; set; } = "";
     public string TenantId { get; set; } = "";
-    public long Attempt { get; set; }
+    public int Attempt { get; set; }
     public string State { get; set; } = "";
     public string PackageSha256 { get; set; } = "";
-    public long? AssignedAtMs { get; set; }
-    public long CancelRequested { get; set; }
+    public DateTimeOffset? AssignedAt { get; set; }
+    public bool CancelRequested { get; set; }
 
-    public HeldJob ToRecord() => new(JobId, TenantId, (int)Attempt, State, PackageSha256)
+    public HeldJob ToRecord() => new(JobId, TenantId, Attempt, State, PackageSha256)
     {
-        AssignedAt = Serialization.StoredTime.FromMs(AssignedAtMs),
-        CancelRequested = CancelRequested != 0,
+        AssignedAt = AssignedAt,
+        CancelRequested = CancelRequested,
     };
 }

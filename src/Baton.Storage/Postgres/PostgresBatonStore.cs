@@ -23,23 +23,23 @@ public sealed class PostgresBatonStore : IBatonStore
 
         _database = new PostgresDatabase(options);
         _migrator = new PostgresMigrator(_database.MigrationConnectionString, time);
-        Tenants = new PostgresTenantStore(_database);
-        ApiKeys = new PostgresApiKeyStore(_database, time);
-        EnrollmentTokens = new PostgresEnrollmentTokenStore(_database, time);
-        Agents = new PostgresAgentStore(_database, time);
-        Packages = new PostgresPackageStore(_database);
+        Tenants = new Relational.TenantStore(_database);
+        ApiKeys = new Relational.ApiKeyStore(_database, time);
+        EnrollmentTokens = new Relational.EnrollmentTokenStore(_database, time);
+        Agents = new Relational.AgentStore(_database, new PostgresHeartbeatWriter(_database, time), time);
+        Packages = new Relational.PackageStore(_database);
         Jobs = new PostgresJobStore(_database, time, retryPolicy);
-        Settings = new PostgresSettingsStore(_database);
-        Queues = new PostgresQueueStore(_database, time);
-        Events = new PostgresEventStore(_database, time);
-        Webhooks = new PostgresWebhookStore(_database, time);
+        Settings = new Relational.SettingsStore(_database);
+        Queues = new Relational.QueueStore(_database, time);
+        Events = new Relational.EventStore(_database, time);
+        Webhooks = new Relational.WebhookStore(_database, time);
         Schedules = new PostgresScheduleStore(_database);
         Calendars = new PostgresCalendarStore(_database);
         SharedPool = new PostgresSharedPoolStore(_database, time);
         Retention = new PostgresRetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
-        Audit = new PostgresAuditStore(_database);
-        DataKeys = new PostgresDataKeyStore(_database);
-        Autoscale = new PostgresAutoscaleStore(_database);
+        Audit = new Relational.AuditStore(_database);
+        DataKeys = new Relational.DataKeyStore(_database);
+        Autoscale = new Relational.AutoscaleStore(_database);
         Statistics = new PostgresStatisticsStore(_database, time);
     }
 

@@ -10,7 +10,7 @@ namespace Baton.Storage.Postgres;
 /// Nothing is set on the session, so a pooled connection (ours or PgBouncer's in transaction
 /// mode) never carries one request's tenant into the next.
 /// </summary>
-internal sealed class PostgresDatabase : IAsyncDisposable
+internal sealed partial class PostgresDatabase : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _primary;
     private readonly NpgsqlDataSource? _replica;

@@ -102,9 +102,9 @@ internal sealed partial class PostgresJobStore
         if (completions.Count == 0) return Task.FromResult<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>([]);
         return InScopeOfAsync<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>(completions.Select(c => c.TenantId), async (connection, transaction) =>
         {
-            var jobs = (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+            var jobs = (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
                 $"""
-                SELECT {PostgresJobRow.Columns} FROM jobs
+                SELECT {Relational.JobRow.Select} FROM jobs
                 WHERE (id, tenant_id) IN (SELECT * FROM unnest(@jobIds::text[], @tenantIds::text[]))
                 ORDER BY id
                 FOR UPDATE;
@@ -143,7 +143,7 @@ internal sealed partial class PostgresJobStore
             }
             if (writes.Count == 0) return results;
 
-            var updated = (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+            var updated = (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
                 $"""
                 UPDATE jobs j
                 SET state = u.u_new_state, result = u.u_result::jsonb, exit_code = u.u_exit_code, error = u.u_error, lease_expires_at = NULL,
@@ -154,7 +154,7 @@ internal sealed partial class PostgresJobStore
                             @retries::boolean[], @notBefores::timestamptz[], @resultTexts::text[], @exitCodes::integer[], @errors::text[])
                      AS u(u_job_id, u_tenant_id, u_agent_id, u_attempt, u_from_state, u_new_state, u_retry, u_not_before, u_result, u_exit_code, u_error)
                 WHERE j.id = u.u_job_id AND j.tenant_id = u.u_tenant_id AND j.state = u.u_from_state AND j.agent_id = u.u_agent_id AND j.attempt = u.u_attempt
-                RETURNING {PostgresJobRow.Columns};
+                RETURNING {Relational.JobRow.Select};
                 """,
                 new
                 {
@@ -203,11 +203,11 @@ internal sealed partial class PostgresJobStore
             var now = Now();
             if (job.State == JobState.Pending)
             {
-                var cancelled = await connection.QuerySingleAsync<PostgresJobRow>(PgSql.Command(
+                var cancelled = await connection.QuerySingleAsync<Relational.JobRow>(PgSql.Command(
                     $"""
                     UPDATE jobs SET state = 'cancelled', finished_at = @now, not_before = NULL
                     WHERE id = @jobId AND tenant_id = @tenantId AND state = 'pending'
-                    RETURNING {PostgresJobRow.Columns};
+                    RETURNING {Relational.JobRow.Select};
                     """,
                     new { tenantId, jobId, now }, transaction, cancellationToken));
                 await InsertEventsAsync(connection, transaction, now,
@@ -218,11 +218,11 @@ internal sealed partial class PostgresJobStore
             }
 
             if (job.CancelRequested) return (CancelResult.Requested, job);
-            var requested = await connection.QuerySingleAsync<PostgresJobRow>(PgSql.Command(
+            var requested = await connection.QuerySingleAsync<Relational.JobRow>(PgSql.Command(
                 $"""
                 UPDATE jobs SET cancel_requested = true
                 WHERE id = @jobId AND tenant_id = @tenantId AND state IN {PgSql.ActiveStates}
-                RETURNING {PostgresJobRow.Columns};
+                RETURNING {Relational.JobRow.Select};
                 """,
                 new { tenantId, jobId }, transaction, cancellationToken));
             await InsertEventsAsync(connection, transaction, now,

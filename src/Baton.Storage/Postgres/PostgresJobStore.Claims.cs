@@ -81,9 +81,9 @@ internal sealed partial class PostgresJobStore
             if (pairs.Count == 0) return empty;
 
             async Task<List<JobRecord>> ReadCandidatesAsync(int limit) =>
-                (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+                (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
                     $"""
-                    SELECT {PostgresJobRow.Columns} FROM jobs
+                    SELECT {Relational.JobRow.Select} FROM jobs
                     WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue <> ALL(@blocked)
                     ORDER BY {plan.Queues.OrderBy}
                     LIMIT @limit;
@@ -91,7 +91,7 @@ internal sealed partial class PostgresJobStore
                     new { tenantId, now, blocked = plan.Queues.Blocked, limit }, transaction, cancellationToken)))
                 .Select(row => row.ToRecord()).ToList();
 
-            var claimedRows = await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+            var claimedRows = await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
                 $"""
                 WITH claimed AS (
                     UPDATE jobs
@@ -107,7 +107,7 @@ internal sealed partial class PostgresJobStore
                            'assigned to agent ' || agent_id || ' (attempt ' || attempt || ' of ' || max_attempts || ')'
                     FROM claimed
                 )
-                SELECT {PostgresJobRow.Columns} FROM claimed;
+                SELECT {Relational.JobRow.Select} FROM claimed;
                 """,
                 new
                 {
@@ -133,9 +133,9 @@ internal sealed partial class PostgresJobStore
         database.InSystemAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
         {
             var now = Now();
-            var expiredJobs = (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+            var expiredJobs = (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
                 $"""
-                SELECT {PostgresJobRow.Columns} FROM jobs
+                SELECT {Relational.JobRow.Select} FROM jobs
                 WHERE state IN {PgSql.ActiveStates} AND lease_expires_at < @now
                 ORDER BY lease_expires_at
                 FOR UPDATE SKIP LOCKED;

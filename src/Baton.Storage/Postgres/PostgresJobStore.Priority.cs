@@ -17,11 +17,11 @@ internal sealed partial class PostgresJobStore
             if (job.Priority == priority) return (PriorityChangeResult.Changed, job);
 
             var now = Now();
-            var updated = await connection.QuerySingleAsync<PostgresJobRow>(PgSql.Command(
+            var updated = await connection.QuerySingleAsync<Relational.JobRow>(PgSql.Command(
                 $"""
                 UPDATE jobs SET priority = @priority
                 WHERE id = @jobId AND tenant_id = @tenantId AND state = 'pending'
-                RETURNING {PostgresJobRow.Columns};
+                RETURNING {Relational.JobRow.Select};
                 """,
                 new { tenantId, jobId, priority }, transaction, cancellationToken));
             await InsertEventsAsync(connection, transaction, now,

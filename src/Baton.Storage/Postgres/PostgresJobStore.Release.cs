@@ -11,9 +11,9 @@ internal sealed partial class PostgresJobStore
         string tenantId, string agentId, IReadOnlyList<JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken) =>
         database.InTenantAsync<IReadOnlyList<JobRecord>>(tenantId, async (connection, transaction) =>
         {
-            var candidates = (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+            var candidates = (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
                 $"""
-                SELECT {PostgresJobRow.Columns} FROM jobs
+                SELECT {Relational.JobRow.Select} FROM jobs
                 WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before
                 FOR UPDATE SKIP LOCKED;
                 """,
@@ -25,12 +25,12 @@ internal sealed partial class PostgresJobStore
             var lost = candidates.Where(j => !held.Contains((j.Id, j.Attempt))).ToList();
             if (lost.Count == 0) return [];
 
-            var rows = await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+            var rows = await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
                 $"""
                 UPDATE jobs
                 SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
                 WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND id = ANY(@ids)
-                RETURNING {PostgresJobRow.Columns};
+                RETURNING {Relational.JobRow.Select};
                 """,
                 new { tenantId, agentId, ids = lost.Select(j => j.Id).ToArray() }, transaction, cancellationToken));
             var released = rows.Select(row => row.ToRecord()).ToList();

@@ -45,7 +45,7 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
                 .OrderBy(j => j.TenantId, StringComparer.Ordinal).ThenBy(j => j.IdempotencyKey, StringComparer.Ordinal)
                 .ToList();
 
-            var inserted = toInsert.Count == 0 ? [] : (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+            var inserted = toInsert.Count == 0 ? [] : (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
                 $"""
                 WITH job AS (
                     INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
@@ -66,7 +66,7 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
                     INSERT INTO job_events (tenant_id, job_id, at, type, attempt)
                     SELECT tenant_id, id, submitted_at, '{JobEventTypes.Submitted}', 0 FROM job
                 )
-                SELECT {PostgresJobRow.Columns} FROM job;
+                SELECT {Relational.JobRow.Select} FROM job;
                 """,
                 new
                 {
@@ -128,7 +128,7 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
         }
         var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
 
-        var sql = new StringBuilder($"SELECT {PostgresJobRow.ListColumns} FROM jobs WHERE tenant_id = @tenantId");
+        var sql = new StringBuilder($"SELECT {Relational.JobRow.ListSelect(PostgresDialect.Instance)} FROM jobs WHERE tenant_id = @tenantId");
         var parameters = new DynamicParameters();
         parameters.Add("tenantId", tenantId);
         if (query.State is { } state)
@@ -157,7 +157,7 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
         // A listing is a search: it may read from the replica.
         return database.ReadInTenantAsync(tenantId, async (connection, transaction) =>
         {
-            var rows = (await connection.QueryAsync<PostgresJobRow>(PgSql.Command(sql.ToString(), parameters, transaction, cancellationToken))).ToList();
+            var rows = (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(sql.ToString(), parameters, transaction, cancellationToken))).ToList();
             var items = rows.Take(limit).Select(row => row.ToRecord()).ToList();
             var next = rows.Count > limit
                 ? new JobListCursor(items[limit - 1].SubmittedAt.ToUnixTimeMilliseconds(), rows[limit - 1].Id).Encode()
@@ -181,8 +181,8 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
     private static async Task<JobRecord?> LoadAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, string jobId, bool forUpdate, CancellationToken cancellationToken)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<PostgresJobRow>(PgSql.Command(
-            $"SELECT {PostgresJobRow.Columns} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{(forUpdate ? " FOR UPDATE" : "")};",
+        var row = await connection.QuerySingleOrDefaultAsync<Relational.JobRow>(PgSql.Command(
+            $"SELECT {Relational.JobRow.Select} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{(forUpdate ? " FOR UPDATE" : "")};",
             new { tenantId, jobId }, transaction, cancellationToken));
         return row?.ToRecord();
     }
@@ -190,9 +190,9 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
     private static async Task<Dictionary<(string TenantId, string Key), JobRecord>> LoadByIdempotencyKeysAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
     {
-        var rows = await connection.QueryAsync<PostgresJobRow>(PgSql.Command(
+        var rows = await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
             $"""
-            SELECT {PostgresJobRow.Columns} FROM jobs
+            SELECT {Relational.JobRow.Select} FROM jobs
             WHERE (tenant_id, idempotency_key) IN (SELECT * FROM unnest(@tenantIds::text[], @keys::text[]));
             """,
             new { tenantIds = jobs.Select(j => j.TenantId).ToArray(), keys = jobs.Select(j => j.IdempotencyKey!).ToArray() },

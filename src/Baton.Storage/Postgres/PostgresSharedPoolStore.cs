@@ -13,11 +13,6 @@ namespace Baton.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresSharedPoolStore(PostgresDatabase database, TimeProvider time) : ISharedPoolStore
 {
-    /// <summary>The columns of a <see cref="SharedHeldJobRow"/> (also the agent store's directives read).</summary>
-    internal const string HeldColumns =
-        "id AS JobId, tenant_id AS TenantId, attempt::bigint AS Attempt, state AS State, package_sha256 AS PackageSha256, " +
-        "floor(extract(epoch FROM assigned_at) * 1000)::bigint AS AssignedAtMs, cancel_requested::integer::bigint AS CancelRequested";
-
     // System scope: ranking tenants for a shared agent needs every participating tenant's counts and ready head.
     public Task<IReadOnlyList<SharedPoolTenantState>> ReadSnapshotAsync(SharedPoolQuery query, CancellationToken cancellationToken)
     {
@@ -33,7 +28,7 @@ internal sealed class PostgresSharedPoolStore(PostgresDatabase database, TimePro
                 {UsageSql}
                 SELECT tenant_id AS TenantId, name AS Name, priority::bigint AS Priority FROM queues WHERE tenant_id = ANY(@ids) AND priority <> 0;
                 SELECT h.* FROM unnest(@ids::text[]) AS t(id) CROSS JOIN LATERAL (
-                    SELECT {PostgresJobRow.Columns} FROM jobs
+                    SELECT {Relational.JobRow.Select} FROM jobs
                     WHERE jobs.tenant_id = t.id AND jobs.state = 'pending' AND (jobs.not_before IS NULL OR jobs.not_before <= @now)
                       AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.tenant_id = jobs.tenant_id AND q.name = jobs.queue AND q.paused)
                     ORDER BY jobs.priority DESC, jobs.submitted_at, jobs.id
@@ -46,7 +41,7 @@ internal sealed class PostgresSharedPoolStore(PostgresDatabase database, TimePro
             rows.AddUsage(await reads.ReadAsync<TenantAmountRow>());
             rows.AddUsage(await reads.ReadAsync<TenantAmountRow>());
             foreach (var row in await reads.ReadAsync<QueuePriorityRow>()) rows.QueuePriorities[(row.TenantId, row.Name)] = (int)row.Priority;
-            foreach (var job in (await reads.ReadAsync<PostgresJobRow>()).Select(row => row.ToRecord()))
+            foreach (var job in (await reads.ReadAsync<Relational.JobRow>()).Select(row => row.ToRecord()))
             {
                 if (!rows.Heads.TryGetValue(job.TenantId, out var head)) rows.Heads[job.TenantId] = head = [];
                 head.Add(job);
@@ -98,7 +93,7 @@ internal sealed class PostgresSharedPoolStore(PostgresDatabase database, TimePro
         database.InSystemAsync(async (connection, transaction) =>
         {
             var row = await connection.QuerySingleOrDefaultAsync<SharedHeldJobRow>(PgSql.Command(
-                $"SELECT {HeldColumns} FROM jobs WHERE id = @jobId AND agent_id = @agentId;", new { jobId, agentId }, transaction, cancellationToken));
+                $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE id = @jobId AND agent_id = @agentId;", new { jobId, agentId }, transaction, cancellationToken));
             return row?.ToRecord();
         }, cancellationToken);
 
@@ -106,7 +101,7 @@ internal sealed class PostgresSharedPoolStore(PostgresDatabase database, TimePro
         database.InSystemAsync<IReadOnlyList<HeldJob>>(async (connection, transaction) =>
         {
             var rows = await connection.QueryAsync<SharedHeldJobRow>(PgSql.Command(
-                $"SELECT {HeldColumns} FROM jobs WHERE agent_id = @agentId AND state IN {PgSql.ActiveStates};", new { agentId }, transaction, cancellationToken));
+                $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {PgSql.ActiveStates};", new { agentId }, transaction, cancellationToken));
             return rows.Select(row => row.ToRecord()).ToList();
         }, cancellationToken);
 

@@ -16,9 +16,6 @@ namespace Baton.Storage.Postgres;
 /// </summary>
 internal static class PostgresTenantEvents
 {
-    public const string Columns =
-        "tenant_id AS TenantId, id AS Id, type AS Type, subject_id AS SubjectId, payload::text AS Payload, created_at AS CreatedAt";
-
     public static async Task<IReadOnlyList<TenantEventRecord>> AppendAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -119,18 +116,4 @@ internal static class PostgresTenantEvents
         {
         }
     }
-}
-
-
-internal sealed class PostgresEventRow
-{
-    public string TenantId { get; set; } = "";
-    public long Id { get; set; }
-    public string Type { get; set; } = "";
-    public string SubjectId { get; set; } = "";
-    public string Payload { get; set; } = "";
-    public DateTime CreatedAt { get; set; }
-
-    public TenantEventRecord ToRecord() =>
-        new(TenantId, Id, Type, SubjectId, StoredJson.ParseElement(Payload), PgTime.FromDb(CreatedAt));
 }

@@ -20,23 +20,23 @@ public sealed class SqliteBatonStore : IBatonStore
 
         _database = new SqliteDatabase(options.DatabasePath);
         _migrator = new SqliteMigrator(_database, time);
-        Tenants = new SqliteTenantStore(_database);
-        ApiKeys = new SqliteApiKeyStore(_database, time);
-        EnrollmentTokens = new SqliteEnrollmentTokenStore(_database, time);
-        Agents = new SqliteAgentStore(_database, time);
-        Packages = new SqlitePackageStore(_database);
+        Tenants = new Relational.TenantStore(_database);
+        ApiKeys = new Relational.ApiKeyStore(_database, time);
+        EnrollmentTokens = new Relational.EnrollmentTokenStore(_database, time);
+        Agents = new Relational.AgentStore(_database, new SqliteHeartbeatWriter(_database, time), time);
+        Packages = new Relational.PackageStore(_database);
         Jobs = new SqliteJobStore(_database, time, retryPolicy);
-        Settings = new SqliteSettingsStore(_database);
-        Queues = new SqliteQueueStore(_database, time);
-        Events = new SqliteEventStore(_database, time);
-        Webhooks = new SqliteWebhookStore(_database, time);
+        Settings = new Relational.SettingsStore(_database);
+        Queues = new Relational.QueueStore(_database, time);
+        Events = new Relational.EventStore(_database, time);
+        Webhooks = new Relational.WebhookStore(_database, time);
         Schedules = new SqliteScheduleStore(_database);
         Calendars = new SqliteCalendarStore(_database);
         SharedPool = new SqliteSharedPoolStore(_database, time);
         Retention = new SqliteRetentionStore(_database);
-        Audit = new SqliteAuditStore(_database);
-        DataKeys = new SqliteDataKeyStore(_database);
-        Autoscale = new SqliteAutoscaleStore(_database);
+        Audit = new Relational.AuditStore(_database);
+        DataKeys = new Relational.DataKeyStore(_database);
+        Autoscale = new Relational.AutoscaleStore(_database);
         Statistics = new SqliteStatisticsStore(_database, time);
     }
 

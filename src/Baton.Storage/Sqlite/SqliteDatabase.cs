@@ -9,7 +9,7 @@ namespace Baton.Storage.Sqlite;
 /// read-then-update inside a write is atomic; reads use their own pooled connections and,
 /// thanks to WAL, never wait for writers.
 /// </summary>
-internal sealed class SqliteDatabase : IDisposable
+internal sealed partial class SqliteDatabase : IDisposable
 {
     private const int BusyTimeoutMs = 10_000;
     private readonly string _connectionString;

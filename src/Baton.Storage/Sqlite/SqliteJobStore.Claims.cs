@@ -52,9 +52,9 @@ internal sealed partial class SqliteJobStore
             var plan = new ClaimPlan(requests, queueRows, loads, tenantFree, StoredTime.FromMs(now));
 
             // Effective priority: the job's plus its queue's; queues that can give no agent of the batch anything are left out.
-            var candidates = (await connection.QueryAsync<SqliteJobRow>(Sql.Command(
+            var candidates = (await connection.QueryAsync<Relational.JobRow>(Sql.Command(
                 $"""
-                SELECT {SqliteJobRow.Columns} FROM jobs
+                SELECT {Relational.JobRow.Select} FROM jobs
                 WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue NOT IN @blocked
                 ORDER BY {plan.Queues.OrderBy}
                 LIMIT @limit;
@@ -71,13 +71,13 @@ internal sealed partial class SqliteJobStore
                 var jobs = new List<JobRecord>(chosen[i].Count);
                 foreach (var job in chosen[i])
                 {
-                    var row = await connection.QuerySingleOrDefaultAsync<SqliteJobRow>(Sql.Command(
+                    var row = await connection.QuerySingleOrDefaultAsync<Relational.JobRow>(Sql.Command(
                         $"""
                         UPDATE jobs
                         SET state = 'assigned', attempt = attempt + 1, agent_id = @agentId, assigned_at = @now, started_at = NULL,
                             lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
                         WHERE id = @Id AND tenant_id = @TenantId AND state = 'pending' AND attempt = @Attempt
-                        RETURNING {SqliteJobRow.Columns};
+                        RETURNING {Relational.JobRow.Select};
                         """,
                         new { job.Id, job.TenantId, job.Attempt, agentId, now, leaseExpiresAt }, transaction, cancellationToken));
                     if (row is null) continue;
@@ -98,8 +98,8 @@ internal sealed partial class SqliteJobStore
         database.WriteAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
         {
             var now = NowMs();
-            var expiredRows = await connection.QueryAsync<SqliteJobRow>(Sql.Command(
-                $"SELECT {SqliteJobRow.Columns} FROM jobs WHERE state IN {ActiveStates} AND lease_expires_at < @now ORDER BY lease_expires_at;",
+            var expiredRows = await connection.QueryAsync<Relational.JobRow>(Sql.Command(
+                $"SELECT {Relational.JobRow.Select} FROM jobs WHERE state IN {ActiveStates} AND lease_expires_at < @now ORDER BY lease_expires_at;",
                 new { now }, transaction, cancellationToken));
 
             var expired = new List<ExpiredLease>();

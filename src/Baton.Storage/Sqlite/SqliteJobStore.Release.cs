@@ -18,9 +18,9 @@ internal sealed partial class SqliteJobStore
         if (assigned == 0) return [];
         return await database.WriteAsync<IReadOnlyList<JobRecord>>(async (connection, transaction) =>
         {
-            var rows = await connection.QueryAsync<SqliteJobRow>(Sql.Command(
+            var rows = await connection.QueryAsync<Relational.JobRow>(Sql.Command(
                 $"""
-                SELECT {SqliteJobRow.Columns} FROM jobs
+                SELECT {Relational.JobRow.Select} FROM jobs
                 WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before;
                 """,
                 new { tenantId, agentId, before = StoredTime.ToMs(assignedBefore) }, transaction, cancellationToken));

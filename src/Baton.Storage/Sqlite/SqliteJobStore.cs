@@ -34,8 +34,8 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
             {
                 if (job.IdempotencyKey is not null)
                 {
-                    var existing = await connection.QuerySingleOrDefaultAsync<SqliteJobRow>(Sql.Command(
-                        $"SELECT {SqliteJobRow.Columns} FROM jobs WHERE tenant_id = @TenantId AND idempotency_key = @IdempotencyKey;",
+                    var existing = await connection.QuerySingleOrDefaultAsync<Relational.JobRow>(Sql.Command(
+                        $"SELECT {Relational.JobRow.Select} FROM jobs WHERE tenant_id = @TenantId AND idempotency_key = @IdempotencyKey;",
                         new { job.TenantId, job.IdempotencyKey }, transaction, cancellationToken));
                     if (existing is not null)
                     {
@@ -44,7 +44,7 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
                     }
                 }
 
-                var created = await connection.QuerySingleAsync<SqliteJobRow>(Sql.Command(
+                var created = await connection.QuerySingleAsync<Relational.JobRow>(Sql.Command(
                     $"""
                     INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
                                       priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
@@ -52,7 +52,7 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
                     VALUES (@Id, @TenantId, @PackageName, @PackageVersion, @PackageSha256, 'pending', 0, @MaxAttempts,
                             @Priority, @TimeoutSeconds, @Requirements, @Inputs, @IdempotencyKey, @now, @Queue,
                             @CpuMillicores, @MemoryMb)
-                    RETURNING {SqliteJobRow.Columns};
+                    RETURNING {Relational.JobRow.Select};
                     """,
                     new
                     {
@@ -93,7 +93,7 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
         }
         var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
 
-        var sql = new StringBuilder($"SELECT {SqliteJobRow.ListColumns} FROM jobs WHERE tenant_id = @tenantId");
+        var sql = new StringBuilder($"SELECT {Relational.JobRow.ListSelect(SqliteDialect.Instance)} FROM jobs WHERE tenant_id = @tenantId");
         var parameters = new DynamicParameters();
         parameters.Add("tenantId", tenantId);
         if (query.State is { } state)
@@ -121,10 +121,10 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
 
         return database.ReadAsync(async connection =>
         {
-            var rows = (await connection.QueryAsync<SqliteJobRow>(Sql.Command(sql.ToString(), parameters, cancellationToken))).ToList();
+            var rows = (await connection.QueryAsync<Relational.JobRow>(Sql.Command(sql.ToString(), parameters, cancellationToken))).ToList();
             var items = rows.Take(limit).Select(row => row.ToRecord()).ToList();
             var next = rows.Count > limit
-                ? new JobListCursor(rows[limit - 1].SubmittedAt, rows[limit - 1].Id).Encode()
+                ? new JobListCursor(rows[limit - 1].SubmittedAt.ToUnixTimeMilliseconds(), rows[limit - 1].Id).Encode()
                 : null;
             return new JobPage(items, next);
         }, cancellationToken);
@@ -145,8 +145,8 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
     private static async Task<JobRecord?> LoadAsync(
         SqliteConnection connection, SqliteTransaction? transaction, string tenantId, string jobId, CancellationToken cancellationToken)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<SqliteJobRow>(Sql.Command(
-            $"SELECT {SqliteJobRow.Columns} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId;",
+        var row = await connection.QuerySingleOrDefaultAsync<Relational.JobRow>(Sql.Command(
+            $"SELECT {Relational.JobRow.Select} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId;",
             new { tenantId, jobId }, transaction, cancellationToken));
         return row?.ToRecord();
     }

@@ -10,10 +10,6 @@ namespace Baton.Storage.Sqlite;
 internal sealed class SqliteSharedPoolStore(SqliteDatabase database, TimeProvider time) : ISharedPoolStore
 {
     private const string ActiveStates = "('assigned', 'running')";
-    /// <summary>The columns of a <see cref="SharedHeldJobRow"/> (also the agent store's directives read).</summary>
-    internal const string HeldColumns =
-        "id AS JobId, tenant_id AS TenantId, attempt AS Attempt, state AS State, package_sha256 AS PackageSha256, " +
-        "assigned_at AS AssignedAtMs, cancel_requested AS CancelRequested";
 
     public Task<IReadOnlyList<SharedPoolTenantState>> ReadSnapshotAsync(SharedPoolQuery query, CancellationToken cancellationToken)
     {
@@ -43,9 +39,9 @@ internal sealed class SqliteSharedPoolStore(SqliteDatabase database, TimeProvide
             {
                 foreach (var tenantId in ids)
                 {
-                    var head = await connection.QueryAsync<SqliteJobRow>(Sql.Command(
+                    var head = await connection.QueryAsync<Relational.JobRow>(Sql.Command(
                         $"""
-                        SELECT {SqliteJobRow.Columns} FROM jobs
+                        SELECT {Relational.JobRow.Select} FROM jobs
                         WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now)
                           AND queue NOT IN (SELECT name FROM queues WHERE tenant_id = @tenantId AND paused <> 0)
                         ORDER BY priority DESC, submitted_at
@@ -87,7 +83,7 @@ internal sealed class SqliteSharedPoolStore(SqliteDatabase database, TimeProvide
         database.ReadAsync(async connection =>
         {
             var row = await connection.QuerySingleOrDefaultAsync<SharedHeldJobRow>(Sql.Command(
-                $"SELECT {HeldColumns} FROM jobs WHERE id = @jobId AND agent_id = @agentId;", new { jobId, agentId }, cancellationToken));
+                $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE id = @jobId AND agent_id = @agentId;", new { jobId, agentId }, cancellationToken));
             return row?.ToRecord();
         }, cancellationToken);
 
@@ -95,7 +91,7 @@ internal sealed class SqliteSharedPoolStore(SqliteDatabase database, TimeProvide
         database.ReadAsync<IReadOnlyList<HeldJob>>(async connection =>
         {
             var rows = await connection.QueryAsync<SharedHeldJobRow>(Sql.Command(
-                $"SELECT {HeldColumns} FROM jobs WHERE agent_id = @agentId AND state IN {ActiveStates};", new { agentId }, cancellationToken));
+                $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {ActiveStates};", new { agentId }, cancellationToken));
             return rows.Select(row => row.ToRecord()).ToList();
         }, cancellationToken);
 

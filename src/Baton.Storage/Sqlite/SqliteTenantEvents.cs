@@ -11,9 +11,6 @@ namespace Baton.Storage.Sqlite;
 /// </summary>
 internal static class SqliteTenantEvents
 {
-    public const string Columns =
-        "tenant_id AS TenantId, id AS Id, type AS Type, subject_id AS SubjectId, payload AS Payload, created_at AS CreatedAt";
-
     public static async Task<IReadOnlyList<TenantEventRecord>> AppendAsync(
         SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<NewTenantEvent> events, long nowMs, CancellationToken cancellationToken)
     {
@@ -48,17 +45,4 @@ internal static class SqliteTenantEvents
     public static Task AppendAsync(
         SqliteConnection connection, SqliteTransaction transaction, NewTenantEvent? tenantEvent, long nowMs, CancellationToken cancellationToken) =>
         tenantEvent is null ? Task.CompletedTask : AppendAsync(connection, transaction, [tenantEvent], nowMs, cancellationToken);
-}
-
-internal sealed class SqliteEventRow
-{
-    public string TenantId { get; set; } = "";
-    public long Id { get; set; }
-    public string Type { get; set; } = "";
-    public string SubjectId { get; set; } = "";
-    public string Payload { get; set; } = "";
-    public long CreatedAt { get; set; }
-
-    public TenantEventRecord ToRecord() =>
-        new(TenantId, Id, Type, SubjectId, StoredJson.ParseElement(Payload), StoredTime.FromMs(CreatedAt));
 }

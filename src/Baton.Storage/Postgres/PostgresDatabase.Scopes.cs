@@ -1,0 +1,42 @@
+using Baton.Storage.Model;
+using Baton.Storage.Relational;
+using Npgsql;
+
+namespace Baton.Storage.Postgres;
+
+/// <summary>
+/// The shared stores' view of the database: a tenant scope is a transaction Row-Level Security limits
+/// to that tenant, the system scope one that sees every tenant; writes and reads use the primary, lists the read replica when one is configured.
+/// </summary>
+internal sealed partial class PostgresDatabase : IStoreDatabase
+{
+    static PostgresDatabase() => StoredValues.Register<NpgsqlParameter>(new PostgresValueBinder());
+
+    public SqlDialect Dialect => PostgresDialect.Instance;
+
+    public Task<T> WriteAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        InTenantAsync(tenantId, (connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+
+    public Task<T> ReadAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        InTenantAsync(tenantId, (connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+
+    public Task<T> ReadListAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        ReadInTenantAsync(tenantId, (connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+
+    public Task<T> SystemWriteAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        InSystemAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+
+    public Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        InSystemAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+
+    public Task SequenceEventsAsync(CancellationToken cancellationToken) => PostgresTenantEvents.SequenceAllAsync(this, cancellationToken);
+
+    public Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
+        PostgresTenantEvents.EnqueueAsync((NpgsqlConnection)session.Connection, (NpgsqlTransaction)session.Transaction!, events, now, session.CancellationToken);
+
+    public Task<IReadOnlyList<TenantEventRecord>> AppendEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
+        PostgresTenantEvents.AppendAsync((NpgsqlConnection)session.Connection, (NpgsqlTransaction)session.Transaction!, events, now, session.CancellationToken);
+
+    private static StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        new(connection, transaction, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken);
+}

@@ -1,0 +1,31 @@
+using Baton.Storage.Relational;
+
+namespace Baton.Storage.Postgres;
+
+/// <summary>PostgreSQL's side of <see cref="SqlDialect"/>.</summary>
+internal sealed class PostgresDialect : SqlDialect
+{
+    public static PostgresDialect Instance { get; } = new();
+
+    // Several replicas write at once: a transaction-scoped advisory lock serialises, say, two creations that check one quota.
+    public override string? TransactionLock => "SELECT pg_advisory_xact_lock(hashtextextended(@lockKey, 0));";
+
+    public override string LockRows => "FOR UPDATE";
+
+    public override string SkipLocked(string alias) => $"FOR UPDATE OF {alias} SKIP LOCKED";
+
+    public override string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
+
+    public override string OctetLength(string column) => $"octet_length({column}::text)";
+
+    public override string TextTail(string column, int characters) => $"right({column}, {characters})";
+
+    public override string SecondsBetween(string from, string to) => $"extract(epoch FROM {to} - {from})::double precision";
+
+    public override string EpochBucket(string column, int seconds) => $"floor(extract(epoch FROM {column}) / {seconds})::bigint";
+
+    public override string JsonField(string column, string field) => $"({column}->>'{field}')";
+
+    public override string RowsOf(string alias, params (string Parameter, string Column)[] columns) =>
+        $"unnest({string.Join(", ", columns.Select(column => "@" + column.Parameter))}) AS {alias}({string.Join(", ", columns.Select(column => column.Column))})";
+}

@@ -1,0 +1,118 @@
+using Baton.Core.AgentProtocol;
+using Baton.Storage.Model;
+
+namespace Baton.Storage.Relational;
+
+/// <summary>Agents; the heartbeat batch is the backend's (<see cref="IHeartbeatWriter"/>).</summary>
+internal sealed class AgentStore(IStoreDatabase database, IHeartbeatWriter heartbeats, TimeProvider time) : IAgentStore
+{
+    private const string ActiveStates = "('assigned', 'running')";
+
+    /// <summary>
+    /// O(1) in the tenant's agents (the <c>agent_counts</c> triggers): a tenant already at its quota is refused after one
+    /// read of its online count; otherwise the agent is inserted — the trigger adds it to the count, holding the count's
+    /// row until commit on PostgreSQL — and the count read again: past the quota (a concurrent registration on another
+    /// replica took the last place), the agent is taken out again and refused.
+    /// </summary>
+    public Task<AgentRegistrationResult> RegisterAsync(NewAgent agent, int maxOnlineAgents, CancellationToken cancellationToken) =>
+        database.WriteAsync(agent.TenantId, async session =>
+        {
+            const string online = "SELECT COALESCE((SELECT online FROM agent_counts WHERE tenant_id = @TenantId), 0);";
+            if (await session.ScalarAsync<int>(online, new { agent.TenantId }) >= maxOnlineAgents) return AgentRegistrationResult.QuotaExceeded;
+
+            var now = time.GetUtcNow();
+            await session.ExecuteAsync(
+                """
+                INSERT INTO agents (id, tenant_id, name, credential_hash, state, capabilities, resources, slots, version, registered_at, last_heartbeat_at)
+                VALUES (@Id, @TenantId, @Name, @CredentialHash, 'online', @Capabilities, @Resources, @Slots, @Version, @now, @now);
+                """,
+                new
+                {
+                    agent.Id,
+                    agent.TenantId,
+                    agent.Name,
+                    agent.CredentialHash,
+                    Capabilities = JsonText.Of(agent.Capabilities),
+                    Resources = JsonText.Of(agent.Resources),
+                    agent.Slots,
+                    agent.Version,
+                    now,
+                });
+            if (await session.ScalarAsync<int>(online, new { agent.TenantId }) <= maxOnlineAgents) return AgentRegistrationResult.Registered;
+
+            await session.ExecuteAsync("DELETE FROM agents WHERE id = @Id;", new { agent.Id });
+            return AgentRegistrationResult.QuotaExceeded;
+        }, cancellationToken);
+
+    // System scope: a presented agent credential names no tenant until the agent is found.
+    public async Task<IReadOnlyList<AgentRecord>> FindForAuthenticationAsync(IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken)
+    {
+        if (agentIds.Count == 0) return [];
+        return await database.SystemReadAsync<IReadOnlyList<AgentRecord>>(async session => (await session.QueryAsync<AgentRow>(
+            $"SELECT {AgentRow.Select} FROM agents WHERE {session.Dialect.InList("id", "agentIds")};", new { agentIds = new TextList([.. agentIds]) }))
+            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+    }
+
+    public Task<AgentRecord?> GetAsync(string tenantId, string agentId, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<AgentRow>(
+            $"SELECT {AgentRow.Select} FROM agents WHERE id = @agentId AND tenant_id = @tenantId;", new { tenantId, agentId }))?.ToRecord(),
+            cancellationToken);
+
+    public Task<IReadOnlyList<AgentRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<AgentRecord>>(tenantId, async session => (await session.QueryAsync<AgentRow>(
+            $"SELECT {AgentRow.Select} FROM agents WHERE tenant_id = @tenantId ORDER BY registered_at, id;", new { tenantId }))
+            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+
+    public Task<int> CountOnlineAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
+            "SELECT COUNT(*) FROM agents WHERE tenant_id = @tenantId AND state = 'online';", new { tenantId }), cancellationToken);
+
+    // System scope: the janitor sweeps every tenant's agents in one statement.
+    public Task<IReadOnlyList<AgentRecord>> MarkSilentAgentsOfflineAsync(DateTimeOffset silentSince, CancellationToken cancellationToken) =>
+        database.SystemWriteAsync<IReadOnlyList<AgentRecord>>(async session =>
+        {
+            var offline = (await session.QueryAsync<AgentRow>(
+                $"""
+                UPDATE agents SET state = 'offline'
+                WHERE state = 'online' AND COALESCE(last_heartbeat_at, registered_at) < @silentSince
+                RETURNING {AgentRow.Select};
+                """,
+                new { silentSince })).Select(row => row.ToRecord()).ToList();
+            await database.QueueEventsAsync(session,
+                [.. offline.Select(agent => TenantEventPayloads.ForAgent(agent.TenantId, agent.Id, agent.Name, online: false, agent.LastHeartbeatAt))],
+                time.GetUtcNow());
+            return offline;
+        }, cancellationToken);
+
+    // System scope: the poll authenticates the agent by id; its jobs are looked up by agent id alone.
+    public Task<AgentDirectives> GetDirectivesAsync(string agentId, IReadOnlyList<JobRef> running, CancellationToken cancellationToken) =>
+        database.SystemReadAsync(async session => AgentDirectives.From((await session.QueryAsync<SharedHeldJobRow>(
+            $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {ActiveStates};", new { agentId }))
+            .Select(row => row.ToRecord()), running), cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyDictionary<string, int>>(tenantId, async session => (await session.QueryAsync<AgentLoadByIdRow>(
+            // Every agent of the tenant, holding zero jobs or more.
+            $"""
+            SELECT a.id AS AgentId, COUNT(j.id) AS Jobs
+            FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {ActiveStates}
+            WHERE a.tenant_id = @tenantId
+            GROUP BY a.id;
+            """,
+            new { tenantId })).ToDictionary(row => row.AgentId, row => (int)row.Jobs), cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, AgentLoad>> GetActiveLoadsAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyDictionary<string, AgentLoad>>(tenantId, async session => (await session.QueryAsync<AgentLoadByIdRow>(
+            $"""
+            SELECT a.id AS AgentId, COUNT(j.id) AS Jobs, CAST(COALESCE(SUM(j.cpu_millicores), 0) AS bigint) AS CpuMillicores,
+                   CAST(COALESCE(SUM(j.memory_mb), 0) AS bigint) AS MemoryMb
+            FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {ActiveStates}
+            WHERE a.tenant_id = @tenantId
+            GROUP BY a.id;
+            """,
+            new { tenantId })).ToDictionary(row => row.AgentId, row => new AgentLoad((int)row.Jobs, (int)row.CpuMillicores, row.MemoryMb)),
+            cancellationToken);
+
+    public Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> batch, TimeSpan leaseTtl, CancellationToken cancellationToken) =>
+        heartbeats.RecordAsync(batch, leaseTtl, cancellationToken);
+}

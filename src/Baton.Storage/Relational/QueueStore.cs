@@ -1,0 +1,93 @@
+using Baton.Storage.Model;
+
+namespace Baton.Storage.Relational;
+
+internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : IQueueStore
+{
+    public Task<QueueCreateResult> CreateAsync(QueueRecord queue, int maxQueues, CancellationToken cancellationToken) =>
+        database.WriteAsync(queue.TenantId, async session =>
+        {
+            // Serialises creations of one tenant so two replicas cannot both take the last quota slot.
+            await session.LockAsync("queues:" + queue.TenantId);
+            var quota = await session.QuerySingleAsync<QuotaRow>(
+                "SELECT COUNT(*) AS Count, COUNT(*) FILTER (WHERE name = @Name) AS Taken FROM queues WHERE tenant_id = @TenantId;",
+                new { queue.TenantId, queue.Name });
+            if (quota.Taken > 0) return QueueCreateResult.NameTaken;
+            if (quota.Count >= maxQueues) return QueueCreateResult.QuotaExceeded;
+            await session.ExecuteAsync(
+                $"INSERT INTO queues ({QueueRow.Columns}) VALUES ({QueueRow.Values});",
+                QueueRow.Of(queue));
+            return QueueCreateResult.Created;
+        }, cancellationToken);
+
+    public Task<QueueRecord?> GetAsync(string tenantId, string name, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<QueueRow>(
+            $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name }))?.ToRecord(),
+            cancellationToken);
+
+    public Task<IReadOnlyList<QueueRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<QueueRecord>>(tenantId, async session => (await session.QueryAsync<QueueRow>(
+            $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId }))
+            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+
+    public Task<QueueRecord?> UpdateAsync(string tenantId, string name, QueueUpdate update, CancellationToken cancellationToken) =>
+        database.WriteAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<QueueRow>(
+            $"""
+            UPDATE queues
+            SET priority = COALESCE(@Priority, priority),
+                max_concurrency = CASE WHEN @ClearMaxConcurrency THEN NULL ELSE COALESCE(@MaxConcurrency, max_concurrency) END,
+                paused = COALESCE(@Paused, paused),
+                agent_groups = COALESCE(@AgentGroups, agent_groups),
+                reserved_slots = COALESCE(@ReservedSlots, reserved_slots),
+                reserved_min_priority = COALESCE(@ReservedMinPriority, reserved_min_priority)
+            WHERE tenant_id = @tenantId AND name = @name
+            RETURNING {QueueRow.Select};
+            """,
+            new
+            {
+                tenantId,
+                name,
+                update.Priority,
+                update.MaxConcurrency,
+                update.ClearMaxConcurrency,
+                update.Paused,
+                AgentGroups = TextList.OfOrNull(update.AgentGroups),
+                update.ReservedSlots,
+                update.ReservedMinPriority,
+            }))?.ToRecord(), cancellationToken);
+
+    public Task<int> CountAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
+            "SELECT COUNT(*) FROM queues WHERE tenant_id = @tenantId;", new { tenantId }), cancellationToken);
+
+    public Task<int> CountActiveAsync(string tenantId, string name, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
+            "SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND queue = @name AND state IN ('assigned', 'running');",
+            new { tenantId, name }), cancellationToken);
+
+    public Task<int> CountAheadAsync(JobRecord job, int queuePriority, CancellationToken cancellationToken) =>
+        database.ReadAsync(job.TenantId, session => session.ScalarAsync<int>(
+            """
+            SELECT COUNT(*) FROM (
+                SELECT j.priority + COALESCE(q.priority, 0) AS effective, j.submitted_at, j.id
+                FROM jobs j LEFT JOIN queues q ON q.tenant_id = j.tenant_id AND q.name = j.queue
+                WHERE j.tenant_id = @TenantId AND j.state = 'pending' AND j.id <> @Id
+                  AND (j.not_before IS NULL OR j.not_before <= @now) AND NOT COALESCE(q.paused, false)
+            ) ready
+            WHERE effective > @effective OR (effective = @effective AND (submitted_at, id) < (@submittedAt, @Id));
+            """,
+            new
+            {
+                job.TenantId,
+                job.Id,
+                now = time.GetUtcNow(),
+                effective = job.Priority + queuePriority,
+                submittedAt = job.SubmittedAt,
+            }), cancellationToken);
+
+    private sealed class QuotaRow
+    {
+        public long Count { get; set; }
+        public long Taken { get; set; }
+    }
+}

@@ -1,0 +1,52 @@
+namespace Baton.Storage.Relational;
+
+/// <summary>
+/// The SQL text that is not the same on every backend, and nothing else: one property per statement
+/// or fragment, named the same on each dialect so the twins can be read side by side. Everything
+/// that is the same idea on every backend (rows, column lists, decisions) lives in the shared stores.
+/// Values are not here: times, flags, JSON and lists are bound by the Dapper handlers of
+/// <see cref="StoredValues"/>, so one parameter object and one row type serve every backend.
+/// </summary>
+internal abstract class SqlDialect
+{
+    /// <summary>Takes a lock named by <c>@lockKey</c> until the transaction ends; null where writes are serialised anyway.</summary>
+    public abstract string? TransactionLock { get; }
+
+    /// <summary>
+    /// Appended to a <c>SELECT</c> to lock the rows it reads until the transaction ends (a concurrent writer
+    /// waits for this one's decision); empty where the writer holds the whole database already.
+    /// </summary>
+    public abstract string LockRows { get; }
+
+    /// <summary>
+    /// Appended to a <c>SELECT … LIMIT</c> that picks work to claim: locks the picked rows of <paramref name="alias"/>
+    /// and skips rows another claimer holds (<c>FOR UPDATE … SKIP LOCKED</c>); empty where one writer claims at a time.
+    /// </summary>
+    public abstract string SkipLocked(string alias);
+
+    /// <summary>Whether <paramref name="column"/> is one of the <see cref="TextList"/> parameter <paramref name="parameter"/> (without @).</summary>
+    public abstract string InList(string column, string parameter);
+
+    /// <summary>The size in bytes of a text or JSON column's text.</summary>
+    public abstract string OctetLength(string column);
+
+    /// <summary>The last <paramref name="characters"/> characters of a text column.</summary>
+    public abstract string TextTail(string column, int characters);
+
+    /// <summary>Seconds from one time column to another, as a double.</summary>
+    public abstract string SecondsBetween(string from, string to);
+
+    /// <summary>The number of the <paramref name="seconds"/>-long bucket since the epoch that a time column falls in, as a bigint.</summary>
+    public abstract string EpochBucket(string column, int seconds);
+
+    /// <summary>A top-level text field of a JSON column.</summary>
+    public abstract string JsonField(string column, string field);
+
+    /// <summary>
+    /// A table of rows from list parameters of the same length (see <see cref="TextList"/>, <see cref="TimeList"/>,
+    /// <see cref="NumberList"/>): <c>unnest(…)</c> on PostgreSQL, <c>json_each</c> joins on SQLite.
+    /// <paramref name="columns"/> pairs each parameter name (without @) with the column name it becomes.
+    /// </summary>
+    public abstract string RowsOf(string alias, params (string Parameter, string Column)[] columns);
+
+}

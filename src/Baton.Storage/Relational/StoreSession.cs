@@ -1,0 +1,43 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Baton.Storage.Relational;
+
+/// <summary>
+/// One unit of work's connection, transaction and cancellation, with the Dapper calls the stores use.
+/// Each backend builds its commands (PostgreSQL sends the transaction's scope in front of the first one).
+/// </summary>
+internal sealed class StoreSession(
+    DbConnection connection, DbTransaction? transaction, SqlDialect dialect, Func<string, object?, CancellationToken, CommandDefinition> command, CancellationToken cancellationToken)
+{
+    public SqlDialect Dialect => dialect;
+
+    /// <summary>The backend's own connection, for the few backend-specific helpers (event appends) that take it.</summary>
+    public DbConnection Connection => connection;
+
+    /// <summary>The unit of work's transaction; null for a read on SQLite (its own connection, no transaction).</summary>
+    public DbTransaction? Transaction => transaction;
+
+    public CancellationToken CancellationToken => cancellationToken;
+
+    public Task<int> ExecuteAsync(string sql, object? parameters = null) => connection.ExecuteAsync(command(sql, parameters, cancellationToken));
+
+    public Task<T?> ScalarAsync<T>(string sql, object? parameters = null) => connection.ExecuteScalarAsync<T>(command(sql, parameters, cancellationToken));
+
+    public Task<IEnumerable<T>> QueryAsync<T>(string sql, object? parameters = null) => connection.QueryAsync<T>(command(sql, parameters, cancellationToken));
+
+    public Task<T> QuerySingleAsync<T>(string sql, object? parameters = null) => connection.QuerySingleAsync<T>(command(sql, parameters, cancellationToken));
+
+    public Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? parameters = null) =>
+        connection.QuerySingleOrDefaultAsync<T>(command(sql, parameters, cancellationToken));
+
+    public Task<T?> QueryFirstOrDefaultAsync<T>(string sql, object? parameters = null) =>
+        connection.QueryFirstOrDefaultAsync<T>(command(sql, parameters, cancellationToken));
+
+    /// <summary>
+    /// Serialises this transaction with every other one that takes the same <paramref name="key"/> until it
+    /// ends (quota checks across replicas). A no-op where the backend has a single writer already.
+    /// </summary>
+    public Task LockAsync(string key) =>
+        dialect.TransactionLock is { } sql ? ExecuteAsync(sql, new { lockKey = key }) : Task.CompletedTask;
+}

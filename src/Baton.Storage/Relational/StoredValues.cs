@@ -1,0 +1,128 @@
+using System.Collections.Frozen;
+using System.Data;
+using Baton.Storage.Serialization;
+using Dapper;
+
+namespace Baton.Storage.Relational;
+
+/// <summary>
+/// The value types of the shared rows and parameters, bound the way each backend stores them. Dapper's
+/// handlers are process-wide, so one handler per type serves every backend: it asks the parameter's
+/// backend (<see cref="IValueBinder"/>, registered per ADO.NET parameter type) how to bind, and reads
+/// back whichever form the backend returns (unix milliseconds or <c>timestamptz</c>, JSON text or arrays).
+/// </summary>
+internal static class StoredValues
+{
+    private static readonly Lock Gate = new();
+    private static FrozenDictionary<Type, IValueBinder> _binders = FrozenDictionary<Type, IValueBinder>.Empty;
+
+    /// <summary>Registers a backend's binder for parameters of type <typeparamref name="TParameter"/> (idempotent).</summary>
+    public static void Register<TParameter>(IValueBinder binder) where TParameter : IDbDataParameter
+    {
+        lock (Gate)
+        {
+            if (_binders.ContainsKey(typeof(TParameter))) return;
+            var first = _binders.Count == 0;
+            _binders = new Dictionary<Type, IValueBinder>(_binders) { [typeof(TParameter)] = binder }.ToFrozenDictionary();
+            if (!first) return;
+            // Dapper binds the types of its built-in map itself and asks no handler, so times leave that map.
+            SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
+            SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
+            SqlMapper.AddTypeHandler(typeof(DateTimeOffset), new TimeHandler());
+            SqlMapper.AddTypeHandler(typeof(JsonText), new JsonTextHandler());
+            SqlMapper.AddTypeHandler(typeof(TextList), new TextListHandler());
+            SqlMapper.AddTypeHandler(typeof(TimeList), new TimeListHandler());
+            SqlMapper.AddTypeHandler(typeof(NumberList), new NumberListHandler());
+        }
+    }
+
+    private static IValueBinder BinderOf(IDbDataParameter parameter) =>
+        _binders.TryGetValue(parameter.GetType(), out var binder)
+            ? binder
+            : throw new InvalidOperationException($"No stored-value binder for {parameter.GetType().Name}.");
+
+    /// <summary>Times: whole milliseconds, UTC, whatever the backend keeps.</summary>
+    private sealed class TimeHandler : SqlMapper.ITypeHandler
+    {
+        public void SetValue(IDbDataParameter parameter, object value) =>
+            BinderOf(parameter).BindTime(parameter, value is DateTimeOffset time ? Truncate(time) : null);
+
+        public object Parse(Type destinationType, object value) => value switch
+        {
+            long ms => StoredTime.FromMs(ms),
+            DateTime utc => Truncate(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc))),
+            DateTimeOffset time => Truncate(time),
+            _ => throw new InvalidDataException($"Cannot read a time from {value.GetType().Name}."),
+        };
+    }
+
+    private sealed class JsonTextHandler : SqlMapper.ITypeHandler
+    {
+        public void SetValue(IDbDataParameter parameter, object value) =>
+            BinderOf(parameter).BindJson(parameter, value is JsonText json ? json.Text : null);
+
+        public object Parse(Type destinationType, object value) => new JsonText((string)value);
+    }
+
+    private sealed class TextListHandler : SqlMapper.ITypeHandler
+    {
+        public void SetValue(IDbDataParameter parameter, object value) =>
+            BinderOf(parameter).BindTextList(parameter, value is TextList list ? list.Items : null);
+
+        public object Parse(Type destinationType, object value) => value switch
+        {
+            string[] items => new TextList(items),
+            string json => new TextList(StoredJson.Deserialize<string[]>(json)),
+            _ => throw new InvalidDataException($"Cannot read a text list from {value.GetType().Name}."),
+        };
+    }
+
+    private sealed class TimeListHandler : SqlMapper.ITypeHandler
+    {
+        public void SetValue(IDbDataParameter parameter, object value) =>
+            BinderOf(parameter).BindTimeList(parameter, value is TimeList list ? list.Items.Select(Truncate).ToList() : null);
+
+        public object Parse(Type destinationType, object value) => throw new NotSupportedException("Time lists are parameters only.");
+    }
+
+    private sealed class NumberListHandler : SqlMapper.ITypeHandler
+    {
+        public void SetValue(IDbDataParameter parameter, object value) =>
+            BinderOf(parameter).BindNumberList(parameter, value is NumberList list ? list.Items : null);
+
+        public object Parse(Type destinationType, object value) => throw new NotSupportedException("Number lists are parameters only.");
+    }
+
+    // Both backends keep whole milliseconds, so data, cursors and comparisons behave the same on each.
+    private static DateTimeOffset Truncate(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+}
+
+/// <summary>How one backend binds the stored value types; null binds SQL NULL of the value's column type.</summary>
+internal interface IValueBinder
+{
+    void BindTime(IDbDataParameter parameter, DateTimeOffset? value);
+    void BindJson(IDbDataParameter parameter, string? json);
+    void BindTextList(IDbDataParameter parameter, IReadOnlyList<string>? items);
+    void BindTimeList(IDbDataParameter parameter, IReadOnlyList<DateTimeOffset>? items);
+    void BindNumberList(IDbDataParameter parameter, IReadOnlyList<long>? items);
+}
+
+/// <summary>A JSON document for a JSON column (<c>jsonb</c> on PostgreSQL, text on SQLite).</summary>
+internal readonly record struct JsonText(string Text)
+{
+    public static JsonText Of<T>(T value) => new(StoredJson.Serialize(value));
+
+    public static JsonText? OfOrNull<T>(T? value) where T : class => value is null ? null : Of(value);
+}
+
+/// <summary>A list of text: a <c>text[]</c> on PostgreSQL, a JSON array on SQLite.</summary>
+internal readonly record struct TextList(IReadOnlyList<string> Items)
+{
+    public static TextList? OfOrNull(IReadOnlyList<string>? items) => items is null ? null : new TextList(items);
+}
+
+/// <summary>A list of times as a parameter (for <see cref="SqlDialect.RowsOf"/>).</summary>
+internal readonly record struct TimeList(IReadOnlyList<DateTimeOffset> Items);
+
+/// <summary>A list of integers as a parameter (for <see cref="SqlDialect.RowsOf"/>).</summary>
+internal readonly record struct NumberList(IReadOnlyList<long> Items);

@@ -1,0 +1,94 @@
+using Baton.Core.Dispatch.FairShare;
+using Baton.Core.Tenancy;
+using Baton.Storage.Model;
+using Baton.Storage.Serialization;
+
+namespace Baton.Storage.Relational;
+
+/// <summary>
+/// Tenants. Reads and updates of one tenant run in that tenant's scope; creating, finding by name
+/// and listing are administration across tenants and run in the system scope.
+/// </summary>
+internal sealed class TenantStore(IStoreDatabase database) : ITenantStore
+{
+    private const string Select = "id AS Id, name AS Name, tier AS Tier, overrides AS Overrides, created_at AS CreatedAt";
+
+    // System scope: the tenant does not exist yet, and the name must be unique across tenants.
+    public Task<bool> CreateAsync(TenantRecord tenant, CancellationToken cancellationToken) =>
+        database.SystemWriteAsync(async session =>
+        {
+            var inserted = await session.ExecuteAsync(
+                """
+                INSERT INTO tenants (id, name, tier, overrides, created_at)
+                VALUES (@Id, @Name, @Tier, @Overrides, @CreatedAt)
+                ON CONFLICT DO NOTHING;
+                """,
+                new { tenant.Id, tenant.Name, Tier = tenant.Tier.ToText(), Overrides = JsonText.Of(tenant.Overrides), tenant.CreatedAt });
+            if (inserted == 1)
+            {
+                await session.ExecuteAsync(
+                    "INSERT INTO queues (tenant_id, name, created_at) VALUES (@Id, 'default', @CreatedAt);", new { tenant.Id, tenant.CreatedAt });
+            }
+            return inserted == 1;
+        }, cancellationToken);
+
+    public Task<TenantRecord?> GetAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, session => QueryOneAsync(session, "id = @tenantId", new { tenantId }), cancellationToken);
+
+    // System scope: resolving a name to a tenant is a lookup across tenants.
+    public Task<TenantRecord?> GetByNameAsync(string name, CancellationToken cancellationToken) =>
+        database.SystemReadAsync(session => QueryOneAsync(session, "name = @name", new { name }), cancellationToken);
+
+    // System scope: the administrator's list of every tenant.
+    public Task<IReadOnlyList<TenantRecord>> ListAsync(CancellationToken cancellationToken) =>
+        database.SystemReadAsync<IReadOnlyList<TenantRecord>>(async session => (await session.QueryAsync<TenantRow>(
+            $"SELECT {Select} FROM tenants WHERE id <> '{SharedPool.TenantId}' ORDER BY name;"))
+            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+
+    public Task<TenantRecord?> UpdateAsync(string tenantId, Tier tier, QuotaOverrides overrides, CancellationToken cancellationToken) =>
+        database.WriteAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<TenantRow>(
+            $"UPDATE tenants SET tier = @tier, overrides = @overrides WHERE id = @tenantId RETURNING {Select};",
+            new { tenantId, tier = tier.ToText(), overrides = JsonText.Of(overrides) }))?.ToRecord(), cancellationToken);
+
+    // System scope: one flush carries the counts of many tenants, written in one statement.
+    public Task AddApiUsageAsync(IReadOnlyList<ApiUsageIncrement> increments, CancellationToken cancellationToken)
+    {
+        if (increments.Count == 0) return Task.CompletedTask;
+        // One row per (tenant, day): ON CONFLICT cannot touch the same row twice in one statement.
+        var merged = increments
+            .GroupBy(increment => (increment.TenantId, increment.Day))
+            .Select(group => (group.Key.TenantId, group.Key.Day, Calls: (long)group.Sum(increment => increment.Calls)))
+            .ToList();
+        return database.SystemWriteAsync(session => session.ExecuteAsync(
+            // WHERE true: SQLite would read ON CONFLICT as the join's ON without it.
+            $"""
+            INSERT INTO api_usage (tenant_id, day, calls)
+            SELECT u.tenant_id, u.day, u.calls FROM {session.Dialect.RowsOf("u", ("tenantIds", "tenant_id"), ("days", "day"), ("calls", "calls"))} WHERE true
+            ON CONFLICT (tenant_id, day) DO UPDATE SET calls = api_usage.calls + excluded.calls;
+            """,
+            new
+            {
+                tenantIds = new TextList([.. merged.Select(m => m.TenantId)]),
+                days = new TextList([.. merged.Select(m => m.Day)]),
+                calls = new NumberList([.. merged.Select(m => m.Calls)]),
+            }), cancellationToken);
+    }
+
+    public Task<int> GetApiUsageAsync(string tenantId, string day, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
+            "SELECT COALESCE((SELECT calls FROM api_usage WHERE tenant_id = @tenantId AND day = @day), 0);", new { tenantId, day }), cancellationToken);
+
+    private static async Task<TenantRecord?> QueryOneAsync(StoreSession session, string where, object parameters) =>
+        (await session.QuerySingleOrDefaultAsync<TenantRow>($"SELECT {Select} FROM tenants WHERE {where};", parameters))?.ToRecord();
+
+    private sealed class TenantRow
+    {
+        public string Id { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string Tier { get; set; } = "";
+        public string Overrides { get; set; } = "";
+        public DateTimeOffset CreatedAt { get; set; }
+
+        public TenantRecord ToRecord() => new(Id, Name, Tiers.Parse(Tier), StoredJson.Deserialize<QuotaOverrides>(Overrides), CreatedAt);
+    }
+}

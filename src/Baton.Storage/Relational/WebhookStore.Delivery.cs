@@ -1,0 +1,126 @@
+using Baton.Storage.Model;
+
+namespace Baton.Storage.Relational;
+
+// Fan-out of tenant events into deliveries, claims of due deliveries, and their attempts.
+// System scope: the notifier serves every tenant.
+internal sealed partial class WebhookStore
+{
+    public async Task<int> FanOutAsync(int maxWebhooks, int maxEvents, CancellationToken cancellationToken)
+    {
+        // The notifier is also the sequencer of queued events (readers sequence too, on demand).
+        await database.SequenceEventsAsync(cancellationToken);
+        return await database.SystemWriteAsync(async session =>
+        {
+            // Webhooks behind their tenant's log, locked so two notifiers never fan out the same one at once.
+            var behind = (await session.QueryAsync<WebhookRow>(
+                $"""
+                SELECT {WebhookRow.Select} FROM webhooks w
+                WHERE w.event_cursor < (SELECT s.last_id FROM event_sequences s WHERE s.tenant_id = w.tenant_id)
+                ORDER BY w.id LIMIT @maxWebhooks {session.Dialect.SkipLocked("w")};
+                """,
+                new { maxWebhooks })).Select(row => row.ToRecord()).ToList();
+
+            var now = time.GetUtcNow();
+            var deliveries = new List<NewDelivery>();
+            var cursors = new List<(string Id, long Cursor)>();
+            foreach (var webhook in behind)
+            {
+                var events = (await session.QueryAsync<EventRow>(
+                    $"SELECT {EventRow.Select} FROM events WHERE tenant_id = @TenantId AND id > @EventCursor ORDER BY id LIMIT @maxEvents;",
+                    new { webhook.TenantId, webhook.EventCursor, maxEvents })).Select(row => row.ToRecord()).ToList();
+                if (events.Count == 0) continue;
+                deliveries.AddRange(events
+                    .Where(e => webhook.Enabled && TenantEventTypes.Matches(webhook.EventTypes, e.Type))
+                    .Select(e => new NewDelivery(webhook.TenantId, DeliveryIds.New(now), webhook.Id, e.Id, e.Type, TenantEventEnvelope.ToJson(e), null)));
+                cursors.Add((webhook.Id, events[^1].Id));
+            }
+            var created = deliveries.Count == 0 ? 0 : await session.ExecuteAsync(
+                $"""
+                INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id, event_type, body, state, attempts, next_attempt_at, created_at, redelivery_of)
+                SELECT d.id, d.tenant_id, d.webhook_id, d.event_id, d.event_type, d.body, 'pending', 0, @now, @now, NULL
+                FROM {session.Dialect.RowsOf("d", ("ids", "id"), ("tenantIds", "tenant_id"), ("webhookIds", "webhook_id"), ("eventIds", "event_id"), ("types", "event_type"), ("bodies", "body"))}
+                WHERE true
+                ON CONFLICT DO NOTHING;
+                """,
+                new
+                {
+                    now,
+                    ids = new TextList([.. deliveries.Select(d => d.Id)]),
+                    tenantIds = new TextList([.. deliveries.Select(d => d.TenantId)]),
+                    webhookIds = new TextList([.. deliveries.Select(d => d.WebhookId)]),
+                    eventIds = new NumberList([.. deliveries.Select(d => d.EventId!.Value)]),
+                    types = new TextList([.. deliveries.Select(d => d.EventType)]),
+                    bodies = new TextList([.. deliveries.Select(d => d.Body)]),
+                });
+            if (cursors.Count > 0)
+            {
+                await session.ExecuteAsync(
+                    $"""
+                    UPDATE webhooks SET event_cursor = c.cursor
+                    FROM {session.Dialect.RowsOf("c", ("ids", "id"), ("cursors", "cursor"))}
+                    WHERE webhooks.id = c.id;
+                    """,
+                    new { ids = new TextList([.. cursors.Select(c => c.Id)]), cursors = new NumberList([.. cursors.Select(c => c.Cursor)]) });
+            }
+            return created;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int max, TimeSpan lease, CancellationToken cancellationToken) =>
+        database.SystemWriteAsync<IReadOnlyList<ClaimedDelivery>>(async session =>
+        {
+            // Whole milliseconds, as stored: the claimed records read back the same.
+            var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
+            var leaseUntil = now + lease;
+            var due = (await session.QueryAsync<DeliveryRow>(
+                $"""
+                SELECT {DeliveryRow.Select}, w.url AS Url, w.secret AS Secret
+                FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                WHERE d.state = 'pending' AND d.next_attempt_at <= @now AND w.enabled
+                ORDER BY d.next_attempt_at LIMIT @max {session.Dialect.SkipLocked("d")};
+                """,
+                new { now, max })).ToList();
+            if (due.Count == 0) return [];
+
+            // The lease is the next attempt time: a claimer that dies leaves the delivery due again when it ends.
+            var tokens = due.Select(_ => Guid.NewGuid().ToString("N")).ToList();
+            await session.ExecuteAsync(
+                $"""
+                UPDATE webhook_deliveries
+                SET lease_token = u.token, next_attempt_at = @leaseUntil, attempts = webhook_deliveries.attempts + 1, last_attempt_at = @now
+                FROM {session.Dialect.RowsOf("u", ("ids", "id"), ("tokens", "token"))}
+                WHERE webhook_deliveries.id = u.id;
+                """,
+                new { ids = new TextList([.. due.Select(row => row.Id)]), tokens = new TextList(tokens), leaseUntil, now });
+            return due.Select((row, i) =>
+            {
+                row.Attempts++;
+                row.LastAttemptAt = now;
+                row.NextAttemptAt = leaseUntil;
+                return new ClaimedDelivery(row.ToRecord(), row.Url!, row.Secret!, tokens[i], leaseUntil);
+            }).ToList();
+        }, cancellationToken);
+
+    public Task<bool> RecordAttemptAsync(DeliveryAttemptResult result, CancellationToken cancellationToken) =>
+        database.SystemWriteAsync(async session => await session.ExecuteAsync(
+            """
+            UPDATE webhook_deliveries
+            SET state = @state, lease_token = NULL, next_attempt_at = COALESCE(@nextAttemptAt, next_attempt_at),
+                last_status_code = @StatusCode, last_error = @Error, last_duration_ms = @DurationMs,
+                delivered_at = CASE WHEN @Delivered THEN @now ELSE NULL END
+            WHERE id = @DeliveryId AND lease_token = @LeaseToken AND state = 'pending';
+            """,
+            new
+            {
+                result.DeliveryId,
+                result.LeaseToken,
+                result.StatusCode,
+                result.Error,
+                result.DurationMs,
+                result.Delivered,
+                state = result.State.ToText(),
+                nextAttemptAt = result.NextAttemptAt,
+                now = time.GetUtcNow(),
+            }) == 1, cancellationToken);
+}

@@ -1,0 +1,49 @@
+using Baton.Storage.Model;
+using Baton.Storage.Relational;
+using Baton.Storage.Serialization;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>
+/// The shared stores' view of the file: a tenant or system write is a write under the single-writer
+/// gate, a read its own connection (SQLite has no row-level security; every statement names its tenant).
+/// </summary>
+internal sealed partial class SqliteDatabase : IStoreDatabase
+{
+    static SqliteDatabase() => StoredValues.Register<SqliteParameter>(new SqliteValueBinder());
+
+    public SqlDialect Dialect => SqliteDialect.Instance;
+
+    public Task<T> WriteAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+
+    public Task<T> ReadAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        ReadAsync(connection => work(Session(connection, null, cancellationToken)), cancellationToken);
+
+    public Task<T> ReadListAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        ReadAsync(tenantId, work, cancellationToken);
+
+    public Task<T> SystemWriteAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+
+    public Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        ReadAsync(connection => work(Session(connection, null, cancellationToken)), cancellationToken);
+
+    // Events are numbered as they are appended, under the single writer.
+    public Task SequenceEventsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
+        events.Count == 0 ? Task.CompletedTask : SqliteTenantEvents.AppendAsync(
+            (SqliteConnection)session.Connection, (SqliteTransaction)(session.Transaction ?? throw new InvalidOperationException("Events are written in a write.")),
+            events, StoredTime.ToMs(now), session.CancellationToken);
+
+    public Task<IReadOnlyList<TenantEventRecord>> AppendEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
+        SqliteTenantEvents.AppendAsync(
+            (SqliteConnection)session.Connection, (SqliteTransaction)(session.Transaction ?? throw new InvalidOperationException("Events are written in a write.")),
+            events, StoredTime.ToMs(now), session.CancellationToken);
+
+    private static StoreSession Session(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
+        new(connection, transaction, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
+}

@@ -1,0 +1,37 @@
+using Baton.Storage.Relational;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>SQLite's side of <see cref="SqlDialect"/>.</summary>
+internal sealed class SqliteDialect : SqlDialect
+{
+    public static SqliteDialect Instance { get; } = new();
+
+    // Every write already holds the single-writer gate and BEGIN IMMEDIATE's file lock.
+    public override string? TransactionLock => null;
+
+    public override string LockRows => "";
+
+    public override string SkipLocked(string alias) => "";
+
+    public override string InList(string column, string parameter) => $"{column} IN (SELECT value FROM json_each(@{parameter}))";
+
+    public override string OctetLength(string column) => $"length(CAST({column} AS BLOB))";
+
+    public override string TextTail(string column, int characters) => $"substr({column}, -{characters})";
+
+    // Times are unix milliseconds.
+    public override string SecondsBetween(string from, string to) => $"(({to} - {from}) / 1000.0)";
+
+    public override string EpochBucket(string column, int seconds) => $"({column} / {seconds * 1000})";
+
+    public override string JsonField(string column, string field) => $"json_extract({column}, '$.{field}')";
+
+    public override string RowsOf(string alias, params (string Parameter, string Column)[] columns)
+    {
+        var select = string.Join(", ", columns.Select((column, i) => $"c{i}.value AS {column.Column}"));
+        var from = string.Join(" ", columns.Select((column, i) =>
+            i == 0 ? $"json_each(@{column.Parameter}) c0" : $"JOIN json_each(@{column.Parameter}) c{i} ON c{i}.key = c0.key"));
+        return $"(SELECT {select} FROM {from}) AS {alias}";
+    }
+}

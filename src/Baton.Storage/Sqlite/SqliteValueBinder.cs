@@ -1,0 +1,29 @@
+using System.Data;
+using Baton.Storage.Relational;
+using Baton.Storage.Serialization;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>SQLite keeps times as unix milliseconds (compact, and they sort right) and lists as JSON text.</summary>
+internal sealed class SqliteValueBinder : IValueBinder
+{
+    public void BindTime(IDbDataParameter parameter, DateTimeOffset? value) =>
+        Bind(parameter, DbType.Int64, value is { } time ? StoredTime.ToMs(time) : null);
+
+    public void BindJson(IDbDataParameter parameter, string? json) => Bind(parameter, DbType.String, json);
+
+    public void BindTextList(IDbDataParameter parameter, IReadOnlyList<string>? items) =>
+        Bind(parameter, DbType.String, items is null ? null : StoredJson.Serialize(items));
+
+    public void BindTimeList(IDbDataParameter parameter, IReadOnlyList<DateTimeOffset>? items) =>
+        Bind(parameter, DbType.String, items is null ? null : StoredJson.Serialize(items.Select(StoredTime.ToMs)));
+
+    public void BindNumberList(IDbDataParameter parameter, IReadOnlyList<long>? items) =>
+        Bind(parameter, DbType.String, items is null ? null : StoredJson.Serialize(items));
+
+    private static void Bind(IDbDataParameter parameter, DbType type, object? value)
+    {
+        parameter.DbType = type;
+        parameter.Value = value ?? DBNull.Value;
+    }
+}
