@@ -14,6 +14,7 @@ public static class CliApp
     private static readonly Func<CliContext, GlobalOptions, Command>[] CommandFactories =
     [
         LoginCommand.Create,
+        ContextCommands.Create,
         PackageCommands.Create,
         JobCommands.Create,
         QueueCommands.Create,
@@ -35,14 +36,21 @@ public static class CliApp
         (context, _) => Commands.Hosting.BenchCommand.Create(context),
     ];
 
+    /// <summary>Commands that run Baton itself rather than call its API: no --server/--key/--json of the API.</summary>
+    private static readonly HashSet<string> HostingCommands = ["up", "server", "db", "bench"];
+
     public static RootCommand CreateRootCommand() => CreateRootCommand(CliContext.ForSystemConsole());
 
     public static RootCommand CreateRootCommand(CliContext context)
     {
         var globals = new GlobalOptions();
         var root = new RootCommand("Baton: run Python automations on a fleet of agents.");
-        globals.AddTo(root);
-        foreach (var factory in CommandFactories) root.Subcommands.Add(factory(context, globals));
+        foreach (var factory in CommandFactories)
+        {
+            var command = factory(context, globals);
+            if (!HostingCommands.Contains(command.Name)) globals.AddTo(command);
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 

@@ -45,7 +45,17 @@ public sealed record CliContext
     public static CliContext ForSystemConsole()
     {
         var interactive = !System.Console.IsOutputRedirected && !System.Console.IsErrorRedirected;
-        var console = AnsiConsole.Console;
+        // No escape codes into a pipe or file, nor anywhere when NO_COLOR is set (https://no-color.org).
+        var plain = System.Console.IsOutputRedirected || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+        var console = plain
+            ? AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(System.Console.Out),
+                Ansi = AnsiSupport.No,
+                ColorSystem = ColorSystemSupport.NoColors,
+                Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+            })
+            : AnsiConsole.Console;
         // Redirected output has no terminal width: don't wrap ids and timestamps at 80 columns.
         if (System.Console.IsOutputRedirected) console.Profile.Width = 240;
         return new CliContext

@@ -25,11 +25,16 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
-    public void AddTo(Command root)
+    /// <summary>
+    /// Adds the options to a command that talks to the API (and, being recursive, to its subcommands). They are not
+    /// put on the root: <c>up</c>, <c>server</c>, <c>db</c> and <c>bench</c> take no API key, and bench's own
+    /// <c>--server</c>, <c>--key</c> and <c>--json FILE</c> must be the only ones of those names it shows.
+    /// </summary>
+    public void AddTo(Command command)
     {
-        root.Options.Add(Server);
-        root.Options.Add(Key);
-        root.Options.Add(Json);
+        command.Options.Add(Server);
+        command.Options.Add(Key);
+        command.Options.Add(Json);
     }
 
     public bool IsJson(ParseResult parse) => parse.GetValue(Json);
@@ -41,6 +46,6 @@ public sealed class GlobalOptions
     public BatonApiClient Connect(ParseResult parse, CliContext context)
     {
         var connection = ResolveConnection(parse, context);
-        return new BatonApiClient(connection.Server, connection.ApiKey, time: context.Time);
+        return new BatonApiClient(connection.Server, connection.ApiKey, time: context.Time) { KeySource = connection.KeySource };
     }
 }

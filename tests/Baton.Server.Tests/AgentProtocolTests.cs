@@ -109,6 +109,35 @@ public sealed class AgentProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Progress_sent_with_a_log_call_shows_within_a_second_and_a_finished_job_shows_no_stale_percent()
+    {
+        using var tenant = await TenantWithHelloAsync();
+        using var agent = await SimulatedAgent.RegisterAsync(_server, tenant);
+        var job = await SubmitAsync(tenant, new SubmitJobRequest("hello"));
+        await agent.ClaimOneAsync();
+        await agent.StartAsync(job.Id, 1).ShouldBeAsync(HttpStatusCode.NoContent);
+
+        // Progress alone (no lines), as the agent sends it when baton.progress() is called: no poll needed.
+        await agent.Http.PostAsJsonAsync($"/api/agent/v1/jobs/{job.Id}/logs", new AppendLogsRequest(1, [], new JobProgressReport(47, "frame 47")))
+            .ShouldBeAsync(HttpStatusCode.OK);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        JobDto running;
+        do
+        {
+            running = await GetJobAsync(tenant, job.Id);
+            if (running.Progress is not null) break;
+            await Task.Delay(50);
+        }
+        while (clock.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.Equal((47.0, "frame 47"), (running.Progress?.Percent, running.Progress?.Message));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"progress took {clock.Elapsed}");
+
+        await agent.CompleteAsync(job.Id, 1, "succeeded", new { }, exitCode: 0).ShouldBeAsync(HttpStatusCode.OK);
+        var done = await GetJobAsync(tenant, job.Id);
+        Assert.Equal((100.0, "frame 47"), (done.Progress?.Percent, done.Progress?.Message));
+    }
+
+    [Fact]
     public async Task A_silent_agent_loses_its_lease_and_its_late_calls_are_refused()
     {
         using var tenant = await TenantWithHelloAsync();

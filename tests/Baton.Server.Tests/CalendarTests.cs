@@ -98,4 +98,49 @@ public sealed class CalendarTests : IAsyncLifetime
         await other.Client.DeleteAsync("/api/v1/calendars/ops").ShouldBeProblemAsync(HttpStatusCode.NotFound, ProblemTypes.NotFound);
         Assert.Empty((await other.Client.GetAsync("/api/v1/calendars").ReadAsync<ListResponse<CalendarDto>>()).Items);
     }
+
+    [Fact]
+    public async Task A_holiday_imported_for_the_next_fire_moves_the_schedule_so_show_and_next_agree()
+    {
+        using var tenant = await _server.CreateTenantAsync();
+        await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello())).ShouldBeAsync(HttpStatusCode.Created);
+        var today = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
+        await tenant.Client.PostAsJsonAsync("/api/v1/calendars", new CalendarRequest("de", ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]))
+            .ShouldBeAsync(HttpStatusCode.Created);
+        var schedule = await tenant.Client.PostAsJsonAsync("/api/v1/schedules", new CreateScheduleRequest("daily", "0 12 * * *", "hello", Calendar: "de"))
+            .ReadAsync<ScheduleDto>(HttpStatusCode.Created);
+        var firstDay = DateOnly.FromDateTime(schedule.NextFireAt!.Value.UtcDateTime);
+
+        // An iCalendar import (merged) makes the day of the next fire a holiday: the stored next fire moves a day on.
+        var ics = $"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:{firstDay:yyyyMMdd}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        await tenant.Client.PutAsync("/api/v1/calendars/de?merge=true", new StringContent(ics, Encoding.UTF8, "text/calendar")).ShouldBeAsync(HttpStatusCode.OK);
+        var shown = await tenant.Client.GetAsync($"/api/v1/schedules/{schedule.Id}").ReadAsync<ScheduleDto>();
+        var next = await tenant.Client.GetAsync($"/api/v1/schedules/{schedule.Id}/next?count=1").ReadAsync<ScheduleFiresDto>();
+        Assert.Equal(firstDay.AddDays(1).ToDateTime(new TimeOnly(12, 0)), shown.NextFireAt!.Value.UtcDateTime);
+        Assert.Equal(next.Fires[0], shown.NextFireAt);
+
+        // Replacing the calendar without the holiday moves it back.
+        await tenant.Client.PutAsJsonAsync("/api/v1/calendars/de", new CalendarRequest(WorkingDays: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])).ShouldBeAsync(HttpStatusCode.OK);
+        shown = await tenant.Client.GetAsync($"/api/v1/schedules/{schedule.Id}").ReadAsync<ScheduleDto>();
+        Assert.Equal(firstDay.ToDateTime(new TimeOnly(12, 0)), shown.NextFireAt!.Value.UtcDateTime);
+        Assert.True(today <= firstDay);
+    }
+
+    [Fact]
+    public async Task An_import_with_merge_adds_holidays_and_keeps_the_zone_and_days_a_plain_put_replaces()
+    {
+        using var tenant = await _server.CreateTenantAsync();
+        await tenant.Client.PostAsJsonAsync("/api/v1/calendars", new CalendarRequest("de", ["mon", "tue"], [new DateOnly(2025, 12, 24)], "Europe/Berlin"))
+            .ShouldBeAsync(HttpStatusCode.Created);
+
+        var merged = await tenant.Client.PutAsync("/api/v1/calendars/de?merge=true", new StringContent(Ics, Encoding.UTF8, "text/calendar")).ReadAsync<CalendarDto>();
+        Assert.Contains(new DateOnly(2025, 12, 24), merged.Holidays);
+        Assert.Contains(new DateOnly(2025, 12, 25), merged.Holidays);
+        Assert.Equal(["mon", "tue"], merged.WorkingDays);
+        Assert.Equal("Europe/Berlin", merged.TimeZone);
+
+        var replaced = await tenant.Client.PutAsync("/api/v1/calendars/de", new StringContent(Ics, Encoding.UTF8, "text/calendar")).ReadAsync<CalendarDto>();
+        Assert.DoesNotContain(new DateOnly(2025, 12, 24), replaced.Holidays);
+        Assert.Null(replaced.TimeZone);
+    }
 }

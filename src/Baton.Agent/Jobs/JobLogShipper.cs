@@ -11,7 +11,8 @@ namespace Baton.Agent.Jobs;
 /// </summary>
 public sealed class JobLogShipper : IAsyncDisposable
 {
-    public delegate Task<AppendLogsResponse> LogSender(IReadOnlyList<AgentLogLine> lines, CancellationToken cancellationToken);
+    /// <param name="progress">The job's latest progress when it changed since the last batch sent, else null.</param>
+    public delegate Task<AppendLogsResponse> LogSender(IReadOnlyList<AgentLogLine> lines, JobProgressReport? progress, CancellationToken cancellationToken);
 
     private readonly JobLog _log;
     private readonly LogSender _send;
@@ -23,6 +24,7 @@ public sealed class JobLogShipper : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private int _failures;
+    private JobProgressReport? _sentProgress;
 
     public JobLogShipper(JobLog log, LogSender send, JobControl control, TimeSpan interval, TimeProvider timeProvider, Backoff backoff, ILogger logger)
     {
@@ -92,7 +94,8 @@ public sealed class JobLogShipper : IAsyncDisposable
                 await wake.CancelAsync();
                 if (stop.IsCancellationRequested)
                     return;
-                while (_log.PendingCount > 0 && !Stale && await SendOneBatchAsync(stop))
+                // New progress travels at once, with lines or alone: the poll that also carries it may be held for many seconds.
+                while ((_log.PendingCount > 0 || ProgressChanged) && !Stale && await SendOneBatchAsync(stop))
                 {
                 }
             }
@@ -102,16 +105,23 @@ public sealed class JobLogShipper : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends the oldest pending batch; false when the server was unreachable (lines kept).</summary>
+    private bool ProgressChanged => _control.Progress is { } progress && !progress.Equals(_sentProgress);
+
+    /// <summary>Sends the oldest pending batch (and changed progress); false when the server was unreachable (lines kept).</summary>
     private async Task<bool> SendOneBatchAsync(CancellationToken cancellationToken)
     {
         var batch = _log.PeekBatch();
-        if (batch.Count == 0)
+        var progress = _control.Progress;
+        var newProgress = progress is not null && !progress.Equals(_sentProgress) ? progress : null;
+        if (batch.Count == 0 && newProgress is null)
             return true;
         try
         {
-            var response = await _send(batch, cancellationToken);
-            _log.Acknowledge(batch[^1].Line);
+            var response = await _send(batch, newProgress, cancellationToken);
+            if (newProgress is not null)
+                _sentProgress = newProgress;
+            if (batch.Count > 0)
+                _log.Acknowledge(batch[^1].Line);
             _failures = 0;
             if (response.CancelRequested)
                 _control.RequestStop(JobStopReason.Cancel);
@@ -135,7 +145,9 @@ public sealed class JobLogShipper : IAsyncDisposable
         {
             // Retrying the same batch cannot succeed; drop it rather than block the job's log forever.
             _logger.LogError("The server refused a log batch ({Reason}); dropping {Count} lines", ex.Message, batch.Count);
-            _log.Acknowledge(batch[^1].Line);
+            _sentProgress = newProgress ?? _sentProgress;
+            if (batch.Count > 0)
+                _log.Acknowledge(batch[^1].Line);
             return true;
         }
         catch (ServerUnavailableException ex)

@@ -52,19 +52,55 @@ public static class CalendarCommands
 
     private static Command ImportCommand(CliContext context, GlobalOptions globals)
     {
-        var name = CommandActions.RequiredArgument("name", "The calendar's name (created, or replaced when it exists)");
+        var name = CommandActions.RequiredArgument("name", "The calendar's name (created, or its holidays added to when it exists)");
         var file = new Argument<FileInfo>("file") { Description = "An iCalendar (.ics) file; its events become holidays" };
         var days = WorkingDaysOption();
         var zone = TimeZoneOption();
-        var command = new Command("import", "Create or replace a calendar from an iCalendar file") { name, file, days, zone };
+        var replace = new Option<bool>("--replace")
+        {
+            Description = "Replace an existing calendar with the file's holidays (and the default working days and zone unless given), instead of adding to it",
+        };
+        var command = new Command("import", "Add an iCalendar file's events to a calendar as holidays (created when missing)") { name, file, days, zone, replace };
         return command.WithApiAction(context, globals, async (parse, api, ct) =>
         {
             var path = parse.GetValue(file)!;
             if (!path.Exists) throw new UsageException($"file '{path.FullName}' does not exist.");
             var ics = await File.ReadAllTextAsync(path.FullName, ct);
-            var imported = await api.ImportCalendarAsync(parse.GetValue(name)!, ics, Days(parse.GetValue(days)), parse.GetValue(zone), ct);
-            return Print(context, globals, parse, imported, "Imported");
+            var calendarName = parse.GetValue(name)!;
+            var before = await TryGetCalendarAsync(api, calendarName, ct);
+            var imported = await api.ImportCalendarAsync(calendarName, ics, Days(parse.GetValue(days)), parse.GetValue(zone), merge: !parse.GetValue(replace), ct);
+            if (globals.IsJson(parse)) JsonOutput.Write(context.Out, imported);
+            else context.Out.WriteLine(DescribeImport(before, imported));
+            return 0;
         });
+    }
+
+    private static async Task<CalendarDto?> TryGetCalendarAsync(Http.BatonApiClient api, string name, CancellationToken ct)
+    {
+        try
+        {
+            return await api.GetCalendarAsync(name, ct);
+        }
+        catch (Http.BatonApiException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What an import changed: holidays added and removed, working days and zone when they changed.</summary>
+    public static string DescribeImport(CalendarDto? before, CalendarDto after)
+    {
+        if (before is null)
+            return $"Created calendar '{after.Name}' from the file: {after.Holidays.Count} holiday(s), {string.Join(',', after.WorkingDays)}, time zone {after.TimeZone ?? "(each schedule's)"}.";
+        var added = after.Holidays.Except(before.Holidays).Count();
+        var removed = before.Holidays.Except(after.Holidays).Count();
+        var changes = new List<string> { $"{added} holiday(s) added" };
+        if (removed > 0) changes.Add($"{removed} removed");
+        changes.Add($"{after.Holidays.Count} in all");
+        if (!before.WorkingDays.SequenceEqual(after.WorkingDays)) changes.Add($"working days {string.Join(',', before.WorkingDays)} -> {string.Join(',', after.WorkingDays)}");
+        if (before.TimeZone != after.TimeZone) changes.Add($"time zone {before.TimeZone ?? "(each schedule's)"} -> {after.TimeZone ?? "(each schedule's)"}");
+        else changes.Add($"time zone {after.TimeZone ?? "(each schedule's)"} kept");
+        return $"Updated calendar '{after.Name}': {string.Join(", ", changes)}.";
     }
 
     private static Command ListCommand(CliContext context, GlobalOptions globals) =>

@@ -66,7 +66,7 @@ public static class EventsCommand
         string? Text(string name) => e.Data.ValueKind == JsonValueKind.Object && e.Data.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         return e.Type switch
         {
-            _ when e.Type.StartsWith("job.", StringComparison.Ordinal) => $"{Text("package")} {Text("version")} {Text("error")}".Trim(),
+            _ when e.Type.StartsWith("job.", StringComparison.Ordinal) => $"{Text("package")} {Text("version")} {Output.Humanize.OneLine(Text("error"))}".Trim(),
             _ when e.Type.StartsWith("agent.", StringComparison.Ordinal) => Text("name") ?? "",
             _ => Text("detail") ?? Text("reason") ?? Text("name") ?? "",
         };

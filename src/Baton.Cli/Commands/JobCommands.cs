@@ -7,7 +7,7 @@ using Baton.Core.Jobs;
 
 namespace Baton.Cli.Commands;
 
-/// <summary><c>baton job run|run-many|list|show|logs|cancel|priority|events|why</c>.</summary>
+/// <summary><c>baton job run|run-many|list|show|logs|cancel|retry|priority|events|why</c>.</summary>
 public static class JobCommands
 {
     public static Command Create(CliContext context, GlobalOptions globals)
@@ -19,6 +19,7 @@ public static class JobCommands
         job.Subcommands.Add(ShowCommand(context, globals));
         job.Subcommands.Add(LogsCommand(context, globals));
         job.Subcommands.Add(CancelCommand(context, globals));
+        job.Subcommands.Add(JobRetryCommand.Create(context, globals));
         job.Subcommands.Add(PriorityCommand(context, globals));
         job.Subcommands.Add(EventsCommand(context, globals));
         job.Subcommands.Add(WhyCommand(context, globals));
@@ -101,15 +102,37 @@ public static class JobCommands
 
     private static Command CancelCommand(CliContext context, GlobalOptions globals)
     {
-        var id = CommandActions.RequiredArgument("id", "The job's id");
-        var command = new Command("cancel", "Cancel a job: pending ends at once, running is stopped on its agent") { id };
+        var ids = new Argument<string[]>("id") { Description = "The ids of the jobs to cancel", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("cancel", "Cancel jobs: pending ends at once, running is stopped on its agent") { ids };
         return command.WithApiAction(context, globals, async (parse, api, ct) =>
         {
-            var job = await api.CancelJobAsync(parse.GetValue(id)!, ct);
-            if (globals.IsJson(parse)) JsonOutput.Write(context.Out, job);
-            else if (JobWatcher.IsTerminal(job)) context.Out.WriteLine($"Job {job.Id} is {job.State}.");
-            else context.Out.WriteLine($"Cancel requested for job {job.Id} (now {job.State}); its agent stops it shortly.");
-            return 0;
+            // Each id on its own: one that fails (unknown, already ended) is reported and the others are still cancelled.
+            var failed = 0;
+            var cancelled = new List<JobDto>();
+            foreach (var jobId in parse.GetValue(ids)!)
+            {
+                JobDto job;
+                try
+                {
+                    job = await api.CancelJobAsync(jobId, ct);
+                }
+                catch (Http.BatonApiException e)
+                {
+                    failed++;
+                    context.Error.WriteLine($"error: job {jobId}: {e.Message}");
+                    continue;
+                }
+                cancelled.Add(job);
+                if (globals.IsJson(parse)) continue;
+                if (JobWatcher.IsTerminal(job)) context.Out.WriteLine($"Job {job.Id} is {job.State}.");
+                else context.Out.WriteLine($"Cancel requested for job {job.Id} (now {job.State}); its agent stops it shortly.");
+            }
+            if (globals.IsJson(parse))
+            {
+                if (parse.GetValue(ids)!.Length == 1 && cancelled.Count == 1) JsonOutput.Write(context.Out, cancelled[0]);
+                else JsonOutput.Write(context.Out, cancelled);
+            }
+            return failed == 0 ? 0 : ErrorReporter.Failure;
         });
     }
 

@@ -114,7 +114,8 @@ public static class JobRunCommand
         }
         if (succeeded) return 0;
 
-        var exit = job.ExitCode is { } code ? $", exit code {code}" : "";
+        // A process that exited 0 did not fail by itself (its result was too large or not JSON): the error says what failed.
+        var exit = job.ExitCode is { } code && !(code == 0 && !string.IsNullOrWhiteSpace(job.Error)) ? $", exit code {code}" : "";
         var error = string.IsNullOrWhiteSpace(job.Error) ? "" : $": {job.Error.Trim()}";
         context.Error.WriteLine($"Job {job.Id} {job.State} (attempt {job.Attempt}/{job.MaxAttempts}{exit}){error}");
         return ErrorReporter.Failure;

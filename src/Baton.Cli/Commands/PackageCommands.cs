@@ -58,6 +58,9 @@ public static class PackageCommands
             return File.OpenRead(source);
         }
         if (!Directory.Exists(source)) throw new CliException($"{source}: no such file or folder.");
+        // Said before zipping and uploading (which could be large): the server would refuse it for the same reason.
+        if (!File.Exists(Path.Combine(source, "baton.yaml")))
+            throw new CliException($"{source} has no baton.yaml at its root: a package folder needs one (name, version, entrypoint; see README \"Packages\").");
         var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"baton-package-{Guid.NewGuid():N}.zip"),
             FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
         try

@@ -40,7 +40,7 @@ public static class QueueCommands
                 parse.GetValue(name)!, parse.GetValue(priority), parse.GetValue(maxConcurrency),
                 dispatch.GroupsOf(parse), parse.GetValue(dispatch.ReservedSlots), parse.GetValue(dispatch.ReservedMinPriority)), ct);
             if (globals.IsJson(parse)) JsonOutput.Write(context.Out, created);
-            else context.Out.WriteLine($"Created queue '{created.Name}' (priority {created.Priority}, {Cap(created)}).");
+            else context.Out.WriteLine($"Created queue '{created.Name}' (priority {created.Priority}, {Cap(created)}, {Groups(created)}{Reserve(created)}).");
             return 0;
         });
     }

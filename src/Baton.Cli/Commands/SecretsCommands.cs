@@ -57,9 +57,16 @@ public static class SecretsCommands
             return status.MissingMasterKeyIds.Count > 0 ? 1 : 0;
         });
 
-    private static Command RewrapCommand(CliContext context, GlobalOptions globals) =>
-        new Command("rewrap", "Wrap every data key with the primary master key (step 2 of a rotation)").WithApiAction(context, globals, async (parse, api, ct) =>
+    private static Command RewrapCommand(CliContext context, GlobalOptions globals)
+    {
+        var keyFile = KeyFileOption();
+        var data = DataOption();
+        var command = new Command("rewrap", "Wrap every data key with the primary master key (step 2 of a rotation)") { keyFile, data };
+        return command.WithApiAction(context, globals, async (parse, api, ct) =>
         {
+            // Right after new-master-key the server may not have re-read the key file yet: re-wrapping then would use the old key.
+            var path = KeyFilePath(parse, keyFile, data);
+            if (File.Exists(path)) await WaitForServerPrimaryAsync(api, MasterKeyRing.Parse(await File.ReadAllTextAsync(path, ct), path).Primary.Id, context.Time, ct);
             var result = await api.RewrapSecretsAsync(ct);
             if (globals.IsJson(parse))
             {
@@ -74,6 +81,22 @@ public static class SecretsCommands
             }
             return 0;
         });
+    }
+
+    /// <summary>
+    /// Servers re-read the key file within a second or two: a rotation typed as one line (new-master-key &amp;&amp; rewrap
+    /// &amp;&amp; retire-old-keys) waits for that instead of failing. Returns the server's primary, whatever it is then.
+    /// </summary>
+    private static async Task<string> WaitForServerPrimaryAsync(Http.BatonApiClient api, string primary, TimeProvider time, CancellationToken ct)
+    {
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var status = await api.GetSecretsStatusAsync(ct);
+            if (status.PrimaryMasterKeyId == primary || time.GetUtcNow() >= deadline) return status.PrimaryMasterKeyId;
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time, ct);
+        }
+    }
 
     private static Command NewMasterKeyCommand(CliContext context)
     {
@@ -117,6 +140,7 @@ public static class SecretsCommands
             var path = KeyFilePath(parse, keyFile, data);
             if (!File.Exists(path)) throw new CliException($"No key file at {path}.");
             var ring = MasterKeyRing.Parse(await File.ReadAllTextAsync(path, ct), path);
+            await WaitForServerPrimaryAsync(api, ring.Primary.Id, context.Time, ct);
             var status = await api.GetSecretsStatusAsync(ct);
             if (status.PrimaryMasterKeyId != ring.Primary.Id)
             {

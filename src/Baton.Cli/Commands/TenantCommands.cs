@@ -65,12 +65,12 @@ public static class TenantCommands
 
     private static Command ShowCommand(CliContext context, GlobalOptions globals)
     {
-        var id = CommandActions.OptionalArgument("id", "A tenant id (system admin); without it, your own tenant with its usage");
+        var id = CommandActions.OptionalArgument("tenant", "A tenant's name or id (system admin); without it, your own tenant with its usage");
         var command = new Command("show", "Show a tenant's tier, quotas and usage") { id };
         return command.WithApiAction(context, globals, async (parse, api, ct) =>
         {
             var tenantId = parse.GetValue(id);
-            var tenant = tenantId is null ? await api.GetOwnTenantAsync(ct) : await api.GetTenantAsync(tenantId, ct);
+            var tenant = tenantId is null ? await api.GetOwnTenantAsync(ct) : await api.GetTenantAsync(await ResolveIdAsync(api, tenantId, ct), ct);
             if (globals.IsJson(parse)) JsonOutput.Write(context.Out, tenant);
             else TenantPrinter.Print(context, tenant);
             return 0;
@@ -79,7 +79,7 @@ public static class TenantCommands
 
     private static Command UpdateCommand(CliContext context, GlobalOptions globals)
     {
-        var id = CommandActions.RequiredArgument("id", "The tenant's id");
+        var id = CommandActions.RequiredArgument("tenant", "The tenant's name or id");
         var quotas = new QuotaOptions();
         var command = new Command("update", "Change a tenant's tier or quota overrides (system admin)") { id };
         quotas.AddTo(command);
@@ -89,7 +89,7 @@ public static class TenantCommands
             var overrides = quotas.ReadOverrides(parse);
             if (tier is null && overrides is null)
                 throw new UsageException("tenant update needs --tier or at least one quota flag (see `baton tenant update --help`).");
-            var tenant = await api.UpdateTenantAsync(parse.GetValue(id)!, new UpdateTenantRequest(tier, overrides), ct);
+            var tenant = await api.UpdateTenantAsync(await ResolveIdAsync(api, parse.GetValue(id)!, ct), new UpdateTenantRequest(tier, overrides), ct);
             if (globals.IsJson(parse))
             {
                 JsonOutput.Write(context.Out, tenant);
@@ -99,5 +99,26 @@ public static class TenantCommands
             TenantPrinter.Print(context, tenant);
             return 0;
         });
+    }
+
+    /// <summary>
+    /// A tenant id (<c>t_…</c>) as given; a name (never containing '_') looked up among the tenants, like queues,
+    /// schedules and calendars are named.
+    /// </summary>
+    private static async Task<string> ResolveIdAsync(Http.BatonApiClient api, string nameOrId, CancellationToken ct)
+    {
+        if (nameOrId.Contains('_', StringComparison.Ordinal)) return nameOrId;
+        IReadOnlyList<TenantDto> tenants;
+        try
+        {
+            tenants = (await api.ListTenantsAsync(ct)).Items;
+        }
+        catch (Http.BatonApiException)
+        {
+            // Not listable here (an older server, or no right to list): the server judges the value as an id.
+            return nameOrId;
+        }
+        return tenants.FirstOrDefault(t => t.Id == nameOrId)?.Id ?? tenants.FirstOrDefault(t => t.Name == nameOrId)?.Id
+            ?? throw new CliException($"no tenant named '{nameOrId}' (`baton tenant list` shows them).");
     }
 }

@@ -1,7 +1,8 @@
 namespace Baton.Cli.Configuration;
 
 /// <summary>The server and key a command uses, chosen flag &gt; environment &gt; config file.</summary>
-public sealed record ServerConnection(Uri Server, string ApiKey)
+/// <param name="KeySource">Where the key came from ("--key", "BATON_API_KEY", "context 'baton@8080'"), named when the server refuses it.</param>
+public sealed record ServerConnection(Uri Server, string ApiKey, string? KeySource = null)
 {
     public const string ServerVariable = "BATON_SERVER";
     public const string ApiKeyVariable = "BATON_API_KEY";
@@ -15,17 +16,22 @@ public sealed record ServerConnection(Uri Server, string ApiKey)
     {
         var server = FirstPresent(serverFlag, getEnvironmentVariable(ServerVariable));
         var key = FirstPresent(keyFlag, getEnvironmentVariable(ApiKeyVariable));
+        var source = FirstPresent(keyFlag) is not null ? "--key" : key is not null ? ApiKeyVariable : null;
         if (server is null || key is null)
         {
-            var saved = CliConfig.Load(configPath);
+            var saved = CliContextFile.Load(configPath).CurrentContext;
             server ??= FirstPresent(saved?.Server);
-            key ??= FirstPresent(saved?.ApiKey);
+            if (key is null && FirstPresent(saved?.ApiKey) is { } savedKey)
+            {
+                key = savedKey;
+                source = $"context '{saved!.Name}' of {configPath}";
+            }
         }
         if (server is null)
             throw new CliException($"no Baton server configured: run `baton login --server URL --key KEY`, pass --server or set {ServerVariable}.");
         if (key is null)
             throw new CliException($"no API key configured: run `baton login --server URL --key KEY`, pass --key or set {ApiKeyVariable}.");
-        return new ServerConnection(ParseServerUrl(server), key);
+        return new ServerConnection(ParseServerUrl(server), key, source);
     }
 
     /// <summary>An absolute http(s) URL; a bare <c>host:port</c> is taken as http.</summary>

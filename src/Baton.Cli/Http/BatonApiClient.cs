@@ -38,6 +38,9 @@ public sealed partial class BatonApiClient : IDisposable
 
     public Uri Server { get; }
 
+    /// <summary>Where the key came from, named in the error when the server refuses it (401).</summary>
+    public string? KeySource { get; init; }
+
     /// <summary>The server URL as people write it, without a trailing slash.</summary>
     public string ServerText => Server.AbsoluteUri.TrimEnd('/');
 
@@ -168,10 +171,15 @@ public sealed partial class BatonApiClient : IDisposable
     public Task<CalendarDto> CreateCalendarAsync(CalendarRequest request, CancellationToken ct) =>
         SendJsonAsync<CalendarDto>(HttpMethod.Post, "api/v1/calendars", request, ct);
 
-    /// <summary>Creates or replaces the calendar <paramref name="name"/> from an iCalendar file's events.</summary>
-    public async Task<CalendarDto> ImportCalendarAsync(string name, string ics, IReadOnlyList<string>? workingDays, string? timeZone, CancellationToken ct)
+    /// <summary>
+    /// Creates the calendar <paramref name="name"/> from an iCalendar file's events; an existing one gets the file's holidays
+    /// added (<paramref name="merge"/>) or is replaced.
+    /// </summary>
+    public async Task<CalendarDto> ImportCalendarAsync(
+        string name, string ics, IReadOnlyList<string>? workingDays, string? timeZone, bool merge, CancellationToken ct)
     {
         var query = new List<string>();
+        if (merge) query.Add("merge=true");
         if (workingDays is { Count: > 0 }) query.Add("workingDays=" + Uri.EscapeDataString(string.Join(',', workingDays)));
         if (timeZone is not null) query.Add("timeZone=" + Uri.EscapeDataString(timeZone));
         var path = $"api/v1/calendars/{Segment(name)}" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
@@ -287,7 +295,7 @@ public sealed partial class BatonApiClient : IDisposable
             detail = Shorten(text);
         }
         title ??= response.ReasonPhrase ?? $"HTTP {(int)response.StatusCode}";
-        return new BatonApiException(response.StatusCode, type, title, detail, RetryAfter(response));
+        return new BatonApiException(response.StatusCode, type, title, detail, RetryAfter(response)) { KeySource = KeySource };
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)

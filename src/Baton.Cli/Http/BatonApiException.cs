@@ -16,6 +16,9 @@ public sealed class BatonApiException(
 
     public string? Detail { get; } = detail;
 
+    /// <summary>Where the refused key came from (a context, a flag, the environment), for the hint on a 401.</summary>
+    public string? KeySource { get; init; }
+
     /// <summary>From the <c>Retry-After</c> header of a 429 or 503.</summary>
     public TimeSpan? RetryAfter { get; } = retryAfter;
 

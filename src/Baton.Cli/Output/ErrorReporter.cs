@@ -28,6 +28,8 @@ public static class ErrorReporter
 
     private static string Hint(BatonApiException e) => e.Status switch
     {
+        HttpStatusCode.Unauthorized when e.KeySource is { } source =>
+            $" — the key from {source} was refused (`baton context list` shows the saved logins, `baton context use NAME` switches; or `baton login`, --key, BATON_API_KEY)",
         HttpStatusCode.Unauthorized => " — check the API key (`baton login`, --key or BATON_API_KEY)",
         _ => "",
     };

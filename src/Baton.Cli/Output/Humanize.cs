@@ -9,6 +9,18 @@ public static class Humanize
     public static string Timestamp(DateTimeOffset? at) =>
         at is { } value ? value.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
 
+    /// <summary>
+    /// A message on one table line: a multi-line text (a Python traceback) becomes its first line and its last
+    /// (where a traceback names the error), cut to <paramref name="max"/> characters. The full text is in --json.
+    /// </summary>
+    public static string? OneLine(string? text, int max = 160)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return text;
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = lines.Length <= 1 ? text.Trim() : $"{lines[0]} … {lines[^1]}";
+        return line.Length <= max ? line : line[..(max - 1)] + "…";
+    }
+
     /// <summary>"12s ago", "5m ago", "3h ago", "2d ago"; a future time reads "in 5m".</summary>
     public static string Ago(DateTimeOffset? at, DateTimeOffset now)
     {

@@ -53,7 +53,7 @@ public static class JobPrinter
     public static void PrintEvents(CliContext context, IReadOnlyList<JobEventDto> events)
     {
         var table = Tables.Create("AT", "EVENT", "ATTEMPT", "AGENT", "MESSAGE");
-        foreach (var e in events) table.AddTextRow(Humanize.Timestamp(e.At), e.Type, e.Attempt.ToString(), e.AgentId, e.Message);
+        foreach (var e in events) table.AddTextRow(Humanize.Timestamp(e.At), e.Type, e.Attempt.ToString(), e.AgentId, Humanize.OneLine(e.Message));
         context.Console.Write(table);
     }
 

@@ -11,7 +11,7 @@ public static class JsonOutput
 
     /// <summary>One compact document per line (NDJSON), for streams such as followed logs.</summary>
     public static void WriteLine<T>(TextWriter writer, T value) =>
-        writer.WriteLine(JsonSerializer.Serialize(value, BatonJson.Wire));
+        writer.WriteLine(JsonSerializer.Serialize(value, BatonJson.Compact));
 
     /// <summary>A JSON value as indented text (results, inputs) for people.</summary>
     public static string Format(JsonElement value) => JsonSerializer.Serialize(value, BatonJson.Indented);

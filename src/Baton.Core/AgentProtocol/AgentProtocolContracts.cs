@@ -101,7 +101,8 @@ public sealed record JobAssignment(
 public sealed record StartJobRequest(int Attempt);
 
 /// <summary>POST /api/agent/v1/jobs/{id}/logs — may be sent gzip-compressed (Content-Encoding: gzip).</summary>
-public sealed record AppendLogsRequest(int Attempt, IReadOnlyList<AgentLogLine> Lines);
+/// <summary><see cref="Progress"/>: the job's progress when it changed, sent at once rather than with the next (long) poll.</summary>
+public sealed record AppendLogsRequest(int Attempt, IReadOnlyList<AgentLogLine> Lines, JobProgressReport? Progress = null);
 
 /// <summary><see cref="Line"/> numbers lines within one attempt from 1; a resent batch is ignored line by line.</summary>
 public sealed record AgentLogLine(long Line, DateTimeOffset At, string Stream, string Text);

@@ -79,7 +79,7 @@ public static class AgentProtocolEndpoints
 
     private static async Task<IResult> AppendLogsAsync(
         string jobId, AppendLogsRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals,
-        TenantDirectory tenants, TenantStorage storage, CancellationToken cancellationToken)
+        TenantDirectory tenants, TenantStorage storage, HeartbeatBatcher heartbeats, TimeProvider time, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
         if (ReadLines(request.Lines) is not { } newLines) return InvalidLines(request.Lines);
@@ -88,6 +88,9 @@ public static class AgentProtocolEndpoints
         var (result, cancelRequested, limitReached) = await store.Jobs.AppendLogsAsync(
             tenantId, jobId, agent.AgentId, request.Attempt, newLines, limit, cancellationToken);
         if (result == AttemptWriteResult.Ok && newLines.Count > 0) signals.Signal(WakeUpSignals.JobLogs(jobId));
+        // Progress rides on the log call, written by the heartbeat batch (fenced on the attempt like a poll's report).
+        if (result == AttemptWriteResult.Ok && request.Progress is { } progress)
+            heartbeats.Enqueue(new AgentHeartbeat(agent.AgentId, time.GetUtcNow(), [new RunningJobReport(jobId, request.Attempt, progress)]));
         return result switch
         {
             AttemptWriteResult.Ok => Results.Ok(new AppendLogsResponse(cancelRequested, limitReached)),

@@ -3,6 +3,7 @@ using Baton.Core.Api;
 using Baton.Core.Audit;
 using Baton.Server.Audit;
 using Baton.Core.Scheduling;
+using Baton.Server.Scheduling;
 using Baton.Server.Security;
 using Baton.Storage;
 using Baton.Storage.Model;
@@ -52,6 +53,18 @@ public static class CalendarEndpoints
         {
             return Problems.Validation($"name '{bodyName}' in the body differs from '{routeName}' in the URL.", "name");
         }
+        var tenantId = context.GetCaller().TenantId;
+        // ?merge=true (an import's default in the CLI): the file's holidays join the calendar's; the working days and
+        // time zone stay unless given. Without it a PUT replaces the whole calendar.
+        if (routeName is not null && IsMerge(context.Request) && await store.Calendars.GetAsync(tenantId, routeName, ct) is { } existing)
+        {
+            request = request! with
+            {
+                WorkingDays = request.WorkingDays ?? Weekdays.ToText(existing.WorkingDays),
+                Holidays = [.. existing.Holidays, .. request.Holidays ?? []],
+                TimeZone = string.IsNullOrWhiteSpace(request.TimeZone) ? existing.TimeZone : request.TimeZone,
+            };
+        }
         if (!Weekdays.TryParseAll(request!.WorkingDays ?? Weekdays.ToText(BusinessCalendar.MondayToFriday), out var days, out var dayReason))
         {
             return Problems.Validation(dayReason!, "workingDays");
@@ -66,9 +79,10 @@ public static class CalendarEndpoints
             return Problems.Validation(reason, field);
         }
 
-        var tenantId = context.GetCaller().TenantId;
         var record = new CalendarRecord(tenantId, calendar.Name, [.. days], [.. holidays.Distinct().Order()], timeZone, now, now);
-        return await store.Calendars.SaveAsync(record, replace: routeName is not null, ct) switch
+        // The schedules on this calendar get their next fire from the new one in the same transaction.
+        DateTimeOffset? NextFire(ScheduleRecord schedule) => ScheduleTimelines.For(schedule, record).NextAfter(now);
+        return await store.Calendars.SaveAsync(record, replace: routeName is not null, NextFire, ct) switch
         {
             CalendarWriteResult.Created => Results.Created($"/api/v1/calendars/{record.Name}", (await store.Calendars.GetAsync(tenantId, record.Name, ct))!.ToDto()),
             CalendarWriteResult.Replaced => Results.Ok((await store.Calendars.GetAsync(tenantId, record.Name, ct))!.ToDto()),
@@ -106,6 +120,8 @@ public static class CalendarEndpoints
             [.. import!.Holidays],
             query["timeZone"].FirstOrDefault()), null);
     }
+
+    private static bool IsMerge(HttpRequest http) => bool.TryParse(http.Query["merge"], out var merge) && merge;
 
     private static bool IsIcs(HttpRequest http) =>
         (http.ContentType?.StartsWith("text/calendar", StringComparison.OrdinalIgnoreCase) ?? false)

@@ -31,9 +31,18 @@ public static class DtoMapping
         j.Id, j.PackageName, j.PackageVersion, j.State.ToText(), j.Attempt, j.MaxAttempts, j.Priority,
         j.TimeoutSeconds, j.Requirements, j.Inputs, j.AgentId, j.SubmittedAt, j.AssignedAt, j.StartedAt,
         j.FinishedAt, j.NotBefore, j.Result, j.Error, j.ExitCode, j.CancelRequested,
-        j.Progress is null ? null : new JobProgressDto(j.Progress.Percent, j.Progress.Message), j.Queue,
+        ProgressOf(j), j.Queue,
         j.CpuMillicores > 0 ? CpuAmount.ToCores(j.CpuMillicores) : null, j.MemoryMb > 0 ? j.MemoryMb : null,
         j.InputsOmitted, j.ResultOmitted);
+
+    /// <summary>A finished job shows no stale "47 %": 100 % (with the last message) when it succeeded, nothing otherwise.</summary>
+    private static JobProgressDto? ProgressOf(JobRecord j) => j.Progress switch
+    {
+        null => null,
+        var p when j.State == JobState.Succeeded => new JobProgressDto(100, p.Message),
+        _ when j.State.IsTerminal() => null,
+        var p => new JobProgressDto(p.Percent, p.Message),
+    };
 
     public static QueueDto ToDto(this QueueRecord q) =>
         new(q.Name, q.Priority, q.MaxConcurrency, q.Paused, q.CreatedAt, q.AgentGroups, q.ReservedSlots, q.ReservedMinPriority);

@@ -52,6 +52,8 @@ public sealed class HeartbeatBatcher(
                 {
                     Capabilities = heartbeat.Capabilities ?? earlier.Capabilities,
                     Resources = heartbeat.Resources ?? earlier.Resources,
+                    // A progress report (one job, from a log call) must not drop the lease renewals of a poll's report.
+                    Running = [.. heartbeat.Running, .. earlier.Running.Where(e => !heartbeat.Running.Any(r => r.JobId == e.JobId))],
                 };
             }
             batch[heartbeat.AgentId] = heartbeat;

@@ -29,10 +29,13 @@ public sealed class BatonServer : IAsyncDisposable
 
     private readonly FileDescriptorLimits? _raisedFileLimit;
 
-    private BatonServer(WebApplication app, FileDescriptorLimits? raisedFileLimit)
+    private readonly string _urls;
+
+    private BatonServer(WebApplication app, FileDescriptorLimits? raisedFileLimit, string urls)
     {
         _app = app;
         _raisedFileLimit = raisedFileLimit;
+        _urls = urls;
     }
 
     public IServiceProvider Services => _app.Services;
@@ -116,7 +119,7 @@ public sealed class BatonServer : IAsyncDisposable
 
         var app = builder.Build();
         ConfigurePipeline(app);
-        return new BatonServer(app, raisedFileLimit);
+        return new BatonServer(app, raisedFileLimit, urls);
     }
 
     private static void AddServices(IServiceCollection services, TimeProvider time)
@@ -270,7 +273,10 @@ public sealed class BatonServer : IAsyncDisposable
         app.MapMetricsEndpoints();
     }
 
-    /// <summary>Takes the single-replica lock, migrates, bootstraps the default tenant, then starts listening.</summary>
+    /// <summary>
+    /// Takes the single-replica lock, checks the ports are free, migrates, bootstraps the default tenant, starts
+    /// listening, and only then generates an admin key when one is needed (so it is never made by a start that fails).
+    /// </summary>
     public async Task<BootstrapResult> StartAsync(CancellationToken cancellationToken = default)
     {
         var options = Options;
@@ -279,11 +285,24 @@ public sealed class BatonServer : IAsyncDisposable
             _app.Logger.LogInformation("Raised the open-file limit from {Soft} to the hard limit {Hard}.", raised.Soft, raised.Hard);
         }
         if (options.Storage == "sqlite") _lock = SingleReplicaLock.Acquire(options.DataDirectory);
+        ListenPorts.EnsureFree(_urls);
         var store = _app.Services.GetRequiredService<IBatonStore>();
         await store.MigrateAsync(cancellationToken);
         Bootstrap = await Bootstrapper.EnsureAsync(store, options, _app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
         await Secrets.SecretsStartup.RunAsync(_app.Services, cancellationToken);
-        await _app.StartAsync(cancellationToken);
+        try
+        {
+            await _app.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (ListenPorts.IsAddressInUse(e))
+        {
+            throw new PortInUseException(_urls, e);
+        }
+        if (Bootstrap.NeedsGeneratedKey)
+        {
+            var key = await Bootstrapper.GenerateAdminKeyAsync(store, Bootstrap.DefaultTenantId, "bootstrap admin", _app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
+            Bootstrap = Bootstrap with { GeneratedAdminKey = key, NeedsGeneratedKey = false };
+        }
         return Bootstrap;
     }
 

@@ -8,13 +8,17 @@ using Baton.Storage.Model;
 
 namespace Baton.Server.Hosting;
 
-/// <summary>What the first start created; <see cref="GeneratedAdminKey"/> is shown once and never again.</summary>
-public sealed record BootstrapResult(string DefaultTenantId, bool CreatedDefaultTenant, string? GeneratedAdminKey);
+/// <summary>
+/// What the first start created; <see cref="GeneratedAdminKey"/> is shown once and never again.
+/// <see cref="NeedsGeneratedKey"/>: the default tenant has no live key and none is configured, so one is
+/// generated, but only once the server listens (a start that cannot bind must not make a key nobody sees).
+/// </summary>
+public sealed record BootstrapResult(string DefaultTenantId, bool CreatedDefaultTenant, string? GeneratedAdminKey, bool NeedsGeneratedKey = false);
 
 /// <summary>
-/// Creates the <c>default</c> tenant and its system-admin key on the first start: the key is
-/// <see cref="ServerOptions.BootstrapApiKey"/> when set (so scripts and CI can know it),
-/// else a generated one returned to be printed once.
+/// Creates the <c>default</c> tenant and its system-admin key: the key is <see cref="ServerOptions.BootstrapApiKey"/>
+/// when set (so scripts and CI can know it), else a generated one (<see cref="GenerateAdminKeyAsync"/>) returned
+/// to be printed once, after the server is listening.
 /// </summary>
 public static class Bootstrapper
 {
@@ -34,7 +38,7 @@ public static class Bootstrapper
             if (created) await AuditAsync(store, time, tenant.Id, AuditTargets.Tenant, tenant.Id, new { name = tenant.Name, tier = tenant.Tier.ToText() }, ct);
         }
 
-        string? generated = null;
+        var needsKey = false;
         if (!string.IsNullOrWhiteSpace(options.BootstrapApiKey))
         {
             var key = options.BootstrapApiKey.Trim();
@@ -52,17 +56,32 @@ public static class Bootstrapper
                 }
             }
         }
-        else if (created)
+        else
         {
-            var made = await IdentityEndpoints.CreateApiKeyAsync(store, tenant.Id, "bootstrap admin", ApiRole.Admin, systemAdmin: true, null, time, ct);
-            await AuditKeyAsync(store, time, tenant.Id, made.Key.Id, ct);
-            generated = made.Secret;
+            // Not only when the tenant was just created: a first start that failed before its key was made
+            // (a busy port) left a tenant without keys, and the next start must still make one.
+            needsKey = !(await store.ApiKeys.ListAsync(tenant.Id, ct)).Any(k => k.RevokedAt is null);
         }
-        return new BootstrapResult(tenant.Id, created, generated);
+        return new BootstrapResult(tenant.Id, created, null, needsKey);
+    }
+
+    /// <summary>
+    /// Makes a new system-admin key in the default tenant and returns its secret (to be shown once): after
+    /// <see cref="EnsureAsync"/> said one is needed, or when an operator of a local data folder lost it
+    /// (<c>baton up --reset-admin-key</c>). Existing keys stay valid.
+    /// </summary>
+    public static async Task<string> GenerateAdminKeyAsync(IBatonStore store, string tenantId, string name, TimeProvider time, CancellationToken ct)
+    {
+        var made = await IdentityEndpoints.CreateApiKeyAsync(store, tenantId, name, ApiRole.Admin, systemAdmin: true, null, time, ct);
+        await AuditKeyAsync(store, time, tenantId, made.Key.Id, name, ct);
+        return made.Secret;
     }
 
     private static Task AuditKeyAsync(IBatonStore store, TimeProvider time, string tenantId, string keyId, CancellationToken ct) =>
-        AuditAsync(store, time, tenantId, AuditTargets.ApiKey, keyId, new { name = "bootstrap admin", role = "admin", systemAdmin = true }, ct);
+        AuditKeyAsync(store, time, tenantId, keyId, "bootstrap admin", ct);
+
+    private static Task AuditKeyAsync(IBatonStore store, TimeProvider time, string tenantId, string keyId, string name, CancellationToken ct) =>
+        AuditAsync(store, time, tenantId, AuditTargets.ApiKey, keyId, new { name, role = "admin", systemAdmin = true }, ct);
 
     /// <summary>What the first start creates is recorded like any creation, with the system as its actor.</summary>
     private static Task AuditAsync(IBatonStore store, TimeProvider time, string tenantId, string targetType, string targetId, object fields, CancellationToken ct) =>

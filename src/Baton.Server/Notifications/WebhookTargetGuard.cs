@@ -38,7 +38,10 @@ public sealed class WebhookTargetGuard
         _allowed.Any(n => n.Contains(address))
         || (SpecialPurposeAddresses.EmbeddedIPv4(address) is { } embedded && _allowed.Any(n => n.Contains(embedded.Address)));
 
-    /// <summary>Checks a target URL as it would be dialled now; null when it is acceptable, else (reason, detail).</summary>
+    /// <summary>
+    /// Checks a target URL as it would be dialled now; null when it is acceptable, else (reason, detail). A host that
+    /// does not resolve is acceptable (checked again at delivery); one resolving to a forbidden address is not.
+    /// </summary>
     public async Task<(string Reason, string Detail)?> CheckUrlAsync(string? url, CancellationToken ct)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -51,11 +54,12 @@ public sealed class WebhookTargetGuard
         {
             addresses = IPAddress.TryParse(uri.IdnHost, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(uri.IdnHost, ct);
         }
-        catch (SocketException e)
+        catch (SocketException)
         {
-            return ("unresolvable-host", $"The host '{uri.Host}' cannot be resolved: {e.Message}");
+            // A name that does not resolve yet (DNS not set up, or not visible from here) is no error: it is resolved
+            // at every delivery, where the connect callback checks the address actually dialled.
+            return null;
         }
-        if (addresses.Length == 0) return ("unresolvable-host", $"The host '{uri.Host}' has no addresses.");
         foreach (var address in addresses)
         {
             if (Refusal(address) is { } why) return ("target-not-allowed", $"Webhook target '{uri.Host}' refused: {why}.");

@@ -20,7 +20,8 @@ internal static class JobEventText
     public static string Outcome(AttemptCompletion completion)
     {
         var text = completion.Outcome.ToText();
-        if (completion.ExitCode is { } code) text += $" (exit code {code})";
+        // Exit code 0 with an error: the process ended well and something after it failed (a result too large): the error says what.
+        if (completion.ExitCode is { } code && !(code == 0 && !string.IsNullOrEmpty(completion.Error))) text += $" (exit code {code})";
         if (!string.IsNullOrEmpty(completion.Error)) text += ": " + Truncate(completion.Error, 500);
         return text;
     }

@@ -9,7 +9,8 @@ internal sealed class PostgresCalendarStore(PostgresDatabase database) : ICalend
         "SELECT tenant_id AS TenantId, name AS Name, working_days AS WorkingDays, holidays::text AS Holidays, time_zone AS TimeZone, " +
         "created_at AS CreatedAt, updated_at AS UpdatedAt FROM calendars";
 
-    public Task<CalendarWriteResult> SaveAsync(CalendarRecord calendar, bool replace, CancellationToken cancellationToken) =>
+    public Task<CalendarWriteResult> SaveAsync(
+        CalendarRecord calendar, bool replace, Func<ScheduleRecord, DateTimeOffset?>? nextFireOf, CancellationToken cancellationToken) =>
         database.InTenantAsync(calendar.TenantId, async (connection, transaction) =>
         {
             var parameters = new
@@ -28,15 +29,39 @@ internal sealed class PostgresCalendarStore(PostgresDatabase database) : ICalend
                 VALUES (@TenantId, @Name, @WorkingDays, @Holidays::jsonb, @TimeZone, @CreatedAt, @UpdatedAt)
                 ON CONFLICT (tenant_id, name) DO NOTHING;
                 """, parameters, transaction, cancellationToken));
-            if (inserted > 0) return CalendarWriteResult.Created;
+            if (inserted > 0)
+            {
+                await RetimeSchedulesAsync(connection, transaction, calendar, nextFireOf, cancellationToken);
+                return CalendarWriteResult.Created;
+            }
             if (!replace) return CalendarWriteResult.NameTaken;
             await connection.ExecuteAsync(PgSql.Command(
                 """
                 UPDATE calendars SET working_days = @WorkingDays, holidays = @Holidays::jsonb, time_zone = @TimeZone, updated_at = @UpdatedAt
                 WHERE tenant_id = @TenantId AND name = @Name;
                 """, parameters, transaction, cancellationToken));
+            await RetimeSchedulesAsync(connection, transaction, calendar, nextFireOf, cancellationToken);
             return CalendarWriteResult.Replaced;
         }, cancellationToken);
+
+    /// <summary>The schedules on this calendar whose next fire is still ahead move to the fire the new calendar gives.</summary>
+    private static async Task RetimeSchedulesAsync(
+        Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CalendarRecord calendar, Func<ScheduleRecord, DateTimeOffset?>? nextFireOf, CancellationToken cancellationToken)
+    {
+        if (nextFireOf is null) return;
+        var rows = await connection.QueryAsync<PostgresScheduleRow>(PgSql.Command(
+            $"SELECT {PostgresScheduleRow.Columns} FROM schedules WHERE tenant_id = @TenantId AND calendar_name = @Name AND NOT paused " +
+            "AND (next_fire_at IS NULL OR next_fire_at > @Now) FOR UPDATE;",
+            new { calendar.TenantId, calendar.Name, Now = PgTime.ToDb(calendar.UpdatedAt) }, transaction, cancellationToken));
+        foreach (var schedule in rows.Select(r => r.ToRecord()))
+        {
+            var next = nextFireOf(schedule);
+            if (next == schedule.NextFireAt) continue;
+            await connection.ExecuteAsync(PgSql.Command(
+                "UPDATE schedules SET next_fire_at = @Next WHERE tenant_id = @TenantId AND id = @Id;",
+                new { schedule.TenantId, schedule.Id, Next = PgTime.ToDb(next) }, transaction, cancellationToken));
+        }
+    }
 
     public Task<CalendarRecord?> GetAsync(string tenantId, string name, CancellationToken cancellationToken) =>
         database.InTenantAsync(tenantId, async (connection, transaction) =>

@@ -10,7 +10,8 @@ internal sealed class SqliteCalendarStore(SqliteDatabase database) : ICalendarSt
         "SELECT tenant_id AS TenantId, name AS Name, working_days AS WorkingDays, holidays AS Holidays, time_zone AS TimeZone, " +
         "created_at AS CreatedAt, updated_at AS UpdatedAt FROM calendars";
 
-    public Task<CalendarWriteResult> SaveAsync(CalendarRecord calendar, bool replace, CancellationToken cancellationToken) =>
+    public Task<CalendarWriteResult> SaveAsync(
+        CalendarRecord calendar, bool replace, Func<ScheduleRecord, DateTimeOffset?>? nextFireOf, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var parameters = new
@@ -29,15 +30,39 @@ internal sealed class SqliteCalendarStore(SqliteDatabase database) : ICalendarSt
                 VALUES (@TenantId, @Name, @WorkingDays, @Holidays, @TimeZone, @CreatedAt, @UpdatedAt)
                 ON CONFLICT (tenant_id, name) DO NOTHING;
                 """, parameters, transaction, cancellationToken));
-            if (inserted > 0) return CalendarWriteResult.Created;
+            if (inserted > 0)
+            {
+                await RetimeSchedulesAsync(connection, transaction, calendar, nextFireOf, cancellationToken);
+                return CalendarWriteResult.Created;
+            }
             if (!replace) return CalendarWriteResult.NameTaken;
             await connection.ExecuteAsync(Sql.Command(
                 """
                 UPDATE calendars SET working_days = @WorkingDays, holidays = @Holidays, time_zone = @TimeZone, updated_at = @UpdatedAt
                 WHERE tenant_id = @TenantId AND name = @Name;
                 """, parameters, transaction, cancellationToken));
+            await RetimeSchedulesAsync(connection, transaction, calendar, nextFireOf, cancellationToken);
             return CalendarWriteResult.Replaced;
         }, cancellationToken);
+
+    /// <summary>The schedules on this calendar whose next fire is still ahead move to the fire the new calendar gives.</summary>
+    private static async Task RetimeSchedulesAsync(
+        Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction transaction, CalendarRecord calendar, Func<ScheduleRecord, DateTimeOffset?>? nextFireOf, CancellationToken cancellationToken)
+    {
+        if (nextFireOf is null) return;
+        var rows = await connection.QueryAsync<SqliteScheduleRow>(Sql.Command(
+            $"SELECT {SqliteScheduleRow.Columns} FROM schedules WHERE tenant_id = @TenantId AND calendar_name = @Name AND paused = 0 " +
+            "AND (next_fire_at IS NULL OR next_fire_at > @Now);",
+            new { calendar.TenantId, calendar.Name, Now = StoredTime.ToMs(calendar.UpdatedAt) }, transaction, cancellationToken));
+        foreach (var schedule in rows.Select(r => r.ToRecord()))
+        {
+            var next = nextFireOf(schedule);
+            if (next == schedule.NextFireAt) continue;
+            await connection.ExecuteAsync(Sql.Command(
+                "UPDATE schedules SET next_fire_at = @Next WHERE tenant_id = @TenantId AND id = @Id;",
+                new { schedule.TenantId, schedule.Id, Next = StoredTime.ToMs(next) }, transaction, cancellationToken));
+        }
+    }
 
     public Task<CalendarRecord?> GetAsync(string tenantId, string name, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection =>

@@ -14,7 +14,7 @@ public sealed class JobLogShipperTests
         using var control = new JobControl("j", 1);
         var received = new List<IReadOnlyList<AgentLogLine>>();
         var calls = 0;
-        await using var shipper = new JobLogShipper(log, (lines, _) =>
+        await using var shipper = new JobLogShipper(log, (lines, _, _) =>
         {
             if (Interlocked.Increment(ref calls) % 3 == 0)
                 throw new ServerUnavailableException("down");
@@ -40,7 +40,7 @@ public sealed class JobLogShipperTests
         var log = new JobLog(TimeProvider.System);
         using var control = new JobControl("j", 1);
         var stale = false;
-        await using var shipper = new JobLogShipper(log, (_, _) =>
+        await using var shipper = new JobLogShipper(log, (_, _, _) =>
             stale ? throw new StaleAttemptException("409") : Task.FromResult(new AppendLogsResponse(true)),
             control, TimeSpan.FromMilliseconds(20), TimeProvider.System, Backoff.Default, NullLogger.Instance);
         shipper.Start();
@@ -54,5 +54,32 @@ public sealed class JobLogShipperTests
         Assert.True(shipper.Stale);
         Assert.Equal(JobStopReason.Abandon, control.StopReason);
         Assert.False(control.ShouldReport);
+    }
+
+    [Fact]
+    public async Task New_progress_is_sent_at_once_without_lines_and_once_per_change()
+    {
+        var log = new JobLog(TimeProvider.System);
+        using var control = new JobControl("j", 1);
+        var sent = new List<(int Lines, JobProgressReport? Progress)>();
+        await using var shipper = new JobLogShipper(log, (lines, progress, _) =>
+        {
+            lock (sent)
+                sent.Add((lines.Count, progress));
+            return Task.FromResult(new AppendLogsResponse(false));
+        }, control, TimeSpan.FromMilliseconds(20), TimeProvider.System, Backoff.Default, NullLogger.Instance);
+        shipper.Start();
+
+        control.Progress = new JobProgressReport(47, "frame 47");
+        await Support.FakeServerState.WaitUntilAsync(() => { lock (sent) return sent.Count > 0; }, TimeSpan.FromSeconds(5), "progress sent");
+        await Task.Delay(200);
+        control.Progress = new JobProgressReport(48, "frame 48");
+        await Support.FakeServerState.WaitUntilAsync(() => { lock (sent) return sent.Count > 1; }, TimeSpan.FromSeconds(5), "second progress sent");
+        await shipper.FlushAllAsync(CancellationToken.None);
+
+        lock (sent)
+        {
+            Assert.Equal([(0, new JobProgressReport(47, "frame 47")), (0, new JobProgressReport(48, "frame 48"))], sent);
+        }
     }
 }

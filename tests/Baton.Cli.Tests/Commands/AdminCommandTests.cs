@@ -101,6 +101,22 @@ public sealed class AdminCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Tenant_update_and_show_take_a_name_like_queues_and_schedules_do()
+    {
+        await using var server = await StartServerAsync();
+
+        var update = await _cli.RunAgainstAsync(server, "tenant", "update", "acme", "--shared-weight", "0");
+        var show = await _cli.RunAgainstAsync(server, "tenant", "show", "acme", "--json");
+        var unknown = await _cli.RunAgainstAsync(server, "tenant", "update", "nobody", "--tier", "free");
+
+        Assert.True(update.ExitCode == 0, update.ToString());
+        Assert.Single(server.Requests, r => r.Method == "PATCH" && r.PathAndQuery == "/api/v1/tenants/t-2");
+        Assert.Equal("t-2", JsonSerializer.Deserialize<TenantDto>(show.Stdout, BatonJson.Wire)!.Id);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("no tenant named 'nobody'", unknown.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Key_create_list_and_revoke()
     {
         await using var server = await StartServerAsync();

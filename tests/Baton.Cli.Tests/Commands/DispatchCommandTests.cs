@@ -35,6 +35,8 @@ public sealed class DispatchCommandTests : IDisposable
         var sent = JsonSerializer.Deserialize<CreateQueueRequest>(server.Single("POST", "/api/v1/queues").Body, BatonJson.Wire)!;
         Assert.Equal(["gpu", "render"], sent.AgentGroups!);
         Assert.Equal((2, 50), (sent.ReservedSlots, sent.ReservedMinPriority));
+        Assert.Contains("served by group(s) gpu, render", created.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2 of the tenant's slots reserved for priority >= 50", created.Stdout, StringComparison.Ordinal);
 
         var updated = await _cli.RunAgainstAsync(server, "queue", "update", "gpu", "--groups", "");
         Assert.Equal(0, updated.ExitCode);

@@ -136,6 +136,41 @@ public sealed class JobCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancel_takes_several_ids_and_reports_each_one_that_failed()
+    {
+        await using var server = await FakeBatonServer.StartAsync(app => app.MapPost("/api/v1/jobs/{id}/cancel", (string id) => id == "j-2"
+            ? FakeBatonServer.Problem(409, "Invalid state", "Job j-2 already succeeded.", ProblemTypes.InvalidState)
+            : FakeBatonServer.Json(Dtos.Job(id, "cancelled"))));
+
+        var result = await _cli.RunAgainstAsync(server, "job", "cancel", "j-1", "j-2", "j-3");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("j-1 is cancelled", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("j-3 is cancelled", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("job j-2: Invalid state: Job j-2 already succeeded.", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(3, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Retry_submits_a_new_job_with_the_same_package_version_inputs_and_queue()
+    {
+        await using var server = await FakeBatonServer.StartAsync(app =>
+        {
+            app.MapGet("/api/v1/jobs/{id}", (string id) => FakeBatonServer.Json(Dtos.Job(id, "failed") with { Queue = "gpu", Priority = 7, Cpu = 2 }));
+            app.MapPost("/api/v1/jobs", () => FakeBatonServer.Json(Dtos.Job("j-new", "pending"), 201));
+        });
+
+        var result = await _cli.RunAgainstAsync(server, "job", "retry", "j-old");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("j-new", result.Stdout.Trim());
+        var sent = JsonSerializer.Deserialize<SubmitJobRequest>(server.Single("POST", "/api/v1/jobs").Body, BatonJson.Wire)!;
+        var old = Dtos.Job("j-old", "failed");
+        Assert.Equal((old.Package, old.Version, "gpu", 7, 2m), (sent.Package, sent.Version, sent.Queue, sent.Priority, sent.Cpu));
+        Assert.Equal("Ada", sent.Inputs!["name"].GetString());
+    }
+
+    [Fact]
     public async Task Cancelling_an_ended_job_shows_the_servers_conflict()
     {
         await using var server = await FakeBatonServer.StartAsync(app => app.MapPost("/api/v1/jobs/{id}/cancel", () =>
@@ -155,6 +190,8 @@ public sealed class JobCommandTests : IDisposable
             [
                 new JobEventDto(1, Dtos.At, "submitted", 0, null, null),
                 new JobEventDto(2, Dtos.At, "assigned", 1, "agent-1", "lease 30s"),
+                new JobEventDto(3, Dtos.At, "failed", 1, "agent-1",
+                    "failed (exit code 1): Traceback (most recent call last):\n  File \"/job/fail.py\", line 4, in main\n    raise ValueError(\"boom\")\nValueError: boom"),
             ]))));
 
         var table = await _cli.RunAgainstAsync(server, "job", "events", "j-1");
@@ -163,6 +200,11 @@ public sealed class JobCommandTests : IDisposable
         Assert.Equal(0, table.ExitCode);
         Assert.Contains("submitted", table.Stdout, StringComparison.Ordinal);
         Assert.Contains("lease 30s", table.Stdout, StringComparison.Ordinal);
-        Assert.Equal(2, JsonSerializer.Deserialize<ListResponse<JobEventDto>>(json.Stdout, BatonJson.Wire)!.Items.Count);
+        // A traceback is one table line (its first and last), whole in --json.
+        Assert.Contains("failed (exit code 1): Traceback (most recent call last): … ValueError: boom", table.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail.py", table.Stdout, StringComparison.Ordinal);
+        var items = JsonSerializer.Deserialize<ListResponse<JobEventDto>>(json.Stdout, BatonJson.Wire)!.Items;
+        Assert.Equal(3, items.Count);
+        Assert.Contains("fail.py", items[2].Message, StringComparison.Ordinal);
     }
 }

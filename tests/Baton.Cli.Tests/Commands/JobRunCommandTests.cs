@@ -14,7 +14,7 @@ public sealed class JobRunCommandTests : IDisposable
     public void Dispose() => _cli.Dispose();
 
     /// <summary>A server whose job moves through <paramref name="states"/>, one state per GET, staying on the last.</summary>
-    private static Task<FakeBatonServer> StartServerAsync(string[] states, string? result = null, string? error = null)
+    private static Task<FakeBatonServer> StartServerAsync(string[] states, string? result = null, string? error = null, int exitCode = 1)
     {
         var polls = 0;
         return FakeBatonServer.StartAsync(app =>
@@ -24,7 +24,7 @@ public sealed class JobRunCommandTests : IDisposable
             {
                 var state = states[Math.Min(Interlocked.Increment(ref polls), states.Length - 1)];
                 var ended = state is "succeeded" or "failed" or "timed_out" or "cancelled";
-                return FakeBatonServer.Json(Dtos.Job(id, state, ended ? result : null, ended ? error : null, ended ? 1 : null));
+                return FakeBatonServer.Json(Dtos.Job(id, state, ended ? result : null, ended ? error : null, ended ? exitCode : null));
             });
         });
     }
@@ -129,6 +129,30 @@ public sealed class JobRunCommandTests : IDisposable
         Assert.Equal("", result.Stdout);
         Assert.Contains($"Job j-1 {endState}", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("ValueError: boom", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_job_whose_process_exited_0_but_failed_says_what_failed_not_exit_code_0()
+    {
+        const string tooLarge = "The job's result is 2000000 bytes; the limit is 1048576 bytes (1 MiB).";
+        await using var server = await StartServerAsync(["pending", "failed"], error: tooLarge, exitCode: 0);
+
+        var result = await _cli.RunAgainstAsync(server, "job", "run", "hello", "--wait");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(tooLarge, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("exit code 0", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_output_is_plain_utf8_without_html_escapes()
+    {
+        await using var server = await StartServerAsync(["pending", "failed"], error: "ValueError: x > 1 & y < 2 — café 'quoted'");
+
+        var result = await _cli.RunAgainstAsync(server, "job", "run", "hello", "--wait", "--json");
+
+        Assert.Contains("ValueError: x > 1 & y < 2 — café 'quoted'", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

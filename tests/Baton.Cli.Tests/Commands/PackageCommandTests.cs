@@ -98,6 +98,21 @@ public sealed class PackageCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Push_of_a_folder_without_baton_yaml_fails_before_uploading()
+    {
+        await using var server = await StartServerAsync([]);
+        var folder = Path.Combine(_cli.Home, "not-a-package");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "main.py"), "def run():\n    return 1\n");
+
+        var result = await _cli.RunAgainstAsync(server, "package", "push", folder);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("has no baton.yaml at its root", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
     public async Task List_and_show_print_tables_or_json()
     {
         await using var server = await StartServerAsync([]);

@@ -34,6 +34,9 @@ public sealed class ScheduleCommandTests : IDisposable
         app.MapPost("/api/v1/calendars", (CalendarRequest request) => FakeBatonServer.Json(Calendar(request.Name!, request.Holidays?.Count ?? 0), 201));
         app.MapPut("/api/v1/calendars/{name}", (string name) => FakeBatonServer.Json(Calendar(name, 3)));
         app.MapGet("/api/v1/calendars", () => FakeBatonServer.Json(new ListResponse<CalendarDto>([Calendar("de", 2)])));
+        app.MapGet("/api/v1/calendars/{name}", (string name) => name == "de"
+            ? FakeBatonServer.Json(Calendar(name, 2))
+            : FakeBatonServer.Problem(404, "Not found", $"Calendar '{name}' was not found.", ProblemTypes.NotFound));
         app.MapDelete("/api/v1/calendars/{name}", () => Microsoft.AspNetCore.Http.Results.NoContent());
     });
 
@@ -89,10 +92,15 @@ public sealed class ScheduleCommandTests : IDisposable
 
         var ics = Path.Combine(_cli.Home, "holidays.ics");
         await File.WriteAllTextAsync(ics, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+        // By default an import adds to the calendar (merge) and says what changed; --replace replaces it.
         var imported = await _cli.RunAgainstAsync(server, "calendar", "import", "de", ics, "--working-days", "mon,tue");
-        Assert.Contains("Imported calendar 'de'", imported.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Updated calendar 'de': 1 holiday(s) added, 3 in all, time zone (each schedule's) kept.", imported.Stdout, StringComparison.Ordinal);
         var put = server.Single("PUT", "/api/v1/calendars/de");
+        Assert.Contains("merge=true", put.PathAndQuery, StringComparison.Ordinal);
         Assert.Contains("workingDays=mon%2Ctue", put.PathAndQuery, StringComparison.Ordinal);
+        var replaced = await _cli.RunAgainstAsync(server, "calendar", "import", "fresh", ics, "--replace");
+        Assert.Contains("Created calendar 'fresh' from the file: 3 holiday(s)", replaced.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("merge", server.Single("PUT", "/api/v1/calendars/fresh").PathAndQuery, StringComparison.Ordinal);
         Assert.StartsWith("text/calendar", put.Headers["Content-Type"], StringComparison.Ordinal);
         Assert.Contains("BEGIN:VCALENDAR", put.BodyText, StringComparison.Ordinal);
 

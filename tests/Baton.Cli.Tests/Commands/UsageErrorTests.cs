@@ -61,6 +61,32 @@ public sealed class UsageErrorTests : IDisposable
             Assert.Contains(command, result.Stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("up")]
+    [InlineData("server")]
+    [InlineData("db")]
+    public async Task Hosting_commands_do_not_offer_the_api_options(string command)
+    {
+        var result = await _cli.RunAsync(command, "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.DoesNotContain("--key", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Print the raw JSON answer", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_has_one_json_one_server_and_one_key_option_and_server_help_lists_every_role()
+    {
+        var bench = await _cli.RunAsync("bench", "--help");
+        var server = await _cli.RunAsync("server", "--help");
+
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(bench.Stdout, @"^\s+--json\b", System.Text.RegularExpressions.RegexOptions.Multiline));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(bench.Stdout, @"^\s+--server\b", System.Text.RegularExpressions.RegexOptions.Multiline));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(bench.Stdout, @"^\s+--key\b", System.Text.RegularExpressions.RegexOptions.Multiline));
+        foreach (var role in new[] { "api", "janitor", "notifier", "scheduler", "autoscaler" })
+            Assert.Contains(role, server.Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task No_server_configured_is_an_error_with_exit_1_that_says_how_to_log_in()
     {

@@ -32,6 +32,30 @@ public sealed class CliConfigTests : IDisposable
     }
 
     [Fact]
+    public void Logins_are_kept_per_server_and_data_folder_and_the_first_format_reads_as_one_context()
+    {
+        var path = Path.Combine(_folder, "config.json");
+        File.WriteAllText(path, """{"server":"http://127.0.0.1:8080","apiKey":"bk_old"}""");
+        var file = CliContextFile.Load(path);
+        Assert.Equal(("127.0.0.1:8080", "bk_old"), (file.CurrentContext!.Name, file.CurrentContext.ApiKey));
+
+        file.Remember("http://127.0.0.1:8080", "bk_first", "/data/.baton");
+        file.Remember("http://127.0.0.1:8080", "bk_other", "/data/other");
+        file.Save(path);
+        var read = CliContextFile.Load(path);
+        Assert.Equal(["127.0.0.1:8080", "baton@8080", "other@8080"], read.Contexts.Select(c => c.Name));
+        Assert.Equal("other@8080", read.Current);
+        Assert.Equal("bk_first", read.Find("http://127.0.0.1:8080", "/data/.baton")!.ApiKey);
+
+        // The same folder again replaces its key, not another folder's; `up` switches back to it.
+        read.Remember("http://127.0.0.1:8080/", "bk_first_2", "/data/.baton");
+        Assert.Equal(("baton@8080", "bk_first_2"), (read.CurrentContext!.Name, read.CurrentContext.ApiKey));
+        Assert.Equal("bk_other", read.Find("http://127.0.0.1:8080", "/data/other")!.ApiKey);
+        Assert.Equal(3, read.Contexts.Count);
+        Assert.DoesNotContain("bk_", read.CurrentContext.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_of_a_missing_file_is_null_and_a_corrupt_file_is_an_error()
     {
         Assert.Null(CliConfig.Load(Path.Combine(_folder, "absent.json")));

@@ -121,6 +121,42 @@ public sealed class ManifestParserTests
         Assert.All(result.Errors, e => Assert.Equal("is required", e.Message));
     }
 
+    [Theory]
+    [InlineData("name")]
+    [InlineData("version")]
+    [InlineData("entrypoint")]
+    [InlineData("description")]
+    [InlineData("python")]
+    [InlineData("requirements")]
+    [InlineData("capabilities")]
+    [InlineData("timeout")]
+    [InlineData("max_attempts")]
+    [InlineData("parameters")]
+    [InlineData("cpu")]
+    [InlineData("memory_mb")]
+    [InlineData("preload")]
+    [InlineData("isolation")]
+    public void Every_known_field_is_suggested_for_a_swap_a_dropped_or_a_doubled_letter(string field)
+    {
+        var typos = new HashSet<string>();
+        for (var i = 0; i + 1 < field.Length; i++)
+        {
+            if (field[i] != field[i + 1]) typos.Add(field[..i] + field[i + 1] + field[i] + field[(i + 2)..]);
+        }
+        for (var i = 0; i < field.Length; i++)
+        {
+            typos.Add(field.Remove(i, 1));
+            typos.Add(field.Insert(i, field[i].ToString()));
+        }
+        typos.Remove(field);
+        foreach (var typo in typos)
+        {
+            var result = ManifestParser.Parse(Minimal + typo + ": x\n");
+            var error = Assert.Single(result.Errors, e => e.Field == typo);
+            Assert.Contains($"did you mean '{field}'?", error.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Unknown_fields_are_errors_with_a_suggestion()
     {

@@ -27,9 +27,12 @@ public sealed class BatonProcess : IAsyncDisposable
         }
     }
 
-    public static BatonProcess Start(IReadOnlyDictionary<string, string>? env, params string[] args)
+    public static BatonProcess Start(IReadOnlyDictionary<string, string>? env, params string[] args) => StartIn(null, env, args);
+
+    /// <summary>Starts it in <paramref name="workingDirectory"/> (the repository root when null).</summary>
+    public static BatonProcess StartIn(string? workingDirectory, IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        var info = Repo.BatonStartInfo(env, args);
+        var info = Repo.BatonStartInfo(env, args, workingDirectory);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var wrapper = new BatonProcess(process);
         process.OutputDataReceived += (_, e) => wrapper.Append(e.Data);

@@ -10,9 +10,12 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs one <c>baton</c> CLI command to completion.</summary>
 public static class CliRunner
 {
-    public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string> env, params string[] args)
+    public static Task<CliResult> RunAsync(IReadOnlyDictionary<string, string> env, params string[] args) => RunInAsync(null, env, args);
+
+    /// <summary>Runs it in <paramref name="workingDirectory"/> (the repository root when null).</summary>
+    public static async Task<CliResult> RunInAsync(string? workingDirectory, IReadOnlyDictionary<string, string> env, params string[] args)
     {
-        var info = Repo.BatonStartInfo(env, args);
+        var info = Repo.BatonStartInfo(env, args, workingDirectory);
         using var process = Process.Start(info)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();

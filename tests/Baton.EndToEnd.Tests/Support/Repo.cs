@@ -10,8 +10,9 @@ public static class Repo
 
     public static string Sample(string name) => Path.Combine(Root, "samples", name);
 
-    /// <summary>How to run <c>dotnet baton.dll ARGS</c> from the repository root with all output captured.</summary>
-    public static System.Diagnostics.ProcessStartInfo BatonStartInfo(IReadOnlyDictionary<string, string>? env, IEnumerable<string> args)
+    /// <summary>How to run <c>dotnet baton.dll ARGS</c> from the repository root (or <paramref name="workingDirectory"/>) with all output captured.</summary>
+    public static System.Diagnostics.ProcessStartInfo BatonStartInfo(
+        IReadOnlyDictionary<string, string>? env, IEnumerable<string> args, string? workingDirectory = null)
     {
         var info = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
@@ -19,7 +20,7 @@ public static class Repo
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = Root,
+            WorkingDirectory = workingDirectory ?? Root,
         };
         info.ArgumentList.Add(BatonDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);

@@ -90,4 +90,13 @@ public sealed class WebhookTargetGuardTests
         Assert.Null(guard.Refusal(IPAddress.Parse("::ffff:10.20.1.2")));
         Assert.NotNull(guard.Refusal(IPAddress.Parse("10.21.1.2")));
     }
+
+    [Fact]
+    public async Task A_name_that_does_not_resolve_yet_is_accepted_at_creation_a_forbidden_address_is_not()
+    {
+        // .invalid never resolves (RFC 6761): the README's hooks.example.com may not resolve where Baton runs either.
+        Assert.Null(await Guard.CheckUrlAsync("https://hooks.baton-test.invalid/baton", CancellationToken.None));
+        Assert.Equal("target-not-allowed", (await Guard.CheckUrlAsync("http://127.0.0.1:9/hook", CancellationToken.None))?.Reason);
+        Assert.Equal("invalid-url", (await Guard.CheckUrlAsync("ftp://hooks.example.com/", CancellationToken.None))?.Reason);
+    }
 }

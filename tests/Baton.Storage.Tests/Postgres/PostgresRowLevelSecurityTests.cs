@@ -201,7 +201,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         await SubmitAsync(tenant, id: "j2-" + name);
         await CompleteAsync(Assert.Single(await ClaimAsync(tenant, agent)), Baton.Core.Jobs.JobOutcome.Succeeded);
         await Store.Schedules.CreateAsync(ScheduleSamples.NewSchedule(tenant, "nightly", Start, id: "sch-" + name), 10, Ct);
-        await Store.Calendars.SaveAsync(new CalendarRecord(tenant, "de", [DayOfWeek.Monday], [], null, Start, Start), replace: false, Ct);
+        await Store.Calendars.SaveAsync(new CalendarRecord(tenant, "de", [DayOfWeek.Monday], [], null, Start, Start), replace: false, null, Ct);
         await Store.Audit.AppendAsync(new NewAuditEntry(tenant, Start, AuditActor.System, "tenant.created", "tenant", tenant, null,
             System.Text.Json.JsonSerializer.SerializeToElement(new { name })), Ct);
         await Store.DataKeys.AddAsync(new DataKeyRecord(tenant, 1, "mk_test", "wrapped", Start), Ct);

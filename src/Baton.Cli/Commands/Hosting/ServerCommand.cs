@@ -16,7 +16,7 @@ public static class ServerCommand
         var postgresMigration = new Option<string?>("--postgres-migration") { Description = "PostgreSQL connection string of the tables' owner, for migrations (default: --postgres)." };
         var postgresRead = new Option<string?>("--postgres-read") { Description = "Optional read-replica connection string for list queries." };
         var blobs = new Option<string?>("--blobs") { Description = "Blob store: a folder (default DATA/blobs) or s3://BUCKET[/PREFIX][?endpoint=URL] (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)." };
-        var roles = new Option<string>("--roles") { Description = "Roles to run: all, or a comma-separated list of api, janitor.", DefaultValueFactory = _ => "all" };
+        var roles = new Option<string>("--roles") { Description = "Roles to run: all, or a comma-separated list of api, janitor, notifier, scheduler, autoscaler.", DefaultValueFactory = _ => "all" };
         var agentTtl = new Option<double?>("--agent-ttl") { Description = "Seconds without a heartbeat before an agent is offline and its jobs go back to the queue." };
 
         var command = new Command("server", "Run the Baton server (REST API, agent protocol, dispatcher, janitor).")

@@ -24,6 +24,10 @@ public static class UpCommand
         var agents = new Option<int>("--agents") { Description = "How many local agents to start.", DefaultValueFactory = _ => 1 };
         var slots = new Option<int>("--slots") { Description = "Job slots per local agent.", DefaultValueFactory = _ => 4 };
         var verbose = new Option<bool>("--verbose") { Description = "Show the server's request logs." };
+        var resetAdminKey = new Option<bool>("--reset-admin-key")
+        {
+            Description = "Print a new system admin key of this local data folder (when the first one was lost) and log the CLI in with it.",
+        };
         var autoscale = new Option<string?>("--autoscale")
         {
             Description = "Scale local agent processes with the autoscaler: the built-in policy (1 to 4 agents on queue depth), or the policy FILE given.",
@@ -32,16 +36,17 @@ public static class UpCommand
 
         var command = new Command("up", "Start Baton locally: the server and local agent(s) on embedded storage.")
         {
-            port, data, agents, slots, verbose, autoscale,
+            port, data, agents, slots, verbose, autoscale, resetAdminKey,
         };
         command.SetAction(async (parse, ct) => await RunAsync(
             parse.GetValue(port), parse.GetValue(data)!, parse.GetValue(agents), parse.GetValue(slots), parse.GetValue(verbose),
-            parse.GetResult(autoscale) is null ? null : parse.GetValue(autoscale) ?? "", ct));
+            parse.GetResult(autoscale) is null ? null : parse.GetValue(autoscale) ?? "", parse.GetValue(resetAdminKey), ct));
         return command;
     }
 
     /// <param name="autoscale">Null: fixed agents; empty: the built-in autoscaling policy; else a policy file.</param>
-    private static async Task<int> RunAsync(int port, string dataDirectory, int agentCount, int slots, bool verbose, string? autoscale, CancellationToken ct)
+    private static async Task<int> RunAsync(
+        int port, string dataDirectory, int agentCount, int slots, bool verbose, string? autoscale, bool resetAdminKey, CancellationToken ct)
     {
         if (port is < 1 or > 65535) throw new ArgumentException("--port must be between 1 and 65535.");
         if (agentCount is < 0 or > 64) throw new ArgumentException("--agents must be between 0 and 64.");
@@ -70,11 +75,11 @@ public static class UpCommand
         using var shutdown = new ShutdownSignal(ct);
         var bootstrap = await server.StartAsync(shutdown.Token);
 
-        var key = bootstrap.GeneratedAdminKey ?? server.Options.BootstrapApiKey;
-        if (key is not null)
-        {
-            new CliConfig(url, key).Save();
-        }
+        var resetKey = resetAdminKey
+            ? await Bootstrapper.GenerateAdminKeyAsync(server.Services.GetRequiredService<IBatonStore>(), bootstrap.DefaultTenantId,
+                "bootstrap admin (reset)", server.Services.GetRequiredService<TimeProvider>(), shutdown.Token)
+            : null;
+        var login = RememberLogin(url, Path.GetFullPath(dataDirectory), resetKey ?? bootstrap.GeneratedAdminKey ?? server.Options.BootstrapApiKey);
 
         using var loggers = LoggerFactory.Create(b =>
         {
@@ -101,8 +106,19 @@ public static class UpCommand
         {
             Console.WriteLine($"Generated the master key of secrets at rest in {keyFile} (readable by you only). Back it up apart from the database: without it, stored webhook secrets cannot be read.");
         }
-        if (key is not null) Console.WriteLine($"The CLI is logged in ({CliConfig.DefaultPath}). Try: ./baton package push samples/hello && ./baton job run hello --input name=Ada --wait");
-        else Console.WriteLine("Log the CLI in with: ./baton login --server " + url + " --key <your admin key>");
+        if (resetKey is not null)
+        {
+            Console.WriteLine($"A new system admin API key of tenant 'default' (shown once, keep it safe; earlier keys stay valid until revoked):\n  {resetKey}");
+        }
+        if (login is not null)
+        {
+            Console.WriteLine($"The CLI is logged in as context '{login.Name}' ({CliConfig.DefaultPath}). Try: ./baton package push samples/hello && ./baton job run hello --input name=Ada --wait");
+        }
+        else
+        {
+            Console.WriteLine($"The CLI has no saved login for this data folder. Log in with: ./baton login --server {url} --key <your admin key>");
+            Console.WriteLine("Lost the key? Stop and run ./baton up --reset-admin-key (with the same --data): it prints a new one and logs the CLI in.");
+        }
         Console.WriteLine("Press Ctrl-C to stop.");
 
         await shutdown.WaitAsync();
@@ -116,6 +132,20 @@ public static class UpCommand
         await server.Services.GetRequiredService<Baton.Server.Autoscaling.Providers.ScalingProviders>().DisposeAsync();
         await server.StopAsync(CancellationToken.None);
         return 0;
+    }
+
+    /// <summary>
+    /// Saves the login of this URL and data folder as the current context (a key known this start), or switches back
+    /// to the one saved by an earlier start of the same folder. Null when neither: the key is not known here.
+    /// </summary>
+    private static SavedContext? RememberLogin(string url, string dataDirectory, string? key)
+    {
+        var contexts = CliContextFile.Load(CliConfig.DefaultPath);
+        var login = key is not null ? contexts.Remember(url, key, dataDirectory) : contexts.Find(url, dataDirectory);
+        if (login is null) return null;
+        contexts.Current = login.Name;
+        contexts.Save(CliConfig.DefaultPath);
+        return login;
     }
 
     private static async Task<List<(BatonAgent Agent, Task Run)>> StartAgentsAsync(
