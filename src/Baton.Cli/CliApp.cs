@@ -32,6 +32,7 @@ public static class CliApp
         (_, _) => Commands.Hosting.UpCommand.Create(),
         (_, _) => Commands.Hosting.ServerCommand.Create(),
         (_, _) => Commands.Hosting.DatabaseCommand.Create(),
+        (context, _) => Commands.Hosting.BackupCommands.Create(context),
         (context, _) => Commands.Hosting.BenchCommand.Create(context),
     ];
 
