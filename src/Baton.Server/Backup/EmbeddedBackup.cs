@@ -112,6 +112,18 @@ public static class EmbeddedBackup
         var manifest = await BackupArchive.ExtractCheckedAsync(archivePath, folder, ct);
         if (manifest.Storage != "sqlite")
             throw new BackupRefusedException($"the archive is a {manifest.Storage} backup; this verifies embedded (sqlite) backups.");
+        try
+        {
+            return CheckDatabase(manifest, folder);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new BackupRefusedException($"the database in the archive cannot be read: {e.Message}", e);
+        }
+    }
+
+    private static BackupCheck CheckDatabase(BackupManifest manifest, string folder)
+    {
         var facts = new List<string>
         {
             $"{manifest.Files.Count + 1} files, {manifest.Files.Sum(f => f.SizeBytes):N0} bytes: every SHA-256 matches the manifest",
