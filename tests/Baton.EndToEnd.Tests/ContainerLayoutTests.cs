@@ -13,6 +13,7 @@ namespace Baton.EndToEnd.Tests;
 /// must start, answer its probes and write only under its data folder and TMPDIR; the agent image's entrypoint must
 /// enrol and run a Python job.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ContainerLayoutTests(ITestOutputHelper output) : IAsyncDisposable
 {
     private const int ImageUid = 10001;
@@ -41,7 +42,6 @@ public sealed class ContainerLayoutTests(ITestOutputHelper output) : IAsyncDispo
         var publish = await RunToEndAsync("dotnet", ["publish", Path.Combine(Repo.Root, "src", "Baton.Cli", "Baton.Cli.csproj"), "-p:PublishProfile=container", "--no-build", "-o", app, "-v", "quiet"]);
         Assert.True(publish.ExitCode == 0, publish.Output);
         Assert.False(File.Exists(Path.Combine(app, "baton")), "the container profile ships no apphost");
-        Assert.Empty(Directory.GetFiles(app, "*.pdb"));
         MakeReadOnly(app);
         var appBefore = Snapshot(app);
 

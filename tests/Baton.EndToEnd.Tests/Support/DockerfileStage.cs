@@ -45,7 +45,7 @@ public sealed partial record DockerfileStage(string User, IReadOnlyDictionary<st
         return new DockerfileStage(user, env, entrypoint, command, healthCheck);
     }
 
-    private static (string Instruction, string Rest) Split(string line)
+    private static (string Instruction, string Arguments) Split(string line)
     {
         var space = line.IndexOf(' ', StringComparison.Ordinal);
         return space < 0 ? (line, "") : (line[..space].ToUpperInvariant(), line[(space + 1)..].Trim());
