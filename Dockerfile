@@ -10,7 +10,10 @@ ARG DOTNET_VERSION=10.0
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/Baton.Cli/Baton.Cli.csproj -p:PublishProfile=container -o /out/baton
+ARG TARGETARCH
+# One runtime identifier keeps only that platform's native libraries (the RID-less publish carries every platform's).
+RUN case "$TARGETARCH" in arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac \
+ && dotnet publish src/Baton.Cli/Baton.Cli.csproj -p:PublishProfile=container -r "$rid" --self-contained false -o /out/baton
 
 # ---- server: REST API, agent protocol and the background roles ----
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS server

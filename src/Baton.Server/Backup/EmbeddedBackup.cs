@@ -14,7 +14,11 @@ public static class EmbeddedBackup
 {
     private const int SnapshotAttempts = 3;
 
-    public static async Task<BackupManifest> CreateAsync(string dataDirectory, IBlobStore blobs, string archivePath, TimeProvider time, CancellationToken ct)
+    /// <param name="includeMasterKey">
+    /// Also archive <c>DATA/master.key</c>. Off by default: a key stored beside the data it protects protects little
+    /// (docs/security.md), so the key is normally backed up apart and given to <see cref="RestoreAsync"/>.
+    /// </param>
+    public static async Task<BackupManifest> CreateAsync(string dataDirectory, IBlobStore blobs, string archivePath, bool includeMasterKey, TimeProvider time, CancellationToken ct)
     {
         var database = Path.Combine(dataDirectory, "baton.db");
         var staging = Directory.CreateTempSubdirectory("baton-backup-").FullName;
@@ -23,7 +27,7 @@ public static class EmbeddedBackup
             for (var attempt = 1; ; attempt++)
             {
                 var createdAt = time.GetUtcNow();
-                var manifest = await SnapshotAsync(database, dataDirectory, blobs, staging, createdAt, ct);
+                var manifest = await SnapshotAsync(database, dataDirectory, blobs, staging, createdAt, includeMasterKey, ct);
                 if (manifest.Missing.Count == 0)
                 {
                     await BackupArchive.WriteAsync(archivePath, manifest.Manifest, staging, ct);
@@ -47,7 +51,7 @@ public static class EmbeddedBackup
 
     private sealed record Snapshot(BackupManifest Manifest, IReadOnlyCollection<string> Missing);
 
-    private static async Task<Snapshot> SnapshotAsync(string database, string dataDirectory, IBlobStore blobs, string staging, DateTimeOffset createdAt, CancellationToken ct)
+    private static async Task<Snapshot> SnapshotAsync(string database, string dataDirectory, IBlobStore blobs, string staging, DateTimeOffset createdAt, bool includeMasterKey, CancellationToken ct)
     {
         var copy = Path.Combine(staging, BackupManifest.DatabaseEntry);
         SqliteSnapshot.Copy(database, copy);
@@ -70,7 +74,9 @@ public static class EmbeddedBackup
         files.Add(new BackupFile(BackupManifest.DatabaseEntry, dbSize, dbSha));
 
         var masterKey = Path.Combine(dataDirectory, MasterKeyProvider.DefaultFileName);
-        var includesKey = File.Exists(masterKey);
+        if (includeMasterKey && !File.Exists(masterKey))
+            throw new BackupRefusedException($"There is no {masterKey} to include (the server takes its keys from configuration); back those up with your secrets.");
+        var includesKey = includeMasterKey;
         if (includesKey)
         {
             await using var key = File.OpenRead(masterKey);
@@ -156,7 +162,7 @@ public static class EmbeddedBackup
         }
         facts.Add(manifest.IncludesMasterKey
             ? "master key included (secrets decrypt after a restore)"
-            : "no master key in the archive: the source took its keys from configuration; the restored server needs the same BATON_MASTER_KEYS");
+            : "no master key in the archive: the restored server needs the source's keys (restore --master-key FILE, or the same BATON_MASTER_KEYS)");
         return new BackupCheck(manifest, facts);
     }
 
@@ -164,8 +170,10 @@ public static class EmbeddedBackup
     /// Restores into <paramref name="dataDirectory"/>, which must be missing or empty: the archive is verified into a
     /// folder beside it first and moved into place only when every check passed.
     /// </summary>
-    public static async Task<BackupCheck> RestoreAsync(string archivePath, string dataDirectory, CancellationToken ct)
+    /// <param name="masterKeyFile">The source's key file, backed up apart from the archive; copied in as <c>master.key</c>.</param>
+    public static async Task<BackupCheck> RestoreAsync(string archivePath, string dataDirectory, string? masterKeyFile, CancellationToken ct)
     {
+        if (masterKeyFile is not null && !File.Exists(masterKeyFile)) throw new BackupRefusedException($"The master key file {masterKeyFile} does not exist.");
         var target = Path.GetFullPath(dataDirectory).TrimEnd(Path.DirectorySeparatorChar);
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new BackupRefusedException($"{target} is not empty; restore into a new or empty folder (nothing was changed).");
@@ -177,6 +185,12 @@ public static class EmbeddedBackup
         {
             Directory.CreateDirectory(staging);
             var check = await VerifyAsync(archivePath, staging, ct);
+            if (masterKeyFile is not null)
+            {
+                if (check.Manifest.IncludesMasterKey) throw new BackupRefusedException("The archive holds a master key already; restore without --master-key.");
+                await using var key = File.OpenRead(masterKeyFile);
+                await BackupArchive.CopyHashedAsync(key, Path.Combine(staging, MasterKeyProvider.DefaultFileName), ct);
+            }
             if (Directory.Exists(target)) Directory.Delete(target);
             Directory.Move(staging, target);
             return check;

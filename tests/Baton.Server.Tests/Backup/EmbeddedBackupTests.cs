@@ -15,6 +15,7 @@ using Baton.Storage.Sqlite;
 namespace Baton.Server.Tests.Backup;
 
 /// <summary>Embedded backups against a live store: what goes in, what comes back, and every way a damaged archive is refused.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class EmbeddedBackupTests : IAsyncLifetime
 {
     private static readonly byte[] PackageBytes = Encoding.UTF8.GetBytes("pretend this is a zip of hello 1.0.0");
@@ -44,7 +45,7 @@ public sealed class EmbeddedBackupTests : IAsyncLifetime
         Directory.Delete(_root, recursive: true);
     }
 
-    private Task<BackupManifest> BackupAsync() => EmbeddedBackup.CreateAsync(Data, _blobs, Archive, TimeProvider.System, default);
+    private Task<BackupManifest> BackupAsync(bool includeMasterKey = true) => EmbeddedBackup.CreateAsync(Data, _blobs, Archive, includeMasterKey, TimeProvider.System, default);
 
     private async Task<string> RefusalAsync(string archive)
     {
@@ -70,13 +71,26 @@ public sealed class EmbeddedBackupTests : IAsyncLifetime
         Assert.Contains(manifest.Files, f => f.Path == BackupManifest.BlobEntry(_sha));
 
         var target = Path.Combine(_root, "restored");
-        var check = await EmbeddedBackup.RestoreAsync(Archive, target, default);
+        var check = await EmbeddedBackup.RestoreAsync(Archive, target, null, default);
         Assert.Contains(check.Facts, f => f.Contains("all 1 package blob(s) present", StringComparison.Ordinal));
         Assert.Equal(PackageBytes, await File.ReadAllBytesAsync(Path.Combine(target, "blobs", "sha256", _sha[..2], _sha)));
         Assert.Equal("k1:not-a-real-key\n", await File.ReadAllTextAsync(Path.Combine(target, "master.key")));
         await using var restored = new SqliteBatonStore(new SqliteStoreOptions { DatabasePath = Path.Combine(target, "baton.db") }, TimeProvider.System, RetryPolicy.Default);
         Assert.NotNull(await restored.Packages.GetVersionAsync("t-acme", "hello", "1.0.0", default));
         Assert.Empty(await restored.MigrateAsync(default));
+    }
+
+    [Fact]
+    public async Task The_master_key_stays_out_unless_asked_for_and_comes_back_from_its_own_file()
+    {
+        var manifest = await BackupAsync(includeMasterKey: false);
+        Assert.False(manifest.IncludesMasterKey);
+        Assert.DoesNotContain(manifest.Files, f => f.Path == BackupManifest.MasterKeyEntry);
+        var target = Path.Combine(_root, "restored");
+        var check = await EmbeddedBackup.RestoreAsync(Archive, target, Path.Combine(Data, "master.key"), default);
+        Assert.Contains(check.Facts, f => f.StartsWith("no master key in the archive", StringComparison.Ordinal));
+        Assert.Equal("k1:not-a-real-key\n", await File.ReadAllTextAsync(Path.Combine(target, "master.key")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(target, "master.key")));
     }
 
     [Fact]
@@ -118,7 +132,7 @@ public sealed class EmbeddedBackupTests : IAsyncLifetime
         var target = Path.Combine(_root, "busy");
         Directory.CreateDirectory(target);
         await File.WriteAllTextAsync(Path.Combine(target, "keep.txt"), "mine");
-        var refused = await Assert.ThrowsAsync<BackupRefusedException>(() => EmbeddedBackup.RestoreAsync(Archive, target, default));
+        var refused = await Assert.ThrowsAsync<BackupRefusedException>(() => EmbeddedBackup.RestoreAsync(Archive, target, null, default));
         Assert.Contains("is not empty", refused.Message, StringComparison.Ordinal);
         Assert.Equal(["keep.txt"], Directory.GetFileSystemEntries(target).Select(Path.GetFileName));
     }

@@ -21,9 +21,10 @@ public static class BackupCommands
         var data = new Option<string>("--data") { Description = "The server's data folder (baton.db, blobs/, master.key).", DefaultValueFactory = _ => ".baton" };
         var blobs = new Option<string?>("--blobs") { Description = "The server's blob store when not DATA/blobs: a folder or s3://BUCKET[/PREFIX]." };
         var to = new Option<string?>("--to") { Description = "Archive to write (default: baton-backup-<UTC time>.tar.gz here)." };
-        var command = new Command("create", "Take a consistent backup while the server runs: the database, the package blobs it names, the master key.")
+        var includeKey = new Option<bool>("--include-master-key") { Description = "Also archive DATA/master.key (by default back it up apart: a key beside its data protects little)." };
+        var command = new Command("create", "Take a consistent backup while the server runs: the database and the package blobs it names.")
         {
-            data, blobs, to,
+            data, blobs, to, includeKey,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -34,11 +35,11 @@ public static class BackupCommands
             if (!File.Exists(Path.Combine(options.DataDirectory, "baton.db")))
                 throw new CliException($"There is no Baton database in {Path.GetFullPath(options.DataDirectory)} (baton.db); pass the server's --data folder.");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var manifest = await Refusals(() => EmbeddedBackup.CreateAsync(options.DataDirectory, StoreFactory.CreateBlobs(options), archive, TimeProvider.System, ct));
+            var manifest = await Refusals(() => EmbeddedBackup.CreateAsync(options.DataDirectory, StoreFactory.CreateBlobs(options), archive, parse.GetValue(includeKey), TimeProvider.System, ct));
             var blobCount = manifest.Files.Count(f => BackupArchive.IsBlobEntry(f.Path, out _));
             context.Out.WriteLine($"Backup written to {Path.GetFullPath(archive)} ({new FileInfo(archive).Length:N0} bytes, {clock.Elapsed.TotalSeconds:0.0} s):");
             context.Out.WriteLine($"  database schema {manifest.SchemaVersion}, {manifest.RowCounts.GetValueOrDefault("jobs"):N0} jobs, {manifest.RowCounts.GetValueOrDefault("tenants")} tenants, {blobCount} blobs" +
-                (manifest.IncludesMasterKey ? ", master key included (keep the archive as secret as the key)" : ", no master key (it comes from configuration)"));
+                (manifest.IncludesMasterKey ? ", master key included (keep the archive as secret as the key)" : ", master key not included (back up DATA/master.key or BATON_MASTER_KEYS apart)"));
             return 0;
         });
         return command;
@@ -71,11 +72,12 @@ public static class BackupCommands
     {
         var archive = new Argument<string>("ARCHIVE") { Description = "A backup archive written by 'baton backup create'." };
         var data = new Option<string>("--data") { Description = "A new or empty folder to restore into.", Required = true };
-        var command = new Command("restore", "Verify an archive, then restore it into a new data folder (never over an existing one).") { archive, data };
+        var masterKey = new Option<string?>("--master-key") { Description = "The source's master key file (backed up apart), copied in as DATA/master.key." };
+        var command = new Command("restore", "Verify an archive, then restore it into a new data folder (never over an existing one).") { archive, data, masterKey };
         command.SetAction(async (parse, ct) =>
         {
             var target = parse.GetValue(data)!;
-            var check = await Refusals(() => EmbeddedBackup.RestoreAsync(parse.GetValue(archive)!, target, ct));
+            var check = await Refusals(() => EmbeddedBackup.RestoreAsync(parse.GetValue(archive)!, target, parse.GetValue(masterKey), ct));
             context.Out.WriteLine($"Restored into {Path.GetFullPath(target)}; start it with: baton server --data {target}");
             foreach (var fact in check.Facts) context.Out.WriteLine($"  {fact}");
             return 0;
