@@ -11,11 +11,13 @@ namespace Baton.EndToEnd.Tests;
 /// An embedded Baton backed up while jobs run, the archive verified, restored into a new folder and started as a
 /// new server process: every tenant, key, package and schedule is there and a job runs. Damaged archives are refused.
 /// </summary>
-public sealed class BackupTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class BackupTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly Cluster _cluster = new();
 
-    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task A_backup_taken_under_load_verifies_restores_and_runs_jobs_with_every_tenant_key_package_and_schedule()

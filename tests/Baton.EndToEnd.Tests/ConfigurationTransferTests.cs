@@ -12,12 +12,14 @@ namespace Baton.EndToEnd.Tests;
 /// server to a PostgreSQL one (where its old key works, its configuration is there and its job runs), then back into
 /// a new embedded database, the round trip losing nothing.
 /// </summary>
-public sealed class ConfigurationTransferTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class ConfigurationTransferTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly Cluster _cluster = new();
     private TestPostgres? _postgres;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _cluster.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();

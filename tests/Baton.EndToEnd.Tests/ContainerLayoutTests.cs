@@ -14,13 +14,15 @@ namespace Baton.EndToEnd.Tests;
 /// enrol and run a Python job.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class ContainerLayoutTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class ContainerLayoutTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int ImageUid = 10001;
     private readonly string _root = Directory.CreateTempSubdirectory("baton-image-").FullName;
     private readonly List<Process> _processes = [];
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         foreach (var process in _processes)
         {

@@ -12,14 +12,16 @@ namespace Baton.EndToEnd.Tests;
 /// only server restarted at once as a supervisor would, on each backend; and two PostgreSQL replicas losing one,
 /// the survivor serving its agents, expiring a dead agent's lease and firing the next schedule. Times are printed.
 /// </summary>
-public sealed class RecoveryTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class RecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Target = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan SeedLimit = TimeSpan.FromMinutes(5);
     private readonly Cluster _cluster = new();
     private TestPostgres? _postgres;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _cluster.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
