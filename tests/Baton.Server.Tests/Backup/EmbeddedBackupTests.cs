@@ -120,7 +120,7 @@ public sealed class EmbeddedBackupTests : IAsyncLifetime
     public async Task A_blob_missing_from_the_store_fails_the_backup_instead_of_writing_an_unrestorable_archive()
     {
         File.Delete(Path.Combine(Data, "blobs", "sha256", _sha[..2], _sha));
-        var refused = await Assert.ThrowsAsync<BackupRefusedException>(BackupAsync);
+        var refused = await Assert.ThrowsAsync<BackupRefusedException>(() => BackupAsync());
         Assert.Contains("missing from the blob store", refused.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Archive));
     }

@@ -20,7 +20,7 @@ public static class BackupCommands
     {
         var data = new Option<string>("--data") { Description = "The server's data folder (baton.db, blobs/, master.key).", DefaultValueFactory = _ => ".baton" };
         var blobs = new Option<string?>("--blobs") { Description = "The server's blob store when not DATA/blobs: a folder or s3://BUCKET[/PREFIX]." };
-        var to = new Option<string?>("--to") { Description = "Archive to write (default: baton-backup-<UTC time>.tar.gz here)." };
+        var to = new Option<string?>("--to") { Description = "Archive to write: a file (default: baton-backup-<UTC time>.tar.gz here) or s3://BUCKET/KEY[?endpoint=URL]." };
         var includeKey = new Option<bool>("--include-master-key") { Description = "Also archive DATA/master.key (by default back it up apart: a key beside its data protects little)." };
         var command = new Command("create", "Take a consistent backup while the server runs: the database and the package blobs it names.")
         {
@@ -30,14 +30,25 @@ public static class BackupCommands
         {
             var options = new ServerOptions { DataDirectory = parse.GetValue(data)!, Blobs = parse.GetValue(blobs) };
             var archive = parse.GetValue(to) ?? DefaultName(TimeProvider.System);
-            if (archive.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
-                throw new UsageException("--to s3://… is not supported yet; write to a file and copy it to object storage (e.g. aws s3 cp).");
+            var remote = RemoteArchive.IsS3(archive);
+            var local = remote ? Path.Combine(Path.GetTempPath(), $"baton-backup-{Guid.NewGuid():N}.tar.gz") : archive;
             if (!File.Exists(Path.Combine(options.DataDirectory, "baton.db")))
                 throw new CliException($"There is no Baton database in {Path.GetFullPath(options.DataDirectory)} (baton.db); pass the server's --data folder.");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var manifest = await Refusals(() => EmbeddedBackup.CreateAsync(options.DataDirectory, StoreFactory.CreateBlobs(options), archive, parse.GetValue(includeKey), TimeProvider.System, ct));
+            BackupManifest manifest;
+            long size;
+            try
+            {
+                manifest = await Refusals(() => EmbeddedBackup.CreateAsync(options.DataDirectory, StoreFactory.CreateBlobs(options), local, parse.GetValue(includeKey), TimeProvider.System, ct));
+                size = new FileInfo(local).Length;
+                if (remote) await Refusals(async () => { await RemoteArchive.UploadAsync(local, archive, ct); return true; });
+            }
+            finally
+            {
+                if (remote) File.Delete(local);
+            }
             var blobCount = manifest.Files.Count(f => BackupArchive.IsBlobEntry(f.Path, out _));
-            context.Out.WriteLine($"Backup written to {Path.GetFullPath(archive)} ({new FileInfo(archive).Length:N0} bytes, {clock.Elapsed.TotalSeconds:0.0} s):");
+            context.Out.WriteLine($"Backup written to {(remote ? archive : Path.GetFullPath(archive))} ({size:N0} bytes, {clock.Elapsed.TotalSeconds:0.0} s):");
             context.Out.WriteLine($"  database schema {manifest.SchemaVersion}, {manifest.RowCounts.GetValueOrDefault("jobs"):N0} jobs, {manifest.RowCounts.GetValueOrDefault("tenants")} tenants, {blobCount} blobs" +
                 (manifest.IncludesMasterKey ? ", master key included (keep the archive as secret as the key)" : ", master key not included (back up DATA/master.key or BATON_MASTER_KEYS apart)"));
             return 0;
@@ -55,7 +66,8 @@ public static class BackupCommands
             var scratch = Directory.CreateTempSubdirectory("baton-verify-").FullName;
             try
             {
-                var check = await Refusals(() => EmbeddedBackup.VerifyAsync(path, scratch, ct));
+                var local = await FetchAsync(path, scratch, ct);
+                var check = await Refusals(() => EmbeddedBackup.VerifyAsync(local, Path.Combine(scratch, "extracted"), ct));
                 context.Out.WriteLine($"Backup OK: {path} (taken {check.Manifest.CreatedAt.ToString("u", CultureInfo.InvariantCulture)})");
                 foreach (var fact in check.Facts) context.Out.WriteLine($"  {fact}");
                 return 0;
@@ -77,12 +89,31 @@ public static class BackupCommands
         command.SetAction(async (parse, ct) =>
         {
             var target = parse.GetValue(data)!;
-            var check = await Refusals(() => EmbeddedBackup.RestoreAsync(parse.GetValue(archive)!, target, parse.GetValue(masterKey), ct));
+            var scratch = Directory.CreateTempSubdirectory("baton-restore-").FullName;
+            BackupCheck check;
+            try
+            {
+                var local = await FetchAsync(parse.GetValue(archive)!, scratch, ct);
+                check = await Refusals(() => EmbeddedBackup.RestoreAsync(local, target, parse.GetValue(masterKey), ct));
+            }
+            finally
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
             context.Out.WriteLine($"Restored into {Path.GetFullPath(target)}; start it with: baton server --data {target}");
             foreach (var fact in check.Facts) context.Out.WriteLine($"  {fact}");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A local path as is; an <c>s3://</c> archive downloaded into <paramref name="scratch"/> first.</summary>
+    private static async Task<string> FetchAsync(string archive, string scratch, CancellationToken ct)
+    {
+        if (!RemoteArchive.IsS3(archive)) return archive;
+        var local = Path.Combine(scratch, "archive.tar.gz");
+        await Refusals(async () => { await RemoteArchive.DownloadAsync(archive, local, ct); return true; });
+        return local;
     }
 
     private static async Task<T> Refusals<T>(Func<Task<T>> work)
