@@ -33,6 +33,9 @@ public static class CliApp
         (_, _) => Commands.Hosting.UpCommand.Create(),
         (_, _) => Commands.Hosting.ServerCommand.Create(),
         (_, _) => Commands.Hosting.DatabaseCommand.Create(),
+        (context, _) => Commands.Hosting.BackupCommands.Create(context),
+        (context, _) => Commands.Hosting.ConfigurationCommands.Export(context),
+        (context, _) => Commands.Hosting.ConfigurationCommands.Import(context),
         (context, _) => Commands.Hosting.BenchCommand.Create(context),
     ];
 

@@ -74,6 +74,9 @@ public sealed class BatonProcess : IAsyncDisposable
     /// <summary>SIGKILL: the process gets no chance to clean up.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: false);
 
+    /// <summary>SIGKILL to the process and its children, as when its machine dies (no job process outlives it).</summary>
+    public void KillHardWithChildren() => _process.Kill(entireProcessTree: true);
+
     /// <summary>SIGTERM, as a service manager or Ctrl-C would.</summary>
     public void Terminate() => NativeSignals.Send(_process.Id, NativeSignals.SigTerm);
 

@@ -45,6 +45,9 @@ public sealed class Cluster : IAsyncDisposable
 
     private readonly Dictionary<BatonProcess, string> _replicaUrls = [];
 
+    /// <summary>Points the helpers (API clients, enrollment, agents) at another replica, e.g. a restored server.</summary>
+    public void UseServer(BatonProcess replica) => Url = ReplicaUrl(replica);
+
     public string ReplicaUrl(BatonProcess replica) => _replicaUrls[replica];
 
     /// <summary>Starts one server process; extra arguments pick the storage (e.g. PostgreSQL for several replicas).</summary>
@@ -74,14 +77,15 @@ public sealed class Cluster : IAsyncDisposable
 
     private readonly List<BatonProcess> _replicas = [];
 
-    public async Task<BatonProcess> StartAgentAsync(string name, int slots = 2, string? token = null, string? servers = null)
+    /// <summary><paramref name="key"/>: a key of the agent's tenant, to see it come online (default: the admin key).</summary>
+    public async Task<BatonProcess> StartAgentAsync(string name, int slots = 2, string? token = null, string? servers = null, string? key = null)
     {
-        token ??= await CreateEnrollmentTokenAsync(AdminKey);
+        token ??= await CreateEnrollmentTokenAsync(key ?? AdminKey);
         var agent = BatonProcess.Start(new Dictionary<string, string> { ["HOME"] = Root },
             "agent", "--server", servers ?? Url, "--token", token, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--data", AgentData(name));
         _agents.Add(agent);
-        await WaitForAgentOnlineAsync(name);
+        await WaitForAgentOnlineAsync(name, key);
         return agent;
     }
 

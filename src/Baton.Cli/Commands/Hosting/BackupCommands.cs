@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Globalization;
+using Baton.Server.Backup;
+using Baton.Server.Hosting;
+
+namespace Baton.Cli.Commands.Hosting;
+
+/// <summary>
+/// <c>baton backup create|verify|restore</c> for the embedded backend. These work on the data folder directly
+/// (not through the API), so they run beside a live server on the same machine, or in a sidecar sharing its volume.
+/// </summary>
+public static class BackupCommands
+{
+    public static Command Create(CliContext context) => new("backup", "Back up, verify and restore an embedded (SQLite) Baton.")
+    {
+        CreateCommand(context), VerifyCommand(context), RestoreCommand(context),
+    };
+
+    private static Command CreateCommand(CliContext context)
+    {
+        var data = new Option<string>("--data") { Description = "The server's data folder (baton.db, blobs/, master.key).", DefaultValueFactory = _ => ".baton" };
+        var blobs = new Option<string?>("--blobs") { Description = "The server's blob store when not DATA/blobs: a folder or s3://BUCKET[/PREFIX]." };
+        var to = new Option<string?>("--to") { Description = "Archive to write: a file (default: baton-backup-<UTC time>.tar.gz here) or s3://BUCKET/KEY[?endpoint=URL]." };
+        var includeKey = new Option<bool>("--include-master-key") { Description = "Also archive DATA/master.key (by default back it up apart: a key beside its data protects little)." };
+        var command = new Command("create", "Take a consistent backup while the server runs: the database and the package blobs it names.")
+        {
+            data, blobs, to, includeKey,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new ServerOptions { DataDirectory = parse.GetValue(data)!, Blobs = parse.GetValue(blobs) };
+            var archive = parse.GetValue(to) ?? DefaultName(TimeProvider.System);
+            var remote = RemoteArchive.IsS3(archive);
+            var local = remote ? Path.Combine(Path.GetTempPath(), $"baton-backup-{Guid.NewGuid():N}.tar.gz") : archive;
+            if (!File.Exists(Path.Combine(options.DataDirectory, "baton.db")))
+                throw new CliException($"There is no Baton database in {Path.GetFullPath(options.DataDirectory)} (baton.db); pass the server's --data folder.");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            BackupManifest manifest;
+            long size;
+            try
+            {
+                manifest = await Refusals(() => EmbeddedBackup.CreateAsync(options.DataDirectory, StoreFactory.CreateBlobs(options), local, parse.GetValue(includeKey), TimeProvider.System, ct));
+                size = new FileInfo(local).Length;
+                if (remote) await Refusals(async () => { await RemoteArchive.UploadAsync(local, archive, ct); return true; });
+            }
+            finally
+            {
+                if (remote) File.Delete(local);
+            }
+            var blobCount = manifest.Files.Count(f => BackupArchive.IsBlobEntry(f.Path, out _));
+            context.Out.WriteLine($"Backup written to {(remote ? archive : Path.GetFullPath(archive))} ({size:N0} bytes, {clock.Elapsed.TotalSeconds:0.0} s):");
+            context.Out.WriteLine($"  database schema {manifest.SchemaVersion}, {manifest.RowCounts.GetValueOrDefault("jobs"):N0} jobs, {manifest.RowCounts.GetValueOrDefault("tenants")} tenants, {blobCount} blobs" +
+                (manifest.IncludesMasterKey ? ", master key included (keep the archive as secret as the key)" : ", master key not included (back up DATA/master.key or BATON_MASTER_KEYS apart)"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command VerifyCommand(CliContext context)
+    {
+        var archive = new Argument<string>("ARCHIVE") { Description = "A backup archive written by 'baton backup create'." };
+        var command = new Command("verify", "Check an archive end to end: checksums, database integrity, row counts, package blobs.") { archive };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(archive)!;
+            var scratch = Directory.CreateTempSubdirectory("baton-verify-").FullName;
+            try
+            {
+                var local = await FetchAsync(path, scratch, ct);
+                var check = await Refusals(() => EmbeddedBackup.VerifyAsync(local, Path.Combine(scratch, "extracted"), ct));
+                context.Out.WriteLine($"Backup OK: {path} (taken {check.Manifest.CreatedAt.ToString("u", CultureInfo.InvariantCulture)})");
+                foreach (var fact in check.Facts) context.Out.WriteLine($"  {fact}");
+                return 0;
+            }
+            finally
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    private static Command RestoreCommand(CliContext context)
+    {
+        var archive = new Argument<string>("ARCHIVE") { Description = "A backup archive written by 'baton backup create'." };
+        var data = new Option<string>("--data") { Description = "A new or empty folder to restore into.", Required = true };
+        var masterKey = new Option<string?>("--master-key") { Description = "The source's master key file (backed up apart), copied in as DATA/master.key." };
+        var command = new Command("restore", "Verify an archive, then restore it into a new data folder (never over an existing one).") { archive, data, masterKey };
+        command.SetAction(async (parse, ct) =>
+        {
+            var target = parse.GetValue(data)!;
+            var scratch = Directory.CreateTempSubdirectory("baton-restore-").FullName;
+            BackupCheck check;
+            try
+            {
+                var local = await FetchAsync(parse.GetValue(archive)!, scratch, ct);
+                check = await Refusals(() => EmbeddedBackup.RestoreAsync(local, target, parse.GetValue(masterKey), ct));
+            }
+            finally
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+            context.Out.WriteLine($"Restored into {Path.GetFullPath(target)}; start it with: baton server --data {target}");
+            foreach (var fact in check.Facts) context.Out.WriteLine($"  {fact}");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>A local path as is; an <c>s3://</c> archive downloaded into <paramref name="scratch"/> first.</summary>
+    private static async Task<string> FetchAsync(string archive, string scratch, CancellationToken ct)
+    {
+        if (!RemoteArchive.IsS3(archive)) return archive;
+        var local = Path.Combine(scratch, "archive.tar.gz");
+        await Refusals(async () => { await RemoteArchive.DownloadAsync(archive, local, ct); return true; });
+        return local;
+    }
+
+    private static async Task<T> Refusals<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (BackupRefusedException e)
+        {
+            throw new CliException($"backup refused: {e.Message}", e);
+        }
+    }
+
+    private static string DefaultName(TimeProvider time) =>
+        $"baton-backup-{time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.tar.gz";
+}
