@@ -79,7 +79,8 @@ public static class ConfigurationTransfer
                     queue.Paused, queue.AgentGroups, queue.ReservedSlots, queue.ReservedMinPriority), ct);
             }
         }
-        foreach (var calendar in item.Calendars) await store.Calendars.SaveAsync(calendar, replace: true, ct);
+        // The tenant is new and its schedules come after its calendars: no schedule's next fire to recompute yet.
+        foreach (var calendar in item.Calendars) await store.Calendars.SaveAsync(calendar, replace: true, nextFireOf: null, ct);
         foreach (var package in item.Packages)
         {
             await blobs.PutAsync(new MemoryStream(Convert.FromBase64String(package.Archive)), ct);
