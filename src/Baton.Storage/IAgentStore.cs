@@ -37,6 +37,12 @@ public interface IAgentStore
     /// </summary>
     Task<AgentDirectives> GetDirectivesAsync(string agentId, IReadOnlyList<JobRef> running, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The active jobs (assigned or running) each of <paramref name="agentIds"/> holds, in any tenant, in one read;
+    /// an agent holding none is absent. What a poll reads to find lost assignments and its directives.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<HeldJob>>> ListHeldJobsAsync(IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken);
+
     /// <summary>Agents of a tenant with the count of jobs each holds now.</summary>
     Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken);
 

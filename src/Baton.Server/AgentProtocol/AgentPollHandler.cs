@@ -23,6 +23,7 @@ public sealed class AgentPollHandler(
     SharedPoolDispatcher sharedDispatcher,
     HeartbeatBatcher heartbeats,
     HeldJobReads heldReads,
+    HeldJobLookup heldJobs,
     WakeUpSignals signals,
     PackageVersionCache packages,
     PackagePrefetch prefetch,
@@ -128,7 +129,7 @@ public sealed class AgentPollHandler(
 
                 // News: a cancel request for a job it holds, or a package version to prefetch.
                 poll.Directives = currentNews.WokenBy == WakeUpSignals.Agent(poll.Agent.Id)
-                    ? await store.Agents.GetDirectivesAsync(poll.Agent.Id, poll.Running, cancellationToken)
+                    ? await heldJobs.DirectivesAsync(poll.Agent.Id, poll.Running, cancellationToken)
                     : null;
                 offered = await OfferAsync(poll, cancellationToken);
                 if (offered.Count > 0 || poll.Directives is { Cancel.Count: > 0 } or { Abandon.Count: > 0 }) break;
@@ -168,7 +169,7 @@ public sealed class AgentPollHandler(
                 var wakeUp = signals.Subscribe(topics);
                 try
                 {
-                    if (!first || news.Task.IsCompleted) poll.Directives = await store.Agents.GetDirectivesAsync(poll.Agent.Id, poll.Running, cancellationToken);
+                    if (!first || news.Task.IsCompleted) poll.Directives = await heldJobs.DirectivesAsync(poll.Agent.Id, poll.Running, cancellationToken);
                     var current = poll.Directives ?? directives;
                     first = false;
                     var jobs = await sharedDispatcher.ClaimForSharedAgentAsync(poll.Agent, poll.FreeSlots, cancellationToken);
@@ -219,7 +220,7 @@ public sealed class AgentPollHandler(
     private async Task<AgentDirectives> ReleaseUndeliveredAsync(
         AgentRecord agent, bool shared, IReadOnlyList<JobRef> refs, DateTimeOffset now, bool release, CancellationToken cancellationToken)
     {
-        var held = await store.SharedPool.ListHeldJobsAsync(agent.Id, cancellationToken);
+        var held = await heldJobs.ListAsync(agent.Id, cancellationToken);
         var reported = refs.Select(r => (r.JobId, r.Attempt)).ToHashSet();
         var lost = held
             .Where(job => release && job.State == AssignedState && job.AssignedAt < now && !reported.Contains((job.JobId, job.Attempt)))

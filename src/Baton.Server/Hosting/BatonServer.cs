@@ -141,6 +141,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<ClaimBatcher>();
         services.AddSingleton<HeldJobReads>();
+        services.AddSingleton<HeldJobLookup>();
         services.AddSingleton<AttemptWriter>();
         services.AddSingleton<SaturationMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<SaturationMonitor>());

@@ -16,13 +16,19 @@ public sealed class CredentialCache
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Longer than an agent's usual poll cycle (a long-poll of up to a third of the 45 s TTL, or a 10 s
-    /// heartbeat), so a fleet's polls find their agent here instead of reading it each time.
+    /// Longer than an agent's poll cycle (a long-poll of at most <c>MaxPollWait</c>, 20 s, or a 10 s heartbeat), so
+    /// a fleet's polls find their agent here instead of reading it each time. It must exceed the cycle with room to
+    /// spare: at 20 s, agents polling every 10 or 20 s found their entry just expired on every second poll and read
+    /// it on the request path (500 reads a second for 10,000 agents: the heartbeat p99 of seconds).
     /// </summary>
-    public static readonly TimeSpan AgentLifetime = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan AgentLifetime = TimeSpan.FromSeconds(30);
 
-    /// <summary>The age after which a used agent entry is read again in the background (still served until <see cref="AgentLifetime"/>).</summary>
-    public static readonly TimeSpan AgentRefreshAfter = TimeSpan.FromSeconds(12);
+    /// <summary>
+    /// The age after which a used agent entry is read again in the background (still served until
+    /// <see cref="AgentLifetime"/>). Shorter than any poll cycle, so each poll of a live agent refreshes its entry
+    /// off the request path, and a revocation made on another replica refuses the agent's next poll but one.
+    /// </summary>
+    public static readonly TimeSpan AgentRefreshAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>Ids per batched agent read.</summary>
     public const int AgentBatch = 500;

@@ -46,7 +46,13 @@ internal sealed class QueuePriorityRow
     public long Priority { get; set; }
 }
 
-internal sealed class SharedHeldJobRow
+/// <summary>A held job with the agent holding it (the batched read of several agents' jobs).</summary>
+internal sealed class HeldJobOfAgentRow : SharedHeldJobRow
+{
+    public string AgentId { get; set; } = "";
+}
+
+internal class SharedHeldJobRow
 {
     /// <summary>The select list of this row over <c>jobs</c> (the shared pool's and the agent directives' reads).</summary>
     public const string Select =

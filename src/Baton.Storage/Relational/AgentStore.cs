@@ -90,6 +90,18 @@ internal sealed class AgentStore(IStoreDatabase database, IHeartbeatWriter heart
             $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {ActiveStates};", new { agentId }))
             .Select(row => row.ToRecord()), running), cancellationToken);
 
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<HeldJob>>> ListHeldJobsAsync(
+        IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken)
+    {
+        if (agentIds.Count == 0) return new Dictionary<string, IReadOnlyList<HeldJob>>(StringComparer.Ordinal);
+        // System scope, as GetDirectivesAsync: the agents were authenticated by id, their jobs are found by agent id alone.
+        var rows = await database.SystemReadAsync(async session => await session.QueryAsync<HeldJobOfAgentRow>(
+            $"SELECT agent_id AS AgentId, {SharedHeldJobRow.Select} FROM jobs WHERE {session.Dialect.InList("agent_id", "agentIds")} AND state IN {ActiveStates};",
+            new { agentIds = new TextList([.. agentIds]) }), cancellationToken);
+        return rows.GroupBy(row => row.AgentId, StringComparer.Ordinal)
+            .ToDictionary(group => group.Key, group => (IReadOnlyList<HeldJob>)[.. group.Select(row => row.ToRecord())], StringComparer.Ordinal);
+    }
+
     public Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyDictionary<string, int>>(tenantId, async session => (await session.QueryAsync<AgentLoadByIdRow>(
             // Every agent of the tenant, holding zero jobs or more.

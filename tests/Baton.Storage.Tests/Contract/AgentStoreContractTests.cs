@@ -179,6 +179,35 @@ public abstract class AgentStoreContractTests : StoreContractTests
     }
 
     [Fact]
+    public async Task Held_jobs_of_many_agents_of_several_tenants_are_read_at_once()
+    {
+        var acme = await CreateTenantAsync("acme");
+        var other = await CreateTenantAsync("other");
+        await RegisterAgentAsync(acme, "agent-1");
+        await RegisterAgentAsync(acme, "agent-2");
+        await RegisterAgentAsync(other, "agent-3");
+        await RegisterAgentAsync(acme, "agent-idle");
+        var first = await SubmitAndClaimAsync(acme, "agent-1");
+        var second = await SubmitAndClaimAsync(acme, "agent-1");
+        var cancelled = await SubmitAndClaimAsync(acme, "agent-2");
+        await Store.Jobs.RequestCancelAsync(acme, cancelled.Id, Ct);
+        var finished = await SubmitAndClaimAsync(acme, "agent-2");
+        await CompleteAsync(finished, JobOutcome.Succeeded, exitCode: 0);
+        var foreign = await SubmitAndClaimAsync(other, "agent-3");
+
+        var held = await Store.Agents.ListHeldJobsAsync(["agent-1", "agent-2", "agent-3", "agent-idle", "agent-unknown"], Ct);
+
+        Assert.Equal(["agent-1", "agent-2", "agent-3"], held.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { first.Id, second.Id }.Order(StringComparer.Ordinal), held["agent-1"].Select(job => job.JobId).Order(StringComparer.Ordinal));
+        var cancelRequested = Assert.Single(held["agent-2"]);
+        Assert.Equal(cancelled.Id, cancelRequested.JobId);
+        Assert.True(cancelRequested.CancelRequested);
+        Assert.Equal(other, Assert.Single(held["agent-3"]).TenantId);
+        Assert.Equal(foreign.Id, held["agent-3"][0].JobId);
+        Assert.Empty(await Store.Agents.ListHeldJobsAsync([], Ct));
+    }
+
+    [Fact]
     public async Task Active_jobs_are_counted_per_agent_of_the_tenant()
     {
         var tenant = await CreateTenantAsync("acme");
