@@ -33,8 +33,8 @@ public sealed class PostgresBatonStore : IBatonStore
         Queues = new Relational.QueueStore(_database, time);
         Events = new Relational.EventStore(_database, time);
         Webhooks = new Relational.WebhookStore(_database, time);
-        Schedules = new PostgresScheduleStore(_database);
-        Calendars = new PostgresCalendarStore(_database);
+        Schedules = new Relational.ScheduleStore(_database);
+        Calendars = new Relational.CalendarStore(_database);
         SharedPool = new PostgresSharedPoolStore(_database, time);
         Retention = new PostgresRetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
         Audit = new Relational.AuditStore(_database);

@@ -28,4 +28,6 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string RowsOf(string alias, params (string Parameter, string Column)[] columns) =>
         $"unnest({string.Join(", ", columns.Select(column => "@" + column.Parameter))}) AS {alias}({string.Join(", ", columns.Select(column => column.Column))})";
+
+    public override string IsFalse(string column) => $"NOT {column}";
 }

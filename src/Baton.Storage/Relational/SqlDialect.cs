@@ -49,4 +49,9 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string RowsOf(string alias, params (string Parameter, string Column)[] columns);
 
+    /// <summary>
+    /// A boolean column that is false, spelt the way the backend's partial indexes name it (<c>paused = 0</c> on SQLite,
+    /// <c>NOT paused</c> on PostgreSQL), so a scan that filters on it can use them.
+    /// </summary>
+    public abstract string IsFalse(string column);
 }

@@ -30,8 +30,8 @@ public sealed class SqliteBatonStore : IBatonStore
         Queues = new Relational.QueueStore(_database, time);
         Events = new Relational.EventStore(_database, time);
         Webhooks = new Relational.WebhookStore(_database, time);
-        Schedules = new SqliteScheduleStore(_database);
-        Calendars = new SqliteCalendarStore(_database);
+        Schedules = new Relational.ScheduleStore(_database);
+        Calendars = new Relational.CalendarStore(_database);
         SharedPool = new SqliteSharedPoolStore(_database, time);
         Retention = new SqliteRetentionStore(_database);
         Audit = new Relational.AuditStore(_database);

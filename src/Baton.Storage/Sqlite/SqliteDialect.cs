@@ -34,4 +34,7 @@ internal sealed class SqliteDialect : SqlDialect
             i == 0 ? $"json_each(@{column.Parameter}) c0" : $"JOIN json_each(@{column.Parameter}) c{i} ON c{i}.key = c0.key"));
         return $"(SELECT {select} FROM {from}) AS {alias}";
     }
+
+    // Flags are 0/1 integers; a partial index on "paused = 0" serves only a query that says "paused = 0".
+    public override string IsFalse(string column) => $"{column} = 0";
 }
