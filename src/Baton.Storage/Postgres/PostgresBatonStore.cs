@@ -36,7 +36,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Schedules = new Relational.ScheduleStore(_database);
         Calendars = new Relational.CalendarStore(_database);
         SharedPool = new PostgresSharedPoolStore(_database, time);
-        Retention = new PostgresRetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
+        Retention = new Relational.RetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);

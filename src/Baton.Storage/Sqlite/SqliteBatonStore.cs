@@ -33,7 +33,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Schedules = new Relational.ScheduleStore(_database);
         Calendars = new Relational.CalendarStore(_database);
         SharedPool = new SqliteSharedPoolStore(_database, time);
-        Retention = new SqliteRetentionStore(_database);
+        Retention = new Relational.RetentionStore(_database, partitions: null);
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
