@@ -40,7 +40,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
-        Statistics = new PostgresStatisticsStore(_database, time);
+        Statistics = new Relational.StatisticsStore(_database, _database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);

@@ -54,4 +54,20 @@ internal abstract class SqlDialect
     /// <c>NOT paused</c> on PostgreSQL), so a scan that filters on it can use them.
     /// </summary>
     public abstract string IsFalse(string column);
+
+    /// <summary>
+    /// Put in front of a <c>WHERE</c>'s other conditions on a table with (tenant_id, …) indexes, to make the planner walk
+    /// such an index one tenant at a time (<c>tenant_id IN (SELECT id FROM tenants) AND </c>, for SQLite's planner, which
+    /// does not skip-scan an index's first column without statistics); empty where the planner needs no help.
+    /// </summary>
+    public abstract string TenantIndexWalk(string column);
+
+    /// <summary>Sent first in the fleet read's transaction (planner settings for that read only); null when nothing is.</summary>
+    public abstract string? FleetReadSetup { get; }
+
+    /// <summary>
+    /// The database's own figures as one row of <c>SizeBytes</c>, <c>BlocksHit</c>, <c>BlocksRead</c>, <c>ConnectionsUsed</c>
+    /// and <c>MaxConnections</c> (those it does not know left out): a statement ending in <c>;</c>.
+    /// </summary>
+    public abstract string DatabaseStatistics { get; }
 }

@@ -37,7 +37,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
-        Statistics = new SqliteStatisticsStore(_database, time);
+        Statistics = new Relational.StatisticsStore(_database, _database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);

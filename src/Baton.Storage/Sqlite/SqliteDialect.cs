@@ -37,4 +37,10 @@ internal sealed class SqliteDialect : SqlDialect
 
     // Flags are 0/1 integers; a partial index on "paused = 0" serves only a query that says "paused = 0".
     public override string IsFalse(string column) => $"{column} = 0";
+
+    public override string TenantIndexWalk(string column) => $"{column} IN (SELECT id FROM tenants) AND ";
+
+    public override string? FleetReadSetup => null;
+
+    public override string DatabaseStatistics => "SELECT p.page_count * s.page_size AS SizeBytes FROM pragma_page_count() p, pragma_page_size() s;";
 }
