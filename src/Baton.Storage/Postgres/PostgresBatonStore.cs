@@ -35,7 +35,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Webhooks = new Relational.WebhookStore(_database, time);
         Schedules = new Relational.ScheduleStore(_database);
         Calendars = new Relational.CalendarStore(_database);
-        SharedPool = new PostgresSharedPoolStore(_database, time);
+        SharedPool = new Relational.SharedPoolStore(_database, time);
         Retention = new Relational.RetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);

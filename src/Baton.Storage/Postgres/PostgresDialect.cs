@@ -45,4 +45,19 @@ internal sealed class PostgresDialect : SqlDialect
                current_setting('max_connections')::bigint AS MaxConnections
         FROM pg_stat_database d WHERE d.datname = current_database();
         """;
+
+    public override string Greatest(string first, string second) => $"GREATEST({first}, {second})";
+
+    public override string MillisecondsBetween(string from, string to) => $"EXTRACT(EPOCH FROM ({to} - {from})) * 1000";
+
+    // One statement: a LIMIT-ed index walk per tenant, joined laterally.
+    public override string ReadyHeads(string jobSelect, int tenants) =>
+        $"""
+        SELECT h.* FROM unnest(@ids::text[]) AS t(id) CROSS JOIN LATERAL (
+            SELECT {jobSelect} FROM jobs
+            WHERE jobs.tenant_id = t.id AND jobs.state = 'pending' AND (jobs.not_before IS NULL OR jobs.not_before <= @now)
+              AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.tenant_id = jobs.tenant_id AND q.name = jobs.queue AND q.paused)
+            ORDER BY jobs.priority DESC, jobs.submitted_at, jobs.id
+            LIMIT @limit) h;
+        """;
 }

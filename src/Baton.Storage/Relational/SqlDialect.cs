@@ -70,4 +70,17 @@ internal abstract class SqlDialect
     /// and <c>MaxConnections</c> (those it does not know left out): a statement ending in <c>;</c>.
     /// </summary>
     public abstract string DatabaseStatistics { get; }
+
+    /// <summary>The larger of two values (<c>GREATEST</c>; SQLite's two-argument <c>MAX</c>).</summary>
+    public abstract string Greatest(string first, string second);
+
+    /// <summary>Milliseconds from one time to another, as a number.</summary>
+    public abstract string MillisecondsBetween(string from, string to);
+
+    /// <summary>
+    /// The ready heads of a shared-pool snapshot: for each of the <paramref name="tenants"/> tenants of the <see cref="TextList"/>
+    /// <c>@ids</c>, up to <c>@limit</c> of its pending jobs that are due at <c>@now</c> and outside paused queues, best first,
+    /// as <paramref name="jobSelect"/> over <c>jobs</c>: one or more statements, each ending in <c>;</c>.
+    /// </summary>
+    public abstract string ReadyHeads(string jobSelect, int tenants);
 }

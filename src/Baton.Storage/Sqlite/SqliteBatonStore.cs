@@ -32,7 +32,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Webhooks = new Relational.WebhookStore(_database, time);
         Schedules = new Relational.ScheduleStore(_database);
         Calendars = new Relational.CalendarStore(_database);
-        SharedPool = new SqliteSharedPoolStore(_database, time);
+        SharedPool = new Relational.SharedPoolStore(_database, time);
         Retention = new Relational.RetentionStore(_database, partitions: null);
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
