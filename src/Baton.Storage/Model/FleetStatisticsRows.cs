@@ -1,9 +1,6 @@
-using Baton.Storage.Serialization;
-
 namespace Baton.Storage.Model;
 
-// The rows of the fleet read. Both backends select the same column names and types (counts as 64-bit integers,
-// times as unix milliseconds), so one set of rows and one assembly serve both.
+// The rows of the fleet read (Relational/StatisticsStore.cs): counts as 64-bit integers, times as stored times.
 
 internal sealed class PendingQueueRow
 {
@@ -11,7 +8,7 @@ internal sealed class PendingQueueRow
     public string Queue { get; set; } = "";
     public long Pending { get; set; }
     public long Ready { get; set; }
-    public long? OldestMs { get; set; }
+    public DateTimeOffset? Oldest { get; set; }
 }
 
 internal sealed class ActiveQueueRow
@@ -34,7 +31,7 @@ internal sealed class AgentGroupRow
     public long ReportingUsage { get; set; }
     public double CpuPercentSum { get; set; }
     public long MemoryUsedMb { get; set; }
-    public long? OldestHeartbeatMs { get; set; }
+    public DateTimeOffset? OldestHeartbeat { get; set; }
 }
 
 internal sealed class BusyGroupRow
@@ -54,7 +51,7 @@ internal sealed class ScheduleCountRow
 internal sealed class WebhookBacklogRow
 {
     public long Pending { get; set; }
-    public long? OldestDueMs { get; set; }
+    public DateTimeOffset? OldestDue { get; set; }
 }
 
 internal sealed class DatabaseStatisticsRow
@@ -83,7 +80,7 @@ internal static class FleetStatisticsAssembly
         var queues = new Dictionary<(string Tenant, string Queue), QueueJobCounts>();
         foreach (var row in pending)
         {
-            queues[(row.TenantId, row.Queue)] = new QueueJobCounts(row.TenantId, row.Queue, row.Pending, row.Ready, 0, 0, StoredTime.FromMs(row.OldestMs));
+            queues[(row.TenantId, row.Queue)] = new QueueJobCounts(row.TenantId, row.Queue, row.Pending, row.Ready, 0, 0, row.Oldest);
         }
         foreach (var row in active)
         {
@@ -97,7 +94,7 @@ internal static class FleetStatisticsAssembly
             .Select(row => new AgentGroupCounts(
                 row.TenantId, row.GroupName, ParseState(row.State), row.Agents, row.Slots,
                 busyByGroup.GetValueOrDefault((row.TenantId, row.GroupName, row.State)),
-                row.CpuCores, row.MemoryMb, row.ReportingUsage, row.CpuPercentSum, row.MemoryUsedMb, StoredTime.FromMs(row.OldestHeartbeatMs)))
+                row.CpuCores, row.MemoryMb, row.ReportingUsage, row.CpuPercentSum, row.MemoryUsedMb, row.OldestHeartbeat))
             .OrderBy(group => group.TenantId, StringComparer.Ordinal)
             .ThenBy(group => group.Group, StringComparer.Ordinal)
             .ThenBy(group => group.State)
@@ -110,7 +107,7 @@ internal static class FleetStatisticsAssembly
             Queues = [.. queues.Values.OrderBy(q => q.TenantId, StringComparer.Ordinal).ThenBy(q => q.Queue, StringComparer.Ordinal)],
             AgentGroups = groups,
             Schedules = new ScheduleCounts(schedules.Active, schedules.Paused),
-            WebhookDeliveries = new WebhookDeliveryCounts(webhooks.Pending, StoredTime.FromMs(webhooks.OldestDueMs)),
+            WebhookDeliveries = new WebhookDeliveryCounts(webhooks.Pending, webhooks.OldestDue),
             Database = database is null
                 ? new DatabaseStatistics(null, null, null, null, null)
                 : new DatabaseStatistics(database.SizeBytes, database.BlocksHit, database.BlocksRead, database.ConnectionsUsed, database.MaxConnections),

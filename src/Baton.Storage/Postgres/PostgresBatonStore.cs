@@ -33,14 +33,14 @@ public sealed class PostgresBatonStore : IBatonStore
         Queues = new Relational.QueueStore(_database, time);
         Events = new Relational.EventStore(_database, time);
         Webhooks = new Relational.WebhookStore(_database, time);
-        Schedules = new PostgresScheduleStore(_database);
-        Calendars = new PostgresCalendarStore(_database);
-        SharedPool = new PostgresSharedPoolStore(_database, time);
-        Retention = new PostgresRetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
+        Schedules = new Relational.ScheduleStore(_database);
+        Calendars = new Relational.CalendarStore(_database);
+        SharedPool = new Relational.SharedPoolStore(_database, time);
+        Retention = new Relational.RetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
-        Statistics = new PostgresStatisticsStore(_database, time);
+        Statistics = new Relational.StatisticsStore(_database, _database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true);

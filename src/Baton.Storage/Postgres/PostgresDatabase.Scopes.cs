@@ -8,7 +8,7 @@ namespace Baton.Storage.Postgres;
 /// The shared stores' view of the database: a tenant scope is a transaction Row-Level Security limits
 /// to that tenant, the system scope one that sees every tenant; writes and reads use the primary, lists the read replica when one is configured.
 /// </summary>
-internal sealed partial class PostgresDatabase : IStoreDatabase
+internal sealed partial class PostgresDatabase : IStoreDatabase, IStoreConnections
 {
     static PostgresDatabase() => StoredValues.Register<NpgsqlParameter>(new PostgresValueBinder());
 
@@ -29,6 +29,9 @@ internal sealed partial class PostgresDatabase : IStoreDatabase
     public Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
         InSystemAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
 
+    public Task<T> SystemSnapshotAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        SystemReadAsync(work, cancellationToken);
+
     public Task SequenceEventsAsync(CancellationToken cancellationToken) => PostgresTenantEvents.SequenceAllAsync(this, cancellationToken);
 
     public Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
@@ -39,4 +42,11 @@ internal sealed partial class PostgresDatabase : IStoreDatabase
 
     private static StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         new(connection, transaction, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken);
+
+    StoreConnectionStatistics IStoreConnections.Read() => Pools.Read();
+
+    // PostgreSQL has no in-process write gate: writers are serialised by the database itself.
+    void IStoreConnections.ObserveWriteGateWaits(Action<TimeSpan> observer)
+    {
+    }
 }

@@ -1,6 +1,8 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Baton.Storage.Model;
+using Baton.Storage.Relational;
 using Dapper;
 using Npgsql;
 
@@ -12,13 +14,20 @@ namespace Baton.Storage.Postgres;
 /// table owner, so this runs on the migration connection (the owner is also the only one who may delete
 /// audit entries). Safe to run from several replicas at once: each run holds a transaction-level advisory lock.
 /// </summary>
-internal sealed partial class PostgresPartitionMaintenance(string ownerConnectionString)
+internal sealed partial class PostgresPartitionMaintenance(string ownerConnectionString) : IPartitionedRetention
 {
     private const long MaintenanceLockKey = 0x6261746F6E02;
+    private const int MonthsAhead = 2;
     /// <summary>Each partitioned table with its time column (the partition key).</summary>
     private static readonly (string Table, string TimeColumn)[] Partitioned =
         [("job_events", "at"), ("job_logs", "at"), ("events", "created_at"), ("audit_log", "at")];
     private static readonly string[] PartitionedTables = [.. Partitioned.Select(p => p.Table)];
+
+    public IReadOnlySet<string> Tables { get; } = PartitionedTables.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>The partitions of the month of <paramref name="now"/> and the next two.</summary>
+    public Task<IReadOnlyList<string>> PrepareAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        EnsurePartitionsAsync(now, MonthsAhead, cancellationToken);
 
     /// <summary>
     /// Makes sure a partition exists for the month of <paramref name="now"/> and each of the next

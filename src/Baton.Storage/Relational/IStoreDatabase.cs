@@ -34,6 +34,12 @@ internal interface IStoreDatabase
     Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken);
 
     /// <summary>
+    /// A read across tenants whose statements all see one snapshot (the fleet figures): the system transaction on
+    /// PostgreSQL, a read transaction on its own connection on SQLite (WAL: it never waits for the writer).
+    /// </summary>
+    Task<T> SystemSnapshotAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Numbers tenant events committed to an outbox and not numbered yet, so a reader of <c>events</c> sees them
     /// (PostgreSQL's <c>event_outbox</c>); nothing where events are numbered as they are appended (SQLite).
     /// </summary>

@@ -49,4 +49,38 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string RowsOf(string alias, params (string Parameter, string Column)[] columns);
 
+    /// <summary>
+    /// A boolean column that is false, spelt the way the backend's partial indexes name it (<c>paused = 0</c> on SQLite,
+    /// <c>NOT paused</c> on PostgreSQL), so a scan that filters on it can use them.
+    /// </summary>
+    public abstract string IsFalse(string column);
+
+    /// <summary>
+    /// Put in front of a <c>WHERE</c>'s other conditions on a table with (tenant_id, …) indexes, to make the planner walk
+    /// such an index one tenant at a time (<c>tenant_id IN (SELECT id FROM tenants) AND </c>, for SQLite's planner, which
+    /// does not skip-scan an index's first column without statistics); empty where the planner needs no help.
+    /// </summary>
+    public abstract string TenantIndexWalk(string column);
+
+    /// <summary>Sent first in the fleet read's transaction (planner settings for that read only); null when nothing is.</summary>
+    public abstract string? FleetReadSetup { get; }
+
+    /// <summary>
+    /// The database's own figures as one row of <c>SizeBytes</c>, <c>BlocksHit</c>, <c>BlocksRead</c>, <c>ConnectionsUsed</c>
+    /// and <c>MaxConnections</c> (those it does not know left out): a statement ending in <c>;</c>.
+    /// </summary>
+    public abstract string DatabaseStatistics { get; }
+
+    /// <summary>The larger of two values (<c>GREATEST</c>; SQLite's two-argument <c>MAX</c>).</summary>
+    public abstract string Greatest(string first, string second);
+
+    /// <summary>Milliseconds from one time to another, as a number.</summary>
+    public abstract string MillisecondsBetween(string from, string to);
+
+    /// <summary>
+    /// The ready heads of a shared-pool snapshot: for each of the <paramref name="tenants"/> tenants of the <see cref="TextList"/>
+    /// <c>@ids</c>, up to <c>@limit</c> of its pending jobs that are due at <c>@now</c> and outside paused queues, best first,
+    /// as <paramref name="jobSelect"/> over <c>jobs</c>: one or more statements, each ending in <c>;</c>.
+    /// </summary>
+    public abstract string ReadyHeads(string jobSelect, int tenants);
 }

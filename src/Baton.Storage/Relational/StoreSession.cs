@@ -34,6 +34,10 @@ internal sealed class StoreSession(
     public Task<T?> QueryFirstOrDefaultAsync<T>(string sql, object? parameters = null) =>
         connection.QueryFirstOrDefaultAsync<T>(command(sql, parameters, cancellationToken));
 
+    /// <summary>Several statements in one round trip, their results read in order.</summary>
+    public Task<SqlMapper.GridReader> QueryMultipleAsync(string sql, object? parameters = null) =>
+        connection.QueryMultipleAsync(command(sql, parameters, cancellationToken));
+
     /// <summary>
     /// Serialises this transaction with every other one that takes the same <paramref name="key"/> until it
     /// ends (quota checks across replicas). A no-op where the backend has a single writer already.

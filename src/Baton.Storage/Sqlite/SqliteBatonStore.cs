@@ -30,14 +30,14 @@ public sealed class SqliteBatonStore : IBatonStore
         Queues = new Relational.QueueStore(_database, time);
         Events = new Relational.EventStore(_database, time);
         Webhooks = new Relational.WebhookStore(_database, time);
-        Schedules = new SqliteScheduleStore(_database);
-        Calendars = new SqliteCalendarStore(_database);
-        SharedPool = new SqliteSharedPoolStore(_database, time);
-        Retention = new SqliteRetentionStore(_database);
+        Schedules = new Relational.ScheduleStore(_database);
+        Calendars = new Relational.CalendarStore(_database);
+        SharedPool = new Relational.SharedPoolStore(_database, time);
+        Retention = new Relational.RetentionStore(_database, partitions: null);
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
-        Statistics = new SqliteStatisticsStore(_database, time);
+        Statistics = new Relational.StatisticsStore(_database, _database, time);
     }
 
     public StoreCapabilities Capabilities { get; } = new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false);

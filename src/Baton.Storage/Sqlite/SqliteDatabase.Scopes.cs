@@ -10,7 +10,7 @@ namespace Baton.Storage.Sqlite;
 /// The shared stores' view of the file: a tenant or system write is a write under the single-writer
 /// gate, a read its own connection (SQLite has no row-level security; every statement names its tenant).
 /// </summary>
-internal sealed partial class SqliteDatabase : IStoreDatabase
+internal sealed partial class SqliteDatabase : IStoreDatabase, IStoreConnections
 {
     static SqliteDatabase() => StoredValues.Register<SqliteParameter>(new SqliteValueBinder());
 
@@ -31,6 +31,14 @@ internal sealed partial class SqliteDatabase : IStoreDatabase
     public Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
         ReadAsync(connection => work(Session(connection, null, cancellationToken)), cancellationToken);
 
+    public Task<T> SystemSnapshotAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        ReadAsync(async connection =>
+        {
+            // Deferred: a read transaction, one snapshot for every statement of the work; nothing to commit.
+            await using var transaction = connection.BeginTransaction(deferred: true);
+            return await work(Session(connection, transaction, cancellationToken));
+        }, cancellationToken);
+
     // Events are numbered as they are appended, under the single writer.
     public Task SequenceEventsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -46,4 +54,9 @@ internal sealed partial class SqliteDatabase : IStoreDatabase
 
     private static StoreSession Session(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
         new(connection, transaction, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
+
+    // Microsoft.Data.Sqlite's pool does not report its idle connections or a ceiling: busy is what this process holds open.
+    StoreConnectionStatistics IStoreConnections.Read() => new(OpenConnections, null, null, null);
+
+    void IStoreConnections.ObserveWriteGateWaits(Action<TimeSpan> observer) => ObserveGateWaits(observer);
 }

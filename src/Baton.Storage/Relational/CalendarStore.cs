@@ -1,0 +1,102 @@
+using Baton.Storage.Model;
+
+namespace Baton.Storage.Relational;
+
+internal sealed class CalendarStore(IStoreDatabase database) : ICalendarStore
+{
+    public Task<CalendarWriteResult> SaveAsync(
+        CalendarRecord calendar, bool replace, Func<ScheduleRecord, DateTimeOffset?>? nextFireOf, CancellationToken cancellationToken) =>
+        database.WriteAsync(calendar.TenantId, async session =>
+        {
+            var row = CalendarRow.Of(calendar);
+            var inserted = await session.ExecuteAsync(
+                $"INSERT INTO calendars ({CalendarRow.Columns}) VALUES ({CalendarRow.Values}) ON CONFLICT (tenant_id, name) DO NOTHING;", row);
+            if (inserted == 0)
+            {
+                if (!replace) return CalendarWriteResult.NameTaken;
+                await session.ExecuteAsync(
+                    """
+                    UPDATE calendars SET working_days = @WorkingDays, holidays = @Holidays, time_zone = @TimeZone, updated_at = @UpdatedAt
+                    WHERE tenant_id = @TenantId AND name = @Name;
+                    """, row);
+            }
+            await RetimeSchedulesAsync(session, calendar, nextFireOf);
+            return inserted > 0 ? CalendarWriteResult.Created : CalendarWriteResult.Replaced;
+        }, cancellationToken);
+
+    /// <summary>
+    /// The schedules on this calendar whose next fire is still ahead move to the fire the new calendar gives, in the
+    /// calendar's transaction; their rows stay locked until it commits (PostgreSQL), so a scheduler cannot advance one meanwhile.
+    /// </summary>
+    private static async Task RetimeSchedulesAsync(StoreSession session, CalendarRecord calendar, Func<ScheduleRecord, DateTimeOffset?>? nextFireOf)
+    {
+        if (nextFireOf is null) return;
+        var rows = await session.QueryAsync<ScheduleRow>(
+            $"SELECT {ScheduleRow.Select} FROM schedules WHERE tenant_id = @TenantId AND calendar_name = @Name AND NOT paused " +
+            $"AND (next_fire_at IS NULL OR next_fire_at > @UpdatedAt) {session.Dialect.LockRows};",
+            new { calendar.TenantId, calendar.Name, calendar.UpdatedAt });
+        foreach (var schedule in rows.Select(row => row.ToRecord()))
+        {
+            var next = nextFireOf(schedule);
+            if (next == schedule.NextFireAt) continue;
+            await session.ExecuteAsync(
+                "UPDATE schedules SET next_fire_at = @next WHERE tenant_id = @TenantId AND id = @Id;", new { schedule.TenantId, schedule.Id, next });
+        }
+    }
+
+    public Task<CalendarRecord?> GetAsync(string tenantId, string name, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<CalendarRow>(
+            $"SELECT {CalendarRow.Select} FROM calendars WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name }))?.ToRecord(),
+            cancellationToken);
+
+    public Task<IReadOnlyList<CalendarRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadListAsync<IReadOnlyList<CalendarRecord>>(tenantId, async session => (await session.QueryAsync<CalendarRow>(
+            $"SELECT {CalendarRow.Select} FROM calendars WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId }))
+            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+
+    public Task<CalendarDeleteResult> DeleteAsync(string tenantId, string name, CancellationToken cancellationToken) =>
+        database.WriteAsync(tenantId, async session =>
+        {
+            // Locks the calendar row so a schedule cannot start naming it between the check and the delete.
+            var exists = await session.ScalarAsync<bool>(
+                $"SELECT EXISTS (SELECT 1 FROM calendars WHERE tenant_id = @tenantId AND name = @name {session.Dialect.LockRows});", new { tenantId, name });
+            if (!exists) return CalendarDeleteResult.NotFound;
+            var inUse = await session.ScalarAsync<bool>(
+                "SELECT EXISTS (SELECT 1 FROM schedules WHERE tenant_id = @tenantId AND calendar_name = @name);", new { tenantId, name });
+            if (inUse) return CalendarDeleteResult.InUse;
+            await session.ExecuteAsync("DELETE FROM calendars WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name });
+            return CalendarDeleteResult.Deleted;
+        }, cancellationToken);
+
+    /// <summary>A row of <c>calendars</c>.</summary>
+    private sealed class CalendarRow
+    {
+        public const string Columns = "tenant_id, name, working_days, holidays, time_zone, created_at, updated_at";
+        public const string Values = "@TenantId, @Name, @WorkingDays, @Holidays, @TimeZone, @CreatedAt, @UpdatedAt";
+        public const string Select =
+            "tenant_id AS TenantId, name AS Name, working_days AS WorkingDays, holidays AS Holidays, time_zone AS TimeZone, " +
+            "created_at AS CreatedAt, updated_at AS UpdatedAt";
+
+        public string TenantId { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string WorkingDays { get; set; } = "";
+        public JsonText Holidays { get; set; }
+        public string? TimeZone { get; set; }
+        public DateTimeOffset CreatedAt { get; set; }
+        public DateTimeOffset UpdatedAt { get; set; }
+
+        public static CalendarRow Of(CalendarRecord calendar) => new()
+        {
+            TenantId = calendar.TenantId,
+            Name = calendar.Name,
+            WorkingDays = ScheduleText.WorkingDaysToText(calendar.WorkingDays),
+            Holidays = new JsonText(ScheduleText.HolidaysToJson(calendar.Holidays)),
+            TimeZone = calendar.TimeZone,
+            CreatedAt = calendar.CreatedAt,
+            UpdatedAt = calendar.UpdatedAt,
+        };
+
+        public CalendarRecord ToRecord() => new(
+            TenantId, Name, ScheduleText.WorkingDaysFromText(WorkingDays), ScheduleText.HolidaysFromJson(Holidays.Text), TimeZone, CreatedAt, UpdatedAt);
+    }
+}
