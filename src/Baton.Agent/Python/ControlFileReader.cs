@@ -13,7 +13,7 @@ namespace Baton.Agent.Python;
 /// its own file <c>replies/&lt;id&gt;.json</c> next to the control file (readable by the job's user only), which the
 /// job's <c>baton</c> module waits for.
 /// </summary>
-internal sealed class ControlFileReader(string controlFile, JobControl control, ILogger logger)
+internal sealed class ControlFileReader(string controlFile, JobControl control, ILogger logger) : IAsyncDisposable
 {
     private const int MaxRequestIdLength = 64;
     private readonly string _replies = Path.Combine(Path.GetDirectoryName(controlFile)!, "replies");
@@ -70,7 +70,7 @@ internal sealed class ControlFileReader(string controlFile, JobControl control, 
     }
 
     /// <summary>Stops answering: the job has ended, nobody waits for the replies any more.</summary>
-    public async Task StopAsync()
+    public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         try

@@ -36,7 +36,7 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
         var stdout = PumpAsync(process.Stdout, "stdout", log);
         var stderr = PumpAsync(process.Stderr, "stderr", log);
         using var progressStop = new CancellationTokenSource();
-        var controlFile = new ControlFileReader(files.ControlFile, control, logger);
+        await using var controlFile = new ControlFileReader(files.ControlFile, control, logger);
         var progress = TailControlFileAsync(controlFile, progressStop.Token);
 
         var exited = process.Exited;
@@ -61,7 +61,6 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
         await DrainAsync(Task.WhenAll(stdout, stderr));
         await progressStop.CancelAsync();
         await progress;
-        await controlFile.StopAsync();
 
         logger.LogDebug("Python process {Pid} exited with code {ExitCode}", process.Pid, exitCode);
         if (timeoutHit)
