@@ -22,6 +22,7 @@ public static class CliApp
         CalendarCommands.Create,
         AgentCommands.Create,
         WebhookCommands.Create,
+        AssetCommands.Create,
         EventsCommand.Create,
         AuditCommand.Create,
         Commands.Autoscale.AutoscaleCommands.Create,

@@ -21,6 +21,9 @@ public sealed record CliContext
     /// <summary>Standard input, for commands that read a file named <c>-</c>.</summary>
     public TextReader In { get; init; } = TextReader.Null;
 
+    /// <summary>Standard input is a terminal: a secret is asked for with a hidden prompt instead of read from <see cref="In"/>.</summary>
+    public bool InputIsTerminal { get; init; }
+
     /// <summary>Spinners and progress bars animate only when true (a terminal on both stdout and stderr).</summary>
     public bool Interactive { get; init; }
 
@@ -64,6 +67,7 @@ public sealed record CliContext
             Out = System.Console.Out,
             Error = System.Console.Error,
             In = System.Console.In,
+            InputIsTerminal = !System.Console.IsInputRedirected,
             Interactive = interactive,
         };
     }

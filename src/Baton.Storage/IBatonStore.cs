@@ -24,6 +24,8 @@ public interface IBatonStore : IAsyncDisposable
     IRetentionStore Retention { get; }
     IAuditStore Audit { get; }
     IDataKeyStore DataKeys { get; }
+    IAssetStore Assets { get; }
+    ICheckpointStore Checkpoints { get; }
     IAutoscaleStore Autoscale { get; }
     IStatisticsStore Statistics { get; }
 

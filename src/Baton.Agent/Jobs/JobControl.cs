@@ -44,6 +44,19 @@ public sealed class JobControl : IDisposable
         set => Volatile.Write(ref _progress, value);
     }
 
+    private int _heartbeat;
+
+    /// <summary>The job called <c>baton.heartbeat()</c> and the server has not been told yet.</summary>
+    public bool HeartbeatPending => Volatile.Read(ref _heartbeat) == 1;
+
+    public void RequestHeartbeat() => Volatile.Write(ref _heartbeat, 1);
+
+    /// <summary>True once per heartbeat the job asked for: the caller sends it.</summary>
+    public bool TakeHeartbeat() => Interlocked.Exchange(ref _heartbeat, 0) == 1;
+
+    /// <summary>Answers the job's requests (assets, checkpoints); null where the job runs without a server (tests, tools).</summary>
+    public IJobRequests? Requests { get; set; }
+
     public void RequestStop(JobStopReason reason)
     {
         while (true)

@@ -51,8 +51,10 @@ internal sealed class JobExecution : IDisposable
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId, ["Attempt"] = attempt });
         var client = _runtime.Client;
         var log = new JobLog(_runtime.TimeProvider);
-        await using var shipper = new JobLogShipper(log, (lines, progress, ct) => client.AppendLogsAsync(jobId, new AppendLogsRequest(attempt, lines, progress), ct),
+        await using var shipper = new JobLogShipper(log,
+            (lines, progress, heartbeat, ct) => client.AppendLogsAsync(jobId, new AppendLogsRequest(attempt, lines, progress, heartbeat), ct),
             Control, _runtime.Options.LogFlushInterval, _runtime.TimeProvider, Backoff.Default, _logger);
+        Control.Requests = new JobRequests(client, jobId, attempt, log.Mask, _retry, _logger);
         var workDirectory = Path.Combine(_runtime.WorkRoot, $"{SafeName(jobId)}-{attempt}");
         try
         {

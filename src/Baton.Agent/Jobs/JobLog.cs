@@ -3,8 +3,8 @@ using Baton.Core.AgentProtocol;
 namespace Baton.Agent.Jobs;
 
 /// <summary>
-/// One attempt's log: numbers lines from 1, timestamps them with the TimeProvider, truncates
-/// over-long lines and keeps them until the server acknowledges them. Thread-safe.
+/// One attempt's log: numbers lines from 1, timestamps them with the TimeProvider, masks the job's credential
+/// secrets, truncates over-long lines and keeps them until the server acknowledges them. Thread-safe.
 /// </summary>
 public sealed class JobLog(TimeProvider timeProvider)
 {
@@ -27,6 +27,9 @@ public sealed class JobLog(TimeProvider timeProvider)
     private bool _closed;
     private long _nextLine = 1;
 
+    /// <summary>Secrets replaced by <c>***</c> in every line appended from now on.</summary>
+    public SecretMask Mask { get; } = new();
+
     public long LinesWritten
     {
         get
@@ -47,6 +50,7 @@ public sealed class JobLog(TimeProvider timeProvider)
 
     public void Append(string stream, string text)
     {
+        text = Mask.Apply(text);
         // A line the output reader already cut carries its note past the limit; anything else longer is cut here.
         if (text.Length > MaxLineChars + NoteRoom)
             text = string.Concat(text.AsSpan(0, MaxLineChars), " …[truncated]");

@@ -12,7 +12,9 @@ namespace Baton.Agent.Jobs;
 public sealed class JobLogShipper : IAsyncDisposable
 {
     /// <param name="progress">The job's latest progress when it changed since the last batch sent, else null.</param>
-    public delegate Task<AppendLogsResponse> LogSender(IReadOnlyList<AgentLogLine> lines, JobProgressReport? progress, CancellationToken cancellationToken);
+    /// <param name="heartbeat">The job called <c>baton.heartbeat()</c> since the last batch sent: the server renews its lease.</param>
+    public delegate Task<AppendLogsResponse> LogSender(
+        IReadOnlyList<AgentLogLine> lines, JobProgressReport? progress, bool heartbeat, CancellationToken cancellationToken);
 
     private readonly JobLog _log;
     private readonly LogSender _send;
@@ -95,7 +97,7 @@ public sealed class JobLogShipper : IAsyncDisposable
                 if (stop.IsCancellationRequested)
                     return;
                 // New progress travels at once, with lines or alone: the poll that also carries it may be held for many seconds.
-                while ((_log.PendingCount > 0 || ProgressChanged) && !Stale && await SendOneBatchAsync(stop))
+                while ((_log.PendingCount > 0 || ProgressChanged || _control.HeartbeatPending) && !Stale && await SendOneBatchAsync(stop))
                 {
                 }
             }
@@ -113,11 +115,12 @@ public sealed class JobLogShipper : IAsyncDisposable
         var batch = _log.PeekBatch();
         var progress = _control.Progress;
         var newProgress = progress is not null && !progress.Equals(_sentProgress) ? progress : null;
-        if (batch.Count == 0 && newProgress is null)
+        var heartbeat = _control.TakeHeartbeat();
+        if (batch.Count == 0 && newProgress is null && !heartbeat)
             return true;
         try
         {
-            var response = await _send(batch, newProgress, cancellationToken);
+            var response = await _send(batch, newProgress, heartbeat, cancellationToken);
             if (newProgress is not null)
                 _sentProgress = newProgress;
             if (batch.Count > 0)
@@ -152,6 +155,8 @@ public sealed class JobLogShipper : IAsyncDisposable
         }
         catch (ServerUnavailableException ex)
         {
+            if (heartbeat)
+                _control.RequestHeartbeat();
             _failures++;
             if (_failures == 1 || _failures % 10 == 0)
                 _logger.LogWarning("Could not send logs ({Failures} times): {Reason}; keeping {Pending} lines", _failures, ex.Message, _log.PendingCount);

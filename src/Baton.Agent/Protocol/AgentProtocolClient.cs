@@ -133,6 +133,46 @@ public sealed class AgentProtocolClient
         return answer;
     }
 
+    /// <summary>An asset for the job's running attempt; null when the job may not read one of that name.</summary>
+    public async Task<JobAssetResponse?> GetJobAssetAsync(string jobId, int attempt, string name, CancellationToken cancellationToken)
+    {
+        var path = JobPath(jobId, $"assets/{Uri.EscapeDataString(name)}?attempt={attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), DefaultRequestTimeout, cancellationToken);
+        // A missing asset names the field at fault; a missing job (or stale attempt) does not, and ends the attempt as usual.
+        if (response.StatusCode == HttpStatusCode.NotFound && await NamesFieldAsync(response, "name", cancellationToken))
+            return null;
+        return await ReadJsonAsync<JobAssetResponse>(response, "asset", cancellationToken);
+    }
+
+    public async Task SaveCheckpointAsync(string jobId, SaveCheckpointRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Put, JobPath(jobId, "checkpoint")) { Content = JsonContent.Create(request, options: AgentJson.Options) },
+            DefaultRequestTimeout, cancellationToken);
+        await ThrowForErrorAsync(response, "checkpoint", cancellationToken);
+    }
+
+    public async Task<JobCheckpointResponse> GetCheckpointAsync(string jobId, int attempt, CancellationToken cancellationToken)
+    {
+        var path = JobPath(jobId, $"checkpoint?attempt={attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), DefaultRequestTimeout, cancellationToken);
+        return await ReadJsonAsync<JobCheckpointResponse>(response, "checkpoint", cancellationToken);
+    }
+
+    private static async Task<bool> NamesFieldAsync(HttpResponseMessage response, string field, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("field", out var named) && named.ValueKind == JsonValueKind.String && named.GetString() == field;
+        }
+        catch (Exception ex) when (ex is JsonException or HttpRequestException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The base address (as listed) of the server that answered.</summary>
     private string? ServerOf(HttpResponseMessage response)
     {

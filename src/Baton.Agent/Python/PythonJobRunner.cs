@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Baton.Agent.Jobs;
 using Baton.Agent.Python.Warm;
-using Baton.Core.AgentProtocol;
 using Baton.Core.Jobs;
 using Baton.Core.Packages;
 using Microsoft.Extensions.Logging;
@@ -12,7 +11,7 @@ namespace Baton.Agent.Python;
 /// Runs one attempt in its own process group: forked from a warm interpreter (see
 /// <see cref="WarmInterpreterPool"/>) unless the package asks for <c>isolation: fresh</c>, there is no
 /// pool, or the warm start fails, else as <c>python -s -u -m baton._runner</c>. Streams stdout/stderr
-/// into the <see cref="JobLog"/>, tails the control file for progress, enforces the timeout and stop
+/// into the <see cref="JobLog"/>, tails the control file (progress, heartbeats, asset and checkpoint requests), enforces the timeout and stop
 /// requests (SIGTERM to the group, SIGKILL after the grace period) and maps the exit to an outcome
 /// with the result file's JSON.
 /// </summary>
@@ -37,7 +36,8 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
         var stdout = PumpAsync(process.Stdout, "stdout", log);
         var stderr = PumpAsync(process.Stderr, "stderr", log);
         using var progressStop = new CancellationTokenSource();
-        var progress = TailProgressAsync(files.ControlFile, control, progressStop.Token);
+        await using var controlFile = new ControlFileReader(files.ControlFile, control, logger);
+        var progress = TailControlFileAsync(controlFile, progressStop.Token);
 
         var exited = process.Exited;
         var stopped = Task.Delay(Timeout.Infinite, control.Stopping);
@@ -152,10 +152,9 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
         }
     }
 
-    /// <summary>Polls the control file for progress lines until stopped, then reads it one last time.</summary>
-    private async Task TailProgressAsync(string controlFile, JobControl control, CancellationToken stop)
+    /// <summary>Polls the control file for progress, heartbeats and requests until stopped, then reads it one last time.</summary>
+    private async Task TailControlFileAsync(ControlFileReader reader, CancellationToken stop)
     {
-        long offset = 0;
         while (true)
         {
             try
@@ -164,48 +163,11 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
             }
             catch (OperationCanceledException)
             {
-                ReadProgress(controlFile, control, ref offset);
+                reader.ReadNew();
                 return;
             }
 
-            ReadProgress(controlFile, control, ref offset);
-        }
-    }
-
-    /// <summary>Reads complete JSON lines after <paramref name="offset"/> and keeps the latest progress.</summary>
-    private static void ReadProgress(string controlFile, JobControl control, ref long offset)
-    {
-        try
-        {
-            using var stream = new FileStream(controlFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (stream.Length <= offset)
-                return;
-            stream.Position = offset;
-            var buffer = new byte[stream.Length - offset];
-            stream.ReadExactly(buffer);
-            var lastNewline = Array.LastIndexOf(buffer, (byte)'\n');
-            if (lastNewline < 0)
-                return;
-            offset += lastNewline + 1;
-            var lines = System.Text.Encoding.UTF8.GetString(buffer, 0, lastNewline).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            for (var i = lines.Length - 1; i >= 0; i--)
-            {
-                try
-                {
-                    var report = JsonSerializer.Deserialize<JobProgressReport>(lines[i], AgentJson.Options);
-                    if (report is not null)
-                    {
-                        control.Progress = report;
-                        return;
-                    }
-                }
-                catch (JsonException)
-                {
-                }
-            }
-        }
-        catch (IOException)
-        {
+            reader.ReadNew();
         }
     }
 }

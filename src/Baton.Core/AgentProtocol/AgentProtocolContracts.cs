@@ -102,7 +102,8 @@ public sealed record StartJobRequest(int Attempt);
 
 /// <summary>POST /api/agent/v1/jobs/{id}/logs — may be sent gzip-compressed (Content-Encoding: gzip).</summary>
 /// <summary><see cref="Progress"/>: the job's progress when it changed, sent at once rather than with the next (long) poll.</summary>
-public sealed record AppendLogsRequest(int Attempt, IReadOnlyList<AgentLogLine> Lines, JobProgressReport? Progress = null);
+/// <summary><see cref="Heartbeat"/>: the job said it is alive (<c>baton.heartbeat()</c>): renew its lease now, with or without progress.</summary>
+public sealed record AppendLogsRequest(int Attempt, IReadOnlyList<AgentLogLine> Lines, JobProgressReport? Progress = null, bool Heartbeat = false);
 
 /// <summary><see cref="Line"/> numbers lines within one attempt from 1; a resent batch is ignored line by line.</summary>
 public sealed record AgentLogLine(long Line, DateTimeOffset At, string Stream, string Text);
@@ -139,3 +140,16 @@ public sealed record CompletionClaim(int FreeSlots, IReadOnlyList<string>? Cache
 
 /// <summary><see cref="Jobs"/>: what the completion's claim was given; never null from a server that takes claims and folded logs.</summary>
 public sealed record CompleteJobResponse(string State, IReadOnlyList<JobAssignment>? Jobs = null);
+
+/// <summary>
+/// GET /api/agent/v1/jobs/{id}/assets/{name}?attempt=N: an asset as the job may read it (its agent group's value, or
+/// the default). <see cref="Value"/> for text, number, boolean and JSON assets; <see cref="Username"/> and
+/// <see cref="Secret"/> (in clear: the agent masks it in the job's log) for a credential.
+/// </summary>
+public sealed record JobAssetResponse(string Name, string Type, JsonElement? Value, string? Username, string? Secret);
+
+/// <summary>PUT /api/agent/v1/jobs/{id}/checkpoint: the job's state to resume from (JSON), saved by its running attempt.</summary>
+public sealed record SaveCheckpointRequest(int Attempt, JsonElement State);
+
+/// <summary>GET /api/agent/v1/jobs/{id}/checkpoint?attempt=N: the job's last checkpoint (null: none yet) and the attempt that saved it.</summary>
+public sealed record JobCheckpointResponse(JsonElement? State, int? SavedByAttempt, DateTimeOffset? SavedAt);

@@ -14,6 +14,8 @@ public static class AuditActions
     public const string Resumed = "resumed";
     /// <summary>A create-or-replace (PUT): recorded as <see cref="Created"/> or <see cref="Updated"/> by what was there before.</summary>
     public const string Saved = "saved";
+    /// <summary>A secret read back by a person (an asset's credential).</summary>
+    public const string Revealed = "revealed";
 
     public static string Of(string targetType, string verb) => targetType + "." + verb;
 
@@ -34,6 +36,7 @@ public static class AuditTargets
     public const string Schedule = "schedule";
     public const string Calendar = "calendar";
     public const string Queue = "queue";
+    public const string Asset = "asset";
     /// <summary>Installation-wide settings such as the master keys of secrets at rest.</summary>
     public const string Installation = "installation";
 }

@@ -37,6 +37,7 @@ public static class AgentProtocolEndpoints
         authed.MapPost("/jobs/{jobId}/start", StartAsync);
         authed.MapPost("/jobs/{jobId}/logs", AppendLogsAsync).WithBodyLimit(_ => MaxLogBatchBytes);
         authed.MapPost("/jobs/{jobId}/complete", CompleteAsync).WithBodyLimit(o => o.MaxResultBytes + MaxErrorChars * 6L + 64 * 1024);
+        authed.MapJobAssetProtocol();
     }
 
     private static async Task<IResult> DownloadPackageAsync(
@@ -89,8 +90,9 @@ public static class AgentProtocolEndpoints
             tenantId, jobId, agent.AgentId, request.Attempt, newLines, limit, cancellationToken);
         if (result == AttemptWriteResult.Ok && newLines.Count > 0) signals.Signal(WakeUpSignals.JobLogs(jobId));
         // Progress rides on the log call, written by the heartbeat batch (fenced on the attempt like a poll's report).
-        if (result == AttemptWriteResult.Ok && request.Progress is { } progress)
-            heartbeats.Enqueue(new AgentHeartbeat(agent.AgentId, time.GetUtcNow(), [new RunningJobReport(jobId, request.Attempt, progress)]));
+        // A job's own heartbeat (baton.heartbeat()) renews its lease the same way, without touching its progress.
+        if (result == AttemptWriteResult.Ok && (request.Progress is not null || request.Heartbeat))
+            heartbeats.Enqueue(new AgentHeartbeat(agent.AgentId, time.GetUtcNow(), [new RunningJobReport(jobId, request.Attempt, request.Progress)]));
         return result switch
         {
             AttemptWriteResult.Ok => Results.Ok(new AppendLogsResponse(cancelRequested, limitReached)),

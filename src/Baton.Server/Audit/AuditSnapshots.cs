@@ -50,6 +50,16 @@ public static class AuditSnapshots
     public static AuditTarget Queue { get; } = new(AuditTargets.Queue, async (store, tenant, name, ct) =>
         await store.Queues.GetAsync(tenant, name, ct) is { } q ? Without(Fields(q.ToDto()), "createdAt") : null, NoSecrets);
 
+    /// <summary>Values of text, number, boolean and JSON assets are shown; credential secrets (sealed) only as changed.</summary>
+    public static AuditTarget Asset { get; } = new(AuditTargets.Asset, async (store, tenant, name, ct) =>
+        await store.Assets.GetAsync(tenant, name, ct) is { } a ? Fields(new
+        {
+            a.Type, a.Queue, a.AgentGroup, a.Description, a.Value.Value, a.Value.Username, a.Value.Secret,
+            Overrides = a.Overrides.ToDictionary(o => o.Key, o => new { o.Value.Value, o.Value.Username }, StringComparer.Ordinal),
+            OverrideSecrets = a.Overrides.Where(o => o.Value.Secret is not null).ToDictionary(o => o.Key, o => o.Value.Secret, StringComparer.Ordinal),
+        }) : null,
+        new HashSet<string> { "secret", "overrideSecrets" });
+
     private static AuditTarget Token(string type) => new(type, async (store, tenant, id, ct) =>
         (await store.EnrollmentTokens.ListAsync(tenant, ct)).FirstOrDefault(t => t.Id == id) is { } t
             ? Fields(new { t.Name, t.ExpiresAt, t.RevokedAt }) : null, NoSecrets);

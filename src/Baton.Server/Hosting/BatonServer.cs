@@ -173,6 +173,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<Core.Secrets.ISecretProtector, Secrets.EnvelopeSecretProtector>();
         services.AddSingleton<Secrets.MasterKeyRotation>();
         services.AddSingleton<Secrets.WebhookSecrets>();
+        services.AddSingleton<Secrets.AssetSecrets>();
         services.AddSingleton<Audit.AuditRecorder>();
         services.AddSingleton<Dashboard.DashboardSessions>();
         services.AddSingleton<Dashboard.OverviewSnapshots>();
@@ -265,6 +266,7 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapCalendarEndpoints();
         api.MapAgentEndpoints();
         api.MapWebhookEndpoints();
+        api.MapAssetEndpoints();
         api.MapEventEndpoints();
         api.MapSharedPoolEndpoints();
         api.MapAuditEndpoints();

@@ -40,6 +40,8 @@ public sealed class InstrumentedStore : IBatonStore
         Retention = TimedStore<IRetentionStore>.Wrap(inner.Retention, "Retention", metrics, hooks);
         Audit = TimedStore<IAuditStore>.Wrap(inner.Audit, "Audit", metrics, hooks);
         DataKeys = TimedStore<IDataKeyStore>.Wrap(inner.DataKeys, "DataKeys", metrics, hooks);
+        Assets = TimedStore<IAssetStore>.Wrap(inner.Assets, "Assets", metrics, hooks);
+        Checkpoints = TimedStore<ICheckpointStore>.Wrap(inner.Checkpoints, "Checkpoints", metrics, hooks);
         Autoscale = TimedStore<IAutoscaleStore>.Wrap(inner.Autoscale, "Autoscale", metrics, hooks);
     }
 
@@ -64,6 +66,8 @@ public sealed class InstrumentedStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IAssetStore Assets { get; }
+    public ICheckpointStore Checkpoints { get; }
     public IAutoscaleStore Autoscale { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _inner.MigrateAsync(cancellationToken);

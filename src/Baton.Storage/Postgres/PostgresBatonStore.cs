@@ -39,6 +39,8 @@ public sealed class PostgresBatonStore : IBatonStore
         Retention = new Relational.RetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
+        Assets = new Relational.AssetStore(_database);
+        Checkpoints = new Relational.CheckpointStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
         Statistics = new Relational.StatisticsStore(_database, _database, time);
     }
@@ -60,6 +62,8 @@ public sealed class PostgresBatonStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IAssetStore Assets { get; }
+    public ICheckpointStore Checkpoints { get; }
     public IAutoscaleStore Autoscale { get; }
     public IStatisticsStore Statistics { get; }
 

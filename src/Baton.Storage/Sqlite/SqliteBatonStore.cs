@@ -36,6 +36,8 @@ public sealed class SqliteBatonStore : IBatonStore
         Retention = new Relational.RetentionStore(_database, partitions: null);
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
+        Assets = new Relational.AssetStore(_database);
+        Checkpoints = new Relational.CheckpointStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
         Statistics = new Relational.StatisticsStore(_database, _database, time);
     }
@@ -57,6 +59,8 @@ public sealed class SqliteBatonStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IAssetStore Assets { get; }
+    public ICheckpointStore Checkpoints { get; }
     public IAutoscaleStore Autoscale { get; }
     public IStatisticsStore Statistics { get; }
 

@@ -14,7 +14,7 @@ public sealed class JobLogShipperTests
         using var control = new JobControl("j", 1);
         var received = new List<IReadOnlyList<AgentLogLine>>();
         var calls = 0;
-        await using var shipper = new JobLogShipper(log, (lines, _, _) =>
+        await using var shipper = new JobLogShipper(log, (lines, _, _, _) =>
         {
             if (Interlocked.Increment(ref calls) % 3 == 0)
                 throw new ServerUnavailableException("down");
@@ -40,7 +40,7 @@ public sealed class JobLogShipperTests
         var log = new JobLog(TimeProvider.System);
         using var control = new JobControl("j", 1);
         var stale = false;
-        await using var shipper = new JobLogShipper(log, (_, _, _) =>
+        await using var shipper = new JobLogShipper(log, (_, _, _, _) =>
             stale ? throw new StaleAttemptException("409") : Task.FromResult(new AppendLogsResponse(true)),
             control, TimeSpan.FromMilliseconds(20), TimeProvider.System, Backoff.Default, NullLogger.Instance);
         shipper.Start();
@@ -62,7 +62,7 @@ public sealed class JobLogShipperTests
         var log = new JobLog(TimeProvider.System);
         using var control = new JobControl("j", 1);
         var sent = new List<(int Lines, JobProgressReport? Progress)>();
-        await using var shipper = new JobLogShipper(log, (lines, progress, _) =>
+        await using var shipper = new JobLogShipper(log, (lines, progress, _, _) =>
         {
             lock (sent)
                 sent.Add((lines.Count, progress));

@@ -33,7 +33,7 @@ public sealed class WarmPythonJobRunnerTests : PythonJobRunnerTests
         new(runtime, new WarmInterpreterOptions(), TimeProvider.System, NullLogger.Instance);
 }
 
-public abstract class PythonJobRunnerTests : IAsyncLifetime
+public abstract partial class PythonJobRunnerTests : IAsyncLifetime
 {
     private readonly TempDirectory _temp = new();
     private string _runtime = "";
@@ -55,10 +55,12 @@ public abstract class PythonJobRunnerTests : IAsyncLifetime
     }
 
     private async Task<(PythonJobResult Result, JobLog Log, JobControl Control)> RunAsync(
-        string packageDirectory, string entrypoint, string inputsJson = "{}", TimeSpan? timeout = null, Action<JobControl>? whileRunning = null)
+        string packageDirectory, string entrypoint, string inputsJson = "{}", TimeSpan? timeout = null, Action<JobControl>? whileRunning = null,
+        Func<JobLog, IJobRequests>? requests = null)
     {
         var log = new JobLog(TimeProvider.System);
         var control = new JobControl("job-1", 1);
+        control.Requests = requests?.Invoke(log);
         var runner = new PythonJobRunner(TimeProvider.System, TimeSpan.FromSeconds(2), NullLogger.Instance, _pool);
         using var inputs = JsonDocument.Parse(inputsJson);
         var spec = new PythonJobSpec("job-1", 1, TestPaths.SystemPython, _runtime, packageDirectory,

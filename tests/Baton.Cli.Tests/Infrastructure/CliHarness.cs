@@ -24,6 +24,9 @@ public sealed class CliHarness : IDisposable
         return this;
     }
 
+    /// <summary>What the command reads on standard input (not a terminal); empty when not set.</summary>
+    public string Input { get; set; } = "";
+
     public async Task<CliResult> RunAsync(params string[] args)
     {
         var output = new StringWriter();
@@ -31,6 +34,7 @@ public sealed class CliHarness : IDisposable
         var context = CliContext.ForWriters(output, error, name => _environment.GetValueOrDefault(name)) with
         {
             PollInterval = TimeSpan.FromMilliseconds(20),
+            In = new StringReader(Input),
         };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var exitCode = await CliApp.RunAsync(args, context, timeout.Token);

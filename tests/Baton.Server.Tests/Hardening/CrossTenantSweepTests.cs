@@ -118,6 +118,14 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
         ["GET /api/v1/webhooks/{id}/deliveries"] = new(Kind.Owned, V),
         ["POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver"] = new(Kind.Owned, O),
         ["POST /api/v1/webhooks/{id}/test"] = new(Kind.Owned, O),
+        ["GET /api/v1/assets"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/assets/{name}"] = new(Kind.Owned, V),
+        // Refused for want of a secret: a valid PUT would give the other tenant an asset of this name, and the routes after it would find that one.
+        ["PUT /api/v1/assets/{name}"] = new(Kind.OwnTenant, O, """{"type":"credential","username":"intruder"}"""),
+        ["DELETE /api/v1/assets/{name}"] = new(Kind.Owned, O),
+        ["PUT /api/v1/assets/{name}/overrides/{group}"] = new(Kind.Owned, O, """{"username":"intruder","secret":"changed-by-another"}"""),
+        ["DELETE /api/v1/assets/{name}/overrides/{group}"] = new(Kind.Owned, O),
+        ["POST /api/v1/assets/{name}/reveal"] = new(Kind.Owned, A),
         ["GET /api/v1/events"] = new(Kind.OwnTenant, V),
         ["GET /api/v1/events/stream"] = new(Kind.OwnTenant, V),
         ["GET /api/v1/tenants"] = new(Kind.System, S),
@@ -147,6 +155,9 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
         ["POST /api/agent/v1/jobs/{jobId}/start"] = new(Kind.Agent, G, """{"attempt":1}"""),
         ["POST /api/agent/v1/jobs/{jobId}/logs"] = new(Kind.Agent, G, """{"attempt":1,"lines":[]}"""),
         ["POST /api/agent/v1/jobs/{jobId}/complete"] = new(Kind.Agent, G, """{"attempt":1,"outcome":"succeeded"}"""),
+        ["GET /api/agent/v1/jobs/{jobId}/assets/{name}"] = new(Kind.Agent, G),
+        ["GET /api/agent/v1/jobs/{jobId}/checkpoint"] = new(Kind.Agent, G),
+        ["PUT /api/agent/v1/jobs/{jobId}/checkpoint"] = new(Kind.Agent, G, """{"attempt":1,"state":{"page":1}}"""),
     };
 
     private readonly ServerHarness _server = new();
@@ -266,6 +277,8 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
             {
                 ("name", _) when template.StartsWith("/api/v1/queues", StringComparison.Ordinal) => "queueName",
                 ("name", _) when template.StartsWith("/api/v1/calendars", StringComparison.Ordinal) => "calendarName",
+                ("name", _) when template.StartsWith("/api/v1/assets", StringComparison.Ordinal) => "assetName",
+                ("group", _) => "assetGroup",
                 ("id", _) when template.StartsWith("/api/v1/schedules", StringComparison.Ordinal) => "scheduleId",
                 ("id", _) when template.StartsWith("/api/v1/webhooks", StringComparison.Ordinal) => "webhookId",
                 ("id", _) => throw new InvalidOperationException($"The sweep does not know what {{id}} means in {template}: add it to OwnerWorld.Value."),
@@ -292,6 +305,10 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
             var key = await c.PostAsJsonAsync("/api/v1/keys", new CreateApiKeyRequest("owned-k-" + suffix, "operator")).ReadAsync<CreatedApiKeyDto>(HttpStatusCode.Created);
             var token = await c.PostAsJsonAsync("/api/v1/enrollment-tokens", new CreateEnrollmentTokenRequest("owned-t-" + suffix)).ReadAsync<CreatedEnrollmentTokenDto>(HttpStatusCode.Created);
             var agent = await SimulatedAgent.RegisterAsync(server, owner, "owned-agent-" + suffix);
+            await c.PutAsJsonAsync("/api/v1/assets/owned-a-" + suffix, new { type = "credential", username = "owned-u-" + suffix, secret = "owned-secret-" + suffix })
+                .ShouldBeAsync(HttpStatusCode.Created);
+            await c.PutAsJsonAsync($"/api/v1/assets/owned-a-{suffix}/overrides/owned-g-{suffix}", new { secret = "owned-group-secret-" + suffix })
+                .ShouldBeAsync(HttpStatusCode.OK);
             var values = new Dictionary<string, string>
             {
                 ["jobId"] = job.Id,
@@ -307,6 +324,10 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
                 ["tokenId"] = token.Token.Id,
                 ["agentId"] = agent.Id,
                 ["tenantId"] = owner.Tenant.Id,
+                ["assetName"] = "owned-a-" + suffix,
+                ["assetGroup"] = "owned-g-" + suffix,
+                ["assetSecret"] = "owned-secret-" + suffix,
+                ["assetGroupSecret"] = "owned-group-secret-" + suffix,
             };
             return new OwnerWorld(owner, values, agent);
         }
@@ -326,6 +347,7 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
                 ["keys"] = "/api/v1/keys",
                 ["enrollment tokens"] = "/api/v1/enrollment-tokens",
                 ["agent"] = $"/api/v1/agents/{agent.Id}",
+                ["asset"] = $"/api/v1/assets/{values["assetName"]}",
             };
             var snapshot = new Dictionary<string, string>();
             foreach (var (what, path) in reads)

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using Baton.Core.Api;
 using Baton.Core.Secrets;
 using Baton.Server.Hosting;
@@ -8,7 +7,6 @@ using Baton.Server.Tests.Support;
 using Baton.Storage;
 using Baton.Storage.Model;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Baton.Server.Tests.Secrets;
 
@@ -106,23 +104,7 @@ public sealed class SqliteSecretsAtRestTests : SecretsAtRestTests
     {
     }
 
-    /// <summary>The database file and its write-ahead log, byte for byte (a checkpoint may not have run yet).</summary>
-    protected override Task<int> CountOccurrencesInDatabaseAsync(string text)
-    {
-        var needle = Encoding.UTF8.GetBytes(text);
-        var count = 0;
-        foreach (var file in Directory.GetFiles(DataDirectory, "baton.db*"))
-        {
-            var bytes = File.ReadAllBytes(file);
-            for (var at = bytes.AsSpan().IndexOf(needle); at >= 0;)
-            {
-                count++;
-                var next = bytes.AsSpan(at + 1).IndexOf(needle);
-                at = next < 0 ? -1 : at + 1 + next;
-            }
-        }
-        return Task.FromResult(count);
-    }
+    protected override Task<int> CountOccurrencesInDatabaseAsync(string text) => Task.FromResult(DatabaseScan.CountInSqlite(DataDirectory, text));
 
     [Fact]
     public async Task Zero_configuration_keeps_a_generated_master_key_in_the_data_folder_readable_by_its_owner_only()
@@ -159,32 +141,6 @@ public sealed class PostgresSecretsAtRestTests : SecretsAtRestTests
         options.PostgresMigration = _postgres.OwnerConnectionString;
     }
 
-    /// <summary>Every row of every table (partitions included, through their parents), as text, as the owner in the system scope.</summary>
-    protected override async Task<int> CountOccurrencesInDatabaseAsync(string text)
-    {
-        await using var connection = new NpgsqlConnection(_postgres!.OwnerConnectionString);
-        await connection.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using (var system = new NpgsqlCommand("SELECT set_config('baton.system', 'on', true);", connection, transaction))
-        {
-            await system.ExecuteNonQueryAsync();
-        }
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand(
-            "SELECT c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition;",
-            connection, transaction))
-        await using (var reader = await list.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
-        }
-        Assert.Contains("webhooks", tables);
-        var count = 0L;
-        foreach (var table in tables)
-        {
-            await using var search = new NpgsqlCommand($"SELECT COUNT(*) FROM \"{table}\" t WHERE strpos(t::text, @text) > 0;", connection, transaction);
-            search.Parameters.AddWithValue("text", text);
-            count += (long)(await search.ExecuteScalarAsync())!;
-        }
-        return (int)count;
-    }
+    protected override Task<int> CountOccurrencesInDatabaseAsync(string text) =>
+        DatabaseScan.CountInPostgresAsync(_postgres!.OwnerConnectionString, text, "webhooks");
 }

@@ -81,3 +81,27 @@ def log(message):
     """Writes a line to the job's log."""
     print(message, flush=True)
     sys.stdout.flush()
+
+
+# Assets, credentials, heartbeats and checkpoints (issue 16) live in their own modules, loaded on first
+# use (PEP 562) so a job that never touches them does not pay for their import.
+_LAZY = {
+    "asset": "baton.assets",
+    "credential": "baton.assets",
+    "Credential": "baton.assets",
+    "AssetNotFound": "baton.assets",
+    "heartbeat": "baton.checkpoints",
+    "checkpoint": "baton.checkpoints",
+    "last_checkpoint": "baton.checkpoints",
+}
+__all__ += list(_LAZY)
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module 'baton' has no attribute %r" % name)
+    __import__(module)
+    value = getattr(sys.modules[module], name)
+    globals()[name] = value
+    return value
