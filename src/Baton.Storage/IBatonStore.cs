@@ -24,6 +24,7 @@ public interface IBatonStore : IAsyncDisposable
     IRetentionStore Retention { get; }
     IAuditStore Audit { get; }
     IDataKeyStore DataKeys { get; }
+    IArtifactStore Artifacts { get; }
     IAutoscaleStore Autoscale { get; }
     IStatisticsStore Statistics { get; }
 

@@ -39,6 +39,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Retention = new PostgresRetentionStore(_database, new PostgresPartitionMaintenance(_database.MigrationConnectionString));
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
+        Artifacts = new Relational.ArtifactStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
         Statistics = new PostgresStatisticsStore(_database, time);
     }
@@ -60,6 +61,7 @@ public sealed class PostgresBatonStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IArtifactStore Artifacts { get; }
     public IAutoscaleStore Autoscale { get; }
     public IStatisticsStore Statistics { get; }
 

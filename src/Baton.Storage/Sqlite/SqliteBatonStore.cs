@@ -36,6 +36,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Retention = new SqliteRetentionStore(_database);
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
+        Artifacts = new Relational.ArtifactStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
         Statistics = new SqliteStatisticsStore(_database, time);
     }
@@ -57,6 +58,7 @@ public sealed class SqliteBatonStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IArtifactStore Artifacts { get; }
     public IAutoscaleStore Autoscale { get; }
     public IStatisticsStore Statistics { get; }
 

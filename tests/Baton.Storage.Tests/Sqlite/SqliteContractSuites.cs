@@ -133,3 +133,8 @@ public sealed class SqliteJobListSizeContractTests : JobListSizeContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteArtifactStoreContractTests : ArtifactStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
