@@ -40,6 +40,7 @@ public sealed class InstrumentedStore : IBatonStore
         Retention = TimedStore<IRetentionStore>.Wrap(inner.Retention, "Retention", metrics, hooks);
         Audit = TimedStore<IAuditStore>.Wrap(inner.Audit, "Audit", metrics, hooks);
         DataKeys = TimedStore<IDataKeyStore>.Wrap(inner.DataKeys, "DataKeys", metrics, hooks);
+        Artifacts = TimedStore<IArtifactStore>.Wrap(inner.Artifacts, "Artifacts", metrics, hooks);
         Autoscale = TimedStore<IAutoscaleStore>.Wrap(inner.Autoscale, "Autoscale", metrics, hooks);
     }
 
@@ -64,6 +65,7 @@ public sealed class InstrumentedStore : IBatonStore
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }
+    public IArtifactStore Artifacts { get; }
     public IAutoscaleStore Autoscale { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _inner.MigrateAsync(cancellationToken);
