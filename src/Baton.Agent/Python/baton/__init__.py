@@ -11,6 +11,8 @@ import sys
 # json (and the re module it loads) is imported when a job first needs it: an automation without
 # inputs or a result never pays for it.
 
+__version__ = "0.16.0"
+
 __all__ = ["inputs", "input", "set_result", "progress", "log"]
 
 _inputs_cache = None
@@ -81,3 +83,9 @@ def log(message):
     """Writes a line to the job's log."""
     print(message, flush=True)
     sys.stdout.flush()
+
+
+# Artifacts (issue 16): files saved for the job's users, uploaded by the agent when the job ends.
+from baton.artifacts import save_artifact  # noqa: E402
+
+__all__ += ["save_artifact"]
