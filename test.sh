@@ -51,6 +51,10 @@ status=0
 dotnet test Baton.slnx -c Release --no-build --nologo -m:1 \
   --results-directory "$results" --logger "trx" --logger "console;verbosity=normal" "$@" || status=$?
 
+# The Python SDK's own suite under pytest (and its wheel, into TestResults/sdk/).
+log "Running the Python SDK's pytest suite"
+scripts/test-sdk.sh || status=1
+
 # Benchmark smoke run: every available scenario in quick mode on both backends, so the harness keeps working.
 if [ $status -eq 0 ]; then
   log "Benchmark smoke run (quick mode)"
@@ -81,6 +85,16 @@ for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
     passed += int(counters.get("passed", 0))
     failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
     skipped += int(counters.get("notExecuted", 0))
+# The SDK's pytest results (JUnit XML).
+for path in glob.glob(sys.argv[1] + "/sdk/*.xml"):
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        bad = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skipped += int(suite.get("skipped", 0))
+        passed += int(suite.get("tests", 0)) - bad - int(suite.get("skipped", 0))
+        failed += bad
+    for case in ET.parse(path).getroot().iter("testcase"):
+        for problem in list(case.findall("failure")) + list(case.findall("error")):
+            failures.append(("sdk: %s.%s" % (case.get("classname"), case.get("name")), (problem.get("message") or "").splitlines()[:3]))
 # Failed tests last, so the tail of a CI log names them.
 for name, message in failures:
     print(f"\nFAILED {name}")

@@ -90,6 +90,8 @@ public sealed class BatonAgent : IAsyncDisposable
         var data = Path.GetFullPath(_options.DataDirectory);
         Directory.CreateDirectory(data);
         var runtimeDirectory = await RuntimeFiles.WriteAsync(Path.Combine(data, "runtime"), cancellationToken);
+        // The SDK as a wheel beside it, for jobs that build their own venvs ($BATON_SDK_WHEEL).
+        await SdkWheel.WriteAsync(SdkWheel.FolderIn(runtimeDirectory), cancellationToken);
         Interpreters = await new InterpreterDiscovery(_loggerFactory.CreateLogger<InterpreterDiscovery>()).DiscoverAsync(cancellationToken);
         var capabilities = new AgentCapabilities(SystemProbe.Os, SystemProbe.Arch,
             Interpreters.Select(i => new PythonInterpreterInfo(i.VersionText, i.Path)).ToList(), _options.Labels, _options.Group);

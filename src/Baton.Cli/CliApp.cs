@@ -38,10 +38,11 @@ public static class CliApp
         (context, _) => Commands.Hosting.ConfigurationCommands.Export(context),
         (context, _) => Commands.Hosting.ConfigurationCommands.Import(context),
         (context, _) => Commands.Hosting.BenchCommand.Create(context),
+        (context, _) => SdkCommands.Create(context),
     ];
 
     /// <summary>Commands that run Baton itself rather than call its API: no --server/--key/--json of the API.</summary>
-    private static readonly HashSet<string> HostingCommands = ["up", "server", "db", "bench"];
+    private static readonly HashSet<string> HostingCommands = ["up", "server", "db", "bench", "sdk"];
 
     public static RootCommand CreateRootCommand() => CreateRootCommand(CliContext.ForSystemConsole());
 

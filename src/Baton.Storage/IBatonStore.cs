@@ -26,6 +26,7 @@ public interface IBatonStore : IAsyncDisposable
     IDataKeyStore DataKeys { get; }
     IAssetStore Assets { get; }
     ICheckpointStore Checkpoints { get; }
+    IArtifactStore Artifacts { get; }
     IAutoscaleStore Autoscale { get; }
     IStatisticsStore Statistics { get; }
 

@@ -297,4 +297,47 @@ public abstract class BatonAgentTests : IDisposable
         var ticks = state.LogLines("job-steady").Where(l => l.Stream == "stdout").Select(l => l.Text).ToList();
         Assert.Equal(Enumerable.Range(0, 40).Select(i => $"tick {i}"), ticks);
     }
+
+    [Fact]
+    public async Task Artifacts_are_uploaded_before_the_completion_and_links_and_refused_files_are_named_in_the_log()
+    {
+        var package = _temp.Combine("artifacts-package");
+        Directory.CreateDirectory(package);
+        await File.WriteAllTextAsync(Path.Combine(package, "baton.yaml"), "name: saver\nversion: 1.0.0\nentrypoint: main:run\n");
+        await File.WriteAllTextAsync(Path.Combine(package, "main.py"), """
+            import os, baton
+
+            def run():
+                folder = os.environ["BATON_ARTIFACTS"]
+                with open("made.csv", "w") as f:
+                    f.write("a,b\n1,2\n")
+                baton.save_artifact("made.csv", name="reports/made.csv")
+                with open(os.path.join(folder, "direct.bin"), "wb") as f:
+                    f.write(bytes(range(256)) * 40)
+                with open(os.path.join(folder, "too-large.bin"), "wb") as f:
+                    f.write(b"x")
+                os.symlink("/etc/hostname", os.path.join(folder, "link"))
+                return "saved"
+            """);
+        await using var server = await FakeProtocolServer.StartAsync();
+        var state = server.State;
+        state.PendingJobs.Enqueue(Assignment(state, "job-artifacts", package, "main:run"));
+
+        await using (StartAgent(server.Url, state.EnrollmentToken))
+        {
+            var complete = await state.WaitForCompletionAsync("job-artifacts", Wait);
+            Assert.Equal("succeeded", complete.Outcome);
+        }
+
+        Assert.Equal(["direct.bin", "reports/made.csv"], state.Artifacts.Keys.Where(k => k.JobId == "job-artifacts").Select(k => k.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("a,b\n1,2\n"u8.ToArray(), state.Artifacts[("job-artifacts", "reports/made.csv")].Bytes);
+        Assert.Equal(Enumerable.Repeat(Enumerable.Range(0, 256).Select(i => (byte)i), 40).SelectMany(b => b), state.Artifacts[("job-artifacts", "direct.bin")].Bytes);
+        Assert.All(state.Artifacts.Values, a => Assert.Equal((1, false), (a.Attempt, a.AfterCompletion)));
+        var system = state.LogLines("job-artifacts").Where(l => l.Stream == "system").Select(l => l.Text).ToList();
+        Assert.Contains("[artifact 'link' not saved: it is a symbolic link]", system);
+        Assert.Contains(system, l => l.StartsWith("[artifact 'too-large.bin' not saved: ", StringComparison.Ordinal) && l.Contains("413", StringComparison.Ordinal));
+        Assert.Contains("[saved 2 artifacts]", system);
+        // The work folder, artifacts and all, is gone once the job is reported.
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_temp.Combine("data", "work")));
+    }
 }

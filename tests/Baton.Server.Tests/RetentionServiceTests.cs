@@ -2,9 +2,11 @@ using System.Text.Json;
 using Baton.Core.Jobs;
 using Baton.Core.Tenancy;
 using Baton.Server.Hosting;
+using Baton.Server.Artifacts;
 using Baton.Server.Roles;
 using Baton.Server.Tests.Support;
 using Baton.Storage;
+using Baton.Storage.Blobs;
 using Baton.Storage.Model;
 using Baton.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,7 +37,42 @@ public sealed class RetentionServiceTests : IAsyncLifetime
         Directory.Delete(_folder, recursive: true);
     }
 
-    private RetentionService Service(ServerOptions options) => new(_store, Options.Create(options), _time, NullLogger<RetentionService>.Instance);
+    private FileSystemBlobStore Blobs => new(Path.Combine(_folder, "blobs"));
+
+    private RetentionService Service(ServerOptions options) => new(_store, Options.Create(options), _time, NullLogger<RetentionService>.Instance,
+        new ArtifactBlobCollector(_store, Blobs, NullLogger<ArtifactBlobCollector>.Instance));
+
+    [Fact]
+    public async Task Artifacts_past_the_history_retention_go_and_so_does_content_nothing_else_names()
+    {
+        var options = new ServerOptions { HistoryRetention = TimeSpan.FromDays(30) };
+        var blobs = Blobs;
+        var own = await blobs.PutAsync(new MemoryStream("only an artifact"u8.ToArray()), default);
+        var shared = await blobs.PutAsync(new MemoryStream("also a package"u8.ToArray()), default);
+        await _store.Packages.AddVersionAsync(new PackageVersionRecord("t-acme", "hello", "1.0.0", shared.Sha256, shared.SizeBytes,
+            new Baton.Core.Packages.PackageManifest { Name = "hello", Version = "1.0.0", Entrypoint = new Baton.Core.Packages.PackageEntrypoint { Module = "m", Function = "f" } },
+            _time.GetUtcNow()), long.MaxValue, default);
+        var (job, _) = await _store.Jobs.SubmitAsync(new NewJob("j-1", "t-acme", "hello", "1.0.0", shared.Sha256, 1, 0, 60, [],
+            JsonSerializer.SerializeToElement(new { }), null), default);
+        var claimed = Assert.Single(await _store.Jobs.ClaimAsync(new JobClaimRequest("t-acme", "agent-1", 1, 10, TimeSpan.FromMinutes(1), _ => true), default));
+        foreach (var (name, blob) in new[] { ("own.txt", own), ("copy-of-package.zip", shared) })
+        {
+            var added = await _store.Artifacts.AddAsync(new NewArtifact("t-acme", job.Id, "agent-1", claimed.Attempt, name, blob.Sha256, blob.SizeBytes,
+                _time.GetUtcNow(), long.MaxValue, long.MaxValue), default);
+            Assert.Equal(ArtifactAddResult.Added, added.Result);
+        }
+
+        _time.Advance(TimeSpan.FromDays(29));
+        await Service(options).RunOnceAsync(default);
+        Assert.Equal(2, (await _store.Artifacts.ListAsync("t-acme", job.Id, default)).Count);
+
+        _time.Advance(TimeSpan.FromDays(2));
+        var report = await Service(options).RunOnceAsync(default);
+        Assert.Equal(2, report.RowsDeleted["job_artifacts"]);
+        Assert.Empty(await _store.Artifacts.ListAsync("t-acme", job.Id, default));
+        Assert.False(await blobs.ExistsAsync(own.Sha256, default));
+        Assert.True(await blobs.ExistsAsync(shared.Sha256, default), "a package version still names this content");
+    }
 
     [Fact]
     public async Task Each_pass_removes_what_its_setting_says_is_too_old()

@@ -62,6 +62,11 @@ internal sealed class JobExecution : IDisposable
             _logger.LogInformation("Running {Package} {Version} ({Entrypoint})", _assignment.Package.Name, _assignment.Package.Version, _assignment.Entrypoint);
             shipper.Start();
             var result = await PrepareAndRunAsync(log, workDirectory, agentStopping);
+            if (Control.ShouldReport && !shipper.Stale)
+            {
+                // Before the slot is offered again: the files are on this agent's disk until they are sent.
+                await ArtifactUploader.UploadAsync(workDirectory, jobId, attempt, client, _retry, log, _logger, agentStopping);
+            }
             Volatile.Write(ref _finishing, true);
             if (!Control.ShouldReport || shipper.Stale)
             {

@@ -112,6 +112,21 @@ public sealed class AgentProtocolClient
         return await ReadJsonAsync<AppendLogsResponse>(response, "logs", cancellationToken);
     }
 
+    /// <summary>Streams one artifact file of the attempt (reopened for each server tried).</summary>
+    public async Task<Core.Api.ArtifactUploadResponse> UploadArtifactAsync(string jobId, int attempt, string name, string path, CancellationToken cancellationToken)
+    {
+        var query = $"?attempt={attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)}&name={Uri.EscapeDataString(name)}";
+        using var response = await SendAsync(() =>
+        {
+            var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81_920, useAsync: true);
+            var content = new StreamContent(file, 81_920);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            content.Headers.ContentLength = file.Length;
+            return new HttpRequestMessage(HttpMethod.Post, JobPath(jobId, "artifacts") + query) { Content = content };
+        }, DownloadTimeout, cancellationToken);
+        return await ReadJsonAsync<Core.Api.ArtifactUploadResponse>(response, "artifact upload", cancellationToken);
+    }
+
     public async Task<CompleteJobResponse?> CompleteJobAsync(string jobId, CompleteJobRequest request, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(() => JsonPost(JobPath(jobId, "complete"), request), DefaultRequestTimeout, cancellationToken);

@@ -34,6 +34,8 @@ internal static class JobEnvironment
             ["BATON_INPUTS_FILE"] = files.InputsFile,
             ["BATON_RESULT_FILE"] = files.ResultFile,
             ["BATON_CONTROL_FILE"] = files.ControlFile,
+            ["BATON_ARTIFACTS"] = Jobs.ArtifactUploader.FolderIn(spec.WorkDirectory),
+            ["BATON_SDK_WHEEL"] = Path.Combine(SdkWheel.FolderIn(spec.RuntimeDirectory), SdkWheel.FileName),
             ["BATON_AGENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
         };
         env.Remove("PYTHONHOME");

@@ -27,6 +27,7 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
     {
         var files = JobFiles.In(spec.WorkDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(files.InputsFile)!);
+        Directory.CreateDirectory(Jobs.ArtifactUploader.FolderIn(spec.WorkDirectory));
         await File.WriteAllTextAsync(files.InputsFile, spec.Inputs.ValueKind == JsonValueKind.Object ? spec.Inputs.GetRawText() : "{}");
         await File.WriteAllBytesAsync(files.ControlFile, []);
         await Task.WhenAll(_byteCode.EnsureAsync(spec.PythonPath, Path.Combine(spec.RuntimeDirectory, "baton")), _byteCode.EnsureAsync(spec.PythonPath, spec.PackageDirectory));

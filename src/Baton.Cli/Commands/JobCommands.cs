@@ -7,7 +7,7 @@ using Baton.Core.Jobs;
 
 namespace Baton.Cli.Commands;
 
-/// <summary><c>baton job run|run-many|list|show|logs|cancel|retry|priority|events|why</c>.</summary>
+/// <summary><c>baton job run|run-many|list|show|logs|cancel|retry|priority|events|why|artifacts|download</c>.</summary>
 public static class JobCommands
 {
     public static Command Create(CliContext context, GlobalOptions globals)
@@ -23,6 +23,8 @@ public static class JobCommands
         job.Subcommands.Add(PriorityCommand(context, globals));
         job.Subcommands.Add(EventsCommand(context, globals));
         job.Subcommands.Add(WhyCommand(context, globals));
+        job.Subcommands.Add(JobArtifactCommands.List(context, globals));
+        job.Subcommands.Add(JobArtifactCommands.Download(context, globals));
         return job;
     }
 

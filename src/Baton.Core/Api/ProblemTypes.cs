@@ -16,6 +16,7 @@ public static class ProblemTypes
     public const string RateLimited = Base + "rate-limited";
     public const string InvalidPackage = Base + "invalid-package";
     public const string PackageTooLarge = Base + "package-too-large";
+    public const string ArtifactTooLarge = Base + "artifact-too-large";
     public const string StaleAttempt = Base + "stale-attempt";
     public const string InvalidState = Base + "invalid-state";
     public const string ServerBusy = Base + "server-busy";

@@ -11,19 +11,21 @@ public sealed record TenantQuotas(
     int PendingJobs,
     int SharedPoolWeight = 0,
     int LogMbPerJob = 50,
-    int JobInputKb = 256)
+    int JobInputKb = 256,
+    int ArtifactMbPerJob = 500)
 {
     /// <summary>
     /// The seed's table 14.3, "Tenant Resource Allocation", plus the backpressure cap on pending jobs, the
-    /// per-job log limit (MB) and the largest job input (KiB, the JSON of a submission's inputs).
+    /// per-job log limit (MB), the largest job input (KiB, the JSON of a submission's inputs) and the most a job's
+    /// artifacts may hold together (MB).
     /// </summary>
     public static TenantQuotas ForTier(Tier tier) => tier switch
     {
         Tier.Free => new(Agents: 2, ConcurrentJobs: 5, Schedules: 2, Queues: 2, StorageGb: 5, ApiCallsPerDay: 1_000, PendingJobs: 100, SharedPoolWeight: 1,
-            LogMbPerJob: 10, JobInputKb: 64),
-        Tier.Standard => new(10, 25, 10, 5, 20, 5_000, 1_000, 2, 50, 256),
-        Tier.Professional => new(50, 100, 50, 20, 100, 20_000, 10_000, 4, 100, 512),
-        Tier.Enterprise => new(250, 500, 100, 50, 500, 100_000, 50_000, 8, 200, 1024),
+            LogMbPerJob: 10, JobInputKb: 64, ArtifactMbPerJob: 100),
+        Tier.Standard => new(10, 25, 10, 5, 20, 5_000, 1_000, 2, 50, 256, 500),
+        Tier.Professional => new(50, 100, 50, 20, 100, 20_000, 10_000, 4, 100, 512, 2_048),
+        Tier.Enterprise => new(250, 500, 100, 50, 500, 100_000, 50_000, 8, 200, 1024, 10_240),
         _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, null),
     };
 
@@ -41,7 +43,8 @@ public sealed record TenantQuotas(
             overrides.PendingJobs ?? defaults.PendingJobs,
             overrides.SharedPoolWeight ?? defaults.SharedPoolWeight,
             overrides.LogMbPerJob ?? defaults.LogMbPerJob,
-            overrides.JobInputKb ?? defaults.JobInputKb);
+            overrides.JobInputKb ?? defaults.JobInputKb,
+            overrides.ArtifactMbPerJob ?? defaults.ArtifactMbPerJob);
     }
 
     public long StorageBytes => (long)(StorageGb * 1024 * 1024 * 1024);
@@ -49,6 +52,8 @@ public sealed record TenantQuotas(
     public long LogBytesPerJob => LogMbPerJob * 1024L * 1024;
 
     public long JobInputBytes => JobInputKb * 1024L;
+
+    public long ArtifactBytesPerJob => ArtifactMbPerJob * 1024L * 1024;
 }
 
 /// <summary>Per-tenant quota values that replace the tier default; null keeps the default.</summary>
@@ -62,7 +67,8 @@ public sealed record QuotaOverrides(
     int? PendingJobs = null,
     int? SharedPoolWeight = null,
     int? LogMbPerJob = null,
-    int? JobInputKb = null)
+    int? JobInputKb = null,
+    int? ArtifactMbPerJob = null)
 {
     /// <summary>The largest weight a tenant may have on the shared agent pool.</summary>
     public const int MaxSharedPoolWeight = 1_000;
@@ -72,6 +78,9 @@ public sealed record QuotaOverrides(
 
     /// <summary>The largest job input an override may allow (KiB); the submission route's body limit follows it.</summary>
     public const int MaxJobInputKb = 16 * 1024;
+
+    /// <summary>The most a job's artifacts may hold together under an override (MB); the upload route's body limit follows it.</summary>
+    public const int MaxArtifactMbPerJob = 100 * 1024;
 
     public static QuotaOverrides None { get; } = new();
 
@@ -88,7 +97,8 @@ public sealed record QuotaOverrides(
         update.PendingJobs ?? PendingJobs,
         update.SharedPoolWeight ?? SharedPoolWeight,
         update.LogMbPerJob ?? LogMbPerJob,
-        update.JobInputKb ?? JobInputKb);
+        update.JobInputKb ?? JobInputKb,
+        update.ArtifactMbPerJob ?? ArtifactMbPerJob);
 
     /// <summary>A reason when a value is out of range, else null.</summary>
     public string? Validate()
@@ -103,6 +113,7 @@ public sealed record QuotaOverrides(
         if (SharedPoolWeight is < 0 or > MaxSharedPoolWeight) return $"quotas.sharedPoolWeight must be between 0 and {MaxSharedPoolWeight}";
         if (LogMbPerJob is < 0 or > MaxLogMbPerJob) return $"quotas.logMbPerJob must be between 0 and {MaxLogMbPerJob}";
         if (JobInputKb is < 1 or > MaxJobInputKb) return $"quotas.jobInputKb must be between 1 and {MaxJobInputKb}";
+        if (ArtifactMbPerJob is < 0 or > MaxArtifactMbPerJob) return $"quotas.artifactMbPerJob must be between 0 and {MaxArtifactMbPerJob}";
         return null;
     }
 }

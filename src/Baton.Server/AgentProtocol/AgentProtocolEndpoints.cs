@@ -36,6 +36,8 @@ public static class AgentProtocolEndpoints
         authed.MapGet("/packages/{sha256}", DownloadPackageAsync);
         authed.MapPost("/jobs/{jobId}/start", StartAsync);
         authed.MapPost("/jobs/{jobId}/logs", AppendLogsAsync).WithBodyLimit(_ => MaxLogBatchBytes);
+        authed.MapPost("/jobs/{jobId}/artifacts", Artifacts.ArtifactUploadEndpoint.UploadAsync)
+            .WithBodyLimit(_ => Artifacts.ArtifactUploadEndpoint.MaxBodyBytes, Core.Api.ProblemTypes.ArtifactTooLarge);
         authed.MapPost("/jobs/{jobId}/complete", CompleteAsync).WithBodyLimit(o => o.MaxResultBytes + MaxErrorChars * 6L + 64 * 1024);
         authed.MapJobAssetProtocol();
     }

@@ -1,5 +1,6 @@
 using Baton.Core.Api;
 using Baton.Core.Jobs;
+using Baton.Server.Artifacts;
 using Baton.Server.Dispatch;
 using Baton.Server.Jobs;
 using Baton.Server.Security;
@@ -32,6 +33,7 @@ public static class JobEndpoints
             .RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapGet("/{jobId}/logs", JobLogEndpoint.GetLogsAsync).RequireAuthorization(AuthPolicies.Viewer);
         jobs.MapGet("/{jobId}/wait", JobWaitEndpoint.WaitAsync).RequireAuthorization(AuthPolicies.Viewer);
+        jobs.MapArtifactEndpoints();
     }
 
     /// <summary>Up to 1,000 submissions in one request and one transaction, each answered as a single submission would be.</summary>

@@ -57,8 +57,9 @@ public static class SqliteSnapshot
         return counts;
     }
 
-    /// <summary>Blobs the copy cannot work without: the archives of its package versions.</summary>
-    public static SortedSet<string> PackageBlobs(SqliteConnection db) => Strings(db, "SELECT DISTINCT sha256 FROM package_versions;");
+    /// <summary>Blobs the copy cannot work without: the archives of its package versions and its jobs' artifacts.</summary>
+    public static SortedSet<string> PackageBlobs(SqliteConnection db) =>
+        Strings(db, "SELECT sha256 FROM package_versions UNION SELECT sha256 FROM job_artifacts;");
 
     /// <summary>
     /// Blobs the copy's jobs name. A job of a deleted version may name a blob that is gone for good, so these are

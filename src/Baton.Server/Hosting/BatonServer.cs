@@ -154,6 +154,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<CompletionClaimer>();
         services.AddSingleton<PackageVersionCache>();
         services.AddSingleton<PackageUploadService>();
+        services.AddSingleton<Artifacts.ArtifactBlobCollector>();
         services.AddSingleton<PackageAnalysis>();
         services.AddSingleton<JobSubmissionService>();
         services.AddSingleton<JobSubmissionWriter>();

@@ -42,6 +42,7 @@ public sealed class InstrumentedStore : IBatonStore
         DataKeys = TimedStore<IDataKeyStore>.Wrap(inner.DataKeys, "DataKeys", metrics, hooks);
         Assets = TimedStore<IAssetStore>.Wrap(inner.Assets, "Assets", metrics, hooks);
         Checkpoints = TimedStore<ICheckpointStore>.Wrap(inner.Checkpoints, "Checkpoints", metrics, hooks);
+        Artifacts = TimedStore<IArtifactStore>.Wrap(inner.Artifacts, "Artifacts", metrics, hooks);
         Autoscale = TimedStore<IAutoscaleStore>.Wrap(inner.Autoscale, "Autoscale", metrics, hooks);
     }
 
@@ -68,6 +69,7 @@ public sealed class InstrumentedStore : IBatonStore
     public IDataKeyStore DataKeys { get; }
     public IAssetStore Assets { get; }
     public ICheckpointStore Checkpoints { get; }
+    public IArtifactStore Artifacts { get; }
     public IAutoscaleStore Autoscale { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _inner.MigrateAsync(cancellationToken);

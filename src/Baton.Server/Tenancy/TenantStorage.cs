@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Baton.Server.Tenancy;
 
 /// <summary>
-/// A tenant's storage use: its package versions plus the log text it stored within retention. Log use is
+/// A tenant's storage use: its package versions and job artifacts plus the log text it stored within retention. Log use is
 /// read at most every few seconds per tenant and replica (log batches ask on every append), so the quota
 /// is a soft limit for logs: a tenant may pass it by what its jobs write in those seconds.
 /// </summary>
@@ -26,17 +26,20 @@ public sealed class TenantStorage(IBatonStore store, IOptions<ServerOptions> opt
         return bytes;
     }
 
-    /// <summary>Packages and logs together, read now (for reports).</summary>
+    /// <summary>Packages, artifacts and logs together, read now (for reports).</summary>
     public async Task<long> ReadUsedBytesAsync(string tenantId, CancellationToken cancellationToken) =>
         await store.Packages.GetStorageBytesAsync(tenantId, cancellationToken)
+        + await store.Artifacts.GetStorageBytesAsync(tenantId, cancellationToken)
         + await store.Jobs.GetLogBytesAsync(tenantId, time.GetUtcNow() - options.Value.HistoryRetention, cancellationToken);
 
-    /// <summary>Packages and logs together, as the storage quota counts them (at most a few seconds old).</summary>
+    /// <summary>Packages, artifacts and logs together, as the storage quota counts them (at most a few seconds old).</summary>
     public async Task<long> GetUsedBytesAsync(string tenantId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (_usedBytes.TryGetValue(tenantId, out var hit) && now - hit.At < LogUsageLifetime) return hit.Bytes;
-        var bytes = await store.Packages.GetStorageBytesAsync(tenantId, cancellationToken) + await GetLogBytesAsync(tenantId, cancellationToken);
+        var bytes = await store.Packages.GetStorageBytesAsync(tenantId, cancellationToken)
+            + await store.Artifacts.GetStorageBytesAsync(tenantId, cancellationToken)
+            + await GetLogBytesAsync(tenantId, cancellationToken);
         if (_usedBytes.Count > 100_000) _usedBytes.Clear();
         _usedBytes[tenantId] = (bytes, now);
         return bytes;

@@ -14,7 +14,7 @@ internal sealed class PackageStore(IStoreDatabase database) : IPackageStore
         database.WriteAsync<(PackageAddResult, PackageVersionRecord)>(version.TenantId, async session =>
         {
             // Serialises uploads of one tenant across replicas, so the quota sum and the insert are one step.
-            await session.LockAsync("packages:" + version.TenantId);
+            await session.LockAsync(ArtifactStore.TenantStorageLock(version.TenantId));
             var existing = await FindAsync(session, version.TenantId, version.Name, version.Version);
             if (existing is not null)
             {
@@ -22,7 +22,8 @@ internal sealed class PackageStore(IStoreDatabase database) : IPackageStore
                 return (same ? PackageAddResult.Identical : PackageAddResult.Conflict, existing);
             }
 
-            var storedBytes = await StorageBytesAsync(session, version.TenantId);
+            // Artifacts count against the same quota.
+            var storedBytes = await ArtifactStore.StoredBytesAsync(session, version.TenantId);
             if (storedBytes + version.SizeBytes > storageLimitBytes) return (PackageAddResult.QuotaExceeded, version);
 
             var created = await session.QuerySingleAsync<PackageVersionRow>(
@@ -47,10 +48,9 @@ internal sealed class PackageStore(IStoreDatabase database) : IPackageStore
     public Task<IReadOnlyList<PackageVersionRecord>> ListPublishedSinceAsync(string tenantId, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
         ListAsync(tenantId, "AND created_at >= @since ORDER BY created_at DESC LIMIT @limit", new { tenantId, since, limit }, cancellationToken);
 
-    // System scope: blobs are shared by content across tenants; garbage collection must see every reference.
+    // System scope: blobs are shared by content across tenants (and with artifacts); garbage collection must see every reference.
     public Task<bool> IsBlobReferencedAsync(string sha256, CancellationToken cancellationToken) =>
-        database.SystemReadAsync(session => session.ScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM package_versions WHERE sha256 = @sha256);", new { sha256 }), cancellationToken);
+        database.SystemReadAsync(session => session.ScalarAsync<bool>(ArtifactStore.BlobReferencedSql, new { sha256 }), cancellationToken);
 
     public Task<bool> TenantHasBlobAsync(string tenantId, string sha256, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.ScalarAsync<bool>(

@@ -38,6 +38,7 @@ public sealed class SqliteBatonStore : IBatonStore
         DataKeys = new Relational.DataKeyStore(_database);
         Assets = new Relational.AssetStore(_database);
         Checkpoints = new Relational.CheckpointStore(_database);
+        Artifacts = new Relational.ArtifactStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
         Statistics = new Relational.StatisticsStore(_database, _database, time);
     }
@@ -61,6 +62,7 @@ public sealed class SqliteBatonStore : IBatonStore
     public IDataKeyStore DataKeys { get; }
     public IAssetStore Assets { get; }
     public ICheckpointStore Checkpoints { get; }
+    public IArtifactStore Artifacts { get; }
     public IAutoscaleStore Autoscale { get; }
     public IStatisticsStore Statistics { get; }
 

@@ -132,6 +132,19 @@ public sealed class FakeProtocolServer : IAsyncDisposable
             return Results.Json(new AppendLogsResponse(state.CancelRequested.ContainsKey(id)), Json);
         });
 
+        app.MapPost("/api/agent/v1/jobs/{id}/artifacts", async (HttpContext context, string id, int attempt, string name) =>
+        {
+            if (!Authorized(context, state))
+                return Problem(401, "Unknown credential.");
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            // A name with "too-large" stands for a file past the tenant's limit.
+            if (name.Contains("too-large", StringComparison.Ordinal))
+                return Problem(413, "A job's artifacts may hold at most 1 MB together.");
+            state.Artifacts[(id, name)] = (attempt, body.ToArray(), state.Completed.ContainsKey(id));
+            return Results.Json(new Baton.Core.Api.ArtifactUploadResponse(name, "", body.Length), Json);
+        });
+
         app.MapPost("/api/agent/v1/jobs/{id}/complete", async (HttpContext context, string id) =>
         {
             if (!Authorized(context, state))

@@ -52,6 +52,8 @@ public sealed class FakeServerState
     public ConcurrentDictionary<string, PackageRef> PrefetchOffers { get; } = new();
     public ConcurrentDictionary<string, bool> CancelRequested { get; } = new();
     public ConcurrentDictionary<string, bool> RejectLogs { get; } = new();
+    /// <summary>Uploaded artifacts by job and name: the attempt, the bytes, and whether the job had completed already.</summary>
+    public ConcurrentDictionary<(string JobId, string Name), (int Attempt, byte[] Bytes, bool AfterCompletion)> Artifacts { get; } = new();
 
     public string AddPackage(byte[] zip)
     {

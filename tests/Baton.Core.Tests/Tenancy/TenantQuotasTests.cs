@@ -5,16 +5,18 @@ namespace Baton.Core.Tests.Tenancy;
 public sealed class TenantQuotasTests
 {
     [Theory]
-    [InlineData(Tier.Free, 2, 5, 2, 2, 5, 1_000, 100, 1, 10, 64)]
-    [InlineData(Tier.Standard, 10, 25, 10, 5, 20, 5_000, 1_000, 2, 50, 256)]
-    [InlineData(Tier.Professional, 50, 100, 50, 20, 100, 20_000, 10_000, 4, 100, 512)]
-    [InlineData(Tier.Enterprise, 250, 500, 100, 50, 500, 100_000, 50_000, 8, 200, 1024)]
+    [InlineData(Tier.Free, 2, 5, 2, 2, 5, 1_000, 100, 1, 10, 64, 100)]
+    [InlineData(Tier.Standard, 10, 25, 10, 5, 20, 5_000, 1_000, 2, 50, 256, 500)]
+    [InlineData(Tier.Professional, 50, 100, 50, 20, 100, 20_000, 10_000, 4, 100, 512, 2_048)]
+    [InlineData(Tier.Enterprise, 250, 500, 100, 50, 500, 100_000, 50_000, 8, 200, 1024, 10_240)]
     public void Tiers_carry_the_seed_table(
         Tier tier, int agents, int concurrentJobs, int schedules, int queues, double storageGb, int apiCallsPerDay, int pendingJobs, int sharedPoolWeight,
-        int logMbPerJob, int jobInputKb)
+        int logMbPerJob, int jobInputKb, int artifactMbPerJob)
     {
         var quotas = TenantQuotas.ForTier(tier);
-        Assert.Equal(new TenantQuotas(agents, concurrentJobs, schedules, queues, storageGb, apiCallsPerDay, pendingJobs, sharedPoolWeight, logMbPerJob, jobInputKb), quotas);
+        Assert.Equal(new TenantQuotas(agents, concurrentJobs, schedules, queues, storageGb, apiCallsPerDay, pendingJobs, sharedPoolWeight, logMbPerJob, jobInputKb,
+            artifactMbPerJob), quotas);
+        Assert.Equal(artifactMbPerJob * 1024L * 1024, quotas.ArtifactBytesPerJob);
         Assert.Equal(quotas, TenantQuotas.Resolve(tier, null));
         Assert.Equal(quotas, TenantQuotas.Resolve(tier, QuotaOverrides.None));
         Assert.Equal((long)(storageGb * 1024 * 1024 * 1024), quotas.StorageBytes);
@@ -24,7 +26,7 @@ public sealed class TenantQuotasTests
     public void Overrides_replace_only_the_values_they_set()
     {
         var quotas = TenantQuotas.Resolve(Tier.Standard, new QuotaOverrides(ConcurrentJobs: 40, StorageGb: 0.5));
-        Assert.Equal(new TenantQuotas(10, 40, 10, 5, 0.5, 5_000, 1_000, 2, 50, 256), quotas);
+        Assert.Equal(new TenantQuotas(10, 40, 10, 5, 0.5, 5_000, 1_000, 2, 50, 256, 500), quotas);
         Assert.Equal(512L * 1024 * 1024, quotas.StorageBytes);
     }
 
@@ -36,6 +38,16 @@ public sealed class TenantQuotasTests
         Assert.NotNull(new QuotaOverrides(SharedPoolWeight: -1).Validate());
         Assert.NotNull(new QuotaOverrides(SharedPoolWeight: QuotaOverrides.MaxSharedPoolWeight + 1).Validate());
         Assert.Null(new QuotaOverrides(SharedPoolWeight: 0).Validate());
+    }
+
+    [Fact]
+    public void The_artifact_limit_per_job_is_an_override_within_its_bounds()
+    {
+        Assert.Equal(7, TenantQuotas.Resolve(Tier.Free, new QuotaOverrides(ArtifactMbPerJob: 7)).ArtifactMbPerJob);
+        Assert.Equal(9, TenantQuotas.Resolve(Tier.Free, new QuotaOverrides(ArtifactMbPerJob: 7).Merge(new QuotaOverrides(ArtifactMbPerJob: 9))).ArtifactMbPerJob);
+        Assert.NotNull(new QuotaOverrides(ArtifactMbPerJob: -1).Validate());
+        Assert.NotNull(new QuotaOverrides(ArtifactMbPerJob: QuotaOverrides.MaxArtifactMbPerJob + 1).Validate());
+        Assert.Null(new QuotaOverrides(ArtifactMbPerJob: 0).Validate());
     }
 
     [Fact]

@@ -90,6 +90,8 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
         ["GET /api/v1/jobs/{jobId}/why"] = new(Kind.Owned, V),
         ["GET /api/v1/jobs/{jobId}/logs"] = new(Kind.Owned, V),
         ["GET /api/v1/jobs/{jobId}/wait"] = new(Kind.Owned, V),
+        ["GET /api/v1/jobs/{jobId}/artifacts"] = new(Kind.Owned, V),
+        ["GET /api/v1/jobs/{jobId}/artifacts/{**name}"] = new(Kind.Owned, V),
         ["GET /api/v1/queues"] = new(Kind.OwnTenant, V),
         ["POST /api/v1/queues"] = new(Kind.OwnTenant, O, """{"name":"sweep-q"}"""),
         ["GET /api/v1/queues/{name}"] = new(Kind.Owned, V),
@@ -158,6 +160,7 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
         ["GET /api/agent/v1/jobs/{jobId}/assets/{name}"] = new(Kind.Agent, G),
         ["GET /api/agent/v1/jobs/{jobId}/checkpoint"] = new(Kind.Agent, G),
         ["PUT /api/agent/v1/jobs/{jobId}/checkpoint"] = new(Kind.Agent, G, """{"attempt":1,"state":{"page":1}}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/artifacts"] = new(Kind.Agent, G, "artifact bytes"),
     };
 
     private readonly ServerHarness _server = new();

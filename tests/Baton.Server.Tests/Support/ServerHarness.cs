@@ -101,7 +101,7 @@ public sealed class ServerHarness : IAsyncDisposable
 
 public sealed record QuotaOverridesInput(
     int? Agents = null, int? ConcurrentJobs = null, int? Schedules = null, int? Queues = null, double? StorageGb = null, int? ApiCallsPerDay = null, int? PendingJobs = null,
-    int? LogMbPerJob = null, int? JobInputKb = null);
+    int? LogMbPerJob = null, int? JobInputKb = null, int? ArtifactMbPerJob = null);
 
 public sealed record TestTenant(TenantDto Tenant, string AdminKey, HttpClient Client) : IDisposable
 {

@@ -138,3 +138,8 @@ public sealed class PostgresAssetStoreContractTests : AssetStoreContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresArtifactStoreContractTests : ArtifactStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

@@ -39,6 +39,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "agent_counts", "tenant_id" },
         { "audit_log", "tenant_id" },
         { "tenant_data_keys", "tenant_id" },
+        { "job_artifacts", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
@@ -192,6 +193,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         await SubmitAsync(tenant, id: "j-" + name);
         var job = Assert.Single(await ClaimAsync(tenant, agent));
         await Store.Jobs.AppendLogsAsync(tenant, job.Id, agent, job.Attempt, [new NewLogLine(1, Start, "stdout", "hello from " + name)], Ct);
+        await Store.Artifacts.AddAsync(new NewArtifact(tenant, job.Id, agent, job.Attempt, "report.csv", new string('b', 64), 5, Start, long.MaxValue, long.MaxValue), Ct);
         await Store.Tenants.AddApiUsageAsync([new ApiUsageIncrement(tenant, "2025-03-03", 3)], Ct);
         await Store.Webhooks.CreateAsync(new WebhookRecord(tenant, "wh-" + name, "https://example.com", "secret", ["*"], true, null, Start, Start, 0), Ct);
         await Store.Events.AppendAsync(new NewTenantEvent(tenant, TenantEventTypes.QuotaReached, "agents",

@@ -138,3 +138,8 @@ public sealed class SqliteAssetStoreContractTests : AssetStoreContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteArtifactStoreContractTests : ArtifactStoreContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}

@@ -11,6 +11,8 @@ import sys
 # json (and the re module it loads) is imported when a job first needs it: an automation without
 # inputs or a result never pays for it.
 
+__version__ = "0.16.0"
+
 __all__ = ["inputs", "input", "set_result", "progress", "log"]
 
 _inputs_cache = None
@@ -105,3 +107,7 @@ def __getattr__(name):
     value = getattr(sys.modules[module], name)
     globals()[name] = value
     return value
+# Artifacts (issue 16): files saved for the job's users, uploaded by the agent when the job ends.
+from baton.artifacts import save_artifact  # noqa: E402
+
+__all__ += ["save_artifact"]

@@ -24,7 +24,7 @@ public sealed class WarmIsolationTests : IAsyncLifetime
                 except (OSError, ValueError):
                     continue
                 handlers[str(int(sig))] = int(handler) if isinstance(handler, int) else repr(handler)
-            per_job = ("BATON_INPUTS_FILE", "BATON_RESULT_FILE", "BATON_CONTROL_FILE")
+            per_job = ("BATON_INPUTS_FILE", "BATON_RESULT_FILE", "BATON_CONTROL_FILE", "BATON_ARTIFACTS")
             return {
                 "cwd": os.getcwd().replace(work, "WORK"),
                 "path": [p.replace(work, "WORK") for p in sys.path],

@@ -1,0 +1,30 @@
+# Type stubs for the public functions of the baton module (the module itself imports nothing beyond os and sys, so a
+# short job does not pay for typing at run time). Each part of the SDK adds its functions here.
+import os
+from typing import Any, Dict, List, Optional, Union
+
+from baton.artifacts import save_artifact as save_artifact
+
+__version__: str
+__all__: List[str]
+
+def inputs() -> Dict[str, Any]:
+    """The job's inputs (defaults applied) as a dict."""
+
+def input(name: str, default: Any = ...) -> Any:
+    """One input by name, or default when absent."""
+
+def set_result(value: Any) -> None:
+    """Sets the job's result; value must be JSON-serialisable (at most 1 MiB of JSON)."""
+
+def result_was_set() -> bool: ...
+
+def progress(percent: Optional[Union[int, float]] = ..., message: Optional[object] = ...) -> None:
+    """Reports progress (percent 0-100 and/or a message); the agent sends the latest one."""
+
+def log(message: object) -> None:
+    """Writes a line to the job's log."""
+
+# Parts of the SDK whose stubs are not written yet (assets, checkpoints, work items, child jobs) type as Any
+# instead of failing a type check.
+def __getattr__(name: str) -> Any: ...
