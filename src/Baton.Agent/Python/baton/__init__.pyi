@@ -25,6 +25,33 @@ def progress(percent: Optional[Union[int, float]] = ..., message: Optional[objec
 def log(message: object) -> None:
     """Writes a line to the job's log."""
 
-# Parts of the SDK whose stubs are not written yet (assets, checkpoints, work items, child jobs) type as Any
+class AssetNotFound(KeyError):
+    """No asset of that name that this job may read."""
+
+class Credential:
+    """A credential asset; its secret is never shown by repr() or str()."""
+    name: str
+    username: Optional[str]
+    @property
+    def secret(self) -> Optional[str]: ...
+    @property
+    def password(self) -> Optional[str]: ...
+
+def asset(name: str) -> Any:
+    """An asset's value (text, number, boolean or JSON) for this job's queue and agent group."""
+
+def credential(name: str) -> Credential:
+    """A credential asset; its secret is masked in the job's log."""
+
+def heartbeat() -> None:
+    """Tells Baton that a long step is still alive (renews the job's lease)."""
+
+def checkpoint(state: Any) -> None:
+    """Saves JSON state (at most 256 KiB) that a later attempt of this job reads with last_checkpoint()."""
+
+def last_checkpoint(default: Any = ...) -> Any:
+    """The state the last checkpoint() of this job saved, or default."""
+
+# Parts of the SDK whose stubs are not written yet (work items, child jobs) type as Any
 # instead of failing a type check.
 def __getattr__(name: str) -> Any: ...
