@@ -41,6 +41,8 @@ public sealed class InstrumentedStore : IBatonStore
         Audit = TimedStore<IAuditStore>.Wrap(inner.Audit, "Audit", metrics, hooks);
         DataKeys = TimedStore<IDataKeyStore>.Wrap(inner.DataKeys, "DataKeys", metrics, hooks);
         Autoscale = TimedStore<IAutoscaleStore>.Wrap(inner.Autoscale, "Autoscale", metrics, hooks);
+        WorkItems = TimedStore<IWorkItemStore>.Wrap(inner.WorkItems, "WorkItems", metrics, hooks);
+        Lineage = TimedStore<IJobLineageStore>.Wrap(inner.Lineage, "Lineage", metrics, hooks);
     }
 
     /// <summary>The backend under the decorator (for the few backend-specific services, e.g. partition upkeep).</summary>
@@ -61,6 +63,8 @@ public sealed class InstrumentedStore : IBatonStore
     public ICalendarStore Calendars { get; }
     public ISharedPoolStore SharedPool { get; }
     public IStatisticsStore Statistics { get; }
+    public IWorkItemStore WorkItems { get; }
+    public IJobLineageStore Lineage { get; }
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }

@@ -40,6 +40,8 @@ public sealed class PostgresBatonStore : IBatonStore
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
+        WorkItems = new Relational.WorkItemStore(_database, time);
+        Lineage = new Relational.JobLineageStore(_database, time);
         Statistics = new PostgresStatisticsStore(_database, time);
     }
 
@@ -62,6 +64,8 @@ public sealed class PostgresBatonStore : IBatonStore
     public IDataKeyStore DataKeys { get; }
     public IAutoscaleStore Autoscale { get; }
     public IStatisticsStore Statistics { get; }
+    public IWorkItemStore WorkItems { get; }
+    public IJobLineageStore Lineage { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

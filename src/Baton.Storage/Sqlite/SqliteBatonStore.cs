@@ -37,6 +37,8 @@ public sealed class SqliteBatonStore : IBatonStore
         Audit = new Relational.AuditStore(_database);
         DataKeys = new Relational.DataKeyStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
+        WorkItems = new Relational.WorkItemStore(_database, time);
+        Lineage = new Relational.JobLineageStore(_database, time);
         Statistics = new SqliteStatisticsStore(_database, time);
     }
 
@@ -59,6 +61,8 @@ public sealed class SqliteBatonStore : IBatonStore
     public IDataKeyStore DataKeys { get; }
     public IAutoscaleStore Autoscale { get; }
     public IStatisticsStore Statistics { get; }
+    public IWorkItemStore WorkItems { get; }
+    public IJobLineageStore Lineage { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

@@ -147,6 +147,19 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
         ["POST /api/agent/v1/jobs/{jobId}/start"] = new(Kind.Agent, G, """{"attempt":1}"""),
         ["POST /api/agent/v1/jobs/{jobId}/logs"] = new(Kind.Agent, G, """{"attempt":1,"lines":[]}"""),
         ["POST /api/agent/v1/jobs/{jobId}/complete"] = new(Kind.Agent, G, """{"attempt":1,"outcome":"succeeded"}"""),
+        // Work-item queues are names in the caller's own tenant: another tenant reading or adding to the same name acts on its own queue.
+        ["GET /api/v1/workitem-queues"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/workitem-queues/{queue}"] = new(Kind.OwnTenant, V),
+        ["POST /api/v1/workitem-queues/{queue}/items"] = new(Kind.OwnTenant, O, """{"items":[{"reference":"sweep-ref"}]}"""),
+        ["GET /api/v1/workitem-queues/{queue}/items"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/workitem-queues/{queue}/items/{itemId}"] = new(Kind.Owned, V),
+        ["POST /api/agent/v1/jobs/{jobId}/workitems/claim"] = new(Kind.Agent, G, """{"attempt":1,"queue":"sweep-q"}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/workitems/add"] = new(Kind.Agent, G, """{"attempt":1,"queue":"sweep-q","items":[{"reference":"x"}]}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/workitems/renew"] = new(Kind.Agent, G, """{"attempt":1}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/workitems/release"] = new(Kind.Agent, G, """{"attempt":1}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/workitems/{itemId}/complete"] = new(Kind.Agent, G, """{"attempt":1,"leaseToken":"t","outcome":"done"}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/children"] = new(Kind.Agent, G, """{"attempt":1,"package":"{name}"}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/children/{childId}/wait"] = new(Kind.Agent, G, """{"attempt":1,"timeoutSeconds":0}"""),
     };
 
     private readonly ServerHarness _server = new();
@@ -292,6 +305,8 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
             var key = await c.PostAsJsonAsync("/api/v1/keys", new CreateApiKeyRequest("owned-k-" + suffix, "operator")).ReadAsync<CreatedApiKeyDto>(HttpStatusCode.Created);
             var token = await c.PostAsJsonAsync("/api/v1/enrollment-tokens", new CreateEnrollmentTokenRequest("owned-t-" + suffix)).ReadAsync<CreatedEnrollmentTokenDto>(HttpStatusCode.Created);
             var agent = await SimulatedAgent.RegisterAsync(server, owner, "owned-agent-" + suffix);
+            var workItem = await c.PostAsJsonAsync($"/api/v1/workitem-queues/owned-wq-{suffix}/items", new { items = new[] { new { reference = "owned-ref-" + suffix } } })
+                .ReadAsync<AddWorkItemsResponse>(HttpStatusCode.Created);
             var values = new Dictionary<string, string>
             {
                 ["jobId"] = job.Id,
@@ -307,6 +322,9 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
                 ["tokenId"] = token.Token.Id,
                 ["agentId"] = agent.Id,
                 ["tenantId"] = owner.Tenant.Id,
+                ["queue"] = "owned-wq-" + suffix,
+                ["itemId"] = workItem.Items[0].Id,
+                ["childId"] = job.Id,
             };
             return new OwnerWorld(owner, values, agent);
         }
@@ -326,6 +344,7 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
                 ["keys"] = "/api/v1/keys",
                 ["enrollment tokens"] = "/api/v1/enrollment-tokens",
                 ["agent"] = $"/api/v1/agents/{agent.Id}",
+                ["work item"] = $"/api/v1/workitem-queues/{values["queue"]}/items/{values["itemId"]}",
             };
             var snapshot = new Dictionary<string, string>();
             foreach (var (what, path) in reads)

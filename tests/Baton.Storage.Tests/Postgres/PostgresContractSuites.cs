@@ -133,3 +133,8 @@ public sealed class PostgresJobListSizeContractTests : JobListSizeContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresWorkItemContractTests : WorkItemContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

@@ -133,3 +133,8 @@ public sealed class SqliteJobListSizeContractTests : JobListSizeContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteWorkItemContractTests : WorkItemContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}
