@@ -112,6 +112,8 @@ public sealed class BatonAgent : IAsyncDisposable
             ? new WarmInterpreterPool(runtimeDirectory, _options.Warm, _timeProvider, _loggerFactory.CreateLogger<WarmInterpreterPool>())
             : null;
         WarmPool = warm;
+        // Jobs reach the server through this agent (work items, child jobs).
+        using var channel = JobChannel.TryStart(client, _timeProvider, _loggerFactory.CreateLogger<JobChannel>());
         AgentRuntime runtime = null!;
         var claims = new CompletionClaims(_options.Slots,
             () => (_jobs.Count, _jobs.Values.Count(j => j.Execution.Finishing)),
@@ -119,7 +121,7 @@ public sealed class BatonAgent : IAsyncDisposable
         runtime = new AgentRuntime(_options, client, packages,
             new VirtualEnvironmentManager(Path.Combine(data, "venvs"), _loggerFactory.CreateLogger<VirtualEnvironmentManager>()),
             new PythonJobRunner(_timeProvider, _options.TerminateGrace, _loggerFactory.CreateLogger<PythonJobRunner>(), warm),
-            Interpreters, runtimeDirectory, Path.Combine(data, "work"), _timeProvider, _loggerFactory, claims);
+            Interpreters, runtimeDirectory, Path.Combine(data, "work"), _timeProvider, _loggerFactory, claims, channel);
         Claims = claims;
         var prefetcher = new PackagePrefetcher(packages, _timeProvider, _loggerFactory.CreateLogger<PackagePrefetcher>());
         if (warm is not null && PythonInterpreter.Choose(Interpreters, null) is { } usual)

@@ -18,6 +18,7 @@ public static class CliApp
         PackageCommands.Create,
         JobCommands.Create,
         QueueCommands.Create,
+        WorkItemCommands.Create,
         ScheduleCommands.Create,
         CalendarCommands.Create,
         AgentCommands.Create,

@@ -29,6 +29,8 @@ public interface IBatonStore : IAsyncDisposable
     IArtifactStore Artifacts { get; }
     IAutoscaleStore Autoscale { get; }
     IStatisticsStore Statistics { get; }
+    IWorkItemStore WorkItems { get; }
+    IJobLineageStore Lineage { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

@@ -17,4 +17,5 @@ internal sealed record AgentRuntime(
     string WorkRoot,
     TimeProvider TimeProvider,
     ILoggerFactory LoggerFactory,
-    CompletionClaims Claims);
+    CompletionClaims Claims,
+    JobChannel? Channel = null);

@@ -186,6 +186,18 @@ public sealed class AgentProtocolClient
         {
             return false;
         }
+    /// <summary>
+    /// A call of a running job's channel (<c>jobs/{jobId}/{call}</c>, e.g. <c>workitems/claim</c>) with a JSON body, answered
+    /// as status and body text whatever the status (the job decides what a refusal means); 5xx and 429 still throw
+    /// <see cref="ServerUnavailableException"/> after failing over, so the caller can retry.
+    /// </summary>
+    public async Task<(int Status, string Body)> CallJobChannelAsync(string jobId, string call, string json, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, JobPath(jobId, call))
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        }, DefaultRequestTimeout, cancellationToken);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
     /// <summary>The base address (as listed) of the server that answered.</summary>

@@ -39,6 +39,8 @@ internal static class JobEnvironment
             ["BATON_AGENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
         };
         env.Remove("PYTHONHOME");
+        foreach (var (name, value) in spec.Environment ?? new Dictionary<string, string>())
+            env[name] = value;
         return env;
     }
 

@@ -7,7 +7,8 @@ namespace Baton.Agent.Python;
 /// <summary>
 /// Everything needed to run one attempt's Python process. <see cref="Isolation"/>: fork it from a
 /// warm interpreter (the default) or start a new one; <see cref="Preload"/>: the package's
-/// <c>preload:</c> modules, imported once into a warm interpreter kept for this package version.
+/// <c>preload:</c> modules, imported once into a warm interpreter kept for this package version. <see cref="Environment"/>:
+/// variables added for this job (its channel to the agent).
 /// </summary>
 public sealed record PythonJobSpec(
     string JobId,
@@ -20,7 +21,8 @@ public sealed record PythonJobSpec(
     JsonElement Inputs,
     TimeSpan? Timeout,
     JobIsolation Isolation = JobIsolation.Warm,
-    IReadOnlyList<string>? Preload = null);
+    IReadOnlyList<string>? Preload = null,
+    IReadOnlyDictionary<string, string>? Environment = null);
 
 /// <summary>
 /// How the process ended, in the terms of CompleteJobRequest. <see cref="NoRetry"/>: the failure would repeat

@@ -92,6 +92,7 @@ public sealed class BatonServer : IAsyncDisposable
             .Validate(o => o.Webhooks.AllowedNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Webhooks:AllowedNetworks must be CIDR ranges such as 10.20.0.0/16.")
             .Validate(o => o.Webhooks.RetryMaxDelay >= o.Webhooks.RetryBaseDelay && o.Webhooks.RetryBaseDelay >= TimeSpan.Zero, "Webhooks: RetryMaxDelay must be at least RetryBaseDelay.")
             .Validate(o => RetentionRules.Check(o) is null, RetentionRules.Message)
+            .Validate(o => o.WorkItems.Check() is null, "WorkItems: Lease at least 1 second, MaxPayloadBytes at least 1024, MaxChildDepth at least 1.")
             .Validate(o => o.RateLimits.Check() is null, "RateLimits: limits must be 0 (off) or more, windows between 1 second and 1 day.")
             .ValidateOnStart();
 
@@ -185,6 +186,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatBatcher>());
         services.AddHostedService<CounterFlushService>();
         services.AddBatonMetrics();
+        WorkItems.WorkItemServices.AddWorkItems(services);
 
         services.AddAuthentication(o => o.DefaultScheme = "Baton")
             .AddPolicyScheme("Baton", "Baton", o => o.ForwardDefaultSelector = ctx =>
@@ -273,7 +275,9 @@ public sealed class BatonServer : IAsyncDisposable
         api.MapAuditEndpoints();
         api.MapSystemSecretsEndpoints();
         api.MapAutoscaleEndpoints();
+        WorkItems.WorkItemEndpoints.MapWorkItemEndpoints(api);
         app.MapAgentProtocol();
+        AgentProtocol.JobChannelEndpoints.MapJobChannel(app);
         app.MapMetricsEndpoints();
     }
 

@@ -160,6 +160,9 @@ public sealed class ServerOptions
     /// <summary>Webhook delivery and the SSRF guard (<c>Baton:Server:Webhooks:…</c>).</summary>
     public Notifications.WebhookOptions Webhooks { get; set; } = new();
 
+    /// <summary>Work-item queues and child jobs (<c>Baton:Server:WorkItems:…</c>).</summary>
+    public WorkItems.WorkItemOptions WorkItems { get; set; } = new();
+
     /// <summary>The autoscaler role (<c>Baton:Server:Autoscaler:…</c>).</summary>
     public Autoscaling.AutoscalerOptions Autoscaler { get; set; } = new();
 

@@ -44,6 +44,8 @@ public sealed class InstrumentedStore : IBatonStore
         Checkpoints = TimedStore<ICheckpointStore>.Wrap(inner.Checkpoints, "Checkpoints", metrics, hooks);
         Artifacts = TimedStore<IArtifactStore>.Wrap(inner.Artifacts, "Artifacts", metrics, hooks);
         Autoscale = TimedStore<IAutoscaleStore>.Wrap(inner.Autoscale, "Autoscale", metrics, hooks);
+        WorkItems = TimedStore<IWorkItemStore>.Wrap(inner.WorkItems, "WorkItems", metrics, hooks);
+        Lineage = TimedStore<IJobLineageStore>.Wrap(inner.Lineage, "Lineage", metrics, hooks);
     }
 
     /// <summary>The backend under the decorator (for the few backend-specific services, e.g. partition upkeep).</summary>
@@ -64,6 +66,8 @@ public sealed class InstrumentedStore : IBatonStore
     public ICalendarStore Calendars { get; }
     public ISharedPoolStore SharedPool { get; }
     public IStatisticsStore Statistics { get; }
+    public IWorkItemStore WorkItems { get; }
+    public IJobLineageStore Lineage { get; }
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }

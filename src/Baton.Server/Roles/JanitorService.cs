@@ -18,6 +18,8 @@ public sealed class JanitorService(
     TimeProvider time,
     ILogger<JanitorService> logger) : BackgroundService
 {
+    private const int MaxWorkItemLeasesPerSweep = 1_000;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.JanitorInterval, time);
@@ -58,6 +60,10 @@ public sealed class JanitorService(
             if (expired.AgentId is { } agentId) signals.Signal(WakeUpSignals.Agent(agentId));
             if (expired.NewState.IsTerminal()) Notifications.TenantEventPublisher.Announce(signals, expired.TenantId);
         }
+
+        // Work items whose job stopped renewing their lease (a killed agent, a crashed job) go back to their queue.
+        var settled = await store.WorkItems.ExpireLeasesAsync(MaxWorkItemLeasesPerSweep, cancellationToken);
+        if (settled > 0) logger.LogInformation("{Count} work item lease(s) expired; the items went back to their queues (or failed, attempts spent)", settled);
     }
 
     private static async Task<bool> WaitForNextTickAsync(PeriodicTimer timer, CancellationToken cancellationToken)

@@ -40,6 +40,8 @@ public sealed class SqliteBatonStore : IBatonStore
         Checkpoints = new Relational.CheckpointStore(_database);
         Artifacts = new Relational.ArtifactStore(_database);
         Autoscale = new Relational.AutoscaleStore(_database);
+        WorkItems = new Relational.WorkItemStore(_database, time);
+        Lineage = new Relational.JobLineageStore(_database, time);
         Statistics = new Relational.StatisticsStore(_database, _database, time);
     }
 
@@ -65,6 +67,8 @@ public sealed class SqliteBatonStore : IBatonStore
     public IArtifactStore Artifacts { get; }
     public IAutoscaleStore Autoscale { get; }
     public IStatisticsStore Statistics { get; }
+    public IWorkItemStore WorkItems { get; }
+    public IJobLineageStore Lineage { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

@@ -27,6 +27,9 @@ public sealed class Cluster : IAsyncDisposable
 
     public string Url { get; private set; } = "";
 
+    /// <summary>Extra environment for server processes started from now on (settings such as <c>BATON__SERVER__…</c>).</summary>
+    public Dictionary<string, string> ServerEnv { get; } = [];
+
     public BatonProcess Server => _server ?? throw new InvalidOperationException("Not started.");
 
     public IReadOnlyDictionary<string, string> CliEnv(string? key = null) => new Dictionary<string, string>
@@ -67,7 +70,7 @@ public sealed class Cluster : IAsyncDisposable
             "--data", Path.Combine(Root, name), "--agent-ttl", agentTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. storageArgs,
         ];
-        var replica = BatonProcess.Start(new Dictionary<string, string> { ["BATON_BOOTSTRAP_API_KEY"] = AdminKey }, args);
+        var replica = BatonProcess.Start(new Dictionary<string, string>(ServerEnv) { ["BATON_BOOTSTRAP_API_KEY"] = AdminKey }, args);
         _replicas.Add(replica);
         _replicaUrls[replica] = url;
         await replica.WaitForAsync("Baton server listening", TimeSpan.FromSeconds(60));

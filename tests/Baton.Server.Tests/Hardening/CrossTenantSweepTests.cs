@@ -161,6 +161,19 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
         ["GET /api/agent/v1/jobs/{jobId}/checkpoint"] = new(Kind.Agent, G),
         ["PUT /api/agent/v1/jobs/{jobId}/checkpoint"] = new(Kind.Agent, G, """{"attempt":1,"state":{"page":1}}"""),
         ["POST /api/agent/v1/jobs/{jobId}/artifacts"] = new(Kind.Agent, G, "artifact bytes"),
+        // Work-item queues are names in the caller's own tenant: another tenant reading or adding to the same name acts on its own queue.
+        ["GET /api/v1/workitem-queues"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/workitem-queues/{queue}"] = new(Kind.OwnTenant, V),
+        ["POST /api/v1/workitem-queues/{queue}/items"] = new(Kind.OwnTenant, O, """{"items":[{"reference":"sweep-ref"}]}"""),
+        ["GET /api/v1/workitem-queues/{queue}/items"] = new(Kind.OwnTenant, V),
+        ["GET /api/v1/workitem-queues/{queue}/items/{itemId}"] = new(Kind.Owned, V),
+        ["POST /api/agent/v1/jobs/{jobId}/workitems/claim"] = new(Kind.Agent, G, """{"attempt":1,"queue":"sweep-q"}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/workitems/add"] = new(Kind.Agent, G, """{"attempt":1,"queue":"sweep-q","items":[{"reference":"x"}]}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/workitems/renew"] = new(Kind.Agent, G, """{"attempt":1}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/workitems/release"] = new(Kind.Agent, G, """{"attempt":1}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/workitems/{itemId}/complete"] = new(Kind.Agent, G, """{"attempt":1,"leaseToken":"t","outcome":"done"}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/children"] = new(Kind.Agent, G, """{"attempt":1,"package":"{name}"}"""),
+        ["POST /api/agent/v1/jobs/{jobId}/children/{childId}/wait"] = new(Kind.Agent, G, """{"attempt":1,"timeoutSeconds":0}"""),
     };
 
     private readonly ServerHarness _server = new();
@@ -271,7 +284,9 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
     /// <summary>One of every kind of object, owned by one tenant, with the values the sweep fills routes with.</summary>
     private sealed class OwnerWorld(TestTenant owner, Dictionary<string, string> values, SimulatedAgent agent)
     {
-        public IReadOnlyList<string> Distinctive => [.. values.Where(v => v.Key is not ("version" or "tenantId" or "name" or "deliveryId")).Select(v => v.Value)];
+        // A work-item queue's name is a label of orchestrator_workitem_queue_depth on /metrics, like a job queue's (by design:
+        // /metrics names the most active tenants and their queues; Metrics:ScrapeToken closes it), so it is not a secret here.
+        public IReadOnlyList<string> Distinctive => [.. values.Where(v => v.Key is not ("version" or "tenantId" or "name" or "deliveryId" or "queue")).Select(v => v.Value)];
 
         /// <summary>The owner's value for a route parameter; names and ids mean the object of the route's collection.</summary>
         public string Value(string template, string parameter)
@@ -312,6 +327,8 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
                 .ShouldBeAsync(HttpStatusCode.Created);
             await c.PutAsJsonAsync($"/api/v1/assets/owned-a-{suffix}/overrides/owned-g-{suffix}", new { secret = "owned-group-secret-" + suffix })
                 .ShouldBeAsync(HttpStatusCode.OK);
+            var workItem = await c.PostAsJsonAsync($"/api/v1/workitem-queues/owned-wq-{suffix}/items", new { items = new[] { new { reference = "owned-ref-" + suffix } } })
+                .ReadAsync<AddWorkItemsResponse>(HttpStatusCode.Created);
             var values = new Dictionary<string, string>
             {
                 ["jobId"] = job.Id,
@@ -331,6 +348,9 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
                 ["assetGroup"] = "owned-g-" + suffix,
                 ["assetSecret"] = "owned-secret-" + suffix,
                 ["assetGroupSecret"] = "owned-group-secret-" + suffix,
+                ["queue"] = "owned-wq-" + suffix,
+                ["itemId"] = workItem.Items[0].Id,
+                ["childId"] = job.Id,
             };
             return new OwnerWorld(owner, values, agent);
         }
@@ -351,6 +371,7 @@ public sealed class CrossTenantSweepTests : IAsyncLifetime
                 ["enrollment tokens"] = "/api/v1/enrollment-tokens",
                 ["agent"] = $"/api/v1/agents/{agent.Id}",
                 ["asset"] = $"/api/v1/assets/{values["assetName"]}",
+                ["work item"] = $"/api/v1/workitem-queues/{values["queue"]}/items/{values["itemId"]}",
             };
             var snapshot = new Dictionary<string, string>();
             foreach (var (what, path) in reads)

@@ -143,3 +143,8 @@ public sealed class PostgresArtifactStoreContractTests : ArtifactStoreContractTe
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresWorkItemContractTests : WorkItemContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

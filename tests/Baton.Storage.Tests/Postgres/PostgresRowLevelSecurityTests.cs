@@ -40,6 +40,9 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "audit_log", "tenant_id" },
         { "tenant_data_keys", "tenant_id" },
         { "job_artifacts", "tenant_id" },
+        { "work_items", "tenant_id" },
+        { "work_item_events", "tenant_id" },
+        { "job_lineage", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
@@ -207,6 +210,10 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         await Store.Audit.AppendAsync(new NewAuditEntry(tenant, Start, AuditActor.System, "tenant.created", "tenant", tenant, null,
             System.Text.Json.JsonSerializer.SerializeToElement(new { name })), Ct);
         await Store.DataKeys.AddAsync(new DataKeyRecord(tenant, 1, "mk_test", "wrapped", Start), Ct);
+        await Store.WorkItems.AddAsync(tenant, [new NewWorkItem("wi-" + name, tenant, "invoices", "INV-1", 0,
+            System.Text.Json.JsonSerializer.SerializeToElement(new { name }), null, 3)], Ct);
+        await Store.WorkItems.ClaimAsync(tenant, "invoices", new WorkItemHolder("j-" + name, 1), TimeSpan.FromMinutes(1), Ct);
+        await Store.Lineage.RecordAsync(tenant, "j2-" + name, "j-" + name, 1, Ct);
         return tenant;
     }
 

@@ -143,3 +143,8 @@ public sealed class SqliteArtifactStoreContractTests : ArtifactStoreContractTest
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteWorkItemContractTests : WorkItemContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}

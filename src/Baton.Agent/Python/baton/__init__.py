@@ -111,3 +111,9 @@ def __getattr__(name):
 from baton.artifacts import save_artifact  # noqa: E402
 
 __all__ += ["save_artifact"]
+# Work items and child jobs (baton/workitems.py, baton/children.py): they talk to the server through the agent.
+from .workitems import workitems, WorkItem  # noqa: E402
+from .children import submit, wait_all, ChildJob, ChildJobFailed  # noqa: E402
+from ._channel import ChannelError  # noqa: E402
+
+__all__ += ["workitems", "WorkItem", "submit", "wait_all", "ChildJob", "ChildJobFailed", "ChannelError"]
