@@ -59,7 +59,7 @@ scripts/test-sdk.sh || status=1
 if [ $status -eq 0 ]; then
   log "Benchmark smoke run (quick mode)"
   for backend in sqlite postgres; do
-    for scenario in dispatch agents concurrency api fairness deploy overload metrics python; do
+    for scenario in dispatch agents concurrency api fairness deploy overload metrics python storage; do
       dotnet src/Baton.Cli/bin/Release/net10.0/baton.dll bench "$scenario" --backend "$backend" --quick \
         --json "$results/bench-$scenario-$backend.json" || { echo "bench $scenario on $backend failed"; status=1; }
     done

@@ -38,6 +38,9 @@ public sealed record CliContext
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The reader's time zone, in which tables show times (with the zone beside each).</summary>
+    public TimeZoneInfo Zone => Time.LocalTimeZone;
+
     /// <summary>How often <c>job run --wait</c> asks for the job's state.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -93,6 +93,7 @@ public sealed class PackageTests : IAsyncLifetime
         { "manifest_missing", "no-manifest" },
         { "manifest_invalid", "bad-manifest" },
         { "entrypoint_not_found", "no-entrypoint" },
+        { "entrypoint_function_not_found", "misspelt-function" },
     };
 
     [Theory]
@@ -142,6 +143,8 @@ public sealed class PackageTests : IAsyncLifetime
                 return TestPackages.Zip(new Dictionary<string, string> { ["baton.yaml"] = "name: hello\nversion: not-a-version\nentrypoint: main:run\n", ["main.py"] = "def run(): pass" });
             case "no-entrypoint":
                 return TestPackages.Zip(new Dictionary<string, string> { ["baton.yaml"] = TestPackages.Manifest(entrypoint: "missing:run"), ["main.py"] = "def run(): pass" });
+            case "misspelt-function":
+                return TestPackages.Zip(new Dictionary<string, string> { ["baton.yaml"] = TestPackages.Manifest(entrypoint: "main:rnu"), ["main.py"] = "def run(): pass" });
             case "symlink":
             case "bomb":
                 using (var buffer = new MemoryStream())

@@ -6,6 +6,11 @@ public sealed record AgentBehaviour(string Mode, int PollWaitSeconds, TimeSpan H
     public const string CompleteMode = "complete";
     public const string HoldMode = "hold";
 
+    /// <summary>Log lines each completed job sends with its completion (as a short job's whole log), and their length.</summary>
+    public int LogLines { get; init; }
+
+    public int LogLineBytes { get; init; } = 100;
+
     /// <summary>Start and complete each job at once; long-poll like the real agent.</summary>
     public static AgentBehaviour CompleteAtOnce { get; } = new(CompleteMode, 20, TimeSpan.FromSeconds(5));
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Baton.Bench.Hosting;
 using Baton.Core.AgentProtocol;
 
@@ -115,17 +116,19 @@ public sealed class SimulatedAgent
             }
             // As the real agent does: the completion carries a claim for the slot it frees (complete-and-claim), and the
             // job it is given runs in the same slot; the loop polls again only when a claim comes back empty.
-            var next = await CompleteAndClaimAsync(current.JobId, current.Attempt, probe, cancellationToken);
+            var next = await CompleteAndClaimAsync(current.JobId, current.Attempt, behaviour, probe, cancellationToken);
             current = next.Count > 0 ? next[0] : null;
             if (current is not null) probe.Received(current.JobId);
         }
     }
 
-    private async Task<IReadOnlyList<JobAssignment>> CompleteAndClaimAsync(string jobId, int attempt, FleetProbe probe, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<JobAssignment>> CompleteAndClaimAsync(
+        string jobId, int attempt, AgentBehaviour behaviour, FleetProbe probe, CancellationToken cancellationToken)
     {
+        var (logs, result) = behaviour.LogLines > 0 ? Output(jobId, behaviour) : (null, (JsonElement?)null);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/agent/v1/jobs/{jobId}/complete")
         {
-            Content = JsonContent.Create(new CompleteJobRequest(attempt, "succeeded", 0, null, null, Claim: new CompletionClaim(1)), options: BenchHttp.Json),
+            Content = JsonContent.Create(new CompleteJobRequest(attempt, "succeeded", 0, result, null, logs, Claim: new CompletionClaim(1)), options: BenchHttp.Json),
         };
         request.Headers.Authorization = _auth;
         try
@@ -145,6 +148,19 @@ public sealed class SimulatedAgent
             probe.OnError();
             return [];
         }
+    }
+
+    /// <summary>What a small automation leaves behind: numbered log lines of about the given length, and a short result.</summary>
+    private static (IReadOnlyList<AgentLogLine>? Logs, JsonElement? Result) Output(string jobId, AgentBehaviour behaviour)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        var lines = new AgentLogLine[behaviour.LogLines];
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var text = $"{now:O} INFO job {jobId} step {i + 1} of {lines.Length}: processed record batch, ok ";
+            lines[i] = new AgentLogLine(i + 1, now, "stdout", text.Length >= behaviour.LogLineBytes ? text[..behaviour.LogLineBytes] : text.PadRight(behaviour.LogLineBytes, '.'));
+        }
+        return (lines, JsonSerializer.SerializeToElement(new { ok = true, records = behaviour.LogLines, job = jobId }));
     }
 
     /// <summary>Completes every held job (succeeded), so a remote server is left clean.</summary>

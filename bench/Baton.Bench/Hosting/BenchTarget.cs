@@ -147,6 +147,33 @@ public sealed class BenchTarget : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>
+    /// Bytes the server's database takes on disk now, or null when remote. SQLite: <c>baton.db</c> after a WAL checkpoint,
+    /// plus whatever WAL a busy reader kept from being folded in; PostgreSQL: <c>pg_database_size</c> (tables, indexes,
+    /// TOAST and the catalogs, so measure a difference).
+    /// </summary>
+    public async Task<long?> MeasureDatabaseBytesAsync(CancellationToken cancellationToken)
+    {
+        if (_postgres is not null)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(_postgres.OwnerConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new Npgsql.NpgsqlCommand("SELECT pg_database_size(current_database());", connection);
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+        if (_dataDirectory is null) return null;
+        var database = Path.Combine(_dataDirectory, "baton.db");
+        await using (var sqlite = new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString()))
+        {
+            await sqlite.OpenAsync(cancellationToken);
+            await using var checkpoint = sqlite.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            await checkpoint.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var wal = new FileInfo(database + "-wal");
+        return new FileInfo(database).Length + (wal.Exists ? wal.Length : 0);
+    }
+
     /// <summary>CPU time the server's process has used so far (with <see cref="InProcess"/> it includes the simulators), or null when remote.</summary>
     public TimeSpan? ReadServerCpuTime()
     {

@@ -14,6 +14,7 @@ public static class BenchCatalog
         new OverloadScenario(),
         new MetricsScenario(),
         new PythonScenario(),
+        new StorageScenario(),
     ];
 
     /// <summary>Named in the plan, not runnable yet (none today).</summary>

@@ -62,7 +62,7 @@ public static class AuditCommand
                 : Tables.Create("TIME", "ACTOR", "ACTION", "TARGET", "FROM", "WHAT");
             foreach (var entry in page.Items)
             {
-                string?[] cells = [Humanize.Timestamp(entry.At), Actor(entry.Actor), entry.Action, entry.TargetId, entry.SourceAddress, Summary(entry.Summary)];
+                string?[] cells = [Humanize.Timestamp(entry.At, context.Zone), Actor(entry.Actor), entry.Action, entry.TargetId, entry.SourceAddress, Summary(entry.Summary)];
                 table.AddTextRow(showTenant ? [cells[0], entry.TenantId, .. cells[1..]] : cells);
             }
             context.Console.Write(table);

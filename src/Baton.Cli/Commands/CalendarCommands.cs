@@ -116,7 +116,7 @@ public static class CalendarCommands
             foreach (var c in calendars.Items)
             {
                 table.AddTextRow(c.Name, string.Join(',', c.WorkingDays), c.Holidays.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    c.TimeZone ?? "(schedule's)", Humanize.Timestamp(c.UpdatedAt));
+                    c.TimeZone ?? "(schedule's)", Humanize.Timestamp(c.UpdatedAt, context.Zone));
             }
             context.Console.Write(table);
             return 0;

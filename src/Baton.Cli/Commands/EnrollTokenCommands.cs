@@ -18,7 +18,7 @@ public static class EnrollTokenCommands
 
     private static Command CreateCommand(CliContext context, GlobalOptions globals)
     {
-        var name = new Option<string?>("--name", "-n") { Description = "A name for the token, e.g. the machine pool it is for" };
+        var name = new Option<string?>("--name") { Description = "A name for the token, e.g. the machine pool it is for" };
         var expires = new Option<int?>("--expires-in-hours") { Description = "Hours until the token stops enrolling agents (default: never)" };
         expires.Validators.Add(result =>
         {
@@ -37,7 +37,7 @@ public static class EnrollTokenCommands
                 JsonOutput.Write(context.Out, created);
                 return 0;
             }
-            var expiry = created.Token.ExpiresAt is { } at ? $", expires {Humanize.Timestamp(at)}" : "";
+            var expiry = created.Token.ExpiresAt is { } at ? $", expires {Humanize.Timestamp(at, context.Zone)}" : "";
             context.Out.WriteLine($"Created enrollment token '{created.Token.Name}' ({created.Token.Id}{expiry}).");
             SecretPrinter.Print(context, "Enrollment token", created.Secret);
             context.Out.WriteLine($"Start an agent with: baton agent --server {api.ServerText} --token {created.Secret}");
@@ -70,7 +70,7 @@ public static class EnrollTokenCommands
             foreach (var t in tokens.Items)
             {
                 var status = t.RevokedAt is not null ? "revoked" : t.ExpiresAt is { } at && at <= now ? "expired" : "active";
-                table.AddTextRow(t.Id, t.Name, Humanize.Timestamp(t.CreatedAt), t.ExpiresAt is null ? "never" : Humanize.Timestamp(t.ExpiresAt), status);
+                table.AddTextRow(t.Id, t.Name, Humanize.Timestamp(t.CreatedAt, context.Zone), t.ExpiresAt is null ? "never" : Humanize.Timestamp(t.ExpiresAt, context.Zone), status);
             }
             context.Console.Write(table);
             return 0;

@@ -29,7 +29,7 @@ public static class EventsCommand
                 var page = await api.ListEventsAsync(parse.GetValue(after) ?? 0, filter, parse.GetValue(limit) ?? 100, ct);
                 if (json) JsonOutput.Write(context.Out, page);
                 else if (page.Items.Count == 0) context.Out.WriteLine("No events.");
-                else foreach (var item in page.Items) context.Out.WriteLine(Line(item));
+                else foreach (var item in page.Items) context.Out.WriteLine(Line(context, item));
                 return 0;
             }
 
@@ -43,7 +43,7 @@ public static class EventsCommand
                     {
                         position = item.Id;
                         if (json) JsonOutput.WriteLine(context.Out, item);
-                        else context.Out.WriteLine(Line(item));
+                        else context.Out.WriteLine(Line(context, item));
                         if (--remaining == 0) return 0;
                     }
                 }
@@ -58,8 +58,8 @@ public static class EventsCommand
         });
     }
 
-    private static string Line(TenantEventDto e) =>
-        $"{Humanize.Timestamp(e.CreatedAt)}  #{e.Id.ToString(CultureInfo.InvariantCulture)}  {e.Type,-20}  {e.SubjectId}  {Summary(e)}".TrimEnd();
+    private static string Line(CliContext context, TenantEventDto e) =>
+        $"{Humanize.Timestamp(e.CreatedAt, context.Zone)}  #{e.Id.ToString(CultureInfo.InvariantCulture)}  {e.Type,-20}  {e.SubjectId}  {Summary(e)}".TrimEnd();
 
     private static string Summary(TenantEventDto e)
     {

@@ -15,7 +15,7 @@ public static class JobRunCommand
     public static Command Create(CliContext context, GlobalOptions globals)
     {
         var package = CommandActions.RequiredArgument("package", "The package to run");
-        var version = new Option<string?>("--version", "-v") { Description = "Package version (default: the latest)" };
+        var version = new Option<string?>("--version") { Description = "Package version (default: the latest)" };
         var input = new Option<string[]>("--input", "-i")
         {
             Description = "An input as key=value; repeatable. The value is sent as JSON when it is a JSON number, "

@@ -21,7 +21,7 @@ public static class KeyCommands
     private static Command CreateCommand(CliContext context, GlobalOptions globals)
     {
         var name = CommandActions.RequiredArgument("name", "A name that says who or what uses the key");
-        var role = new Option<string>("--role", "-r")
+        var role = new Option<string>("--role")
         {
             Description = "What the key may do: admin, operator (run jobs, push packages) or viewer (read only)",
             DefaultValueFactory = _ => "operator",
@@ -61,8 +61,8 @@ public static class KeyCommands
             foreach (var k in keys.Items)
             {
                 var role = k.SystemAdmin ? k.Role + " (system)" : k.Role;
-                var status = k.RevokedAt is { } revoked ? "revoked " + Humanize.Timestamp(revoked) : "active";
-                table.AddTextRow(k.Id, k.Name, role, Humanize.Timestamp(k.CreatedAt), Humanize.Ago(k.LastUsedAt, now), status);
+                var status = k.RevokedAt is { } revoked ? "revoked " + Humanize.Timestamp(revoked, context.Zone) : "active";
+                table.AddTextRow(k.Id, k.Name, role, Humanize.Timestamp(k.CreatedAt, context.Zone), Humanize.Ago(k.LastUsedAt, now), status);
             }
             context.Console.Write(table);
             return 0;

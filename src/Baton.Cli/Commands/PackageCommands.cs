@@ -2,6 +2,7 @@ using System.CommandLine;
 using Baton.Cli.Output;
 using Baton.Cli.Packaging;
 using Baton.Core.Api;
+using Baton.Core.Packages;
 
 namespace Baton.Cli.Commands;
 
@@ -68,6 +69,8 @@ public static class PackageCommands
             var count = PackageZipper.WriteZip(source, temp);
             if (count == 0) throw new CliException($"{source} holds no files to package.");
             temp.Position = 0;
+            if (ContentRefusal(temp) is { } reason) throw new CliException($"{source} is refused before uploading: {reason}.");
+            temp.Position = 0;
             description = $"{Path.GetFileName(Path.GetFullPath(source).TrimEnd(Path.DirectorySeparatorChar))}/ ({count} files)";
             return temp;
         }
@@ -76,6 +79,19 @@ public static class PackageCommands
             temp.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The server's own inspection, run locally so a manifest error or a misspelt entrypoint (<c>hello:mian</c>) is
+    /// said before a possibly long upload. Only content faults count here: size caps are the server's to set.
+    /// </summary>
+    private static string? ContentRefusal(Stream zip)
+    {
+        var inspection = new PackageArchiveInspector(new PackageArchiveLimits()).Inspect(zip);
+        return inspection.Rejection is PackageRejection.ManifestInvalid or PackageRejection.EntrypointNotFound
+            or PackageRejection.EntrypointFunctionNotFound or PackageRejection.RequirementsNotFound
+            ? inspection.Reason
+            : null;
     }
 
     private static Command ListCommand(CliContext context, GlobalOptions globals) =>
@@ -93,7 +109,7 @@ public static class PackageCommands
                 return 0;
             }
             var table = Tables.Create("NAME", "LATEST", "VERSIONS", "UPDATED");
-            foreach (var p in packages.Items) table.AddTextRow(p.Name, p.LatestVersion, p.VersionCount.ToString(), Humanize.Timestamp(p.UpdatedAt));
+            foreach (var p in packages.Items) table.AddTextRow(p.Name, p.LatestVersion, p.VersionCount.ToString(), Humanize.Timestamp(p.UpdatedAt, context.Zone));
             context.Console.Write(table);
             return 0;
         });
@@ -121,7 +137,7 @@ public static class PackageCommands
             }
             var table = Tables.Create("VERSION", "SHA-256", "SIZE", "ENTRYPOINT", "CREATED");
             foreach (var p in versions.Items)
-                table.AddTextRow(p.Version, p.Sha256[..Math.Min(12, p.Sha256.Length)], Humanize.Bytes(p.SizeBytes), p.Manifest.Entrypoint.ToString(), Humanize.Timestamp(p.CreatedAt));
+                table.AddTextRow(p.Version, p.Sha256[..Math.Min(12, p.Sha256.Length)], Humanize.Bytes(p.SizeBytes), p.Manifest.Entrypoint.ToString(), Humanize.Timestamp(p.CreatedAt, context.Zone));
             context.Console.Write(table);
             return 0;
         });

@@ -62,7 +62,7 @@ public static class QueueCommands
                     q.MaxConcurrency?.ToString(CultureInfo.InvariantCulture) ?? "unlimited",
                     q.AgentGroups is { Count: > 0 } groups ? string.Join(",", groups) : "any",
                     q.ReservedSlots > 0 ? $"{q.ReservedSlots} for priority >= {q.ReservedMinPriority}" : "-",
-                    q.Paused ? "paused" : "active", Humanize.Timestamp(q.CreatedAt));
+                    q.Paused ? "paused" : "active", Humanize.Timestamp(q.CreatedAt, context.Zone));
             }
             context.Console.Write(table);
             return 0;

@@ -96,7 +96,7 @@ public static class ScheduleCommands
                 ("Concurrency", s.ConcurrencyPolicy), ("Misfire", s.MisfirePolicy + (s.MisfirePolicy == "catch-up" ? $" within {s.CatchUpWindow}" : "")),
                 ("Status", s.Paused ? $"paused: {s.PauseReason}" : "active"),
                 ("Failures in a row", $"{s.ConsecutiveFailures} (pauses at {s.AutoPauseAfter})"),
-                ("Next fire", NextText(s)), ("Last fire", s.LastFireAt is null ? null : Humanize.Timestamp(s.LastFireAt)), ("Last job", s.LastJobId),
+                ("Next fire", NextText(s)), ("Last fire", s.LastFireAt is null ? null : Humanize.InZone(s.LastFireAt, s.TimeZone)), ("Last job", s.LastJobId),
             ]));
             return 0;
         });
@@ -152,5 +152,6 @@ public static class ScheduleCommands
         });
     }
 
-    private static string NextText(ScheduleDto s) => s.Paused ? "none (paused)" : s.NextFireAt is { } next ? Humanize.Timestamp(next) : "none";
+    /// <summary>A schedule's times read in its own zone, where its cron is evaluated, and in UTC.</summary>
+    private static string NextText(ScheduleDto s) => s.Paused ? "none (paused)" : s.NextFireAt is { } next ? Humanize.InZone(next, s.TimeZone) : "none";
 }

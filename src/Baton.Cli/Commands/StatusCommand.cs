@@ -34,19 +34,19 @@ public static class StatusCommand
                 }
                 if (parse.GetValue(once))
                 {
-                    context.Console.Write(StatusView.Render(first, null));
+                    context.Console.Write(StatusView.Render(first, null, context.Zone));
                     return 0;
                 }
                 var previous = first;
                 try
                 {
-                    await context.Console.Live(StatusView.Render(first, null)).StartAsync(async live =>
+                    await context.Console.Live(StatusView.Render(first, null, context.Zone)).StartAsync(async live =>
                     {
                         while (!ct.IsCancellationRequested)
                         {
                             await Task.Delay(TimeSpan.FromSeconds(seconds), ct);
                             var now = await api.GetSystemMetricsAsync(ct);
-                            live.UpdateTarget(StatusView.Render(now, previous));
+                            live.UpdateTarget(StatusView.Render(now, previous, context.Zone));
                             previous = now;
                         }
                     });
@@ -65,7 +65,7 @@ public static class StatusView
 {
     private const string Other = "_other";
 
-    public static IRenderable Render(SystemMetricsResponse now, SystemMetricsResponse? before)
+    public static IRenderable Render(SystemMetricsResponse now, SystemMetricsResponse? before, TimeZoneInfo? zone = null)
     {
         var figures = new Figures(now);
         var seconds = before is null ? 0 : (now.At - before.At).TotalSeconds;
@@ -116,7 +116,7 @@ public static class StatusView
             Cell("CPU", F(figures.Sum("orchestrator_process_cpu_usage_ratio") * 100, "0") + "%"),
             Cell("Memory", Humanize.Bytes((long)figures.Sum("orchestrator_process_resident_memory_bytes"))),
             Cell("DB pool busy", F(figures.Sum("orchestrator_db_pool_connections", ("state", "busy")))));
-        var at = now.FleetReadAt is { } read ? read.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture) : "-";
+        var at = Humanize.Timestamp(now.FleetReadAt, zone ?? TimeZoneInfo.Utc);
         return new Rows(
             new Panel(summary).Header($"Baton status — fleet figures of {at}").Border(BoxBorder.Rounded),
             queues,

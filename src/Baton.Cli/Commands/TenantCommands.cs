@@ -57,7 +57,7 @@ public static class TenantCommands
             foreach (var t in tenants.Items)
             {
                 table.AddTextRow(t.Id, t.Name, t.Tier, t.Quotas.Agents.ToString(), t.Quotas.ConcurrentJobs.ToString(),
-                    $"{t.Quotas.StorageGb:0.##} GB", t.Quotas.ApiCallsPerDay.ToString(), Humanize.Timestamp(t.CreatedAt));
+                    $"{t.Quotas.StorageGb:0.##} GB", t.Quotas.ApiCallsPerDay.ToString(), Humanize.Timestamp(t.CreatedAt, context.Zone));
             }
             context.Console.Write(table);
             return 0;

@@ -63,7 +63,7 @@ public static class WebhookCommands
             var table = Tables.Create("ID", "URL", "EVENTS", "STATUS", "DESCRIPTION", "CREATED");
             foreach (var w in webhooks.Items)
             {
-                table.AddTextRow(w.Id, w.Url, string.Join(",", w.Events), w.Enabled ? "enabled" : "disabled", w.Description, Humanize.Timestamp(w.CreatedAt));
+                table.AddTextRow(w.Id, w.Url, string.Join(",", w.Events), w.Enabled ? "enabled" : "disabled", w.Description, Humanize.Timestamp(w.CreatedAt, context.Zone));
             }
             context.Console.Write(table);
             return 0;
@@ -102,7 +102,7 @@ public static class WebhookCommands
                 table.AddTextRow(d.Id, d.EventId is { } e ? $"{d.EventType} #{e.ToString(CultureInfo.InvariantCulture)}" : d.EventType, d.State,
                     d.Attempts.ToString(CultureInfo.InvariantCulture), d.StatusCode?.ToString(CultureInfo.InvariantCulture),
                     d.DurationMs is { } ms ? ms.ToString(CultureInfo.InvariantCulture) + " ms" : null,
-                    d.LastAttemptAt is null ? null : Humanize.Timestamp(d.LastAttemptAt), d.NextAttemptAt is null ? null : Humanize.Timestamp(d.NextAttemptAt), d.Error);
+                    d.LastAttemptAt is null ? null : Humanize.Timestamp(d.LastAttemptAt, context.Zone), d.NextAttemptAt is null ? null : Humanize.Timestamp(d.NextAttemptAt, context.Zone), d.Error);
             }
             context.Console.Write(table);
             return 0;

@@ -5,9 +5,30 @@ namespace Baton.Cli.Output;
 /// <summary>Short human forms of times, durations and sizes for tables.</summary>
 public static class Humanize
 {
-    /// <summary>Local wall-clock time to the second, or "-" when absent.</summary>
-    public static string Timestamp(DateTimeOffset? at) =>
-        at is { } value ? value.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
+    /// <summary>
+    /// Wall-clock time in <paramref name="zone"/> (the reader's) to the second, with the zone it is in, or "-" when
+    /// absent: "2026-12-06 09:30:00 +01:00", or "2026-12-06 08:30:00 UTC" on a machine that keeps UTC.
+    /// </summary>
+    public static string Timestamp(DateTimeOffset? at, TimeZoneInfo zone) =>
+        at is { } value ? WithZone(TimeZoneInfo.ConvertTime(value, zone), zone == TimeZoneInfo.Utc || zone.Id is "UTC" or "Etc/UTC") : "-";
+
+    /// <summary>
+    /// A time in a schedule's own zone and in UTC: "2026-12-07 09:00:00 Europe/Berlin (08:00:00 UTC)"; the UTC part
+    /// has its date too when the date differs. A zone this machine does not know is shown in UTC alone.
+    /// </summary>
+    public static string InZone(DateTimeOffset? at, string? zoneId)
+    {
+        if (at is not { } value) return "-";
+        var utc = value.ToUniversalTime();
+        if (string.IsNullOrEmpty(zoneId) || zoneId is "UTC" or "Etc/UTC" || !TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var zone))
+            return WithZone(utc, utc: true);
+        var local = TimeZoneInfo.ConvertTime(value, zone);
+        var utcText = utc.ToString(local.Date == utc.Date ? "HH:mm:ss" : "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        return $"{local.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} {zoneId} ({utcText} UTC)";
+    }
+
+    private static string WithZone(DateTimeOffset at, bool utc) =>
+        at.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + (utc ? " UTC" : at.ToString(" zzz", CultureInfo.InvariantCulture));
 
     /// <summary>
     /// A message on one table line: a multi-line text (a Python traceback) becomes its first line and its last

@@ -31,11 +31,11 @@ public static class JobPrinter
             ("Timeout", Humanize.Duration(TimeSpan.FromSeconds(job.TimeoutSeconds))),
             ("Requirements", job.Requirements.Count == 0 ? null : string.Join(", ", job.Requirements)),
             ("Agent", job.AgentId),
-            ("Submitted", Humanize.Timestamp(job.SubmittedAt)),
-            ("Not before", job.NotBefore is null ? null : Humanize.Timestamp(job.NotBefore)),
-            ("Assigned", Humanize.Timestamp(job.AssignedAt)),
-            ("Started", Humanize.Timestamp(job.StartedAt)),
-            ("Finished", Humanize.Timestamp(job.FinishedAt)),
+            ("Submitted", Humanize.Timestamp(job.SubmittedAt, context.Zone)),
+            ("Not before", job.NotBefore is null ? null : Humanize.Timestamp(job.NotBefore, context.Zone)),
+            ("Assigned", Humanize.Timestamp(job.AssignedAt, context.Zone)),
+            ("Started", Humanize.Timestamp(job.StartedAt, context.Zone)),
+            ("Finished", Humanize.Timestamp(job.FinishedAt, context.Zone)),
             ("Duration", Humanize.Elapsed(job.StartedAt, job.FinishedAt, now)),
             ("Progress", progress),
             ("Exit code", job.ExitCode?.ToString()),
@@ -53,7 +53,7 @@ public static class JobPrinter
     public static void PrintEvents(CliContext context, IReadOnlyList<JobEventDto> events)
     {
         var table = Tables.Create("AT", "EVENT", "ATTEMPT", "AGENT", "MESSAGE");
-        foreach (var e in events) table.AddTextRow(Humanize.Timestamp(e.At), e.Type, e.Attempt.ToString(), e.AgentId, Humanize.OneLine(e.Message));
+        foreach (var e in events) table.AddTextRow(Humanize.Timestamp(e.At, context.Zone), e.Type, e.Attempt.ToString(), e.AgentId, Humanize.OneLine(e.Message));
         context.Console.Write(table);
     }
 

@@ -15,7 +15,7 @@ public static class PackagePrinter
             ("Description", m.Description),
             ("SHA-256", package.Sha256),
             ("Size", Humanize.Bytes(package.SizeBytes)),
-            ("Created", Humanize.Timestamp(package.CreatedAt)),
+            ("Created", Humanize.Timestamp(package.CreatedAt, context.Zone)),
             ("Entrypoint", m.Entrypoint.ToString()),
             ("Python", m.Python ?? "any 3.x"),
             ("Requirements", m.Requirements),

@@ -12,7 +12,7 @@ public static class TenantPrinter
             ("Id", tenant.Id),
             ("Name", tenant.Name),
             ("Tier", tenant.Tier),
-            ("Created", Humanize.Timestamp(tenant.CreatedAt)),
+            ("Created", Humanize.Timestamp(tenant.CreatedAt, context.Zone)),
         ]));
         PrintQuotas(context, tenant);
     }

@@ -17,7 +17,8 @@ public sealed record PackageArchiveLimits
 /// Validates a package zip without extracting it to disk: a real zip whose entries pass
 /// <see cref="PackageEntryRules"/> (the rule the agent extracts by), no symlinks, no two entries on one
 /// path, within the caps, every entry's content matching its size and CRC-32, a valid <c>baton.yaml</c>
-/// at the root, the entrypoint and the requirements file present. Cancellable throughout.
+/// at the root, the entrypoint and the requirements file present, and a <c>module:function</c> entrypoint's
+/// function defined by its module (<see cref="EntrypointFunctionCheck"/>). Cancellable throughout.
 /// </summary>
 public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
 {
@@ -142,6 +143,7 @@ public sealed class PackageArchiveInspector(PackageArchiveLimits limits)
             if (IsDirectory(entry)) continue;
             if (PackageEntryContent.Verify(entry, cancellationToken) is { } corrupt) return PackageInspection.Reject(PackageRejection.CorruptEntry, corrupt);
         }
+        if (EntrypointFunctionCheck.Check(manifest.Entrypoint, files) is { } missing) return PackageInspection.Reject(PackageRejection.EntrypointFunctionNotFound, missing);
         return new PackageInspection(manifest, PackageRejection.None, null, entries.Count, totalUncompressed);
     }
 
@@ -253,6 +255,7 @@ public enum PackageRejection
     ManifestMissing,
     ManifestInvalid,
     EntrypointNotFound,
+    EntrypointFunctionNotFound,
     RequirementsNotFound,
     InvalidName,
     DuplicateEntry,
@@ -274,6 +277,7 @@ public static class PackageRejections
         PackageRejection.ManifestMissing => "manifest_missing",
         PackageRejection.ManifestInvalid => "manifest_invalid",
         PackageRejection.EntrypointNotFound => "entrypoint_not_found",
+        PackageRejection.EntrypointFunctionNotFound => "entrypoint_function_not_found",
         PackageRejection.RequirementsNotFound => "requirements_not_found",
         PackageRejection.InvalidName => "invalid_name",
         PackageRejection.DuplicateEntry => "duplicate_entry",

@@ -84,6 +84,8 @@ public sealed record QuotaOverrides(
 
     public static QuotaOverrides None { get; } = new();
 
+    /// <summary>Not part of the wire form: a computed fact, which would otherwise leak into the API and its OpenAPI document.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => this == None;
 
     /// <summary>Overrides from <paramref name="update"/> win; null in the update keeps the current value.</summary>

@@ -16,6 +16,7 @@ public static class PackageEndpoints
             uploads.UploadAsync(context.GetCaller().TenantId, context.Request, ct))
             .RequireAuthorization(AuthPolicies.Operator)
             .WithBodyLimit(o => o.MaxPackageBytes, Core.Api.ProblemTypes.PackageTooLarge)
+            .WithMetadata(new ZipRequestBody())
             .DisableAntiforgery();
         packages.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
         packages.MapGet("/{name}", ListVersionsAsync).RequireAuthorization(AuthPolicies.Viewer);

@@ -16,7 +16,7 @@ public static partial class BackupArchive
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public static bool IsAllowedEntry(string path) =>
-        path is BackupManifest.DatabaseEntry or BackupManifest.MasterKeyEntry || BlobEntryPattern().IsMatch(path);
+        path is BackupManifest.DatabaseEntry or BackupManifest.PostgresDumpEntry or BackupManifest.MasterKeyEntry || BlobEntryPattern().IsMatch(path);
 
     /// <summary>True for a blob entry whose file name is its own SHA-256 under the right fan-out folder.</summary>
     public static bool IsBlobEntry(string path, out string sha256)
@@ -137,7 +137,7 @@ public static partial class BackupArchive
                 throw new BackupRefusedException($"the manifest lists blob '{item.Path}' with another checksum ({item.Sha256}).");
             if (!files.TryAdd(item.Path, item)) throw new BackupRefusedException($"the manifest lists '{item.Path}' twice.");
         }
-        if (!files.ContainsKey(BackupManifest.DatabaseEntry)) throw new BackupRefusedException("the manifest lists no database (baton.db).");
+        if (!files.ContainsKey(manifest.DatabaseFile)) throw new BackupRefusedException($"the manifest lists no database ({manifest.DatabaseFile}).");
         return files;
     }
 

@@ -7,6 +7,8 @@ namespace Baton.Server.Backup;
 /// What a backup archive holds, written as <c>manifest.json</c>, the archive's first entry: every other entry with
 /// its size and SHA-256, the schema version and the row count of every table at the moment of the snapshot, so
 /// verify can tell a damaged or incomplete archive from a good one without trusting anything else in it.
+/// <see cref="Storage"/> is <c>sqlite</c> (the database is <c>baton.db</c>) or <c>postgres</c> (<c>baton.pgdump</c>, with
+/// <see cref="TableChecksums"/> of every table's content).
 /// </summary>
 public sealed record BackupManifest(
     int Format,
@@ -15,11 +17,14 @@ public sealed record BackupManifest(
     long SchemaVersion,
     bool IncludesMasterKey,
     IReadOnlyList<BackupFile> Files,
-    IReadOnlyDictionary<string, long> RowCounts)
+    IReadOnlyDictionary<string, long> RowCounts,
+    IReadOnlyDictionary<string, string>? TableChecksums = null)
 {
     public const int CurrentFormat = 1;
     public const string EntryName = "manifest.json";
     public const string DatabaseEntry = "baton.db";
+    /// <summary>A PostgreSQL backup's database: <c>pg_dump</c>'s custom format.</summary>
+    public const string PostgresDumpEntry = "baton.pgdump";
     public const string MasterKeyEntry = "master.key";
     public const string BlobFolder = "blobs/sha256/";
 
@@ -28,6 +33,10 @@ public sealed record BackupManifest(
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
+
+    /// <summary>The archive entry that holds this backup's database.</summary>
+    [JsonIgnore]
+    public string DatabaseFile => Storage == "postgres" ? PostgresDumpEntry : DatabaseEntry;
 
     public static string BlobEntry(string sha256) => $"{BlobFolder}{sha256[..2]}/{sha256}";
 

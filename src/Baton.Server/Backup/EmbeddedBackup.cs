@@ -95,7 +95,7 @@ public static class EmbeddedBackup
         return new Snapshot(manifest, missing);
     }
 
-    private static async Task<BackupFile?> CopyBlobAsync(IBlobStore blobs, string sha256, string staging, CancellationToken ct)
+    internal static async Task<BackupFile?> CopyBlobAsync(IBlobStore blobs, string sha256, string staging, CancellationToken ct)
     {
         await using var content = await blobs.OpenReadAsync(sha256, ct);
         if (content is null) return null;
@@ -117,7 +117,7 @@ public static class EmbeddedBackup
     {
         var manifest = await BackupArchive.ExtractCheckedAsync(archivePath, folder, ct);
         if (manifest.Storage != "sqlite")
-            throw new BackupRefusedException($"the archive is a {manifest.Storage} backup; this verifies embedded (sqlite) backups.");
+            throw new BackupRefusedException($"the archive is a {manifest.Storage} backup: verify it with --postgres CONN (it is restored into a scratch database there); restore it with pg_restore.");
         try
         {
             return CheckDatabase(manifest, folder);
@@ -201,7 +201,7 @@ public static class EmbeddedBackup
         }
     }
 
-    private static string Summarise(SortedDictionary<string, long> counts)
+    internal static string Summarise(SortedDictionary<string, long> counts)
     {
         string[] shown = ["tenants", "api_keys", "agents", "package_versions", "schedules", "calendars", "queues", "webhooks", "jobs"];
         return string.Join(", ", shown.Where(counts.ContainsKey).Select(t => $"{t} {counts[t]:N0}")) + $" ({counts.Count} tables)";

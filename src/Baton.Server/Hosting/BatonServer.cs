@@ -214,7 +214,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
         services.AddRequestDecompression();
-        services.AddOpenApi();
+        services.AddOpenApi(OpenApiConventions.Configure);
     }
 
     private static void ConfigurePipeline(WebApplication app)

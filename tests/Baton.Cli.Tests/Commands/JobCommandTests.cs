@@ -57,10 +57,13 @@ public sealed class JobCommandTests : IDisposable
         await using var server = await FakeBatonServer.StartAsync(app => app.MapGet("/api/v1/jobs/{id}", (string id) =>
             FakeBatonServer.Json(Dtos.Job(id, "succeeded", result: """{"greeting":"Hello, Ada!"}"""))));
 
+        _cli.Zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
         var table = await _cli.RunAgainstAsync(server, "job", "show", "j-9");
         var json = await _cli.RunAgainstAsync(server, "job", "show", "j-9", "--json");
 
         Assert.Equal(0, table.ExitCode);
+        // Submitted at 12:00 UTC, read in Tokyo: the time says which zone it is in.
+        Assert.Contains("2025-03-01 21:00:00 +09:00", table.Stdout, StringComparison.Ordinal);
         Assert.Contains("j-9", table.Stdout, StringComparison.Ordinal);
         Assert.Contains("succeeded", table.Stdout, StringComparison.Ordinal);
         Assert.Contains("\"greeting\": \"Hello, Ada!\"", table.Stdout, StringComparison.Ordinal);

@@ -113,6 +113,21 @@ public sealed class PackageCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Push_of_a_misspelt_entrypoint_function_fails_before_uploading_with_a_suggestion()
+    {
+        await using var server = await StartServerAsync([]);
+        var folder = MakePackageFolder();
+        File.WriteAllText(Path.Combine(folder, "baton.yaml"), "name: hello\nversion: 1.0.0\nentrypoint: main:rnu\n");
+
+        var result = await _cli.RunAgainstAsync(server, "package", "push", folder);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("refused before uploading: entrypoint 'main:rnu' names function 'rnu', which main.py does not define (did you mean 'run'?)",
+            result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
     public async Task List_and_show_print_tables_or_json()
     {
         await using var server = await StartServerAsync([]);

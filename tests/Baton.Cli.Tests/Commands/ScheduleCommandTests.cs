@@ -41,6 +41,21 @@ public sealed class ScheduleCommandTests : IDisposable
     });
 
     [Fact]
+    public async Task Schedule_times_are_shown_in_the_schedules_zone_and_in_utc_whatever_the_readers_zone()
+    {
+        await using var server = await StartServerAsync();
+        _cli.Zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+
+        var list = await _cli.RunAgainstAsync(server, "schedule", "list");
+        var resumed = await _cli.RunAgainstAsync(server, "schedule", "resume", "nightly");
+
+        Assert.Equal(0, list.ExitCode);
+        // 01:00 UTC on the night Berlin moves to summer time is 03:00 there; Tokyo's 10:00 is not shown.
+        Assert.Contains("2025-03-30 03:00:00 Europe/Berlin (01:00:00 UTC)", list.Stdout, StringComparison.Ordinal);
+        Assert.Contains("next fire 2025-03-30 03:00:00 Europe/Berlin (01:00:00 UTC).", resumed.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Schedule_create_sends_the_definition()
     {
         await using var server = await StartServerAsync();

@@ -16,6 +16,9 @@ public sealed class CliHarness : IDisposable
 
     public string Home { get; }
 
+    /// <summary>The reader's time zone the CLI shows times in (the machine's own when null).</summary>
+    public TimeZoneInfo? Zone { get; set; }
+
     public string ConfigPath => Path.Combine(Home, ".config", "baton", "config.json");
 
     public CliHarness WithEnvironment(string name, string value)
@@ -36,6 +39,7 @@ public sealed class CliHarness : IDisposable
             PollInterval = TimeSpan.FromMilliseconds(20),
             In = new StringReader(Input),
         };
+        if (Zone is { } zone) context = context with { Time = new ZonedTimeProvider(zone) };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var exitCode = await CliApp.RunAsync(args, context, timeout.Token);
         return new CliResult(exitCode, output.ToString(), error.ToString());
@@ -48,6 +52,12 @@ public sealed class CliHarness : IDisposable
     public const string TestKey = "bk_test_0123456789";
 
     public void Dispose() => Directory.Delete(Home, recursive: true);
+}
+
+/// <summary>The system clock read in a chosen zone, as a machine in that zone would.</summary>
+public sealed class ZonedTimeProvider(TimeZoneInfo zone) : TimeProvider
+{
+    public override TimeZoneInfo LocalTimeZone => zone;
 }
 
 public sealed record CliResult(int ExitCode, string Stdout, string Stderr)

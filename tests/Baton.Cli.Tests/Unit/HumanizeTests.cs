@@ -40,6 +40,28 @@ public sealed class HumanizeTests
     }
 
     [Fact]
+    public void Timestamps_carry_their_zone()
+    {
+        var at = new DateTimeOffset(2026, 12, 6, 8, 30, 0, TimeSpan.Zero);
+
+        Assert.Equal("2026-12-06 09:30:00 +01:00", Humanize.Timestamp(at, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")));
+        Assert.Equal("2026-12-06 17:30:00 +09:00", Humanize.Timestamp(at, TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo")));
+        Assert.Equal("2026-12-06 08:30:00 UTC", Humanize.Timestamp(at, TimeZoneInfo.Utc));
+        Assert.Equal("-", Humanize.Timestamp(null, TimeZoneInfo.Utc));
+    }
+
+    [Fact]
+    public void Schedule_times_read_in_their_zone_and_utc()
+    {
+        var at = new DateTimeOffset(2026, 12, 7, 2, 0, 0, TimeSpan.Zero);
+
+        Assert.Equal("2026-12-07 03:00:00 Europe/Berlin (02:00:00 UTC)", Humanize.InZone(at, "Europe/Berlin"));
+        Assert.Equal("2026-12-06 21:00:00 America/New_York (2026-12-07 02:00:00 UTC)", Humanize.InZone(at, "America/New_York"));
+        Assert.Equal("2026-12-07 02:00:00 UTC", Humanize.InZone(at, "UTC"));
+        Assert.Equal("2026-12-07 02:00:00 UTC", Humanize.InZone(at, "Not/AZone"));
+    }
+
+    [Fact]
     public void Elapsed_runs_until_now_while_unfinished()
     {
         var start = new DateTimeOffset(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);

@@ -60,6 +60,30 @@ public sealed class PackageArchiveInspectorTests
         AssertRejected(Inspect(archive), PackageRejection.EntrypointNotFound, "'app/cli.py' or 'app/cli/__init__.py'");
     }
 
+    [Fact]
+    public void A_misspelt_entrypoint_function_is_refused_with_a_suggestion()
+    {
+        var archive = TestArchive.Hello()
+            .Replace("baton.yaml", "name: a\nversion: 1.0.0\nentrypoint: main:rnu\n")
+            .Replace("main.py", "import os\n\ndef helper():\n    pass\n\ndef run(inputs):\n    def rnu(): pass\n    return {}\n");
+        AssertRejected(Inspect(archive), PackageRejection.EntrypointFunctionNotFound,
+            "entrypoint 'main:rnu' names function 'rnu', which main.py does not define (did you mean 'run'?); its top-level functions: helper, run");
+        Assert.Equal("entrypoint_function_not_found", PackageRejection.EntrypointFunctionNotFound.Code());
+    }
+
+    [Fact]
+    public void The_function_is_looked_for_in_the_package_folder_first_and_dynamic_modules_are_accepted()
+    {
+        var archive = new TestArchive()
+            .Add("baton.yaml", "name: a\nversion: 1.0.0\nentrypoint: jobs:main\n")
+            .Add("jobs.py", "def main(): pass\n")
+            .Add("jobs/__init__.py", "def other(): pass\n");
+        AssertRejected(Inspect(archive), PackageRejection.EntrypointFunctionNotFound, "which jobs/__init__.py does not define");
+        Assert.True(Inspect(archive.Replace("jobs/__init__.py", "from .impl import *\n")).IsValid);
+        // Not UTF-8: not read, so not refused (the job would say what is wrong).
+        Assert.True(Inspect(archive.Remove("jobs/__init__.py").Add("jobs/__init__.py", Encoding.Latin1.GetBytes("# -*- coding: latin-1 -*-\ns = '\u00e9'\n"))).IsValid);
+    }
+
     [Theory]
     [InlineData(new byte[0], "empty")]
     [InlineData(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24 }, "not a readable zip")]

@@ -60,7 +60,7 @@ public static class AutoscaleCommands
             {
                 table.AddTextRow(t.Target, t.Name, t.Provider, t.Replicas?.ToString(CultureInfo.InvariantCulture) ?? "-", $"{t.MinReplicas}–{t.MaxReplicas}",
                     t.Predictive == "off" ? "off" : $"{t.ForecastReplicas?.ToString(CultureInfo.InvariantCulture) ?? "-"} ({t.Predictive})",
-                    t.Paused ? "paused" : "active", t.EvaluatedAt is { } at ? $"{Humanize.Timestamp(at)}: {t.LastExplanation}" : "not yet");
+                    t.Paused ? "paused" : "active", t.EvaluatedAt is { } at ? $"{Humanize.Timestamp(at, context.Zone)}: {t.LastExplanation}" : "not yet");
             }
             context.Console.Write(table);
             return 0;
@@ -83,7 +83,7 @@ public static class AutoscaleCommands
             var table = Tables.Create("TIME", "TARGET", "FROM", "TO", "RULE", "WHY");
             foreach (var d in page.Items)
             {
-                table.AddTextRow(Humanize.Timestamp(d.At), d.Target, d.From.ToString(CultureInfo.InvariantCulture), d.To.ToString(CultureInfo.InvariantCulture), d.Rule, d.Explanation);
+                table.AddTextRow(Humanize.Timestamp(d.At, context.Zone), d.Target, d.From.ToString(CultureInfo.InvariantCulture), d.To.ToString(CultureInfo.InvariantCulture), d.Rule, d.Explanation);
             }
             if (page.Items.Count > 0) context.Console.Write(table);
             return 0;
@@ -148,7 +148,7 @@ public static class AutoscaleCommands
                 return 0;
             }
             var table = Tables.Create("TIME", "TARGET", "KIND", "SUBJECT", "DETAIL");
-            foreach (var a in page.Items) table.AddTextRow(Humanize.Timestamp(a.At), a.Target, a.Kind, a.Subject, a.Detail);
+            foreach (var a in page.Items) table.AddTextRow(Humanize.Timestamp(a.At, context.Zone), a.Target, a.Kind, a.Subject, a.Detail);
             context.Console.Write(table);
             return 0;
         });

@@ -6,12 +6,13 @@ using Baton.Server.Hosting;
 namespace Baton.Cli.Commands.Hosting;
 
 /// <summary>
-/// <c>baton backup create|verify|restore</c> for the embedded backend. These work on the data folder directly
-/// (not through the API), so they run beside a live server on the same machine, or in a sidecar sharing its volume.
+/// <c>baton backup create|verify|restore</c>. For the embedded backend these work on the data folder directly (not
+/// through the API), so they run beside a live server on the same machine, or in a sidecar sharing its volume; for
+/// PostgreSQL, create and verify connect as the tables' owner and run pg_dump / pg_restore.
 /// </summary>
 public static class BackupCommands
 {
-    public static Command Create(CliContext context) => new("backup", "Back up, verify and restore an embedded (SQLite) Baton.")
+    public static Command Create(CliContext context) => new("backup", "Back up, verify and restore Baton's database and package blobs.")
     {
         CreateCommand(context), VerifyCommand(context), RestoreCommand(context),
     };
@@ -22,9 +23,13 @@ public static class BackupCommands
         var blobs = new Option<string?>("--blobs") { Description = "The server's blob store when not DATA/blobs: a folder or s3://BUCKET[/PREFIX]." };
         var to = new Option<string?>("--to") { Description = "Archive to write: a file (default: baton-backup-<UTC time>.tar.gz here) or s3://BUCKET/KEY[?endpoint=URL]." };
         var includeKey = new Option<bool>("--include-master-key") { Description = "Also archive DATA/master.key (by default back it up apart: a key beside its data protects little)." };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "Back up this PostgreSQL database instead (the tables' owner connection string; needs pg_dump): one snapshot dumped, every table counted and checksummed.",
+        };
         var command = new Command("create", "Take a consistent backup while the server runs: the database and the package blobs it names.")
         {
-            data, blobs, to, includeKey,
+            data, blobs, to, includeKey, postgres,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -32,14 +37,19 @@ public static class BackupCommands
             var archive = parse.GetValue(to) ?? DefaultName(TimeProvider.System);
             var remote = RemoteArchive.IsS3(archive);
             var local = remote ? Path.Combine(Path.GetTempPath(), $"baton-backup-{Guid.NewGuid():N}.tar.gz") : archive;
-            if (!File.Exists(Path.Combine(options.DataDirectory, "baton.db")))
-                throw new CliException($"There is no Baton database in {Path.GetFullPath(options.DataDirectory)} (baton.db); pass the server's --data folder.");
+            var connection = parse.GetValue(postgres);
+            if (connection is not null && parse.GetValue(includeKey))
+                throw new UsageException("--include-master-key is for the embedded backend; with PostgreSQL the keys come from BATON_MASTER_KEYS: back them up with your secrets.");
+            if (connection is null && !File.Exists(Path.Combine(options.DataDirectory, "baton.db")))
+                throw new CliException($"There is no Baton database in {Path.GetFullPath(options.DataDirectory)} (baton.db); pass the server's --data folder (or --postgres CONN).");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             BackupManifest manifest;
             long size;
             try
             {
-                manifest = await Refusals(() => EmbeddedBackup.CreateAsync(options.DataDirectory, StoreFactory.CreateBlobs(options), local, parse.GetValue(includeKey), TimeProvider.System, ct));
+                manifest = await Refusals(() => connection is null
+                    ? EmbeddedBackup.CreateAsync(options.DataDirectory, StoreFactory.CreateBlobs(options), local, parse.GetValue(includeKey), TimeProvider.System, ct)
+                    : PostgresBackup.CreateAsync(connection, StoreFactory.CreateBlobs(options), local, TimeProvider.System, ct));
                 size = new FileInfo(local).Length;
                 if (remote) await Refusals(async () => { await RemoteArchive.UploadAsync(local, archive, ct); return true; });
             }
@@ -49,7 +59,7 @@ public static class BackupCommands
             }
             var blobCount = manifest.Files.Count(f => BackupArchive.IsBlobEntry(f.Path, out _));
             context.Out.WriteLine($"Backup written to {(remote ? archive : Path.GetFullPath(archive))} ({size:N0} bytes, {clock.Elapsed.TotalSeconds:0.0} s):");
-            context.Out.WriteLine($"  database schema {manifest.SchemaVersion}, {manifest.RowCounts.GetValueOrDefault("jobs"):N0} jobs, {manifest.RowCounts.GetValueOrDefault("tenants")} tenants, {blobCount} blobs" +
+            context.Out.WriteLine($"  {manifest.Storage} database schema {manifest.SchemaVersion}, {manifest.RowCounts.GetValueOrDefault("jobs"):N0} jobs, {manifest.RowCounts.GetValueOrDefault("tenants")} tenants, {blobCount} blobs" +
                 (manifest.IncludesMasterKey ? ", master key included (keep the archive as secret as the key)" : ", master key not included (back up DATA/master.key or BATON_MASTER_KEYS apart)"));
             return 0;
         });
@@ -59,15 +69,23 @@ public static class BackupCommands
     private static Command VerifyCommand(CliContext context)
     {
         var archive = new Argument<string>("ARCHIVE") { Description = "A backup archive written by 'baton backup create'." };
-        var command = new Command("verify", "Check an archive end to end: checksums, database integrity, row counts, package blobs.") { archive };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "For a PostgreSQL backup: a server to restore it into a scratch database (created and dropped; the role needs CREATEDB and pg_restore).",
+        };
+        var command = new Command("verify", "Check an archive end to end: checksums, database integrity, row counts, package blobs.") { archive, postgres };
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(archive)!;
+            var connection = parse.GetValue(postgres);
             var scratch = Directory.CreateTempSubdirectory("baton-verify-").FullName;
             try
             {
                 var local = await FetchAsync(path, scratch, ct);
-                var check = await Refusals(() => EmbeddedBackup.VerifyAsync(local, Path.Combine(scratch, "extracted"), ct));
+                var extracted = Path.Combine(scratch, "extracted");
+                var check = await Refusals(() => connection is null
+                    ? EmbeddedBackup.VerifyAsync(local, extracted, ct)
+                    : PostgresBackup.VerifyAsync(local, extracted, connection, TimeProvider.System, ct));
                 context.Out.WriteLine($"Backup OK: {path} (taken {check.Manifest.CreatedAt.ToString("u", CultureInfo.InvariantCulture)})");
                 foreach (var fact in check.Facts) context.Out.WriteLine($"  {fact}");
                 return 0;

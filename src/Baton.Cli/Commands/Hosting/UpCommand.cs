@@ -23,7 +23,7 @@ public static class UpCommand
         var data = new Option<string>("--data") { Description = "Data folder for the database, blobs and the local agents.", DefaultValueFactory = _ => ".baton" };
         var agents = new Option<int>("--agents") { Description = "How many local agents to start.", DefaultValueFactory = _ => 1 };
         var slots = new Option<int>("--slots") { Description = "Job slots per local agent.", DefaultValueFactory = _ => 4 };
-        var verbose = new Option<bool>("--verbose") { Description = "Show the server's request logs." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the server's request logs." };
         var resetAdminKey = new Option<bool>("--reset-admin-key")
         {
             Description = "Print a new system admin key of this local data folder (when the first one was lost) and log the CLI in with it.",

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+
+namespace Baton.Server.Backup;
+
+/// <summary>
+/// PostgreSQL's own client programs (<c>pg_dump</c>, <c>pg_restore</c>), found in <c>PG_BIN</c>, Debian's newest
+/// <c>/usr/lib/postgresql/*/bin</c> or the PATH, and run with the connection in libpq's environment variables (so a
+/// password is never on a command line that <c>ps</c> shows).
+/// </summary>
+public sealed class PostgresTools
+{
+    private readonly string _folder;
+
+    private PostgresTools(string folder) => _folder = folder;
+
+    public static PostgresTools Locate(Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var candidates = new List<string>();
+        if (environment("PG_BIN") is { Length: > 0 } pgBin) candidates.Add(pgBin);
+        if (Directory.Exists("/usr/lib/postgresql"))
+        {
+            // pg_dump must be at least the server's version: the newest installed is the best bet.
+            candidates.AddRange(Directory.GetDirectories("/usr/lib/postgresql")
+                .OrderByDescending(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0)
+                .Select(d => Path.Combine(d, "bin")));
+        }
+        candidates.AddRange((environment("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        var found = candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "pg_dump")) && File.Exists(Path.Combine(d, "pg_restore")));
+        return found is null
+            ? throw new BackupRefusedException("pg_dump and pg_restore were not found: install PostgreSQL's client programs (Debian: postgresql-client) or set PG_BIN to their folder.")
+            : new PostgresTools(found);
+    }
+
+    /// <summary>A custom-format dump of the database as of <paramref name="snapshot"/> (an exported snapshot).</summary>
+    public Task DumpAsync(string connectionString, string snapshot, string target, CancellationToken ct) =>
+        RunAsync("pg_dump", ["--format=custom", "--no-password", $"--snapshot={snapshot}", "--enable-row-security", $"--file={target}"], connectionString, ct);
+
+    /// <summary>Restores a dump into an empty database, as the connecting role, in one transaction.</summary>
+    public Task RestoreAsync(string connectionString, string dump, CancellationToken ct) =>
+        RunAsync("pg_restore", ["--no-password", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+            $"--dbname={LibpqEnvironment(connectionString)["PGDATABASE"]}", dump], connectionString, ct);
+
+    private async Task RunAsync(string program, IReadOnlyList<string> arguments, string connectionString, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo(Path.Combine(_folder, program))
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in LibpqEnvironment(connectionString)) start.Environment[name] = value;
+        using var process = Process.Start(start) ?? throw new BackupRefusedException($"{program} could not be started.");
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        try
+        {
+            await process.WaitForExitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        var errors = (await stderr).Trim();
+        await stdout;
+        if (process.ExitCode != 0)
+            throw new BackupRefusedException($"{program} failed (exit code {process.ExitCode}): {(errors.Length == 0 ? "no message" : errors.Split('\n')[0])}");
+    }
+
+    /// <summary>
+    /// libpq's variables for an Npgsql connection string, plus <c>baton.system=on</c> for the session: Baton's tables
+    /// force Row-Level Security on their owner too, and that setting is what its policies let see every tenant's rows.
+    /// </summary>
+    internal static Dictionary<string, string> LibpqEnvironment(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PGHOST"] = builder.Host ?? "localhost",
+            ["PGPORT"] = builder.Port.ToString(CultureInfo.InvariantCulture),
+            ["PGDATABASE"] = builder.Database ?? builder.Username ?? "postgres",
+            ["PGOPTIONS"] = "-c baton.system=on",
+            ["PGCONNECT_TIMEOUT"] = "30",
+        };
+        if (builder.Username is { } user) variables["PGUSER"] = user;
+        if (builder.Password is { } password) variables["PGPASSWORD"] = password;
+        if (builder.SslMode != SslMode.Disable && builder.SslMode != SslMode.Prefer)
+            variables["PGSSLMODE"] = builder.SslMode.ToString().ToLowerInvariant().Replace("verifyca", "verify-ca", StringComparison.Ordinal).Replace("verifyfull", "verify-full", StringComparison.Ordinal);
+        return variables;
+    }
+}
