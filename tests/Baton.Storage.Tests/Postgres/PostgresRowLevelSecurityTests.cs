@@ -39,6 +39,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "agent_counts", "tenant_id" },
         { "audit_log", "tenant_id" },
         { "tenant_data_keys", "tenant_id" },
+        { "revoked_sessions", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
@@ -205,6 +206,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         await Store.Audit.AppendAsync(new NewAuditEntry(tenant, Start, AuditActor.System, "tenant.created", "tenant", tenant, null,
             System.Text.Json.JsonSerializer.SerializeToElement(new { name })), Ct);
         await Store.DataKeys.AddAsync(new DataKeyRecord(tenant, 1, "mk_test", "wrapped", Start), Ct);
+        await Store.ApiKeys.RevokeSessionAsync(tenant, "s-" + name, Start + TimeSpan.FromDays(3650), Start, Ct);
         return tenant;
     }
 
