@@ -248,6 +248,9 @@ public sealed partial class DashboardTests(DashboardFixture fixture) : IClassFix
             Assert.True(cookie.Expires > TimeProvider.System.GetUtcNow().ToUnixTimeSeconds());
             Assert.Equal("", await page.EvaluateAsync<string>("() => document.cookie"));
             var token = cookie.Value;
+            using var copy = new HttpClient { BaseAddress = new Uri(Url) };
+            copy.DefaultRequestHeaders.Add("Cookie", "baton_session=" + token);
+            Assert.Equal(HttpStatusCode.OK, (await copy.GetAsync("/api/v1/me")).StatusCode);
 
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to Baton" })).ToBeVisibleAsync();
@@ -256,6 +259,8 @@ public sealed partial class DashboardTests(DashboardFixture fixture) : IClassFix
             // The session's token is not an API credential: as a bearer token it is refused.
             using var bearer = fixture.Cluster.Api(token);
             Assert.Equal(HttpStatusCode.Unauthorized, (await bearer.GetAsync("/api/v1/me")).StatusCode);
+            // Signing out revoked it on the server: the copy of the cookie kept elsewhere is refused too.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await copy.GetAsync("/api/v1/me")).StatusCode);
         });
         await fixture.CloseAsync(page);
     }
