@@ -14,6 +14,15 @@ public interface IApiKeyStore
     /// <summary>Sets a live key's role; false when the key does not exist in the tenant or is revoked.</summary>
     Task<bool> ChangeRoleAsync(string tenantId, string keyId, Core.Auth.ApiRole role, CancellationToken cancellationToken);
     Task TouchAsync(IReadOnlyDictionary<string, DateTimeOffset> lastUsedByKeyId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends a dashboard session (made from one of the tenant's keys) before <paramref name="expiresAt"/>, its own expiry:
+    /// sign-out. Revocations of sessions expired by <paramref name="now"/> are dropped on the way (no longer needed).
+    /// </summary>
+    Task RevokeSessionAsync(string tenantId, string sessionId, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Whether a session was revoked; by id across tenants, used only to authenticate a presented session.</summary>
+    Task<bool> IsSessionRevokedAsync(string sessionId, CancellationToken cancellationToken);
 }
 
 public interface IEnrollmentTokenStore

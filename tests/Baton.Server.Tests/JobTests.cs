@@ -131,6 +131,35 @@ public sealed class JobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Jobs_list_filtered_by_queue_on_the_server()
+    {
+        using var tenant = await TenantWithHelloAsync();
+        using var other = await TenantWithHelloAsync();
+        foreach (var owner in new[] { tenant, other })
+        {
+            await owner.Client.PostAsJsonAsync("/api/v1/queues", new CreateQueueRequest("night")).ShouldBeAsync(HttpStatusCode.Created);
+        }
+        var night = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            night.Add((await tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello", Queue: "night")).ReadAsync<JobDto>(HttpStatusCode.Created)).Id);
+            await tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello")).ShouldBeAsync(HttpStatusCode.Created);
+        }
+        await other.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello", Queue: "night")).ShouldBeAsync(HttpStatusCode.Created);
+
+        // Filtered before paging: a page of 2 holds 2 of the queue's jobs, however many other jobs are newer.
+        var page = await tenant.Client.GetAsync("/api/v1/jobs?queue=night&limit=2").ReadAsync<ListResponse<JobDto>>();
+        Assert.Equal([night[2], night[1]], page.Items.Select(j => j.Id));
+        var rest = await tenant.Client.GetAsync($"/api/v1/jobs?queue=night&limit=2&cursor={Uri.EscapeDataString(page.NextCursor!)}").ReadAsync<ListResponse<JobDto>>();
+        Assert.Equal([night[0]], rest.Items.Select(j => j.Id));
+        Assert.Null(rest.NextCursor);
+        Assert.Equal(3, (await tenant.Client.GetAsync("/api/v1/jobs?queue=default&state=pending").ReadAsync<ListResponse<JobDto>>()).Items.Count);
+        Assert.Empty((await tenant.Client.GetAsync("/api/v1/jobs?queue=nowhere").ReadAsync<ListResponse<JobDto>>()).Items);
+        var problem = await tenant.Client.GetAsync($"/api/v1/jobs?queue={new string('q', 101)}").ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("queue", problem.GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Cancelling_a_pending_job_ends_it_and_a_second_cancel_is_refused()
     {
         using var tenant = await TenantWithHelloAsync();

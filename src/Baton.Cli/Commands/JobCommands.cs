@@ -33,6 +33,7 @@ public static class JobCommands
         var state = new Option<string?>("--state", "-s") { Description = "Only jobs in this state" };
         state.AcceptOnlyFromAmong(JobStates.All.Select(s => s.ToText()).ToArray());
         var package = new Option<string?>("--package", "-p") { Description = "Only jobs of this package" };
+        var queue = new Option<string?>("--queue", "-q") { Description = "Only jobs of this queue" };
         var since = new Option<DateTimeOffset?>("--since") { Description = "Only jobs submitted at or after this time (ISO 8601)" };
         var limit = new Option<int?>("--limit", "-n") { Description = "Jobs per page (the server caps it)" };
         limit.Validators.Add(r =>
@@ -41,10 +42,11 @@ public static class JobCommands
         });
         var cursor = new Option<string?>("--cursor") { Description = "Continue from a previous page's cursor" };
         var all = new Option<bool>("--all") { Description = "Fetch every page, not just the first" };
-        var command = new Command("list", "List jobs, newest first") { state, package, since, limit, cursor, all };
+        var command = new Command("list", "List jobs, newest first") { state, package, queue, since, limit, cursor, all };
         return command.WithApiAction(context, globals, async (parse, api, ct) =>
         {
-            var query = new JobQuery(parse.GetValue(state), parse.GetValue(package), parse.GetValue(since), parse.GetValue(cursor), parse.GetValue(limit));
+            var query = new JobQuery(parse.GetValue(state), parse.GetValue(package), parse.GetValue(since), parse.GetValue(cursor), parse.GetValue(limit),
+                parse.GetValue(queue));
             var jobs = new List<JobDto>();
             string? next;
             do

@@ -30,6 +30,7 @@ public sealed partial class BatonApiClient
         var parameters = new List<string>();
         if (query.State is not null) parameters.Add("state=" + Uri.EscapeDataString(query.State));
         if (query.Package is not null) parameters.Add("package=" + Uri.EscapeDataString(query.Package));
+        if (query.Queue is not null) parameters.Add("queue=" + Uri.EscapeDataString(query.Queue));
         if (query.Since is { } since) parameters.Add("since=" + Uri.EscapeDataString(since.ToString("O", CultureInfo.InvariantCulture)));
         if (query.Cursor is not null) parameters.Add("cursor=" + Uri.EscapeDataString(query.Cursor));
         if (query.Limit is { } limit) parameters.Add("limit=" + limit.ToString(CultureInfo.InvariantCulture));

@@ -6,4 +6,5 @@ public sealed record JobQuery(
     string? Package = null,
     DateTimeOffset? Since = null,
     string? Cursor = null,
-    int? Limit = null);
+    int? Limit = null,
+    string? Queue = null);

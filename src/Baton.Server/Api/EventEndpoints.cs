@@ -41,7 +41,9 @@ public static class EventEndpoints
     private static async Task<IResult> StreamAsync(
         HttpContext context, IBatonStore store, WakeUpSignals signals, IOptions<JsonOptions> json, long? after, string? types, CancellationToken ct)
     {
-        if (after is null && long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var lastEventId))
+        // A browser's reconnect repeats the URL (with its after) and names the last event it had: resume after the later of the two.
+        if (long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var lastEventId)
+            && (after is null || lastEventId > after))
         {
             after = lastEventId;
         }

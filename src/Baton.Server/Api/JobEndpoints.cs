@@ -73,9 +73,13 @@ public static class JobEndpoints
     }
 
     private static async Task<IResult> ListAsync(
-        HttpContext context, IBatonStore store, string? state, string? package, DateTimeOffset? since, string? cursor, int? limit,
+        HttpContext context, IBatonStore store, string? state, string? package, string? queue, DateTimeOffset? since, string? cursor, int? limit,
         CancellationToken ct)
     {
+        if (queue is not null && (queue.Length is 0 or > 100))
+        {
+            return Problems.Validation("queue must name a queue (1 to 100 characters).", "queue");
+        }
         JobState? filter = null;
         if (state is not null)
         {
@@ -89,7 +93,7 @@ public static class JobEndpoints
         JobPage page;
         try
         {
-            page = await store.Jobs.ListAsync(context.GetCaller().TenantId, new JobQuery(filter, package, since, cursor, limit ?? 50), ct);
+            page = await store.Jobs.ListAsync(context.GetCaller().TenantId, new JobQuery(filter, package, since, cursor, limit ?? 50, queue), ct);
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException)
         {

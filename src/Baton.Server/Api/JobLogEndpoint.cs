@@ -12,11 +12,15 @@ namespace Baton.Server.Api;
 
 /// <summary>
 /// A job's log lines after a sequence number, as a page or (follow) as server-sent events that
-/// end with an <c>end</c> event carrying the finished job.
+/// end with an <c>end</c> event carrying the finished job. A stream resumes after its <c>Last-Event-ID</c>
+/// (each line's event id is its sequence number), so a browser's reconnect repeats no line.
 /// </summary>
 public static class JobLogEndpoint
 {
+    /// <summary>Lines per page unless the caller asks for another <c>limit</c>.</summary>
     private const int PageSize = 1000;
+    /// <summary>The largest page: a 10,000-line log in one compressed response (the dashboard's job page asks for it).</summary>
+    private const int MaxPageSize = 10_000;
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
     /// <summary>Lines from another replica carry no in-process wake-up: look again at least this often.</summary>
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
@@ -28,7 +32,7 @@ public static class JobLogEndpoint
         var tenantId = context.GetCaller().TenantId;
         var job = await store.Jobs.GetAsync(tenantId, jobId, ct);
         if (job is null) return Problems.NotFound($"Job {jobId}");
-        if (limit is < 1 or > PageSize) return Problems.Validation($"limit must be between 1 and {PageSize}.", "limit");
+        if (limit is < 1 or > MaxPageSize) return Problems.Validation($"limit must be between 1 and {MaxPageSize}.", "limit");
         if (after is < 0) return Problems.Validation("after must be zero or more.", "after");
 
         var wantsStream = follow == true || context.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true);
@@ -39,7 +43,14 @@ public static class JobLogEndpoint
             return Results.Ok(new LogPageDto([.. lines.Select(l => l.ToDto())], next, job.State.IsTerminal()));
         }
 
-        await StreamAsync(context, store, signals, json.Value.SerializerOptions, tenantId, jobId, after ?? 0, ct);
+        // An EventSource reconnects to the same URL with the id of the last event it had: resume after that line.
+        var resumeAfter = after ?? 0;
+        if (long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var lastEventId) && lastEventId > resumeAfter)
+        {
+            resumeAfter = lastEventId;
+        }
+        await StreamAsync(context, store, signals, json.Value.SerializerOptions, tenantId, jobId, resumeAfter, ct);
         return Results.Empty;
     }
 

@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Baton.Server.Security;
+using Baton.Storage;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Baton.Server.Dashboard;
 
@@ -9,10 +12,16 @@ namespace Baton.Server.Dashboard;
 /// The dashboard's sign-in: an API key is exchanged for a session cookie holding a JWT of the session audience
 /// (signed with the key every replica shares, so any replica honours it, and only while the API key does). Writes
 /// made with the cookie must carry the session's CSRF token, an HMAC of the cookie under the same key: a page on
-/// another origin can neither read it nor compute it.
+/// another origin can neither read it nor compute it. Signing out revokes the session by its token id in the store;
+/// every replica reads that back within <see cref="RevocationRecheck"/>.
 /// </summary>
-public sealed class DashboardSessions(JwtIssuer jwt)
+public sealed class DashboardSessions(JwtIssuer jwt, IBatonStore store, TimeProvider time)
 {
+    /// <summary>How long a replica trusts that a session it checked was not revoked (the one on which it was revoked knows at once).</summary>
+    public static readonly TimeSpan RevocationRecheck = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<string, (bool Revoked, DateTimeOffset At)> _revocations = new(StringComparer.Ordinal);
+
     public const string CookieName = "baton_session";
     public const string CsrfHeader = "X-CSRF-Token";
     /// <summary>Marks a principal authenticated by the session cookie (not by a bearer token).</summary>
@@ -39,6 +48,33 @@ public sealed class DashboardSessions(JwtIssuer jwt)
         if (string.IsNullOrEmpty(presented) || presented.Length > 100) return false;
         var expected = await CsrfTokenForAsync(sessionToken, ct);
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(presented));
+    }
+
+    /// <summary>The session's id (its token's <c>jti</c>), or null for a token without one.</summary>
+    public static string? SessionIdOf(string token)
+    {
+        var id = new JsonWebToken(token).Id;
+        return string.IsNullOrEmpty(id) ? null : id;
+    }
+
+    /// <summary>Whether the session was signed out; read from the store at most every <see cref="RevocationRecheck"/> per session.</summary>
+    public async Task<bool> IsRevokedAsync(string sessionId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (_revocations.TryGetValue(sessionId, out var known) && (known.Revoked || now - known.At < RevocationRecheck)) return known.Revoked;
+        var revoked = await store.ApiKeys.IsSessionRevokedAsync(sessionId, ct);
+        if (_revocations.Count > 100_000) _revocations.Clear();
+        _revocations[sessionId] = (revoked, now);
+        return revoked;
+    }
+
+    /// <summary>Signs a (validated) session token out: refused from now on by this replica, and by the others once they recheck.</summary>
+    public async Task RevokeAsync(string tenantId, string sessionToken, CancellationToken ct)
+    {
+        if (SessionIdOf(sessionToken) is not { } sessionId) return;
+        var expiresAt = new DateTimeOffset(new JsonWebToken(sessionToken).ValidTo, TimeSpan.Zero);
+        await store.ApiKeys.RevokeSessionAsync(tenantId, sessionId, expiresAt, time.GetUtcNow(), ct);
+        _revocations[sessionId] = (true, time.GetUtcNow());
     }
 
     public static void WriteCookie(HttpContext context, string token, DateTimeOffset expiresAt) =>

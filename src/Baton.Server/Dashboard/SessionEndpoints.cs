@@ -14,7 +14,7 @@ public sealed record DashboardSessionDto(string TenantId, string TenantName, str
 
 /// <summary>
 /// <c>/api/v1/auth/session</c>: sign in with an API key (sets the session cookie), read the session (who, and the
-/// CSRF token the page sends with its writes), sign out (clears the cookie).
+/// CSRF token the page sends with its writes), sign out (revokes the session and clears the cookie).
 /// </summary>
 public static class SessionEndpoints
 {
@@ -22,9 +22,14 @@ public static class SessionEndpoints
     {
         api.MapPost("/auth/session", SignInAsync).AllowAnonymous();
         api.MapGet("/auth/session", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
-        // Anonymous, so an expired session can still be cleared; with a live session the CSRF token is required.
-        api.MapDelete("/auth/session", (HttpContext context) =>
+        // Anonymous, so an expired session can still be cleared; with a live session the CSRF token is required, and the
+        // session is revoked on the server: the cookie, if kept or copied, is refused by every replica from then on.
+        api.MapDelete("/auth/session", async (HttpContext context, DashboardSessions sessions, CancellationToken ct) =>
         {
+            if (context.User.HasClaim(DashboardSessions.SessionClaim, "true") && DashboardSessions.CookieFrom(context.Request) is { } token)
+            {
+                await sessions.RevokeAsync(context.GetCaller().TenantId, token, ct);
+            }
             DashboardSessions.ClearCookie(context);
             return Results.NoContent();
         }).AllowAnonymous();

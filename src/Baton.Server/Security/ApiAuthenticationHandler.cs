@@ -15,7 +15,8 @@ public sealed class ApiAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     CredentialCache credentials,
-    JwtIssuer jwt) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    JwtIssuer jwt,
+    Dashboard.DashboardSessions sessions) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -36,6 +37,12 @@ public sealed class ApiAuthenticationHandler(
             caller = await jwt.ValidateAsync(token, fromSession ? JwtIssuer.SessionAudience : JwtIssuer.Audience, Context.RequestAborted);
             if (caller is null && fromSession) return AuthenticateResult.Fail("The dashboard session has expired; sign in again.");
             if (caller is null) return AuthenticateResult.Fail("The access token is invalid or expired.");
+            // A signed-out session stays signed out on every replica, though its cookie is still validly signed.
+            if (fromSession && (Dashboard.DashboardSessions.SessionIdOf(token) is not { } sessionId
+                || await sessions.IsRevokedAsync(sessionId, Context.RequestAborted)))
+            {
+                return AuthenticateResult.Fail("The dashboard session has been signed out; sign in again.");
+            }
             // A token is only as good as its key, read through the credential cache: a revoked key ends its
             // tokens and a lowered role narrows them, within the cache's lifetime on every replica.
             var source = caller.KeyId is null ? null : await credentials.FindApiKeyAsync(caller.KeyId, Context.RequestAborted);

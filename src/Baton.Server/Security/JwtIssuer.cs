@@ -45,6 +45,8 @@ public sealed class JwtIssuer(IBatonStore store, IOptions<ServerOptions> options
             NotBefore = now,
             Expires = now + lifetime,
             Subject = new ClaimsIdentity(caller.ToClaims()),
+            // Each token's own id: a dashboard session is revoked by it at sign-out (DashboardSessions).
+            Claims = new Dictionary<string, object> { [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) },
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
         });
         return (token, lifetime);

@@ -144,7 +144,8 @@ public sealed record JobQuery(
     string? PackageName = null,
     DateTimeOffset? Since = null,
     string? Cursor = null,
-    int Limit = 50);
+    int Limit = 50,
+    string? Queue = null);
 
 public sealed record JobPage(IReadOnlyList<JobRecord> Items, string? NextCursor);
 

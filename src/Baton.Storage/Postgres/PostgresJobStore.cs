@@ -141,6 +141,11 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
             sql.Append(" AND package_name = @packageName");
             parameters.Add("packageName", query.PackageName);
         }
+        if (query.Queue is not null)
+        {
+            sql.Append(" AND queue = @queue");
+            parameters.Add("queue", query.Queue);
+        }
         if (query.Since is { } since)
         {
             sql.Append(" AND submitted_at >= @since");

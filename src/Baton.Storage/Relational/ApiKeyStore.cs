@@ -3,7 +3,7 @@ using Baton.Storage.Model;
 
 namespace Baton.Storage.Relational;
 
-internal sealed class ApiKeyStore(IStoreDatabase database, TimeProvider time) : IApiKeyStore
+internal sealed partial class ApiKeyStore(IStoreDatabase database, TimeProvider time) : IApiKeyStore
 {
     private const string Select =
         "id AS Id, tenant_id AS TenantId, name AS Name, role AS Role, is_system_admin AS IsSystemAdmin, secret_hash AS SecretHash, " +

@@ -27,14 +27,14 @@ public sealed class JobCommandTests : IDisposable
     {
         await using var server = await StartPagedServerAsync();
 
-        var result = await _cli.RunAgainstAsync(server, "job", "list", "--state", "running", "--package", "hello", "--limit", "2");
+        var result = await _cli.RunAgainstAsync(server, "job", "list", "--state", "running", "--package", "hello", "--queue", "night", "--limit", "2");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("j-1", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("j-2", result.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("j-3", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("--cursor c2", result.Stderr, StringComparison.Ordinal);
-        Assert.Equal("/api/v1/jobs?state=running&package=hello&limit=2", Assert.Single(server.Requests).PathAndQuery);
+        Assert.Equal("/api/v1/jobs?state=running&package=hello&queue=night&limit=2", Assert.Single(server.Requests).PathAndQuery);
     }
 
     [Fact]

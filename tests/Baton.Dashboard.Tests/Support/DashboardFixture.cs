@@ -71,19 +71,85 @@ public sealed class DashboardFixture : IAsyncLifetime
         var errors = new List<string>();
         page.PageError += (_, error) => errors.Add(error);
         _scriptErrors[page] = errors;
-        await page.GotoAsync(Cluster.Url + "/");
-        await page.GetByLabel("API key").FillAsync(key ?? Cluster.AdminKey);
-        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
-        await page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = "Overview" }).WaitForAsync();
+        Watch(page);
+        await ExplainedAsync(page, async () =>
+        {
+            await page.GotoAsync(Cluster.Url + "/");
+            await page.GetByLabel("API key").FillAsync(key ?? Cluster.AdminKey);
+            await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+            await page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = "Overview" }).WaitForAsync();
+        });
         return page;
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, List<string>> _scriptErrors = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, System.Collections.Concurrent.ConcurrentQueue<string>> _traffic = new();
+
+    /// <summary>Notes what went wrong on the wire and in the console, for <see cref="ExplainedAsync"/>.</summary>
+    private void Watch(IPage page)
+    {
+        var notes = _traffic.GetOrAdd(page, _ => new());
+        void Note(string text)
+        {
+            notes.Enqueue($"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} {text}");
+            while (notes.Count > 40) notes.TryDequeue(out _);
+        }
+        page.Response += (_, response) =>
+        {
+            if (response.Status < 400) return;
+            var what = $"{response.Request.Method} {new Uri(response.Url).PathAndQuery} -> {response.Status}";
+            if (response.Request.Method == "GET") Note(what);
+            else _ = response.TextAsync().ContinueWith(body => Note($"{what} {(body.IsCompletedSuccessfully ? body.Result : "")}"), TaskScheduler.Default);
+        };
+        page.RequestFailed += (_, request) => Note($"{request.Method} {new Uri(request.Url).PathAndQuery} failed: {request.Failure}");
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning") Note($"console {message.Type}: {message.Text}");
+        };
+    }
+
+    /// <summary>
+    /// Runs a step of a test on <paramref name="page"/>; when it fails, the failure says what the page showed (its address,
+    /// status lines, alerts and the busy notice) and the failed requests and console errors before it, so a flaky wait
+    /// explains itself in a CI log.
+    /// </summary>
+    public async Task ExplainedAsync(IPage page, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException or Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException($"{ex.Message}\n--- the page then ---\n{await DescribeAsync(page)}", ex);
+        }
+    }
+
+    private async Task<string> DescribeAsync(IPage page)
+    {
+        var shown = "";
+        try
+        {
+            shown = await page.EvaluateAsync<string>("""
+                () => [...document.querySelectorAll('[role=status], [role=alert], .error, #notice, .job-header')]
+                  .filter(e => e.textContent.trim())
+                  .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.hidden ? ' (hidden)' : ''}: ${e.textContent.trim().replace(/\s+/g, ' ').slice(0, 300)}`)
+                  .join('\n')
+                """);
+        }
+        catch (PlaywrightException ex)
+        {
+            shown = "(the page could not be read: " + ex.Message + ")";
+        }
+        var notes = _traffic.TryGetValue(page, out var queue) ? string.Join("\n", queue) : "";
+        return $"url: {page.Url}\n{shown}\n--- failed requests and console errors ---\n{(notes.Length > 0 ? notes : "(none)")}";
+    }
 
     /// <summary>Closes the page's browser context; an uncaught script error on the page fails the test.</summary>
     public async Task CloseAsync(IPage page)
     {
         await page.Context.CloseAsync();
+        _traffic.TryRemove(page, out _);
         _scriptErrors.TryRemove(page, out var errors);
         Assert.True(errors is null || errors.Count == 0, "Uncaught script errors: " + string.Join("\n", errors ?? []));
     }

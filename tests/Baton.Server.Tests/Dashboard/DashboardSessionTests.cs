@@ -193,6 +193,33 @@ public sealed class DashboardSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Signing_out_revokes_the_session_so_a_kept_copy_of_the_cookie_is_refused()
+    {
+        var (client, csrf) = await SessionAsync(ServerHarness.AdminKey);
+        var (other, _) = await SessionAsync(ServerHarness.AdminKey);
+        using (client)
+        using (other)
+        {
+            var cookie = client.DefaultRequestHeaders.GetValues("Cookie").Single();
+            using var copy = _server.Client(null);
+            copy.DefaultRequestHeaders.Add("Cookie", cookie);
+            (await copy.GetAsync("/api/v1/me")).EnsureSuccessStatusCode();
+
+            using var signOut = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/auth/session");
+            signOut.Headers.Add(DashboardSessions.CsrfHeader, csrf);
+            Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(signOut)).StatusCode);
+
+            // The copy still carries a validly signed, unexpired token: refused all the same, for reads and writes.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await copy.GetAsync("/api/v1/me")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await copy.GetAsync("/api/v1/auth/session")).StatusCode);
+            using var write = Json(HttpMethod.Post, "/api/v1/queues", """{"name":"after-sign-out"}""", csrf);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await copy.SendAsync(write)).StatusCode);
+            // Only that session ended: another one of the same key goes on.
+            (await other.GetAsync("/api/v1/me")).EnsureSuccessStatusCode();
+        }
+    }
+
+    [Fact]
     public async Task The_cron_preview_lists_the_next_fires_or_says_what_is_wrong()
     {
         using var admin = _server.Client();
@@ -202,6 +229,42 @@ public sealed class DashboardSessionTests : IAsyncLifetime
         Assert.All(preview.Fires, f => Assert.Equal(DayOfWeek.Monday, TimeZoneInfo.ConvertTime(f, TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris")).DayOfWeek));
         var problem = await admin.GetAsync("/api/v1/schedules/preview?cron=61%20*%20*%20*%20*").ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal("cron", problem.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task The_cron_preview_applies_the_named_calendar_as_the_schedule_will()
+    {
+        using var tenant = await _server.CreateTenantAsync();
+        using var other = await _server.CreateTenantAsync();
+        await tenant.Client.PostAsJsonAsync("/api/v1/calendars", new CalendarRequest("weekdays", ["mon", "tue", "wed", "thu", "fri"], TimeZone: "UTC"))
+            .ShouldBeAsync(HttpStatusCode.Created);
+        const string daily = "/api/v1/schedules/preview?cron=0%209%20*%20*%20*&timeZone=UTC&count=10";
+
+        var plain = await tenant.Client.GetFromJsonAsync<CronPreviewDto>(daily, ServerHarness.Json);
+        Assert.Contains(plain!.Fires, f => f.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday);
+        Assert.Null(plain.Calendar);
+
+        // A calendar without a mode keeps to business days, as a schedule saved with it would.
+        var onCalendar = await tenant.Client.GetFromJsonAsync<CronPreviewDto>(daily + "&calendar=weekdays", ServerHarness.Json);
+        Assert.Equal(10, onCalendar!.Fires.Count);
+        Assert.All(onCalendar.Fires, f => Assert.True(f.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday), $"{f} is a weekend day"));
+        Assert.Equal(("weekdays", "business-days-only"), (onCalendar.Calendar, onCalendar.CalendarMode));
+
+        // The same fires as the schedule's own timeline once it is saved.
+        var saved = await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello()));
+        saved.EnsureSuccessStatusCode();
+        var schedule = await tenant.Client.PostAsJsonAsync("/api/v1/schedules",
+            new CreateScheduleRequest("daily", "0 9 * * *", "hello", TimeZone: "UTC", Calendar: "weekdays", CalendarMode: "next-business-day"))
+            .ReadAsync<ScheduleDto>(HttpStatusCode.Created);
+        var next = await tenant.Client.GetFromJsonAsync<ScheduleFiresDto>($"/api/v1/schedules/{schedule.Id}/next?count=10", ServerHarness.Json);
+        var previewed = await tenant.Client.GetFromJsonAsync<CronPreviewDto>(daily + "&calendar=weekdays&calendarMode=next-business-day", ServerHarness.Json);
+        Assert.Equal(next!.Fires, previewed!.Fires);
+
+        var bad = await tenant.Client.GetAsync(daily + "&calendar=weekdays&calendarMode=sometimes").ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("calendarMode", bad.GetProperty("field").GetString());
+        // Another tenant's calendar is not there for this one.
+        var missing = await other.Client.GetAsync(daily + "&calendar=weekdays").ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("calendar", missing.GetProperty("field").GetString());
     }
 
     private static HttpRequestMessage SignInRequest(string key) =>

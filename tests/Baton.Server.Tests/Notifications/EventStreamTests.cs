@@ -51,9 +51,15 @@ public sealed class EventStreamTests : IAsyncLifetime
             Assert.All(seen, e => Assert.Equal("job.cancelled", e.EventType));
         }
 
-        await using var resumed = await OpenStreamAsync(tenant, "1", timeout.Token);
-        var replay = await ReadAsync(resumed, 2, timeout.Token);
-        Assert.Equal(["2", "3"], replay.Select(e => e.EventId));
+        await using (var resumed = await OpenStreamAsync(tenant, "1", timeout.Token))
+        {
+            var replay = await ReadAsync(resumed, 2, timeout.Token);
+            Assert.Equal(["2", "3"], replay.Select(e => e.EventId));
+        }
+
+        // A browser reconnecting to /events/stream?after=1 names its last event (2): the stream goes on after it, not after 1.
+        await using var reconnected = await OpenStreamAsync(tenant, "2", timeout.Token, "?after=1");
+        Assert.Equal(["3"], (await ReadAsync(reconnected, 1, timeout.Token)).Select(e => e.EventId));
     }
 
     [Fact]
@@ -82,9 +88,9 @@ public sealed class EventStreamTests : IAsyncLifetime
         }
     }
 
-    private static async Task<OpenStream> OpenStreamAsync(TestTenant tenant, string? lastEventId, CancellationToken ct)
+    private static async Task<OpenStream> OpenStreamAsync(TestTenant tenant, string? lastEventId, CancellationToken ct, string query = "")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/events/stream");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/events/stream" + query);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
         var response = await tenant.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);

@@ -50,8 +50,9 @@ public sealed class RateLimitTests
         }
         await anonymous.PostAsJsonAsync("/api/agent/v1/register", new RegisterAgentRequest("be_guess", "a",
             new AgentCapabilities("linux", "x64", [], new Dictionary<string, string>()), 1, new AgentResources(1, 1, 1), "1")).ShouldBeAsync(HttpStatusCode.Unauthorized);
-        // Calls without any credential are not guesses.
+        // Calls without any credential are not guesses, nor is the dashboard asking whether it is signed in (every visit does).
         for (var i = 0; i < 10; i++) await anonymous.GetAsync("/api/v1/jobs").ShouldBeAsync(HttpStatusCode.Unauthorized);
+        for (var i = 0; i < 10; i++) await anonymous.GetAsync("/api/v1/auth/session").ShouldBeAsync(HttpStatusCode.Unauthorized);
 
         using var next = BadKeyClient(server);
         var refused = await next.GetAsync("/api/v1/jobs");

@@ -133,6 +133,41 @@ public abstract class JobQueryContractTests : StoreContractTests
         Assert.Equal([recentAlpha.Id], pendingAlphaSince.Items.Select(j => j.Id));
     }
 
+    [Fact]
+    public async Task List_filters_by_queue_with_the_other_filters_and_pages_within_it()
+    {
+        var tenant = await CreateTenantAsync("acme");
+        var other = await CreateTenantAsync("other");
+        foreach (var owner in new[] { tenant, other })
+        {
+            await Store.Queues.CreateAsync(new QueueRecord(owner, "gpu", 0, null, false, Time.GetUtcNow(), []), 10, Ct);
+        }
+        var gpu = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            gpu.Add((await SubmitAsync(tenant, NewJob(tenant, $"g{i}", package: i == 2 ? "beta" : "alpha") with { Queue = "gpu" })).Id);
+            await SubmitAsync(tenant, NewJob(tenant, $"d{i}", package: "alpha"));
+            Time.Advance(TimeSpan.FromSeconds(1));
+        }
+        await SubmitAsync(other, NewJob(other, "o1") with { Queue = "gpu" });
+
+        var all = await Store.Jobs.ListAsync(tenant, new JobQuery(Queue: "gpu"), Ct);
+        Assert.Equal(Enumerable.Reverse(gpu), all.Items.Select(j => j.Id));
+        Assert.All(all.Items, j => Assert.Equal("gpu", j.Queue));
+        var alphaInGpu = await Store.Jobs.ListAsync(tenant, new JobQuery(PackageName: "alpha", Queue: "gpu"), Ct);
+        Assert.Equal(["g1", "g0"], alphaInGpu.Items.Select(j => j.Id));
+        var defaults = await Store.Jobs.ListAsync(tenant, new JobQuery(Queue: QueueRecord.DefaultName), Ct);
+        Assert.Equal(["d2", "d1", "d0"], defaults.Items.Select(j => j.Id));
+        Assert.Empty((await Store.Jobs.ListAsync(tenant, new JobQuery(Queue: "no-such-queue"), Ct)).Items);
+
+        // A cursor pages within the queue.
+        var first = await Store.Jobs.ListAsync(tenant, new JobQuery(Queue: "gpu", Limit: 2), Ct);
+        Assert.Equal(["g2", "g1"], first.Items.Select(j => j.Id));
+        var second = await Store.Jobs.ListAsync(tenant, new JobQuery(Queue: "gpu", Cursor: first.NextCursor, Limit: 2), Ct);
+        Assert.Equal(["g0"], second.Items.Select(j => j.Id));
+        Assert.Null(second.NextCursor);
+    }
+
     [Theory]
     [InlineData("not a cursor!")]
     [InlineData("bm9jb2xvbg")]

@@ -97,6 +97,30 @@ public abstract class TenantAndKeyStoreContractTests : StoreContractTests
     }
 
     [Fact]
+    public async Task A_revoked_session_stays_revoked_until_it_would_have_expired_and_is_then_swept()
+    {
+        var acme = await CreateTenantAsync("acme");
+        var globex = await CreateTenantAsync("globex");
+        Assert.False(await Store.ApiKeys.IsSessionRevokedAsync("s-1", Ct));
+
+        await Store.ApiKeys.RevokeSessionAsync(acme, "s-1", Start + TimeSpan.FromHours(1), Start, Ct);
+        await Store.ApiKeys.RevokeSessionAsync(globex, "s-2", Start + TimeSpan.FromHours(8), Start, Ct);
+        // Signing out twice (two tabs) changes nothing; an already expired session needs no row.
+        await Store.ApiKeys.RevokeSessionAsync(acme, "s-1", Start + TimeSpan.FromHours(1), Start, Ct);
+        await Store.ApiKeys.RevokeSessionAsync(acme, "s-old", Start - TimeSpan.FromMinutes(1), Start, Ct);
+        Assert.True(await Store.ApiKeys.IsSessionRevokedAsync("s-1", Ct));
+        Assert.True(await Store.ApiKeys.IsSessionRevokedAsync("s-2", Ct));
+        Assert.False(await Store.ApiKeys.IsSessionRevokedAsync("s-old", Ct));
+        Assert.False(await Store.ApiKeys.IsSessionRevokedAsync("s-other", Ct));
+
+        // Past s-1's expiry the next revocation sweeps its row (any tenant's), and keeps the unexpired one.
+        await Store.ApiKeys.RevokeSessionAsync(globex, "s-3", Start + TimeSpan.FromHours(9), Start + TimeSpan.FromHours(2), Ct);
+        Assert.False(await Store.ApiKeys.IsSessionRevokedAsync("s-1", Ct));
+        Assert.True(await Store.ApiKeys.IsSessionRevokedAsync("s-2", Ct));
+        Assert.True(await Store.ApiKeys.IsSessionRevokedAsync("s-3", Ct));
+    }
+
+    [Fact]
     public async Task Enrollment_tokens_are_scoped_to_their_tenant_and_revoked_once()
     {
         var acme = await CreateTenantAsync("acme");

@@ -43,6 +43,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "work_items", "tenant_id" },
         { "work_item_events", "tenant_id" },
         { "job_lineage", "tenant_id" },
+        { "revoked_sessions", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
@@ -214,6 +215,7 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
             System.Text.Json.JsonSerializer.SerializeToElement(new { name }), null, 3)], Ct);
         await Store.WorkItems.ClaimAsync(tenant, "invoices", new WorkItemHolder("j-" + name, 1), TimeSpan.FromMinutes(1), Ct);
         await Store.Lineage.RecordAsync(tenant, "j2-" + name, "j-" + name, 1, Ct);
+        await Store.ApiKeys.RevokeSessionAsync(tenant, "s-" + name, Start + TimeSpan.FromDays(3650), Start, Ct);
         return tenant;
     }
 

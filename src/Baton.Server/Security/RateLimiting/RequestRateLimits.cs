@@ -46,11 +46,15 @@ internal static class RateLimitedRequest
             ? SecretTokens.IdFor(token)
             : null;
 
-    /// <summary>Whether the request carries a credential to check: a bearer token, or a body the anonymous credential routes read.</summary>
+    /// <summary>
+    /// Whether the request carries a credential to check: a bearer token, a session cookie, or a body the anonymous
+    /// credential routes read. Only signing in (a POST) sends a key to <c>/auth/session</c>: the dashboard asking whether it
+    /// is signed in (a GET with no cookie, answered 401) presents nothing, or every visit would spend the address's budget.
+    /// </summary>
     public static bool PresentsCredential(HttpContext context) =>
         context.Request.Headers.Authorization.Count > 0
         || context.Request.Path.Equals("/api/v1/auth/token", StringComparison.OrdinalIgnoreCase)
-        || context.Request.Path.Equals("/api/v1/auth/session", StringComparison.OrdinalIgnoreCase)
+        || (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/api/v1/auth/session", StringComparison.OrdinalIgnoreCase))
         || context.Request.Cookies.ContainsKey(Dashboard.DashboardSessions.CookieName)
         || context.Request.Path.Equals("/api/agent/v1/register", StringComparison.OrdinalIgnoreCase);
 

@@ -3,7 +3,12 @@
 
 const ESCAPE = /\x1b\[([0-9;]*)([A-Za-z])/g;
 
+// Any escape (ESC is \x1b) or other control character but tab and newline.
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
+
 export function renderAnsi(text) {
+  // Most lines have no escape at all: one text node, nothing to scan.
+  if (!CONTROL.test(text)) return document.createTextNode(text);
   const fragment = document.createDocumentFragment();
   let style = {};
   let last = 0;

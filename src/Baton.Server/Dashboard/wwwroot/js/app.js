@@ -101,4 +101,13 @@ themeButton.addEventListener('click', () => {
   applyTheme(next);
 });
 
+// While a call waits out a busy server's Retry-After, the shell says so (api.js sends the text, '' when done).
+const notice = document.getElementById('notice');
+window.addEventListener('baton:busy', event => {
+  notice.textContent = event.detail.text;
+  notice.hidden = !event.detail.text;
+});
+
+// The page's module loads while the session is asked for, not after: one round trip less before a deep link shows.
+routes.find(([pattern]) => pattern.test(location.pathname))?.[1]().catch(() => {});
 loadSession().then(render, error => replace(main, errorBox(error)));

@@ -51,3 +51,39 @@ export async function throughputChart(element, label) {
     },
   };
 }
+
+/**
+ * The autoscaler's forecast of a worker target: demand per 5-minute bucket (agent-seconds, from history and from the
+ * schedules due) and the replicas each bucket needs, on a second axis.
+ */
+export async function forecastChart(element, buckets) {
+  const uPlot = await loadUplot();
+  const width = () => Math.max(260, element.clientWidth);
+  const chart = new uPlot({
+    width: width(),
+    height: 200,
+    scales: { x: { time: true }, replicas: {} },
+    axes: [
+      { stroke: colour('--muted') },
+      { stroke: colour('--muted'), label: 'agent-seconds' },
+      { stroke: colour('--muted'), scale: 'replicas', side: 1, label: 'replicas', grid: { show: false } },
+    ],
+    series: [
+      {},
+      { label: 'Forecast demand', stroke: colour('--info'), width: 2 },
+      { label: 'Scheduled demand', stroke: colour('--warn'), width: 2 },
+      { label: 'Replicas', stroke: colour('--ok'), width: 2, scale: 'replicas' },
+    ],
+  }, [
+    buckets.map(b => new Date(b.start).getTime() / 1000),
+    buckets.map(b => b.forecastAgentSeconds),
+    buckets.map(b => b.scheduledAgentSeconds),
+    buckets.map(b => b.replicas),
+  ], element);
+  const resize = () => chart.setSize({ width: width(), height: 200 });
+  window.addEventListener('resize', resize);
+  return () => {
+    window.removeEventListener('resize', resize);
+    chart.destroy();
+  };
+}

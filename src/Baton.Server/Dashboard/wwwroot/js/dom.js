@@ -24,7 +24,11 @@ export function append(node, children) {
   return node;
 }
 
+// The key each node's children were last built from by replaceIfChanged; any other change to the node forgets it.
+const shownKeys = new WeakMap();
+
 export function clear(node) {
+  shownKeys.delete(node);
   while (node.firstChild) node.firstChild.remove();
   return node;
 }
@@ -32,6 +36,19 @@ export function clear(node) {
 export function replace(node, ...children) {
   clear(node);
   return append(node, children);
+}
+
+/**
+ * Rebuilds node's children with build() only when key (any JSON value: what the children show) differs from the one
+ * they were last built from. Live pages call this on every update: unchanged parts keep their nodes, so focus, a
+ * selection, or a button being clicked are not swapped away under the user.
+ */
+export function replaceIfChanged(node, key, build) {
+  const text = JSON.stringify(key);
+  if (shownKeys.get(node) === text) return node;
+  replace(node, ...build());
+  shownKeys.set(node, text);
+  return node;
 }
 
 export function ago(iso) {

@@ -1,4 +1,4 @@
-import { h, replace, card, table, time, errorBox, stateBadge } from '../dom.js';
+import { h, replace, replaceIfChanged, card, table, time, errorBox, stateBadge } from '../dom.js';
 import { api, follow, canWrite, enc } from '../api.js';
 
 export function render(main) {
@@ -18,18 +18,23 @@ export function render(main) {
           x.resources.memoryUsedMb != null ? `${x.resources.memoryUsedMb} / ${x.resources.memoryMb} MB` : `${x.resources.memoryMb} MB`,
           time(x.lastHeartbeatAt)]),
         'No agents yet: start one with baton agent --token …'));
-      replace(queues, table(['Queue', 'Priority', 'Max concurrency', 'Agent groups', 'State', ''],
+      // Rebuilt only when a queue changed: the live tick must not swap a Pause button for a copy under the pointer.
+      replaceIfChanged(queues, [q.items, canWrite()], () => [table(['Queue', 'Priority', 'Max concurrency', 'Agent groups', 'State', ''],
         q.items.map(x => [x.name, String(x.priority), x.maxConcurrency ?? 'none', (x.agentGroups ?? []).join(', ') || 'any',
           x.paused ? stateBadge('paused') : stateBadge('active'),
-          canWrite() ? h('button', { type: 'button', class: 'ghost', onclick: async () => {
+          canWrite() ? h('button', { type: 'button', class: 'ghost', onclick: async event => {
+            const button = event.currentTarget;
+            button.disabled = true;
             try {
               await api(`/queues/${enc(x.name)}/${x.paused ? 'resume' : 'pause'}`, { method: 'POST' });
             } catch (error) {
               queues.prepend(errorBox(error));
+            } finally {
+              button.disabled = false;
             }
             load();
           } }, x.paused ? 'Resume' : 'Pause') : '']),
-        'No queues: jobs go to the default queue.'));
+        'No queues: jobs go to the default queue.')]);
     } catch (error) {
       replace(agents, errorBox(error));
     }

@@ -21,11 +21,18 @@ export function render(main) {
   };
 
   let close = () => {};
+  let closed = false;
   api('/events?limit=1000').then(page => {
-    // The API pages oldest first: show the newest 200 first, then follow from the last.
+    if (closed) return;
+    // The API pages oldest first: show the newest 200 first, then follow from the last (a reopened stream from the last shown).
     page.items.slice(-200).reverse().forEach(e => addEvent(e, false));
-    close = follow(`/events/stream?after=${page.next}`, Object.fromEntries(
-      EVENT_TYPES.map(t => [t, e => addEvent(e, true)])));
+    let last = page.next;
+    close = follow(() => `/events/stream?after=${last}`, Object.fromEntries(
+      EVENT_TYPES.map(t => [t, e => {
+        if (e.id <= last) return;
+        last = e.id;
+        addEvent(e, true);
+      }])));
   }, error => replace(log, errorBox(error)));
 
   async function loadHooks() {
@@ -60,5 +67,8 @@ export function render(main) {
   }
 
   loadHooks();
-  return () => close();
+  return () => {
+    closed = true;
+    close();
+  };
 }

@@ -1,15 +1,17 @@
-import { h, replace, append, card, stateBadge, time, duration, errorBox, link } from '../dom.js';
+import { h, replace, replaceIfChanged, append, card, stateBadge, time, duration, errorBox, link } from '../dom.js';
 import { api, follow, canWrite, enc } from '../api.js';
 import { renderAnsi } from '../ansi.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+/** Lines per history request: a 10,000-line log arrives in one compressed response. */
+const LOG_PAGE = 10000;
 
 export function render(main, { args, navigate }) {
   const jobId = args[0];
   const closers = [];
   const header = h('div', { class: 'job-header' });
   const actions = h('div', { class: 'actions', id: 'job-actions' });
-  const message = h('p', { role: 'status', class: 'muted' });
+  const message = h('p', { role: 'status', class: 'muted', id: 'job-message' });
   const why = h('div');
   const timeline = h('ol', { class: 'timeline' });
   const inputs = h('pre', { class: 'json' });
@@ -21,22 +23,28 @@ export function render(main, { args, navigate }) {
 
   replace(main, h('p', { class: 'muted' }, 'Loading…'));
 
+  // Each part is rebuilt only when what it shows has changed: a stream update that changes nothing visible leaves the
+  // nodes alone, so a button is never swapped for a copy under the pointer (a click pressed on one node and released
+  // on its replacement is no click at all).
   function show(next) {
     const first = job === null;
     job = next;
-    replace(header,
+    const running = !TERMINAL.has(job.state);
+    replaceIfChanged(header, [job.id, job.state, job.package, job.version, job.queue, job.priority, job.attempt, job.maxAttempts, job.agentId,
+      job.cancelRequested && running], () => [
       h('h1', {}, 'Job ', h('code', {}, job.id)),
       h('p', {}, stateBadge(job.state), ' ', link('/packages/' + enc(job.package), `${job.package}@${job.version}`),
         ` · queue ${job.queue} · priority ${job.priority} · attempt ${job.attempt}/${job.maxAttempts}`,
-        job.agentId ? ` · agent ${job.agentId}` : '', job.cancelRequested && !TERMINAL.has(job.state) ? ' · cancel requested' : ''));
-    replace(actions, ...actionButtons());
-    replace(inputs, JSON.stringify(job.inputs, null, 2));
-    replace(result,
+        job.agentId ? ` · agent ${job.agentId}` : '', job.cancelRequested && running ? ' · cancel requested' : '')]);
+    // Not keyed on the priority: a priority being typed is not overwritten by an update (the header shows the current one).
+    replaceIfChanged(actions, [canWrite(), running, job.state === 'pending'], actionButtons);
+    replaceIfChanged(inputs, [job.inputs], () => [JSON.stringify(job.inputs, null, 2)]);
+    replaceIfChanged(result, [job.result, job.error, job.exitCode, job.state, job.startedAt, job.finishedAt], () => [
       job.result !== undefined && job.result !== null ? h('pre', { class: 'json' }, JSON.stringify(job.result, null, 2)) : null,
       job.error ? h('pre', { class: 'error-text' }, job.error) : null,
       job.exitCode !== null && job.exitCode !== undefined ? h('p', {}, `Exit code ${job.exitCode}`) : null,
-      !TERMINAL.has(job.state) ? h('p', { class: 'muted' }, 'Not finished yet.') : null,
-      job.finishedAt ? h('p', { class: 'muted' }, 'Ran ', duration(job.startedAt, job.finishedAt), ', ended ', time(job.finishedAt)) : null);
+      running ? h('p', { class: 'muted' }, 'Not finished yet.') : null,
+      job.finishedAt ? h('p', { class: 'muted' }, 'Ran ', duration(job.startedAt, job.finishedAt), ', ended ', time(job.finishedAt)) : null]);
     if (first) layout();
     loadTimeline();
     loadWhy();
@@ -50,44 +58,50 @@ export function render(main, { args, navigate }) {
       card('Log', h('div', { class: 'log-tools' }, logStatus), log));
   }
 
+  // Built from the job as it is when they change; each reads the current job when clicked.
   function actionButtons() {
     if (!canWrite()) return [];
     const buttons = [];
     if (!TERMINAL.has(job.state)) {
-      buttons.push(h('button', { type: 'button', class: 'danger', id: 'cancel-job', onclick: () => act(() => api(`/jobs/${enc(jobId)}/cancel`, { method: 'POST' }), 'Cancellation requested.') }, 'Cancel'));
+      buttons.push(h('button', { type: 'button', class: 'danger', id: 'cancel-job', onclick: event =>
+        act(event.currentTarget, () => api(`/jobs/${enc(jobId)}/cancel`, { method: 'POST' }), 'Cancellation requested.') }, 'Cancel'));
     }
     if (job.state === 'pending') {
       const priority = h('input', { id: 'priority', type: 'number', min: '0', max: '1000', value: String(job.priority), class: 'narrow' });
+      const set = h('button', { type: 'submit', class: 'ghost' }, 'Set');
       buttons.push(h('form', { class: 'inline', onsubmit: e => {
         e.preventDefault();
-        act(() => api(`/jobs/${enc(jobId)}`, { method: 'PATCH', json: { priority: Number(priority.value) } }), 'Priority changed.');
-      } }, h('label', { for: 'priority' }, 'Priority'), priority, h('button', { type: 'submit', class: 'ghost' }, 'Set')));
+        act(set, () => api(`/jobs/${enc(jobId)}`, { method: 'PATCH', json: { priority: Number(priority.value) } }), 'Priority changed.');
+      } }, h('label', { for: 'priority' }, 'Priority'), priority, set));
     }
-    buttons.push(h('button', { type: 'button', class: 'ghost', id: 'run-again', onclick: async () => {
-      try {
+    buttons.push(h('button', { type: 'button', class: 'ghost', id: 'run-again', onclick: event =>
+      act(event.currentTarget, async () => {
         const again = await api('/jobs', { method: 'POST', json: { package: job.package, version: job.version, inputs: job.inputs, priority: job.priority, queue: job.queue } });
         navigate('/jobs/' + enc(again.id));
-      } catch (error) {
-        replace(message, errorBox(error));
-      }
-    } }, 'Run again'));
+      }, '') }, 'Run again'));
     return buttons;
   }
 
-  async function act(call, done) {
+  // One write at a time per button: it is disabled until the server has answered (retries of a busy server included).
+  async function act(button, call, done) {
+    if (button) button.disabled = true;
+    message.textContent = 'Sending…';
     try {
       const updated = await call();
       message.textContent = done;
-      if (updated?.id) show(updated);
+      if (updated?.id && !closed) show(updated);
     } catch (error) {
       replace(message, errorBox(error));
+    } finally {
+      if (button) button.disabled = false;
     }
   }
 
   async function loadTimeline() {
     try {
       const events = await api(`/jobs/${enc(jobId)}/events`);
-      replace(timeline, (events.items ?? events).map(e => h('li', {},
+      const items = events.items ?? events;
+      replaceIfChanged(timeline, [items], () => items.map(e => h('li', {},
         h('strong', {}, e.type), ' ', time(e.at), e.attempt ? ` · attempt ${e.attempt}` : '', e.agentId ? ` · ${e.agentId}` : '',
         e.message ? h('div', { class: 'muted' }, e.message) : null)));
     } catch (error) {
@@ -97,27 +111,30 @@ export function render(main, { args, navigate }) {
 
   async function loadWhy() {
     if (job.state !== 'pending') {
-      replace(why, h('p', { class: 'muted' }, job.state === 'assigned' || job.state === 'running' ? 'It is not waiting: an agent has it.' : 'It is not waiting.'));
+      replaceIfChanged(why, [job.state], () => [h('p', { class: 'muted' },
+        job.state === 'assigned' || job.state === 'running' ? 'It is not waiting: an agent has it.' : 'It is not waiting.')]);
       return;
     }
     try {
       const answer = await api(`/jobs/${enc(jobId)}/why`);
-      replace(why, h('ul', {}, answer.reasons.map(r => h('li', {}, r))));
+      replaceIfChanged(why, [answer.reasons], () => [h('ul', {}, answer.reasons.map(r => h('li', {}, r)))]);
     } catch (error) {
       replace(why, errorBox(error));
     }
   }
 
-  // Log lines arrive as server-sent events; they are appended once per frame so 10,000 lines cost a few layouts.
+  // Lines are appended in one fragment per batch: the history at once, the live tail once per frame.
   let pending = [];
   let frame = 0;
   let lines = 0;
   function flush() {
     frame = 0;
+    if (pending.length === 0) return;
     const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 24;
     const fragment = document.createDocumentFragment();
     for (const line of pending) {
-      const row = h('span', { class: 'line' + (line.stream === 'stderr' ? ' stderr' : '') });
+      const row = document.createElement('span');
+      row.className = line.stream === 'stderr' ? 'line stderr' : 'line';
       row.append(renderAnsi(line.text), '\n');
       fragment.append(row);
     }
@@ -128,42 +145,50 @@ export function render(main, { args, navigate }) {
     if (stick) log.scrollTop = log.scrollHeight;
   }
 
-  // The log so far comes as compressed JSON pages (1,000 lines each); the live tail then follows from the last line.
-  async function followLog() {
-    let after = 0;
+  // The log so far comes as compressed JSON pages of up to 10,000 lines, each shown as soon as it arrives; the live
+  // tail then follows from the last line (a reconnect resumes after the last line shown).
+  let after = 0;
+  async function followLog(history) {
     try {
-      for (;;) {
-        const page = await api(`/jobs/${enc(jobId)}/logs?after=${after}&limit=1000`);
+      for (let page = await history; ; page = await api(`/jobs/${enc(jobId)}/logs?after=${after}&limit=${LOG_PAGE}`)) {
+        if (closed) return;
         pending.push(...page.items);
         after = page.nextSeq;
-        if (!frame) frame = requestAnimationFrame(flush);
-        if (page.items.length < 1000) break;
+        flush();
+        if (page.items.length < LOG_PAGE) break;
       }
     } catch (error) {
-      logStatus.textContent = error.message;
+      if (error.status !== 404) logStatus.textContent = error.message;
       return;
     }
     if (closed) return;
-    closers.push(follow(`/jobs/${enc(jobId)}/logs?follow=true&after=${after}`, {
+    closers.push(follow(() => `/jobs/${enc(jobId)}/logs?follow=true&after=${after}`, {
       log: line => {
+        if (line.seq <= after) return;
+        after = line.seq;
         pending.push(line);
         if (!frame) frame = requestAnimationFrame(flush);
       },
       end: (_, __, source) => {
         source.close();
-        if (frame) { cancelAnimationFrame(frame); flush(); }
+        if (frame) cancelAnimationFrame(frame);
+        flush();
         append(logStatus, [' · end of log']);
       },
     }));
   }
 
+  // The job and its log history are asked for together: the log does not wait for the job's round trip.
+  const history = api(`/jobs/${enc(jobId)}/logs?after=0&limit=${LOG_PAGE}`);
+  history.catch(() => {});
   api(`/jobs/${enc(jobId)}`).then(found => {
+    if (closed) return;
     show(found);
     closers.push(follow(`/jobs/${enc(jobId)}/stream`, {
       job: next => show(next),
       end: (_, __, source) => source.close(),
     }));
-    followLog();
+    followLog(history);
   }, error => {
     if (error.status === 404) {
       replace(main, h('h1', {}, 'Job not found'), h('p', {}, 'There is no job ', h('code', {}, jobId), ' in your tenant.'), link('/jobs', 'Back to jobs'));

@@ -1,4 +1,4 @@
-import { h, replace, table, link, stateBadge, time, duration, errorBox } from '../dom.js';
+import { h, replace, replaceIfChanged, table, link, stateBadge, time, duration, errorBox } from '../dom.js';
 import { api, follow, enc } from '../api.js';
 
 const STATES = ['', 'pending', 'assigned', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'];
@@ -32,33 +32,43 @@ export function render(main, { params, navigate }) {
 
   replace(main, h('h1', {}, 'Jobs'), h('div', { class: 'toolbar' }, filters, open), results, pager);
 
+  // One load at a time; a load asked for meanwhile (a tick, a page change) runs once the current one is done.
   let loading = false;
+  let again = false;
   async function load() {
-    if (loading) return;
+    if (loading) {
+      again = true;
+      return;
+    }
     loading = true;
     try {
       const query = new URLSearchParams({ limit: '50' });
       if (state.input.value) query.set('state', state.input.value);
       if (pkg.value.trim()) query.set('package', pkg.value.trim());
+      if (queue.value.trim()) query.set('queue', queue.value.trim());
       if (window.input.value) query.set('since', new Date(Date.now() - Number(window.input.value) * 3600_000).toISOString());
       const cursor = cursors[cursors.length - 1];
       if (cursor) query.set('cursor', cursor);
       const page = await api('/jobs?' + query);
-      // The list API has no queue filter: a queue filter narrows the page it returns.
-      const items = queue.value.trim() ? page.items.filter(j => j.queue === queue.value.trim()) : page.items;
-      replace(results, table(['Job', 'Package', 'State', 'Queue', 'Priority', 'Attempt', 'Submitted', 'Duration'],
+      const items = page.items;
+      // Rebuilt only when the page's jobs changed: the live tick leaves the links under the pointer alone.
+      replaceIfChanged(results, [items], () => [table(['Job', 'Package', 'State', 'Queue', 'Priority', 'Attempt', 'Submitted', 'Duration'],
         items.map(j => [
           link('/jobs/' + enc(j.id), h('code', {}, j.id)),
           `${j.package}@${j.version}`, stateBadge(j.state), j.queue, String(j.priority), `${j.attempt}/${j.maxAttempts}`,
           time(j.submittedAt), duration(j.startedAt, j.finishedAt)]),
-        'No jobs match.'));
-      replace(pager,
+        'No jobs match.')]);
+      replaceIfChanged(pager, [cursors.length, page.nextCursor], () => [
         cursors.length > 1 ? h('button', { type: 'button', class: 'ghost', onclick: () => { cursors.pop(); load(); } }, '← Newer') : null,
-        page.nextCursor ? h('button', { type: 'button', class: 'ghost', onclick: () => { cursors.push(page.nextCursor); load(); } }, 'Older →') : null);
+        page.nextCursor ? h('button', { type: 'button', class: 'ghost', onclick: () => { cursors.push(page.nextCursor); load(); } }, 'Older →') : null]);
     } catch (error) {
       replace(results, errorBox(error));
     } finally {
       loading = false;
+      if (again) {
+        again = false;
+        load();
+      }
     }
   }
   load();

@@ -1,4 +1,4 @@
-import { h, replace, card, table, link, time, errorBox, stateBadge } from '../dom.js';
+import { h, replace, replaceIfChanged, append, card, table, link, time, errorBox, stateBadge } from '../dom.js';
 import { api, follow, canWrite, enc } from '../api.js';
 
 export function render(main) {
@@ -11,7 +11,8 @@ export function render(main) {
   async function load() {
     try {
       const [schedules, fires] = await Promise.all([api('/schedules'), api('/schedules/upcoming?within=24h')]);
-      replace(list, table(['Name', 'Cron', 'Package', 'State', 'Next fire', 'Last job', ''],
+      // Rebuilt only when a schedule changed: the live tick must not swap a Pause button for a copy under the pointer.
+      replaceIfChanged(list, [schedules.items, canWrite()], () => [table(['Name', 'Cron', 'Package', 'State', 'Next fire', 'Last job', ''],
         schedules.items.map(s => [
           s.name, h('code', {}, `${s.cron} (${s.timeZone})`), `${s.package}${s.version ? '@' + s.version : ''}`,
           s.paused ? h('span', {}, stateBadge('paused'), s.pauseReason ? ' ' + s.pauseReason : '') : stateBadge('active'),
@@ -20,10 +21,11 @@ export function render(main) {
             await api(`/schedules/${enc(s.id)}/${s.paused ? 'resume' : 'pause'}`, { method: 'POST' }).catch(e => alertError(list, e));
             load();
           } }, s.paused ? 'Resume' : 'Pause') : '']),
-        'No schedules yet.'));
-      replace(upcoming, fires.fires.slice(0, 50).map(f => h('li', {},
-        h('strong', {}, new Date(f.fireAt).toLocaleString()), ` · ${f.scheduleName} → ${f.package}@${f.version}`)));
-      if (fires.fires.length === 0) replace(upcoming, h('li', { class: 'muted' }, 'Nothing fires in the next 24 hours.'));
+        'No schedules yet.')]);
+      replaceIfChanged(upcoming, [fires.fires.slice(0, 50)], () => fires.fires.length === 0
+        ? [h('li', { class: 'muted' }, 'Nothing fires in the next 24 hours.')]
+        : fires.fires.slice(0, 50).map(f => h('li', {},
+          h('strong', {}, new Date(f.fireAt).toLocaleString()), ` · ${f.scheduleName} → ${f.package}@${f.version}`)));
     } catch (error) {
       replace(list, errorBox(error));
     }
@@ -42,27 +44,45 @@ function createForm(done) {
   const cron = h('input', { id: 's-cron', required: true, value: '*/15 * * * *', spellcheck: 'false' });
   const zone = h('input', { id: 's-zone', value: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' });
   const pkg = h('input', { id: 's-package', required: true });
+  const calendar = h('select', { id: 's-calendar' }, h('option', { value: '' }, 'None'));
+  const mode = h('select', { id: 's-calendar-mode', disabled: true },
+    [['business-days-only', 'Skip non-working days'], ['next-business-day', 'Move to the next working day'],
+      ['previous-business-day', 'Move to the previous working day']].map(([value, text]) => h('option', { value }, text)));
   const preview = h('ul', { class: 'fires', id: 'cron-preview', 'aria-live': 'polite' });
   const status = h('p', { role: 'status' });
+  // The preview asks the server with the calendar too: the fires shown are the ones the schedule will have.
   let timer = 0;
+  let asked = 0;
   const refresh = () => {
     clearTimeout(timer);
+    mode.disabled = !calendar.value;
     timer = setTimeout(async () => {
+      const id = ++asked;
+      const query = new URLSearchParams({ cron: cron.value, timeZone: zone.value || 'UTC', count: '5' });
+      if (calendar.value) {
+        query.set('calendar', calendar.value);
+        query.set('calendarMode', mode.value);
+      }
       try {
-        const answer = await api(`/schedules/preview?cron=${enc(cron.value)}&timeZone=${enc(zone.value || 'UTC')}&count=5`);
-        replace(preview, answer.fires.map(f => h('li', {}, new Date(f).toLocaleString())));
+        const answer = await api('/schedules/preview?' + query);
+        if (id === asked) replace(preview, answer.fires.map(f => h('li', {}, new Date(f).toLocaleString())));
       } catch (error) {
-        replace(preview, h('li', { class: 'error' }, error.message));
+        if (id === asked) replace(preview, h('li', { class: 'error' }, error.message));
       }
     }, 250);
   };
   cron.addEventListener('input', refresh);
   zone.addEventListener('input', refresh);
+  calendar.addEventListener('change', refresh);
+  mode.addEventListener('change', refresh);
+  api('/calendars').then(list => append(calendar, list.items.map(c => h('option', { value: c.name }, c.name))), () => {});
   refresh();
   return h('form', { id: 'schedule-form', onsubmit: async event => {
     event.preventDefault();
     try {
-      await api('/schedules', { method: 'POST', json: { name: name.value.trim(), cron: cron.value.trim(), timeZone: zone.value.trim() || undefined, package: pkg.value.trim() } });
+      await api('/schedules', { method: 'POST', json: {
+        name: name.value.trim(), cron: cron.value.trim(), timeZone: zone.value.trim() || undefined, package: pkg.value.trim(),
+        calendar: calendar.value || undefined, calendarMode: calendar.value ? mode.value : undefined } });
       status.textContent = 'Schedule created.';
       done();
     } catch (error) {
@@ -74,7 +94,9 @@ function createForm(done) {
     h('label', { for: 's-cron' }, 'Cron'), cron,
     h('div', { class: 'hint' }, 'minute hour day month weekday, e.g. 0 9 * * mon-fri'),
     h('label', { for: 's-zone' }, 'Time zone'), zone,
-    h('label', { for: 's-package' }, 'Package'), pkg),
+    h('label', { for: 's-package' }, 'Package'), pkg,
+    h('label', { for: 's-calendar' }, 'Calendar'), calendar,
+    h('label', { for: 's-calendar-mode' }, 'On non-working days'), mode),
   h('p', { class: 'muted' }, 'Next fires:'), preview,
   h('button', { type: 'submit' }, 'Create schedule'), status);
 }
