@@ -186,6 +186,8 @@ public sealed class AgentProtocolClient
         {
             return false;
         }
+    }
+
     /// <summary>
     /// A call of a running job's channel (<c>jobs/{jobId}/{call}</c>, e.g. <c>workitems/claim</c>) with a JSON body, answered
     /// as status and body text whatever the status (the job decides what a refusal means); 5xx and 429 still throw

@@ -1,7 +1,7 @@
 # Type stubs for the public functions of the baton module (the module itself imports nothing beyond os and sys, so a
 # short job does not pay for typing at run time). Each part of the SDK adds its functions here.
 import os
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 from baton.artifacts import save_artifact as save_artifact
 
@@ -52,6 +52,56 @@ def checkpoint(state: Any) -> None:
 def last_checkpoint(default: Any = ...) -> Any:
     """The state the last checkpoint() of this job saved, or default."""
 
-# Parts of the SDK whose stubs are not written yet (work items, child jobs) type as Any
+class ChannelError(Exception):
+    """The agent or the server refused a work-item or child-job call (status and detail)."""
+    status: int
+    @property
+    def detail(self) -> str: ...
+
+class WorkItem:
+    """One leased work item."""
+    id: str
+    queue: str
+    reference: Optional[str]
+    payload: Any
+    priority: int
+    deadline: Optional[str]
+    attempt: int
+    max_attempts: int
+    state: str
+    def done(self, output: Any = ...) -> None: ...
+    def fail(self, reason: str, business: bool = ...) -> None: ...
+    @property
+    def settled(self) -> bool: ...
+
+class _WorkItems:
+    def __call__(self, queue: str, limit: Optional[int] = ...) -> Iterator[WorkItem]: ...
+    def claim(self, queue: str) -> Optional[WorkItem]: ...
+    def add(self, queue: str, payload: Any = ..., reference: Optional[str] = ..., priority: Optional[int] = ...,
+            deadline: Optional[str] = ..., max_attempts: Optional[int] = ...) -> str: ...
+    def add_many(self, queue: str, items: List[Dict[str, Any]]) -> List[str]: ...
+
+workitems: _WorkItems
+
+class ChildJobFailed(Exception):
+    """A child job ended without succeeding."""
+
+class ChildJob:
+    id: str
+    package: Optional[str]
+    depth: int
+    @property
+    def state(self) -> Optional[str]: ...
+    def done(self) -> bool: ...
+    def wait(self, timeout: Optional[float] = ...) -> "ChildJob": ...
+    def result(self, timeout: Optional[float] = ...) -> Any: ...
+
+def submit(package: str, inputs: Optional[Dict[str, Any]] = ..., version: Optional[str] = ..., queue: Optional[str] = ...,
+           priority: Optional[int] = ...) -> ChildJob:
+    """Starts a child job in this job's tenant (depth-limited)."""
+
+def wait_all(handles: List[ChildJob], timeout: Optional[float] = ...) -> List[Any]: ...
+
+# Parts of the SDK whose stubs are not written yet type as Any
 # instead of failing a type check.
 def __getattr__(name: str) -> Any: ...
