@@ -99,6 +99,10 @@ def test_the_stub_types_every_public_name():
             typed.add(node.name)
             assert node.returns is not None, node.name
             assert all(a.annotation is not None for a in node.args.args), node.name
+        elif isinstance(node, ast.ClassDef):
+            typed.add(node.name)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            typed.add(node.target.id)
         elif isinstance(node, ast.ImportFrom):
             typed.update(alias.asname or alias.name for alias in node.names)
     missing = sorted(set(baton.__all__) - typed)
