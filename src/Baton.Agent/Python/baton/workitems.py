@@ -102,14 +102,15 @@ class _WorkItems:
 
     def add(self, queue, payload=None, reference=None, priority=None, deadline=None, max_attempts=None):
         """Adds one item (payload: any JSON value); returns its id. A reference already in the queue raises ChannelError (409)."""
-        added = self.add_many(queue, [_item_body(payload, reference, priority, deadline, max_attempts)])
-        return added[0]
+        return self._add(queue, [_item_body(payload, reference, priority, deadline, max_attempts)])[0]
 
     def add_many(self, queue, items):
         """Adds up to 1,000 items at once, all or none. Each item is a dict with ``payload`` and optionally
         ``reference``, ``priority``, ``deadline``, ``max_attempts``. Returns their ids."""
-        bodies = [_item_body(i.get("payload"), i.get("reference"), i.get("priority"), i.get("deadline"), i.get("max_attempts"))
-                  for i in items]
+        return self._add(queue, [_item_body(i.get("payload"), i.get("reference"), i.get("priority"), i.get("deadline"),
+                                            i.get("max_attempts", i.get("maxAttempts"))) for i in items])
+
+    def _add(self, queue, bodies):
         answer = _channel.call("workitems/add", {"queue": queue, "items": bodies})
         return [item["id"] for item in answer["items"]]
 

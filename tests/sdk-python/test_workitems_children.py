@@ -1,6 +1,6 @@
 """The SDK's work items and child jobs against a fake agent channel (a Unix socket speaking the channel's JSON lines).
 
-Runs under pytest or `python3 -m unittest discover -s tests/python`; the real agent and server are covered end to end
+Part of the SDK's pytest suite (scripts/test-sdk.sh); also runs alone with `python3 -m unittest discover -s tests/sdk-python -p "test_workitems*"`; the real agent and server are covered end to end
 by tests/Baton.EndToEnd.Tests/WorkItemTests.cs.
 """
 
