@@ -100,7 +100,7 @@ public static class AssetCommands
                     ("Queue", asset.Queue ?? "(any)"), ("Agent group", asset.AgentGroup ?? "(any)"), ("Description", asset.Description ?? ""),
                 };
                 rows.AddRange(asset.Overrides.Select(o => ($"Override {o.Key}", (string?)Show(o.Value))));
-                rows.Add(("Updated", Humanize.Timestamp(asset.UpdatedAt)));
+                rows.Add(("Updated", Humanize.Timestamp(asset.UpdatedAt, context.Zone)));
                 context.Console.Write(Tables.Details(rows));
                 return 0;
             });
@@ -120,7 +120,7 @@ public static class AssetCommands
             {
                 var scope = string.Join(", ", new[] { a.Queue is null ? null : "queue " + a.Queue, a.AgentGroup is null ? null : "group " + a.AgentGroup }.OfType<string>());
                 table.AddTextRow(a.Name, a.Type, Show(a.Value), scope.Length == 0 ? "(tenant)" : scope,
-                    a.Overrides.Count == 0 ? "" : string.Join(',', a.Overrides.Keys), Humanize.Timestamp(a.UpdatedAt));
+                    a.Overrides.Count == 0 ? "" : string.Join(',', a.Overrides.Keys), Humanize.Timestamp(a.UpdatedAt, context.Zone));
             }
             context.Console.Write(table);
             return 0;

@@ -81,8 +81,8 @@ public static class WorkItemCommands
             foreach (var item in page.Items)
             {
                 table.AddTextRow(item.Id, item.Reference ?? "-", State(item), item.Priority.ToString(CultureInfo.InvariantCulture),
-                    $"{item.Attempts}/{item.MaxAttempts}", item.Deadline is null ? "-" : Humanize.Timestamp(item.Deadline) + (item.SlaMissed ? " (missed)" : ""),
-                    Humanize.Timestamp(item.CreatedAt), Humanize.OneLine(item.Error, 60) ?? "");
+                    $"{item.Attempts}/{item.MaxAttempts}", item.Deadline is null ? "-" : Humanize.Timestamp(item.Deadline, context.Zone) + (item.SlaMissed ? " (missed)" : ""),
+                    Humanize.Timestamp(item.CreatedAt, context.Zone), Humanize.OneLine(item.Error, 60) ?? "");
             }
             context.Console.Write(table);
             if (page.NextCursor is { } next) context.Out.WriteLine($"More: --after {next}");
@@ -106,14 +106,14 @@ public static class WorkItemCommands
             var o = context.Out;
             o.WriteLine($"Item      {item.Id} ({item.Queue}{(item.Reference is null ? "" : ", reference " + item.Reference)})");
             o.WriteLine($"State     {State(item)}, attempt {item.Attempts} of {item.MaxAttempts}, priority {item.Priority}");
-            if (item.Deadline is { } deadline) o.WriteLine($"Deadline  {Humanize.Timestamp(deadline)}{(item.SlaMissed ? " (missed)" : "")}");
+            if (item.Deadline is { } deadline) o.WriteLine($"Deadline  {Humanize.Timestamp(deadline, context.Zone)}{(item.SlaMissed ? " (missed)" : "")}");
             o.WriteLine($"Payload   {item.Payload.GetRawText()}");
             if (item.Output is { } output) o.WriteLine($"Output    {output.GetRawText()}");
             if (item.Error is { } error) o.WriteLine($"Error     {error}");
             o.WriteLine("History");
             foreach (var step in item.History ?? [])
             {
-                o.WriteLine($"  {Humanize.Timestamp(step.At)}  {step.Type,-13} attempt {step.Attempt}{(step.JobId is null ? "" : "  job " + step.JobId)}{(step.Detail is null ? "" : "  " + step.Detail)}");
+                o.WriteLine($"  {Humanize.Timestamp(step.At, context.Zone)}  {step.Type,-13} attempt {step.Attempt}{(step.JobId is null ? "" : "  job " + step.JobId)}{(step.Detail is null ? "" : "  " + step.Detail)}");
             }
             return 0;
         });
@@ -136,7 +136,7 @@ public static class WorkItemCommands
             foreach (var q in queues)
             {
                 table.AddTextRow(q.Name, N(q.Pending), N(q.InProgress), N(q.Done), N(q.Failed), N(q.BusinessFailures), N(q.SlaMissed), N(q.Retries),
-                    q.OldestPendingAt is null ? "-" : Humanize.Timestamp(q.OldestPendingAt));
+                    q.OldestPendingAt is null ? "-" : Humanize.Timestamp(q.OldestPendingAt, context.Zone));
             }
             context.Console.Write(table);
             return 0;
