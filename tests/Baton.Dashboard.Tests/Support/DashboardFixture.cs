@@ -104,7 +104,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         page.RequestFailed += (_, request) => Note($"{request.Method} {new Uri(request.Url).PathAndQuery} failed: {request.Failure}");
         page.Console += (_, message) =>
         {
-            if (message.Type is "error" or "warning") Note($"console {message.Type}: {message.Text}");
+            if (message.Type is "error" or "warning") Note($"console {message.Type}: {message.Text} ({message.Location})");
         };
     }
 
@@ -131,7 +131,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         try
         {
             shown = await page.EvaluateAsync<string>("""
-                () => [...document.querySelectorAll('[role=status], [role=alert], .error, #notice, .job-header')]
+                () => [...document.querySelectorAll('main h1, [role=status], [role=alert], .error, #notice, .job-header, #who')]
                   .filter(e => e.textContent.trim())
                   .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.hidden ? ' (hidden)' : ''}: ${e.textContent.trim().replace(/\s+/g, ' ').slice(0, 300)}`)
                   .join('\n')
