@@ -29,7 +29,7 @@ public static class AssetCommands
     private static Command SetCommand(CliContext context, GlobalOptions globals)
     {
         var name = CommandActions.RequiredArgument("name", "The asset's name");
-        var type = new Option<string?>("--type", "-t") { Description = $"{string.Join(", ", AssetTypes.All)} (default: text; an override keeps the asset's)" };
+        var type = new Option<string?>("--type") { Description = $"{string.Join(", ", AssetTypes.All)} (default: text; an override keeps the asset's)" };
         var value = new Option<string?>("--value") { Description = "The value: text as is, a number, true/false, or JSON (not for credentials)" };
         var username = new Option<string?>("--username", "-u") { Description = "A credential's username (its secret is read from stdin or a prompt)" };
         var keepSecret = new Option<bool>("--keep-secret") { Description = "Replace a credential without changing its secret" };
@@ -184,7 +184,7 @@ public static class AssetCommands
         if (secret.EndsWith('\n')) secret = secret[..^1];
         if (secret.EndsWith('\r')) secret = secret[..^1];
         return secret.Length == 0
-            ? throw new UsageException("the secret is empty: pipe it on standard input (e.g. baton asset set db -t credential -u bot < secret.txt) or type it at the prompt.")
+            ? throw new UsageException("the secret is empty: pipe it on standard input (e.g. baton asset set db --type credential -u bot < secret.txt) or type it at the prompt.")
             : secret;
     }
 }
