@@ -80,6 +80,7 @@ public sealed class AgentPollHandler(
                 ? await WaitForSharedWorkAsync(poll, directives, news, context.RequestAborted, cancellationToken)
                 : await WaitForTenantWorkAsync(poll, directives, news, cancellationToken);
             directives = poll.Directives ?? directives;
+            heldReads.DirectivesSent(agent.Id, directives.Cancel.Count, directives.Abandon.Count);
             heldReads.Assigned(agent.Id, jobs);
             var assignments = new List<JobAssignment>(jobs.Count);
             foreach (var job in jobs) assignments.Add(await ToAssignmentAsync(job, CancellationToken.None));
@@ -87,6 +88,9 @@ public sealed class AgentPollHandler(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Directives read for this poll never left: the next poll reads them again.
+            var unsent = poll.Directives ?? directives;
+            heldReads.DirectivesSent(agent.Id, unsent.Cancel.Count, unsent.Abandon.Count);
             return Results.Ok(new PollResponse([], [], []));
         }
     }

@@ -73,6 +73,19 @@ public sealed class HeldJobReads
     }
 
     /// <summary>
+    /// A poll's answer carried cancel or abandon directives: until a read finds none (the agent stopped reporting those
+    /// attempts), its next polls read again and repeat them. The answer may never reach the agent (it cuts a poll short
+    /// when a slot frees, a connection breaks), and a directive read once and lost would otherwise wait for the
+    /// <see cref="ServerOptions.HeldJobsRecheckInterval"/>: a cancelled job running on for a minute or more.
+    /// </summary>
+    public void DirectivesSent(string agentId, int cancels, int abandons)
+    {
+        if (cancels == 0 && abandons == 0) return;
+        var state = _agents.GetOrAdd(agentId, _ => new AgentState());
+        lock (state) state.News = true;
+    }
+
+    /// <summary>
     /// This replica handed <paramref name="jobs"/> to the agent: until it confirms them, its polls here read what it
     /// holds; other replicas are told, so that its next poll there does too.
     /// </summary>
