@@ -25,7 +25,7 @@ public static class AuditSnapshots
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static AuditTarget Tenant { get; } = new(AuditTargets.Tenant, async (store, _, id, ct) =>
-        await store.Tenants.GetAsync(id, ct) is { } t ? Fields(new { t.Name, Tier = t.Tier.ToText(), Quotas = t.Overrides }) : null, NoSecrets);
+        await store.Tenants.GetAsync(id, ct) is { } t ? Fields(new { t.Name, Tier = t.Tier.ToText(), Quotas = JsonSerializer.SerializeToNode(t.Overrides, SetMembersOnly) }) : null, NoSecrets);
 
     public static AuditTarget ApiKey { get; } = new(AuditTargets.ApiKey, async (store, tenant, id, ct) =>
         await store.ApiKeys.GetAsync(tenant, id, ct) is { } k ? Fields(new { k.Name, Role = k.Role.ToText(), SystemAdmin = k.IsSystemAdmin, k.RevokedAt }) : null, NoSecrets);
@@ -63,6 +63,13 @@ public static class AuditSnapshots
     private static AuditTarget Token(string type) => new(type, async (store, tenant, id, ct) =>
         (await store.EnrollmentTokens.ListAsync(tenant, ct)).FirstOrDefault(t => t.Id == id) is { } t
             ? Fields(new { t.Name, t.ExpiresAt, t.RevokedAt }) : null, NoSecrets);
+
+    // A tenant's quota overrides name only what is set: the unset ones say nothing, and with every new quota they pushed
+    // the object past the length at which an audit summary cuts a value to text.
+    private static readonly JsonSerializerOptions SetMembersOnly = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     private static Dictionary<string, object?> Fields(object value) =>
         JsonSerializer.SerializeToNode(value, Json)!.AsObject().ToDictionary(p => p.Key, p => (object?)p.Value?.DeepClone(), StringComparer.Ordinal);
