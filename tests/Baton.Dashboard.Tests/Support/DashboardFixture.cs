@@ -24,6 +24,8 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     private IPlaywright? _playwright;
 
+    private BatonProcess? _agent;
+
     /// <summary>Screenshots go under the test results folder test.sh hands to CI (TestResults at the repository root).</summary>
     public static string ScreenshotFolder { get; } = Path.Combine(
         Environment.GetEnvironmentVariable("BATON_TEST_RESULTS") ?? Path.Combine(Repo.Root, "TestResults"), "dashboard-screenshots");
@@ -31,7 +33,7 @@ public sealed class DashboardFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Cluster.StartServerAsync();
-        await Cluster.StartAgentAsync("dashboard-agent", slots: 3);
+        _agent = await Cluster.StartAgentAsync("dashboard-agent", slots: 3);
         var push = await CliRunner.RunAsync(Cluster.CliEnv(), "package", "push", Repo.Sample("sleep"));
         if (push.ExitCode != 0) throw new InvalidOperationException($"Pushing sleep failed: {push}");
 
@@ -142,7 +144,14 @@ public sealed class DashboardFixture : IAsyncLifetime
             shown = "(the page could not be read: " + ex.Message + ")";
         }
         var notes = _traffic.TryGetValue(page, out var queue) ? string.Join("\n", queue) : "";
-        return $"url: {page.Url}\n{shown}\n--- failed requests and console errors ---\n{(notes.Length > 0 ? notes : "(none)")}";
+        return $"url: {page.Url}\n{shown}\n--- failed requests and console errors ---\n{(notes.Length > 0 ? notes : "(none)")}" +
+            $"\n--- the agent's last lines ---\n{Tail(_agent?.Output, 40)}\n--- the server's last lines ---\n{Tail(Cluster.Server.Output, 40)}";
+    }
+
+    private static string Tail(string? output, int lines)
+    {
+        var all = (output ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return all.Length == 0 ? "(nothing)" : string.Join("\n", all[Math.Max(0, all.Length - lines)..]);
     }
 
     /// <summary>Closes the page's browser context; an uncaught script error on the page fails the test.</summary>
