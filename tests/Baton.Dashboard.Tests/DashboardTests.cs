@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Baton.Core.Api;
 using Baton.Dashboard.Tests.Support;
 using Microsoft.Playwright;
@@ -28,7 +29,8 @@ public sealed partial class DashboardTests(DashboardFixture fixture) : IClassFix
         {
             await page.GetByRole(AriaRole.Link, new() { Name = "Packages", Exact = true }).ClickAsync();
             await page.Locator("#package-file").SetInputFilesAsync(DashboardFixture.ZipSample("hello"));
-            await page.WaitForURLAsync("**/packages/hello");
+            // Not WaitForURLAsync: its check-then-subscribe can miss the route change (playwright-dotnet#3364).
+            await Expect(page).ToHaveURLAsync(new Regex("/packages/hello$"));
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Manifest of 1.0.0" })).ToBeVisibleAsync();
             await fixture.ScreenshotAsync(page, "packages");
 
@@ -36,7 +38,7 @@ public sealed partial class DashboardTests(DashboardFixture fixture) : IClassFix
             await Expect(page.Locator("#param-name")).ToHaveValueAsync("world");
             await page.Locator("#param-name").FillAsync("dashboard");
             await page.Locator("#run-submit").ClickAsync();
-            await page.WaitForURLAsync("**/jobs/*");
+            await Expect(page).ToHaveURLAsync(new Regex("/jobs/[^/]+$"));
 
             await Expect(page.Locator(".job-header .badge")).ToHaveTextAsync("succeeded", Long);
             await Expect(page.Locator("#log")).ToContainTextAsync("Hello, dashboard!");

@@ -144,6 +144,20 @@ public sealed class DashboardFixture : IAsyncLifetime
             shown = "(the page could not be read: " + ex.Message + ")";
         }
         var notes = _traffic.TryGetValue(page, out var queue) ? string.Join("\n", queue) : "";
+        // On a job's page, what the API says of the job: a page that missed an update, or a job that did not move.
+        var jobId = System.Text.RegularExpressions.Regex.Match(page.Url, "/jobs/([^/?#]+)");
+        if (jobId.Success)
+        {
+            try
+            {
+                using var api = Cluster.Api();
+                shown += $"\n--- the API's job ---\n{await api.GetStringAsync($"/api/v1/jobs/{jobId.Groups[1].Value}")}";
+            }
+            catch (HttpRequestException ex)
+            {
+                shown += $"\n(the API's job could not be read: {ex.Message})";
+            }
+        }
         return $"url: {page.Url}\n{shown}\n--- failed requests and console errors ---\n{(notes.Length > 0 ? notes : "(none)")}" +
             $"\n--- the agent's last lines ---\n{Tail(_agent?.Output, 40)}\n--- the server's last lines ---\n{Tail(Cluster.Server.Output, 40)}";
     }
