@@ -132,7 +132,7 @@ public static class ConfigurationCommands
             await using var store = StoreFactory.Create(options, TimeProvider.System);
             var secrets = sealing is null ? null : Transfer(context, sealing, store, options, parse.GetValue(masterKeyFile));
             var imported = await Refusals(() => ConfigurationTransfer.ImportAsync(store, StoreFactory.CreateBlobs(options), document, secrets, TimeProvider.System, ct));
-            context.Out.WriteLine($"Imported {imported.Count} tenant(s):");
+            context.Out.WriteLine($"Imported {document.Tenants.Count} tenant(s):");
             foreach (var line in imported) context.Out.WriteLine($"  {line}");
             return 0;
         });
