@@ -52,8 +52,23 @@ public sealed partial class DashboardTests
             await page.Locator("#asset-save").ClickAsync();
             await Expect(row).ToContainTextAsync("robot-2 · secret set");
             using var api = fixture.Cluster.Api();
-            var revealed = await api.PostAsync($"/api/v1/assets/{login}/reveal", null);
-            Assert.Equal(secret, (await revealed.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<RevealedCredentialDto>(Cluster.Json))!.Secret);
+            Assert.Equal(secret, await RevealAsync(api, login, ""));
+
+            // An agent group's override, with a secret of its own; then removed.
+            await page.GetByRole(AriaRole.Button, new() { Name = "Edit " + login }).ClickAsync();
+            await page.Locator("#override-group").FillAsync("eu");
+            await page.Locator("#override-username").FillAsync("robot-eu");
+            await page.Locator("#override-secret").FillAsync(secret + "-eu");
+            await page.Locator("#override-save").ClickAsync();
+            await Expect(page.Locator("#override-status")).ToHaveTextAsync("Override for eu saved.");
+            await Expect(page.Locator("#override-secret")).ToHaveValueAsync("");
+            await Expect(row).ToContainTextAsync("eu: robot-eu · secret set");
+            Assert.Equal(secret + "-eu", await RevealAsync(api, login, "?group=eu"));
+            await page.GetByRole(AriaRole.Button, new() { Name = "Remove the override for eu" }).ClickAsync();
+            await Expect(page.Locator("#override-status")).ToHaveTextAsync("Override for eu removed.");
+            await Expect(row).Not.ToContainTextAsync("robot-eu");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Cancel edit" }).ClickAsync();
+            await Expect(page.Locator("#asset-overrides section")).ToHaveCountAsync(0);
             Assert.DoesNotContain(secret, await page.ContentAsync(), StringComparison.Ordinal);
             await fixture.ScreenshotAsync(page, "assets");
 
@@ -71,6 +86,12 @@ public sealed partial class DashboardTests
             Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/v1/assets/{login}")).StatusCode);
         });
         await fixture.CloseAsync(page);
+    }
+
+    private static async Task<string> RevealAsync(HttpClient api, string name, string query)
+    {
+        var revealed = await api.PostAsync($"/api/v1/assets/{name}/reveal{query}", null);
+        return (await revealed.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<RevealedCredentialDto>(Cluster.Json))!.Secret;
     }
 
     [Fact]

@@ -3,8 +3,9 @@
 // credential keeps the secret it has.
 import { h, replace, errorBox } from '../dom.js';
 import { api, enc } from '../api.js';
+import { overridesEditor, parseValue } from './asset-overrides.js';
 
-export function assetForm({ saved }) {
+export function assetForm({ saved, changed }) {
   const title = h('h2', { id: 'asset-form-title' }, 'New asset');
   const name = h('input', { id: 'asset-name', required: true, maxlength: '100', spellcheck: 'false' });
   const type = h('select', { id: 'asset-type' }, ['text', 'number', 'boolean', 'json', 'credential'].map(t => h('option', { value: t }, t)));
@@ -44,6 +45,7 @@ export function assetForm({ saved }) {
     title.textContent = 'New asset';
     name.readOnly = false;
     cancel.hidden = true;
+    replace(overrides);
     for (const input of [name, value, username, secret, queue, group, description]) input.value = '';
     type.value = 'text';
     layout();
@@ -66,6 +68,7 @@ export function assetForm({ saved }) {
     cancel.hidden = false;
     status.textContent = '';
     layout();
+    replace(overrides, overridesEditor(asset, changed));
     name.scrollIntoView({ block: 'center' });
     (asset.type === 'credential' ? username : asset.type === 'boolean' ? bool : value).focus();
   }
@@ -76,16 +79,8 @@ export function assetForm({ saved }) {
     if (t === 'credential') {
       body.username = username.value.trim() || undefined;
       if (secret.value) body.secret = secret.value;
-    } else if (t === 'boolean') {
-      body.value = bool.value === 'true';
-    } else if (t === 'text') {
-      body.value = value.value;
     } else {
-      try {
-        body.value = JSON.parse(value.value);
-      } catch {
-        throw new Error(t === 'number' ? 'The value must be a number.' : 'The value is not valid JSON.');
-      }
+      body.value = parseValue(t, t === 'boolean' ? bool.value : value.value);
     }
     return body;
   }
@@ -108,6 +103,8 @@ export function assetForm({ saved }) {
       submit.disabled = false;
     }
   } }, title, fields, h('div', { class: 'actions' }, submit, cancel), status);
+  // Outside the form: the overrides editor has forms of its own.
+  const overrides = h('div', { id: 'asset-overrides' });
   reset();
-  return { node, edit };
+  return { node: h('div', {}, node, overrides), edit };
 }

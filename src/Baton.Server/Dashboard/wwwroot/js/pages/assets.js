@@ -25,7 +25,7 @@ export function render(main, { params }) {
   const filters = h('form', { class: 'filters', role: 'search', onsubmit: event => event.preventDefault() },
     h('label', { for: 'a-search' }, 'Find'), search, h('label', { for: 'a-type' }, 'Type'), type);
 
-  const form = canWrite() ? assetForm({ saved: name => { status.textContent = `Asset ${name} saved.`; load(); } }) : null;
+  const form = canWrite() ? assetForm({ saved: name => { status.textContent = `Asset ${name} saved.`; load(); }, changed: () => load() }) : null;
   replace(main, h('h1', {}, 'Assets and credentials'),
     h('p', { class: 'muted' }, 'Values jobs read with baton.asset(name) and baton.credential(name). Secrets are never shown.'),
     h('div', { class: 'toolbar' }, filters), status,
