@@ -33,7 +33,10 @@ public sealed partial class DashboardTests
             await Expect(page.Locator("#asset-message")).ToHaveTextAsync($"Asset {login} saved.");
             var row = page.Locator("#asset-list tr", new() { HasText = login });
             await Expect(row).ToContainTextAsync("robot · secret set");
+            // The form is back to a new text asset; the secret field, shown again, is empty.
+            await page.Locator("#asset-type").SelectOptionAsync("credential");
             await Expect(page.Locator("#asset-secret")).ToHaveValueAsync("");
+            await page.Locator("#asset-type").SelectOptionAsync("text");
 
             // A text value scoped to a queue.
             await page.Locator("#asset-name").FillAsync(url);
