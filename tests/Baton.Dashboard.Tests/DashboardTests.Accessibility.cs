@@ -17,7 +17,7 @@ public sealed partial class DashboardTests
         foreach (var theme in new[] { "light", "dark" })
         {
             await page.EvaluateAsync("theme => localStorage.setItem('baton-theme', theme)", theme);
-            foreach (var path in new[] { "/", "/jobs", $"/jobs/{job.Id}", "/packages/sleep", "/schedules", "/agents", "/events", "/system" })
+            foreach (var path in new[] { "/", "/jobs", $"/jobs/{job.Id}", "/packages/sleep", "/schedules", "/agents", "/assets-and-credentials", "/work-items", "/events", "/system" })
             {
                 await page.GotoAsync(Url + path);
                 await Expect(page.Locator("main h1")).ToBeVisibleAsync();

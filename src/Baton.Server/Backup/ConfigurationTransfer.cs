@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Baton.Core.Secrets;
+using Baton.Server.Secrets;
 using Baton.Storage;
 using Baton.Storage.Blobs;
 using Baton.Storage.Model;
@@ -12,7 +14,9 @@ namespace Baton.Server.Backup;
 /// </summary>
 public static class ConfigurationTransfer
 {
-    public static async Task<ConfigurationDocument> ExportAsync(IBatonStore store, IBlobStore blobs, IReadOnlyCollection<string> tenantNames, TimeProvider time, CancellationToken ct)
+    /// <param name="secrets">With it, credential secrets are exported sealed under its passphrase; without, left out.</param>
+    public static async Task<ConfigurationDocument> ExportAsync(
+        IBatonStore store, IBlobStore blobs, IReadOnlyCollection<string> tenantNames, SecretTransfer? secrets, TimeProvider time, CancellationToken ct)
     {
         var all = await store.Tenants.ListAsync(ct);
         var unknown = tenantNames.Where(name => all.All(t => t.Name != name)).ToList();
@@ -38,32 +42,38 @@ public static class ConfigurationTransfer
                 await store.Calendars.ListAsync(tenant.Id, ct),
                 packages,
                 await store.Schedules.ListAsync(tenant.Id, ct),
-                await store.Webhooks.ListAsync(tenant.Id, ct)));
+                await store.Webhooks.ListAsync(tenant.Id, ct),
+                await AssetTransfer.ExportAsync(store, tenant.Id, secrets?.Sealing, secrets?.Secrets, ct)));
         }
-        return new ConfigurationDocument(ConfigurationDocument.CurrentFormat, time.GetUtcNow(), store.Capabilities.Backend, tenants);
+        return new ConfigurationDocument(ConfigurationDocument.CurrentFormat, time.GetUtcNow(), store.Capabilities.Backend, tenants, secrets?.Sealing.Parameters);
     }
 
     /// <summary>
     /// Imports every tenant of the document. A tenant whose id or name the target already has is refused before
-    /// anything is written (nothing of the document is imported then); so is a package whose bytes do not match.
+    /// anything is written (nothing of the document is imported then); so is a package whose bytes do not match, or an
+    /// asset that is not valid. <paramref name="secrets"/>: the passphrase the document's secrets are sealed under and
+    /// the target's keys to seal them again; without it, credentials are imported without their secrets.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> ImportAsync(IBatonStore store, IBlobStore blobs, ConfigurationDocument document, CancellationToken ct)
+    public static async Task<IReadOnlyList<string>> ImportAsync(
+        IBatonStore store, IBlobStore blobs, ConfigurationDocument document, SecretTransfer? secrets, TimeProvider time, CancellationToken ct)
     {
-        if (document.Format != ConfigurationDocument.CurrentFormat)
-            throw new BackupRefusedException($"The document has format {document.Format}; this Baton reads format {ConfigurationDocument.CurrentFormat}.");
+        if (document.Format is < 1 or > ConfigurationDocument.CurrentFormat)
+            throw new BackupRefusedException($"The document has format {document.Format}; this Baton reads formats 1 to {ConfigurationDocument.CurrentFormat}.");
         foreach (var item in document.Tenants)
         {
+            if (AssetTransfer.Problem(item, secrets?.Sealing) is { } problem) throw new BackupRefusedException($"{problem} Nothing was imported.");
             if (await store.Tenants.GetAsync(item.Tenant.Id, ct) is not null || await store.Tenants.GetByNameAsync(item.Tenant.Name, ct) is not null)
                 throw new BackupRefusedException($"The target already has tenant '{item.Tenant.Name}' (id {item.Tenant.Id}); nothing was imported.");
             CheckOwnership(item);
             foreach (var package in item.Packages) CheckArchive(item.Tenant, package);
         }
         var summary = new List<string>();
-        foreach (var item in document.Tenants) summary.Add(await ImportTenantAsync(store, blobs, item, ct));
+        foreach (var item in document.Tenants) summary.AddRange(await ImportTenantAsync(store, blobs, item, secrets, time.GetUtcNow(), ct));
         return summary;
     }
 
-    private static async Task<string> ImportTenantAsync(IBatonStore store, IBlobStore blobs, TenantConfiguration item, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> ImportTenantAsync(
+        IBatonStore store, IBlobStore blobs, TenantConfiguration item, SecretTransfer? secrets, DateTimeOffset now, CancellationToken ct)
     {
         var tenantId = item.Tenant.Id;
         if (!await store.Tenants.CreateAsync(item.Tenant, ct))
@@ -91,8 +101,14 @@ public static class ConfigurationTransfer
             await store.Schedules.CreateAsync(schedule with { LastJobId = null, LastJobCounted = true, QueuedFireAt = null }, int.MaxValue, ct);
         // Event cursors number the source's events; the target's stream for this tenant starts afresh.
         foreach (var webhook in item.Webhooks) await store.Webhooks.CreateAsync(webhook with { EventCursor = 0 }, ct);
-        return $"{item.Tenant.Name}: {item.ApiKeys.Count} API keys, {item.Queues.Count} queues, {item.Calendars.Count} calendars, " +
-            $"{item.Packages.Count} package versions, {item.Schedules.Count} schedules, {item.Webhooks.Count} webhooks";
+        if (secrets is not null && item.Assets?.Any(a => a.Value.Secret is not null || a.Overrides.Values.Any(o => o.Secret is not null)) == true)
+            await AssetTransfer.EnsureSealableAsync(store, secrets.MasterKeys, tenantId, now, ct);
+        var missing = await AssetTransfer.ImportAsync(store, item, secrets?.Sealing, secrets?.Secrets, now, ct);
+        List<string> lines = [$"{item.Tenant.Name}: {item.ApiKeys.Count} API keys, {item.Queues.Count} queues, {item.Calendars.Count} calendars, " +
+            $"{item.Packages.Count} package versions, {item.Schedules.Count} schedules, {item.Webhooks.Count} webhooks, {item.Assets?.Count ?? 0} assets"];
+        if (missing.Count > 0)
+            lines.Add($"{item.Tenant.Name}: credentials without a secret (set with baton asset set NAME --type credential): {string.Join(", ", missing)}");
+        return lines;
     }
 
     /// <summary>Everything under a tenant must belong to it: a document cannot smuggle rows into another tenant.</summary>
@@ -124,3 +140,9 @@ public static class ConfigurationTransfer
             throw new BackupRefusedException($"Package {package.Version.Name} {package.Version.Version} of tenant '{tenant.Name}' does not match its SHA-256 or tenant; nothing was imported.");
     }
 }
+
+/// <summary>
+/// What moving credential secrets needs: the passphrase sealing of the document, and this deployment's protector (to
+/// open secrets on export, to seal them again on import) with its master keys.
+/// </summary>
+public sealed record SecretTransfer(PassphraseSealing Sealing, AssetSecrets Secrets, MasterKeyProvider MasterKeys);

@@ -12,7 +12,8 @@ public static class DashboardAssets
 {
     /// <summary>The page paths the shell answers; everything the page shows comes from the API with the caller's session.</summary>
     public static readonly string[] Pages =
-        ["/", "/sign-in", "/jobs", "/jobs/{jobId}", "/packages", "/packages/{name}", "/schedules", "/agents", "/events", "/system"];
+        ["/", "/sign-in", "/jobs", "/jobs/{jobId}", "/packages", "/packages/{name}", "/schedules", "/agents", "/assets-and-credentials", "/work-items",
+        "/work-items/{queue}", "/events", "/system"];
 
     private const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +

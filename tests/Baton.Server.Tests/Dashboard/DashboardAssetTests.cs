@@ -19,7 +19,7 @@ public sealed partial class DashboardAssetTests : IAsyncLifetime
     public async Task Every_page_path_answers_the_shell_with_a_strict_content_security_policy()
     {
         using var anonymous = _server.Client(null);
-        foreach (var page in new[] { "/", "/jobs", "/jobs/j_anything", "/packages", "/packages/hello", "/schedules", "/agents", "/events", "/system", "/sign-in" })
+        foreach (var page in new[] { "/", "/jobs", "/jobs/j_anything", "/packages", "/packages/hello", "/schedules", "/agents", "/assets-and-credentials", "/work-items", "/work-items/invoices", "/events", "/system", "/sign-in" })
         {
             var response = await anonymous.GetAsync(page);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -1,7 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
 using Baton.Server.Backup;
+using Baton.Core.Secrets;
 using Baton.Server.Hosting;
+using Baton.Server.Secrets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
 
 namespace Baton.Cli.Commands.Hosting;
 
@@ -49,16 +54,24 @@ public static class ConfigurationCommands
         var storage = StorageOptions.Create();
         var tenants = new Option<string[]>("--tenant") { Description = "Export only these tenants (repeatable); default: every tenant.", AllowMultipleArgumentsPerToken = false };
         var to = new Option<string?>("--to") { Description = "File to write (default: standard output)." };
-        var command = new Command("export", "Export configuration (tenants, quotas, keys, queues, calendars, packages, schedules, webhooks; secrets stay encrypted).")
+        var includeSecrets = new Option<bool>("--include-secrets")
         {
-            tenants, to,
+            Description = "Export credential secrets sealed under a passphrase (read from a prompt or standard input); without it they are left out.",
+        };
+        var masterKeyFile = MasterKeyFileOption();
+        var command = new Command("export", "Export configuration (tenants, quotas, keys, queues, calendars, packages, schedules, webhooks, assets; secrets stay encrypted).")
+        {
+            tenants, to, includeSecrets, masterKeyFile,
         };
         storage.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var options = storage.Read(parse);
+            var sealing = parse.GetValue(includeSecrets) ? PassphraseSealing.Create(ReadPassphrase(context, confirm: true)) : null;
             await using var store = StoreFactory.Create(options, TimeProvider.System);
-            var document = await Refusals(() => ConfigurationTransfer.ExportAsync(store, StoreFactory.CreateBlobs(options), parse.GetValue(tenants) ?? [], TimeProvider.System, ct));
+            var secrets = sealing is null ? null : Transfer(context, sealing, store, options, parse.GetValue(masterKeyFile));
+            var document = await Refusals(() => ConfigurationTransfer.ExportAsync(
+                store, StoreFactory.CreateBlobs(options), parse.GetValue(tenants) ?? [], secrets, TimeProvider.System, ct));
             var json = JsonSerializer.Serialize(document, ConfigurationDocument.Json);
             var target = parse.GetValue(to);
             if (target is null)
@@ -79,7 +92,15 @@ public static class ConfigurationCommands
     {
         var storage = StorageOptions.Create();
         var file = new Argument<string>("FILE") { Description = "A document written by 'baton export'." };
-        var command = new Command("import", "Import tenants exported from another deployment (refused when the target has one of them).") { file };
+        var withoutSecrets = new Option<bool>("--without-secrets")
+        {
+            Description = "Import an export made with --include-secrets without asking for its passphrase: its credentials come without secrets.",
+        };
+        var masterKeyFile = MasterKeyFileOption();
+        var command = new Command("import", "Import tenants exported from another deployment (refused when the target has one of them).")
+        {
+            file, withoutSecrets, masterKeyFile,
+        };
         storage.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -95,13 +116,79 @@ public static class ConfigurationCommands
             {
                 throw new CliException($"{path} is not a Baton export: {e.Message}");
             }
+            PassphraseSealing? sealing = null;
+            if (document.SecretSealing is { } parameters && !parse.GetValue(withoutSecrets))
+            {
+                try
+                {
+                    sealing = PassphraseSealing.Open(ReadPassphrase(context, confirm: false), parameters)
+                        ?? throw new CliException("That is not the passphrase the export was made with; nothing was imported.");
+                }
+                catch (FormatException e)
+                {
+                    throw new CliException($"{path}: {e.Message}");
+                }
+            }
             await using var store = StoreFactory.Create(options, TimeProvider.System);
-            var imported = await Refusals(() => ConfigurationTransfer.ImportAsync(store, StoreFactory.CreateBlobs(options), document, ct));
-            context.Out.WriteLine($"Imported {imported.Count} tenant(s):");
+            var secrets = sealing is null ? null : Transfer(context, sealing, store, options, parse.GetValue(masterKeyFile));
+            var imported = await Refusals(() => ConfigurationTransfer.ImportAsync(store, StoreFactory.CreateBlobs(options), document, secrets, TimeProvider.System, ct));
+            context.Out.WriteLine($"Imported {document.Tenants.Count} tenant(s):");
             foreach (var line in imported) context.Out.WriteLine($"  {line}");
             return 0;
         });
         return command;
+    }
+
+    private static Option<string?> MasterKeyFileOption() => new("--master-key-file")
+    {
+        Description = $"This deployment's master key file, to open or seal credential secrets (default: DATA/{MasterKeyProvider.DefaultFileName}; " +
+            $"{MasterKeyProvider.EnvironmentVariable} wins when set).",
+    };
+
+    /// <summary>The deployment's own keys: an existing key file or BATON_MASTER_KEYS, never a key generated on the spot.</summary>
+    private static SecretTransfer Transfer(CliContext context, PassphraseSealing sealing, Baton.Storage.IBatonStore store, ServerOptions options, string? keyFile)
+    {
+        options.Secrets = new SecretsOptions
+        {
+            MasterKeys = context.GetEnvironmentVariable(MasterKeyProvider.EnvironmentVariable),
+            MasterKeyFile = keyFile ?? Path.Combine(options.DataDirectory, MasterKeyProvider.DefaultFileName),
+        };
+        var masterKeys = new MasterKeyProvider(Options.Create(options), TimeProvider.System, NullLogger<MasterKeyProvider>.Instance);
+        try
+        {
+            masterKeys.Current();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or IOException)
+        {
+            throw new CliException($"{e.Message} Pass the deployment's key file with --master-key-file or set {MasterKeyProvider.EnvironmentVariable}.", e);
+        }
+        return new SecretTransfer(sealing, new AssetSecrets(new EnvelopeSecretProtector(store, masterKeys, TimeProvider.System)), masterKeys);
+    }
+
+    /// <summary>From a hidden prompt on a terminal (twice when making an export), else the whole of standard input less one trailing newline.</summary>
+    private static string ReadPassphrase(CliContext context, bool confirm)
+    {
+        string passphrase;
+        if (context.InputIsTerminal)
+        {
+            passphrase = context.Console.Prompt(new TextPrompt<string>("Passphrase for the exported secrets:").Secret());
+            if (confirm && context.Console.Prompt(new TextPrompt<string>("Again:").Secret()) != passphrase) throw new UsageException("the passphrases differ.");
+        }
+        else
+        {
+            passphrase = context.In.ReadToEnd();
+            if (passphrase.EndsWith('\n')) passphrase = passphrase[..^1];
+            if (passphrase.EndsWith('\r')) passphrase = passphrase[..^1];
+        }
+        try
+        {
+            PassphraseSealing.CheckPassphrase(passphrase);
+        }
+        catch (ArgumentException)
+        {
+            throw new UsageException($"the passphrase must be at least {PassphraseSealing.MinimumPassphraseLength} characters (a prompt, or standard input: baton export --include-secrets < passphrase.txt).");
+        }
+        return passphrase;
     }
 
     private static async Task<T> Refusals<T>(Func<Task<T>> work)
@@ -113,6 +200,10 @@ public static class ConfigurationCommands
         catch (BackupRefusedException e)
         {
             throw new CliException(e.Message, e);
+        }
+        catch (SecretUnavailableException e)
+        {
+            throw new CliException($"A credential's secret does not open with this deployment's master keys: {e.Message}", e);
         }
     }
 }

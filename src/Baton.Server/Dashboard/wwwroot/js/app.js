@@ -11,6 +11,9 @@ const routes = [
   [/^\/packages\/([^/]+)$/, () => import('./pages/packages.js')],
   [/^\/schedules$/, () => import('./pages/schedules.js')],
   [/^\/agents$/, () => import('./pages/agents.js')],
+  [/^\/assets-and-credentials$/, () => import('./pages/assets.js')],
+  [/^\/work-items$/, () => import('./pages/workitems.js')],
+  [/^\/work-items\/([^/]+)$/, () => import('./pages/workitem-queue.js')],
   [/^\/events$/, () => import('./pages/events.js')],
   [/^\/system$/, () => import('./pages/system.js')],
 ];

@@ -1,6 +1,7 @@
 import { h, replace, replaceIfChanged, append, card, stateBadge, time, duration, errorBox, link } from '../dom.js';
 import { api, follow, canWrite, enc } from '../api.js';
 import { renderAnsi } from '../ansi.js';
+import { jobArtifacts } from './job-artifacts.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 /** Lines per history request: a 10,000-line log arrives in one compressed response. */
@@ -18,6 +19,8 @@ export function render(main, { args, navigate }) {
   const result = h('div');
   const log = h('pre', { class: 'log', id: 'log', tabindex: '0', 'aria-label': 'Log' });
   const logStatus = h('span', { class: 'muted' });
+  const artifacts = jobArtifacts(jobId);
+  let artifactsShownFor = '';
   let job = null;
   let closed = false;
 
@@ -48,13 +51,18 @@ export function render(main, { args, navigate }) {
     if (first) layout();
     loadTimeline();
     loadWhy();
+    // Artifacts are uploaded while the job runs and as it ends: asked for again at each change of state or attempt.
+    if (artifactsShownFor !== `${job.state}/${job.attempt}`) {
+      artifactsShownFor = `${job.state}/${job.attempt}`;
+      artifacts.load();
+    }
   }
 
   function layout() {
     replace(main, header, actions, message,
       h('div', { class: 'grid two' },
         card('Timeline', timeline),
-        h('div', {}, card('Why is it waiting?', why), card('Inputs', inputs), card('Result', result))),
+        h('div', {}, card('Why is it waiting?', why), card('Inputs', inputs), card('Result', result), card('Artifacts', artifacts.node))),
       card('Log', h('div', { class: 'log-tools' }, logStatus), log));
   }
 
