@@ -201,7 +201,8 @@ public sealed class BatonAgent : IAsyncDisposable
 
             var running = _jobs.Values
                 .Where(j => j.Execution.Control.StopReason != JobStopReason.Abandon && !j.Execution.Reported)
-                .Select(j => new RunningJobReport(j.Execution.Control.JobId, j.Execution.Control.Attempt, j.Execution.Control.Progress))
+                .Select(j => new RunningJobReport(j.Execution.Control.JobId, j.Execution.Control.Attempt, j.Execution.Control.Progress,
+                    j.Execution.Control.StopReason == JobStopReason.Cancel ? true : null))
                 .ToList();
             var now = _timeProvider.GetUtcNow();
             var resources = now - lastResources >= ResourceReportInterval

@@ -254,6 +254,15 @@ public sealed class AgentProtocolTests : IAsyncLifetime
         var poll = await polling;
         Assert.Contains(poll.Cancel, r => r.JobId == job.Id);
 
+        // Until the agent says it acts on the cancel, every poll repeats it (an answer may have been lost) …
+        var again = await agent.PollAsync(0, [new RunningJobReport(job.Id, assignment.Attempt)], waitSeconds: 10);
+        Assert.Contains(again.Cancel, r => r.JobId == job.Id);
+        // … and once it reports the job stopping, a poll waits as usual instead of answering the same cancel at once.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var quiet = await agent.PollAsync(0, [new RunningJobReport(job.Id, assignment.Attempt, Stopping: true)], waitSeconds: 1);
+        Assert.Empty(quiet.Cancel);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"The poll answered after {clock.ElapsedMilliseconds} ms instead of waiting.");
+
         await agent.CompleteAsync(job.Id, assignment.Attempt, "cancelled", exitCode: -15).ShouldBeAsync(HttpStatusCode.OK);
         Assert.Equal("cancelled", (await GetJobAsync(tenant, job.Id)).State);
     }

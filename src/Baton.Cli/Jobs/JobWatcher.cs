@@ -63,9 +63,10 @@ public sealed class JobWatcher(BatonApiClient api, CliContext context)
                     }
                 }
             }
-            catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+            catch (Exception e) when (IsBrokenConnection(e) && !ct.IsCancellationRequested)
             {
-                // The connection broke mid-stream (server restart, proxy timeout): resume below from lastSeq.
+                // The connection broke mid-stream or before the stream's headers arrived (server restart, proxy
+                // timeout): resume below from lastSeq. A server that is really gone fails the job read below.
             }
             var job = await api.GetJobAsync(jobId, ct);
             if (IsTerminal(job))
@@ -76,6 +77,9 @@ public sealed class JobWatcher(BatonApiClient api, CliContext context)
             await Task.Delay(context.PollInterval, context.Time, ct);
         }
     }
+
+    private static bool IsBrokenConnection(Exception e) =>
+        e is IOException or HttpRequestException || e is CliException { InnerException: HttpRequestException };
 
     /// <summary>Writes every stored line after <paramref name="after"/>, page by page; returns the last sequence written.</summary>
     public async Task<long> DrainAsync(string jobId, long after, bool json, CancellationToken ct)

@@ -59,7 +59,12 @@ public sealed record PollRequest(
     public const int MaxCachedPackages = 256;
 }
 
-public sealed record RunningJobReport(string JobId, int Attempt, JobProgressReport? Progress = null);
+/// <summary>
+/// A job the agent holds. <see cref="Stopping"/>: the agent has already been told to cancel it and is ending it (its
+/// process may take the terminate grace period to exit); the server stops repeating the cancel directive for it.
+/// Null (agents older than the field) means not stopping.
+/// </summary>
+public sealed record RunningJobReport(string JobId, int Attempt, JobProgressReport? Progress = null, bool? Stopping = null);
 
 public sealed record JobProgressReport(double? Percent, string? Message);
 

@@ -62,6 +62,7 @@ public sealed class AgentPollHandler(
             SharedPool.IsShared(agent.TenantId),
             request.FreeSlots,
             [.. running.Select(r => new JobRef(r.JobId, r.Attempt))],
+            running.Where(r => r.Stopping == true).Select(r => (r.JobId, r.Attempt)).ToHashSet(),
             request.CachedPackages is null ? null : request.CachedPackages.Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal),
             (request.Fetching ?? []).Take(PollRequest.MaxCachedPackages).ToHashSet(StringComparer.Ordinal),
             now + EffectiveWait(options.Value, TimeSpan.FromSeconds(request.WaitSeconds)));
@@ -72,7 +73,7 @@ public sealed class AgentPollHandler(
         // Only a poll that may claim releases lost assignments: a poll without free slots can cross a completion that
         // claimed work this poll does not list yet (an agent claims through one request at a time, see CompletionClaim).
         var directives = heldReads.MustRead(agent.Id, poll.Running, mayRelease: request.FreeSlots > 0)
-            ? await ReleaseUndeliveredAsync(agent, poll.Shared, poll.Running, now, release: request.FreeSlots > 0, cancellationToken)
+            ? poll.Unheeded(await ReleaseUndeliveredAsync(agent, poll.Shared, poll.Running, now, release: request.FreeSlots > 0, cancellationToken))
             : NoDirectives;
         try
         {
@@ -133,7 +134,7 @@ public sealed class AgentPollHandler(
 
                 // News: a cancel request for a job it holds, or a package version to prefetch.
                 poll.Directives = currentNews.WokenBy == WakeUpSignals.Agent(poll.Agent.Id)
-                    ? await heldJobs.DirectivesAsync(poll.Agent.Id, poll.Running, cancellationToken)
+                    ? poll.Unheeded(await heldJobs.DirectivesAsync(poll.Agent.Id, poll.Running, cancellationToken))
                     : null;
                 offered = await OfferAsync(poll, cancellationToken);
                 if (offered.Count > 0 || poll.Directives is { Cancel.Count: > 0 } or { Abandon.Count: > 0 }) break;
@@ -173,7 +174,7 @@ public sealed class AgentPollHandler(
                 var wakeUp = signals.Subscribe(topics);
                 try
                 {
-                    if (!first || news.Task.IsCompleted) poll.Directives = await heldJobs.DirectivesAsync(poll.Agent.Id, poll.Running, cancellationToken);
+                    if (!first || news.Task.IsCompleted) poll.Directives = poll.Unheeded(await heldJobs.DirectivesAsync(poll.Agent.Id, poll.Running, cancellationToken));
                     var current = poll.Directives ?? directives;
                     first = false;
                     var jobs = await sharedDispatcher.ClaimForSharedAgentAsync(poll.Agent, poll.FreeSlots, cancellationToken);
@@ -210,10 +211,19 @@ public sealed class AgentPollHandler(
 
     /// <summary>One poll's facts, and the directives read after news.</summary>
     private sealed record Poll(
-        AgentRecord Agent, bool Shared, int FreeSlots, IReadOnlyList<JobRef> Running,
+        AgentRecord Agent, bool Shared, int FreeSlots, IReadOnlyList<JobRef> Running, IReadOnlySet<(string JobId, int Attempt)> Stopping,
         IReadOnlySet<string>? CachedPackages, IReadOnlySet<string> Fetching, DateTimeOffset Deadline)
     {
         public AgentDirectives? Directives { get; set; }
+
+        /// <summary>
+        /// The directives without cancels the agent already acts on (it reports those jobs stopping): repeating them
+        /// would answer each of its polls at once until the job's process exits, a busy loop of up to the terminate
+        /// grace period (see <see cref="HeldJobReads.DirectivesSent"/>).
+        /// </summary>
+        public AgentDirectives Unheeded(AgentDirectives directives) => Stopping.Count == 0 || directives.Cancel.Count == 0
+            ? directives
+            : directives with { Cancel = [.. directives.Cancel.Where(job => !Stopping.Contains((job.JobId, job.Attempt)))] };
     }
 
     /// <summary>

@@ -106,8 +106,9 @@ public sealed class JobCommandTests : IDisposable
                     await JobRunCommandTests.SendAsync(context, "log", Dtos.Log(1, "line 1"));
                     await context.Response.WriteAsync("event: log\ndata: {\"seq\":");
                     await context.Response.Body.FlushAsync();
-                    // Let the flushed bytes reach the client before the connection is torn down mid-event.
-                    await Task.Delay(300);
+                    // Let the flushed bytes reach the client before the connection is torn down mid-event (a loaded
+                    // CI machine has taken over 300 ms to read them).
+                    await Task.Delay(2000);
                     context.Abort();
                     return;
                 }
@@ -122,6 +123,34 @@ public sealed class JobCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("line 1\nline 2\n", result.Stdout.ReplaceLineEndings("\n"));
         Assert.Contains("ended: failed", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, connections);
+    }
+
+    [Fact]
+    public async Task Logs_follow_survives_a_connection_broken_before_the_stream_starts()
+    {
+        var connections = 0;
+        await using var server = await FakeBatonServer.StartAsync(app =>
+        {
+            app.MapGet("/api/v1/jobs/{id}", (string id) => FakeBatonServer.Json(Dtos.Job(id, "running")));
+            app.MapGet("/api/v1/jobs/{id}/logs", async (HttpContext context, string id) =>
+            {
+                if (Interlocked.Increment(ref connections) == 1)
+                {
+                    // Torn down before any header is sent: a server restarting, a proxy dropping the connection.
+                    context.Abort();
+                    return;
+                }
+                context.Response.ContentType = "text/event-stream";
+                await JobRunCommandTests.SendAsync(context, "log", Dtos.Log(1, "line 1"));
+                await JobRunCommandTests.SendAsync(context, "end", Dtos.Job(id, "succeeded"));
+            });
+        });
+
+        var result = await _cli.RunAgainstAsync(server, "job", "logs", "j-1", "--follow");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("line 1\n", result.Stdout.ReplaceLineEndings("\n"));
         Assert.Equal(2, connections);
     }
 
