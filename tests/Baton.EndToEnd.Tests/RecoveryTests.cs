@@ -10,7 +10,8 @@ namespace Baton.EndToEnd.Tests;
 /// <summary>
 /// Recovery from a component failure, measured (seed 13: under five minutes; our target 30 s): <c>kill -9</c> of the
 /// only server restarted at once as a supervisor would, on each backend; and two PostgreSQL replicas losing one,
-/// the survivor serving its agents, expiring a dead agent's lease and firing the next schedule. Times are printed.
+/// the survivor serving its agents, expiring a dead agent's lease, firing the next schedule, delivering webhooks and
+/// taking over the autoscaling target the dead replica held. Times are printed.
 /// </summary>
 public sealed class RecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -62,9 +63,13 @@ public sealed class RecoveryTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Kill_9_of_one_of_two_postgres_replicas_leaves_the_survivor_serving_agents_expiring_leases_and_firing_schedules()
     {
         var storage = await StorageAsync("postgres");
+        _cluster.ServerEnv["BATON__SERVER__WEBHOOKS__ALLOWPRIVATETARGETS"] = "true";
+        await using var receiver = new WebhookReceiver().Start();
         var doomed = await _cluster.StartReplicaAsync("replica-a", 4, storage);
-        var survivor = await _cluster.StartReplicaAsync("replica-b", 4, storage);
         var urlA = _cluster.ReplicaUrl(doomed);
+        // An autoscaling target is acted on by the one replica holding its lease: applied while A is alone, A holds it.
+        var doomedHolder = await ApplyAutoscalerProbeAsync(urlA, doomed.Pid);
+        var survivor = await _cluster.StartReplicaAsync("replica-b", 4, storage);
         _cluster.UseServer(survivor);
         await PushAsync("hello");
         await PushAsync("sleep");
@@ -76,6 +81,8 @@ public sealed class RecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         await _cluster.StartAgentAsync("agent-1", slots: 2, servers: $"{urlA},{_cluster.Url}");
         await _cluster.StartAgentAsync("agent-2", slots: 2, servers: $"{urlA},{_cluster.Url}");
         using var api = _cluster.Api();
+        var webhook = await api.PostAsJsonAsync("/api/v1/webhooks", new CreateWebhookRequest(receiver.Url), Cluster.Json);
+        Assert.True(webhook.IsSuccessStatusCode, await webhook.Content.ReadAsStringAsync());
         var everyMinute = await api.PostAsJsonAsync("/api/v1/schedules", new CreateScheduleRequest("every-minute", "* * * * *", "hello"), Cluster.Json);
         Assert.True(everyMinute.IsSuccessStatusCode, await everyMinute.Content.ReadAsStringAsync());
         await RunJobAsync(TimeSpan.FromMinutes(2));
@@ -86,6 +93,9 @@ public sealed class RecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         lonely.KillHardWithChildren();
         doomed.KillHard();
+        // Watched side by side with the rest: each role's takeover is timed from the kill, not after the one before.
+        var notifier = Task.Run(() => WaitForDeliveryAsync(receiver, killedAt, clock));
+        var autoscaler = Task.Run(() => WaitForAutoscalerAsync(t => t.LeaseHolder is { } holder && holder != doomedHolder && t.EvaluatedAt > killedAt, clock));
         await WaitForAgentsAsync(["agent-1", "agent-2"], killedAt);
         var reconnected = clock.Elapsed;
         await RunJobAsync(Target);
@@ -95,13 +105,20 @@ public sealed class RecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         var nextFire = new DateTimeOffset(killedAt.Year, killedAt.Month, killedAt.Day, killedAt.Hour, killedAt.Minute, 0, TimeSpan.Zero).AddMinutes(1);
         var fired = await WaitForFireAsync(api, "every-minute", nextFire, Target + TimeSpan.FromSeconds(20));
         var fireLate = fired - nextFire;
+        var notified = await notifier;
+        var autoscaled = await autoscaler;
 
         output.WriteLine($"[recovery] two PostgreSQL replicas, kill -9 of one: agents on the survivor {reconnected.TotalSeconds:0.0} s, " +
             $"a new job ran {jobRunning.TotalSeconds:0.0} s, lost agent's job released by the survivor's janitor {leaseExpired.TotalSeconds:0.0} s " +
-            $"(agent TTL 4 s here, 45 s by default), first schedule fire after the kill {fireLate.TotalSeconds:0.0} s late");
+            $"(agent TTL 4 s here, 45 s by default), first schedule fire after the kill {fireLate.TotalSeconds:0.0} s late, " +
+            $"first webhook of a new event delivered {notified.TotalSeconds:0.0} s, autoscaling target taken over and evaluated {autoscaled.TotalSeconds:0.0} s " +
+            "(its lease: Autoscaler:LeaseTtl, 15 s, renewed every 5 s)");
         Assert.True(jobRunning <= Target, $"dispatch recovery took {jobRunning.TotalSeconds:0.0} s");
         Assert.True(leaseExpired <= Target, $"the janitor took {leaseExpired.TotalSeconds:0.0} s");
         Assert.True(fireLate <= Target, $"the scheduler fired {fireLate.TotalSeconds:0.0} s late");
+        Assert.True(notified <= Target, $"the notifier took {notified.TotalSeconds:0.0} s");
+        // The lease outlives the dead holder by up to its TTL (15 s); one tick later the survivor has evaluated.
+        Assert.True(autoscaled <= Target, $"the autoscaler took {autoscaled.TotalSeconds:0.0} s");
     }
 
     private async Task<string[]> StorageAsync(string backend)
@@ -127,6 +144,64 @@ public sealed class RecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         var response = await api.PostAsJsonAsync("/api/v1/jobs", request, Cluster.Json);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JobDto>(Cluster.Json))!;
+    }
+
+    // A target no agent serves: its command changes nothing, and it is evaluated every second.
+    private const string AutoscalerProbe = """
+        name: recovery-probe
+        target: worker/recovery-probe
+        provider: {type: command, command: "true"}
+        evaluationInterval: 1s
+        triggers:
+          - type: QueueDepth
+            metricName: orchestrator_job_queue_depth
+            threshold: 100
+            scaleUp: {incrementSize: 1, cooldownSeconds: 5}
+            scaleDown: {threshold: 1, decrementSize: 1, cooldownSeconds: 5}
+        limits:
+          minReplicas: 1
+          maxReplicas: 2
+        """;
+
+    /// <summary>Applies <see cref="AutoscalerProbe"/> through <paramref name="url"/> and waits until that replica (<paramref name="pid"/>) holds its lease.</summary>
+    private async Task<string> ApplyAutoscalerProbeAsync(string url, int pid)
+    {
+        using var api = _cluster.Api(url: url);
+        var applied = await api.PutAsJsonAsync("/api/v1/system/autoscale/policies", new ApplyAutoscalePolicyRequest(AutoscalerProbe), Cluster.Json);
+        Assert.True(applied.IsSuccessStatusCode, await applied.Content.ReadAsStringAsync());
+        var marker = $"/{pid}/";
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var target = (await api.GetFromJsonAsync<AutoscaleStatusDto>("/api/v1/system/autoscale/status", Cluster.Json))!.Targets.Single(t => t.Name == "recovery-probe");
+            if (target.LeaseHolder is { } holder && holder.Contains(marker, StringComparison.Ordinal) && target.EvaluatedAt is not null) return holder;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"The replica {pid} did not take the autoscaling target's lease.");
+    }
+
+    private async Task<TimeSpan> WaitForAutoscalerAsync(Func<AutoscaleTargetDto, bool> done, Stopwatch clock)
+    {
+        using var api = _cluster.Api();
+        while (clock.Elapsed < Target + TimeSpan.FromSeconds(30))
+        {
+            var target = (await api.GetFromJsonAsync<AutoscaleStatusDto>("/api/v1/system/autoscale/status", Cluster.Json))!.Targets.Single(t => t.Name == "recovery-probe");
+            if (done(target)) return clock.Elapsed;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("The survivor did not take over the autoscaling target.");
+    }
+
+    /// <summary>The time until the first accepted delivery of an event created after <paramref name="killedAt"/>.</summary>
+    private static async Task<TimeSpan> WaitForDeliveryAsync(WebhookReceiver receiver, DateTimeOffset killedAt, Stopwatch clock)
+    {
+        while (clock.Elapsed < Target + TimeSpan.FromSeconds(30))
+        {
+            if (receiver.Accepted.Any(r => System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("createdAt").GetDateTimeOffset() > killedAt))
+                return clock.Elapsed;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("No webhook for an event after the kill was delivered.");
     }
 
     /// <summary>Submits a job and waits until an agent has started it (running or already done).</summary>

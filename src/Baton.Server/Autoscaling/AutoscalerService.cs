@@ -127,7 +127,7 @@ public sealed class AutoscalerService(
         }
     }
 
-    // The lease is renewed once a third of it has passed, not every tick: one write per target per ten seconds.
+    // The lease is renewed once a third of it has passed, not every tick: one write per target per five seconds.
     private async Task<bool> HoldAsync(string target, DateTimeOffset now, CancellationToken ct)
     {
         if (_leases.TryGetValue(target, out var until) && until - now > Settings.LeaseTtl * 2 / 3) return true;

@@ -117,7 +117,7 @@ public static class EmbeddedBackup
     {
         var manifest = await BackupArchive.ExtractCheckedAsync(archivePath, folder, ct);
         if (manifest.Storage != "sqlite")
-            throw new BackupRefusedException($"the archive is a {manifest.Storage} backup: verify it with --postgres CONN (it is restored into a scratch database there); restore it with pg_restore.");
+            throw new BackupRefusedException($"the archive is a {manifest.Storage} backup: verify it with --postgres CONN (it is restored into a scratch database there); restore it with --postgres CONN.");
         try
         {
             return CheckDatabase(manifest, folder);

@@ -11,8 +11,8 @@ namespace Baton.Server.Backup;
 /// every table's row count and content checksum in it, has <c>pg_dump</c> write exactly that snapshot, and archives
 /// the dump with the package blobs it names. <see cref="VerifyAsync"/> restores the dump into a scratch database,
 /// compares every count and checksum, checks the blobs, runs a job through the store on the copy
-/// (<see cref="RestoreProbe"/>) and drops the scratch database. Physical backups with WAL archiving for
-/// point-in-time recovery stay PostgreSQL's job (scripts/postgres-pitr.sh); this is the check that a restore works.
+/// (<see cref="RestoreProbe"/>) and drops the scratch database; <see cref="PostgresRestore"/> restores it for real.
+/// Physical backups with WAL archiving for point-in-time recovery stay PostgreSQL's job (scripts/postgres-pitr.sh).
 /// </summary>
 public static class PostgresBackup
 {
@@ -94,18 +94,12 @@ public static class PostgresBackup
     /// </summary>
     public static async Task<BackupCheck> VerifyAsync(string archivePath, string folder, string serverConnectionString, TimeProvider time, CancellationToken ct)
     {
-        var manifest = await BackupArchive.ExtractCheckedAsync(archivePath, folder, ct);
-        if (manifest.Storage != "postgres")
-            throw new BackupRefusedException($"the archive is a {manifest.Storage} backup; verify it without --postgres.");
-        if (manifest.TableChecksums is null) throw new BackupRefusedException("the manifest has no table checksums: not a PostgreSQL backup of this Baton.");
+        var manifest = await ExtractAsync(archivePath, folder, "verify", ct);
         var tools = PostgresTools.Locate();
         var server = new NpgsqlConnectionStringBuilder(serverConnectionString);
         var scratchName = "baton_verify_" + Guid.NewGuid().ToString("N")[..12];
         var scratch = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = scratchName, Pooling = false }.ConnectionString;
-        var facts = new List<string>
-        {
-            $"{manifest.Files.Count + 1} files, {manifest.Files.Sum(f => f.SizeBytes):N0} bytes: every SHA-256 matches the manifest",
-        };
+        var facts = new List<string> { FilesFact(manifest) };
         try
         {
             await ExecuteAsync(server.ConnectionString, $"CREATE DATABASE {scratchName};", ct);
@@ -116,14 +110,9 @@ public static class PostgresBackup
         }
         try
         {
-            await tools.RestoreAsync(scratch, Path.Combine(folder, BackupManifest.PostgresDumpEntry), ct);
+            await tools.RestoreAsync(scratch, Path.Combine(folder, BackupManifest.PostgresDumpEntry), privileges: false, progress: null, ct);
             facts.Add($"pg_restore into scratch database {scratchName} succeeded");
-            await using (var connection = new NpgsqlConnection(scratch))
-            {
-                await connection.OpenAsync(ct);
-                await PostgresSnapshot.PrepareSessionAsync(connection, ct);
-                facts.AddRange(Compare(manifest, await PostgresSnapshot.ReadAsync(connection, null, ct)));
-            }
+            facts.AddRange(await CompareRestoredAsync(scratch, manifest, ct));
             await using var store = new PostgresBatonStore(new PostgresStoreOptions { ConnectionString = scratch }, time, RetryPolicy.Default);
             facts.Add(await RestoreProbe.RunAsync(store, time, ct));
         }
@@ -138,6 +127,28 @@ public static class PostgresBackup
         }
         facts.Add("no master key in the archive: the restored server needs the source's keys (the same BATON_MASTER_KEYS)");
         return new BackupCheck(manifest, facts);
+    }
+
+    /// <summary>Extracts the archive, checking every file; refuses one that is not a PostgreSQL backup.</summary>
+    internal static async Task<BackupManifest> ExtractAsync(string archivePath, string folder, string verb, CancellationToken ct)
+    {
+        var manifest = await BackupArchive.ExtractCheckedAsync(archivePath, folder, ct);
+        if (manifest.Storage != "postgres")
+            throw new BackupRefusedException($"the archive is a {manifest.Storage} backup; {verb} it without --postgres.");
+        if (manifest.TableChecksums is null) throw new BackupRefusedException("the manifest has no table checksums: not a PostgreSQL backup of this Baton.");
+        return manifest;
+    }
+
+    internal static string FilesFact(BackupManifest manifest) =>
+        $"{manifest.Files.Count + 1} files, {manifest.Files.Sum(f => f.SizeBytes):N0} bytes: every SHA-256 matches the manifest";
+
+    /// <summary>Reads the restored database's facts as create read the source's, and compares them with the manifest.</summary>
+    internal static async Task<IReadOnlyList<string>> CompareRestoredAsync(string connectionString, BackupManifest manifest, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await PostgresSnapshot.PrepareSessionAsync(connection, ct);
+        return [.. Compare(manifest, await PostgresSnapshot.ReadAsync(connection, null, ct))];
     }
 
     private static IEnumerable<string> Compare(BackupManifest manifest, PostgresSnapshot.Facts restored)
@@ -162,7 +173,7 @@ public static class PostgresBackup
         yield return $"all {restored.PackageBlobs.Count} package blob(s) present";
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
+    internal static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(ct);

@@ -38,12 +38,33 @@ public sealed class PostgresTools
     public Task DumpAsync(string connectionString, string snapshot, string target, CancellationToken ct) =>
         RunAsync("pg_dump", ["--format=custom", "--no-password", $"--snapshot={snapshot}", "--enable-row-security", $"--file={target}"], connectionString, ct);
 
-    /// <summary>Restores a dump into an empty database, as the connecting role, in one transaction.</summary>
-    public Task RestoreAsync(string connectionString, string dump, CancellationToken ct) =>
-        RunAsync("pg_restore", ["--no-password", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-            $"--dbname={LibpqEnvironment(connectionString)["PGDATABASE"]}", dump], connectionString, ct);
+    /// <summary>
+    /// Restores a dump into an empty database, as the connecting role (who then owns every object), in one
+    /// transaction: a failure leaves the database as it was.
+    /// </summary>
+    /// <param name="privileges">
+    /// Also restore the grants (to <c>baton_app</c>, which must exist): a database a server will run on needs them; a
+    /// scratch copy that only the owner reads does not.
+    /// </param>
+    /// <param name="progress">Given each table as its rows start loading, from <c>pg_restore --verbose</c>.</param>
+    public Task RestoreAsync(string connectionString, string dump, bool privileges, Action<string>? progress, CancellationToken ct)
+    {
+        List<string> arguments = ["--no-password", "--no-owner", "--exit-on-error", "--single-transaction", $"--dbname={LibpqEnvironment(connectionString)["PGDATABASE"]}"];
+        if (!privileges) arguments.Add("--no-privileges");
+        if (progress is not null) arguments.Add("--verbose");
+        arguments.Add(dump);
+        return RunAsync("pg_restore", arguments, connectionString, ct, progress is null ? null : TablesLoading(progress));
+    }
 
-    private async Task RunAsync(string program, IReadOnlyList<string> arguments, string connectionString, CancellationToken ct)
+    /// <summary>"pg_restore: processing data for table "public.jobs"": the one step whose length grows with the data.</summary>
+    private static Action<string> TablesLoading(Action<string> progress) => line =>
+    {
+        const string Marker = "processing data for table ";
+        var at = line.IndexOf(Marker, StringComparison.Ordinal);
+        if (at >= 0) progress($"loading {line[(at + Marker.Length)..].Trim('"')}");
+    };
+
+    private async Task RunAsync(string program, IReadOnlyList<string> arguments, string connectionString, CancellationToken ct, Action<string>? onStderrLine = null)
     {
         var start = new ProcessStartInfo(Path.Combine(_folder, program))
         {
@@ -54,7 +75,7 @@ public sealed class PostgresTools
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (name, value) in LibpqEnvironment(connectionString)) start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new BackupRefusedException($"{program} could not be started.");
-        var stderr = process.StandardError.ReadToEndAsync(ct);
+        var stderr = ReadLinesAsync(process.StandardError, onStderrLine, ct);
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         try
         {
@@ -65,10 +86,25 @@ public sealed class PostgresTools
             process.Kill(entireProcessTree: true);
             throw;
         }
-        var errors = (await stderr).Trim();
+        var lines = await stderr;
         await stdout;
         if (process.ExitCode != 0)
-            throw new BackupRefusedException($"{program} failed (exit code {process.ExitCode}): {(errors.Length == 0 ? "no message" : errors.Split('\n')[0])}");
+        {
+            // With --verbose most lines are progress; the first one that says "error" is the reason.
+            var reason = lines.FirstOrDefault(l => l.Contains("error:", StringComparison.Ordinal)) ?? lines.FirstOrDefault(l => l.Length > 0) ?? "no message";
+            throw new BackupRefusedException($"{program} failed (exit code {process.ExitCode}): {reason.Trim()}");
+        }
+    }
+
+    private static async Task<List<string>> ReadLinesAsync(StreamReader reader, Action<string>? onLine, CancellationToken ct)
+    {
+        var lines = new List<string>();
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            lines.Add(line);
+            onLine?.Invoke(line);
+        }
+        return lines;
     }
 
     /// <summary>

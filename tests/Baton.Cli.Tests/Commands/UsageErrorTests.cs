@@ -39,6 +39,19 @@ public sealed class UsageErrorTests : IDisposable
         Assert.Contains("--input 'name' is not of the form key=value", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--data DIR is required", "backup", "restore", "b.tar.gz")]
+    [InlineData("--postgres needs --blobs", "backup", "restore", "b.tar.gz", "--postgres", "Host=db")]
+    [InlineData("--blobs and --force go with --postgres", "backup", "restore", "b.tar.gz", "--data", "d", "--force")]
+    [InlineData("--master-key is for the embedded backend", "backup", "restore", "b.tar.gz", "--postgres", "Host=db", "--blobs", "b", "--master-key", "k")]
+    public async Task Backup_restore_options_that_do_not_fit_the_backend_are_usage_errors(string message, params string[] args)
+    {
+        var result = await _cli.RunAsync(args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Tenant_update_without_any_change_is_a_usage_error()
     {

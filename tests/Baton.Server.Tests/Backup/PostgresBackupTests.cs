@@ -1,14 +1,7 @@
-using System.Text;
-using System.Text.Json;
-using Baton.Core.AgentProtocol;
 using Baton.Core.Jobs;
-using Baton.Core.Packages;
-using Baton.Core.Tenancy;
 using Baton.Server.Backup;
 using Baton.Server.Tests.Support;
-using Baton.Storage;
 using Baton.Storage.Blobs;
-using Baton.Storage.Model;
 using Baton.Storage.Postgres;
 using Npgsql;
 
@@ -21,7 +14,6 @@ namespace Baton.Server.Tests.Backup;
 /// </summary>
 public sealed class PostgresBackupTests : IAsyncLifetime
 {
-    private static readonly byte[] PackageBytes = Encoding.UTF8.GetBytes("pretend this is a zip of hello 1.0.0");
     private readonly string _root = Path.Combine(Path.GetTempPath(), "baton-pg-backup-tests-" + Guid.NewGuid().ToString("N"));
     private string Archive => Path.Combine(_root, "backup.tar.gz");
     private TestPostgres _postgres = null!;
@@ -36,22 +28,8 @@ public sealed class PostgresBackupTests : IAsyncLifetime
         _postgres = await TestPostgres.CreateAsync();
         _store = new PostgresBatonStore(new PostgresStoreOptions { ConnectionString = _postgres.OwnerConnectionString }, TimeProvider.System, RetryPolicy.Default);
         await _store.MigrateAsync(default);
-        var now = TimeProvider.System.GetUtcNow();
-        await _store.Tenants.CreateAsync(new TenantRecord("t-acme", "acme", Tier.Standard, QuotaOverrides.None, now), default);
         _blobs = new FileSystemBlobStore(Path.Combine(_root, "blobs"));
-        var sha = (await _blobs.PutAsync(new MemoryStream(PackageBytes), default)).Sha256;
-        await _store.Packages.AddVersionAsync(new PackageVersionRecord("t-acme", "hello", "1.0.0", sha, PackageBytes.Length,
-            new PackageManifest { Name = "hello", Version = "1.0.0", Entrypoint = new PackageEntrypoint { Module = "main", Function = "run" } }, now), long.MaxValue, default);
-        await _store.Agents.RegisterAsync(new NewAgent("a-1", "t-acme", "host", "hash", new AgentCapabilities("linux", "x64", [], new Dictionary<string, string>()),
-            new AgentResources(2, 2048, 1024), 2, "test"), 10, default);
-        for (var i = 0; i < 5; i++)
-        {
-            await _store.Jobs.SubmitAsync(new NewJob($"j-{i}", "t-acme", "hello", "1.0.0", sha, 1, 0, 60, [], JsonSerializer.SerializeToElement(new { i }), null), default);
-        }
-        // One job the whole way, so job_events (a partitioned table) has rows in a partition.
-        var claimed = Assert.Single(await _store.Jobs.ClaimAsync(new JobClaimRequest("t-acme", "a-1", 1, 10, TimeSpan.FromMinutes(1), _ => true), default));
-        await _store.Jobs.MarkStartedAsync("t-acme", claimed.Id, "a-1", claimed.Attempt, default);
-        await _store.Jobs.CompleteAttemptAsync(new AttemptCompletion("t-acme", claimed.Id, "a-1", claimed.Attempt, JobOutcome.Succeeded, 0, null, null), default);
+        await PostgresBackupSeed.SeedAsync(_store, _blobs);
     }
 
     public async Task DisposeAsync()

@@ -8,7 +8,7 @@ namespace Baton.Cli.Commands.Hosting;
 /// <summary>
 /// <c>baton backup create|verify|restore</c>. For the embedded backend these work on the data folder directly (not
 /// through the API), so they run beside a live server on the same machine, or in a sidecar sharing its volume; for
-/// PostgreSQL, create and verify connect as the tables' owner and run pg_dump / pg_restore.
+/// PostgreSQL, they connect as the tables' owner and run pg_dump / pg_restore.
 /// </summary>
 public static class BackupCommands
 {
@@ -101,24 +101,58 @@ public static class BackupCommands
     private static Command RestoreCommand(CliContext context)
     {
         var archive = new Argument<string>("ARCHIVE") { Description = "A backup archive written by 'baton backup create'." };
-        var data = new Option<string>("--data") { Description = "A new or empty folder to restore into.", Required = true };
+        var data = new Option<string?>("--data")
+        {
+            Description = "Embedded backup: a new or empty folder to restore into. PostgreSQL backup: the server's data folder (its blobs go to DATA/blobs unless --blobs).",
+        };
         var masterKey = new Option<string?>("--master-key") { Description = "The source's master key file (backed up apart), copied in as DATA/master.key." };
-        var command = new Command("restore", "Verify an archive, then restore it into a new data folder (never over an existing one).") { archive, data, masterKey };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "Restore a PostgreSQL backup into this empty database (the owner's connection string; needs pg_restore), then migrate it.",
+        };
+        var blobs = new Option<string?>("--blobs") { Description = "With --postgres: the blob store the server will use, a folder or s3://BUCKET[/PREFIX]." };
+        var force = new Option<bool>("--force") { Description = "With --postgres: drop everything the target database holds first instead of refusing it." };
+        var command = new Command("restore", "Verify an archive, then restore it into a new data folder or an empty PostgreSQL database (never over live data).")
+        {
+            archive, data, masterKey, postgres, blobs, force,
+        };
         command.SetAction(async (parse, ct) =>
         {
-            var target = parse.GetValue(data)!;
+            var connection = parse.GetValue(postgres);
+            var target = parse.GetValue(data);
+            if (connection is null)
+            {
+                if (target is null) throw new UsageException("--data DIR is required: the new or empty folder to restore into (or --postgres CONN for a PostgreSQL backup).");
+                if (parse.GetValue(blobs) is not null || parse.GetValue(force))
+                    throw new UsageException("--blobs and --force go with --postgres; an embedded backup is restored into a new --data folder, blobs included.");
+            }
+            else if (target is null && parse.GetValue(blobs) is null)
+            {
+                throw new UsageException("--postgres needs --blobs (a folder or s3://…) or --data DIR (blobs in DATA/blobs): where the restored server keeps its package blobs.");
+            }
+            else if (parse.GetValue(masterKey) is not null)
+            {
+                throw new UsageException("--master-key is for the embedded backend; with PostgreSQL give the server the source's keys (BATON_MASTER_KEYS or DATA/master.key).");
+            }
             var scratch = Directory.CreateTempSubdirectory("baton-restore-").FullName;
             BackupCheck check;
             try
             {
                 var local = await FetchAsync(parse.GetValue(archive)!, scratch, ct);
-                check = await Refusals(() => EmbeddedBackup.RestoreAsync(local, target, parse.GetValue(masterKey), ct));
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                check = await Refusals(() => connection is null
+                    ? EmbeddedBackup.RestoreAsync(local, target!, parse.GetValue(masterKey), ct)
+                    : PostgresRestore.RestoreAsync(local, Path.Combine(scratch, "extracted"), connection,
+                        StoreFactory.CreateBlobs(new ServerOptions { DataDirectory = target ?? ".baton", Blobs = parse.GetValue(blobs) }), parse.GetValue(force),
+                        TimeProvider.System, step => context.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0.0} s] {step}"), ct));
             }
             finally
             {
                 Directory.Delete(scratch, recursive: true);
             }
-            context.Out.WriteLine($"Restored into {Path.GetFullPath(target)}; start it with: baton server --data {target}");
+            context.Out.WriteLine(connection is null
+                ? $"Restored into {Path.GetFullPath(target!)}; start it with: baton server --data {target}"
+                : "Restored into the PostgreSQL database; start the server on it with --storage postgres (and the same --blobs and master keys).");
             foreach (var fact in check.Facts) context.Out.WriteLine($"  {fact}");
             return 0;
         });
