@@ -174,7 +174,7 @@ public sealed class WorkItemTests : IAsyncLifetime
 
         // Nobody submits a job: adding the items is what starts the consumers.
         var file = Path.Combine(_cluster.Root, "inbox.jsonl");
-        await File.WriteAllLinesAsync(file, Enumerable.Range(1, 30).Select(n => $$"""{"payload":{"n":{{n}}}}"""));
+        await File.WriteAllLinesAsync(file, Enumerable.Range(1, 30).Select(n => $$$"""{"payload":{"n":{{{n}}}}}"""));
         var added = await CliRunner.RunAsync(_cluster.CliEnv(), "workitem", "add", "inbox", "--file", file);
         Assert.True(added.ExitCode == 0, added.ToString());
 
