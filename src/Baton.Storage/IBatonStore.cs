@@ -31,6 +31,7 @@ public interface IBatonStore : IAsyncDisposable
     IStatisticsStore Statistics { get; }
     IWorkItemStore WorkItems { get; }
     IJobLineageStore Lineage { get; }
+    IWorkItemTriggerStore WorkItemTriggers { get; }
 
     /// <summary>Applies pending numbered migrations under the backend's lock; returns the versions applied.</summary>
     Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);

@@ -18,7 +18,8 @@ public interface IRetentionStore
 
     /// <summary>
     /// Removes job events and log lines, tenant events, settled webhook deliveries (delivered or failed;
-    /// pending ones are still being attempted) and audit entries older than their cutoffs.
+    /// pending ones are still being attempted), audit entries and finished work items (done, or failed for good,
+    /// with their history; waiting and leased ones stay) older than their cutoffs.
     /// </summary>
     Task<RetentionReport> PruneAsync(RetentionCutoffs cutoffs, CancellationToken cancellationToken);
 }

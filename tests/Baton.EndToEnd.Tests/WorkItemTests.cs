@@ -9,7 +9,8 @@ namespace Baton.EndToEnd.Tests;
 /// <summary>
 /// Work-item queues and child jobs with a real server, real agents and Python: 1,000 items consumed by 4 jobs, each done
 /// exactly once and business failures never retried, also when an agent is killed with SIGKILL mid-item (its items come
-/// back when their lease ends); a parent job starting three children and collecting their results. Leases are 3 s here.
+/// back when their lease ends); a parent job starting three children and collecting their results; a queue's trigger
+/// starting the consumers that drain it. Leases are 3 s here.
 /// </summary>
 public sealed class WorkItemTests : IAsyncLifetime
 {
@@ -151,6 +152,53 @@ public sealed class WorkItemTests : IAsyncLifetime
         var produced = await api.GetFromJsonAsync<ListResponse<WorkItemDto>>("/api/v1/workitem-queues/produced/items", Cluster.Json);
         var item = Assert.Single(produced!.Items);
         Assert.Equal(("from-parent", parent.Id), (item.Reference, item.AddedByJob));
+    }
+
+    [Fact]
+    public async Task Items_added_to_a_queue_with_a_trigger_start_consumer_jobs_that_drain_it()
+    {
+        await _cluster.StartAgentAsync("drainer", slots: 2);
+        await PushAsync("wi-drain", """
+            import baton
+
+
+            def main():
+                done = []
+                for item in baton.workitems("inbox"):
+                    item.done({"twice": item.payload["n"] * 2})
+                    done.append(item.id)
+                return {"done": done}
+            """, null);
+        var set = await CliRunner.RunAsync(_cluster.CliEnv(), "workitem", "trigger", "set", "inbox", "--package", "wi-drain", "--max-jobs", "2", "--min-items", "5");
+        Assert.True(set.ExitCode == 0, set.ToString());
+
+        // Nobody submits a job: adding the items is what starts the consumers.
+        var file = Path.Combine(_cluster.Root, "inbox.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(1, 30).Select(n => $$$"""{"payload":{"n":{{{n}}}}}"""));
+        var added = await CliRunner.RunAsync(_cluster.CliEnv(), "workitem", "add", "inbox", "--file", file);
+        Assert.True(added.ExitCode == 0, added.ToString());
+
+        using var api = _cluster.Api();
+        await WaitForAsync(async () => (await api.GetFromJsonAsync<WorkItemQueueDto>("/api/v1/workitem-queues/inbox", Cluster.Json))!.Done == 30,
+            TimeSpan.FromSeconds(120), "30 items done by the trigger's jobs");
+        List<JobDto> jobs = [];
+        await WaitForAsync(async () =>
+        {
+            jobs = [.. (await api.GetFromJsonAsync<ListResponse<JobDto>>("/api/v1/jobs?package=wi-drain", Cluster.Json))!.Items];
+            return jobs.All(j => j.State is "succeeded" or "failed" or "cancelled" or "timed_out");
+        }, TimeSpan.FromSeconds(60), "the trigger's jobs ended");
+        Assert.InRange(jobs.Count, 1, 4);
+        Assert.All(jobs, j => Assert.True(j.State == "succeeded", $"job {j.Id} {j.State}: {j.Error}"));
+        var done = jobs.SelectMany(j => j.Result!.Value.GetProperty("done").EnumerateArray().Select(e => e.GetString()!)).ToList();
+        Assert.Equal(30, done.Count);
+        Assert.Equal(30, done.Distinct().Count());
+
+        var show = await CliRunner.RunAsync(_cluster.CliEnv(), "workitem", "trigger", "show", "inbox", "--json");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        var trigger = System.Text.Json.JsonSerializer.Deserialize<WorkItemTriggerDto>(show.Stdout, Cluster.Json)!;
+        Assert.Equal(("wi-drain", 2, 5), (trigger.Package, trigger.MaxJobs, trigger.MinItems));
+        Assert.Empty(trigger.ActiveJobs);
+        Assert.NotNull(trigger.LastStartedAt);
     }
 
     private async Task<WorkItemQueueDto> QueueAsync(HttpClient api) =>

@@ -107,7 +107,7 @@ public sealed class RetentionServiceTests : IAsyncLifetime
             DeliveryRetention = TimeSpan.FromDays(3),
             AuditRetention = TimeSpan.FromDays(365),
         });
-        Assert.Equal(new RetentionCutoffs(now.AddDays(-7), now.AddDays(-7), now.AddDays(-3), now.AddDays(-365)), cutoffs);
+        Assert.Equal(new RetentionCutoffs(now.AddDays(-7), now.AddDays(-7), now.AddDays(-3), now.AddDays(-365), now.AddDays(-7)), cutoffs);
     }
 
     [Fact]

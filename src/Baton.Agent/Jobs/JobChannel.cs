@@ -12,10 +12,12 @@ using Microsoft.Extensions.Logging;
 namespace Baton.Agent.Jobs;
 
 /// <summary>
-/// A running job's way to the server (work items, child jobs): one Unix socket the agent listens on (an abstract name
-/// on Linux), where a job sends one JSON line per request — its random token, the call (<c>workitems/claim</c>, …) and
-/// a body — and reads one JSON line back: the server's status and body. The agent adds the job id and attempt and its
-/// own credential, so a job holds no secret of the server's, can act only as itself, and only while its attempt runs.
+/// A running job's way to the server (work items, child jobs, assets, checkpoints, heartbeats): one Unix socket the
+/// agent listens on (an abstract name on Linux), where a job sends one JSON line per request — its random token, the
+/// call (<c>workitems/claim</c>, …) and a body — and reads one JSON line back: the server's status and body. The agent
+/// adds the job id and attempt and its own credential, so a job holds no secret of the server's, can act only as
+/// itself, and only while its attempt runs. <c>request</c> (assets, checkpoints) and <c>heartbeat</c> are answered by
+/// the agent itself, as the control file's requests are where there are no Unix sockets.
 /// While a job holds work items the agent renews their leases every third of the lease; when the job ends it releases
 /// the items it still holds (they go back to their queue).
 /// </summary>
@@ -80,12 +82,12 @@ internal sealed partial class JobChannel : IDisposable
     }
 
     /// <summary>Opens the channel of one job attempt; disposing it closes the channel and releases the job's items.</summary>
-    public JobChannelSession Open(string jobId, int attempt)
+    public JobChannelSession Open(string jobId, int attempt, JobControl? control = null)
     {
         while (true)
         {
             var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-            var session = new JobChannelSession(this, token, jobId, attempt);
+            var session = new JobChannelSession(this, token, jobId, attempt, control);
             if (_sessions.TryAdd(token, session)) return session;
         }
     }
@@ -156,7 +158,7 @@ internal sealed partial class JobChannel : IDisposable
     internal static string Refusal(int status, string detail) =>
         new JsonObject { ["status"] = status, ["body"] = new JsonObject { ["title"] = "Refused by the agent", ["detail"] = detail } }.ToJsonString();
 
-    [GeneratedRegex(@"^(workitems/(claim|add)|workitems/[A-Za-z0-9_.\-]{1,100}/complete|children|children/[A-Za-z0-9_.\-]{1,100}/wait)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(workitems/(claim|add)|workitems/[A-Za-z0-9_.\-]{1,100}/complete|children|children/[A-Za-z0-9_.\-]{1,100}/wait|request|heartbeat)$", RegexOptions.CultureInvariant)]
     private static partial Regex AllowedCall();
 
     public void Dispose()
@@ -183,14 +185,16 @@ internal sealed class JobChannelSession : IAsyncDisposable
     private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(30);
 
     private readonly JobChannel _channel;
+    private readonly JobControl? _control;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private Task? _renewal;
     private TimeSpan _lease;
 
-    public JobChannelSession(JobChannel channel, string token, string jobId, int attempt)
+    public JobChannelSession(JobChannel channel, string token, string jobId, int attempt, JobControl? control)
     {
         _channel = channel;
+        _control = control;
         Token = token;
         JobId = jobId;
         Attempt = attempt;
@@ -209,6 +213,7 @@ internal sealed class JobChannelSession : IAsyncDisposable
     /// <summary>Relays one call with this attempt, retrying while no server answers; the answer line for the job.</summary>
     public async Task<string> CallAsync(string call, JsonObject body)
     {
+        if (call is "request" or "heartbeat") return await AnswerHereAsync(call, body);
         body["attempt"] = Attempt;
         var json = body.ToJsonString();
         var retry = new ProtocolRetry(Backoff.Default, _channel.Time, _channel.Logger);
@@ -237,6 +242,32 @@ internal sealed class JobChannelSession : IAsyncDisposable
             HoldingItems(TimeSpan.FromSeconds(leaseSeconds));
         }
         return new JsonObject { ["status"] = status, ["body"] = answer }.ToJsonString();
+    }
+
+    /// <summary>
+    /// What the agent answers itself: a heartbeat (sent with the next log flush) and a request for an asset or a
+    /// checkpoint (<see cref="IJobRequests"/>, the same answers the control file's requests get).
+    /// </summary>
+    private async Task<string> AnswerHereAsync(string call, JsonObject body)
+    {
+        if (call == "heartbeat")
+        {
+            _control?.RequestHeartbeat();
+            return new JsonObject { ["status"] = 200, ["body"] = new JsonObject { ["ok"] = true } }.ToJsonString();
+        }
+        var operation = (body["op"] as JsonValue)?.TryGetValue<string>(out var op) == true ? op : "";
+        JsonObject reply;
+        try
+        {
+            reply = _control?.Requests is { } requests
+                ? await requests.HandleAsync(operation, JsonSerializer.SerializeToElement(body), _stop.Token)
+                : new JsonObject { ["ok"] = false, ["error"] = "This job runs without a Baton server to ask." };
+        }
+        catch (OperationCanceledException)
+        {
+            return JobChannel.Refusal(410, "The job's attempt has ended.");
+        }
+        return new JsonObject { ["status"] = 200, ["body"] = reply }.ToJsonString();
     }
 
     /// <summary>The job holds leased items: renew them every third of the lease until the job ends.</summary>

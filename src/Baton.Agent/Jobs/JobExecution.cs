@@ -178,8 +178,9 @@ internal sealed class JobExecution : IDisposable
         Directory.CreateDirectory(workDirectory);
         var timeout = _assignment.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(_assignment.TimeoutSeconds) : (TimeSpan?)null;
         var isolation = _assignment.Isolation == "fresh" ? JobIsolation.Fresh : JobIsolation.Warm;
-        // The job's channel to the server (work items, child jobs); closing it releases the items the job still holds.
-        await using var channel = _runtime.Channel?.Open(_assignment.JobId, _assignment.Attempt);
+        // The job's channel to the server (work items, child jobs, assets, checkpoints, heartbeats); closing it releases
+        // the items the job still holds.
+        await using var channel = _runtime.Channel?.Open(_assignment.JobId, _assignment.Attempt, Control);
         var spec = new PythonJobSpec(_assignment.JobId, _assignment.Attempt, python, _runtime.RuntimeDirectory, packageDirectory,
             workDirectory, _assignment.Entrypoint, _assignment.Inputs, timeout, isolation, _assignment.Preload, channel?.Environment);
         return await _runtime.Runner.RunAsync(spec, log, Control);

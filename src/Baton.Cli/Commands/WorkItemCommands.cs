@@ -7,7 +7,7 @@ using Baton.Core.Api;
 
 namespace Baton.Cli.Commands;
 
-/// <summary><c>baton workitem add|list|show|stats</c>: the tenant's work-item queues.</summary>
+/// <summary><c>baton workitem add|list|show|stats|trigger</c>: the tenant's work-item queues.</summary>
 public static class WorkItemCommands
 {
     private static readonly JsonSerializerOptions LineJson = new(JsonSerializerDefaults.Web)
@@ -23,6 +23,7 @@ public static class WorkItemCommands
         command.Subcommands.Add(ListCommand(context, globals));
         command.Subcommands.Add(ShowCommand(context, globals));
         command.Subcommands.Add(StatsCommand(context, globals));
+        command.Subcommands.Add(WorkItemTriggerCommands.Create(context, globals));
         return command;
     }
 

@@ -27,4 +27,12 @@ public sealed partial class BatonApiClient
 
     public Task<WorkItemDto> GetWorkItemAsync(string queue, string id, CancellationToken ct) =>
         GetAsync<WorkItemDto>($"api/v1/workitem-queues/{Segment(queue)}/items/{Segment(id)}", ct);
+
+    public Task<WorkItemTriggerDto> SetWorkItemTriggerAsync(string queue, SetWorkItemTriggerRequest request, CancellationToken ct) =>
+        SendJsonAsync<WorkItemTriggerDto>(HttpMethod.Put, $"api/v1/workitem-queues/{Segment(queue)}/trigger", request, ct);
+
+    public Task<WorkItemTriggerDto> GetWorkItemTriggerAsync(string queue, CancellationToken ct) =>
+        GetAsync<WorkItemTriggerDto>($"api/v1/workitem-queues/{Segment(queue)}/trigger", ct);
+
+    public Task DeleteWorkItemTriggerAsync(string queue, CancellationToken ct) => DeleteAsync($"api/v1/workitem-queues/{Segment(queue)}/trigger", ct);
 }

@@ -37,6 +37,7 @@ public static class AuditTargets
     public const string Calendar = "calendar";
     public const string Queue = "queue";
     public const string Asset = "asset";
+    public const string WorkItemTrigger = "workitem_trigger";
     /// <summary>Installation-wide settings such as the master keys of secrets at rest.</summary>
     public const string Installation = "installation";
 }

@@ -60,6 +60,11 @@ public static class AuditSnapshots
         }) : null,
         new HashSet<string> { "secret", "overrideSecrets" });
 
+    /// <summary>A work-item queue's trigger, by its queue's name.</summary>
+    public static AuditTarget WorkItemTrigger { get; } = new(AuditTargets.WorkItemTrigger, async (store, tenant, queue, ct) =>
+        await store.WorkItemTriggers.GetAsync(tenant, queue, ct) is { } t
+            ? Fields(new { t.Queue, Package = t.PackageName, Version = t.PackageVersion, t.MaxJobs, t.MinItems }) : null, NoSecrets);
+
     private static AuditTarget Token(string type) => new(type, async (store, tenant, id, ct) =>
         (await store.EnrollmentTokens.ListAsync(tenant, ct)).FirstOrDefault(t => t.Id == id) is { } t
             ? Fields(new { t.Name, t.ExpiresAt, t.RevokedAt }) : null, NoSecrets);

@@ -92,7 +92,7 @@ public sealed class BatonServer : IAsyncDisposable
             .Validate(o => o.Webhooks.AllowedNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Webhooks:AllowedNetworks must be CIDR ranges such as 10.20.0.0/16.")
             .Validate(o => o.Webhooks.RetryMaxDelay >= o.Webhooks.RetryBaseDelay && o.Webhooks.RetryBaseDelay >= TimeSpan.Zero, "Webhooks: RetryMaxDelay must be at least RetryBaseDelay.")
             .Validate(o => RetentionRules.Check(o) is null, RetentionRules.Message)
-            .Validate(o => o.WorkItems.Check() is null, "WorkItems: Lease at least 1 second, MaxPayloadBytes at least 1024, MaxChildDepth at least 1.")
+            .Validate(o => o.WorkItems.Check() is null, "WorkItems: Lease at least 1 second, MaxPayloadBytes at least 1024, MaxChildDepth at least 1, trigger delays not negative.")
             .Validate(o => o.RateLimits.Check() is null, "RateLimits: limits must be 0 (off) or more, windows between 1 second and 1 day.")
             .ValidateOnStart();
 
@@ -114,6 +114,7 @@ public sealed class BatonServer : IAsyncDisposable
         if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<JanitorService>();
         if (serverOptions.HasRole("notifier")) builder.Services.AddHostedService<NotifierService>();
         if (serverOptions.HasRole("scheduler")) builder.Services.AddHostedService<SchedulerService>();
+        if (serverOptions.HasRole("scheduler")) builder.Services.AddHostedService<WorkItems.WorkItemTriggerService>();
         if (serverOptions.HasRole("autoscaler")) builder.Services.AddHostedService<Autoscaling.AutoscalerService>();
         if (serverOptions.Storage == "postgres") builder.Services.AddHostedService<PostgresWakeUpBridge>();
         if (serverOptions.HasRole("janitor")) builder.Services.AddHostedService<RetentionService>();

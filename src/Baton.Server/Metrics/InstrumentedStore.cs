@@ -46,6 +46,7 @@ public sealed class InstrumentedStore : IBatonStore
         Autoscale = TimedStore<IAutoscaleStore>.Wrap(inner.Autoscale, "Autoscale", metrics, hooks);
         WorkItems = TimedStore<IWorkItemStore>.Wrap(inner.WorkItems, "WorkItems", metrics, hooks);
         Lineage = TimedStore<IJobLineageStore>.Wrap(inner.Lineage, "Lineage", metrics, hooks);
+        WorkItemTriggers = TimedStore<IWorkItemTriggerStore>.Wrap(inner.WorkItemTriggers, "WorkItemTriggers", metrics, hooks);
     }
 
     /// <summary>The backend under the decorator (for the few backend-specific services, e.g. partition upkeep).</summary>
@@ -68,6 +69,7 @@ public sealed class InstrumentedStore : IBatonStore
     public IStatisticsStore Statistics { get; }
     public IWorkItemStore WorkItems { get; }
     public IJobLineageStore Lineage { get; }
+    public IWorkItemTriggerStore WorkItemTriggers { get; }
     public IRetentionStore Retention { get; }
     public IAuditStore Audit { get; }
     public IDataKeyStore DataKeys { get; }

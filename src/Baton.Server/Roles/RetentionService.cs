@@ -9,8 +9,9 @@ namespace Baton.Server.Roles;
 /// Janitor role: one retention policy on every backend. Each pass gets storage ready for the coming months
 /// (PostgreSQL's partitions) and removes what is past its cutoff — job events and logs and tenant events
 /// after <see cref="ServerOptions.HistoryRetention"/>, settled webhook deliveries after
-/// <see cref="ServerOptions.DeliveryRetention"/>, audit entries after <see cref="ServerOptions.AuditRetention"/>, and job
-/// artifacts after <see cref="ServerOptions.HistoryRetention"/> (their content leaves the blob store once nothing names it).
+/// <see cref="ServerOptions.DeliveryRetention"/>, audit entries after <see cref="ServerOptions.AuditRetention"/>, work items
+/// finished (done, or failed for good) more than <see cref="ServerOptions.HistoryRetention"/> ago, and job artifacts after
+/// <see cref="ServerOptions.HistoryRetention"/> (their content leaves the blob store once nothing names it).
 /// Safe in several replicas: the stores' deletes and partition drops are idempotent (and serialised on PostgreSQL).
 /// </summary>
 public sealed class RetentionService(
@@ -76,7 +77,8 @@ public sealed class RetentionService(
         JobHistory: now - options.HistoryRetention,
         TenantEvents: now - options.HistoryRetention,
         WebhookDeliveries: now - options.DeliveryRetention,
-        AuditLog: now - options.AuditRetention);
+        AuditLog: now - options.AuditRetention,
+        FinishedWorkItems: now - options.HistoryRetention);
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
     {

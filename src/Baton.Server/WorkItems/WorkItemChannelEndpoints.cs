@@ -66,7 +66,7 @@ public static class WorkItemChannelEndpoints
 
     private static async Task<IResult> AddAsync(
         string jobId, AddJobWorkItemsRequest request, HttpContext context, IBatonStore store, IOptions<ServerOptions> options, TimeProvider time,
-        CancellationToken ct)
+        Dispatch.WakeUpSignals signals, CancellationToken ct)
     {
         var (job, refusal) = await JobChannelScope.ResolveAsync(context, jobId, request.Attempt, store, ct);
         if (refusal is not null) return refusal;
@@ -74,6 +74,7 @@ public static class WorkItemChannelEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
         var outcome = await store.WorkItems.AddAsync(job.TenantId, items, ct);
         if (outcome.DuplicateReferences.Count > 0) return WorkItemInput.DuplicateReferences(request.Queue!, outcome.DuplicateReferences);
+        signals.Signal(WorkItemTriggerStarter.WakeUpTopic);
         var now = time.GetUtcNow();
         return Results.Ok(new AddWorkItemsResponse([.. outcome.Added.Select(i => i.ToDto(now))]));
     }

@@ -25,6 +25,7 @@ public static class WorkItemEndpoints
         queues.MapPost("/{queue}/items", AddAsync).RequireAuthorization(AuthPolicies.Operator);
         queues.MapGet("/{queue}/items", ListItemsAsync).RequireAuthorization(AuthPolicies.Viewer);
         queues.MapGet("/{queue}/items/{itemId}", GetItemAsync).RequireAuthorization(AuthPolicies.Viewer);
+        queues.MapWorkItemTriggerEndpoints();
     }
 
     private static async Task<IResult> ListQueuesAsync(HttpContext context, IBatonStore store, CancellationToken ct)
@@ -41,13 +42,14 @@ public static class WorkItemEndpoints
 
     private static async Task<IResult> AddAsync(
         string queue, AddWorkItemsRequest request, HttpContext context, IBatonStore store, IOptions<ServerOptions> options, TimeProvider time,
-        CancellationToken ct)
+        Dispatch.WakeUpSignals signals, CancellationToken ct)
     {
         var tenantId = context.GetCaller().TenantId;
         var (items, errors) = WorkItemInput.Read(tenantId, queue, request.Items, options.Value.WorkItems.MaxPayloadBytes, time.GetUtcNow(), null);
         if (errors.Count > 0) return Problems.Validation(errors);
         var outcome = await store.WorkItems.AddAsync(tenantId, items, ct);
         if (outcome.DuplicateReferences.Count > 0) return WorkItemInput.DuplicateReferences(queue, outcome.DuplicateReferences);
+        signals.Signal(WorkItemTriggerStarter.WakeUpTopic);
         var now = time.GetUtcNow();
         return Results.Created($"/api/v1/workitem-queues/{queue}/items", new AddWorkItemsResponse([.. outcome.Added.Select(i => i.ToDto(now))]));
     }

@@ -68,12 +68,13 @@ internal sealed class WorkItemGauges : IDisposable
     }
 }
 
-/// <summary>The work-item services: the depth gauge, registered with the other families when the host starts.</summary>
+/// <summary>The work-item services: the depth gauge (registered with the other families when the host starts) and the trigger starter.</summary>
 public static class WorkItemServices
 {
     public static IServiceCollection AddWorkItems(this IServiceCollection services)
     {
         services.AddSingleton<WorkItemGauges>();
+        services.AddSingleton<WorkItemTriggerStarter>();
         services.AddHostedService<WorkItemGaugesActivation>();
         return services;
     }

@@ -1,11 +1,13 @@
 namespace Baton.Storage.Model;
 
 /// <summary>What is older than these instants is removed (see <see cref="IRetentionStore"/>).</summary>
+/// <param name="FinishedWorkItems">Work items done or failed for good, by when they finished (null: <paramref name="JobHistory"/>).</param>
 public sealed record RetentionCutoffs(
     DateTimeOffset JobHistory,
     DateTimeOffset TenantEvents,
     DateTimeOffset WebhookDeliveries,
-    DateTimeOffset AuditLog);
+    DateTimeOffset AuditLog,
+    DateTimeOffset? FinishedWorkItems = null);
 
 /// <summary>
 /// What a prune removed: rows deleted one by one, per table, and whole partitions dropped (whose rows

@@ -45,6 +45,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Autoscale = new Relational.AutoscaleStore(_database);
         WorkItems = new Relational.WorkItemStore(_database, time);
         Lineage = new Relational.JobLineageStore(_database, time);
+        WorkItemTriggers = new Relational.WorkItemTriggerStore(_database, time);
         Statistics = new Relational.StatisticsStore(_database, _database, time);
     }
 
@@ -72,6 +73,7 @@ public sealed class PostgresBatonStore : IBatonStore
     public IStatisticsStore Statistics { get; }
     public IWorkItemStore WorkItems { get; }
     public IJobLineageStore Lineage { get; }
+    public IWorkItemTriggerStore WorkItemTriggers { get; }
 
     /// <summary>Applies pending migrations as the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).</summary>
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);

@@ -20,6 +20,8 @@ internal sealed class RetentionStore(IStoreDatabase database, IPartitionedRetent
         ("events", "tenant_id, id", "created_at", ""),
         ("webhook_deliveries", "id", "created_at", "AND state <> 'pending'"),
         ("audit_log", "id", "at", ""),
+        // Finished items only: one waiting or leased is work still to do, however old. Their history goes with them (cascade).
+        ("work_items", "id", "finished_at", "AND state IN ('done', 'failed')"),
     ];
 
     public Task<IReadOnlyList<string>> PrepareAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -57,6 +59,7 @@ internal sealed class RetentionStore(IStoreDatabase database, IPartitionedRetent
         "events" => cutoffs.TenantEvents,
         "webhook_deliveries" => cutoffs.WebhookDeliveries,
         "audit_log" => cutoffs.AuditLog,
+        "work_items" => cutoffs.FinishedWorkItems ?? cutoffs.JobHistory,
         _ => throw new ArgumentOutOfRangeException(nameof(table), table, "Not a pruned table."),
     };
 }

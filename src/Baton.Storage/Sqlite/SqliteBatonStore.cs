@@ -42,6 +42,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Autoscale = new Relational.AutoscaleStore(_database);
         WorkItems = new Relational.WorkItemStore(_database, time);
         Lineage = new Relational.JobLineageStore(_database, time);
+        WorkItemTriggers = new Relational.WorkItemTriggerStore(_database, time);
         Statistics = new Relational.StatisticsStore(_database, _database, time);
     }
 
@@ -69,6 +70,7 @@ public sealed class SqliteBatonStore : IBatonStore
     public IStatisticsStore Statistics { get; }
     public IWorkItemStore WorkItems { get; }
     public IJobLineageStore Lineage { get; }
+    public IWorkItemTriggerStore WorkItemTriggers { get; }
 
     public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
 

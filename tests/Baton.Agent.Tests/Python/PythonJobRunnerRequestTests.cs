@@ -2,10 +2,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Baton.Agent.Jobs;
 using Baton.Core.Jobs;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Baton.Agent.Tests.Python;
 
-/// <summary>What a job asks its agent for through the control file: assets (secrets masked in its log), checkpoints, heartbeats.</summary>
+/// <summary>
+/// What a job asks its agent for — assets (secrets masked in its log), checkpoints, heartbeats — through the job's channel
+/// where the agent offers one (a Unix socket), else through the control file.
+/// </summary>
 public abstract partial class PythonJobRunnerTests
 {
     private const string Secret = "s3cr3t-Pa55word!";
@@ -96,5 +100,45 @@ public abstract partial class PythonJobRunnerTests
         Assert.Equal(["""{"page": 4}"""], requests!.Checkpoints);
         Assert.True(control.TakeHeartbeat(), "the job's heartbeat should be waiting to be sent");
         Assert.Null(control.Progress);
+    }
+
+    [Fact]
+    public async Task Where_the_agent_offers_the_channel_assets_checkpoints_and_heartbeats_go_through_it()
+    {
+        _temp.WriteFile("channel/job.py", """
+            import os
+            import baton
+
+            def main():
+                login = baton.credential("db")
+                state = baton.last_checkpoint()
+                baton.checkpoint({"page": state["page"] + 1})
+                baton.heartbeat()
+                with open(os.environ["BATON_CONTROL_FILE"], encoding="utf-8") as control:
+                    written = control.read()
+                print("the secret is " + login.secret)
+                return {"user": login.username, "page": state["page"], "control": written}
+            """);
+        // Nothing is relayed to a server here: the agent answers these calls itself.
+        var client = new Baton.Agent.Protocol.AgentProtocolClient(new HttpClient(), [new Uri("http://127.0.0.1:9/")],
+            NullLogger<Baton.Agent.Protocol.AgentProtocolClient>.Instance);
+        using var channel = JobChannel.TryStart(client, TimeProvider.System, NullLogger.Instance);
+        Assert.NotNull(channel);
+        JobChannelSession? session = null;
+        FakeRequests? requests = null;
+
+        var (result, log, control) = await RunAsync(_temp.Combine("channel"), "job:main", requests: l => requests = new FakeRequests(l),
+            environment: c => (session = channel.Open("job-1", 1, c)).Environment);
+        await session!.DisposeAsync();
+
+        Assert.True(result.Outcome == JobOutcome.Succeeded, result.Error);
+        // The control file carried none of it: no request line, no heartbeat line.
+        Assert.Equal("""{"user": "svc", "page": 3, "control": ""}""", result.Result!.Value.GetRawText());
+        // Relayed as JSON (the agent's own spelling of it), not as the job's text.
+        Assert.Equal(["""{"page":4}"""], requests!.Checkpoints);
+        Assert.True(control.TakeHeartbeat(), "the job's heartbeat should be waiting to be sent");
+        var all = string.Join("\n", log.PeekBatch(int.MaxValue).Select(l => l.Text));
+        Assert.Contains("the secret is ***", all, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, all, StringComparison.Ordinal);
     }
 }

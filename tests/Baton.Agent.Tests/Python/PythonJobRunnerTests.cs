@@ -56,7 +56,7 @@ public abstract partial class PythonJobRunnerTests : IAsyncLifetime
 
     private async Task<(PythonJobResult Result, JobLog Log, JobControl Control)> RunAsync(
         string packageDirectory, string entrypoint, string inputsJson = "{}", TimeSpan? timeout = null, Action<JobControl>? whileRunning = null,
-        Func<JobLog, IJobRequests>? requests = null)
+        Func<JobLog, IJobRequests>? requests = null, Func<JobControl, IReadOnlyDictionary<string, string>>? environment = null)
     {
         var log = new JobLog(TimeProvider.System);
         var control = new JobControl("job-1", 1);
@@ -64,7 +64,7 @@ public abstract partial class PythonJobRunnerTests : IAsyncLifetime
         var runner = new PythonJobRunner(TimeProvider.System, TimeSpan.FromSeconds(2), NullLogger.Instance, _pool);
         using var inputs = JsonDocument.Parse(inputsJson);
         var spec = new PythonJobSpec("job-1", 1, TestPaths.SystemPython, _runtime, packageDirectory,
-            _temp.Combine("work", Guid.NewGuid().ToString("N")), entrypoint, inputs.RootElement.Clone(), timeout);
+            _temp.Combine("work", Guid.NewGuid().ToString("N")), entrypoint, inputs.RootElement.Clone(), timeout, Environment: environment?.Invoke(control));
         Directory.CreateDirectory(spec.WorkDirectory);
         var forksBefore = _pool?.Interpreters.Sum(i => i.Forks) ?? 0;
         var run = runner.RunAsync(spec, log, control);

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Builder;
 
 namespace Baton.Cli.Tests.Commands;
 
-/// <summary><c>baton workitem add|list|show|stats</c>.</summary>
+/// <summary><c>baton workitem add|list|show|stats|trigger</c>.</summary>
 public sealed class WorkItemCommandTests : IDisposable
 {
     private readonly CliHarness _cli = new();
@@ -27,6 +27,11 @@ public sealed class WorkItemCommandTests : IDisposable
         app.MapGet("/api/v1/workitem-queues/{queue}/items", (string queue) => FakeBatonServer.Json(new ListResponse<WorkItemDto>(
             [Item("wi_1", "done"), Item("wi_2", "failed", "business")])));
         app.MapGet("/api/v1/workitem-queues/{queue}/items/{id}", (string queue, string id) => FakeBatonServer.Json(Item(id, "in_progress")));
+        app.MapPut("/api/v1/workitem-queues/{queue}/trigger", (string queue, SetWorkItemTriggerRequest request) => FakeBatonServer.Json(
+            new WorkItemTriggerDto(queue, request.Package!, request.Version, request.MaxJobs ?? 1, request.MinItems ?? 1, Dtos.At, Dtos.At, null, null, null, []), 201));
+        app.MapGet("/api/v1/workitem-queues/{queue}/trigger", (string queue) => FakeBatonServer.Json(
+            new WorkItemTriggerDto(queue, "drain", null, 2, 5, Dtos.At, Dtos.At, Dtos.At, "Package 'drain' was not found", Dtos.At, ["j_7"])));
+        app.MapDelete("/api/v1/workitem-queues/{queue}/trigger", (string queue) => Microsoft.AspNetCore.Http.Results.NoContent());
     });
 
     [Fact]
@@ -75,5 +80,28 @@ public sealed class WorkItemCommandTests : IDisposable
         Assert.Contains("state=failed", server.Single("GET", "/api/v1/workitem-queues/invoices/items?").PathAndQuery, StringComparison.Ordinal);
         Assert.Contains("claimed", show.Stdout, StringComparison.Ordinal);
         Assert.Contains("job j_1", show.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Trigger_set_show_and_delete_send_and_print_the_queues_trigger()
+    {
+        await using var server = await StartServerAsync();
+
+        var set = await _cli.RunAgainstAsync(server, "workitem", "trigger", "set", "invoices", "--package", "drain", "--max-jobs", "4", "--min-items", "10");
+        var show = await _cli.RunAgainstAsync(server, "workitem", "trigger", "show", "invoices");
+        var delete = await _cli.RunAgainstAsync(server, "workitem", "trigger", "delete", "invoices");
+        var missing = await _cli.RunAgainstAsync(server, "workitem", "trigger", "set", "invoices");
+
+        Assert.True(set.ExitCode == 0, set.Stderr);
+        Assert.Contains("up to 4 job(s) of drain (latest) while at least 10 item(s) wait", set.Stdout, StringComparison.Ordinal);
+        var sent = JsonSerializer.Deserialize<SetWorkItemTriggerRequest>(server.Single("PUT", "/api/v1/workitem-queues/invoices/trigger").Body, BatonJson.Wire)!;
+        Assert.Equal(("drain", null, 4, 10), (sent.Package, sent.Version, sent.MaxJobs, sent.MinItems));
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("j_7", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains("was not found", show.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, delete.ExitCode);
+        Assert.Single(server.Requests, r => r.Method == "DELETE");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("--package", missing.Stderr, StringComparison.Ordinal);
     }
 }

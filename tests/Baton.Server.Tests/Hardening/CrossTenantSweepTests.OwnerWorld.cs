@@ -58,6 +58,9 @@ public sealed partial class CrossTenantSweepTests
                 .ShouldBeAsync(HttpStatusCode.OK);
             var workItem = await c.PostAsJsonAsync($"/api/v1/workitem-queues/owned-wq-{suffix}/items", new { items = new[] { new { reference = "owned-ref-" + suffix } } })
                 .ReadAsync<AddWorkItemsResponse>(HttpStatusCode.Created);
+            // At least 10,000 items before it starts a job: the sweep's one item never sets it off.
+            await c.PutAsJsonAsync($"/api/v1/workitem-queues/owned-wq-{suffix}/trigger", new SetWorkItemTriggerRequest("hello", MaxJobs: 3, MinItems: 10_000))
+                .ShouldBeAsync(HttpStatusCode.Created);
             var values = new Dictionary<string, string>
             {
                 ["jobId"] = job.Id,
@@ -101,6 +104,7 @@ public sealed partial class CrossTenantSweepTests
                 ["agent"] = $"/api/v1/agents/{agent.Id}",
                 ["asset"] = $"/api/v1/assets/{values["assetName"]}",
                 ["work item"] = $"/api/v1/workitem-queues/{values["queue"]}/items/{values["itemId"]}",
+                ["work item trigger"] = $"/api/v1/workitem-queues/{values["queue"]}/trigger",
             };
             var snapshot = new Dictionary<string, string>();
             foreach (var (what, path) in reads)

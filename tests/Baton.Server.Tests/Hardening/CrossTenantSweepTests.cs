@@ -170,6 +170,10 @@ public sealed partial class CrossTenantSweepTests : IAsyncLifetime
         ["POST /api/v1/workitem-queues/{queue}/items"] = new(Kind.OwnTenant, O, """{"items":[{"reference":"sweep-ref"}]}"""),
         ["GET /api/v1/workitem-queues/{queue}/items"] = new(Kind.OwnTenant, V),
         ["GET /api/v1/workitem-queues/{queue}/items/{itemId}"] = new(Kind.Owned, V),
+        // A trigger is addressed by its queue's name in the caller's tenant: another tenant has none there (and not the package).
+        ["GET /api/v1/workitem-queues/{queue}/trigger"] = new(Kind.Owned, V),
+        ["PUT /api/v1/workitem-queues/{queue}/trigger"] = new(Kind.OwnTenant, O, """{"package":"{name}","maxJobs":2}"""),
+        ["DELETE /api/v1/workitem-queues/{queue}/trigger"] = new(Kind.Owned, O),
         ["POST /api/agent/v1/jobs/{jobId}/workitems/claim"] = new(Kind.Agent, G, """{"attempt":1,"queue":"sweep-q"}"""),
         ["POST /api/agent/v1/jobs/{jobId}/workitems/add"] = new(Kind.Agent, G, """{"attempt":1,"queue":"sweep-q","items":[{"reference":"x"}]}"""),
         ["POST /api/agent/v1/jobs/{jobId}/workitems/renew"] = new(Kind.Agent, G, """{"attempt":1}"""),

@@ -85,6 +85,52 @@ public abstract class RetentionContractTests : StoreContractTests
     }
 
     [Fact]
+    public async Task Finished_work_items_go_after_their_cutoff_with_their_history_and_unfinished_ones_stay()
+    {
+        var tenant = await CreateTenantAsync("acme");
+        async Task<string> ItemAsync(string reference, int maxAttempts = 3, int priority = 0) => (await Store.WorkItems.AddAsync(tenant,
+            [new NewWorkItem(Baton.Core.SortableIds.New("wi_", Time.GetUtcNow()), tenant, "invoices", reference, priority, JsonSerializer.SerializeToElement(reference), null, maxAttempts)],
+            Ct)).Added.Single().Id;
+        async Task FinishNextAsync(WorkItemFinish finish)
+        {
+            var holder = new WorkItemHolder("j-1", 1);
+            var claimed = await Store.WorkItems.ClaimAsync(tenant, "invoices", holder, Lease, Ct);
+            Assert.Equal(WorkItemCompleteResult.Ok, await Store.WorkItems.CompleteAsync(
+                new WorkItemCompletion(tenant, claimed!.Item.Id, holder, claimed.LeaseToken, finish, null, finish == WorkItemFinish.Done ? null : "no"), Ct));
+        }
+
+        // March: done, failed for good (business, and attempts spent), back in the queue after a failure, leased, waiting.
+        var done = await ItemAsync("done");
+        await FinishNextAsync(WorkItemFinish.Done);
+        await ItemAsync("business");
+        await FinishNextAsync(WorkItemFinish.BusinessFailure);
+        await ItemAsync("spent", maxAttempts: 1);
+        await FinishNextAsync(WorkItemFinish.ApplicationFailure);
+        await ItemAsync("retrying", maxAttempts: 2);
+        await FinishNextAsync(WorkItemFinish.ApplicationFailure);
+        var leased = await Store.WorkItems.ClaimAsync(tenant, "invoices", new WorkItemHolder("j-2", 1), TimeSpan.FromDays(365), Ct);
+        Assert.Equal("retrying", leased!.Item.Reference);
+        await ItemAsync("waiting");
+        Assert.NotEmpty(await Store.WorkItems.ListEventsAsync(tenant, done, Ct));
+
+        // August: one more done, then a prune with the work-item cutoff 60 days back (the others far in the past).
+        Time.Advance(TimeSpan.FromDays(150));
+        var august = await ItemAsync("august", priority: 1);
+        await FinishNextAsync(WorkItemFinish.Done);
+        var longAgo = Start - TimeSpan.FromDays(365);
+        var report = await Store.Retention.PruneAsync(new RetentionCutoffs(longAgo, longAgo, longAgo, longAgo, Time.GetUtcNow() - TimeSpan.FromDays(60)), Ct);
+
+        Assert.Equal(3L, report.RowsDeleted["work_items"]);
+        Assert.Equal(["retrying", "waiting", "august"], (await Store.WorkItems.ListAsync(tenant, "invoices", null, 10, null, Ct)).Select(i => i.Reference));
+        Assert.Empty(await Store.WorkItems.ListEventsAsync(tenant, done, Ct));
+        Assert.NotEmpty(await Store.WorkItems.ListEventsAsync(tenant, august, Ct));
+
+        // Without a cutoff of their own, finished items follow the job history's.
+        await Store.Retention.PruneAsync(new RetentionCutoffs(Time.GetUtcNow() + TimeSpan.FromSeconds(1), longAgo, longAgo, longAgo), Ct);
+        Assert.Equal(["retrying", "waiting"], (await Store.WorkItems.ListAsync(tenant, "invoices", null, 10, null, Ct)).Select(i => i.Reference));
+    }
+
+    [Fact]
     public async Task Preparing_twice_creates_nothing_the_second_time()
     {
         await Store.Retention.PrepareAsync(Time.GetUtcNow(), Ct);

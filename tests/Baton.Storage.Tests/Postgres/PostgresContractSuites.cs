@@ -148,3 +148,8 @@ public sealed class PostgresWorkItemContractTests : WorkItemContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
 }
+
+public sealed class PostgresWorkItemTriggerContractTests : WorkItemTriggerContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new PostgresTestBackend();
+}

@@ -44,6 +44,8 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         { "work_item_events", "tenant_id" },
         { "job_lineage", "tenant_id" },
         { "revoked_sessions", "tenant_id" },
+        { "work_item_triggers", "tenant_id" },
+        { "work_item_trigger_slots", "tenant_id" },
     };
 
     private PostgresTestBackend Postgres => (PostgresTestBackend)Backend;
@@ -216,6 +218,18 @@ public sealed class PostgresRowLevelSecurityTests : StoreContractTests
         await Store.WorkItems.ClaimAsync(tenant, "invoices", new WorkItemHolder("j-" + name, 1), TimeSpan.FromMinutes(1), Ct);
         await Store.Lineage.RecordAsync(tenant, "j2-" + name, "j-" + name, 1, Ct);
         await Store.ApiKeys.RevokeSessionAsync(tenant, "s-" + name, Start + TimeSpan.FromDays(3650), Start, Ct);
+        var (trigger, _) = await Store.WorkItemTriggers.SaveAsync(new WorkItemTriggerRecord
+        {
+            TenantId = tenant,
+            Queue = "invoices",
+            Id = "wit-" + name,
+            PackageName = "hello",
+            MaxJobs = 1,
+            MinItems = 1,
+            CreatedAt = Start,
+            UpdatedAt = Start,
+        }, Ct);
+        await Store.WorkItemTriggers.AdvanceSlotAsync(new WorkItemTriggerStart(tenant, "invoices", trigger.Id, 0, 0, "j2-" + name), Ct);
         return tenant;
     }
 

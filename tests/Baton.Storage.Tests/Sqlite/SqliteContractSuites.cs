@@ -148,3 +148,8 @@ public sealed class SqliteWorkItemContractTests : WorkItemContractTests
 {
     protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
 }
+
+public sealed class SqliteWorkItemTriggerContractTests : WorkItemTriggerContractTests
+{
+    protected override ITestStoreBackend CreateBackend() => new SqliteTestBackend();
+}

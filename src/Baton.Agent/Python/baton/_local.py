@@ -4,7 +4,10 @@ The package's baton.yaml gives the entrypoint and the parameters' defaults; the 
 same BATON_* variables an agent sets, so inputs(), set_result(), progress(), log() and save_artifact() behave as they
 do on an agent: the result is printed at the end (and written to --result FILE), progress lines are printed, artifacts
 land in --artifacts DIR (./artifacts). Assets and credentials come from a local JSON file: --assets FILE, passed to
-the job as BATON_ASSETS_FILE (read by baton.assets).
+the job as BATON_ASSETS_FILE (read by baton.assets). Work items come from JSON Lines files (--workitems QUEUE=FILE,
+repeatable; how each item ended is printed per queue and written to --workitems-out FILE), and baton.submit() runs the
+child package's folder (--packages DIR, default: the folders next to the package) in a local subprocess: both through
+a local stand-in for the agent's job channel (baton._local_channel).
 """
 
 import argparse
@@ -178,6 +181,10 @@ def build_parser():
     run.add_argument("--artifacts", metavar="DIR", default="artifacts", help="where saved artifacts go (default: ./artifacts)")
     run.add_argument("--result", metavar="FILE", help="also write the result JSON to this file")
     run.add_argument("--entrypoint", help="run this instead of the manifest's entrypoint (module:function or script.py)")
+    run.add_argument("--workitems", action="append", default=[], metavar="QUEUE=FILE",
+                     help="work items for baton.workitems(QUEUE), one JSON object per line as `baton workitem add` reads them (repeatable)")
+    run.add_argument("--workitems-out", metavar="FILE", help="write how every work item ended to this JSON Lines file")
+    run.add_argument("--packages", metavar="DIR", help="where baton.submit() finds child packages, one folder each (default: next to the package)")
     return parser
 
 
@@ -196,9 +203,12 @@ def main(argv=None):
         inputs = with_defaults(manifest, parse_inputs(args.input, args.inputs_file))
         if args.assets and not os.path.exists(args.assets):
             raise ValueError("--assets %s does not exist" % args.assets)
+        channel = open_channel(args, package)
     except (OSError, ValueError) as error:
         print("baton: %s" % error, file=sys.stderr)
         return USAGE_ERROR
+    # A child job of a local run (baton.submit) runs under its parent's channel, with its own job id.
+    job_id = os.environ.get("BATON_LOCAL_CHILD") or "local"
 
     work = tempfile.mkdtemp(prefix="baton-local-")
     inputs_file = os.path.join(work, "inputs.json")
@@ -207,7 +217,7 @@ def main(argv=None):
         json.dump(inputs, handle)
     os.environ.update({
         "BATON_LOCAL": "1",
-        "BATON_JOB_ID": "local",
+        "BATON_JOB_ID": job_id,
         "BATON_ATTEMPT": "1",
         "BATON_ENTRYPOINT": str(entrypoint),
         "BATON_PACKAGE_DIR": package,
@@ -216,6 +226,8 @@ def main(argv=None):
         "BATON_ARTIFACTS": os.path.abspath(args.artifacts),
     })
     os.environ.pop("BATON_CONTROL_FILE", None)
+    if channel is not None:
+        os.environ.update(channel.environment(channel.register(job_id, 0)))
     if args.assets:
         os.environ["BATON_ASSETS_FILE"] = os.path.abspath(args.assets)
     os.makedirs(os.environ["BATON_ARTIFACTS"], exist_ok=True)
@@ -241,4 +253,43 @@ def main(argv=None):
     )
     if saved:
         print("[artifacts] %s: %s" % (os.environ["BATON_ARTIFACTS"], ", ".join(saved)), flush=True)
+    if channel is not None:
+        close_channel(channel, job_id, args.workitems_out)
     return code
+
+
+def open_channel(args, package):
+    """The run's job channel with its work items loaded; None for a child of a local run (it uses its parent's) or where
+    there are no Unix sockets (work items and child jobs then raise, as outside an agent)."""
+    if os.environ.get("BATON_LOCAL_CHILD"):
+        if args.workitems:
+            raise ValueError("--workitems is for the run itself, not for a child job of a local run")
+        return None
+    for name in ("BATON_CHANNEL", "BATON_CHANNEL_TOKEN"):
+        os.environ.pop(name, None)
+    from baton import _local_channel
+
+    if not _local_channel.available():
+        if args.workitems:
+            raise ValueError("--workitems needs Unix sockets (Linux or macOS)")
+        return None
+    channel = _local_channel.LocalChannel(os.path.abspath(args.packages or os.path.dirname(package)))
+    for spec in args.workitems:
+        queue, equals, path = spec.partition("=")
+        if not equals or not queue.strip() or not path.strip():
+            raise ValueError("--workitems %r is not of the form QUEUE=FILE" % spec)
+        if not os.path.exists(path):
+            raise ValueError("--workitems %s does not exist" % path)
+        channel.add_file(queue.strip(), path)
+    return channel.start()
+
+
+def close_channel(channel, job_id, out_path):
+    """Stops what the run left running, returns the items it still held, and says how every item ended."""
+    channel.finish(job_id)
+    for line in channel.summary():
+        print("[workitems] %s" % line, flush=True)
+    if out_path:
+        with open(out_path, "w", encoding="utf-8") as handle:
+            for item in channel.outcomes():
+                handle.write(json.dumps(item) + "\n")

@@ -1,8 +1,9 @@
 """Asks the agent for something the job cannot read itself (assets, checkpoints) and waits for its answer.
 
-A request is one JSON line appended to the control file ($BATON_CONTROL_FILE); the agent answers in
-replies/<id>.json next to it. Outside an agent there is no control file: callers fall back to local
-sources (see baton.assets and baton.checkpoints).
+Where the agent offers the job's channel (a Unix socket, $BATON_CHANNEL: Linux and macOS) a request is one call on
+it, answered at once. Elsewhere it is one JSON line appended to the control file ($BATON_CONTROL_FILE), answered in
+replies/<id>.json next to it. Outside an agent there is no control file: callers fall back to local sources (see
+baton.assets and baton.checkpoints).
 """
 
 import os
@@ -21,6 +22,12 @@ def available():
 
 def ask(operation, timeout=120.0, **fields):
     """Sends one request and returns the agent's reply (a dict with "ok": true)."""
+    from baton import _channel
+
+    if _channel.available():
+        record = dict(fields)
+        record["op"] = operation
+        return _channel.call("request", record) or {"ok": False, "error": "the agent gave no answer"}
     import json
 
     control = os.environ["BATON_CONTROL_FILE"]
