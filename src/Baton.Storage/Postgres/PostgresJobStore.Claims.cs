@@ -11,9 +11,6 @@ internal sealed partial class PostgresJobStore
     /// <summary>Candidates a claim reads first (at least; eight per free slot when more).</summary>
     private const int SmallCandidateWindow = 32;
 
-    public async Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken) =>
-        request.MaxJobs <= 0 ? [] : (await ClaimManyAsync(request.TenantId, [request], cancellationToken)).Jobs[0];
-
     /// <summary>
     /// One transaction for every agent in <paramref name="requests"/> (a batched claim): a per-tenant advisory
     /// lock serialises the concurrency-cap check across replicas (and every claim of the tenant, shared agents'
@@ -22,13 +19,13 @@ internal sealed partial class PostgresJobStore
     /// spending the tenant's and queues' budgets across the agents; one <c>UPDATE … FROM unnest(…) RETURNING</c>
     /// assigns every chosen job to its agent and records the events.
     /// </summary>
-    public Task<ClaimBatchResult> ClaimManyAsync(string tenantId, IReadOnlyList<JobClaimRequest> requests, CancellationToken cancellationToken)
+    public override Task<ClaimBatchResult> ClaimManyAsync(string tenantId, IReadOnlyList<JobClaimRequest> requests, CancellationToken cancellationToken)
     {
         ClaimBatchResult.Validate(tenantId, requests);
         var empty = ClaimBatchResult.Empty(requests.Count, noneReady: false);
         if (requests.All(r => r.MaxJobs <= 0)) return Task.FromResult(empty);
         var first = requests[0];
-        return database.InTenantAsync(tenantId, async (connection, transaction) =>
+        return _database.InTenantAsync(tenantId, async (connection, transaction) =>
         {
             // Most polls of a quiet tenant find nothing to do: they leave without queueing for the tenant's lock.
             var now = Now();
@@ -129,8 +126,8 @@ internal sealed partial class PostgresJobStore
 
     // System scope: the janitor sweeps expired leases of every tenant. SKIP LOCKED lets two
     // replicas' janitors share the sweep instead of queueing; each job is handled once.
-    public Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken) =>
-        database.InSystemAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
+    public override Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken) =>
+        _database.InSystemAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
         {
             var now = Now();
             var expiredJobs = (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
@@ -161,7 +158,7 @@ internal sealed partial class PostgresJobStore
                 else if (job.Attempt < job.MaxAttempts)
                 {
                     newState = JobState.Pending;
-                    var delay = retryPolicy.DelayAfter(Math.Max(job.Attempt, 1));
+                    var delay = Retries.DelayAfter(Math.Max(job.Attempt, 1));
                     notBefore = (now + delay).UtcDateTime;
                     followUpMessage = $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
                 }

@@ -7,9 +7,9 @@ namespace Baton.Storage.Postgres;
 // Assignments that never reached their agent go back to the queue without spending an attempt.
 internal sealed partial class PostgresJobStore
 {
-    public Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
+    public override Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
         string tenantId, string agentId, IReadOnlyList<JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken) =>
-        database.InTenantAsync<IReadOnlyList<JobRecord>>(tenantId, async (connection, transaction) =>
+        _database.InTenantAsync<IReadOnlyList<JobRecord>>(tenantId, async (connection, transaction) =>
         {
             var candidates = (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
                 $"""

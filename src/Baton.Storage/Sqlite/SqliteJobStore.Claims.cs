@@ -9,22 +9,19 @@ namespace Baton.Storage.Sqlite;
 // Claims and leases: handing pending jobs to an agent, and taking them back when the lease runs out.
 internal sealed partial class SqliteJobStore
 {
-    public async Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken) =>
-        request.MaxJobs <= 0 ? [] : (await ClaimManyAsync(request.TenantId, [request], cancellationToken)).Jobs[0];
-
     /// <summary>
     /// Under the write gate, for every agent of the batch at once: the tenant's active count, its queues and
     /// the agents' loads are read, the ready candidates are scanned in claim order,
     /// <see cref="JobChooser.ChooseForEach{T}"/> picks what each agent takes, and each pick is assigned with a
     /// compare-and-set.
     /// </summary>
-    public Task<ClaimBatchResult> ClaimManyAsync(string tenantId, IReadOnlyList<JobClaimRequest> requests, CancellationToken cancellationToken)
+    public override Task<ClaimBatchResult> ClaimManyAsync(string tenantId, IReadOnlyList<JobClaimRequest> requests, CancellationToken cancellationToken)
     {
         ClaimBatchResult.Validate(tenantId, requests);
         var empty = ClaimBatchResult.Empty(requests.Count, noneReady: false);
         if (requests.All(r => r.MaxJobs <= 0)) return Task.FromResult(empty);
         var first = requests[0];
-        return database.WriteAsync(async (connection, transaction) =>
+        return _database.WriteAsync(async (connection, transaction) =>
         {
             var now = NowMs();
             var anyReady = await connection.ExecuteScalarAsync<long>(Sql.Command(
@@ -94,8 +91,8 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken) =>
-        database.WriteAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
+    public override Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken) =>
+        _database.WriteAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
         {
             var now = NowMs();
             var expiredRows = await connection.QueryAsync<Relational.JobRow>(Sql.Command(
@@ -117,7 +114,7 @@ internal sealed partial class SqliteJobStore
                 else if (job.Attempt < job.MaxAttempts)
                 {
                     newState = JobState.Pending;
-                    var delay = retryPolicy.DelayAfter(Math.Max(job.Attempt, 1));
+                    var delay = Retries.DelayAfter(Math.Max(job.Attempt, 1));
                     notBefore = now + (long)delay.TotalMilliseconds;
                     retryMessage = $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
                 }

@@ -8,15 +8,15 @@ namespace Baton.Storage.Sqlite;
 // Assignments that never reached their agent go back to the queue without spending an attempt.
 internal sealed partial class SqliteJobStore
 {
-    public async Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
+    public override async Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
         string tenantId, string agentId, IReadOnlyList<JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken)
     {
         // Every poll asks; almost always the answer is no. Look without the write gate first.
-        var assigned = await database.ReadAsync(connection => connection.ExecuteScalarAsync<long>(Sql.Command(
+        var assigned = await _database.ReadAsync(connection => connection.ExecuteScalarAsync<long>(Sql.Command(
             "SELECT COUNT(*) FROM jobs WHERE agent_id = @agentId AND state = 'assigned' AND tenant_id = @tenantId;",
             new { tenantId, agentId }, null, cancellationToken)), cancellationToken);
         if (assigned == 0) return [];
-        return await database.WriteAsync<IReadOnlyList<JobRecord>>(async (connection, transaction) =>
+        return await _database.WriteAsync<IReadOnlyList<JobRecord>>(async (connection, transaction) =>
         {
             var rows = await connection.QueryAsync<Relational.JobRow>(Sql.Command(
                 $"""

@@ -1,0 +1,29 @@
+using Baton.Storage.Relational;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>SQLite's side of <see cref="JobSql"/>.</summary>
+internal sealed class SqliteJobSql : JobSql
+{
+    public static SqliteJobSql Instance { get; } = new();
+
+    public override string LogPage =>
+        """
+        SELECT l.seq AS Seq, l.attempt AS Attempt, l.at AS At, l.stream AS Stream, l.text AS Text
+        FROM job_logs l JOIN jobs j ON j.id = l.job_id
+        WHERE l.job_id = @jobId AND j.tenant_id = @tenantId AND l.seq > @afterSeq
+        ORDER BY l.seq
+        LIMIT @limit;
+        """;
+
+    public override string EventList =>
+        """
+        SELECT e.id AS Id, e.job_id AS JobId, e.at AS At, e.type AS Type, e.attempt AS Attempt, e.agent_id AS AgentId, e.message AS Message
+        FROM job_events e JOIN jobs j ON j.id = e.job_id
+        WHERE e.job_id = @jobId AND j.tenant_id = @tenantId
+        ORDER BY e.id;
+        """;
+
+    // Times are unix milliseconds and days whole days since the epoch (the times are never before it).
+    public override string UtcDay(string parameter) => $"({parameter} / 86400000)";
+}
