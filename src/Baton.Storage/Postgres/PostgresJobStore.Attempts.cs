@@ -54,22 +54,9 @@ internal sealed partial class PostgresJobStore
                 transaction, cancellationToken))).ToList();
             var byStart = rows.ToDictionary(r => new AttemptStart(r.TenantId, r.JobId, r.RequestedAgentId, r.RequestedAttempt));
             return starts.Select(start => byStart.TryGetValue(start, out var row)
-                ? StartResult(row, start)
+                ? (row.Started ? AttemptWriteResult.Ok : StartAnswer(row.State, row.AgentId, row.Attempt, start) ?? AttemptWriteResult.Stale)
                 : AttemptWriteResult.NotFound).ToList();
         }, cancellationToken);
-    }
-
-    private static AttemptWriteResult StartResult(StartOutcomeRow row, AttemptStart start)
-    {
-        if (row.Started) return AttemptWriteResult.Ok;
-        if (row.State is null) return AttemptWriteResult.NotFound;
-        if (row.AgentId != start.AgentId || row.Attempt != start.Attempt) return AttemptWriteResult.Stale;
-        return row.State switch
-        {
-            "running" => AttemptWriteResult.Ok,
-            "assigned" => AttemptWriteResult.Stale,
-            _ => AttemptWriteResult.InvalidState,
-        };
     }
 
     private sealed class StartOutcomeRow
@@ -186,21 +173,8 @@ internal sealed partial class PostgresJobStore
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// Whether this agent ended this attempt itself (a completion event under its name) rather than
-    /// losing it to a lease expiry: a late result after expiry stays refused.
-    /// </summary>
     private static Task<bool> WasCompletedByAgentAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, AttemptCompletion completion, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<bool>(PgSql.Command(
-            """
-            SELECT EXISTS (
-                SELECT 1 FROM job_events
-                WHERE job_id = @JobId AND attempt = @Attempt AND agent_id = @AgentId
-                  AND type IN ('succeeded', 'failed', 'timed_out', 'cancelled'))
-               AND NOT EXISTS (
-                SELECT 1 FROM job_events
-                WHERE job_id = @JobId AND attempt = @Attempt AND agent_id = @AgentId AND type = 'lease_expired');
-            """,
-            new { completion.JobId, completion.Attempt, completion.AgentId }, transaction, cancellationToken));
+            CompletedByAgent, new { completion.JobId, completion.Attempt, completion.AgentId }, transaction, cancellationToken));
 }

@@ -146,34 +146,12 @@ internal sealed partial class PostgresJobStore
             var events = new List<NewEvent>(expiredJobs.Count * 2);
             foreach (var job in expiredJobs)
             {
-                var reason = $"lease expired: agent {job.AgentId} stopped responding";
-                JobState newState;
-                DateTime? notBefore = null;
-                string? followUpMessage;
-                if (job.CancelRequested)
-                {
-                    newState = JobState.Cancelled;
-                    followUpMessage = "cancelled: " + reason;
-                }
-                else if (job.Attempt < job.MaxAttempts)
-                {
-                    newState = JobState.Pending;
-                    var delay = Retries.DelayAfter(Math.Max(job.Attempt, 1));
-                    notBefore = (now + delay).UtcDateTime;
-                    followUpMessage = $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
-                }
-                else
-                {
-                    newState = JobState.Failed;
-                    followUpMessage = reason;
-                }
-
-                expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, newState));
-                notBefores.Add(notBefore);
-                reasons.Add(reason);
-                events.Add(new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, reason));
-                var followUpType = newState == JobState.Pending ? JobEventTypes.RetryScheduled : JobEventText.TypeFor(newState);
-                events.Add(new NewEvent(job.TenantId, job.Id, followUpType, job.Attempt, job.AgentId, followUpMessage));
+                var expiry = ExpiryOf(job);
+                expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, expiry.NewState));
+                notBefores.Add(expiry.RetryDelay is { } delay ? (now + delay).UtcDateTime : null);
+                reasons.Add(expiry.Reason);
+                events.Add(new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, expiry.Reason));
+                events.Add(new NewEvent(job.TenantId, job.Id, expiry.FollowUpType, job.Attempt, job.AgentId, expiry.FollowUpMessage));
             }
 
             // The rows are locked by this transaction, so the fenced update takes every one of them.

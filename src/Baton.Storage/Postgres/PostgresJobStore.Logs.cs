@@ -20,8 +20,7 @@ internal sealed partial class PostgresJobStore
                 """,
                 new { tenantId, jobId }, transaction, cancellationToken));
             if (job is null) return new LogAppendResult(AttemptWriteResult.NotFound, false, false);
-            var active = job.State is "assigned" or "running";
-            if (!active || job.AgentId != agentId || job.Attempt != attempt) return new LogAppendResult(AttemptWriteResult.Stale, false, false);
+            if (!HoldsAttempt(job.State, job.AgentId, job.Attempt, agentId, attempt)) return new LogAppendResult(AttemptWriteResult.Stale, false, false);
             if (lines.Count == 0) return new LogAppendResult(AttemptWriteResult.Ok, job.CancelRequested, job.LogBytes >= limit.MaxBytes);
 
             var (accepted, cut) = limit.Fit(job.LogBytes, lines);

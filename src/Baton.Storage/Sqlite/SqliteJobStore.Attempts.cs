@@ -22,10 +22,7 @@ internal sealed partial class SqliteJobStore
         SqliteConnection connection, SqliteTransaction transaction, AttemptStart start, CancellationToken cancellationToken)
     {
         var job = await LoadAsync(connection, transaction, start.TenantId, start.JobId, cancellationToken);
-        if (job is null) return AttemptWriteResult.NotFound;
-        if (job.AgentId != start.AgentId || job.Attempt != start.Attempt) return AttemptWriteResult.Stale;
-        if (job.State == JobState.Running) return AttemptWriteResult.Ok;
-        if (job.State != JobState.Assigned) return AttemptWriteResult.InvalidState;
+        if (StartAnswer(job?.State.ToText(), job?.AgentId, job?.Attempt ?? 0, start) is { } answer) return answer;
 
         var now = NowMs();
         var updated = await connection.ExecuteAsync(Sql.Command(
@@ -101,21 +98,8 @@ internal sealed partial class SqliteJobStore
         return (AttemptWriteResult.Ok, finished);
     }
 
-    /// <summary>
-    /// Whether this agent ended this attempt itself (a completion event under its name) rather than
-    /// losing it to a lease expiry: a late result after expiry stays refused.
-    /// </summary>
     private static Task<bool> WasCompletedByAgentAsync(
         SqliteConnection connection, SqliteTransaction transaction, AttemptCompletion completion, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<bool>(Sql.Command(
-            """
-            SELECT EXISTS (
-                SELECT 1 FROM job_events
-                WHERE job_id = @JobId AND attempt = @Attempt AND agent_id = @AgentId
-                  AND type IN ('succeeded', 'failed', 'timed_out', 'cancelled'))
-               AND NOT EXISTS (
-                SELECT 1 FROM job_events
-                WHERE job_id = @JobId AND attempt = @Attempt AND agent_id = @AgentId AND type = 'lease_expired');
-            """,
-            new { completion.JobId, completion.Attempt, completion.AgentId }, transaction, cancellationToken));
+            CompletedByAgent, new { completion.JobId, completion.Attempt, completion.AgentId }, transaction, cancellationToken));
 }

@@ -103,25 +103,9 @@ internal sealed partial class SqliteJobStore
             foreach (var row in expiredRows)
             {
                 var job = row.ToRecord();
-                var reason = $"lease expired: agent {job.AgentId} stopped responding";
-                JobState newState;
-                long? notBefore = null;
-                string? retryMessage = null;
-                if (job.CancelRequested)
-                {
-                    newState = JobState.Cancelled;
-                }
-                else if (job.Attempt < job.MaxAttempts)
-                {
-                    newState = JobState.Pending;
-                    var delay = Retries.DelayAfter(Math.Max(job.Attempt, 1));
-                    notBefore = now + (long)delay.TotalMilliseconds;
-                    retryMessage = $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
-                }
-                else
-                {
-                    newState = JobState.Failed;
-                }
+                var expiry = ExpiryOf(job);
+                var (newState, reason) = (expiry.NewState, expiry.Reason);
+                long? notBefore = expiry.RetryDelay is { } delay ? now + (long)delay.TotalMilliseconds : null;
 
                 var updated = await connection.ExecuteAsync(Sql.Command(
                     """
@@ -148,14 +132,9 @@ internal sealed partial class SqliteJobStore
                 if (updated != 1) continue;
 
                 await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, reason, cancellationToken);
-                if (newState == JobState.Pending)
+                await InsertEventAsync(connection, transaction, job.Id, now, expiry.FollowUpType, job.Attempt, job.AgentId, expiry.FollowUpMessage, cancellationToken);
+                if (newState != JobState.Pending)
                 {
-                    await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.RetryScheduled, job.Attempt, job.AgentId, retryMessage, cancellationToken);
-                }
-                else
-                {
-                    var message = newState == JobState.Cancelled ? "cancelled: " + reason : reason;
-                    await InsertEventAsync(connection, transaction, job.Id, now, JobEventText.TypeFor(newState), job.Attempt, job.AgentId, message, cancellationToken);
                     var ended = await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken);
                     await SqliteTenantEvents.AppendAsync(connection, transaction, TenantEventPayloads.ForFinishedJob(ended!), now, cancellationToken);
                 }

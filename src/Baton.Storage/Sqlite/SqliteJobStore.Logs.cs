@@ -19,8 +19,7 @@ internal sealed partial class SqliteJobStore
                 """,
                 new { tenantId, jobId }, transaction, cancellationToken));
             if (job is null) return new LogAppendResult(AttemptWriteResult.NotFound, false, false);
-            var active = job.State is "assigned" or "running";
-            if (!active || job.AgentId != agentId || job.Attempt != attempt) return new LogAppendResult(AttemptWriteResult.Stale, false, false);
+            if (!HoldsAttempt(job.State, job.AgentId, (int)job.Attempt, agentId, attempt)) return new LogAppendResult(AttemptWriteResult.Stale, false, false);
 
             var (accepted, cut) = limit.Fit(job.LogBytes, lines);
             long stored = 0;

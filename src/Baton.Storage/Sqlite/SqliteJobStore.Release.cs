@@ -25,10 +25,9 @@ internal sealed partial class SqliteJobStore
                 """,
                 new { tenantId, agentId, before = StoredTime.ToMs(assignedBefore) }, transaction, cancellationToken));
 
-            var held = running.Select(r => (r.JobId, r.Attempt)).ToHashSet();
             var now = NowMs();
             var released = new List<JobRecord>();
-            foreach (var job in rows.Select(r => r.ToRecord()).Where(j => !held.Contains((j.Id, j.Attempt))))
+            foreach (var job in Undelivered(rows.Select(r => r.ToRecord()), running))
             {
                 var updated = await connection.ExecuteAsync(Sql.Command(
                     """
@@ -38,8 +37,7 @@ internal sealed partial class SqliteJobStore
                     """,
                     new { job.Id, job.TenantId, job.AgentId, job.Attempt }, transaction, cancellationToken));
                 if (updated != 1) continue;
-                await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Released, job.Attempt, agentId,
-                    $"the assignment never reached agent {agentId}; back in the queue, attempt not spent", cancellationToken);
+                await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Released, job.Attempt, agentId, ReleasedMessage(agentId), cancellationToken);
                 released.Add((await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken))!);
             }
             return released;
