@@ -19,6 +19,18 @@ internal abstract class JobSql
     /// </summary>
     public abstract string EventList { get; }
 
+    /// <summary>
+    /// A claim's ready candidates: <c>@tenantId</c>'s pending jobs due at <c>@now</c> outside the queues of the text array
+    /// <c>@blocked</c>, in <paramref name="orderBy"/>, at most <c>@limit</c>, as <see cref="JobRow.Select"/>.
+    /// </summary>
+    public abstract string ClaimCandidates(string orderBy);
+
+    /// <summary>
+    /// How many candidates a claim reads first, of the <paramref name="window"/> it may read (a second read takes the whole
+    /// window when the first could not fill the agents' <paramref name="slotsWanted"/>).
+    /// </summary>
+    public abstract int FirstClaimWindow(int slotsWanted, int window);
+
     /// <summary>The UTC day a time parameter falls on, as <c>log_usage.day</c> keeps it (a <c>date</c>, or days since the epoch).</summary>
     public abstract string UtcDay(string parameter);
 }

@@ -9,11 +9,13 @@ namespace Baton.Storage.Relational;
 
 /// <summary>
 /// Jobs, written once: reads, pages, counts and the operators' changes (priority, cancellation: <c>JobStore.Changes.cs</c>),
-/// and the log and event reads (<c>JobStore.Logs.cs</c>). What a backend still writes itself, the way Quartz.NET's
-/// <c>PostgreSQLDelegate</c> overrides a few statements of <c>StdAdoDelegate</c>, are the busy paths whose statements
-/// are tuned per engine (submissions, claims, starts, completions, releases, log appends, lease expiry): one set-based
-/// statement per batch on PostgreSQL, row by row under the single writer on SQLite (<c>SqliteJobStore*.cs</c>,
-/// <c>PostgresJobStore*.cs</c>), and the job events' insert form (<see cref="AppendJobEventsAsync"/>).
+/// the log and event reads (<c>JobStore.Logs.cs</c>), the rules of an attempt's life (<c>JobStore.Attempts.cs</c>) and the
+/// claim's flow and decisions (<c>JobStore.Claims.cs</c>). What a backend still writes itself, the way Quartz.NET's
+/// <c>PostgreSQLDelegate</c> overrides a few statements of <c>StdAdoDelegate</c>, are the write forms of the busy paths,
+/// whose statements are tuned per engine (submissions, the claim's locking reads and assignment, starts, completions,
+/// releases, log appends, lease expiry): one set-based statement per batch on PostgreSQL, row by row under the single
+/// writer on SQLite (<c>SqliteJobStore*.cs</c>, <c>PostgresJobStore*.cs</c>), and the job events' insert form
+/// (<see cref="AppendJobEventsAsync"/>).
 /// </summary>
 internal abstract partial class JobStore(IStoreDatabase database, TimeProvider time, RetryPolicy retryPolicy) : IJobStore
 {
@@ -27,8 +29,6 @@ internal abstract partial class JobStore(IStoreDatabase database, TimeProvider t
     protected RetryPolicy Retries => retryPolicy;
 
     public abstract Task<IReadOnlyList<(JobRecord Job, bool Created)>> SubmitManyAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken);
-
-    public abstract Task<ClaimBatchResult> ClaimManyAsync(string tenantId, IReadOnlyList<JobClaimRequest> requests, CancellationToken cancellationToken);
 
     public abstract Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
         string tenantId, string agentId, IReadOnlyList<Core.AgentProtocol.JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken);
