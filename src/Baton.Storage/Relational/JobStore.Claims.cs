@@ -57,7 +57,7 @@ internal abstract partial class JobStore
                 candidates = await ReadCandidatesAsync(window);
                 chosen = plan.Choose(candidates);
             }
-            var picks = chosen.SelectMany((jobs, i) => jobs.Select(job => (job, requests[i].AgentId))).ToList();
+            var picks = chosen.SelectMany((jobs, i) => jobs.Select(job => (Job: job, requests[i].AgentId))).ToList();
             if (picks.Count == 0) return empty;
 
             async Task<List<JobRecord>> ReadCandidatesAsync(int limit) =>
