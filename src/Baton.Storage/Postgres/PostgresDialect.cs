@@ -7,6 +7,8 @@ internal sealed class PostgresDialect : SqlDialect
 {
     public static PostgresDialect Instance { get; } = new();
 
+    public override JobSql Jobs => PostgresJobSql.Instance;
+
     // Several replicas write at once: a transaction-scoped advisory lock serialises, say, two creations that check one quota.
     public override string? TransactionLock => "SELECT pg_advisory_xact_lock(hashtextextended(@lockKey, 0));";
 

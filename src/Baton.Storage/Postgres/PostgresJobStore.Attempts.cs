@@ -6,19 +6,15 @@ using Npgsql;
 
 namespace Baton.Storage.Postgres;
 
-// Fenced writes by the agent holding an attempt (start, completion) and cancellation requests.
-// Each reads the job with FOR UPDATE, decides like the SQLite backend, then compare-and-sets.
+// Fenced writes by the agent holding an attempt (start, completion), in one statement per batch.
 internal sealed partial class PostgresJobStore
 {
-    public async Task<AttemptWriteResult> MarkStartedAsync(string tenantId, string jobId, string agentId, int attempt, CancellationToken cancellationToken) =>
-        (await MarkStartedManyAsync([new AttemptStart(tenantId, jobId, agentId, attempt)], cancellationToken))[0];
-
     /// <summary>
     /// One statement for every start of the batch: the compare-and-sets to running with their events, and each job as it
     /// was before, which explains a refusal (gone, another holder or attempt, already running, or not assigned). A batch
     /// of several tenants (group commit) runs in the system scope, each row fenced by its tenant, agent and attempt.
     /// </summary>
-    public Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken)
+    public override Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken)
     {
         if (starts.Count == 0) return Task.FromResult<IReadOnlyList<AttemptWriteResult>>([]);
         // A start repeated in one batch (an agent retrying) is written once and answered alike.
@@ -58,22 +54,9 @@ internal sealed partial class PostgresJobStore
                 transaction, cancellationToken))).ToList();
             var byStart = rows.ToDictionary(r => new AttemptStart(r.TenantId, r.JobId, r.RequestedAgentId, r.RequestedAttempt));
             return starts.Select(start => byStart.TryGetValue(start, out var row)
-                ? StartResult(row, start)
+                ? (row.Started ? AttemptWriteResult.Ok : StartAnswer(row.State, row.AgentId, row.Attempt, start) ?? AttemptWriteResult.Stale)
                 : AttemptWriteResult.NotFound).ToList();
         }, cancellationToken);
-    }
-
-    private static AttemptWriteResult StartResult(StartOutcomeRow row, AttemptStart start)
-    {
-        if (row.Started) return AttemptWriteResult.Ok;
-        if (row.State is null) return AttemptWriteResult.NotFound;
-        if (row.AgentId != start.AgentId || row.Attempt != start.Attempt) return AttemptWriteResult.Stale;
-        return row.State switch
-        {
-            "running" => AttemptWriteResult.Ok,
-            "assigned" => AttemptWriteResult.Stale,
-            _ => AttemptWriteResult.InvalidState,
-        };
     }
 
     private sealed class StartOutcomeRow
@@ -88,15 +71,12 @@ internal sealed partial class PostgresJobStore
         public int Attempt { get; set; }
     }
 
-    public async Task<(AttemptWriteResult Result, JobRecord? Job)> CompleteAttemptAsync(AttemptCompletion completion, CancellationToken cancellationToken) =>
-        (await CompleteAttemptsAsync([completion], cancellationToken))[0];
-
     /// <summary>
     /// The completions of a batch in one transaction: the jobs read and locked in one statement (<c>FOR UPDATE</c>, in id
     /// order), each ending decided (<see cref="AttemptEnding"/>), the compare-and-sets in one <c>UPDATE … FROM unnest</c>,
     /// then their job events and tenant events in one statement each.
     /// </summary>
-    public Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
+    public override Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
         IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken)
     {
         if (completions.Count == 0) return Task.FromResult<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>([]);
@@ -131,7 +111,7 @@ internal sealed partial class PostgresJobStore
                 }
                 else if (AttemptEnding.Holds(job, completion) && taken.TryAdd(job.Id, i))
                 {
-                    writes.Add((i, completion, job, AttemptEnding.Decide(job, completion, retryPolicy)));
+                    writes.Add((i, completion, job, AttemptEnding.Decide(job, completion, Retries)));
                 }
                 else
                 {
@@ -193,59 +173,8 @@ internal sealed partial class PostgresJobStore
         }, cancellationToken);
     }
 
-    public Task<(CancelResult Result, JobRecord? Job)> RequestCancelAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
-        database.InTenantAsync<(CancelResult, JobRecord?)>(tenantId, async (connection, transaction) =>
-        {
-            var job = await LoadAsync(connection, transaction, tenantId, jobId, forUpdate: true, cancellationToken);
-            if (job is null) return (CancelResult.NotFound, null);
-            if (job.State.IsTerminal()) return (CancelResult.AlreadyFinished, job);
-
-            var now = Now();
-            if (job.State == JobState.Pending)
-            {
-                var cancelled = await connection.QuerySingleAsync<Relational.JobRow>(PgSql.Command(
-                    $"""
-                    UPDATE jobs SET state = 'cancelled', finished_at = @now, not_before = NULL
-                    WHERE id = @jobId AND tenant_id = @tenantId AND state = 'pending'
-                    RETURNING {Relational.JobRow.Select};
-                    """,
-                    new { tenantId, jobId, now }, transaction, cancellationToken));
-                await InsertEventsAsync(connection, transaction, now,
-                    [new NewEvent(tenantId, jobId, JobEventTypes.Cancelled, job.Attempt, null, "cancelled before it was assigned")], cancellationToken);
-                var cancelledJob = cancelled.ToRecord();
-                await PostgresTenantEvents.EnqueueAsync(connection, transaction, [TenantEventPayloads.ForFinishedJob(cancelledJob)!], now, cancellationToken);
-                return (CancelResult.Cancelled, cancelledJob);
-            }
-
-            if (job.CancelRequested) return (CancelResult.Requested, job);
-            var requested = await connection.QuerySingleAsync<Relational.JobRow>(PgSql.Command(
-                $"""
-                UPDATE jobs SET cancel_requested = true
-                WHERE id = @jobId AND tenant_id = @tenantId AND state IN {PgSql.ActiveStates}
-                RETURNING {Relational.JobRow.Select};
-                """,
-                new { tenantId, jobId }, transaction, cancellationToken));
-            await InsertEventsAsync(connection, transaction, now,
-                [new NewEvent(tenantId, jobId, JobEventTypes.CancelRequested, job.Attempt, job.AgentId, $"agent {job.AgentId} asked to stop the job")],
-                cancellationToken);
-            return (CancelResult.Requested, requested.ToRecord());
-        }, cancellationToken);
-
-    /// <summary>
-    /// Whether this agent ended this attempt itself (a completion event under its name) rather than
-    /// losing it to a lease expiry: a late result after expiry stays refused.
-    /// </summary>
     private static Task<bool> WasCompletedByAgentAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, AttemptCompletion completion, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<bool>(PgSql.Command(
-            """
-            SELECT EXISTS (
-                SELECT 1 FROM job_events
-                WHERE job_id = @JobId AND attempt = @Attempt AND agent_id = @AgentId
-                  AND type IN ('succeeded', 'failed', 'timed_out', 'cancelled'))
-               AND NOT EXISTS (
-                SELECT 1 FROM job_events
-                WHERE job_id = @JobId AND attempt = @Attempt AND agent_id = @AgentId AND type = 'lease_expired');
-            """,
-            new { completion.JobId, completion.Attempt, completion.AgentId }, transaction, cancellationToken));
+            CompletedByAgent, new { completion.JobId, completion.Attempt, completion.AgentId }, transaction, cancellationToken));
 }

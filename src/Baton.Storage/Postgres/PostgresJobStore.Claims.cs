@@ -1,136 +1,80 @@
-using Baton.Core.Dispatch;
 using Baton.Core.Jobs;
 using Baton.Storage.Model;
 using Dapper;
+using Npgsql;
 
 namespace Baton.Storage.Postgres;
 
-// Claims and leases: handing pending jobs to an agent, and taking them back when the lease runs out.
+// Claims and leases: PostgreSQL's locking reads and assignment for the shared claim (Relational/JobStore.Claims.cs), and
+// taking jobs back when the lease runs out.
 internal sealed partial class PostgresJobStore
 {
-    /// <summary>Candidates a claim reads first (at least; eight per free slot when more).</summary>
-    private const int SmallCandidateWindow = 32;
-
-    public async Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken) =>
-        request.MaxJobs <= 0 ? [] : (await ClaimManyAsync(request.TenantId, [request], cancellationToken)).Jobs[0];
-
     /// <summary>
-    /// One transaction for every agent in <paramref name="requests"/> (a batched claim): a per-tenant advisory
-    /// lock serialises the concurrency-cap check across replicas (and every claim of the tenant, shared agents'
-    /// included); the ready rows are read from the partial ready index; <see cref="JobChooser.ChooseForEach{T}"/>
-    /// picks what each agent takes (capabilities, queues, groups, caps, reservations, free resources, locality),
-    /// spending the tenant's and queues' budgets across the agents; one <c>UPDATE … FROM unnest(…) RETURNING</c>
-    /// assigns every chosen job to its agent and records the events.
+    /// A per-tenant advisory lock serialises the concurrency-cap check across replicas (and every claim of the tenant,
+    /// shared agents' included); the lock and the reads in one round trip. The reads run after the lock is granted, so
+    /// they see every claim committed before it (read committed: a fresh snapshot per statement).
     /// </summary>
-    public Task<ClaimBatchResult> ClaimManyAsync(string tenantId, IReadOnlyList<JobClaimRequest> requests, CancellationToken cancellationToken)
+    protected override async Task<ClaimReads?> ReadClaimStateAsync(Relational.StoreSession session, string tenantId, string[] agentIds, int tenantLimit)
     {
-        ClaimBatchResult.Validate(tenantId, requests);
-        var empty = ClaimBatchResult.Empty(requests.Count, noneReady: false);
-        if (requests.All(r => r.MaxJobs <= 0)) return Task.FromResult(empty);
-        var first = requests[0];
-        return database.InTenantAsync(tenantId, async (connection, transaction) =>
-        {
-            // Most polls of a quiet tenant find nothing to do: they leave without queueing for the tenant's lock.
-            var now = Now();
-            var anyReady = await connection.ExecuteScalarAsync<bool>(PgSql.Command(
-                "SELECT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now));",
-                new { tenantId, now }, transaction, cancellationToken));
-            if (!anyReady) return ClaimBatchResult.Empty(requests.Count, noneReady: true);
+        var connection = (NpgsqlConnection)session.Connection;
+        var transaction = (NpgsqlTransaction)session.Transaction!;
+        using var reads = await connection.QueryMultipleAsync(PgSql.Command(
+            $"""
+            SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @tenantId, 0));
+            SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {PgSql.ActiveStates};
+            SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
+                   (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active,
+                   array_to_json(q.agent_groups)::text AS AgentGroups, q.reserved_slots::bigint AS ReservedSlots, q.reserved_min_priority::bigint AS ReservedMinPriority
+            FROM queues q WHERE q.tenant_id = @tenantId;
+            SELECT agent_id AS AgentId, COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
+            FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {PgSql.ActiveStates} GROUP BY agent_id;
+            """,
+            new { tenantId, agentIds }, transaction, session.CancellationToken));
+        await reads.ReadAsync();
+        var active = await reads.ReadSingleAsync<int>();
+        var queues = (await reads.ReadAsync<QueueCapacityRow>()).ToList();
+        var loads = (await reads.ReadAsync<AgentLoadRow>()).ToDictionary(row => row.AgentId, row => row.ToLoad(), StringComparer.Ordinal);
+        return new ClaimReads(active, queues, loads);
+    }
 
-            // The lock and the reads in one round trip. The reads run after the lock is granted, so they see every claim
-            // committed before it (read committed: a fresh snapshot per statement).
-            var agentIds = requests.Select(r => r.AgentId).Distinct(StringComparer.Ordinal).ToArray();
-            using var reads = await connection.QueryMultipleAsync(PgSql.Command(
-                $"""
-                SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @tenantId, 0));
-                SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {PgSql.ActiveStates};
-                SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
-                       (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active,
-                       array_to_json(q.agent_groups)::text AS AgentGroups, q.reserved_slots::bigint AS ReservedSlots, q.reserved_min_priority::bigint AS ReservedMinPriority
-                FROM queues q WHERE q.tenant_id = @tenantId;
-                SELECT agent_id AS AgentId, COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
-                FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {PgSql.ActiveStates} GROUP BY agent_id;
-                """,
-                new { tenantId, agentIds }, transaction, cancellationToken));
-            await reads.ReadAsync();
-            now = Now();
-            var active = await reads.ReadSingleAsync<int>();
-            var queueRows = (await reads.ReadAsync<QueueCapacityRow>()).ToList();
-            var loads = (await reads.ReadAsync<AgentLoadRow>()).ToDictionary(row => row.AgentId, row => row.ToLoad(), StringComparer.Ordinal);
-            var tenantFree = first.TenantConcurrencyLimit - active;
-            if (tenantFree <= 0) return empty;
-
-            // Effective priority: the job's plus its queue's; queues that can give no agent of the batch anything are left out.
-            // No row locks: claims of the tenant are serialised by its lock, and the UPDATE below only takes rows
-            // still pending (a cancel or release that got there first simply leaves a job out). A small window
-            // first, the whole one only when the small one could not fill the agents.
-            var plan = new ClaimPlan(requests, queueRows, loads, tenantFree, PgTime.ToDb(now));
-            var wanted = plan.SlotsWanted;
-            var window = plan.CandidateLimit;
-            var firstWindow = Math.Min(window, Math.Max(SmallCandidateWindow, wanted * 8));
-            var candidates = await ReadCandidatesAsync(firstWindow);
-            var read = firstWindow;
-            var chosen = plan.Choose(candidates);
-            if (chosen.Sum(list => list.Count) < Math.Min(wanted, tenantFree) && candidates.Count == firstWindow && firstWindow < window)
+    /// <summary>Every pick in one <c>UPDATE … FROM unnest(…) RETURNING</c> with its events.</summary>
+    protected override async Task<IReadOnlyDictionary<string, JobRecord>> AssignAsync(
+        Relational.StoreSession session, string tenantId, IReadOnlyList<(JobRecord Job, string AgentId)> picks, DateTimeOffset now, DateTimeOffset leaseExpiresAt)
+    {
+        var claimedRows = await session.QueryAsync<Relational.JobRow>(
+            $"""
+            WITH claimed AS (
+                UPDATE jobs
+                SET state = 'assigned', attempt = attempt + 1, agent_id = c.agent_id, assigned_at = @now, started_at = NULL,
+                    lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
+                FROM unnest(@ids::text[], @agentIds::text[]) AS c(id, agent_id)
+                WHERE jobs.id = c.id AND jobs.tenant_id = @tenantId AND jobs.state = 'pending'
+                RETURNING jobs.*
+            ),
+            assigned AS (
+                INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
+                SELECT tenant_id, id, @now, '{JobEventTypes.Assigned}', attempt, agent_id,
+                       'assigned to agent ' || agent_id || ' (attempt ' || attempt || ' of ' || max_attempts || ')'
+                FROM claimed
+            )
+            SELECT {Relational.JobRow.Select} FROM claimed;
+            """,
+            new
             {
-                read = window;
-                candidates = await ReadCandidatesAsync(window);
-                chosen = plan.Choose(candidates);
-            }
-            var pairs = chosen.SelectMany((jobs, i) => jobs.Select(job => (job.Id, requests[i].AgentId))).ToList();
-            if (pairs.Count == 0) return empty;
-
-            async Task<List<JobRecord>> ReadCandidatesAsync(int limit) =>
-                (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
-                    $"""
-                    SELECT {Relational.JobRow.Select} FROM jobs
-                    WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue <> ALL(@blocked)
-                    ORDER BY {plan.Queues.OrderBy}
-                    LIMIT @limit;
-                    """,
-                    new { tenantId, now, blocked = plan.Queues.Blocked, limit }, transaction, cancellationToken)))
-                .Select(row => row.ToRecord()).ToList();
-
-            var claimedRows = await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
-                $"""
-                WITH claimed AS (
-                    UPDATE jobs
-                    SET state = 'assigned', attempt = attempt + 1, agent_id = c.agent_id, assigned_at = @now, started_at = NULL,
-                        lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
-                    FROM unnest(@ids::text[], @agentIds::text[]) AS c(id, agent_id)
-                    WHERE jobs.id = c.id AND jobs.tenant_id = @tenantId AND jobs.state = 'pending'
-                    RETURNING jobs.*
-                ),
-                assigned AS (
-                    INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
-                    SELECT tenant_id, id, @now, '{JobEventTypes.Assigned}', attempt, agent_id,
-                           'assigned to agent ' || agent_id || ' (attempt ' || attempt || ' of ' || max_attempts || ')'
-                    FROM claimed
-                )
-                SELECT {Relational.JobRow.Select} FROM claimed;
-                """,
-                new
-                {
-                    tenantId,
-                    now,
-                    leaseExpiresAt = now + first.LeaseTtl,
-                    ids = pairs.Select(p => p.Id).ToArray(),
-                    agentIds = pairs.Select(p => p.AgentId).ToArray(),
-                },
-                transaction, cancellationToken));
-
-            // RETURNING has no order: give each agent its jobs back in claim order.
-            var byId = claimedRows.ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
-            return new ClaimBatchResult(
-                [.. chosen.Select(jobs => (IReadOnlyList<JobRecord>)[.. jobs.Where(job => byId.ContainsKey(job.Id)).Select(job => byId[job.Id])])],
-                NoneReady: ClaimBatchResult.Exhausted(candidates.Count, read, byId.Count, plan.Queues.Blocked.Length));
-        }, cancellationToken);
+                tenantId,
+                now,
+                leaseExpiresAt,
+                ids = picks.Select(p => p.Job.Id).ToArray(),
+                agentIds = picks.Select(p => p.AgentId).ToArray(),
+            });
+        // RETURNING has no order: the shared claim puts each agent's jobs back in claim order.
+        return claimedRows.ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
     }
 
     // System scope: the janitor sweeps expired leases of every tenant. SKIP LOCKED lets two
     // replicas' janitors share the sweep instead of queueing; each job is handled once.
-    public Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken) =>
-        database.InSystemAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
+    public override Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken) =>
+        _database.InSystemAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
         {
             var now = Now();
             var expiredJobs = (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
@@ -149,34 +93,12 @@ internal sealed partial class PostgresJobStore
             var events = new List<NewEvent>(expiredJobs.Count * 2);
             foreach (var job in expiredJobs)
             {
-                var reason = $"lease expired: agent {job.AgentId} stopped responding";
-                JobState newState;
-                DateTime? notBefore = null;
-                string? followUpMessage;
-                if (job.CancelRequested)
-                {
-                    newState = JobState.Cancelled;
-                    followUpMessage = "cancelled: " + reason;
-                }
-                else if (job.Attempt < job.MaxAttempts)
-                {
-                    newState = JobState.Pending;
-                    var delay = retryPolicy.DelayAfter(Math.Max(job.Attempt, 1));
-                    notBefore = (now + delay).UtcDateTime;
-                    followUpMessage = $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
-                }
-                else
-                {
-                    newState = JobState.Failed;
-                    followUpMessage = reason;
-                }
-
-                expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, newState));
-                notBefores.Add(notBefore);
-                reasons.Add(reason);
-                events.Add(new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, reason));
-                var followUpType = newState == JobState.Pending ? JobEventTypes.RetryScheduled : JobEventText.TypeFor(newState);
-                events.Add(new NewEvent(job.TenantId, job.Id, followUpType, job.Attempt, job.AgentId, followUpMessage));
+                var expiry = ExpiryOf(job);
+                expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, expiry.NewState));
+                notBefores.Add(expiry.RetryDelay is { } delay ? (now + delay).UtcDateTime : null);
+                reasons.Add(expiry.Reason);
+                events.Add(new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, expiry.Reason));
+                events.Add(new NewEvent(job.TenantId, job.Id, expiry.FollowUpType, job.Attempt, job.AgentId, expiry.FollowUpMessage));
             }
 
             // The rows are locked by this transaction, so the fenced update takes every one of them.

@@ -3,14 +3,12 @@ using Dapper;
 
 namespace Baton.Storage.Postgres;
 
-// Log lines (written in batches by the agent holding the attempt) and the job's event timeline.
+// Log lines, written in batches by the agent holding the attempt.
 internal sealed partial class PostgresJobStore
 {
-    private const int MaxLogReadLimit = 10_000;
-
-    public Task<LogAppendResult> AppendLogsAsync(
+    public override Task<LogAppendResult> AppendLogsAsync(
         string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, LogLimit limit, CancellationToken cancellationToken) =>
-        database.InTenantAsync(tenantId, async (connection, transaction) =>
+        _database.InTenantAsync(tenantId, async (connection, transaction) =>
         {
             // The job row lock orders batches of one job (so the duplicate check and the byte count below are exact)
             // and makes a completion or expiry of this attempt wait until these lines are in.
@@ -22,8 +20,7 @@ internal sealed partial class PostgresJobStore
                 """,
                 new { tenantId, jobId }, transaction, cancellationToken));
             if (job is null) return new LogAppendResult(AttemptWriteResult.NotFound, false, false);
-            var active = job.State is "assigned" or "running";
-            if (!active || job.AgentId != agentId || job.Attempt != attempt) return new LogAppendResult(AttemptWriteResult.Stale, false, false);
+            if (!HoldsAttempt(job.State, job.AgentId, job.Attempt, agentId, attempt)) return new LogAppendResult(AttemptWriteResult.Stale, false, false);
             if (lines.Count == 0) return new LogAppendResult(AttemptWriteResult.Ok, job.CancelRequested, job.LogBytes >= limit.MaxBytes);
 
             var (accepted, cut) = limit.Fit(job.LogBytes, lines);
@@ -75,43 +72,9 @@ internal sealed partial class PostgresJobStore
                     VALUES (@tenantId, (@now::timestamptz AT TIME ZONE 'UTC')::date, @shard, @stored)
                     ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = log_usage.bytes + excluded.bytes;
                     """,
-                    new { tenantId, now = PgTime.ToDbUtc(time.GetUtcNow()), shard = (short)LogUsageShards.Of(jobId), stored }, transaction, cancellationToken));
+                    new { tenantId, now = PgTime.ToDbUtc(Clock.GetUtcNow()), shard = (short)LogUsageShards.Of(jobId), stored }, transaction, cancellationToken));
             }
             return new LogAppendResult(AttemptWriteResult.Ok, job.CancelRequested, cut || job.LogBytes + stored >= limit.MaxBytes);
-        }, cancellationToken);
-
-    public Task<long> GetLogBytesAsync(string tenantId, DateTimeOffset since, CancellationToken cancellationToken) =>
-        database.InTenantAsync(tenantId, (connection, transaction) => connection.ExecuteScalarAsync<long>(PgSql.Command(
-            "SELECT COALESCE(SUM(bytes), 0)::bigint FROM log_usage WHERE tenant_id = @tenantId AND day >= (@since::timestamptz AT TIME ZONE 'UTC')::date;",
-            new { tenantId, since = PgTime.ToDbUtc(since) }, transaction, cancellationToken)), cancellationToken);
-
-    public Task<IReadOnlyList<LogLineRecord>> ReadLogsAsync(string tenantId, string jobId, long afterSeq, int limit, CancellationToken cancellationToken) =>
-        database.InTenantAsync<IReadOnlyList<LogLineRecord>>(tenantId, async (connection, transaction) =>
-        {
-            var rows = await connection.QueryAsync<LogRow>(PgSql.Command(
-                """
-                SELECT seq AS Seq, attempt AS Attempt, at AS At, stream AS Stream, text AS Text
-                FROM job_logs
-                WHERE job_id = @jobId AND tenant_id = @tenantId AND seq > @afterSeq
-                ORDER BY seq
-                LIMIT @limit;
-                """,
-                new { tenantId, jobId, afterSeq, limit = Math.Clamp(limit, 1, MaxLogReadLimit) }, transaction, cancellationToken));
-            return rows.Select(row => new LogLineRecord(row.Seq, row.Attempt, PgTime.FromDb(row.At), row.Stream, row.Text)).ToList();
-        }, cancellationToken);
-
-    public Task<IReadOnlyList<JobEventRecord>> ListEventsAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
-        database.InTenantAsync<IReadOnlyList<JobEventRecord>>(tenantId, async (connection, transaction) =>
-        {
-            var rows = await connection.QueryAsync<EventRow>(PgSql.Command(
-                """
-                SELECT id AS Id, job_id AS JobId, at AS At, type AS Type, attempt AS Attempt, agent_id AS AgentId, message AS Message
-                FROM job_events
-                WHERE job_id = @jobId AND tenant_id = @tenantId
-                ORDER BY id;
-                """,
-                new { tenantId, jobId }, transaction, cancellationToken));
-            return rows.Select(row => new JobEventRecord(row.Id, row.JobId, PgTime.FromDb(row.At), row.Type, row.Attempt, row.AgentId, row.Message)).ToList();
         }, cancellationToken);
 
     private sealed class HolderRow
@@ -122,25 +85,5 @@ internal sealed partial class PostgresJobStore
         public bool CancelRequested { get; set; }
         public long LogBytes { get; set; }
         public int LogCutAttempt { get; set; }
-    }
-
-    private sealed class LogRow
-    {
-        public long Seq { get; set; }
-        public int Attempt { get; set; }
-        public DateTime At { get; set; }
-        public string Stream { get; set; } = "";
-        public string Text { get; set; } = "";
-    }
-
-    private sealed class EventRow
-    {
-        public long Id { get; set; }
-        public string JobId { get; set; } = "";
-        public DateTime At { get; set; }
-        public string Type { get; set; } = "";
-        public int Attempt { get; set; }
-        public string? AgentId { get; set; }
-        public string? Message { get; set; }
     }
 }

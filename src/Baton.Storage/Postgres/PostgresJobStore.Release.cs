@@ -7,9 +7,9 @@ namespace Baton.Storage.Postgres;
 // Assignments that never reached their agent go back to the queue without spending an attempt.
 internal sealed partial class PostgresJobStore
 {
-    public Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
+    public override Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
         string tenantId, string agentId, IReadOnlyList<JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken) =>
-        database.InTenantAsync<IReadOnlyList<JobRecord>>(tenantId, async (connection, transaction) =>
+        _database.InTenantAsync<IReadOnlyList<JobRecord>>(tenantId, async (connection, transaction) =>
         {
             var candidates = (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
                 $"""
@@ -21,8 +21,7 @@ internal sealed partial class PostgresJobStore
                 .Select(row => row.ToRecord()).ToList();
             if (candidates.Count == 0) return [];
 
-            var held = running.Select(r => (r.JobId, r.Attempt)).ToHashSet();
-            var lost = candidates.Where(j => !held.Contains((j.Id, j.Attempt))).ToList();
+            var lost = Undelivered(candidates, running);
             if (lost.Count == 0) return [];
 
             var rows = await connection.QueryAsync<Relational.JobRow>(PgSql.Command(
@@ -35,8 +34,7 @@ internal sealed partial class PostgresJobStore
                 new { tenantId, agentId, ids = lost.Select(j => j.Id).ToArray() }, transaction, cancellationToken));
             var released = rows.Select(row => row.ToRecord()).ToList();
             await InsertEventsAsync(connection, transaction, Now(), [.. released.Select(j => new NewEvent(
-                j.TenantId, j.Id, JobEventTypes.Released, j.Attempt + 1, agentId,
-                $"the assignment never reached agent {agentId}; back in the queue, attempt not spent"))], cancellationToken);
+                j.TenantId, j.Id, JobEventTypes.Released, j.Attempt + 1, agentId, ReleasedMessage(agentId)))], cancellationToken);
             return released;
         }, cancellationToken);
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Baton.Core.Jobs;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
@@ -9,18 +7,17 @@ using Npgsql;
 namespace Baton.Storage.Postgres;
 
 /// <summary>
-/// Jobs on PostgreSQL. This file: submission and queries; the other parts hold claims and leases
-/// (<c>PostgresJobStore.Claims.cs</c>), agent attempt writes and cancellation
-/// (<c>PostgresJobStore.Attempts.cs</c>), and logs and events (<c>PostgresJobStore.Logs.cs</c>).
+/// PostgreSQL's busy job paths, one set-based statement per batch (the rest of the job store is the shared
+/// <see cref="Relational.JobStore"/>). This file: submission; the other parts hold claims and leases
+/// (<c>PostgresJobStore.Claims.cs</c>), agent attempt writes (<c>PostgresJobStore.Attempts.cs</c>), releases
+/// (<c>PostgresJobStore.Release.cs</c>) and log appends (<c>PostgresJobStore.Logs.cs</c>).
 /// Every transition is a compare-and-set on state, agent and attempt, like the SQLite backend;
 /// writes that read first lock the job row (<c>FOR UPDATE</c>) so concurrent replicas queue on it.
 /// </summary>
-internal sealed partial class PostgresJobStore(PostgresDatabase database, TimeProvider time, RetryPolicy retryPolicy) : IJobStore
+internal sealed partial class PostgresJobStore(PostgresDatabase database, TimeProvider time, RetryPolicy retryPolicy)
+    : Relational.JobStore(database, time, retryPolicy)
 {
-    private const int MaxPageSize = 500;
-
-    public async Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
-        (await SubmitManyAsync([job], cancellationToken))[0];
+    private readonly PostgresDatabase _database = database;
 
     /// <summary>
     /// One transaction for the whole batch: the jobs whose idempotency keys exist are read, the rest inserted in
@@ -30,7 +27,7 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
     /// Wake-ups for other replicas travel outside the transaction (the server's bridge batches them): a
     /// NOTIFY here would serialise every submitting transaction's commit on PostgreSQL's notification queue lock.
     /// </summary>
-    public Task<IReadOnlyList<(JobRecord Job, bool Created)>> SubmitManyAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    public override Task<IReadOnlyList<(JobRecord Job, bool Created)>> SubmitManyAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
     {
         var batch = new SubmissionBatch(jobs);
         if (jobs.Count == 0) return Task.FromResult<IReadOnlyList<(JobRecord, bool)>>([]);
@@ -111,85 +108,8 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
     {
         var distinct = tenantIds.Distinct(StringComparer.Ordinal).Take(2).ToList();
         return distinct.Count == 1
-            ? database.InTenantAsync(distinct[0], work, cancellationToken)
-            : database.InSystemAsync(work, cancellationToken);
-    }
-
-    public Task<JobRecord?> GetAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
-        database.InTenantAsync(tenantId, (connection, transaction) => LoadAsync(connection, transaction, tenantId, jobId, forUpdate: false, cancellationToken), cancellationToken);
-
-    public Task<JobPage> ListAsync(string tenantId, JobQuery query, CancellationToken cancellationToken)
-    {
-        JobListCursor? after = null;
-        if (query.Cursor is not null)
-        {
-            if (!JobListCursor.TryDecode(query.Cursor, out var decoded)) throw new ArgumentException("The cursor is not valid.", nameof(query));
-            after = decoded;
-        }
-        var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
-
-        var sql = new StringBuilder($"SELECT {Relational.JobRow.ListSelect(PostgresDialect.Instance)} FROM jobs WHERE tenant_id = @tenantId");
-        var parameters = new DynamicParameters();
-        parameters.Add("tenantId", tenantId);
-        if (query.State is { } state)
-        {
-            sql.Append(" AND state = @state");
-            parameters.Add("state", state.ToText());
-        }
-        if (query.PackageName is not null)
-        {
-            sql.Append(" AND package_name = @packageName");
-            parameters.Add("packageName", query.PackageName);
-        }
-        if (query.Queue is not null)
-        {
-            sql.Append(" AND queue = @queue");
-            parameters.Add("queue", query.Queue);
-        }
-        if (query.Since is { } since)
-        {
-            sql.Append(" AND submitted_at >= @since");
-            parameters.Add("since", PgTime.ToDb(since));
-        }
-        if (after is { } cursor)
-        {
-            sql.Append(" AND (submitted_at, id) < (@afterAt, @afterId)");
-            parameters.Add("afterAt", DateTimeOffset.FromUnixTimeMilliseconds(cursor.SubmittedAtMs));
-            parameters.Add("afterId", cursor.JobId);
-        }
-        sql.Append(CultureInfo.InvariantCulture, $" ORDER BY submitted_at DESC, id DESC LIMIT {limit + 1};");
-
-        // A listing is a search: it may read from the replica.
-        return database.ReadInTenantAsync(tenantId, async (connection, transaction) =>
-        {
-            var rows = (await connection.QueryAsync<Relational.JobRow>(PgSql.Command(sql.ToString(), parameters, transaction, cancellationToken))).ToList();
-            var items = rows.Take(limit).Select(row => row.ToRecord()).ToList();
-            var next = rows.Count > limit
-                ? new JobListCursor(items[limit - 1].SubmittedAt.ToUnixTimeMilliseconds(), rows[limit - 1].Id).Encode()
-                : null;
-            return new JobPage(items, next);
-        }, cancellationToken);
-    }
-
-    public Task<int> CountActiveAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.InTenantAsync(tenantId, (connection, transaction) => CountActiveAsync(connection, transaction, tenantId, cancellationToken), cancellationToken);
-
-    public Task<int> CountPendingAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.InTenantAsync(tenantId, (connection, transaction) => connection.ExecuteScalarAsync<int>(PgSql.Command(
-            "SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state = 'pending';", new { tenantId }, transaction, cancellationToken)),
-            cancellationToken);
-
-    private static Task<int> CountActiveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<int>(PgSql.Command(
-            $"SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {PgSql.ActiveStates};", new { tenantId }, transaction, cancellationToken));
-
-    private static async Task<JobRecord?> LoadAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, string jobId, bool forUpdate, CancellationToken cancellationToken)
-    {
-        var row = await connection.QuerySingleOrDefaultAsync<Relational.JobRow>(PgSql.Command(
-            $"SELECT {Relational.JobRow.Select} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{(forUpdate ? " FOR UPDATE" : "")};",
-            new { tenantId, jobId }, transaction, cancellationToken));
-        return row?.ToRecord();
+            ? _database.InTenantAsync(distinct[0], work, cancellationToken)
+            : _database.InSystemAsync(work, cancellationToken);
     }
 
     private static async Task<Dictionary<(string TenantId, string Key), JobRecord>> LoadByIdempotencyKeysAsync(
@@ -232,7 +152,8 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
     }
 
     /// <summary>"Now" from the injected clock, at the precision the database keeps.</summary>
-    private DateTimeOffset Now() => PgTime.ToDb(time.GetUtcNow());
+    private DateTimeOffset Now() => PgTime.ToDb(Clock.GetUtcNow());
 
-    private sealed record NewEvent(string TenantId, string JobId, string Type, int Attempt, string? AgentId, string? Message);
+    protected override Task AppendJobEventsAsync(Relational.StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events) =>
+        InsertEventsAsync((NpgsqlConnection)session.Connection, (NpgsqlTransaction)session.Transaction!, at, events, session.CancellationToken);
 }

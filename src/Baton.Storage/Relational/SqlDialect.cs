@@ -9,6 +9,9 @@ namespace Baton.Storage.Relational;
 /// </summary>
 internal abstract class SqlDialect
 {
+    /// <summary>The job store's statements (its busy paths' tuned forms, and the log and event reads).</summary>
+    public abstract JobSql Jobs { get; }
+
     /// <summary>Takes a lock named by <c>@lockKey</c> until the transaction ends; null where writes are serialised anyway.</summary>
     public abstract string? TransactionLock { get; }
 

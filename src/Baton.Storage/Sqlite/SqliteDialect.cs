@@ -7,6 +7,8 @@ internal sealed class SqliteDialect : SqlDialect
 {
     public static SqliteDialect Instance { get; } = new();
 
+    public override JobSql Jobs => SqliteJobSql.Instance;
+
     // Every write already holds the single-writer gate and BEGIN IMMEDIATE's file lock.
     public override string? TransactionLock => null;
 

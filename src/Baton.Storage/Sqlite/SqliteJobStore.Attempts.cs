@@ -6,15 +6,12 @@ using Microsoft.Data.Sqlite;
 
 namespace Baton.Storage.Sqlite;
 
-// Fenced writes by the agent holding an attempt (start, completion) and cancellation requests.
+// Fenced writes by the agent holding an attempt (start, completion).
 internal sealed partial class SqliteJobStore
 {
-    public async Task<AttemptWriteResult> MarkStartedAsync(string tenantId, string jobId, string agentId, int attempt, CancellationToken cancellationToken) =>
-        (await MarkStartedManyAsync([new AttemptStart(tenantId, jobId, agentId, attempt)], cancellationToken))[0];
-
     /// <summary>Several agents' starts in one write transaction (one commit).</summary>
-    public Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken) =>
-        database.WriteAsync<IReadOnlyList<AttemptWriteResult>>(async (connection, transaction) =>
+    public override Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken) =>
+        _database.WriteAsync<IReadOnlyList<AttemptWriteResult>>(async (connection, transaction) =>
         {
             var results = new List<AttemptWriteResult>(starts.Count);
             foreach (var start in starts) results.Add(await MarkStartedAsync(connection, transaction, start, cancellationToken));
@@ -25,10 +22,7 @@ internal sealed partial class SqliteJobStore
         SqliteConnection connection, SqliteTransaction transaction, AttemptStart start, CancellationToken cancellationToken)
     {
         var job = await LoadAsync(connection, transaction, start.TenantId, start.JobId, cancellationToken);
-        if (job is null) return AttemptWriteResult.NotFound;
-        if (job.AgentId != start.AgentId || job.Attempt != start.Attempt) return AttemptWriteResult.Stale;
-        if (job.State == JobState.Running) return AttemptWriteResult.Ok;
-        if (job.State != JobState.Assigned) return AttemptWriteResult.InvalidState;
+        if (StartAnswer(job?.State.ToText(), job?.AgentId, job?.Attempt ?? 0, start) is { } answer) return answer;
 
         var now = NowMs();
         var updated = await connection.ExecuteAsync(Sql.Command(
@@ -43,13 +37,10 @@ internal sealed partial class SqliteJobStore
         return AttemptWriteResult.Ok;
     }
 
-    public async Task<(AttemptWriteResult Result, JobRecord? Job)> CompleteAttemptAsync(AttemptCompletion completion, CancellationToken cancellationToken) =>
-        (await CompleteAttemptsAsync([completion], cancellationToken))[0];
-
     /// <summary>Several agents' completions in one write transaction (one commit).</summary>
-    public Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
+    public override Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
         IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken) =>
-        database.WriteAsync<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>(async (connection, transaction) =>
+        _database.WriteAsync<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>(async (connection, transaction) =>
         {
             var results = new List<(AttemptWriteResult, JobRecord?)>(completions.Count);
             foreach (var completion in completions) results.Add(await CompleteAttemptAsync(connection, transaction, completion, cancellationToken));
@@ -70,7 +61,7 @@ internal sealed partial class SqliteJobStore
         }
 
         var now = NowMs();
-        var ending = AttemptEnding.Decide(job, completion, retryPolicy);
+        var ending = AttemptEnding.Decide(job, completion, Retries);
         var updated = await connection.ExecuteAsync(Sql.Command(
             """
             UPDATE jobs
@@ -107,62 +98,8 @@ internal sealed partial class SqliteJobStore
         return (AttemptWriteResult.Ok, finished);
     }
 
-    public Task<(CancelResult Result, JobRecord? Job)> RequestCancelAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
-        database.WriteAsync<(CancelResult, JobRecord?)>(async (connection, transaction) =>
-        {
-            var job = await LoadAsync(connection, transaction, tenantId, jobId, cancellationToken);
-            if (job is null) return (CancelResult.NotFound, null);
-            if (job.State.IsTerminal()) return (CancelResult.AlreadyFinished, job);
-
-            var now = NowMs();
-            if (job.State == JobState.Pending)
-            {
-                var cancelled = await connection.ExecuteAsync(Sql.Command(
-                    """
-                    UPDATE jobs SET state = 'cancelled', finished_at = @now, not_before = NULL
-                    WHERE id = @jobId AND tenant_id = @tenantId AND state = 'pending';
-                    """,
-                    new { tenantId, jobId, now }, transaction, cancellationToken));
-                if (cancelled != 1) throw new InvalidOperationException($"Job {jobId} changed under the write gate.");
-                await InsertEventAsync(connection, transaction, jobId, now, JobEventTypes.Cancelled, job.Attempt, null,
-                    "cancelled before it was assigned", cancellationToken);
-                var cancelledJob = await LoadAsync(connection, transaction, tenantId, jobId, cancellationToken);
-                await SqliteTenantEvents.AppendAsync(connection, transaction, TenantEventPayloads.ForFinishedJob(cancelledJob!), now, cancellationToken);
-                return (CancelResult.Cancelled, cancelledJob);
-            }
-
-            if (!job.CancelRequested)
-            {
-                var requested = await connection.ExecuteAsync(Sql.Command(
-                    $"""
-                    UPDATE jobs SET cancel_requested = 1
-                    WHERE id = @jobId AND tenant_id = @tenantId AND state IN {ActiveStates} AND cancel_requested = 0;
-                    """,
-                    new { tenantId, jobId }, transaction, cancellationToken));
-                if (requested == 1)
-                {
-                    await InsertEventAsync(connection, transaction, jobId, now, JobEventTypes.CancelRequested, job.Attempt, job.AgentId,
-                        $"agent {job.AgentId} asked to stop the job", cancellationToken);
-                }
-            }
-            return (CancelResult.Requested, await LoadAsync(connection, transaction, tenantId, jobId, cancellationToken));
-        }, cancellationToken);
-
-    /// <summary>
-    /// Whether this agent ended this attempt itself (a completion event under its name) rather than
-    /// losing it to a lease expiry: a late result after expiry stays refused.
-    /// </summary>
     private static Task<bool> WasCompletedByAgentAsync(
         SqliteConnection connection, SqliteTransaction transaction, AttemptCompletion completion, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<bool>(Sql.Command(
-            """
-            SELECT EXISTS (
-                SELECT 1 FROM job_events
-                WHERE job_id = @JobId AND attempt = @Attempt AND agent_id = @AgentId
-                  AND type IN ('succeeded', 'failed', 'timed_out', 'cancelled'))
-               AND NOT EXISTS (
-                SELECT 1 FROM job_events
-                WHERE job_id = @JobId AND attempt = @Attempt AND agent_id = @AgentId AND type = 'lease_expired');
-            """,
-            new { completion.JobId, completion.Attempt, completion.AgentId }, transaction, cancellationToken));
+            CompletedByAgent, new { completion.JobId, completion.Attempt, completion.AgentId }, transaction, cancellationToken));
 }

@@ -1,101 +1,72 @@
-using Baton.Core.Dispatch;
 using Baton.Core.Jobs;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace Baton.Storage.Sqlite;
 
-// Claims and leases: handing pending jobs to an agent, and taking them back when the lease runs out.
+// Claims and leases: SQLite's locking reads and assignment for the shared claim (Relational/JobStore.Claims.cs), and taking
+// jobs back when the lease runs out.
 internal sealed partial class SqliteJobStore
 {
-    public async Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken) =>
-        request.MaxJobs <= 0 ? [] : (await ClaimManyAsync(request.TenantId, [request], cancellationToken)).Jobs[0];
-
     /// <summary>
-    /// Under the write gate, for every agent of the batch at once: the tenant's active count, its queues and
-    /// the agents' loads are read, the ready candidates are scanned in claim order,
-    /// <see cref="JobChooser.ChooseForEach{T}"/> picks what each agent takes, and each pick is assigned with a
-    /// compare-and-set.
+    /// Under the write gate (which serialises every claim): the tenant's active count, and unless that is at the cap,
+    /// its queues and the agents' loads in one round trip.
     /// </summary>
-    public Task<ClaimBatchResult> ClaimManyAsync(string tenantId, IReadOnlyList<JobClaimRequest> requests, CancellationToken cancellationToken)
+    protected override async Task<ClaimReads?> ReadClaimStateAsync(Relational.StoreSession session, string tenantId, string[] agentIds, int tenantLimit)
     {
-        ClaimBatchResult.Validate(tenantId, requests);
-        var empty = ClaimBatchResult.Empty(requests.Count, noneReady: false);
-        if (requests.All(r => r.MaxJobs <= 0)) return Task.FromResult(empty);
-        var first = requests[0];
-        return database.WriteAsync(async (connection, transaction) =>
-        {
-            var now = NowMs();
-            var anyReady = await connection.ExecuteScalarAsync<long>(Sql.Command(
-                "SELECT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now));",
-                new { tenantId, now }, transaction, cancellationToken));
-            if (anyReady == 0) return ClaimBatchResult.Empty(requests.Count, noneReady: true);
+        var connection = (SqliteConnection)session.Connection;
+        var transaction = (SqliteTransaction?)session.Transaction;
+        var active = await CountActiveAsync(connection, transaction, tenantId, session.CancellationToken);
+        if (tenantLimit - active <= 0) return null;
 
-            var active = await CountActiveAsync(connection, transaction, tenantId, cancellationToken);
-            var tenantFree = first.TenantConcurrencyLimit - active;
-            if (tenantFree <= 0) return empty;
-
-            var agentIds = requests.Select(r => r.AgentId).Distinct(StringComparer.Ordinal).ToArray();
-            using var reads = await connection.QueryMultipleAsync(Sql.Command(
-                $"""
-                SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
-                       (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {ActiveStates}) AS Active,
-                       q.agent_groups AS AgentGroups, q.reserved_slots AS ReservedSlots, q.reserved_min_priority AS ReservedMinPriority
-                FROM queues q WHERE q.tenant_id = @tenantId;
-                SELECT agent_id AS AgentId, COUNT(*) AS Jobs, COALESCE(SUM(cpu_millicores), 0) AS CpuMillicores, COALESCE(SUM(memory_mb), 0) AS MemoryMb
-                FROM jobs WHERE agent_id IN @agentIds AND state IN {ActiveStates} GROUP BY agent_id;
-                """,
-                new { tenantId, agentIds }, transaction, cancellationToken));
-            var queueRows = (await reads.ReadAsync<QueueCapacityRow>()).ToList();
-            var loads = (await reads.ReadAsync<AgentLoadRow>()).ToDictionary(row => row.AgentId, row => row.ToLoad(), StringComparer.Ordinal);
-            var plan = new ClaimPlan(requests, queueRows, loads, tenantFree, StoredTime.FromMs(now));
-
-            // Effective priority: the job's plus its queue's; queues that can give no agent of the batch anything are left out.
-            var candidates = (await connection.QueryAsync<Relational.JobRow>(Sql.Command(
-                $"""
-                SELECT {Relational.JobRow.Select} FROM jobs
-                WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue NOT IN @blocked
-                ORDER BY {plan.Queues.OrderBy}
-                LIMIT @limit;
-                """,
-                new { tenantId, now, blocked = plan.Queues.Blocked, limit = plan.CandidateLimit }, transaction, cancellationToken)))
-                .Select(row => row.ToRecord()).ToList();
-            var chosen = plan.Choose(candidates);
-
-            var leaseExpiresAt = now + (long)first.LeaseTtl.TotalMilliseconds;
-            var claimed = new IReadOnlyList<JobRecord>[requests.Count];
-            for (var i = 0; i < requests.Count; i++)
-            {
-                var agentId = requests[i].AgentId;
-                var jobs = new List<JobRecord>(chosen[i].Count);
-                foreach (var job in chosen[i])
-                {
-                    var row = await connection.QuerySingleOrDefaultAsync<Relational.JobRow>(Sql.Command(
-                        $"""
-                        UPDATE jobs
-                        SET state = 'assigned', attempt = attempt + 1, agent_id = @agentId, assigned_at = @now, started_at = NULL,
-                            lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
-                        WHERE id = @Id AND tenant_id = @TenantId AND state = 'pending' AND attempt = @Attempt
-                        RETURNING {Relational.JobRow.Select};
-                        """,
-                        new { job.Id, job.TenantId, job.Attempt, agentId, now, leaseExpiresAt }, transaction, cancellationToken));
-                    if (row is null) continue;
-
-                    var attempt = job.Attempt + 1;
-                    await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Assigned, attempt, agentId,
-                        $"assigned to agent {agentId} (attempt {attempt} of {job.MaxAttempts})", cancellationToken);
-                    jobs.Add(row.ToRecord());
-                }
-                claimed[i] = jobs;
-            }
-            return new ClaimBatchResult(claimed, NoneReady: ClaimBatchResult.Exhausted(
-                candidates.Count, plan.CandidateLimit, claimed.Sum(jobs => jobs.Count), plan.Queues.Blocked.Length));
-        }, cancellationToken);
+        using var reads = await connection.QueryMultipleAsync(Sql.Command(
+            $"""
+            SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
+                   (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {ActiveStates}) AS Active,
+                   q.agent_groups AS AgentGroups, q.reserved_slots AS ReservedSlots, q.reserved_min_priority AS ReservedMinPriority
+            FROM queues q WHERE q.tenant_id = @tenantId;
+            SELECT agent_id AS AgentId, COUNT(*) AS Jobs, COALESCE(SUM(cpu_millicores), 0) AS CpuMillicores, COALESCE(SUM(memory_mb), 0) AS MemoryMb
+            FROM jobs WHERE agent_id IN @agentIds AND state IN {ActiveStates} GROUP BY agent_id;
+            """,
+            new { tenantId, agentIds }, transaction, session.CancellationToken));
+        var queues = (await reads.ReadAsync<QueueCapacityRow>()).ToList();
+        var loads = (await reads.ReadAsync<AgentLoadRow>()).ToDictionary(row => row.AgentId, row => row.ToLoad(), StringComparer.Ordinal);
+        return new ClaimReads(active, queues, loads);
     }
 
-    public Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken) =>
-        database.WriteAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
+    /// <summary>Each pick with its own compare-and-set and event, in claim order.</summary>
+    protected override async Task<IReadOnlyDictionary<string, JobRecord>> AssignAsync(
+        Relational.StoreSession session, string tenantId, IReadOnlyList<(JobRecord Job, string AgentId)> picks, DateTimeOffset now, DateTimeOffset leaseExpiresAt)
+    {
+        var connection = (SqliteConnection)session.Connection;
+        var transaction = (SqliteTransaction)session.Transaction!;
+        var (nowMs, leaseMs) = (StoredTime.ToMs(now), StoredTime.ToMs(leaseExpiresAt));
+        var assigned = new Dictionary<string, JobRecord>(StringComparer.Ordinal);
+        foreach (var (job, agentId) in picks)
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<Relational.JobRow>(Sql.Command(
+                $"""
+                UPDATE jobs
+                SET state = 'assigned', attempt = attempt + 1, agent_id = @agentId, assigned_at = @now, started_at = NULL,
+                    lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
+                WHERE id = @Id AND tenant_id = @TenantId AND state = 'pending' AND attempt = @Attempt
+                RETURNING {Relational.JobRow.Select};
+                """,
+                new { job.Id, job.TenantId, job.Attempt, agentId, now = nowMs, leaseExpiresAt = leaseMs }, transaction, session.CancellationToken));
+            if (row is null) continue;
+
+            var attempt = job.Attempt + 1;
+            await InsertEventAsync(connection, transaction, job.Id, nowMs, JobEventTypes.Assigned, attempt, agentId,
+                $"assigned to agent {agentId} (attempt {attempt} of {job.MaxAttempts})", session.CancellationToken);
+            assigned[row.Id] = row.ToRecord();
+        }
+        return assigned;
+    }
+
+    public override Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken) =>
+        _database.WriteAsync<IReadOnlyList<ExpiredLease>>(async (connection, transaction) =>
         {
             var now = NowMs();
             var expiredRows = await connection.QueryAsync<Relational.JobRow>(Sql.Command(
@@ -106,25 +77,9 @@ internal sealed partial class SqliteJobStore
             foreach (var row in expiredRows)
             {
                 var job = row.ToRecord();
-                var reason = $"lease expired: agent {job.AgentId} stopped responding";
-                JobState newState;
-                long? notBefore = null;
-                string? retryMessage = null;
-                if (job.CancelRequested)
-                {
-                    newState = JobState.Cancelled;
-                }
-                else if (job.Attempt < job.MaxAttempts)
-                {
-                    newState = JobState.Pending;
-                    var delay = retryPolicy.DelayAfter(Math.Max(job.Attempt, 1));
-                    notBefore = now + (long)delay.TotalMilliseconds;
-                    retryMessage = $"retry in {JobEventText.Delay(delay)} (attempt {job.Attempt + 1} of {job.MaxAttempts})";
-                }
-                else
-                {
-                    newState = JobState.Failed;
-                }
+                var expiry = ExpiryOf(job);
+                var (newState, reason) = (expiry.NewState, expiry.Reason);
+                long? notBefore = expiry.RetryDelay is { } delay ? now + (long)delay.TotalMilliseconds : null;
 
                 var updated = await connection.ExecuteAsync(Sql.Command(
                     """
@@ -151,14 +106,9 @@ internal sealed partial class SqliteJobStore
                 if (updated != 1) continue;
 
                 await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, reason, cancellationToken);
-                if (newState == JobState.Pending)
+                await InsertEventAsync(connection, transaction, job.Id, now, expiry.FollowUpType, job.Attempt, job.AgentId, expiry.FollowUpMessage, cancellationToken);
+                if (newState != JobState.Pending)
                 {
-                    await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.RetryScheduled, job.Attempt, job.AgentId, retryMessage, cancellationToken);
-                }
-                else
-                {
-                    var message = newState == JobState.Cancelled ? "cancelled: " + reason : reason;
-                    await InsertEventAsync(connection, transaction, job.Id, now, JobEventText.TypeFor(newState), job.Attempt, job.AgentId, message, cancellationToken);
                     var ended = await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken);
                     await SqliteTenantEvents.AppendAsync(connection, transaction, TenantEventPayloads.ForFinishedJob(ended!), now, cancellationToken);
                 }

@@ -4,14 +4,12 @@ using Dapper;
 
 namespace Baton.Storage.Sqlite;
 
-// Log lines (written in batches by the agent holding the attempt) and the job's event timeline.
+// Log lines, written in batches by the agent holding the attempt.
 internal sealed partial class SqliteJobStore
 {
-    private const int MaxLogReadLimit = 10_000;
-
-    public Task<LogAppendResult> AppendLogsAsync(
+    public override Task<LogAppendResult> AppendLogsAsync(
         string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, LogLimit limit, CancellationToken cancellationToken) =>
-        database.WriteAsync(async (connection, transaction) =>
+        _database.WriteAsync(async (connection, transaction) =>
         {
             var job = await connection.QuerySingleOrDefaultAsync<HolderRow>(Sql.Command(
                 """
@@ -21,8 +19,7 @@ internal sealed partial class SqliteJobStore
                 """,
                 new { tenantId, jobId }, transaction, cancellationToken));
             if (job is null) return new LogAppendResult(AttemptWriteResult.NotFound, false, false);
-            var active = job.State is "assigned" or "running";
-            if (!active || job.AgentId != agentId || job.Attempt != attempt) return new LogAppendResult(AttemptWriteResult.Stale, false, false);
+            if (!HoldsAttempt(job.State, job.AgentId, (int)job.Attempt, agentId, attempt)) return new LogAppendResult(AttemptWriteResult.Stale, false, false);
 
             var (accepted, cut) = limit.Fit(job.LogBytes, lines);
             long stored = 0;
@@ -65,47 +62,13 @@ internal sealed partial class SqliteJobStore
                     INSERT INTO log_usage (tenant_id, day, shard, bytes) VALUES (@tenantId, @day, @shard, @stored)
                     ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = bytes + excluded.bytes;
                     """,
-                    new { tenantId, day = DayOf(time.GetUtcNow()), shard = LogUsageShards.Of(jobId), stored }, transaction, cancellationToken));
+                    new { tenantId, day = DayOf(Clock.GetUtcNow()), shard = LogUsageShards.Of(jobId), stored }, transaction, cancellationToken));
             }
             var full = cut || job.LogBytes + stored >= limit.MaxBytes;
             return new LogAppendResult(AttemptWriteResult.Ok, job.CancelRequested != 0, full);
         }, cancellationToken);
 
-    public Task<long> GetLogBytesAsync(string tenantId, DateTimeOffset since, CancellationToken cancellationToken) =>
-        database.ReadAsync(connection => connection.ExecuteScalarAsync<long>(Sql.Command(
-            "SELECT COALESCE(SUM(bytes), 0) FROM log_usage WHERE tenant_id = @tenantId AND day >= @day;",
-            new { tenantId, day = DayOf(since) }, cancellationToken)), cancellationToken);
-
     private static long DayOf(DateTimeOffset at) => (long)Math.Floor(at.ToUnixTimeMilliseconds() / 86_400_000d);
-
-    public Task<IReadOnlyList<LogLineRecord>> ReadLogsAsync(string tenantId, string jobId, long afterSeq, int limit, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<LogLineRecord>>(async connection =>
-        {
-            var rows = await connection.QueryAsync<LogRow>(Sql.Command(
-                """
-                SELECT l.seq AS Seq, l.attempt AS Attempt, l.at AS At, l.stream AS Stream, l.text AS Text
-                FROM job_logs l JOIN jobs j ON j.id = l.job_id
-                WHERE l.job_id = @jobId AND j.tenant_id = @tenantId AND l.seq > @afterSeq
-                ORDER BY l.seq
-                LIMIT @limit;
-                """,
-                new { tenantId, jobId, afterSeq, limit = Math.Clamp(limit, 1, MaxLogReadLimit) }, cancellationToken));
-            return rows.Select(row => new LogLineRecord(row.Seq, (int)row.Attempt, StoredTime.FromMs(row.At), row.Stream, row.Text)).ToList();
-        }, cancellationToken);
-
-    public Task<IReadOnlyList<JobEventRecord>> ListEventsAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<JobEventRecord>>(async connection =>
-        {
-            var rows = await connection.QueryAsync<EventRow>(Sql.Command(
-                """
-                SELECT e.id AS Id, e.job_id AS JobId, e.at AS At, e.type AS Type, e.attempt AS Attempt, e.agent_id AS AgentId, e.message AS Message
-                FROM job_events e JOIN jobs j ON j.id = e.job_id
-                WHERE e.job_id = @jobId AND j.tenant_id = @tenantId
-                ORDER BY e.id;
-                """,
-                new { tenantId, jobId }, cancellationToken));
-            return rows.Select(row => new JobEventRecord(row.Id, row.JobId, StoredTime.FromMs(row.At), row.Type, (int)row.Attempt, row.AgentId, row.Message)).ToList();
-        }, cancellationToken);
 
     private sealed class HolderRow
     {
@@ -115,25 +78,5 @@ internal sealed partial class SqliteJobStore
         public long CancelRequested { get; set; }
         public long LogBytes { get; set; }
         public long LogCutAttempt { get; set; }
-    }
-
-    private sealed class LogRow
-    {
-        public long Seq { get; set; }
-        public long Attempt { get; set; }
-        public long At { get; set; }
-        public string Stream { get; set; } = "";
-        public string Text { get; set; } = "";
-    }
-
-    private sealed class EventRow
-    {
-        public long Id { get; set; }
-        public string JobId { get; set; } = "";
-        public long At { get; set; }
-        public string Type { get; set; } = "";
-        public long Attempt { get; set; }
-        public string? AgentId { get; set; }
-        public string? Message { get; set; }
     }
 }

@@ -8,15 +8,15 @@ namespace Baton.Storage.Sqlite;
 // Assignments that never reached their agent go back to the queue without spending an attempt.
 internal sealed partial class SqliteJobStore
 {
-    public async Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
+    public override async Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
         string tenantId, string agentId, IReadOnlyList<JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken)
     {
         // Every poll asks; almost always the answer is no. Look without the write gate first.
-        var assigned = await database.ReadAsync(connection => connection.ExecuteScalarAsync<long>(Sql.Command(
+        var assigned = await _database.ReadAsync(connection => connection.ExecuteScalarAsync<long>(Sql.Command(
             "SELECT COUNT(*) FROM jobs WHERE agent_id = @agentId AND state = 'assigned' AND tenant_id = @tenantId;",
             new { tenantId, agentId }, null, cancellationToken)), cancellationToken);
         if (assigned == 0) return [];
-        return await database.WriteAsync<IReadOnlyList<JobRecord>>(async (connection, transaction) =>
+        return await _database.WriteAsync<IReadOnlyList<JobRecord>>(async (connection, transaction) =>
         {
             var rows = await connection.QueryAsync<Relational.JobRow>(Sql.Command(
                 $"""
@@ -25,10 +25,9 @@ internal sealed partial class SqliteJobStore
                 """,
                 new { tenantId, agentId, before = StoredTime.ToMs(assignedBefore) }, transaction, cancellationToken));
 
-            var held = running.Select(r => (r.JobId, r.Attempt)).ToHashSet();
             var now = NowMs();
             var released = new List<JobRecord>();
-            foreach (var job in rows.Select(r => r.ToRecord()).Where(j => !held.Contains((j.Id, j.Attempt))))
+            foreach (var job in Undelivered(rows.Select(r => r.ToRecord()), running))
             {
                 var updated = await connection.ExecuteAsync(Sql.Command(
                     """
@@ -38,8 +37,7 @@ internal sealed partial class SqliteJobStore
                     """,
                     new { job.Id, job.TenantId, job.AgentId, job.Attempt }, transaction, cancellationToken));
                 if (updated != 1) continue;
-                await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Released, job.Attempt, agentId,
-                    $"the assignment never reached agent {agentId}; back in the queue, attempt not spent", cancellationToken);
+                await InsertEventAsync(connection, transaction, job.Id, now, JobEventTypes.Released, job.Attempt, agentId, ReleasedMessage(agentId), cancellationToken);
                 released.Add((await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken))!);
             }
             return released;

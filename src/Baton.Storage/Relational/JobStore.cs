@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Text;
+using Baton.Core.Jobs;
+using Baton.Storage.Model;
+using Baton.Storage.Serialization;
+using Dapper;
+
+namespace Baton.Storage.Relational;
+
+/// <summary>
+/// Jobs, written once: reads, pages, counts and the operators' changes (priority, cancellation: <c>JobStore.Changes.cs</c>),
+/// the log and event reads (<c>JobStore.Logs.cs</c>), the rules of an attempt's life (<c>JobStore.Attempts.cs</c>) and the
+/// claim's flow and decisions (<c>JobStore.Claims.cs</c>). What a backend still writes itself, the way Quartz.NET's
+/// <c>PostgreSQLDelegate</c> overrides a few statements of <c>StdAdoDelegate</c>, are the write forms of the busy paths,
+/// whose statements are tuned per engine (submissions, the claim's locking reads and assignment, starts, completions,
+/// releases, log appends, lease expiry): one set-based statement per batch on PostgreSQL, row by row under the single
+/// writer on SQLite (<c>SqliteJobStore*.cs</c>, <c>PostgresJobStore*.cs</c>), and the job events' insert form
+/// (<see cref="AppendJobEventsAsync"/>).
+/// </summary>
+internal abstract partial class JobStore(IStoreDatabase database, TimeProvider time, RetryPolicy retryPolicy) : IJobStore
+{
+    /// <summary>Job states that hold an agent's lease.</summary>
+    protected const string ActiveJobStates = "('assigned', 'running')";
+
+    private const int MaxPageSize = 500;
+
+    protected TimeProvider Clock => time;
+
+    protected RetryPolicy Retries => retryPolicy;
+
+    public abstract Task<IReadOnlyList<(JobRecord Job, bool Created)>> SubmitManyAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken);
+
+    public abstract Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
+        string tenantId, string agentId, IReadOnlyList<Core.AgentProtocol.JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken);
+
+    public abstract Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken);
+
+    public abstract Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
+        IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken);
+
+    public abstract Task<LogAppendResult> AppendLogsAsync(
+        string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, LogLimit limit, CancellationToken cancellationToken);
+
+    public abstract Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records job events in <paramref name="session"/>'s write, in list order (their ids follow it): one statement for
+    /// the list on PostgreSQL (<c>unnest</c>), one insert per event on SQLite (whose <c>job_events</c> has no tenant column).
+    /// </summary>
+    protected abstract Task AppendJobEventsAsync(StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events);
+
+    public async Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
+        (await SubmitManyAsync([job], cancellationToken))[0];
+
+    public async Task<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken) =>
+        request.MaxJobs <= 0 ? [] : (await ClaimManyAsync(request.TenantId, [request], cancellationToken)).Jobs[0];
+
+    public async Task<AttemptWriteResult> MarkStartedAsync(string tenantId, string jobId, string agentId, int attempt, CancellationToken cancellationToken) =>
+        (await MarkStartedManyAsync([new AttemptStart(tenantId, jobId, agentId, attempt)], cancellationToken))[0];
+
+    public async Task<(AttemptWriteResult Result, JobRecord? Job)> CompleteAttemptAsync(AttemptCompletion completion, CancellationToken cancellationToken) =>
+        (await CompleteAttemptsAsync([completion], cancellationToken))[0];
+
+    public Task<JobRecord?> GetAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, session => LoadAsync(session, tenantId, jobId, lockRow: false), cancellationToken);
+
+    public Task<JobPage> ListAsync(string tenantId, JobQuery query, CancellationToken cancellationToken)
+    {
+        JobListCursor? after = null;
+        if (query.Cursor is not null)
+        {
+            if (!JobListCursor.TryDecode(query.Cursor, out var decoded)) throw new ArgumentException("The cursor is not valid.", nameof(query));
+            after = decoded;
+        }
+        var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
+
+        var sql = new StringBuilder($"SELECT {JobRow.ListSelect(database.Dialect)} FROM jobs WHERE tenant_id = @tenantId");
+        var parameters = new DynamicParameters();
+        parameters.Add("tenantId", tenantId);
+        if (query.State is { } state)
+        {
+            sql.Append(" AND state = @state");
+            parameters.Add("state", state.ToText());
+        }
+        if (query.PackageName is not null)
+        {
+            sql.Append(" AND package_name = @packageName");
+            parameters.Add("packageName", query.PackageName);
+        }
+        if (query.Queue is not null)
+        {
+            sql.Append(" AND queue = @queue");
+            parameters.Add("queue", query.Queue);
+        }
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND submitted_at >= @since");
+            parameters.Add("since", since);
+        }
+        if (after is { } cursor)
+        {
+            // A row-value comparison: both planners walk the (tenant, submitted_at, id) index from the cursor on.
+            sql.Append(" AND (submitted_at, id) < (@afterAt, @afterId)");
+            parameters.Add("afterAt", DateTimeOffset.FromUnixTimeMilliseconds(cursor.SubmittedAtMs));
+            parameters.Add("afterId", cursor.JobId);
+        }
+        sql.Append(CultureInfo.InvariantCulture, $" ORDER BY submitted_at DESC, id DESC LIMIT {limit + 1};");
+
+        // A listing is a search: it may read from the replica.
+        return database.ReadListAsync(tenantId, async session =>
+        {
+            var rows = (await session.QueryAsync<JobRow>(sql.ToString(), parameters)).ToList();
+            var items = rows.Take(limit).Select(row => row.ToRecord()).ToList();
+            var next = rows.Count > limit
+                ? new JobListCursor(rows[limit - 1].SubmittedAt.ToUnixTimeMilliseconds(), rows[limit - 1].Id).Encode()
+                : null;
+            return new JobPage(items, next);
+        }, cancellationToken);
+    }
+
+    public Task<int> CountActiveAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
+            $"SELECT CAST(COUNT(*) AS integer) FROM jobs WHERE tenant_id = @tenantId AND state IN {ActiveJobStates};", new { tenantId }),
+            cancellationToken);
+
+    public Task<int> CountPendingAsync(string tenantId, CancellationToken cancellationToken) =>
+        database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
+            "SELECT CAST(COUNT(*) AS integer) FROM jobs WHERE tenant_id = @tenantId AND state = 'pending';", new { tenantId }),
+            cancellationToken);
+
+    /// <summary>One job of the tenant; with <paramref name="lockRow"/>, locked until the write ends (a claim waits for the decision).</summary>
+    private static async Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow)
+    {
+        var locking = lockRow && session.Dialect.LockRows.Length > 0 ? " " + session.Dialect.LockRows : "";
+        var row = await session.QuerySingleOrDefaultAsync<JobRow>(
+            $"SELECT {JobRow.Select} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{locking};", new { tenantId, jobId });
+        return row?.ToRecord();
+    }
+
+    /// <summary>"Now" from the injected clock, in whole milliseconds (what both backends keep).</summary>
+    private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
+
+    /// <summary>The tenant events of jobs that just ended (none for a job that did not).</summary>
+    private static IReadOnlyList<NewTenantEvent> FinishedEvents(JobRecord job) =>
+        TenantEventPayloads.ForFinishedJob(job) is { } finished ? [finished] : [];
+
+    /// <summary>One row of <c>job_events</c> to record.</summary>
+    protected sealed record NewEvent(string TenantId, string JobId, string Type, int Attempt, string? AgentId, string? Message);
+}
