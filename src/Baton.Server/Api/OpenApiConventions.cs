@@ -7,14 +7,20 @@ using Microsoft.OpenApi;
 
 namespace Baton.Server.Api;
 
-/// <summary>Marks an endpoint whose request body is a raw zip archive (the package upload reads it itself).</summary>
-public sealed class ZipRequestBody;
+/// <summary>
+/// Marks an endpoint that reads its body itself instead of binding JSON (a package zip, an artifact's bytes, an
+/// iCalendar file), so the OpenAPI document can say what to send: <paramref name="ContentType"/> as a string (binary
+/// unless it is text), and, when <paramref name="FormField"/> is given, a multipart form whose file is that field.
+/// </summary>
+public sealed record RawRequestBody(string Description, string ContentType, string? FormField = null);
 
 /// <summary>
 /// What every operation of <c>/openapi/v1.json</c> carries, so a generated client is usable: a stable operation id
 /// (from method and route, unless the endpoint names one), a summary (from the handler's name, unless given), a tag
 /// (the resource), the errors as RFC 9457 problem details, and the bearer scheme on every endpoint that requires a
-/// caller. Kept in one place instead of on ~100 route declarations, so a new route is documented by default.
+/// caller. Kept in one place instead of on ~100 route declarations, so a new route is documented by default. What an
+/// operation answers on success is declared on its route (<c>.Produces&lt;T&gt;()</c>, <see cref="SuccessResponses"/>),
+/// and a body the endpoint reads itself is described from its <see cref="RawRequestBody"/>.
 /// </summary>
 public static class OpenApiConventions
 {
@@ -33,6 +39,11 @@ public static class OpenApiConventions
                 Description = "Run Python automations on a fleet of agents. Errors are RFC 9457 problem details (application/problem+json) with a stable type.",
             };
             EnsureComponents(document);
+            return Task.CompletedTask;
+        });
+        options.AddSchemaTransformer((schema, _, _) =>
+        {
+            NumbersAsNumbers(schema);
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>
@@ -58,20 +69,53 @@ public static class OpenApiConventions
             {
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecurityScheme, document, null)] = [] }];
             }
-            if (metadata.OfType<ZipRequestBody>().Any())
-            {
-                operation.RequestBody = new OpenApiRequestBody
-                {
-                    Required = true,
-                    Description = "The package: a zip archive with baton.yaml at its root.",
-                    Content = new Dictionary<string, OpenApiMediaType>
-                    {
-                        ["application/zip"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } },
-                    },
-                };
-            }
+            if (metadata.OfType<RawRequestBody>().FirstOrDefault() is { } raw) DescribeRawBody(operation, raw);
+            SuccessResponses.Describe(operation, metadata);
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// Numbers as numbers: the web JSON options also read <c>"3"</c> as 3, so the generator types every number as
+    /// number-or-string; the server always writes numbers and a client should send them, so the document says so.
+    /// </summary>
+    private static void NumbersAsNumbers(OpenApiSchema schema)
+    {
+        if (schema.Type is not { } type || !type.HasFlag(JsonSchemaType.String)) return;
+        if (!type.HasFlag(JsonSchemaType.Integer) && !type.HasFlag(JsonSchemaType.Number)) return;
+        schema.Type = type & ~JsonSchemaType.String;
+        schema.Pattern = null;
+    }
+
+    /// <summary>
+    /// The body as a file of <see cref="RawRequestBody.ContentType"/> (text, or binary), and as a multipart form with the
+    /// file in <see cref="RawRequestBody.FormField"/> when the endpoint takes one; a JSON form declared with
+    /// <c>.Accepts&lt;T&gt;()</c> stays beside them.
+    /// </summary>
+    private static void DescribeRawBody(OpenApiOperation operation, RawRequestBody raw)
+    {
+        var body = operation.RequestBody as OpenApiRequestBody ?? new OpenApiRequestBody();
+        body.Required = true;
+        body.Description = raw.Description;
+        body.Content ??= new Dictionary<string, OpenApiMediaType>();
+        var isText = raw.ContentType.StartsWith("text/", StringComparison.Ordinal);
+        body.Content[raw.ContentType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = isText ? null : "binary" } };
+        if (raw.FormField is { } field)
+        {
+            body.Content["multipart/form-data"] = new()
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Required = new HashSet<string> { field },
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        [field] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The file." },
+                    },
+                },
+            };
+        }
+        operation.RequestBody = body;
     }
 
     /// <summary><c>GET /api/v1/jobs/{jobId}/logs</c> → <c>getJobsByJobIdLogs</c>: unique, since method and route are.</summary>
