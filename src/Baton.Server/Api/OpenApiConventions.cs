@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -41,9 +42,10 @@ public static class OpenApiConventions
             EnsureComponents(document);
             return Task.CompletedTask;
         });
-        options.AddSchemaTransformer((schema, _, _) =>
+        options.AddSchemaTransformer((schema, context, _) =>
         {
             NumbersAsNumbers(schema);
+            AnyValuesAllowed(schema, context.JsonTypeInfo);
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>
@@ -85,6 +87,16 @@ public static class OpenApiConventions
         if (!type.HasFlag(JsonSchemaType.Integer) && !type.HasFlag(JsonSchemaType.Number)) return;
         schema.Type = type & ~JsonSchemaType.String;
         schema.Pattern = null;
+    }
+
+    /// <summary>
+    /// A map whose values may be any JSON (a job's inputs) says so outright: the generator leaves
+    /// <c>additionalProperties</c> out, which JSON Schema reads as "anything" but client generators read as "no members"
+    /// (openapi-typescript types such inputs as <c>Record&lt;string, never&gt;</c>).
+    /// </summary>
+    private static void AnyValuesAllowed(OpenApiSchema schema, JsonTypeInfo type)
+    {
+        if (type.Kind == JsonTypeInfoKind.Dictionary && schema.AdditionalProperties is null) schema.AdditionalProperties = new OpenApiSchema();
     }
 
     /// <summary>

@@ -186,6 +186,16 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         Assert.False(job.GetProperty("priority").TryGetProperty("pattern", out _));
     }
 
+    /// <summary>A job's inputs may hold any JSON: said outright, or a generated client types them as an empty object.</summary>
+    [Fact]
+    public async Task Maps_of_any_json_say_their_values_may_be_anything()
+    {
+        var (_, root) = await ReadDocumentAsync();
+        var inputs = root.GetProperty("components").GetProperty("schemas").GetProperty("SubmitJobRequest").GetProperty("properties").GetProperty("inputs");
+        Assert.Equal(JsonValueKind.Object, inputs.GetProperty("additionalProperties").ValueKind);
+        Assert.Empty(inputs.GetProperty("additionalProperties").EnumerateObject());
+    }
+
     private static (string? Type, string? Format) TypeAndFormat(JsonElement schema) => (
         schema.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString() : null,
         schema.TryGetProperty("format", out var format) ? format.GetString() : null);
