@@ -24,18 +24,18 @@ public static class CalendarEndpoints
 
     private static readonly RawRequestBody IcsBody = new(
         "The calendar as JSON, or an iCalendar file (text/calendar, or ?format=ics) whose events become holidays, with ?name, ?workingDays and ?timeZone alongside.",
-        "text/calendar");
+        "text/calendar", JsonBody: typeof(CalendarRequest));
 
     public static void MapCalendarEndpoints(this IEndpointRouteBuilder api)
     {
         var calendars = api.MapGroup("/calendars");
         calendars.MapPost("", (HttpContext context, IBatonStore store, TimeProvider time, CancellationToken ct) =>
             SaveAsync(null, context, store, time, ct)).RequireAuthorization(AuthPolicies.Operator)
-            .Accepts<CalendarRequest>("application/json").WithMetadata(IcsBody).Produces<CalendarDto>(StatusCodes.Status201Created)
+            .WithMetadata(IcsBody).Produces<CalendarDto>(StatusCodes.Status201Created)
             .Audited(AuditSnapshots.Calendar, AuditActions.Created, null);
         calendars.MapPut("/{name}", (string name, HttpContext context, IBatonStore store, TimeProvider time, CancellationToken ct) =>
             SaveAsync(name, context, store, time, ct)).RequireAuthorization(AuthPolicies.Operator)
-            .Accepts<CalendarRequest>("application/json").WithMetadata(IcsBody).Produces<CalendarDto>().Produces<CalendarDto>(StatusCodes.Status201Created)
+            .WithMetadata(IcsBody).Produces<CalendarDto>().Produces<CalendarDto>(StatusCodes.Status201Created)
             .Audited(AuditSnapshots.Calendar, AuditActions.Saved, "name");
         calendars.MapGet("", async (HttpContext context, IBatonStore store, CancellationToken ct) =>
             Results.Ok(new ListResponse<CalendarDto>([.. (await store.Calendars.ListAsync(context.GetCaller().TenantId, ct)).Select(c => c.ToDto())])))

@@ -11,9 +11,11 @@ namespace Baton.Server.Api;
 /// <summary>
 /// Marks an endpoint that reads its body itself instead of binding JSON (a package zip, an artifact's bytes, an
 /// iCalendar file), so the OpenAPI document can say what to send: <paramref name="ContentType"/> as a string (binary
-/// unless it is text), and, when <paramref name="FormField"/> is given, a multipart form whose file is that field.
+/// unless it is text), and, when <paramref name="FormField"/> is given, a multipart form whose file is that field; with
+/// <paramref name="JsonBody"/>, the JSON form beside it (not declared with <c>.Accepts&lt;T&gt;()</c>, which would make
+/// routing refuse every other content type).
 /// </summary>
-public sealed record RawRequestBody(string Description, string ContentType, string? FormField = null);
+public sealed record RawRequestBody(string Description, string ContentType, string? FormField = null, Type? JsonBody = null);
 
 /// <summary>
 /// What every operation of <c>/openapi/v1.json</c> carries, so a generated client is usable: a stable operation id
@@ -48,7 +50,7 @@ public static class OpenApiConventions
             AnyValuesAllowed(schema, context.JsonTypeInfo);
             return Task.CompletedTask;
         });
-        options.AddOperationTransformer((operation, context, _) =>
+        options.AddOperationTransformer(async (operation, context, cancellationToken) =>
         {
             var document = context.Document ?? throw new InvalidOperationException("The OpenAPI operation transformer runs without its document.");
             EnsureComponents(document);
@@ -71,9 +73,16 @@ public static class OpenApiConventions
             {
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecurityScheme, document, null)] = [] }];
             }
-            if (metadata.OfType<RawRequestBody>().FirstOrDefault() is { } raw) DescribeRawBody(operation, raw);
+            if (metadata.OfType<RawRequestBody>().FirstOrDefault() is { } raw)
+            {
+                DescribeRawBody(operation, raw);
+                if (raw.JsonBody is { } json)
+                {
+                    ((OpenApiRequestBody)operation.RequestBody!).Content!["application/json"] =
+                        new() { Schema = await context.GetOrCreateSchemaAsync(json, null, cancellationToken) };
+                }
+            }
             SuccessResponses.Describe(operation, metadata);
-            return Task.CompletedTask;
         });
     }
 
