@@ -41,6 +41,12 @@ log "Checking for Prometheus"
 BATON_TEST_PROMETHEUS="$(scripts/test-prometheus.sh install)" || BATON_TEST_PROMETHEUS=""
 export BATON_TEST_PROMETHEUS
 
+# openapi-typescript, openapi-fetch and TypeScript (pinned, from npm) for the test that generates an API client.
+log "Installing the OpenAPI client generator"
+# Not fatal here: without it the generated-client test fails (never skips) and says how to install it.
+BATON_TEST_OPENAPI_CLIENT="$(scripts/test-openapi-client.sh install)" || BATON_TEST_OPENAPI_CLIENT=""
+export BATON_TEST_OPENAPI_CLIENT
+
 log "Building (Release, warnings are errors)"
 dotnet build Baton.slnx -c Release --nologo -v quiet -clp:ErrorsOnly
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Baton.Core.Tenancy;
 
 /// <summary>The limits a tenant runs under: its tier's defaults with any per-tenant overrides applied.</summary>
@@ -47,12 +49,17 @@ public sealed record TenantQuotas(
             overrides.ArtifactMbPerJob ?? defaults.ArtifactMbPerJob);
     }
 
+    // The limits in bytes are for the server's checks; the wire form (and the OpenAPI schema) has the quotas as set.
+    [JsonIgnore]
     public long StorageBytes => (long)(StorageGb * 1024 * 1024 * 1024);
 
+    [JsonIgnore]
     public long LogBytesPerJob => LogMbPerJob * 1024L * 1024;
 
+    [JsonIgnore]
     public long JobInputBytes => JobInputKb * 1024L;
 
+    [JsonIgnore]
     public long ArtifactBytesPerJob => ArtifactMbPerJob * 1024L * 1024;
 }
 

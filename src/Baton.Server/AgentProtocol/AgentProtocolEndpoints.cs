@@ -28,17 +28,20 @@ public static class AgentProtocolEndpoints
     public static void MapAgentProtocol(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/agent/v1").WithTags("Agent protocol");
-        group.MapPost("/register", AgentRegistrationEndpoint.RegisterAsync).AllowAnonymous();
+        group.MapPost("/register", AgentRegistrationEndpoint.RegisterAsync).AllowAnonymous().Produces<RegisterAgentResponse>();
 
         var authed = group.MapGroup("").RequireAuthorization(AuthPolicies.Agent);
         authed.MapPost("/poll", (HttpContext context, PollRequest request, AgentPollHandler handler, CancellationToken ct) =>
-            handler.PollAsync(context, request, ct));
-        authed.MapGet("/packages/{sha256}", DownloadPackageAsync);
-        authed.MapPost("/jobs/{jobId}/start", StartAsync);
-        authed.MapPost("/jobs/{jobId}/logs", AppendLogsAsync).WithBodyLimit(_ => MaxLogBatchBytes);
+            handler.PollAsync(context, request, ct)).Produces<PollResponse>();
+        authed.MapGet("/packages/{sha256}", DownloadPackageAsync).ProducesFile("application/zip", "The package archive with this SHA-256.");
+        authed.MapPost("/jobs/{jobId}/start", StartAsync).ProducesNoContent();
+        authed.MapPost("/jobs/{jobId}/logs", AppendLogsAsync).WithBodyLimit(_ => MaxLogBatchBytes).Produces<AppendLogsResponse>();
         authed.MapPost("/jobs/{jobId}/artifacts", Artifacts.ArtifactUploadEndpoint.UploadAsync)
-            .WithBodyLimit(_ => Artifacts.ArtifactUploadEndpoint.MaxBodyBytes, Core.Api.ProblemTypes.ArtifactTooLarge);
-        authed.MapPost("/jobs/{jobId}/complete", CompleteAsync).WithBodyLimit(o => o.MaxResultBytes + MaxErrorChars * 6L + 64 * 1024);
+            .WithBodyLimit(_ => Artifacts.ArtifactUploadEndpoint.MaxBodyBytes, Core.Api.ProblemTypes.ArtifactTooLarge)
+            .WithMetadata(new RawRequestBody("The artifact's bytes (?attempt=N&name=PATH say whose and which).", "application/octet-stream"))
+            .Produces<Core.Api.ArtifactUploadResponse>();
+        authed.MapPost("/jobs/{jobId}/complete", CompleteAsync).WithBodyLimit(o => o.MaxResultBytes + MaxErrorChars * 6L + 64 * 1024)
+            .Produces<CompleteJobResponse>();
         authed.MapJobAssetProtocol();
     }
 

@@ -23,10 +23,10 @@ public static class JobAssetEndpoints
 
     public static void MapJobAssetProtocol(this RouteGroupBuilder authed)
     {
-        authed.MapGet("/jobs/{jobId}/assets/{name}", ReadAssetAsync);
-        authed.MapGet("/jobs/{jobId}/checkpoint", ReadCheckpointAsync);
+        authed.MapGet("/jobs/{jobId}/assets/{name}", ReadAssetAsync).Produces<JobAssetResponse>();
+        authed.MapGet("/jobs/{jobId}/checkpoint", ReadCheckpointAsync).Produces<JobCheckpointResponse>();
         // Room for the JSON envelope around the largest state, whose text may be escaped once more inside it.
-        authed.MapPut("/jobs/{jobId}/checkpoint", SaveCheckpointAsync).WithBodyLimit(_ => MaxCheckpointBytes * 2L + 4096);
+        authed.MapPut("/jobs/{jobId}/checkpoint", SaveCheckpointAsync).WithBodyLimit(_ => MaxCheckpointBytes * 2L + 4096).ProducesNoContent();
     }
 
     private static async Task<IResult> ReadAssetAsync(

@@ -9,8 +9,8 @@ public static class AgentEndpoints
     public static void MapAgentEndpoints(this IEndpointRouteBuilder api)
     {
         var agents = api.MapGroup("/agents").RequireAuthorization(AuthPolicies.Viewer);
-        agents.MapGet("", ListAsync);
-        agents.MapGet("/{agentId}", GetAsync);
+        agents.MapGet("", ListAsync).Produces<ListResponse<AgentDto>>();
+        agents.MapGet("/{agentId}", GetAsync).Produces<AgentDto>();
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IBatonStore store, CancellationToken ct)

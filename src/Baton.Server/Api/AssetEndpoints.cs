@@ -24,15 +24,16 @@ public static class AssetEndpoints
     public static void MapAssetEndpoints(this IEndpointRouteBuilder api)
     {
         var assets = api.MapGroup("/assets");
-        assets.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
-        assets.MapGet("/{name}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
-        assets.MapPut("/{name}", SaveAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Asset, AuditActions.Saved, "name");
-        assets.MapDelete("/{name}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Asset, AuditActions.Deleted, "name");
-        assets.MapPut("/{name}/overrides/{group}", SetOverrideAsync).RequireAuthorization(AuthPolicies.Operator)
+        assets.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<AssetDto>>();
+        assets.MapGet("/{name}", GetAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<AssetDto>();
+        assets.MapPut("/{name}", SaveAsync).RequireAuthorization(AuthPolicies.Operator)
+            .Produces<AssetDto>(StatusCodes.Status201Created).Produces<AssetDto>().Audited(AuditSnapshots.Asset, AuditActions.Saved, "name");
+        assets.MapDelete("/{name}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).ProducesNoContent().Audited(AuditSnapshots.Asset, AuditActions.Deleted, "name");
+        assets.MapPut("/{name}/overrides/{group}", SetOverrideAsync).RequireAuthorization(AuthPolicies.Operator).Produces<AssetDto>()
             .Audited(AuditSnapshots.Asset, AuditActions.Updated, "name");
-        assets.MapDelete("/{name}/overrides/{group}", RemoveOverrideAsync).RequireAuthorization(AuthPolicies.Operator)
+        assets.MapDelete("/{name}/overrides/{group}", RemoveOverrideAsync).RequireAuthorization(AuthPolicies.Operator).ProducesNoContent()
             .Audited(AuditSnapshots.Asset, AuditActions.Updated, "name");
-        assets.MapPost("/{name}/reveal", RevealAsync).RequireAuthorization(AuthPolicies.Admin);
+        assets.MapPost("/{name}/reveal", RevealAsync).RequireAuthorization(AuthPolicies.Admin).Produces<RevealedCredentialDto>();
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IBatonStore store, CancellationToken ct) =>

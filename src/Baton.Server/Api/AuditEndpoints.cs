@@ -18,9 +18,11 @@ public static class AuditEndpoints
     public static void MapAuditEndpoints(this IEndpointRouteBuilder api)
     {
         api.MapGet("/audit", (HttpContext context, IBatonStore store, CancellationToken ct) =>
-            ListAsync(context.GetCaller().TenantId, context, store, ct)).RequireAuthorization(AuthPolicies.Admin);
+            ListAsync(context.GetCaller().TenantId, context, store, ct)).RequireAuthorization(AuthPolicies.Admin)
+            .Produces<ListResponse<AuditEntryDto>>();
         api.MapGet("/system/audit", (string? tenant, HttpContext context, IBatonStore store, CancellationToken ct) =>
-            ListAsync(string.IsNullOrEmpty(tenant) ? null : tenant, context, store, ct)).RequireAuthorization(AuthPolicies.SystemAdmin);
+            ListAsync(string.IsNullOrEmpty(tenant) ? null : tenant, context, store, ct)).RequireAuthorization(AuthPolicies.SystemAdmin)
+            .Produces<ListResponse<AuditEntryDto>>();
     }
 
     private static async Task<IResult> ListAsync(string? tenantId, HttpContext context, IBatonStore store, CancellationToken ct)

@@ -22,15 +22,17 @@ public static class AutoscaleEndpoints
     public static void MapAutoscaleEndpoints(this RouteGroupBuilder api)
     {
         var autoscale = api.MapGroup("/system/autoscale").RequireAuthorization(AuthPolicies.SystemAdmin);
-        autoscale.MapPut("/policies", ApplyAsync);
-        autoscale.MapDelete("/policies", DeleteAsync);
-        autoscale.MapGet("/status", StatusAsync);
-        autoscale.MapGet("/decisions", DecisionsAsync);
-        autoscale.MapPost("/pause", (string? target, IBatonStore store, TimeProvider time, CancellationToken ct) => PauseAsync(target, true, store, time, ct));
-        autoscale.MapPost("/resume", (string? target, IBatonStore store, TimeProvider time, CancellationToken ct) => PauseAsync(target, false, store, time, ct));
-        autoscale.MapGet("/forecast", ForecastAsync);
-        autoscale.MapGet("/anomalies", AnomaliesAsync);
-        autoscale.MapGet("/metrics", MetricsAsync);
+        autoscale.MapPut("/policies", ApplyAsync).Produces<AppliedAutoscalePoliciesDto>();
+        autoscale.MapDelete("/policies", DeleteAsync).ProducesNoContent();
+        autoscale.MapGet("/status", StatusAsync).Produces<AutoscaleStatusDto>();
+        autoscale.MapGet("/decisions", DecisionsAsync).Produces<ListResponse<AutoscaleDecisionDto>>();
+        autoscale.MapPost("/pause", (string? target, IBatonStore store, TimeProvider time, CancellationToken ct) => PauseAsync(target, true, store, time, ct))
+            .Produces<AutoscaleTargetDto>();
+        autoscale.MapPost("/resume", (string? target, IBatonStore store, TimeProvider time, CancellationToken ct) => PauseAsync(target, false, store, time, ct))
+            .Produces<AutoscaleTargetDto>();
+        autoscale.MapGet("/forecast", ForecastAsync).Produces<AutoscaleForecastDto>();
+        autoscale.MapGet("/anomalies", AnomaliesAsync).Produces<ListResponse<AnomalyDto>>();
+        autoscale.MapGet("/metrics", MetricsAsync).Produces<AutoscaleMetricsDto>();
     }
 
     private static async Task<IResult> ApplyAsync(ApplyAutoscalePolicyRequest? request, AutoscalePolicies policies, IBatonStore store, CancellationToken ct)

@@ -22,23 +22,29 @@ public static class CalendarEndpoints
     public const int IcsYearsAhead = 10;
     private const long MaxBodyBytes = 1024 * 1024;
 
+    private static readonly RawRequestBody IcsBody = new(
+        "The calendar as JSON, or an iCalendar file (text/calendar, or ?format=ics) whose events become holidays, with ?name, ?workingDays and ?timeZone alongside.",
+        "text/calendar", JsonBody: typeof(CalendarRequest));
+
     public static void MapCalendarEndpoints(this IEndpointRouteBuilder api)
     {
         var calendars = api.MapGroup("/calendars");
         calendars.MapPost("", (HttpContext context, IBatonStore store, TimeProvider time, CancellationToken ct) =>
             SaveAsync(null, context, store, time, ct)).RequireAuthorization(AuthPolicies.Operator)
+            .WithMetadata(IcsBody).Produces<CalendarDto>(StatusCodes.Status201Created)
             .Audited(AuditSnapshots.Calendar, AuditActions.Created, null);
         calendars.MapPut("/{name}", (string name, HttpContext context, IBatonStore store, TimeProvider time, CancellationToken ct) =>
             SaveAsync(name, context, store, time, ct)).RequireAuthorization(AuthPolicies.Operator)
+            .WithMetadata(IcsBody).Produces<CalendarDto>().Produces<CalendarDto>(StatusCodes.Status201Created)
             .Audited(AuditSnapshots.Calendar, AuditActions.Saved, "name");
         calendars.MapGet("", async (HttpContext context, IBatonStore store, CancellationToken ct) =>
             Results.Ok(new ListResponse<CalendarDto>([.. (await store.Calendars.ListAsync(context.GetCaller().TenantId, ct)).Select(c => c.ToDto())])))
-            .RequireAuthorization(AuthPolicies.Viewer);
+            .RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<CalendarDto>>();
         calendars.MapGet("/{name}", async (string name, HttpContext context, IBatonStore store, CancellationToken ct) =>
             await store.Calendars.GetAsync(context.GetCaller().TenantId, name, ct) is { } calendar
                 ? Results.Ok(calendar.ToDto())
-                : Problems.NotFound($"Calendar '{name}'")).RequireAuthorization(AuthPolicies.Viewer);
-        calendars.MapDelete("/{name}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Calendar, AuditActions.Deleted, "name");
+                : Problems.NotFound($"Calendar '{name}'")).RequireAuthorization(AuthPolicies.Viewer).Produces<CalendarDto>();
+        calendars.MapDelete("/{name}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).ProducesNoContent().Audited(AuditSnapshots.Calendar, AuditActions.Deleted, "name");
     }
 
     /// <param name="routeName">The name in the URL for PUT (create or replace); null for POST (create only, name in the body or query).</param>

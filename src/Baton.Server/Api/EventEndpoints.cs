@@ -27,8 +27,9 @@ public static class EventEndpoints
     public static void MapEventEndpoints(this IEndpointRouteBuilder api)
     {
         var events = api.MapGroup("/events").RequireAuthorization(AuthPolicies.Viewer);
-        events.MapGet("", ListAsync);
-        events.MapGet("/stream", StreamAsync);
+        events.MapGet("", ListAsync).Produces<EventPageDto>();
+        events.MapGet("/stream", StreamAsync)
+            .ProducesEventStream("Each event as `id: EVENT_ID`, `event: TYPE`, `data:` a TenantEventDto; a comment line as keep-alive. Resume with Last-Event-ID.");
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IBatonStore store, long? after, string? types, int? limit, CancellationToken ct)

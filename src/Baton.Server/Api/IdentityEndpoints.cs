@@ -14,19 +14,19 @@ public static class IdentityEndpoints
 {
     public static void MapIdentityEndpoints(this IEndpointRouteBuilder api)
     {
-        api.MapPost("/auth/token", ExchangeTokenAsync).AllowAnonymous();
-        api.MapGet("/me", GetMeAsync).RequireAuthorization(AuthPolicies.Viewer);
+        api.MapPost("/auth/token", ExchangeTokenAsync).AllowAnonymous().Produces<TokenResponse>();
+        api.MapGet("/me", GetMeAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<WhoAmIDto>();
 
         var keys = api.MapGroup("/keys").RequireAuthorization(AuthPolicies.Admin);
-        keys.MapGet("", ListKeysAsync);
-        keys.MapPost("", CreateKeyAsync).Audited(AuditSnapshots.ApiKey, AuditActions.Created, null);
-        keys.MapPatch("/{keyId}", ChangeKeyRoleAsync).Audited(AuditSnapshots.ApiKey, AuditActions.Updated, "keyId");
-        keys.MapDelete("/{keyId}", RevokeKeyAsync).Audited(AuditSnapshots.ApiKey, AuditActions.Revoked, "keyId");
+        keys.MapGet("", ListKeysAsync).Produces<ListResponse<ApiKeyDto>>();
+        keys.MapPost("", CreateKeyAsync).Produces<CreatedApiKeyDto>(StatusCodes.Status201Created).Audited(AuditSnapshots.ApiKey, AuditActions.Created, null);
+        keys.MapPatch("/{keyId}", ChangeKeyRoleAsync).Produces<ApiKeyDto>().Audited(AuditSnapshots.ApiKey, AuditActions.Updated, "keyId");
+        keys.MapDelete("/{keyId}", RevokeKeyAsync).ProducesNoContent().Audited(AuditSnapshots.ApiKey, AuditActions.Revoked, "keyId");
 
         var tokens = api.MapGroup("/enrollment-tokens").RequireAuthorization(AuthPolicies.Admin);
-        tokens.MapGet("", ListTokensAsync);
-        tokens.MapPost("", CreateTokenAsync).Audited(AuditSnapshots.EnrollmentToken, AuditActions.Created, null);
-        tokens.MapDelete("/{tokenId}", RevokeTokenAsync).Audited(AuditSnapshots.EnrollmentToken, AuditActions.Revoked, "tokenId");
+        tokens.MapGet("", ListTokensAsync).Produces<ListResponse<EnrollmentTokenDto>>();
+        tokens.MapPost("", CreateTokenAsync).Produces<CreatedEnrollmentTokenDto>(StatusCodes.Status201Created).Audited(AuditSnapshots.EnrollmentToken, AuditActions.Created, null);
+        tokens.MapDelete("/{tokenId}", RevokeTokenAsync).ProducesNoContent().Audited(AuditSnapshots.EnrollmentToken, AuditActions.Revoked, "tokenId");
     }
 
     private static async Task<IResult> ExchangeTokenAsync(TokenRequest request, CredentialCache credentials, JwtIssuer jwt, CancellationToken ct)

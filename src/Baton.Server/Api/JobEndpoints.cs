@@ -17,22 +17,26 @@ public static class JobEndpoints
         jobs.MapPost("", (SubmitJobRequest request, HttpContext context, JobSubmissionService submissions, CancellationToken ct) =>
             submissions.SubmitAsync(context.GetCaller().TenantId, request, context.Request.Headers["Idempotency-Key"].FirstOrDefault(), ct))
             .RequireAuthorization(AuthPolicies.Operator)
+            .Produces<JobDto>(StatusCodes.Status201Created)
+            // 200: the Idempotency-Key was used before; the job it made.
+            .Produces<JobDto>()
             // The largest input any tier or override allows; the tenant's own limit is checked on the inputs.
             .WithBodyLimit(_ => Core.Tenancy.QuotaOverrides.MaxJobInputKb * 1024L + 64 * 1024);
         // A batch as a whole may be as large as one submission with the largest input; each item's inputs are checked
         // against the tenant's own limit.
-        jobs.MapPost("/batch", SubmitBatchAsync).RequireAuthorization(AuthPolicies.Operator)
+        jobs.MapPost("/batch", SubmitBatchAsync).RequireAuthorization(AuthPolicies.Operator).Produces<SubmitJobBatchResponse>()
             .WithBodyLimit(_ => Core.Tenancy.QuotaOverrides.MaxJobInputKb * 1024L + 64 * 1024);
-        jobs.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
-        jobs.MapGet("/{jobId}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
-        jobs.MapPatch("/{jobId}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator);
-        jobs.MapPost("/{jobId}/cancel", CancelAsync).RequireAuthorization(AuthPolicies.Operator);
-        jobs.MapGet("/{jobId}/events", EventsAsync).RequireAuthorization(AuthPolicies.Viewer);
+        jobs.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<JobDto>>();
+        jobs.MapGet("/{jobId}", GetAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<JobDto>();
+        jobs.MapPatch("/{jobId}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator).Produces<JobDto>();
+        jobs.MapPost("/{jobId}/cancel", CancelAsync).RequireAuthorization(AuthPolicies.Operator).Produces<JobDto>();
+        jobs.MapGet("/{jobId}/events", EventsAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<JobEventDto>>();
         jobs.MapGet("/{jobId}/why", async (string jobId, HttpContext context, JobWhyService why, CancellationToken ct) =>
             await why.ExplainAsync(context.GetCaller().TenantId, jobId, ct) is { } answer ? Results.Ok(answer) : Problems.NotFound($"Job {jobId}"))
-            .RequireAuthorization(AuthPolicies.Viewer);
-        jobs.MapGet("/{jobId}/logs", JobLogEndpoint.GetLogsAsync).RequireAuthorization(AuthPolicies.Viewer);
-        jobs.MapGet("/{jobId}/wait", JobWaitEndpoint.WaitAsync).RequireAuthorization(AuthPolicies.Viewer);
+            .RequireAuthorization(AuthPolicies.Viewer).Produces<JobWhyDto>();
+        jobs.MapGet("/{jobId}/logs", JobLogEndpoint.GetLogsAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<LogPageDto>()
+            .ProducesEventStream("With follow=true or Accept: text/event-stream: each line as `event: log` (id = its seq, data = a LogLineDto), then `event: end` with the finished JobDto.");
+        jobs.MapGet("/{jobId}/wait", JobWaitEndpoint.WaitAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<JobDto>();
         jobs.MapArtifactEndpoints();
     }
 

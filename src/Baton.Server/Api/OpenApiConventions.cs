@@ -1,20 +1,29 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
 namespace Baton.Server.Api;
 
-/// <summary>Marks an endpoint whose request body is a raw zip archive (the package upload reads it itself).</summary>
-public sealed class ZipRequestBody;
+/// <summary>
+/// Marks an endpoint that reads its body itself instead of binding JSON (a package zip, an artifact's bytes, an
+/// iCalendar file), so the OpenAPI document can say what to send: <paramref name="ContentType"/> as a string (binary
+/// unless it is text), and, when <paramref name="FormField"/> is given, a multipart form whose file is that field; with
+/// <paramref name="JsonBody"/>, the JSON form beside it (not declared with <c>.Accepts&lt;T&gt;()</c>, which would make
+/// routing refuse every other content type).
+/// </summary>
+public sealed record RawRequestBody(string Description, string ContentType, string? FormField = null, Type? JsonBody = null);
 
 /// <summary>
 /// What every operation of <c>/openapi/v1.json</c> carries, so a generated client is usable: a stable operation id
 /// (from method and route, unless the endpoint names one), a summary (from the handler's name, unless given), a tag
 /// (the resource), the errors as RFC 9457 problem details, and the bearer scheme on every endpoint that requires a
-/// caller. Kept in one place instead of on ~100 route declarations, so a new route is documented by default.
+/// caller. Kept in one place instead of on ~100 route declarations, so a new route is documented by default. What an
+/// operation answers on success is declared on its route (<c>.Produces&lt;T&gt;()</c>, <see cref="SuccessResponses"/>),
+/// and a body the endpoint reads itself is described from its <see cref="RawRequestBody"/>.
 /// </summary>
 public static class OpenApiConventions
 {
@@ -35,7 +44,13 @@ public static class OpenApiConventions
             EnsureComponents(document);
             return Task.CompletedTask;
         });
-        options.AddOperationTransformer((operation, context, _) =>
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            NumbersAsNumbers(schema);
+            AnyValuesAllowed(schema, context.JsonTypeInfo);
+            return Task.CompletedTask;
+        });
+        options.AddOperationTransformer(async (operation, context, cancellationToken) =>
         {
             var document = context.Document ?? throw new InvalidOperationException("The OpenAPI operation transformer runs without its document.");
             EnsureComponents(document);
@@ -58,20 +73,70 @@ public static class OpenApiConventions
             {
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecurityScheme, document, null)] = [] }];
             }
-            if (metadata.OfType<ZipRequestBody>().Any())
+            if (metadata.OfType<RawRequestBody>().FirstOrDefault() is { } raw)
             {
-                operation.RequestBody = new OpenApiRequestBody
+                DescribeRawBody(operation, raw);
+                if (raw.JsonBody is { } json)
                 {
-                    Required = true,
-                    Description = "The package: a zip archive with baton.yaml at its root.",
-                    Content = new Dictionary<string, OpenApiMediaType>
-                    {
-                        ["application/zip"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } },
-                    },
-                };
+                    ((OpenApiRequestBody)operation.RequestBody!).Content!["application/json"] =
+                        new() { Schema = await context.GetOrCreateSchemaAsync(json, null, cancellationToken) };
+                }
             }
-            return Task.CompletedTask;
+            SuccessResponses.Describe(operation, metadata);
         });
+    }
+
+    /// <summary>
+    /// Numbers as numbers: the web JSON options also read <c>"3"</c> as 3, so the generator types every number as
+    /// number-or-string; the server always writes numbers and a client should send them, so the document says so.
+    /// </summary>
+    private static void NumbersAsNumbers(OpenApiSchema schema)
+    {
+        if (schema.Type is not { } type || !type.HasFlag(JsonSchemaType.String)) return;
+        if (!type.HasFlag(JsonSchemaType.Integer) && !type.HasFlag(JsonSchemaType.Number)) return;
+        schema.Type = type & ~JsonSchemaType.String;
+        schema.Pattern = null;
+    }
+
+    /// <summary>
+    /// A map whose values may be any JSON (a job's inputs) says so outright: the generator leaves
+    /// <c>additionalProperties</c> out, which JSON Schema reads as "anything" but client generators read as "no members"
+    /// (openapi-typescript types such inputs as <c>Record&lt;string, never&gt;</c>).
+    /// </summary>
+    private static void AnyValuesAllowed(OpenApiSchema schema, JsonTypeInfo type)
+    {
+        if (type.Kind == JsonTypeInfoKind.Dictionary && schema.AdditionalProperties is null) schema.AdditionalProperties = new OpenApiSchema();
+    }
+
+    /// <summary>
+    /// The body as a file of <see cref="RawRequestBody.ContentType"/> (text, or binary), and as a multipart form with the
+    /// file in <see cref="RawRequestBody.FormField"/> when the endpoint takes one; a JSON form declared with
+    /// <c>.Accepts&lt;T&gt;()</c> stays beside them.
+    /// </summary>
+    private static void DescribeRawBody(OpenApiOperation operation, RawRequestBody raw)
+    {
+        var body = operation.RequestBody as OpenApiRequestBody ?? new OpenApiRequestBody();
+        body.Required = true;
+        body.Description = raw.Description;
+        body.Content ??= new Dictionary<string, OpenApiMediaType>();
+        var isText = raw.ContentType.StartsWith("text/", StringComparison.Ordinal);
+        body.Content[raw.ContentType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = isText ? null : "binary" } };
+        if (raw.FormField is { } field)
+        {
+            body.Content["multipart/form-data"] = new()
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Required = new HashSet<string> { field },
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        [field] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The file." },
+                    },
+                },
+            };
+        }
+        operation.RequestBody = body;
     }
 
     /// <summary><c>GET /api/v1/jobs/{jobId}/logs</c> → <c>getJobsByJobIdLogs</c>: unique, since method and route are.</summary>

@@ -16,13 +16,16 @@ public static class PackageEndpoints
             uploads.UploadAsync(context.GetCaller().TenantId, context.Request, ct))
             .RequireAuthorization(AuthPolicies.Operator)
             .WithBodyLimit(o => o.MaxPackageBytes, Core.Api.ProblemTypes.PackageTooLarge)
-            .WithMetadata(new ZipRequestBody())
+            .WithMetadata(new RawRequestBody("The package: a zip archive with baton.yaml at its root.", "application/zip", FormField: "file"))
+            .Produces<PackageUploadResponse>(StatusCodes.Status201Created)
+            .Produces<PackageUploadResponse>()
             .DisableAntiforgery();
-        packages.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
-        packages.MapGet("/{name}", ListVersionsAsync).RequireAuthorization(AuthPolicies.Viewer);
-        packages.MapGet("/{name}/{version}", GetVersionAsync).RequireAuthorization(AuthPolicies.Viewer);
-        packages.MapGet("/{name}/{version}/download", DownloadAsync).RequireAuthorization(AuthPolicies.Viewer);
-        packages.MapDelete("/{name}/{version}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator);
+        packages.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<PackageSummaryDto>>();
+        packages.MapGet("/{name}", ListVersionsAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<PackageVersionDto>>();
+        packages.MapGet("/{name}/{version}", GetVersionAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<PackageVersionDto>();
+        packages.MapGet("/{name}/{version}/download", DownloadAsync).RequireAuthorization(AuthPolicies.Viewer)
+            .ProducesFile("application/zip", "The package archive as uploaded.");
+        packages.MapDelete("/{name}/{version}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).ProducesNoContent();
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IBatonStore store, CancellationToken ct)

@@ -24,17 +24,17 @@ public static class QueueEndpoints
     public static void MapQueueEndpoints(this IEndpointRouteBuilder api)
     {
         var queues = api.MapGroup("/queues");
-        queues.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Queue, AuditActions.Created, null);
-        queues.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
-        queues.MapGet("/{name}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
+        queues.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator).Produces<QueueDto>(StatusCodes.Status201Created).Audited(AuditSnapshots.Queue, AuditActions.Created, null);
+        queues.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<QueueDto>>();
+        queues.MapGet("/{name}", GetAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<QueueDto>();
         queues.MapPatch("/{name}", (string name, UpdateQueueRequest request, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken ct) =>
-            UpdateAsync(name, request, context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator)
+            UpdateAsync(name, request, context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator).Produces<QueueDto>()
             .Audited(AuditSnapshots.Queue, AuditActions.Updated, "name");
         queues.MapPost("/{name}/pause", (string name, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken ct) =>
-            UpdateAsync(name, new UpdateQueueRequest(Paused: true), context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator)
+            UpdateAsync(name, new UpdateQueueRequest(Paused: true), context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator).Produces<QueueDto>()
             .Audited(AuditSnapshots.Queue, AuditActions.Paused, "name");
         queues.MapPost("/{name}/resume", (string name, HttpContext context, IBatonStore store, WakeUpSignals signals, CancellationToken ct) =>
-            UpdateAsync(name, new UpdateQueueRequest(Paused: false), context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator)
+            UpdateAsync(name, new UpdateQueueRequest(Paused: false), context, store, signals, ct)).RequireAuthorization(AuthPolicies.Operator).Produces<QueueDto>()
             .Audited(AuditSnapshots.Queue, AuditActions.Resumed, "name");
     }
 

@@ -23,19 +23,19 @@ public static class ScheduleEndpoints
     public static void MapScheduleEndpoints(this IEndpointRouteBuilder api)
     {
         var schedules = api.MapGroup("/schedules");
-        schedules.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Schedule, AuditActions.Created, null);
-        schedules.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
+        schedules.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator).Produces<ScheduleDto>(StatusCodes.Status201Created).Audited(AuditSnapshots.Schedule, AuditActions.Created, null);
+        schedules.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<ScheduleDto>>();
         schedules.MapGet("/upcoming", (string? within, HttpContext context, UpcomingFires upcoming, CancellationToken ct) =>
-            UpcomingAsync(context.GetCaller().TenantId, within, upcoming, ct)).RequireAuthorization(AuthPolicies.Viewer);
-        schedules.MapGet("/{id}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
-        schedules.MapPatch("/{id}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Schedule, AuditActions.Updated, "id");
-        schedules.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Schedule, AuditActions.Deleted, "id");
-        schedules.MapPost("/{id}/pause", PauseAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Schedule, AuditActions.Paused, "id");
-        schedules.MapPost("/{id}/resume", ResumeAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Schedule, AuditActions.Resumed, "id");
-        schedules.MapGet("/{id}/next", NextAsync).RequireAuthorization(AuthPolicies.Viewer);
+            UpcomingAsync(context.GetCaller().TenantId, within, upcoming, ct)).RequireAuthorization(AuthPolicies.Viewer).Produces<UpcomingFiresDto>();
+        schedules.MapGet("/{id}", GetAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ScheduleDto>();
+        schedules.MapPatch("/{id}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator).Produces<ScheduleDto>().Audited(AuditSnapshots.Schedule, AuditActions.Updated, "id");
+        schedules.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).ProducesNoContent().Audited(AuditSnapshots.Schedule, AuditActions.Deleted, "id");
+        schedules.MapPost("/{id}/pause", PauseAsync).RequireAuthorization(AuthPolicies.Operator).Produces<ScheduleDto>().Audited(AuditSnapshots.Schedule, AuditActions.Paused, "id");
+        schedules.MapPost("/{id}/resume", ResumeAsync).RequireAuthorization(AuthPolicies.Operator).Produces<ScheduleDto>().Audited(AuditSnapshots.Schedule, AuditActions.Resumed, "id");
+        schedules.MapGet("/{id}/next", NextAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ScheduleFiresDto>();
 
         api.MapGet("/system/upcoming-fires", (string? within, UpcomingFires upcoming, CancellationToken ct) =>
-            UpcomingAsync(null, within, upcoming, ct)).RequireAuthorization(AuthPolicies.SystemAdmin);
+            UpcomingAsync(null, within, upcoming, ct)).RequireAuthorization(AuthPolicies.SystemAdmin).Produces<UpcomingFiresDto>();
     }
 
     private static async Task<IResult> CreateAsync(

@@ -18,13 +18,13 @@ public static class SharedPoolEndpoints
 {
     public static void MapSharedPoolEndpoints(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/usage", GetUsageAsync).RequireAuthorization(AuthPolicies.Viewer);
+        api.MapGet("/usage", GetUsageAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<TenantUsageReportDto>();
 
         var pool = api.MapGroup("/shared-pool").RequireAuthorization(AuthPolicies.SystemAdmin);
-        pool.MapGet("/agents", ListAgentsAsync);
-        pool.MapGet("/enrollment-tokens", ListTokensAsync);
-        pool.MapPost("/enrollment-tokens", CreateTokenAsync).Audited(AuditSnapshots.SharedEnrollmentToken, AuditActions.Created, null, AuditScope.SharedPool);
-        pool.MapDelete("/enrollment-tokens/{tokenId}", RevokeTokenAsync).Audited(AuditSnapshots.SharedEnrollmentToken, AuditActions.Revoked, "tokenId", AuditScope.SharedPool);
+        pool.MapGet("/agents", ListAgentsAsync).Produces<ListResponse<AgentDto>>();
+        pool.MapGet("/enrollment-tokens", ListTokensAsync).Produces<ListResponse<EnrollmentTokenDto>>();
+        pool.MapPost("/enrollment-tokens", CreateTokenAsync).Produces<CreatedEnrollmentTokenDto>(StatusCodes.Status201Created).Audited(AuditSnapshots.SharedEnrollmentToken, AuditActions.Created, null, AuditScope.SharedPool);
+        pool.MapDelete("/enrollment-tokens/{tokenId}", RevokeTokenAsync).ProducesNoContent().Audited(AuditSnapshots.SharedEnrollmentToken, AuditActions.Revoked, "tokenId", AuditScope.SharedPool);
     }
 
     private static async Task<IResult> GetUsageAsync(

@@ -20,7 +20,7 @@ public static class SystemSecretsEndpoints
         {
             var status = await rotation.StatusAsync(ct);
             return Results.Ok(new SecretsStatusDto(status.Source, status.PrimaryMasterKeyId, status.MasterKeyIds, status.DataKeysByMasterKey, status.MissingMasterKeyIds));
-        });
+        }).Produces<SecretsStatusDto>();
         secrets.MapPost("/rewrap", async (HttpContext context, MasterKeyRotation rotation, AuditRecorder audit, CancellationToken ct) =>
         {
             var result = await rotation.RewrapAsync(ct);
@@ -32,6 +32,6 @@ public static class SystemSecretsEndpoints
                     remainingOnOtherKeys = result.RemainingOnOtherKeys,
                 }), CancellationToken.None);
             return Results.Ok(new RewrapResultDto(result.PrimaryMasterKeyId, result.Rewrapped, result.RemainingOnOtherKeys, result.MissingMasterKeyIds));
-        });
+        }).Produces<RewrapResultDto>();
     }
 }

@@ -18,13 +18,13 @@ public static partial class TenantEndpoints
 {
     public static void MapTenantEndpoints(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/tenant", GetOwnAsync).RequireAuthorization(AuthPolicies.Viewer);
+        api.MapGet("/tenant", GetOwnAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<TenantDto>();
 
         var admin = api.MapGroup("/tenants").RequireAuthorization(AuthPolicies.SystemAdmin);
-        admin.MapGet("", ListAsync);
-        admin.MapPost("", CreateAsync).Audited(AuditSnapshots.Tenant, AuditActions.Created, null, AuditScope.TargetTenant);
-        admin.MapGet("/{tenantId}", GetAsync);
-        admin.MapPatch("/{tenantId}", UpdateAsync).Audited(AuditSnapshots.Tenant, AuditActions.Updated, "tenantId", AuditScope.TargetTenant);
+        admin.MapGet("", ListAsync).Produces<ListResponse<TenantDto>>();
+        admin.MapPost("", CreateAsync).Produces<CreateTenantResponse>(StatusCodes.Status201Created).Audited(AuditSnapshots.Tenant, AuditActions.Created, null, AuditScope.TargetTenant);
+        admin.MapGet("/{tenantId}", GetAsync).Produces<TenantDto>();
+        admin.MapPatch("/{tenantId}", UpdateAsync).Produces<TenantDto>().Audited(AuditSnapshots.Tenant, AuditActions.Updated, "tenantId", AuditScope.TargetTenant);
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]

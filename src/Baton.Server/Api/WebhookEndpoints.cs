@@ -23,14 +23,15 @@ public static class WebhookEndpoints
     public static void MapWebhookEndpoints(this IEndpointRouteBuilder api)
     {
         var webhooks = api.MapGroup("/webhooks");
-        webhooks.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Webhook, AuditActions.Created, null);
-        webhooks.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
-        webhooks.MapGet("/{id}", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
-        webhooks.MapPatch("/{id}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Webhook, AuditActions.Updated, "id");
-        webhooks.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).Audited(AuditSnapshots.Webhook, AuditActions.Deleted, "id");
-        webhooks.MapGet("/{id}/deliveries", ListDeliveriesAsync).RequireAuthorization(AuthPolicies.Viewer);
-        webhooks.MapPost("/{id}/deliveries/{deliveryId}/redeliver", RedeliverAsync).RequireAuthorization(AuthPolicies.Operator);
-        webhooks.MapPost("/{id}/test", TestAsync).RequireAuthorization(AuthPolicies.Operator);
+        webhooks.MapPost("", CreateAsync).RequireAuthorization(AuthPolicies.Operator).Produces<CreatedWebhookDto>(StatusCodes.Status201Created).Audited(AuditSnapshots.Webhook, AuditActions.Created, null);
+        webhooks.MapGet("", ListAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<WebhookDto>>();
+        webhooks.MapGet("/{id}", GetAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<WebhookDto>();
+        webhooks.MapPatch("/{id}", UpdateAsync).RequireAuthorization(AuthPolicies.Operator).Produces<WebhookDto>().Audited(AuditSnapshots.Webhook, AuditActions.Updated, "id");
+        webhooks.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).ProducesNoContent().Audited(AuditSnapshots.Webhook, AuditActions.Deleted, "id");
+        webhooks.MapGet("/{id}/deliveries", ListDeliveriesAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<WebhookDeliveryDto>>();
+        webhooks.MapPost("/{id}/deliveries/{deliveryId}/redeliver", RedeliverAsync).RequireAuthorization(AuthPolicies.Operator)
+            .Produces<WebhookDeliveryDto>(StatusCodes.Status202Accepted);
+        webhooks.MapPost("/{id}/test", TestAsync).RequireAuthorization(AuthPolicies.Operator).Produces<WebhookDeliveryDto>(StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> CreateAsync(

@@ -14,8 +14,9 @@ public static class ArtifactEndpoints
 {
     public static void MapArtifactEndpoints(this RouteGroupBuilder jobs)
     {
-        jobs.MapGet("/{jobId}/artifacts", ListAsync).RequireAuthorization(AuthPolicies.Viewer);
-        jobs.MapGet("/{jobId}/artifacts/{**name}", DownloadAsync).RequireAuthorization(AuthPolicies.Viewer);
+        jobs.MapGet("/{jobId}/artifacts", ListAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<ArtifactDto>>();
+        jobs.MapGet("/{jobId}/artifacts/{**name}", DownloadAsync).RequireAuthorization(AuthPolicies.Viewer)
+            .ProducesFile("application/octet-stream", "The artifact's bytes as the job saved them (Content-Disposition names the file).");
     }
 
     private static async Task<IResult> ListAsync(string jobId, HttpContext context, IBatonStore store, CancellationToken ct)

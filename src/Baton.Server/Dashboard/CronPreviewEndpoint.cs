@@ -48,5 +48,5 @@ public static class CronPreviewEndpoint
             var timeline = new FireTimeline(schedule, rules, mode);
             var fires = timeline.NextFires(time.GetUtcNow(), count ?? 5);
             return Results.Ok(new CronPreviewDto(schedule.Expression, schedule.Zone.Id, fires, calendarName, calendarName is null ? null : mode.ToText()));
-        }).RequireAuthorization(AuthPolicies.Viewer);
+        }).RequireAuthorization(AuthPolicies.Viewer).Produces<CronPreviewDto>();
 }

@@ -25,9 +25,11 @@ public static class LiveEndpoints
     public static void MapLiveEndpoints(this IEndpointRouteBuilder api)
     {
         api.MapGet("/overview", async (HttpContext context, OverviewSnapshots overview, CancellationToken ct) =>
-            Results.Ok(await overview.ReadAsync(context.GetCaller().TenantId, ct))).RequireAuthorization(AuthPolicies.Viewer);
-        api.MapGet("/overview/stream", StreamOverviewAsync).RequireAuthorization(AuthPolicies.Viewer);
-        api.MapGet("/jobs/{jobId}/stream", StreamJobAsync).RequireAuthorization(AuthPolicies.Viewer);
+            Results.Ok(await overview.ReadAsync(context.GetCaller().TenantId, ct))).RequireAuthorization(AuthPolicies.Viewer).Produces<OverviewDto>();
+        api.MapGet("/overview/stream", StreamOverviewAsync).RequireAuthorization(AuthPolicies.Viewer)
+            .ProducesEventStream("`event: overview` with an OverviewDto at once, then every couple of seconds.");
+        api.MapGet("/jobs/{jobId}/stream", StreamJobAsync).RequireAuthorization(AuthPolicies.Viewer)
+            .ProducesEventStream("`event: job` with the JobDto each time it changes, then `event: end` once it has ended.");
     }
 
     private static async Task<IResult> StreamOverviewAsync(

@@ -20,8 +20,8 @@ public static class SessionEndpoints
 {
     public static void MapSessionEndpoints(this IEndpointRouteBuilder api)
     {
-        api.MapPost("/auth/session", SignInAsync).AllowAnonymous();
-        api.MapGet("/auth/session", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
+        api.MapPost("/auth/session", SignInAsync).AllowAnonymous().Produces<DashboardSessionDto>();
+        api.MapGet("/auth/session", GetAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<DashboardSessionDto>();
         // Anonymous, so an expired session can still be cleared; with a live session the CSRF token is required, and the
         // session is revoked on the server: the cookie, if kept or copied, is refused by every replica from then on.
         api.MapDelete("/auth/session", async (HttpContext context, DashboardSessions sessions, CancellationToken ct) =>
@@ -32,7 +32,7 @@ public static class SessionEndpoints
             }
             DashboardSessions.ClearCookie(context);
             return Results.NoContent();
-        }).AllowAnonymous();
+        }).AllowAnonymous().ProducesNoContent();
     }
 
     private static async Task<IResult> SignInAsync(

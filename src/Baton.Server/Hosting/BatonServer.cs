@@ -240,19 +240,19 @@ public sealed class BatonServer : IAsyncDisposable
         app.UseMiddleware<Autoscaling.RequestActivityMiddleware>();
         app.UseAuthorization();
 
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapGet("/healthz", () => Results.Ok(new Core.Api.HealthDto("ok"))).AllowAnonymous().Produces<Core.Api.HealthDto>();
         app.MapGet("/readyz", async (IBatonStore store, CancellationToken ct) =>
         {
             try
             {
                 await store.Tenants.GetByNameAsync(Bootstrapper.DefaultTenantName, ct);
-                return Results.Ok(new { status = "ready", storage = store.Capabilities.Backend });
+                return Results.Ok(new Core.Api.ReadinessDto("ready", Storage: store.Capabilities.Backend));
             }
             catch (Exception ex)
             {
-                return Results.Json(new { status = "unavailable", reason = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                return Results.Json(new Core.Api.ReadinessDto("unavailable", Reason: ex.Message), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-        }).AllowAnonymous();
+        }).AllowAnonymous().Produces<Core.Api.ReadinessDto>().Produces<Core.Api.ReadinessDto>(StatusCodes.Status503ServiceUnavailable);
         // One document, at a fixed path: a route parameter here would answer unknown names in plain text, echoing them.
         app.MapOpenApi("/openapi/v1.json");
         Dashboard.DashboardAssets.MapDashboardPages(app);

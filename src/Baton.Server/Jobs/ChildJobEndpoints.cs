@@ -20,8 +20,8 @@ public static class ChildJobEndpoints
 
     public static void MapChildJobChannel(this RouteGroupBuilder job)
     {
-        job.MapPost("/children", SubmitAsync);
-        job.MapPost("/children/{childId}/wait", WaitAsync);
+        job.MapPost("/children", SubmitAsync).Produces<ChildJobDto>();
+        job.MapPost("/children/{childId}/wait", WaitAsync).Produces<ChildJobDto>();
     }
 
     private static async Task<IResult> SubmitAsync(

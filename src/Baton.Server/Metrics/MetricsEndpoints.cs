@@ -20,7 +20,8 @@ public static class MetricsEndpoints
     public static void MapMetricsEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/metrics", ScrapeAsync).AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/api/v1/system/metrics", ReadJsonAsync).RequireAuthorization(AuthPolicies.SystemAdmin).WithTags("System");
+        app.MapGet("/api/v1/system/metrics", ReadJsonAsync).RequireAuthorization(AuthPolicies.SystemAdmin).WithTags("System")
+            .Produces<SystemMetricsResponse>();
     }
 
     private static async Task ScrapeAsync(HttpContext context, MetricRegistry registry, IOptions<ServerOptions> options, CancellationToken cancellationToken)

@@ -18,11 +18,11 @@ public static class WorkItemChannelEndpoints
 {
     public static void MapWorkItemChannel(this RouteGroupBuilder job)
     {
-        job.MapPost("/workitems/claim", ClaimAsync);
-        job.MapPost("/workitems/add", AddAsync);
-        job.MapPost("/workitems/renew", RenewAsync);
-        job.MapPost("/workitems/release", ReleaseAsync);
-        job.MapPost("/workitems/{itemId}/complete", CompleteAsync);
+        job.MapPost("/workitems/claim", ClaimAsync).Produces<ClaimWorkItemResponse>();
+        job.MapPost("/workitems/add", AddAsync).Produces<AddWorkItemsResponse>();
+        job.MapPost("/workitems/renew", RenewAsync).Produces<WorkItemLeasesResponse>();
+        job.MapPost("/workitems/release", ReleaseAsync).Produces<WorkItemLeasesResponse>();
+        job.MapPost("/workitems/{itemId}/complete", CompleteAsync).ProducesNoContent();
     }
 
     private static async Task<IResult> ClaimAsync(

@@ -20,11 +20,11 @@ public static class WorkItemEndpoints
     public static void MapWorkItemEndpoints(this IEndpointRouteBuilder api)
     {
         var queues = api.MapGroup("/workitem-queues").WithTags("Work items");
-        queues.MapGet("", ListQueuesAsync).RequireAuthorization(AuthPolicies.Viewer);
-        queues.MapGet("/{queue}", GetQueueAsync).RequireAuthorization(AuthPolicies.Viewer);
-        queues.MapPost("/{queue}/items", AddAsync).RequireAuthorization(AuthPolicies.Operator);
-        queues.MapGet("/{queue}/items", ListItemsAsync).RequireAuthorization(AuthPolicies.Viewer);
-        queues.MapGet("/{queue}/items/{itemId}", GetItemAsync).RequireAuthorization(AuthPolicies.Viewer);
+        queues.MapGet("", ListQueuesAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<WorkItemQueueDto>>();
+        queues.MapGet("/{queue}", GetQueueAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<WorkItemQueueDto>();
+        queues.MapPost("/{queue}/items", AddAsync).RequireAuthorization(AuthPolicies.Operator).Produces<AddWorkItemsResponse>(StatusCodes.Status201Created);
+        queues.MapGet("/{queue}/items", ListItemsAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<ListResponse<WorkItemDto>>();
+        queues.MapGet("/{queue}/items/{itemId}", GetItemAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<WorkItemDto>();
         queues.MapWorkItemTriggerEndpoints();
     }
 

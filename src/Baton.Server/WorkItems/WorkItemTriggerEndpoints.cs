@@ -21,10 +21,11 @@ public static class WorkItemTriggerEndpoints
 {
     public static void MapWorkItemTriggerEndpoints(this RouteGroupBuilder queues)
     {
-        queues.MapGet("/{queue}/trigger", GetAsync).RequireAuthorization(AuthPolicies.Viewer);
+        queues.MapGet("/{queue}/trigger", GetAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<WorkItemTriggerDto>();
         queues.MapPut("/{queue}/trigger", SaveAsync).RequireAuthorization(AuthPolicies.Operator)
+            .Produces<WorkItemTriggerDto>(StatusCodes.Status201Created).Produces<WorkItemTriggerDto>()
             .Audited(AuditSnapshots.WorkItemTrigger, AuditActions.Saved, "queue");
-        queues.MapDelete("/{queue}/trigger", DeleteAsync).RequireAuthorization(AuthPolicies.Operator)
+        queues.MapDelete("/{queue}/trigger", DeleteAsync).RequireAuthorization(AuthPolicies.Operator).ProducesNoContent()
             .Audited(AuditSnapshots.WorkItemTrigger, AuditActions.Deleted, "queue");
     }
 
