@@ -7,24 +7,11 @@ namespace Baton.Core.Throttling;
 /// CPU is saturated and requests only queue — the limit shrinks in proportion, down to
 /// <see cref="Min"/>, so excess work is refused at once instead of making everyone slow.
 /// </summary>
-/// <remarks>
-/// Thread-safe. Feed it every completed request with <see cref="OnSample"/>.
-/// <para>
-/// Latency is not only queueing where writes are committed in groups: a burst makes the groups larger and each
-/// request a little slower while the server completes more of them. Left to the gradient alone, the limit then sank to
-/// 9–22 writes in flight, and 95 % of a PostgreSQL burst's refusals came from it while the server spent 1.5 ms of CPU
-/// per job. So the limit never goes below what the server is completing now times <see cref="LatencyFloor"/>
-/// (Little's law: that many in flight at the current rate wait about that long): a server that keeps completing
-/// keeps its intake, and one whose completions fall loses the floor with them.
-/// </para>
-/// </remarks>
+/// <remarks>Thread-safe. Feed it every completed request with <see cref="OnSample"/>.</remarks>
 public sealed class AdaptiveConcurrencyLimit
 {
     /// <summary>Latency up to this multiple of the long-run average is not taken as saturation.</summary>
     public const double Tolerance = 1.5;
-
-    /// <summary>The queueing delay the floor allows at the current completion rate.</summary>
-    public static readonly TimeSpan LatencyFloor = TimeSpan.FromMilliseconds(250);
 
     private const double Smoothing = 0.2;
     private const int LongWindow = 600;
@@ -50,17 +37,6 @@ public sealed class AdaptiveConcurrencyLimit
     public int Current
     {
         get { lock (_gate) return (int)_limit; }
-    }
-
-    /// <summary>
-    /// The limit to apply given the requests completed over the last second: <see cref="Current"/>, but never below
-    /// <paramref name="completedPerSecond"/> × <see cref="LatencyFloor"/> (within <see cref="Min"/> and <see cref="Max"/>).
-    /// </summary>
-    public int Effective(double completedPerSecond)
-    {
-        var floor = (int)Math.Min(Max, Math.Max(0, completedPerSecond) * LatencyFloor.TotalSeconds);
-        var current = Current;
-        return floor > current ? floor : current;
     }
 
     /// <summary>The long-run average latency the limit compares against, in milliseconds (0 before any sample).</summary>

@@ -48,7 +48,6 @@ public sealed class SaturationThrottleMiddleware
     private readonly ILogger<SaturationThrottleMiddleware> _logger;
     private readonly RateWindow _refusals = new();
     private readonly RateWindow _admissions = new();
-    private readonly RateWindow _completions = new();
     private int _inFlight;
     private long _refused;
 
@@ -80,7 +79,7 @@ public sealed class SaturationThrottleMiddleware
         var inFlight = Interlocked.Increment(ref _inFlight);
         try
         {
-            var limit = Limit.Effective(_completions.PerSecond());
+            var limit = Limit.Current;
             if (inFlight > limit)
             {
                 LogRefusal(limit);
@@ -97,7 +96,6 @@ public sealed class SaturationThrottleMiddleware
             var started = Stopwatch.GetTimestamp();
             await _next(context);
             Limit.OnSample(Stopwatch.GetElapsedTime(started), inFlight);
-            _completions.Add();
         }
         finally
         {

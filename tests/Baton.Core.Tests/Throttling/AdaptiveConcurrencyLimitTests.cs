@@ -69,20 +69,4 @@ public sealed class AdaptiveConcurrencyLimitTests
         Assert.Equal(10, new AdaptiveConcurrencyLimit(2, 10, 50).Current);
         Assert.Equal(2, new AdaptiveConcurrencyLimit(2, 10, 1).Current);
     }
-
-    [Fact]
-    public void The_limit_never_falls_below_what_the_server_completes_in_the_latency_floor()
-    {
-        var limit = new AdaptiveConcurrencyLimit(min: 8, max: 512, initial: 512);
-        for (var i = 0; i < 600; i++) limit.OnSample(TimeSpan.FromMilliseconds(10), inFlight: 1);
-        // Group commits grow with a burst: each write slower, many more of them completed.
-        for (var i = 0; i < 200; i++) limit.OnSample(TimeSpan.FromMilliseconds(80), inFlight: limit.Current);
-        Assert.True(limit.Current < 40, $"the gradient alone should have cut the limit, left {limit.Current}");
-
-        // 700 writes a second completing: 175 may be in flight (a quarter second of them), whatever the gradient says.
-        Assert.Equal((int)(700 * AdaptiveConcurrencyLimit.LatencyFloor.TotalSeconds), limit.Effective(700));
-        // Completions collapsing take the floor with them; it never passes the largest limit.
-        Assert.Equal(limit.Current, limit.Effective(10));
-        Assert.Equal(512, limit.Effective(1_000_000));
-    }
 }
