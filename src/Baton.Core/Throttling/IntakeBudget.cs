@@ -7,21 +7,10 @@ namespace Baton.Core.Throttling;
 /// is saturated and busy completing jobs, submissions are admitted at about the rate jobs complete
 /// (<see cref="Factor"/> of it, never below <see cref="FloorPerSecond"/>); the rest are refused at once and
 /// retried later. Not saturated, or with few completions (an idle fleet being loaded with a backlog),
-/// intake is not limited at all; nor while the jobs agents claim here have waited less than
-/// <see cref="QueueDelayTarget"/> (see <see cref="Claimed"/>).
+/// intake is not limited at all.
 /// The rate is the best completion rate of the last <see cref="PeakMemory"/>, not the current one: after a burst
 /// is refused, its retries come back in waves, and between waves the fleet completes little; budgeting on that
 /// dip would refuse the next wave harder, which empties the fleet further (a spiral down to the floor).
-/// <para>
-/// Saturation alone does not mean intake is to blame: on a machine whose cores the database (or anything else)
-/// shares, timers run late while the fleet keeps up with every job it is given. Holding intake to the completion
-/// rate then caps the completions too — each limits the other, and a burst is admitted at a trickle that grows by
-/// a quarter every few seconds (PostgreSQL on two cores: 162 jobs/s with 17 refusals per job, where the fleet ran
-/// 700). So, as CoDel does for packets, the budget applies only while the queue stands: when even the job that
-/// waited least, of those claimed over the last second or two, waited more than <see cref="QueueDelayTarget"/>,
-/// the server takes in more than it runs. A replica whose agents claimed nothing lately has no such evidence,
-/// and keeps to the budget while saturated.
-/// </para>
 /// </summary>
 /// <remarks>Thread-safe; time comes from the injected <see cref="TimeProvider"/>.</remarks>
 public sealed class IntakeBudget(TimeProvider time)
@@ -38,11 +27,7 @@ public sealed class IntakeBudget(TimeProvider time)
     /// <summary>How long the best recent completion rate counts as what the fleet can do.</summary>
     public static readonly TimeSpan PeakMemory = TimeSpan.FromSeconds(30);
 
-    /// <summary>Claimed jobs that all waited longer than this (submitted, or ready, until claimed) mean a standing queue.</summary>
-    public static readonly TimeSpan QueueDelayTarget = TimeSpan.FromSeconds(2);
-
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan DelayInterval = TimeSpan.FromSeconds(1);
 
     private readonly Lock _gate = new();
     private readonly Queue<(DateTimeOffset At, int Count)> _completions = new();
@@ -51,9 +36,6 @@ public sealed class IntakeBudget(TimeProvider time)
     private DateTimeOffset _refilledAt = DateTimeOffset.MinValue;
     private double _peakRate;
     private DateTimeOffset _peakAt = DateTimeOffset.MinValue;
-    private TimeSpan _delayMin = TimeSpan.MaxValue;
-    private TimeSpan _previousDelayMin = TimeSpan.MaxValue;
-    private DateTimeOffset _delayIntervalStart = DateTimeOffset.MinValue;
 
     /// <summary>Jobs completed per second over the last two seconds.</summary>
     public double CompletionsPerSecond
@@ -80,28 +62,6 @@ public sealed class IntakeBudget(TimeProvider time)
         }
     }
 
-    /// <summary>An agent claimed a job that had been waiting for <paramref name="waited"/> (since it was submitted or became ready).</summary>
-    public void Claimed(TimeSpan waited)
-    {
-        lock (_gate)
-        {
-            RollDelay(time.GetUtcNow());
-            if (waited < _delayMin) _delayMin = waited;
-        }
-    }
-
-    /// <summary>
-    /// Whether the queue stands: every job claimed over the last one to two seconds waited more than
-    /// <see cref="QueueDelayTarget"/>; null when nothing was claimed here in that time.
-    /// </summary>
-    public bool? QueueStanding
-    {
-        get
-        {
-            lock (_gate) return Standing(time.GetUtcNow());
-        }
-    }
-
     /// <summary>Whether <paramref name="count"/> submissions may be admitted now.</summary>
     /// <param name="saturated">Whether the server is saturated now (see the server's saturation monitor).</param>
     public bool TryAdmit(int count, bool saturated)
@@ -117,7 +77,7 @@ public sealed class IntakeBudget(TimeProvider time)
             else _tokens = Math.Min(capacity, _tokens + rate * Math.Max(0, (now - _refilledAt).TotalSeconds));
             _refilledAt = now;
 
-            if (!saturated || completionRate < ActiveCompletionsPerSecond || Standing(now) == false)
+            if (!saturated || completionRate < ActiveCompletionsPerSecond)
             {
                 // Free intake keeps the bucket full, ready for the moment saturation starts.
                 _tokens = capacity;
@@ -138,28 +98,6 @@ public sealed class IntakeBudget(TimeProvider time)
             _peakAt = now;
         }
         return _peakRate;
-    }
-
-    private bool? Standing(DateTimeOffset now)
-    {
-        RollDelay(now);
-        var least = _delayMin < _previousDelayMin ? _delayMin : _previousDelayMin;
-        return least == TimeSpan.MaxValue ? null : least > QueueDelayTarget;
-    }
-
-    /// <summary>Keeps the least wait of the current interval and of the one before it (forgotten after a gap).</summary>
-    private void RollDelay(DateTimeOffset now)
-    {
-        if (_delayIntervalStart == DateTimeOffset.MinValue)
-        {
-            _delayIntervalStart = now;
-            return;
-        }
-        var elapsed = now - _delayIntervalStart;
-        if (elapsed < DelayInterval) return;
-        _previousDelayMin = elapsed < DelayInterval * 2 ? _delayMin : TimeSpan.MaxValue;
-        _delayMin = TimeSpan.MaxValue;
-        _delayIntervalStart = now;
     }
 
     private void Trim(DateTimeOffset now)

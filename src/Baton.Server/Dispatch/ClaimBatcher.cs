@@ -29,7 +29,6 @@ public sealed class ClaimBatcher(
     WakeUpSignals signals,
     IOptions<ServerOptions> options,
     TimeProvider time,
-    Core.Throttling.IntakeBudget intake,
     ILogger<ClaimBatcher> logger)
 {
     /// <summary>The most tickets one claim transaction serves; the rest wait for the next batch.</summary>
@@ -49,20 +48,6 @@ public sealed class ClaimBatcher(
 
     /// <summary>Tickets served by those transactions.</summary>
     public long TicketsServed => Interlocked.Read(ref _tickets);
-
-    /// <summary>How long the claimed jobs waited (since submitted, or since ready for a retry): the intake budget's queue signal.</summary>
-    private void NoteWaits(IReadOnlyList<IReadOnlyList<JobRecord>> claimed)
-    {
-        var now = _time.GetUtcNow();
-        foreach (var jobs in claimed)
-        {
-            foreach (var job in jobs)
-            {
-                var ready = job.NotBefore is { } notBefore && notBefore > job.SubmittedAt ? notBefore : job.SubmittedAt;
-                intake.Claimed(now - ready);
-            }
-        }
-    }
 
     /// <summary>
     /// Joins the line for the tenant's next batched claim. With <paramref name="waits"/> the ticket stays
@@ -241,7 +226,6 @@ public sealed class ClaimBatcher(
 
             Interlocked.Increment(ref owner._batches);
             Interlocked.Add(ref owner._tickets, batch.Count);
-            owner.NoteWaits(result.Jobs);
             var claimed = 0;
             lock (_gate)
             {

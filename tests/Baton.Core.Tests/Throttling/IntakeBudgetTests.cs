@@ -78,35 +78,4 @@ public sealed class IntakeBudgetTests
         for (var s = 0; s < IntakeBudget.PeakMemory.TotalSeconds + 2; s++) Second(budget, completed: 40, offered: 0, saturated: true);
         Assert.InRange(Second(budget, completed: 40, offered: 4_000, saturated: true), 40, 50 * 1.6);
     }
-
-    [Fact]
-    public void A_saturated_server_whose_fleet_keeps_up_admits_everything_and_budgets_once_the_queue_stands()
-    {
-        var budget = new IntakeBudget(_time);
-        for (var s = 0; s < 3; s++) Second(budget, completed: 400, offered: 400, saturated: false);
-
-        // Saturated (the database shares the cores) while agents claim jobs within half a second of submission:
-        // limiting intake would only cap the completions, so nothing is refused.
-        budget.Claimed(TimeSpan.FromMilliseconds(500));
-        Assert.False(budget.QueueStanding);
-        Assert.Equal(4_000, Second(budget, completed: 400, offered: 4_000, saturated: true));
-
-        // Jobs now wait longer than the target before any agent claims them: the budget holds intake again.
-        for (var s = 0; s < 3; s++)
-        {
-            budget.Claimed(IntakeBudget.QueueDelayTarget + TimeSpan.FromSeconds(1));
-            Second(budget, completed: 400, offered: 0, saturated: true);
-        }
-        budget.Claimed(IntakeBudget.QueueDelayTarget + TimeSpan.FromSeconds(1));
-        Assert.True(budget.QueueStanding);
-        Assert.InRange(Second(budget, completed: 400, offered: 4_000, saturated: true), 400 * 1.25 * 0.9, 400 * 1.25 * 1.6);
-
-        // One quick claim is enough evidence that the queue drains (the least wait counts, as in CoDel).
-        budget.Claimed(TimeSpan.FromMilliseconds(10));
-        Assert.False(budget.QueueStanding);
-
-        // No claims here for a while: no evidence either way, and the budget applies while saturated.
-        _time.Advance(TimeSpan.FromSeconds(3));
-        Assert.Null(budget.QueueStanding);
-    }
 }
