@@ -102,3 +102,13 @@ export function errorBox(error) {
 export function link(href, ...children) {
   return h('a', { href, 'data-nav': true }, ...children);
 }
+
+/**
+ * The Previous/Next buttons of a cursor-paged list: `cursors` holds the cursor of every page seen (the first is null),
+ * `load()` reads the page of the last one.
+ */
+export function showPager(pager, cursors, nextCursor, load, [previous, next] = ['← Previous', 'Next →']) {
+  replaceIfChanged(pager, [cursors.length, nextCursor], () => [
+    cursors.length > 1 ? h('button', { type: 'button', class: 'ghost', onclick: () => { cursors.pop(); load(); } }, previous) : null,
+    nextCursor ? h('button', { type: 'button', class: 'ghost', onclick: () => { cursors.push(nextCursor); load(); } }, next) : null]);
+}

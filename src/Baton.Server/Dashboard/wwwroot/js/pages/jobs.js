@@ -1,4 +1,4 @@
-import { h, replace, replaceIfChanged, table, link, stateBadge, time, duration, errorBox } from '../dom.js';
+import { h, replace, replaceIfChanged, table, link, stateBadge, time, duration, errorBox, showPager } from '../dom.js';
 import { api, follow, enc } from '../api.js';
 
 const STATES = ['', 'pending', 'assigned', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'];
@@ -58,9 +58,7 @@ export function render(main, { params, navigate }) {
           `${j.package}@${j.version}`, stateBadge(j.state), j.queue, String(j.priority), `${j.attempt}/${j.maxAttempts}`,
           time(j.submittedAt), duration(j.startedAt, j.finishedAt)]),
         'No jobs match.')]);
-      replaceIfChanged(pager, [cursors.length, page.nextCursor], () => [
-        cursors.length > 1 ? h('button', { type: 'button', class: 'ghost', onclick: () => { cursors.pop(); load(); } }, '← Newer') : null,
-        page.nextCursor ? h('button', { type: 'button', class: 'ghost', onclick: () => { cursors.push(page.nextCursor); load(); } }, 'Older →') : null]);
+      showPager(pager, cursors, page.nextCursor, load, ['← Newer', 'Older →']);
     } catch (error) {
       replace(results, errorBox(error));
     } finally {

@@ -1,5 +1,5 @@
 // One work-item queue: its counts and its items, filtered by state and paged by cursor, live with the overview stream.
-import { h, replace, replaceIfChanged, card, table, link, time, stateBadge, errorBox } from '../dom.js';
+import { h, replace, replaceIfChanged, card, table, link, time, stateBadge, errorBox, showPager } from '../dom.js';
 import { api, follow, enc } from '../api.js';
 import { count } from './workitems.js';
 
@@ -55,9 +55,7 @@ export function render(main, { args, params }) {
             : i.output !== null && i.output !== undefined ? h('code', { class: 'clip' }, JSON.stringify(i.output)) : '',
           time(i.createdAt)]),
         state.value ? `No ${state.value.replace('_', ' ')} items.` : 'No items.')]);
-      replaceIfChanged(pager, [cursors.length, page.nextCursor], () => [
-        cursors.length > 1 ? h('button', { type: 'button', class: 'ghost', onclick: () => { cursors.pop(); load(); } }, '← Previous') : null,
-        page.nextCursor ? h('button', { type: 'button', class: 'ghost', onclick: () => { cursors.push(page.nextCursor); load(); } }, 'Next →') : null]);
+      showPager(pager, cursors, page.nextCursor, load);
     } catch (error) {
       replace(items, errorBox(error));
     } finally {
