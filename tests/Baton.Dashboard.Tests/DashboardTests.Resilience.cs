@@ -47,6 +47,32 @@ public sealed partial class DashboardTests
     }
 
     [Fact]
+    public async Task The_cancel_answering_after_the_job_ended_does_not_put_it_back_to_running()
+    {
+        var job = await fixture.SubmitAsync(new SubmitJobRequest("sleep", Inputs: Inputs("""{"seconds":120}""")));
+        var page = await fixture.SignedInPageAsync();
+        await fixture.ExplainedAsync(page, async () =>
+        {
+            // The cancel's answer (running, cancel requested) is held until the agent has ended the job, so it reaches the
+            // page after the stream has shown the job cancelled and closed: the race a fast agent wins in CI.
+            await page.RouteAsync("**/api/v1/jobs/*/cancel", async route =>
+            {
+                var answer = await route.FetchAsync();
+                await fixture.Cluster.WaitForJobAsync(job.Id, j => j.State == "cancelled", TimeSpan.FromSeconds(60));
+                await Expect(page.Locator(".job-header .badge")).ToHaveTextAsync("cancelled", Long);
+                await route.FulfillAsync(new RouteFulfillOptions { Response = answer });
+            });
+            await page.GotoAsync($"{Url}/jobs/{job.Id}");
+            await Expect(page.Locator(".job-header .badge")).ToHaveTextAsync("running", Long);
+            await page.Locator("#cancel-job").ClickAsync();
+            await Expect(page.Locator("#job-message")).ToHaveTextAsync("Cancellation requested.", Long);
+            await Expect(page.Locator(".job-header .badge")).ToHaveTextAsync("cancelled");
+            await Expect(page.Locator("#cancel-job")).ToHaveCountAsync(0);
+        });
+        await fixture.CloseAsync(page);
+    }
+
+    [Fact]
     public async Task A_live_update_leaves_the_action_buttons_in_place()
     {
         var job = await PendingJobInAPausedQueueAsync();

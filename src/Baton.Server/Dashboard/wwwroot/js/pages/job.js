@@ -7,6 +7,11 @@ const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 /** Lines per history request: a 10,000-line log arrives in one compressed response. */
 const LOG_PAGE = 10000;
 
+/** Whether `next` describes the job as it was before `shown`: an earlier attempt, or the same one not yet ended. */
+function isOlder(next, shown) {
+  return next.attempt < shown.attempt || (next.attempt === shown.attempt && TERMINAL.has(shown.state) && !TERMINAL.has(next.state));
+}
+
 export function render(main, { args, navigate }) {
   const jobId = args[0];
   const closers = [];
@@ -29,7 +34,11 @@ export function render(main, { args, navigate }) {
   // Each part is rebuilt only when what it shows has changed: a stream update that changes nothing visible leaves the
   // nodes alone, so a button is never swapped for a copy under the pointer (a click pressed on one node and released
   // on its replacement is no click at all).
+  //
+  // An answer is never older than what is shown: the cancel's own answer (running, cancel requested) can arrive after the
+  // stream has already shown the job cancelled and ended, and must not put it back to running for good.
   function show(next) {
+    if (job !== null && isOlder(next, job)) return;
     const first = job === null;
     job = next;
     const running = !TERMINAL.has(job.state);
