@@ -51,6 +51,49 @@ public sealed partial class DashboardAssetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_page_shell_preloads_its_whole_module_graph_and_every_module_it_names_is_served()
+    {
+        using var anonymous = _server.Client(null);
+        var html = await anonymous.GetStringAsync("/jobs/j_anything");
+        var preloaded = ModulePreload().Matches(html).Select(m => m.Groups[1].Value).ToList();
+        // The job page imports ansi.js and job-artifacts.js: named in the shell, they load with app.js, not after job.js.
+        Assert.Equal(new[] { "pages/job.js", "dom.js", "api.js", "ansi.js", "pages/job-artifacts.js" }.Order(), preloaded.Order());
+        Assert.DoesNotContain("<!--", html, StringComparison.Ordinal);
+        foreach (var (page, module) in DashboardAssets.Pages)
+        {
+            var shell = await anonymous.GetStringAsync(page.Replace("{jobId}", "j_x").Replace("{name}", "hello").Replace("{queue}", "q"));
+            var modules = ModulePreload().Matches(shell).Select(m => m.Groups[1].Value).ToList();
+            Assert.Contains(module, modules);
+            Assert.Equal(modules.Distinct().Count(), modules.Count);
+            foreach (var name in modules)
+            {
+                var response = await anonymous.GetAsync("/assets/js/" + name);
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{page} preloads {name}: {(int)response.StatusCode}");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_server_knows_the_module_of_every_page_app_js_routes_to()
+    {
+        var app = Files(DashboardAssets.Files, "js").Single(f => f.Path == "js/app.js").Text;
+        var routed = DynamicPageImport().Matches(app).Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.Equal(routed.Order(), DashboardAssets.Pages.Select(p => p.Module).ToHashSet().Order());
+    }
+
+    [Fact]
+    public void Static_imports_follow_every_level_and_skip_on_demand_imports()
+    {
+        var modules = DashboardAssets.StaticImports(["pages/job.js"]);
+        Assert.Equal("pages/job.js", modules[0]);
+        Assert.Contains("ansi.js", modules);
+        Assert.Contains("pages/job-artifacts.js", modules);
+        Assert.Contains("dom.js", modules);
+        // app.js imports its pages only on demand (import('./pages/….js')): none of them is preloaded with it.
+        Assert.Equal(new[] { "api.js", "dom.js" }, DashboardAssets.StaticImports(["app.js"]).Order());
+    }
+
+    [Fact]
     public void No_dashboard_script_builds_markup_from_strings()
     {
         var scripts = Files(DashboardAssets.Files, "js").ToList();
@@ -92,6 +135,12 @@ public sealed partial class DashboardAssetTests : IAsyncLifetime
 
     [GeneratedRegex("<script(?![^>]*\\bsrc=)[^>]*>", RegexOptions.IgnoreCase)]
     private static partial Regex InlineScript();
+
+    [GeneratedRegex("<link rel=\"modulepreload\" href=\"/assets/js/([^\"]+)\">")]
+    private static partial Regex ModulePreload();
+
+    [GeneratedRegex(@"import\('\./(pages/[^']+)'\)")]
+    private static partial Regex DynamicPageImport();
 
     [GeneratedRegex("(?:href|src)=\"(/assets/[^\"]+)\"")]
     private static partial Regex AssetReference();

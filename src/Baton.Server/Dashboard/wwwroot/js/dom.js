@@ -68,7 +68,19 @@ function span(seconds) {
 
 export function time(iso) {
   if (!iso) return '';
-  return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, ago(iso));
+  return h('time', { datetime: iso, title: localTime(iso) }, ago(iso));
+}
+
+const pad = n => String(n).padStart(2, '0');
+
+/**
+ * A time as local "YYYY-MM-DD HH:MM:SS", or only "HH:MM:SS" with timeOnly. Built from the Date's own fields, not with
+ * toLocaleString: the first Intl call of a page loads the locale data, some 80 ms of a page's first paint.
+ */
+export function localTime(iso, timeOnly = false) {
+  const d = new Date(iso);
+  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return timeOnly ? clock : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock}`;
 }
 
 export function duration(fromIso, toIso) {

@@ -6,6 +6,10 @@ import { jobArtifacts } from './job-artifacts.js';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 /** Lines per history request: a 10,000-line log arrives in one compressed response. */
 const LOG_PAGE = 10000;
+/** Log lines per chunk that the browser lays out as one. */
+const CHUNK_LINES = 250;
+const STDOUT_ROW = h('span', { class: 'line' });
+const STDERR_ROW = h('span', { class: 'line stderr' });
 
 /** Whether `next` describes the job as it was before `shown`: an earlier attempt, or the same one not yet ended. */
 function isOlder(next, shown) {
@@ -140,24 +144,32 @@ export function render(main, { args, navigate }) {
     }
   }
 
-  // Lines are appended in one fragment per batch: the history at once, the live tail once per frame.
+  // Lines are appended in one batch: the history at once, the live tail once per frame. They go in chunks of
+  // CHUNK_LINES, each laid out only while it is near the view (content-visibility: auto in app.css), so a 10,000-line
+  // log costs the layout of the screenful at its end, not of every line; find in page still sees every line.
   let pending = [];
   let frame = 0;
   let lines = 0;
+  let chunk = null;
   function flush() {
     frame = 0;
     if (pending.length === 0) return;
     const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 24;
-    const fragment = document.createDocumentFragment();
+    const chunks = document.createDocumentFragment();
     for (const line of pending) {
-      const row = document.createElement('span');
-      row.className = line.stream === 'stderr' ? 'line stderr' : 'line';
-      row.append(renderAnsi(line.text), '\n');
-      fragment.append(row);
+      if (!chunk || chunk.childElementCount === CHUNK_LINES) {
+        chunk = document.createElement('span');
+        chunk.className = 'chunk';
+        chunks.append(chunk);
+      }
+      // A copy of an empty row, and the line's newline in its text: one text node for a line without escapes.
+      const row = (line.stream === 'stderr' ? STDERR_ROW : STDOUT_ROW).cloneNode(false);
+      row.append(renderAnsi(line.text + '\n'));
+      chunk.append(row);
     }
     lines += pending.length;
     pending = [];
-    log.append(fragment);
+    log.append(chunks);
     logStatus.textContent = `${lines} line${lines === 1 ? '' : 's'}`;
     if (stick) log.scrollTop = log.scrollHeight;
   }

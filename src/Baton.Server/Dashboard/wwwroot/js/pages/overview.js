@@ -1,4 +1,4 @@
-import { h, replace, card, table, link, stateBadge, time, errorBox } from '../dom.js';
+import { h, replace, card, table, link, stateBadge, time, localTime, errorBox } from '../dom.js';
 import { follow } from '../api.js';
 import { throughputChart } from '../charts.js';
 
@@ -27,7 +27,7 @@ export function render(main) {
 
   const close = follow('/overview/stream', {
     overview: async snapshot => {
-      status.textContent = 'Live · updated ' + new Date(snapshot.at).toLocaleTimeString();
+      status.textContent = 'Live · updated ' + localTime(snapshot.at, true);
       replace(figures,
         figure('Agents online', snapshot.agentsOnline, `${snapshot.agentsBusy} busy · ${snapshot.agentsOffline} offline`),
         figure('Slots in use', `${snapshot.slotsInUse} / ${snapshot.slots}`),

@@ -1,0 +1,60 @@
+using Baton.Core.Api;
+using static Microsoft.Playwright.Assertions;
+
+namespace Baton.Dashboard.Tests;
+
+/// <summary>A long log on the job page: fetched once, with the page, and shown in chunks scrolled to its end.</summary>
+public sealed partial class DashboardTests
+{
+    [Fact]
+    public async Task A_long_log_is_asked_for_once_with_the_page_and_shown_to_its_last_line()
+    {
+        await PushAsync("long-log", """
+            import sys
+
+            def main(lines=600):
+                for i in range(lines - 1):
+                    print("line %d of %d" % (i + 1, lines))
+                sys.stdout.flush()
+                print("the last line, on stderr", file=sys.stderr)
+                return {"lines": lines}
+            """, """
+            name: long-log
+            version: 1.0.0
+            entrypoint: main:main
+            timeout: 60s
+            """);
+        var job = await fixture.SubmitAsync(new SubmitJobRequest("long-log"));
+        using (var api = fixture.Cluster.Api())
+        {
+            for (var i = 0; i < 300 && !(await api.GetStringAsync($"/api/v1/jobs/{job.Id}")).Contains("\"succeeded\"", StringComparison.Ordinal); i++)
+            {
+                await Task.Delay(200);
+            }
+        }
+        var page = await fixture.SignedInPageAsync();
+        await fixture.ExplainedAsync(page, async () =>
+        {
+            await page.GotoAsync($"{Url}/jobs/{job.Id}");
+            await Expect(page.Locator(".job-header .badge")).ToHaveTextAsync("succeeded", Long);
+            await Expect(page.Locator("#log .line")).ToHaveCountAsync(600);
+            // 250 lines to a chunk, each laid out only near the view; the view sits at the log's end.
+            await Expect(page.Locator("#log .chunk")).ToHaveCountAsync(3);
+            await Expect(page.Locator("#log .line.stderr")).ToHaveTextAsync("the last line, on stderr\n");
+            // The log card sits below the fold at 1280×800: brought into view, its last chunk is laid out at its real
+            // size (shorter than the estimate) and the log still shows its end.
+            await page.Locator("#log").ScrollIntoViewIfNeededAsync();
+            await Expect(page.Locator("#log .line").Last).ToBeInViewportAsync();
+            await Expect(page.Locator("#log .line").First).Not.ToBeInViewportAsync();
+
+            // The shell's Link header preloads the session, the job and its log; the page's own requests take those answers.
+            var fetches = await page.EvaluateAsync<string[]>(
+                "() => performance.getEntriesByType('resource').map(r => new URL(r.name).pathname + new URL(r.name).search + ' ' + r.initiatorType)");
+            foreach (var read in new[] { "/api/v1/auth/session", $"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/logs?after=0&limit=10000" })
+            {
+                Assert.Equal([read + " link"], fetches.Where(f => f.StartsWith(read + " ", StringComparison.Ordinal)));
+            }
+        });
+        await fixture.CloseAsync(page);
+    }
+}
