@@ -121,8 +121,11 @@ public sealed class ServerOptions
     /// <summary>The longest one package upload's analysis may run (every entry is decompressed to check its CRC).</summary>
     public TimeSpan PackageAnalysisTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Package analyses run at once; further uploads wait briefly, then are answered 503.</summary>
+    /// <summary>Package analyses run at once; further uploads wait <see cref="PackageAnalysisSlotWait"/>, then are answered 503.</summary>
     public int MaxConcurrentPackageAnalyses { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>How long an upload waits for a free analysis slot before it is answered 503 with Retry-After.</summary>
+    public TimeSpan PackageAnalysisSlotWait { get; set; } = TimeSpan.FromSeconds(10);
 
     public int MaxResultBytes { get; set; } = 1024 * 1024;
 

@@ -7,21 +7,18 @@ namespace Baton.Server.Packages;
 /// <summary>
 /// Runs package inspection off the request thread, a few at a time, under a deadline: a hostile or
 /// merely huge archive costs at most <see cref="ServerOptions.PackageAnalysisTimeout"/> of one core,
-/// and uploads beyond <see cref="ServerOptions.MaxConcurrentPackageAnalyses"/> wait briefly, then are
-/// told to retry, instead of taking every core.
+/// and uploads beyond <see cref="ServerOptions.MaxConcurrentPackageAnalyses"/> wait
+/// <see cref="ServerOptions.PackageAnalysisSlotWait"/>, then are told to retry, instead of taking every core.
 /// </summary>
 public sealed class PackageAnalysis(IOptions<ServerOptions> options, ILogger<PackageAnalysis> logger) : IDisposable
 {
-    /// <summary>How long an upload waits for a free analysis slot before it is answered 503.</summary>
-    private static readonly TimeSpan SlotWait = TimeSpan.FromSeconds(10);
-
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.MaxConcurrentPackageAnalyses));
 
     public void Dispose() => _slots.Dispose();
 
     public async Task<PackageAnalysisOutcome> InspectAsync(Stream archive, PackageArchiveLimits limits, CancellationToken requestAborted)
     {
-        if (!await _slots.WaitAsync(SlotWait, requestAborted)) return new PackageAnalysisOutcome(null, Busy: true, TimedOut: false);
+        if (!await _slots.WaitAsync(options.Value.PackageAnalysisSlotWait, requestAborted)) return new PackageAnalysisOutcome(null, Busy: true, TimedOut: false);
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);

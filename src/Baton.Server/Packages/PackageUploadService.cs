@@ -31,6 +31,9 @@ public sealed class PackageUploadService(
     WakeUpSignals signals,
     ILogger<PackageUploadService> logger)
 {
+    /// <summary>Retry-After of an upload refused because every analysis slot is taken.</summary>
+    private const string AnalysisRetryAfterSeconds = "5";
+
     public async Task<IResult> UploadAsync(string tenantId, HttpRequest request, CancellationToken ct)
     {
         var settings = options.Value;
@@ -63,6 +66,8 @@ public sealed class PackageUploadService(
             }, ct);
             if (analysis.Busy)
             {
+                // Nothing was stored: the same upload may simply be sent again once a slot is likely free.
+                request.HttpContext.Response.Headers.RetryAfter = AnalysisRetryAfterSeconds;
                 return Problems.Make(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServerBusy, "Server busy",
                     "Every package analysis slot is taken; retry the upload in a few seconds.");
             }
