@@ -7,8 +7,8 @@ namespace Baton.Server.Backup;
 
 /// <summary>
 /// A deployment's configuration, or some tenants of it, as one JSON document (<c>baton export</c>): tenants with
-/// their tiers and quota overrides, API keys (hashes only), queues, calendars, schedules, webhooks, assets and package
-/// versions with their archives. Webhook secrets stay as stored: sealed with the tenant's data keys, data keys
+/// their tiers and quota overrides, API keys (hashes only), queues, calendars, schedules, webhooks, assets, work-item
+/// triggers and package versions with their archives. Webhook secrets stay as stored: sealed with the tenant's data keys, data keys
 /// wrapped by master keys; the target needs the source's master key in its ring to read them. Credential secrets of
 /// assets are left out unless the export was made with a passphrase (<see cref="SecretSealing"/>): then they are
 /// sealed under it, so they move to a deployment with other master keys. The document never holds a secret in the
@@ -21,8 +21,8 @@ public sealed record ConfigurationDocument(
     IReadOnlyList<TenantConfiguration> Tenants,
     PassphraseParameters? SecretSealing = null)
 {
-    /// <summary>2 added assets; a format-1 document (none) is still read.</summary>
-    public const int CurrentFormat = 2;
+    /// <summary>2 added assets, 3 work-item triggers; documents of formats 1 and 2 (without them) are still read.</summary>
+    public const int CurrentFormat = 3;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -40,7 +40,8 @@ public sealed record TenantConfiguration(
     IReadOnlyList<PackageExport> Packages,
     IReadOnlyList<ScheduleRecord> Schedules,
     IReadOnlyList<WebhookRecord> Webhooks,
-    IReadOnlyList<AssetExport>? Assets = null);
+    IReadOnlyList<AssetExport>? Assets = null,
+    IReadOnlyList<WorkItemTriggerRecord>? Triggers = null);
 
 /// <summary>One package version and its archive (base64), checked against its SHA-256 on import.</summary>
 public sealed record PackageExport(PackageVersionRecord Version, string Archive);

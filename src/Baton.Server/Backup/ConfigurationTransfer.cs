@@ -43,7 +43,8 @@ public static class ConfigurationTransfer
                 packages,
                 await store.Schedules.ListAsync(tenant.Id, ct),
                 await store.Webhooks.ListAsync(tenant.Id, ct),
-                await AssetTransfer.ExportAsync(store, tenant.Id, secrets?.Sealing, secrets?.Secrets, ct)));
+                await AssetTransfer.ExportAsync(store, tenant.Id, secrets?.Sealing, secrets?.Secrets, ct),
+                await store.WorkItemTriggers.ListAsync(tenant.Id, ct)));
         }
         return new ConfigurationDocument(ConfigurationDocument.CurrentFormat, time.GetUtcNow(), store.Capabilities.Backend, tenants, secrets?.Sealing.Parameters);
     }
@@ -104,8 +105,12 @@ public static class ConfigurationTransfer
         if (secrets is not null && item.Assets?.Any(a => a.Value.Secret is not null || a.Overrides.Values.Any(o => o.Secret is not null)) == true)
             await AssetTransfer.EnsureSealableAsync(store, secrets.MasterKeys, tenantId, now, ct);
         var missing = await AssetTransfer.ImportAsync(store, item, secrets?.Sealing, secrets?.Secrets, now, ct);
+        // A trigger's slots name the source's jobs, which stay behind: it starts afresh, with nothing started or refused yet.
+        foreach (var trigger in item.Triggers ?? [])
+            await store.WorkItemTriggers.SaveAsync(trigger with { LastStartedAt = null, LastError = null, LastErrorAt = null }, ct);
         List<string> lines = [$"{item.Tenant.Name}: {item.ApiKeys.Count} API keys, {item.Queues.Count} queues, {item.Calendars.Count} calendars, " +
-            $"{item.Packages.Count} package versions, {item.Schedules.Count} schedules, {item.Webhooks.Count} webhooks, {item.Assets?.Count ?? 0} assets"];
+            $"{item.Packages.Count} package versions, {item.Schedules.Count} schedules, {item.Webhooks.Count} webhooks, {item.Assets?.Count ?? 0} assets, " +
+            $"{item.Triggers?.Count ?? 0} work-item triggers"];
         if (missing.Count > 0)
             lines.Add($"{item.Tenant.Name}: credentials without a secret (set with baton asset set NAME --type credential): {string.Join(", ", missing)}");
         return lines;
@@ -117,7 +122,8 @@ public static class ConfigurationTransfer
         var id = item.Tenant.Id;
         var owners = item.DataKeys.Select(k => k.TenantId).Concat(item.ApiKeys.Select(k => k.TenantId)).Concat(item.Queues.Select(q => q.TenantId))
             .Concat(item.Calendars.Select(c => c.TenantId)).Concat(item.Packages.Select(p => p.Version.TenantId))
-            .Concat(item.Schedules.Select(s => s.TenantId)).Concat(item.Webhooks.Select(w => w.TenantId));
+            .Concat(item.Schedules.Select(s => s.TenantId)).Concat(item.Webhooks.Select(w => w.TenantId))
+            .Concat((item.Triggers ?? []).Select(t => t.TenantId));
         if (owners.Any(owner => owner != id))
             throw new BackupRefusedException($"Tenant '{item.Tenant.Name}' lists rows of another tenant; nothing was imported.");
         if (item.ApiKeys.Any(k => k.IsSystemAdmin))

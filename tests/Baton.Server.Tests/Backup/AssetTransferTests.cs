@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Baton.Server.Tests.Backup;
 
 /// <summary>
-/// Assets through <see cref="ConfigurationTransfer"/> between two deployments with different master keys: secrets left out
+/// Assets (and work-item triggers) through <see cref="ConfigurationTransfer"/> between two deployments with different master keys: secrets left out
 /// by default, carried under a passphrase on request and sealed again with the target's keys; bad documents refused
 /// with nothing written. (The CLI, the prompt and PostgreSQL: <c>ConfigurationTransferTests</c> end to end.)
 /// </summary>
@@ -136,6 +136,35 @@ public sealed class AssetTransferTests : IAsyncLifetime
             Assert.Null(await _target.Store.Tenants.GetAsync("t-acme", default));
         }
         Assert.Null(PassphraseSealing.Open("not the passphrase of it", document.SecretSealing!));
+    }
+
+    [Fact]
+    public async Task Work_item_triggers_move_with_their_tenant_and_start_afresh_and_a_trigger_of_another_tenant_is_refused()
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        var (trigger, _) = await _source.Store.WorkItemTriggers.SaveAsync(new WorkItemTriggerRecord
+        {
+            TenantId = "t-acme", Queue = "invoices", Id = "wit-1", PackageName = "invoice-bot", PackageVersion = "1.2.0",
+            MaxJobs = 3, MinItems = 2, CreatedAt = now, UpdatedAt = now,
+        }, default);
+        await _source.Store.WorkItemTriggers.AdvanceSlotAsync(new WorkItemTriggerStart("t-acme", "invoices", trigger.Id, 0, 0, "j-source"), default);
+        await _source.Store.WorkItemTriggers.RecordErrorAsync("t-acme", "invoices", trigger.Id, "backlog full", default);
+
+        var document = Roundtrip(await ConfigurationTransfer.ExportAsync(_source.Store, _source.Blobs, ["acme"], null, TimeProvider.System, default));
+        Assert.Equal(3, document.Format);
+        var tenant = document.Tenants.Single();
+        var stranger = tenant with { Triggers = [tenant.Triggers!.Single() with { TenantId = "t-other" }] };
+        await Assert.ThrowsAsync<BackupRefusedException>(() =>
+            ConfigurationTransfer.ImportAsync(_target.Store, _target.Blobs, document with { Tenants = [stranger] }, null, TimeProvider.System, default));
+        Assert.Null(await _target.Store.Tenants.GetAsync("t-acme", default));
+
+        var summary = await ConfigurationTransfer.ImportAsync(_target.Store, _target.Blobs, document, null, TimeProvider.System, default);
+        Assert.Contains("1 work-item triggers", summary[0], StringComparison.Ordinal);
+        var imported = (await _target.Store.WorkItemTriggers.GetAsync("t-acme", "invoices", default))!;
+        Assert.Equal(("invoice-bot", "1.2.0", 3, 2), (imported.PackageName, imported.PackageVersion, imported.MaxJobs, imported.MinItems));
+        Assert.Null(imported.LastError);
+        Assert.Null(imported.LastStartedAt);
+        Assert.Empty(await _target.Store.WorkItemTriggers.ListSlotsAsync("t-acme", "invoices", default));
     }
 
     /// <summary>Through JSON, as the CLI writes and reads it.</summary>
