@@ -79,6 +79,9 @@ public sealed partial class DashboardTests
         {
             var more = await api.PostAsJsonAsync($"/api/v1/workitem-queues/{queue}/items", new AddWorkItemsRequest([new NewWorkItemRequest(Reference: "INV-4")]), Cluster.Json);
             Assert.True(more.IsSuccessStatusCode, await more.Content.ReadAsStringAsync());
+            // A trigger that waits for 100 items: shown on the queue's page, it starts nothing here.
+            var trigger = await api.PutAsJsonAsync($"/api/v1/workitem-queues/{queue}/trigger", new SetWorkItemTriggerRequest("wi-dashboard", MaxJobs: 2, MinItems: 100), Cluster.Json);
+            Assert.True(trigger.IsSuccessStatusCode, await trigger.Content.ReadAsStringAsync());
         }
 
         var page = await fixture.SignedInPageAsync(fixture.ViewerKey);
@@ -94,6 +97,8 @@ public sealed partial class DashboardTests
             await Expect(page.Locator("#workitem-counts")).ToContainTextAsync("1 pending · 0 in progress · 2 done · 1 failed (1 business)");
             var items = page.Locator("#workitem-list tbody tr");
             await Expect(items).ToHaveCountAsync(4);
+            await Expect(page.Locator("#workitem-trigger")).ToContainTextAsync("Starts wi-dashboard@latest while at least 100 items wait, up to 2 jobs at once.");
+            await Expect(page.Locator("#workitem-trigger")).ToContainTextAsync("No job working now.");
 
             await page.Locator("#wi-state").SelectOptionAsync("done");
             await Expect(items).ToHaveCountAsync(2);
