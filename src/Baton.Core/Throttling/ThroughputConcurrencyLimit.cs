@@ -8,23 +8,24 @@ namespace Baton.Core.Throttling;
 /// <remarks>
 /// <para>Why not a gradient on latency (Netflix's concurrency-limits, what Baton used before): with group commit
 /// a write gets slower as the burst grows even while more writes complete per second — a batch of fifty costs
-/// little more than a batch of five — so latency alone reads every burst as queueing and shrinks the limit below
-/// what the database does best; and latency noise (an fsync that takes twice as long) shrinks it further.
-/// A plain bandwidth-delay product (BBR's rate × min latency × gain) holds latency at gain × the least latency,
-/// which on the same group-committing store also stops well short of its best rate.</para>
+/// little more than a batch of five — and an fsync that takes twice as long now and then makes every write in
+/// its batch look queued. In simulation (WriteLimitSimulationTests) the gradient either shrinks on that noise and
+/// loses a sixth of the rate, or never shrinks and lets 500 writes queue. A plain bandwidth-delay product (BBR's
+/// rate × least latency × gain) settles where latency is gain × the least latency, which on a group-committing
+/// store can be well short of its best rate.</para>
 /// <para>So the limit asks the server directly, as a hill climb on throughput: it alternates two probes around a
-/// base, <see cref="ProbeGain"/> above and below it, each long enough for the writes admitted under it to
-/// complete (twice the smoothed latency, at least <see cref="MinProbeLength"/> and
-/// <see cref="MinProbeSamples"/> completions), and measures the delivery rate in the second half of each.
-/// The elasticity — relative change of the rate over relative change of the limit — says what the extra slots
-/// bought: past the knee of a queueing server it is near 0, below it near 1. At or above
-/// <see cref="MinElasticity"/>, or when the lower probe never filled (demand is below the limit, nothing to
-/// learn), the base grows; below it the base shrinks. Steps start at 10 % and grow by 10 % with each move in
-/// the same direction (to at most a factor of two), so a limit far from the knee gets there in a few probes and
-/// one near it moves little. The base never goes below the bandwidth-delay product (the best recent rate × the
-/// least latency seen): fewer writes than that cannot keep the server busy, whatever noise says.</para>
-/// <para>Thread-safe. Feed it every completed write with <see cref="OnSample"/>; time comes from the injected
-/// <see cref="TimeProvider"/>.</para>
+/// base, <see cref="ProbeGain"/> above and below it, each as long as the smoothed latency (at least
+/// <see cref="MinProbeLength"/> and <see cref="MinProbeSamples"/> completions), and measures the delivery rate in
+/// the second half of each, from one completion to another (completions come in batches). The elasticity — the
+/// rate's relative change over the limit's — says what the extra slots bought: past the knee of a queueing server
+/// it is near 0, below it near 1. The base grows when it is at least <see cref="MinElasticity"/> plus
+/// <see cref="LatencyPrice"/> × ln(smoothed ÷ least latency), or when the lower probe never filled (demand is below
+/// the limit, nothing to learn); otherwise it shrinks. A move goes at least to the probe that won, and steps grow by
+/// 10 % with each move in the same direction (to at most a factor of two), so a limit far from the knee gets there
+/// in a few probes. The base never goes below the bandwidth-delay product (the best recent rate × the least latency
+/// seen): fewer writes than that cannot keep the server busy, whatever noise says.</para>
+/// <para>Thread-safe. Slots are taken with <see cref="TryAcquire"/> and given back with <see cref="Release"/>; feed
+/// every completed write to <see cref="OnSample"/>. Time comes from the injected <see cref="TimeProvider"/>.</para>
 /// </remarks>
 public sealed class ThroughputConcurrencyLimit
 {
@@ -183,13 +184,13 @@ public sealed class ThroughputConcurrencyLimit
         if (!_filled || _elasticity >= MinElasticity + LatencyPrice * inflation)
         {
             _streak = _streak > 0 ? _streak + 1 : 1;
-            _base = Math.Min(Max, _base * Step(_streak));
+            _base = Math.Min(Max, Math.Max(_base * Step(_streak), _upperLimit));
         }
         else
         {
             _streak = _streak < 0 ? _streak - 1 : -1;
             var bandwidthDelay = _peakRate * _minMs / 1000;
-            _base = Math.Max(Min, Math.Max(_base / Step(-_streak), Math.Min(bandwidthDelay, Max)));
+            _base = Math.Max(Min, Math.Max(Math.Min(_base / Step(-_streak), _current), Math.Min(bandwidthDelay, Max)));
         }
     }
 
@@ -199,7 +200,7 @@ public sealed class ThroughputConcurrencyLimit
     {
         _probing = true;
         _probeStart = now;
-        _probeLength = TimeSpan.FromMilliseconds(Math.Max(MinProbeLength.TotalMilliseconds, 2 * _smoothedMs));
+        _probeLength = TimeSpan.FromMilliseconds(Math.Max(MinProbeLength.TotalMilliseconds, _smoothedMs));
         (_measuring, _measured, _filled) = (false, 0, false);
         Volatile.Write(ref _current, ProbeLimit());
     }
