@@ -23,7 +23,7 @@ public sealed class WriteLimitSimulationTests(ITestOutputHelper output)
 
     private static WriteServerSimulation.Outcome WithGradientLimit(WriteServerSimulation model, int seed)
     {
-        var limit = new AdaptiveConcurrencyLimit(min: 1, max: 512, initial: 512);
+        var limit = new GradientConcurrencyLimit(min: 1, max: 512, initial: 512);
         return model.Run(() => limit.Current, limit.OnSample, new FakeTimeProvider(), Offered, Length, seed);
     }
 
