@@ -20,10 +20,11 @@ namespace Baton.Core.Throttling;
 /// rate's relative change over the limit's — says what the extra slots bought: past the knee of a queueing server
 /// it is near 0, below it near 1. The base grows when it is at least <see cref="MinElasticity"/> plus
 /// <see cref="LatencyPrice"/> × ln(smoothed ÷ least latency), or when the lower probe never filled (demand is below
-/// the limit, nothing to learn); otherwise it shrinks. A move goes at least to the probe that won, and steps grow by
-/// 10 % with each move in the same direction (to at most a factor of two), so a limit far from the knee gets there
-/// in a few probes. The base never goes below the bandwidth-delay product (the best recent rate × the least latency
-/// seen): fewer writes than that cannot keep the server busy, whatever noise says.</para>
+/// the limit, nothing to learn), or after a pause in the writes longer than a probe; otherwise it shrinks. A move
+/// goes at least to the probe that won, and steps grow by 10 % with each move in the same direction (to at most a
+/// factor of two), so a limit far from the knee gets there in a few probes. The base never goes below the
+/// bandwidth-delay product (the best recent rate × the least latency seen): fewer writes than that cannot keep the
+/// server busy, whatever noise says.</para>
 /// <para>Thread-safe. Slots are taken with <see cref="TryAcquire"/> and given back with <see cref="Release"/>; feed
 /// every completed write to <see cref="OnSample"/>. Time comes from the injected <see cref="TimeProvider"/>.</para>
 /// </remarks>
@@ -143,8 +144,13 @@ public sealed class ThroughputConcurrencyLimit
             var now = _time.GetTimestamp();
             _smoothedMs = _smoothedMs == 0 ? rtt : _smoothedMs * (1 - LatencySmoothing) + rtt * LatencySmoothing;
             _minMs = Math.Min(_minMs, rtt);
-            // After a pause in the writes the probe measured nothing of today's load: start it again.
-            if (!_probing || _time.GetElapsedTime(_lastSample, now) > _probeLength) StartProbe(now);
+            if (!_probing) StartProbe(now);
+            else if (_time.GetElapsedTime(_lastSample, now) > _probeLength)
+            {
+                // A pause in the writes: demand is below the limit, and the probe measured nothing of today's load.
+                Grow();
+                StartProbe(now);
+            }
             _lastSample = now;
 
             var elapsed = _time.GetElapsedTime(_probeStart, now);
@@ -183,8 +189,8 @@ public sealed class ThroughputConcurrencyLimit
         var inflation = Math.Log(Math.Max(1, _smoothedMs / _minMs));
         if (!_filled || _elasticity >= MinElasticity + LatencyPrice * inflation)
         {
-            _streak = _streak > 0 ? _streak + 1 : 1;
-            _base = Math.Min(Max, Math.Max(_base * Step(_streak), _upperLimit));
+            Grow();
+            _base = Math.Min(Max, Math.Max(_base, _upperLimit));
         }
         else
         {
@@ -192,6 +198,12 @@ public sealed class ThroughputConcurrencyLimit
             var bandwidthDelay = _peakRate * _minMs / 1000;
             _base = Math.Max(Min, Math.Max(Math.Min(_base / Step(-_streak), _current), Math.Min(bandwidthDelay, Max)));
         }
+    }
+
+    private void Grow()
+    {
+        _streak = _streak > 0 ? _streak + 1 : 1;
+        _base = Math.Min(Max, _base * Step(_streak));
     }
 
     private static double Step(int moves) => Math.Min(MaxStep, 1 + StepIncrement * moves);

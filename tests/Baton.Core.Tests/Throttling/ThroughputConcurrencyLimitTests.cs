@@ -55,6 +55,21 @@ public sealed class ThroughputConcurrencyLimitTests
     }
 
     [Fact]
+    public void A_trickle_of_writes_after_saturation_opens_the_limit_again()
+    {
+        var limit = new ThroughputConcurrencyLimit(min: 1, max: 500, initial: 500, _time);
+        Complete(limit, 1000, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(5), () => 1);
+        Complete(limit, 1000, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50), () => limit.Current);
+        var saturated = limit.Current;
+
+        // One write a second: each comes after a pause longer than a probe.
+        Complete(limit, 1, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(5), () => 1);
+
+        Assert.True(saturated < 20, $"saturated limit {saturated}");
+        Assert.InRange(limit.Current, 400, 500);
+    }
+
+    [Fact]
     public void Slots_are_taken_up_to_the_limit_and_given_back()
     {
         var limit = new ThroughputConcurrencyLimit(min: 2, max: 2, initial: 2, _time);
