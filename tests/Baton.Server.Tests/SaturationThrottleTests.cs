@@ -6,7 +6,6 @@ using Baton.Server.Hosting;
 using Baton.Server.Tests.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Baton.Server.Tests;
 
@@ -32,7 +31,7 @@ public sealed class SaturationThrottleTests : IAsyncLifetime
                 if (context.Request.Path == "/api/v1/packages") await held.Task;
                 context.Response.StatusCode = StatusCodes.Status201Created;
             },
-            Options.Create(new ServerOptions { WriteConcurrencyMin = 1, WriteConcurrencyMax = 1 }),
+            SaturationThrottleMiddleware.CreateLimit(new ServerOptions { WriteConcurrencyMin = 1, WriteConcurrencyMax = 1 }, TimeProvider.System),
             new SaturationMonitor(NullLogger<SaturationMonitor>.Instance),
             new Core.Throttling.IntakeBudget(TimeProvider.System),
             NullLogger<SaturationThrottleMiddleware>.Instance);

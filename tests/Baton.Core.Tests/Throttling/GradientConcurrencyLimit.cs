@@ -1,4 +1,4 @@
-namespace Baton.Core.Throttling;
+namespace Baton.Core.Tests.Throttling;
 
 /// <summary>
 /// How many requests may be in flight at once, adapted to what the system sustains (the
@@ -7,8 +7,12 @@ namespace Baton.Core.Throttling;
 /// CPU is saturated and requests only queue — the limit shrinks in proportion, down to
 /// <see cref="Min"/>, so excess work is refused at once instead of making everyone slow.
 /// </summary>
-/// <remarks>Thread-safe. Feed it every completed request with <see cref="OnSample"/>.</remarks>
-public sealed class AdaptiveConcurrencyLimit
+/// <remarks>
+/// Baton's write limit until December 2026, kept unchanged here as the baseline the simulation compares the
+/// throughput limit (<see cref="Core.Throttling.ThroughputConcurrencyLimit"/>) against. Thread-safe. Feed it every
+/// completed request with <see cref="OnSample"/>.
+/// </remarks>
+internal sealed class GradientConcurrencyLimit
 {
     /// <summary>Latency up to this multiple of the long-run average is not taken as saturation.</summary>
     public const double Tolerance = 1.5;
@@ -21,7 +25,7 @@ public sealed class AdaptiveConcurrencyLimit
     private double _longRttMs;
     private long _samples;
 
-    public AdaptiveConcurrencyLimit(int min, int max, int initial)
+    public GradientConcurrencyLimit(int min, int max, int initial)
     {
         if (min < 1) throw new ArgumentOutOfRangeException(nameof(min), min, "The smallest limit must be at least 1.");
         if (max < min) throw new ArgumentOutOfRangeException(nameof(max), max, "The largest limit must not be below the smallest.");
