@@ -8,10 +8,10 @@ other inherited descriptor, the job's environment, working folder and sys.path. 
 this process, so nothing a job does reaches the next one.
 
 The fork happens ahead of the job: a spare child is forked from this clean state (when ready, and
-again as soon as a job took the previous one), does the part of becoming a job that is the same
-for every job (session, death signal, signal handlers, descriptors) and blocks reading a pipe. A
-fork command writes the job's request to that pipe and closes it; the spare becomes the job, and
-the next spare is forked. Forking and the first writes to the copied pages cost ~10 ms of CPU on
+30 ms after a job took the previous one, or at once when a command finds none), does the part of
+becoming a job that is the same for every job (session, death signal, signal handlers,
+descriptors) and blocks reading a pipe. A fork command writes the job's request to that pipe and
+closes it; the spare becomes the job. Forking and the first writes to the copied pages cost ~10 ms of CPU on
 some virtual machines: the spare pays them before the job arrives. A spare knows only what this
 process knew before any job (it is forked here, never from a job). It dies with this process (its
 death signal, and the end of its pipe); retiring this process kills it.
@@ -25,7 +25,7 @@ Protocol (one JSON object per line): commands on stdin, events on stdout.
   <- {"ev": "refused", "id", "error"}             the job must start cold
   <- {"ev": "exited", "id", "code"}               code is 128 + signal for a killed job
   <- {"ev": "error", "error"}                     fatal (a preload failed, a thread appeared); the process exits
-End of stdin: fork no more, wait for the running children, exit.
+End of stdin: kill the spare, fork no more, wait for the running children, exit.
 
 Every page a child writes is copied from this process, which on some virtual machines costs tens
 of microseconds a page: the child therefore does as little Python work as it can before the job's
