@@ -33,9 +33,11 @@ own code runs (it keeps the standard streams it inherits, applies only the envir
 and events are formatted by hand.
 """
 
+import _signal
 import _socket
 import gc
 import json
+import marshal
 import os
 import select
 import signal
@@ -103,7 +105,8 @@ def _exit_code(status):
 
 
 def _handle_signal(sig, handler):
-    _changed_signals.setdefault(sig, signal.signal(sig, handler))
+    # _signal, not signal: the wrapper's enum conversions would touch (and so copy) ~40 more pages in every child.
+    _changed_signals.setdefault(sig, _signal.signal(sig, handler))
 
 
 def _prepare():
@@ -251,14 +254,14 @@ def _kill_spare():
             pass
 
 
-def _hand_to_spare(line):
+def _hand_to_spare(request):
     """Gives the request to the spare (forking one now if there is none); returns its pid, 0 if it died first."""
     if not _spare_pid and _fork_spare():
         return -1
     pid = _spare_pid
     if not pid:
         return 0
-    data = line + b"\n"
+    data = marshal.dumps(request)
     try:
         while data:
             data = data[os.write(_spare_pipe, data):]
@@ -313,9 +316,9 @@ def _serve():
             if not request["id"].isdigit():
                 _send({"ev": "refused", "id": request["id"], "error": "job ids are numbers"})
                 continue
-            pid = _hand_to_spare(line)
+            pid = _hand_to_spare(request)
             if pid == 0:
-                pid = _hand_to_spare(line)
+                pid = _hand_to_spare(request)
             if pid < 0:
                 return "spare"
             if pid == 0:
@@ -346,23 +349,23 @@ def _become_spare():
         os._exit(137)
     signal.set_wakeup_fd(-1)
     for sig, handler in _changed_signals.items():
-        signal.signal(sig, handler)
+        _signal.signal(sig, handler)
     runner.close_inherited_descriptors(keep=_spare_pipe)
 
 
 def _wait_for_job():
     """Blocks until the warm process hands this spare a job; exits when it closes the pipe without one."""
-    data = b""
-    while not data.endswith(b"\n"):
-        try:
-            chunk = os.read(_spare_pipe, 65536)
-        except InterruptedError:
-            continue
+    chunks = []
+    while True:
+        chunk = os.read(_spare_pipe, 65536)
         if not chunk:
-            os._exit(0)
-        data += chunk
+            break
+        chunks.append(chunk)
     os.close(_spare_pipe)
-    return json.loads(data)
+    if not chunks:
+        os._exit(0)
+    # marshal, not json: the request was parsed once already, and json's decoder would touch more pages here.
+    return marshal.loads(b"".join(chunks))
 
 
 def _become_job(request):
