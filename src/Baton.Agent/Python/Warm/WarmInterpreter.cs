@@ -13,8 +13,9 @@ internal sealed class WarmInterpreterException(string message) : Exception(messa
 /// <summary>
 /// One warm interpreter: a <c>python -m baton._forkserver</c> process that has imported the runner,
 /// the SDK, common standard-library modules and (per package) the <c>preload:</c> modules, and forks
-/// a child per job. Commands go to its stdin, events come back on its stdout (see _forkserver.py);
-/// its stderr goes to the agent's log. Closing its stdin retires it: it forks no more and exits once
+/// a child per job ahead of it: a spare child waits for the next job, which starts without a fork.
+/// Commands go to its stdin, events come back on its stdout (see _forkserver.py); its stderr goes to
+/// the agent's log. Closing its stdin retires it: it kills its spare, forks no more and exits once
 /// its running jobs have ended.
 /// </summary>
 internal sealed class WarmInterpreter : IAsyncDisposable
@@ -29,6 +30,7 @@ internal sealed class WarmInterpreter : IAsyncDisposable
     private readonly Task _events;
     private string? _fatal;
     private long _nextId;
+    private int _sparePid;
     private int _retired;
     private int _disposed;
 
@@ -52,6 +54,9 @@ internal sealed class WarmInterpreter : IAsyncDisposable
     public int Pid => _process.Id;
 
     public int Forks { get; private set; }
+
+    /// <summary>The pid of the spare child forked ahead of the next job (0 while there is none), for tests and diagnostics.</summary>
+    public int SparePid => Volatile.Read(ref _sparePid);
 
     /// <summary>The warm process's resident memory (Linux; 0 elsewhere).</summary>
     public long ResidentKb
@@ -287,15 +292,21 @@ internal sealed class WarmInterpreter : IAsyncDisposable
                 case "ready":
                     _ready.TrySetResult();
                     break;
+                case "spare":
+                    Volatile.Write(ref _sparePid, root.GetProperty("pid").GetInt32());
+                    break;
                 case "forked" when id is not null && _forking.TryGetValue(id, out var pending):
                     var job = new WarmJobProcess(root.GetProperty("pid").GetInt32(), pending.Output, _timeProvider);
+                    Interlocked.CompareExchange(ref _sparePid, 0, job.Pid);
                     _running[id] = job;
                     Forks++;
                     pending.Forked.TrySetResult(job);
                     break;
                 case "forked":
                     // Nobody waits for this job any more (its start was cancelled): it must not run.
-                    ProcessGroup.Signal(root.GetProperty("pid").GetInt32(), NativeMethods.SigKill);
+                    var abandoned = root.GetProperty("pid").GetInt32();
+                    Interlocked.CompareExchange(ref _sparePid, 0, abandoned);
+                    ProcessGroup.Signal(abandoned, NativeMethods.SigKill);
                     break;
                 case "refused" when id is not null && _forking.TryGetValue(id, out var refused):
                     refused.Forked.TrySetException(new WarmInterpreterException(root.GetProperty("error").GetString() ?? "refused"));

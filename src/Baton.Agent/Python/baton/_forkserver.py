@@ -7,15 +7,25 @@ of a fresh interpreter, stdin on /dev/null, stdout and stderr on sockets the age
 other inherited descriptor, the job's environment, working folder and sys.path. Jobs never run in
 this process, so nothing a job does reaches the next one.
 
+The fork happens ahead of the job: a spare child is forked from this clean state (when ready, and
+30 ms after a job took the previous one, or at once when a command finds none), does the part of
+becoming a job that is the same for every job (session, death signal, signal handlers,
+descriptors) and blocks reading a pipe. A fork command writes the job's request to that pipe and
+closes it; the spare becomes the job. Forking and the first writes to the copied pages cost ~10 ms of CPU on
+some virtual machines: the spare pays them before the job arrives. A spare knows only what this
+process knew before any job (it is forked here, never from a job). It dies with this process (its
+death signal, and the end of its pipe); retiring this process kills it.
+
 Protocol (one JSON object per line): commands on stdin, events on stdout.
   -> {"op": "fork", "id", "cwd", "set", "unset", "path", "out", "token"}
        set/unset: the job's environment as changes to this process's own (a few variables)
   <- {"ev": "ready", "pid"}                       once, after preloading
-  <- {"ev": "forked", "id", "pid"}
+  <- {"ev": "forked", "id", "pid"}                the spare that took the job (its pid is its group)
+  <- {"ev": "spare", "pid"}                       a new spare waits for a job
   <- {"ev": "refused", "id", "error"}             the job must start cold
   <- {"ev": "exited", "id", "code"}               code is 128 + signal for a killed job
   <- {"ev": "error", "error"}                     fatal (a preload failed, a thread appeared); the process exits
-End of stdin: fork no more, wait for the running children, exit.
+End of stdin: kill the spare, fork no more, wait for the running children, exit.
 
 Every page a child writes is copied from this process, which on some virtual machines costs tens
 of microseconds a page: the child therefore does as little Python work as it can before the job's
@@ -23,13 +33,16 @@ own code runs (it keeps the standard streams it inherits, applies only the envir
 and events are formatted by hand.
 """
 
+import _signal
 import _socket
 import gc
 import json
+import marshal
 import os
 import select
 import signal
 import sys
+import time
 
 import baton
 import baton._runner as runner
@@ -44,6 +57,10 @@ _AHEAD = (
     "textwrap", "time", "typing", "urllib.parse",
 )
 
+# How long after a job took the spare the next one is forked (unless a command needs one sooner): on a
+# machine with few cores, forking it at once slowed the start of the job that just took the last one.
+_SPARE_DELAY = 0.03
+
 _server_pid = os.getpid()
 _control_in = -1
 _control_out = -1
@@ -51,6 +68,9 @@ _wake_read = -1
 _changed_signals = {}
 _base_path = []
 _prctl = None
+_spare_pid = 0
+_spare_pipe = -1
+_fork_error = ""
 
 
 def _send_line(line):
@@ -85,7 +105,8 @@ def _exit_code(status):
 
 
 def _handle_signal(sig, handler):
-    _changed_signals.setdefault(sig, signal.signal(sig, handler))
+    # _signal, not signal: the wrapper's enum conversions would touch (and so copy) ~40 more pages in every child.
+    _changed_signals.setdefault(sig, _signal.signal(sig, handler))
 
 
 def _prepare():
@@ -181,18 +202,94 @@ def _reap(children):
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
+        if pid == _spare_pid:
+            _drop_spare()
+            continue
         job_id = children.pop(pid, None)
         if job_id is not None:
             _send_line('{"ev":"exited","id":"%s","code":%d}\n' % (job_id, _exit_code(status)))
 
 
+def _fork_spare():
+    """Forks the next spare; returns True in the spare itself."""
+    global _spare_pid, _spare_pipe, _fork_error
+    try:
+        read_end, write_end = os.pipe()
+    except OSError as error:
+        _fork_error = str(error)
+        return False
+    try:
+        pid = os.fork()
+    except OSError as error:
+        _fork_error = str(error)
+        os.close(read_end)
+        os.close(write_end)
+        return False
+    if pid == 0:
+        os.close(write_end)
+        _spare_pipe = read_end
+        return True
+    os.close(read_end)
+    _spare_pid, _spare_pipe = pid, write_end
+    _send_line('{"ev":"spare","pid":%d}\n' % pid)
+    return False
+
+
+def _drop_spare():
+    """Forgets the spare (it died, or it took a job)."""
+    global _spare_pid, _spare_pipe
+    if _spare_pipe >= 0:
+        os.close(_spare_pipe)
+    _spare_pid, _spare_pipe = 0, -1
+
+
+def _kill_spare():
+    pid = _spare_pid
+    _drop_spare()
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+
+
+def _hand_to_spare(request):
+    """Gives the request to the spare (forking one now if there is none); returns its pid, 0 if it died first."""
+    if not _spare_pid and _fork_spare():
+        return -1
+    pid = _spare_pid
+    if not pid:
+        return 0
+    data = marshal.dumps(request)
+    try:
+        while data:
+            data = data[os.write(_spare_pipe, data):]
+    except OSError:
+        # It died before its job (killed); the reaper reports nothing for it.
+        pid = 0
+    _drop_spare()
+    return pid
+
+
 def _serve():
-    """Answers commands until told to fork; returns the job request in the child, None when done."""
+    """Answers commands; returns "spare" in a forked spare, None when done."""
     children = {}
     pending = b""
     accepting = True
+    spare_due = 0.0
     while accepting or children:
-        readable, _, _ = select.select([_control_in, _wake_read] if accepting else [_wake_read], [], [])
+        timeout = None
+        if accepting and not _spare_pid:
+            timeout = max(0.0, spare_due - time.monotonic())
+        readable, _, _ = select.select([_control_in, _wake_read] if accepting else [_wake_read], [], [], timeout)
+        if not readable:
+            # Quiet for a moment: the next job's spare, forked from the state no job has touched.
+            if _fork_spare():
+                return "spare"
+            if not _spare_pid:
+                spare_due = time.monotonic() + 1.0
+            continue
         if _wake_read in readable:
             try:
                 while os.read(_wake_read, 512):
@@ -205,6 +302,7 @@ def _serve():
         data = os.read(_control_in, 65536)
         if not data:
             accepting = False
+            _kill_spare()
             _reap(children)
             continue
         pending += data
@@ -218,15 +316,18 @@ def _serve():
             if not request["id"].isdigit():
                 _send({"ev": "refused", "id": request["id"], "error": "job ids are numbers"})
                 continue
-            try:
-                pid = os.fork()
-            except OSError as error:
-                _send({"ev": "refused", "id": request["id"], "error": "fork failed: %s" % error})
-                continue
+            pid = _hand_to_spare(request)
             if pid == 0:
-                return request
+                pid = _hand_to_spare(request)
+            if pid < 0:
+                return "spare"
+            if pid == 0:
+                _send({"ev": "refused", "id": request["id"], "error": "fork failed: %s" % _fork_error})
+                continue
             children[pid] = request["id"]
             _send_line('{"ev":"forked","id":"%s","pid":%d}\n' % (request["id"], pid))
+            # Forked later, while no command comes: the job that just left would share the CPU with it.
+            spare_due = time.monotonic() + _SPARE_DELAY
         # A child may have ended while we forked.
         _reap(children)
     return None
@@ -239,8 +340,8 @@ def _connect(address, token, stream):
     return sock.detach()
 
 
-def _become_job(request):
-    """In the forked child: turn into the job's process, as a fresh interpreter would start."""
+def _become_spare():
+    """In a forked spare, before any job: what becoming a job takes that is the same for every job."""
     os.setsid()
     if _prctl is not None:
         _prctl(1, 9, 0, 0, 0)
@@ -248,13 +349,33 @@ def _become_job(request):
         os._exit(137)
     signal.set_wakeup_fd(-1)
     for sig, handler in _changed_signals.items():
-        signal.signal(sig, handler)
+        _signal.signal(sig, handler)
+    runner.close_inherited_descriptors(keep=_spare_pipe)
 
+
+def _wait_for_job():
+    """Blocks until the warm process hands this spare a job; exits when it closes the pipe without one."""
+    chunks = []
+    while True:
+        chunk = os.read(_spare_pipe, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(_spare_pipe)
+    if not chunks:
+        os._exit(0)
+    # marshal, not json: the request was parsed once already, and json's decoder would touch more pages here.
+    return marshal.loads(b"".join(chunks))
+
+
+def _become_job(request):
+    """In the spare that took a job: turn into the job's process, as a fresh interpreter would start."""
     stdout = _connect(request["out"], request["token"], b"o")
     stderr = _connect(request["out"], request["token"], b"e")
     os.dup2(stdout, 1)
     os.dup2(stderr, 2)
-    runner.close_inherited_descriptors()
+    os.close(stdout)
+    os.close(stderr)
     # The interpreter's own stdio objects (made at start-up for -u) now write to the job's sockets;
     # stdin reads /dev/null, as fd 0 has since _prepare.
     sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
@@ -308,10 +429,10 @@ def main():
     _prepare()
     _preload()
     _send({"ev": "ready", "pid": os.getpid()})
-    request = _serve()
-    if request is None:
+    if _serve() is None:
         return 0
-    _become_job(request)
+    _become_spare()
+    _become_job(_wait_for_job())
     try:
         code = runner.run()
     except SystemExit as exit_request:

@@ -32,9 +32,9 @@ def detach():
     close_inherited_descriptors()
 
 
-def close_inherited_descriptors():
+def close_inherited_descriptors(keep=-1):
     """A job starts with stdin, stdout and stderr only: nothing its starter held open (without
-    close-on-exec) reaches it."""
+    close-on-exec) reaches it. `keep` is one more descriptor to leave open."""
     try:
         descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
     except OSError:
@@ -43,10 +43,14 @@ def close_inherited_descriptors():
             limit = min(os.sysconf("SC_OPEN_MAX"), 65536)
         except (OSError, ValueError):
             limit = 1024
-        os.closerange(3, limit)
+        if keep > 2:
+            os.closerange(3, keep)
+            os.closerange(keep + 1, limit)
+        else:
+            os.closerange(3, limit)
         return
     for fd in descriptors:
-        if fd > 2:
+        if fd > 2 and fd != keep:
             try:
                 os.close(fd)
             except OSError:
