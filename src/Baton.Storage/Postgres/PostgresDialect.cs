@@ -9,6 +9,9 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override JobSql Jobs => PostgresJobSql.Instance;
 
+    // Every statement is a round trip: a batch goes as one statement over arrays (unnest).
+    public override bool WritesRowByRow => false;
+
     // Several replicas write at once: a transaction-scoped advisory lock serialises, say, two creations that check one quota.
     public override string? TransactionLock => "SELECT pg_advisory_xact_lock(hashtextextended(@lockKey, 0));";
 

@@ -39,4 +39,38 @@ internal sealed class PostgresJobSql : JobSql
     public override int FirstClaimWindow(int slotsWanted, int window) => Math.Min(window, Math.Max(SmallCandidateWindow, slotsWanted * 8));
 
     public override string UtcDay(string parameter) => $"({parameter}::timestamptz AT TIME ZONE 'UTC')::date";
+
+    public override string LogHolder =>
+        """
+        SELECT state AS State, agent_id AS AgentId, attempt AS Attempt, cancel_requested AS CancelRequested,
+               log_bytes AS LogBytes, log_cut_attempt AS LogCutAttempt
+        FROM jobs WHERE id = @jobId AND tenant_id = @tenantId FOR UPDATE;
+        """;
+
+    public override string LogLinesInsert =>
+        """
+        INSERT INTO job_logs (tenant_id, job_id, attempt, line, at, stream, text)
+        SELECT @tenantId, @jobId, @attempt, l.line, l.at, l.stream, l.text
+        FROM (
+            SELECT DISTINCT ON (u.line) u.*
+            FROM unnest(@lineNumbers::bigint[], @ats::timestamptz[], @streams::text[], @texts::text[]) WITH ORDINALITY AS u(line, at, stream, text, ord)
+            ORDER BY u.line, u.ord
+        ) AS l
+        WHERE NOT EXISTS (SELECT 1 FROM job_logs x WHERE x.job_id = @jobId AND x.attempt = @attempt AND x.line = l.line)
+        ORDER BY l.ord
+        RETURNING line;
+        """;
+
+    public override string LogBytesAdded =>
+        """
+        UPDATE jobs SET log_bytes = log_bytes + @stored, log_cut_attempt = CASE WHEN @sayCut THEN @attempt ELSE log_cut_attempt END
+        WHERE id = @jobId AND tenant_id = @tenantId;
+        """;
+
+    public override string LogUsageAdded =>
+        """
+        INSERT INTO log_usage (tenant_id, day, shard, bytes)
+        VALUES (@tenantId, (@now::timestamptz AT TIME ZONE 'UTC')::date, @shard, @stored)
+        ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = log_usage.bytes + excluded.bytes;
+        """;
 }

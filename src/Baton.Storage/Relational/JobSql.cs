@@ -33,4 +33,28 @@ internal abstract class JobSql
 
     /// <summary>The UTC day a time parameter falls on, as <c>log_usage.day</c> keeps it (a <c>date</c>, or days since the epoch).</summary>
     public abstract string UtcDay(string parameter);
+
+    /// <summary>
+    /// The log append's read of job <c>@jobId</c> of <c>@tenantId</c>, as <c>State</c>, <c>AgentId</c>, <c>Attempt</c>,
+    /// <c>CancelRequested</c>, <c>LogBytes</c>, <c>LogCutAttempt</c>; locks the row where writers run at once (batches of
+    /// one job are ordered on it).
+    /// </summary>
+    public abstract string LogHolder { get; }
+
+    /// <summary>
+    /// Inserts log lines of attempt <c>@attempt</c> of job <c>@jobId</c> (of <c>@tenantId</c>), skipping a line already stored.
+    /// Row by row (<see cref="SqlDialect.WritesRowByRow"/>): one line <c>@Line</c>, <c>@at</c>, <c>@Stream</c>, <c>@Text</c>,
+    /// answering the rows inserted. Else the batch as lists <c>@lineNumbers</c>, <c>@ats</c>, <c>@streams</c>, <c>@texts</c>
+    /// (the first copy of a line wins), returning the numbers of the lines it stored.
+    /// </summary>
+    public abstract string LogLinesInsert { get; }
+
+    /// <summary>Adds <c>@stored</c> bytes to job <c>@jobId</c>'s log and, when <c>@sayCut</c>, records that attempt <c>@attempt</c> said its log was cut.</summary>
+    public abstract string LogBytesAdded { get; }
+
+    /// <summary>
+    /// Adds <c>@stored</c> bytes to <c>@tenantId</c>'s <c>log_usage</c> row of shard <c>@shard</c> for the UTC day of <c>@now</c>
+    /// (also given as <c>@day</c>, whole days since the epoch).
+    /// </summary>
+    public abstract string LogUsageAdded { get; }
 }

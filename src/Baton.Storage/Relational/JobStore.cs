@@ -38,9 +38,6 @@ internal abstract partial class JobStore(IStoreDatabase database, TimeProvider t
     public abstract Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
         IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken);
 
-    public abstract Task<LogAppendResult> AppendLogsAsync(
-        string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, LogLimit limit, CancellationToken cancellationToken);
-
     public abstract Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken);
 
     /// <summary>

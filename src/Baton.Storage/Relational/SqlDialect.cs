@@ -12,6 +12,13 @@ internal abstract class SqlDialect
     /// <summary>The job store's statements (its busy paths' tuned forms, and the log and event reads).</summary>
     public abstract JobSql Jobs { get; }
 
+    /// <summary>
+    /// Whether a busy path writes a batch one statement per row (SQLite: under the single writer a statement is an
+    /// in-process call, cheaper than unpacking lists) rather than one statement over lists of values (PostgreSQL:
+    /// every statement is a round trip). Statements of such paths (<see cref="JobSql"/>) take the form this names.
+    /// </summary>
+    public abstract bool WritesRowByRow { get; }
+
     /// <summary>Takes a lock named by <c>@lockKey</c> until the transaction ends; null where writes are serialised anyway.</summary>
     public abstract string? TransactionLock { get; }
 

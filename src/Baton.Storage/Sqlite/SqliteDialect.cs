@@ -9,6 +9,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override JobSql Jobs => SqliteJobSql.Instance;
 
+    // One writer at a time, in process: a statement per row costs a call, not a round trip.
+    public override bool WritesRowByRow => true;
+
     // Every write already holds the single-writer gate and BEGIN IMMEDIATE's file lock.
     public override string? TransactionLock => null;
 

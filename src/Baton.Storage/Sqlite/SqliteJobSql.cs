@@ -38,4 +38,29 @@ internal sealed class SqliteJobSql : JobSql
 
     // Times are unix milliseconds and days whole days since the epoch (the times are never before it).
     public override string UtcDay(string parameter) => $"({parameter} / 86400000)";
+
+    public override string LogHolder =>
+        """
+        SELECT state AS State, agent_id AS AgentId, attempt AS Attempt, cancel_requested AS CancelRequested,
+               log_bytes AS LogBytes, log_cut_attempt AS LogCutAttempt
+        FROM jobs WHERE id = @jobId AND tenant_id = @tenantId;
+        """;
+
+    public override string LogLinesInsert =>
+        """
+        INSERT OR IGNORE INTO job_logs (job_id, attempt, line, at, stream, text)
+        VALUES (@jobId, @attempt, @Line, @at, @Stream, @Text);
+        """;
+
+    public override string LogBytesAdded =>
+        """
+        UPDATE jobs SET log_bytes = log_bytes + @stored, log_cut_attempt = CASE WHEN @sayCut THEN @attempt ELSE log_cut_attempt END
+        WHERE id = @jobId;
+        """;
+
+    public override string LogUsageAdded =>
+        """
+        INSERT INTO log_usage (tenant_id, day, shard, bytes) VALUES (@tenantId, @day, @shard, @stored)
+        ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = bytes + excluded.bytes;
+        """;
 }
