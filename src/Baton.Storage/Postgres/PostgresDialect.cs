@@ -65,4 +65,47 @@ internal sealed class PostgresDialect : SqlDialect
             ORDER BY jobs.priority DESC, jobs.submitted_at, jobs.id
             LIMIT @limit) h;
         """;
+
+    public override string EventIdsTaken =>
+        """
+        INSERT INTO event_sequences (tenant_id, last_id) VALUES (@tenantId, @count)
+        ON CONFLICT (tenant_id) DO UPDATE SET last_id = event_sequences.last_id + EXCLUDED.last_id
+        RETURNING last_id;
+        """;
+
+    public override string EventsInsert =>
+        """
+        INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
+        SELECT e.tenant_id, e.id, e.type, e.subject_id, e.payload::jsonb, @now
+        FROM unnest(@tenantIds::text[], @ids::bigint[], @types::text[], @subjects::text[], @payloads::text[])
+             AS e(tenant_id, id, type, subject_id, payload);
+        """;
+
+    // Busy paths of many replicas would queue on a tenant's sequence row: they write here without a lock instead.
+    public override string? EventOutboxInsert =>
+        """
+        INSERT INTO event_outbox (tenant_id, type, subject_id, payload, created_at)
+        SELECT e.tenant_id, e.type, e.subject_id, e.payload::jsonb, @now
+        FROM unnest(@tenantIds::text[], @types::text[], @subjects::text[], @payloads::text[]) AS e(tenant_id, type, subject_id, payload);
+        """;
+
+    public override string? EventOutboxSequence =>
+        """
+        WITH moved AS (
+            DELETE FROM event_outbox
+            WHERE seq IN (SELECT seq FROM event_outbox ORDER BY seq LIMIT @limit)
+            RETURNING seq, tenant_id, type, subject_id, payload, created_at
+        ), numbered AS (
+            SELECT m.*, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS n, count(*) OVER (PARTITION BY tenant_id) AS total
+            FROM moved m
+        ), bumped AS (
+            INSERT INTO event_sequences (tenant_id, last_id)
+            SELECT tenant_id, MAX(total) FROM numbered GROUP BY tenant_id ORDER BY tenant_id
+            ON CONFLICT (tenant_id) DO UPDATE SET last_id = event_sequences.last_id + EXCLUDED.last_id
+            RETURNING tenant_id, last_id
+        )
+        INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
+        SELECT e.tenant_id, b.last_id - e.total + e.n, e.type, e.subject_id, e.payload, e.created_at
+        FROM numbered e JOIN bumped b ON b.tenant_id = e.tenant_id;
+        """;
 }

@@ -82,9 +82,9 @@ internal sealed class PostgresHeartbeatWriter(PostgresDatabase database, TimePro
             var wasOffline = cameBack.Select(row => row.Id!).ToHashSet(StringComparer.Ordinal);
             // Thousands of agents can come back in one batch (after a partition): look their beats up by id, not by scan.
             var beatAt = agents.ToDictionary(agent => agent.AgentId, agent => agent.At, StringComparer.Ordinal);
-            await PostgresTenantEvents.EnqueueAsync(connection, transaction,
+            await Relational.TenantEvents.QueueAsync(PostgresDatabase.Session(connection, transaction, cancellationToken),
                 [.. cameBack.Select(row => TenantEventPayloads.ForAgent(row.TenantId, row.Id!, row.Name, online: true, beatAt[row.Id!]))],
-                PgTime.ToDb(time.GetUtcNow()), cancellationToken);
+                time.GetUtcNow());
             return agents.Select(agent => agent.AgentId).Where(wasOffline.Contains).ToList();
         }, cancellationToken);
     }

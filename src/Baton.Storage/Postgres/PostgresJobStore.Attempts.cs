@@ -167,7 +167,7 @@ internal sealed partial class PostgresJobStore
                 if (TenantEventPayloads.ForFinishedJob(finished) is { } tenantEvent) tenantEvents.Add(tenantEvent);
             }
             await InsertEventsAsync(connection, transaction, now, events, cancellationToken);
-            await PostgresTenantEvents.EnqueueAsync(connection, transaction, tenantEvents, now, cancellationToken);
+            await Relational.TenantEvents.QueueAsync(PostgresDatabase.Session(connection, transaction, cancellationToken), tenantEvents, now);
             foreach (var (index, first) in repeats) results[index] = results[first];
             return results;
         }, cancellationToken);

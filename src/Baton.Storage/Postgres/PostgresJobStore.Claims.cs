@@ -130,7 +130,7 @@ internal sealed partial class PostgresJobStore
                 .Select(TenantEventPayloads.ForFinishedJob)
                 .OfType<NewTenantEvent>()
                 .ToList();
-            await PostgresTenantEvents.EnqueueAsync(connection, transaction, ended, now, cancellationToken);
+            await Relational.TenantEvents.QueueAsync(PostgresDatabase.Session(connection, transaction, cancellationToken), ended, now);
             return expired;
         }, cancellationToken);
 }

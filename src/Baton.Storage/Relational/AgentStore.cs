@@ -78,7 +78,7 @@ internal sealed class AgentStore(IStoreDatabase database, IHeartbeatWriter heart
                 RETURNING {AgentRow.Select};
                 """,
                 new { silentSince })).Select(row => row.ToRecord()).ToList();
-            await database.QueueEventsAsync(session,
+            await TenantEvents.QueueAsync(session,
                 [.. offline.Select(agent => TenantEventPayloads.ForAgent(agent.TenantId, agent.Id, agent.Name, online: false, agent.LastHeartbeatAt))],
                 time.GetUtcNow());
             return offline;

@@ -50,7 +50,7 @@ internal abstract partial class JobStore
                     new { tenantId, jobId, now })).ToRecord();
                 await AppendJobEventsAsync(session, now,
                     [new NewEvent(tenantId, jobId, JobEventTypes.Cancelled, job.Attempt, null, "cancelled before it was assigned")]);
-                await database.QueueEventsAsync(session, FinishedEvents(cancelled), now);
+                await TenantEvents.QueueAsync(session, FinishedEvents(cancelled), now);
                 return (CancelResult.Cancelled, cancelled);
             }
 

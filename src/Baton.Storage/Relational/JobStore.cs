@@ -138,7 +138,7 @@ internal abstract partial class JobStore(IStoreDatabase database, TimeProvider t
     private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>The tenant events of jobs that just ended (none for a job that did not).</summary>
-    private static IReadOnlyList<NewTenantEvent> FinishedEvents(JobRecord job) =>
+    protected static IReadOnlyList<NewTenantEvent> FinishedEvents(JobRecord job) =>
         TenantEventPayloads.ForFinishedJob(job) is { } finished ? [finished] : [];
 
     /// <summary>One row of <c>job_events</c> to record.</summary>

@@ -19,6 +19,31 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract bool WritesRowByRow { get; }
 
+    /// <summary>
+    /// Takes <c>@count</c> ids of tenant <c>@tenantId</c>'s event sequence (its <c>event_sequences</c> row, created at need,
+    /// locked until the transaction ends) and answers the last of them.
+    /// </summary>
+    public abstract string EventIdsTaken { get; }
+
+    /// <summary>
+    /// Inserts numbered tenant events created at <c>@now</c>. Row by row (<see cref="WritesRowByRow"/>): one event
+    /// <c>@TenantId</c>, <c>@Id</c>, <c>@Type</c>, <c>@SubjectId</c>, <c>@payload</c> (JSON text) created at <c>@nowMs</c>;
+    /// else lists <c>@tenantIds</c>, <c>@ids</c>, <c>@types</c>, <c>@subjects</c>, <c>@payloads</c>.
+    /// </summary>
+    public abstract string EventsInsert { get; }
+
+    /// <summary>
+    /// Queues tenant events to be numbered later, without a lock (lists <c>@tenantIds</c>, <c>@types</c>, <c>@subjects</c>,
+    /// <c>@payloads</c>, created at <c>@now</c>); null where events are numbered as they are written (one writer).
+    /// </summary>
+    public abstract string? EventOutboxInsert { get; }
+
+    /// <summary>
+    /// Moves up to <c>@limit</c> queued events (oldest first) into <c>events</c> with their tenants' next ids, in one statement,
+    /// answering how many moved; null without an outbox.
+    /// </summary>
+    public abstract string? EventOutboxSequence { get; }
+
     /// <summary>Takes a lock named by <c>@lockKey</c> until the transaction ends; null where writes are serialised anyway.</summary>
     public abstract string? TransactionLock { get; }
 

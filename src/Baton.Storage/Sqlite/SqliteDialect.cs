@@ -64,4 +64,22 @@ internal sealed class SqliteDialect : SqlDialect
         LIMIT @limit;
 
         """));
+
+    public override string EventIdsTaken =>
+        """
+        INSERT INTO event_sequences (tenant_id, last_id) VALUES (@tenantId, @count)
+        ON CONFLICT (tenant_id) DO UPDATE SET last_id = last_id + @count
+        RETURNING last_id;
+        """;
+
+    public override string EventsInsert =>
+        """
+        INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
+        VALUES (@TenantId, @id, @Type, @SubjectId, @payload, @nowMs);
+        """;
+
+    // One writer: events are numbered as they are written.
+    public override string? EventOutboxInsert => null;
+
+    public override string? EventOutboxSequence => null;
 }

@@ -23,9 +23,8 @@ internal sealed class SqliteHeartbeatWriter(SqliteDatabase database, TimeProvide
                 if (found.State == Relational.AgentRow.Offline && !backOnline.Contains(heartbeat.AgentId))
                 {
                     backOnline.Add(heartbeat.AgentId);
-                    await SqliteTenantEvents.AppendAsync(connection, transaction,
-                        TenantEventPayloads.ForAgent(found.TenantId, heartbeat.AgentId, found.Name, online: true, heartbeat.At),
-                        StoredTime.ToMs(time.GetUtcNow()), cancellationToken);
+                    await Relational.TenantEvents.QueueAsync(SqliteDatabase.Session(connection, transaction, cancellationToken),
+                        [TenantEventPayloads.ForAgent(found.TenantId, heartbeat.AgentId, found.Name, online: true, heartbeat.At)], time.GetUtcNow());
                 }
 
                 var at = StoredTime.ToMs(heartbeat.At);

@@ -94,7 +94,7 @@ internal sealed partial class SqliteJobStore
             await InsertEventAsync(connection, transaction, job.Id, now, type, job.Attempt, completion.AgentId, message, cancellationToken);
         }
         var finished = await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken);
-        await SqliteTenantEvents.AppendAsync(connection, transaction, TenantEventPayloads.ForFinishedJob(finished!), now, cancellationToken);
+        await Relational.TenantEvents.QueueAsync(SqliteDatabase.Session(connection, transaction, cancellationToken), FinishedEvents(finished!), StoredTime.FromMs(now));
         return (AttemptWriteResult.Ok, finished);
     }
 

@@ -110,7 +110,7 @@ internal sealed partial class SqliteJobStore
                 if (newState != JobState.Pending)
                 {
                     var ended = await LoadAsync(connection, transaction, job.TenantId, job.Id, cancellationToken);
-                    await SqliteTenantEvents.AppendAsync(connection, transaction, TenantEventPayloads.ForFinishedJob(ended!), now, cancellationToken);
+                    await Relational.TenantEvents.QueueAsync(SqliteDatabase.Session(connection, transaction, cancellationToken), FinishedEvents(ended!), StoredTime.FromMs(now));
                 }
                 expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, newState));
             }
