@@ -26,7 +26,7 @@ public sealed class PostgresBatonStore : IBatonStore
         Tenants = new Relational.TenantStore(_database);
         ApiKeys = new Relational.ApiKeyStore(_database, time);
         EnrollmentTokens = new Relational.EnrollmentTokenStore(_database, time);
-        Agents = new Relational.AgentStore(_database, new PostgresHeartbeatWriter(_database, time), time);
+        Agents = new Relational.AgentStore(_database, time);
         Packages = new Relational.PackageStore(_database);
         Jobs = new PostgresJobStore(_database, time, retryPolicy);
         Settings = new Relational.SettingsStore(_database);

@@ -108,4 +108,38 @@ internal sealed class PostgresDialect : SqlDialect
         SELECT e.tenant_id, b.last_id - e.total + e.n, e.type, e.subject_id, e.payload, e.created_at
         FROM numbered e JOIN bumped b ON b.tenant_id = e.tenant_id;
         """;
+
+    // The batch statement reads and writes each agent itself.
+    public override string? HeartbeatAgentRead => null;
+
+    public override string HeartbeatAgentWrite =>
+        $"""
+        WITH renewed AS (
+            -- Fenced: only the agent holding this attempt of an active job renews it.
+            UPDATE jobs j
+            SET lease_expires_at = r.lease_expires_at, progress = COALESCE(r.progress::jsonb, j.progress)
+            FROM unnest(@jobIds::text[], @jobAgentIds::text[], @attempts::integer[], @leases::timestamptz[], @progress::text[])
+                 AS r(job_id, agent_id, attempt, lease_expires_at, progress)
+            WHERE j.id = r.job_id AND j.agent_id = r.agent_id AND j.attempt = r.attempt AND j.state IN {PgSql.ActiveStates}
+            RETURNING j.id
+        ),
+        beats AS (
+            SELECT * FROM unnest(@agentIds::text[], @ats::timestamptz[], @capabilities::text[], @resources::text[])
+                 AS b(agent_id, at, capabilities, resources)
+        ),
+        before AS (
+            -- The state before this update (RETURNING sees only the new row); locked so it is current.
+            SELECT a.id, a.state FROM agents a JOIN beats b ON b.agent_id = a.id FOR UPDATE OF a
+        )
+        UPDATE agents a
+        SET state = 'online',
+            last_heartbeat_at = GREATEST(a.last_heartbeat_at, b.at),
+            capabilities = COALESCE(b.capabilities::jsonb, a.capabilities),
+            resources = COALESCE(b.resources::jsonb, a.resources)
+        FROM beats b, before o
+        WHERE a.id = b.agent_id AND o.id = a.id
+        RETURNING CASE WHEN o.state = 'offline' THEN a.id END AS Id, a.tenant_id AS TenantId, a.name AS Name;
+        """;
+
+    public override string? HeartbeatLeaseRenewal => null;
 }

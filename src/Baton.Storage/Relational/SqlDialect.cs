@@ -44,6 +44,28 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string? EventOutboxSequence { get; }
 
+    /// <summary>
+    /// Row by row (<see cref="WritesRowByRow"/>): agent <c>@AgentId</c>'s <c>State</c>, <c>TenantId</c> and <c>Name</c> before its
+    /// heartbeat is written; null where <see cref="HeartbeatAgentWrite"/> writes the whole batch.
+    /// </summary>
+    public abstract string? HeartbeatAgentRead { get; }
+
+    /// <summary>
+    /// Row by row: marks agent <c>@AgentId</c> online with its heartbeat at <c>@at</c> (the later of it and the last one)
+    /// and its <c>@capabilities</c> and <c>@resources</c> JSON when given. Else the whole heartbeat batch: the leases of
+    /// the reported jobs (lists <c>@jobIds</c>, <c>@jobAgentIds</c>, <c>@attempts</c>, <c>@leases</c>, <c>@progress</c>)
+    /// renewed where the agent holds that attempt of an active job, and the agents (lists <c>@agentIds</c>, <c>@ats</c>,
+    /// <c>@capabilities</c>, <c>@resources</c>) written, returning each agent's <c>TenantId</c> and <c>Name</c> and its
+    /// <c>Id</c> when it was offline.
+    /// </summary>
+    public abstract string HeartbeatAgentWrite { get; }
+
+    /// <summary>
+    /// Row by row: renews job <c>@JobId</c>'s lease to <c>@leaseExpiresAt</c> (and its <c>@progress</c> JSON when given) where
+    /// agent <c>@AgentId</c> holds attempt <c>@Attempt</c> of it and it is active; null where the batch statement does.
+    /// </summary>
+    public abstract string? HeartbeatLeaseRenewal { get; }
+
     /// <summary>Takes a lock named by <c>@lockKey</c> until the transaction ends; null where writes are serialised anyway.</summary>
     public abstract string? TransactionLock { get; }
 

@@ -23,7 +23,7 @@ public sealed class SqliteBatonStore : IBatonStore
         Tenants = new Relational.TenantStore(_database);
         ApiKeys = new Relational.ApiKeyStore(_database, time);
         EnrollmentTokens = new Relational.EnrollmentTokenStore(_database, time);
-        Agents = new Relational.AgentStore(_database, new SqliteHeartbeatWriter(_database, time), time);
+        Agents = new Relational.AgentStore(_database, time);
         Packages = new Relational.PackageStore(_database);
         Jobs = new SqliteJobStore(_database, time, retryPolicy);
         Settings = new Relational.SettingsStore(_database);

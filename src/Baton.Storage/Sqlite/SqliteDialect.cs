@@ -82,4 +82,23 @@ internal sealed class SqliteDialect : SqlDialect
     public override string? EventOutboxInsert => null;
 
     public override string? EventOutboxSequence => null;
+
+    public override string? HeartbeatAgentRead => "SELECT state AS State, tenant_id AS TenantId, name AS Name FROM agents WHERE id = @AgentId;";
+
+    public override string HeartbeatAgentWrite =>
+        """
+        UPDATE agents
+        SET state = 'online',
+            last_heartbeat_at = CASE WHEN last_heartbeat_at IS NULL OR last_heartbeat_at < @at THEN @at ELSE last_heartbeat_at END,
+            capabilities = COALESCE(@capabilities, capabilities),
+            resources = COALESCE(@resources, resources)
+        WHERE id = @AgentId;
+        """;
+
+    // Fenced: only the agent holding this attempt of an active job renews it.
+    public override string? HeartbeatLeaseRenewal =>
+        """
+        UPDATE jobs SET lease_expires_at = @leaseExpiresAt, progress = COALESCE(@progress, progress)
+        WHERE id = @JobId AND agent_id = @AgentId AND attempt = @Attempt AND state IN ('assigned', 'running');
+        """;
 }
