@@ -1,3 +1,4 @@
+using Baton.Storage.Model;
 using Baton.Storage.Relational;
 
 namespace Baton.Storage.Postgres;
@@ -72,5 +73,58 @@ internal sealed class PostgresJobSql : JobSql
         INSERT INTO log_usage (tenant_id, day, shard, bytes)
         VALUES (@tenantId, (@now::timestamptz AT TIME ZONE 'UTC')::date, @shard, @stored)
         ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = log_usage.bytes + excluded.bytes;
+        """;
+
+    public override string JobEventsInsert =>
+        """
+        INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
+        SELECT e.tenant_id, e.job_id, @at, e.type, e.attempt, e.agent_id, e.message
+        FROM unnest(@tenantIds::text[], @jobIds::text[], @types::text[], @attempts::integer[], @agentIds::text[], @messages::text[])
+             WITH ORDINALITY AS e(tenant_id, job_id, type, attempt, agent_id, message, ord)
+        ORDER BY e.ord;
+        """;
+
+    public override string AttemptStart =>
+        $"""
+        WITH input AS (
+            SELECT * FROM unnest(@tenantIds::text[], @jobIds::text[], @agentIds::text[], @attempts::integer[]) AS i(tenant_id, job_id, agent_id, attempt)
+        ),
+        started AS (
+            UPDATE jobs j SET state = 'running', started_at = @now
+            FROM input i
+            WHERE j.id = i.job_id AND j.tenant_id = i.tenant_id AND j.state = 'assigned' AND j.agent_id = i.agent_id AND j.attempt = i.attempt
+            RETURNING j.id, j.tenant_id, j.agent_id, j.attempt
+        ),
+        logged AS (
+            INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
+            SELECT tenant_id, id, @now, '{JobEventTypes.Started}', attempt, agent_id, 'started on agent ' || agent_id FROM started
+        )
+        SELECT i.tenant_id AS TenantId, i.job_id AS JobId, i.agent_id AS RequestedAgentId, i.attempt AS RequestedAttempt,
+               (s.id IS NOT NULL) AS Started, j.state AS State, j.agent_id AS AgentId, j.attempt AS Attempt
+        FROM input i
+        LEFT JOIN started s ON s.id = i.job_id AND s.tenant_id = i.tenant_id AND s.agent_id = i.agent_id AND s.attempt = i.attempt
+        LEFT JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id;
+        """;
+
+    public override string? CompletionJobsLocked =>
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE (id, tenant_id) IN (SELECT * FROM unnest(@jobIds::text[], @tenantIds::text[]))
+        ORDER BY id
+        FOR UPDATE;
+        """;
+
+    public override string AttemptCompletion =>
+        $"""
+        UPDATE jobs j
+        SET state = u.u_new_state, result = u.u_result::jsonb, exit_code = u.u_exit_code, error = u.u_error, lease_expires_at = NULL,
+            agent_id = CASE WHEN u.u_retry THEN NULL ELSE j.agent_id END,
+            not_before = CASE WHEN u.u_retry THEN u.u_not_before ELSE NULL END,
+            finished_at = CASE WHEN u.u_retry THEN NULL ELSE @now END
+        FROM unnest(@jobIds::text[], @tenantIds::text[], @agentIds::text[], @attempts::integer[], @fromStates::text[], @newStates::text[],
+                    @retries::boolean[], @notBefores::timestamptz[], @resultTexts::text[], @exitCodes::integer[], @errors::text[])
+             AS u(u_job_id, u_tenant_id, u_agent_id, u_attempt, u_from_state, u_new_state, u_retry, u_not_before, u_result, u_exit_code, u_error)
+        WHERE j.id = u.u_job_id AND j.tenant_id = u.u_tenant_id AND j.state = u.u_from_state AND j.agent_id = u.u_agent_id AND j.attempt = u.u_attempt
+        RETURNING {JobRow.Select};
         """;
 }

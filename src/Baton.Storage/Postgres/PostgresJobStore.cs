@@ -127,33 +127,7 @@ internal sealed partial class PostgresJobStore(PostgresDatabase database, TimePr
 
     /// <summary>Records events in one statement, in list order (their ids follow it).</summary>
     private static Task InsertEventsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset at, IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
-    {
-        if (events.Count == 0) return Task.CompletedTask;
-        return connection.ExecuteAsync(PgSql.Command(
-            """
-            INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
-            SELECT e.tenant_id, e.job_id, @at, e.type, e.attempt, e.agent_id, e.message
-            FROM unnest(@tenantIds::text[], @jobIds::text[], @types::text[], @attempts::integer[], @agentIds::text[], @messages::text[])
-                 WITH ORDINALITY AS e(tenant_id, job_id, type, attempt, agent_id, message, ord)
-            ORDER BY e.ord;
-            """,
-            new
-            {
-                at,
-                tenantIds = events.Select(e => e.TenantId).ToArray(),
-                jobIds = events.Select(e => e.JobId).ToArray(),
-                types = events.Select(e => e.Type).ToArray(),
-                attempts = events.Select(e => e.Attempt).ToArray(),
-                agentIds = events.Select(e => e.AgentId).ToArray(),
-                messages = events.Select(e => e.Message).ToArray(),
-            },
-            transaction, cancellationToken));
-    }
+        NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset at, IReadOnlyList<NewEvent> events, CancellationToken cancellationToken) =>
+        AppendJobEventsAsync(PostgresDatabase.Session(connection, transaction, cancellationToken), at, events);
 
-    /// <summary>"Now" from the injected clock, at the precision the database keeps.</summary>
-    private DateTimeOffset Now() => PgTime.ToDb(Clock.GetUtcNow());
-
-    protected override Task AppendJobEventsAsync(Relational.StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events) =>
-        InsertEventsAsync((NpgsqlConnection)session.Connection, (NpgsqlTransaction)session.Transaction!, at, events, session.CancellationToken);
 }

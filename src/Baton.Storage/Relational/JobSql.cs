@@ -57,4 +57,35 @@ internal abstract class JobSql
     /// (also given as <c>@day</c>, whole days since the epoch).
     /// </summary>
     public abstract string LogUsageAdded { get; }
+
+    /// <summary>
+    /// Records job events at <c>@at</c>. Row by row (<see cref="SqlDialect.WritesRowByRow"/>): one event <c>@jobId</c>,
+    /// <c>@atMs</c>, <c>@type</c>, <c>@attempt</c>, <c>@agentId</c>, <c>@message</c>; else lists <c>@tenantIds</c>,
+    /// <c>@jobIds</c>, <c>@types</c>, <c>@attempts</c>, <c>@agentIds</c>, <c>@messages</c>, inserted in list order.
+    /// </summary>
+    public abstract string JobEventsInsert { get; }
+
+    /// <summary>
+    /// Moves assigned jobs to running at <c>@now</c> where the starting agent holds that attempt. Row by row: job <c>@JobId</c>
+    /// of <c>@TenantId</c> for <c>@AgentId</c>'s attempt <c>@Attempt</c>, answering the rows changed. Else the batch (lists
+    /// <c>@tenantIds</c>, <c>@jobIds</c>, <c>@agentIds</c>, <c>@attempts</c>) with its <c>started</c> events, answering per
+    /// start <c>TenantId</c>, <c>JobId</c>, <c>RequestedAgentId</c>, <c>RequestedAttempt</c>, <c>Started</c> and the job's
+    /// <c>State</c>, <c>AgentId</c>, <c>Attempt</c> as it was.
+    /// </summary>
+    public abstract string AttemptStart { get; }
+
+    /// <summary>
+    /// The jobs of a batch of completions (lists <c>@jobIds</c>, <c>@tenantIds</c>) as <see cref="JobRow.Select"/>, locked in id
+    /// order; null where completions are written row by row.
+    /// </summary>
+    public abstract string? CompletionJobsLocked { get; }
+
+    /// <summary>
+    /// Ends attempts with a compare-and-set on state, agent and attempt: result, exit code, error, the new state, and for a
+    /// retry the agent cleared and the not-before time, else the finish time <c>@now</c>. Row by row: one completion
+    /// (<c>@JobId</c>, <c>@TenantId</c>, <c>@AgentId</c>, <c>@Attempt</c>, <c>@fromState</c>, <c>@newState</c>, <c>@retry</c>,
+    /// <c>@notBefore</c>, <c>@result</c>, <c>@ExitCode</c>, <c>@Error</c>), answering the rows changed; else lists of each,
+    /// returning the changed jobs as <see cref="JobRow.Select"/>.
+    /// </summary>
+    public abstract string AttemptCompletion { get; }
 }

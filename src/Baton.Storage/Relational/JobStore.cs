@@ -33,18 +33,7 @@ internal abstract partial class JobStore(IStoreDatabase database, TimeProvider t
     public abstract Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
         string tenantId, string agentId, IReadOnlyList<Core.AgentProtocol.JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken);
 
-    public abstract Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken);
-
-    public abstract Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
-        IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken);
-
     public abstract Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Records job events in <paramref name="session"/>'s write, in list order (their ids follow it): one statement for
-    /// the list on PostgreSQL (<c>unnest</c>), one insert per event on SQLite (whose <c>job_events</c> has no tenant column).
-    /// </summary>
-    protected abstract Task AppendJobEventsAsync(StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events);
 
     public async Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
         (await SubmitManyAsync([job], cancellationToken))[0];
@@ -126,7 +115,7 @@ internal abstract partial class JobStore(IStoreDatabase database, TimeProvider t
             cancellationToken);
 
     /// <summary>One job of the tenant; with <paramref name="lockRow"/>, locked until the write ends (a claim waits for the decision).</summary>
-    private static async Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow)
+    protected static async Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow)
     {
         var locking = lockRow && session.Dialect.LockRows.Length > 0 ? " " + session.Dialect.LockRows : "";
         var row = await session.QuerySingleOrDefaultAsync<JobRow>(
@@ -135,7 +124,7 @@ internal abstract partial class JobStore(IStoreDatabase database, TimeProvider t
     }
 
     /// <summary>"Now" from the injected clock, in whole milliseconds (what both backends keep).</summary>
-    private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
+    protected DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>The tenant events of jobs that just ended (none for a job that did not).</summary>
     protected static IReadOnlyList<NewTenantEvent> FinishedEvents(JobRecord job) =>

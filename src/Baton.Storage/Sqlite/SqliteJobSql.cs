@@ -63,4 +63,25 @@ internal sealed class SqliteJobSql : JobSql
         INSERT INTO log_usage (tenant_id, day, shard, bytes) VALUES (@tenantId, @day, @shard, @stored)
         ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = bytes + excluded.bytes;
         """;
+
+    public override string JobEventsInsert =>
+        "INSERT INTO job_events (job_id, at, type, attempt, agent_id, message) VALUES (@jobId, @atMs, @type, @attempt, @agentId, @message);";
+
+    public override string AttemptStart =>
+        """
+        UPDATE jobs SET state = 'running', started_at = @now
+        WHERE id = @JobId AND tenant_id = @TenantId AND state = 'assigned' AND agent_id = @AgentId AND attempt = @Attempt;
+        """;
+
+    public override string? CompletionJobsLocked => null;
+
+    public override string AttemptCompletion =>
+        """
+        UPDATE jobs
+        SET state = @newState, result = @result, exit_code = @ExitCode, error = @Error, lease_expires_at = NULL,
+            agent_id = CASE WHEN @retry THEN NULL ELSE agent_id END,
+            not_before = CASE WHEN @retry THEN @notBefore ELSE NULL END,
+            finished_at = CASE WHEN @retry THEN NULL ELSE @now END
+        WHERE id = @JobId AND tenant_id = @TenantId AND state = @fromState AND agent_id = @AgentId AND attempt = @Attempt;
+        """;
 }

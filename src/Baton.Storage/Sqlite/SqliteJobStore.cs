@@ -95,19 +95,8 @@ internal sealed partial class SqliteJobStore(SqliteDatabase database, TimeProvid
         SqliteConnection connection, SqliteTransaction transaction, string jobId, long atMs, string type, int attempt, string? agentId,
         string? message, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(Sql.Command(
-            "INSERT INTO job_events (job_id, at, type, attempt, agent_id, message) VALUES (@jobId, @atMs, @type, @attempt, @agentId, @message);",
+            SqliteJobSql.Instance.JobEventsInsert,
             new { jobId, atMs, type, attempt, agentId, message }, transaction, cancellationToken));
 
     private long NowMs() => StoredTime.ToMs(Clock.GetUtcNow());
-
-    /// <summary>One insert per event, in list order, under the single writer.</summary>
-    protected override async Task AppendJobEventsAsync(Relational.StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events)
-    {
-        var connection = (SqliteConnection)session.Connection;
-        var transaction = (SqliteTransaction)(session.Transaction ?? throw new InvalidOperationException("Events are written in a write."));
-        foreach (var e in events)
-        {
-            await InsertEventAsync(connection, transaction, e.JobId, StoredTime.ToMs(at), e.Type, e.Attempt, e.AgentId, e.Message, session.CancellationToken);
-        }
-    }
 }
