@@ -28,7 +28,7 @@ public sealed class PostgresBatonStore : IBatonStore
         EnrollmentTokens = new Relational.EnrollmentTokenStore(_database, time);
         Agents = new Relational.AgentStore(_database, time);
         Packages = new Relational.PackageStore(_database);
-        Jobs = new PostgresJobStore(_database, time, retryPolicy);
+        Jobs = new Relational.JobStore(_database, time, retryPolicy);
         Settings = new Relational.SettingsStore(_database);
         Queues = new Relational.QueueStore(_database, time);
         Events = new Relational.EventStore(_database, time);

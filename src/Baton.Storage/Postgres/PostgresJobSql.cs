@@ -127,4 +127,109 @@ internal sealed class PostgresJobSql : JobSql
         WHERE j.id = u.u_job_id AND j.tenant_id = u.u_tenant_id AND j.state = u.u_from_state AND j.agent_id = u.u_agent_id AND j.attempt = u.u_attempt
         RETURNING {JobRow.Select};
         """;
+
+    // The release's own read is one indexed statement in the tenant's transaction.
+    public override string? AssignedToAgentCount => null;
+
+    public override string ReleaseCandidates =>
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before
+        FOR UPDATE SKIP LOCKED;
+        """;
+
+    public override string ReleaseAssignment =>
+        $"""
+        UPDATE jobs
+        SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
+        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND id = ANY(@ids)
+        RETURNING {JobRow.Select};
+        """;
+
+    // SKIP LOCKED lets two replicas' janitors share the sweep instead of queueing; each job is handled once.
+    public override string ExpiredLeases =>
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE state IN {PgSql.ActiveStates} AND lease_expires_at < @now
+        ORDER BY lease_expires_at
+        FOR UPDATE SKIP LOCKED;
+        """;
+
+    public override string LeaseExpiry =>
+        $"""
+        UPDATE jobs j
+        SET state = u.new_state, lease_expires_at = NULL, error = u.reason,
+            agent_id = CASE WHEN u.new_state = 'pending' THEN NULL ELSE j.agent_id END,
+            not_before = u.not_before,
+            finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
+        FROM unnest(@ids::text[], @attempts::integer[], @newStates::text[], @reasons::text[], @notBefores::timestamptz[])
+             AS u(id, attempt, new_state, reason, not_before)
+        WHERE j.id = u.id AND j.attempt = u.attempt AND j.state IN {PgSql.ActiveStates};
+        """;
+
+    public override string? ClaimActiveCount => null;
+
+    // A per-tenant advisory lock serialises the concurrency-cap check across replicas (and every claim of the tenant, shared
+    // agents' included); the lock and the reads in one round trip. The reads run after the lock is granted, so they see every
+    // claim committed before it (read committed: a fresh snapshot per statement).
+    public override string ClaimState =>
+        $"""
+        SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @tenantId, 0));
+        SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {PgSql.ActiveStates};
+        SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
+               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active,
+               array_to_json(q.agent_groups)::text AS AgentGroups, q.reserved_slots::bigint AS ReservedSlots, q.reserved_min_priority::bigint AS ReservedMinPriority
+        FROM queues q WHERE q.tenant_id = @tenantId;
+        SELECT agent_id AS AgentId, COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
+        FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {PgSql.ActiveStates} GROUP BY agent_id;
+        """;
+
+    public override string JobAssignment =>
+        $"""
+        WITH claimed AS (
+            UPDATE jobs
+            SET state = 'assigned', attempt = attempt + 1, agent_id = c.agent_id, assigned_at = @now, started_at = NULL,
+                lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
+            FROM unnest(@ids::text[], @agentIds::text[]) AS c(id, agent_id)
+            WHERE jobs.id = c.id AND jobs.tenant_id = @tenantId AND jobs.state = 'pending'
+            RETURNING jobs.*
+        ),
+        assigned AS (
+            INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
+            SELECT tenant_id, id, @now, '{JobEventTypes.Assigned}', attempt, agent_id,
+                   'assigned to agent ' || agent_id || ' (attempt ' || attempt || ' of ' || max_attempts || ')'
+            FROM claimed
+        )
+        SELECT {JobRow.Select} FROM claimed;
+        """;
+
+    public override string JobsByIdempotencyKey =>
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE (tenant_id, idempotency_key) IN (SELECT * FROM unnest(@tenantIds::text[], @keys::text[]));
+        """;
+
+    public override string JobInsert =>
+        $"""
+        WITH job AS (
+            INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
+                              priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
+                              cpu_millicores, memory_mb)
+            SELECT n.id, n.tenant_id, n.package_name, n.package_version, n.package_sha256, 'pending', 0, n.max_attempts,
+                   n.priority, n.timeout_seconds, n.requirements::jsonb, n.inputs::jsonb, n.idempotency_key, @now, n.queue,
+                   n.cpu_millicores, n.memory_mb
+            FROM unnest(@ids::text[], @tenantIds::text[], @packageNames::text[], @packageVersions::text[], @packageSha256s::text[],
+                        @maxAttempts::integer[], @priorities::integer[], @timeouts::integer[], @requirements::text[], @inputs::text[],
+                        @idempotencyKeys::text[], @queues::text[], @cpus::integer[], @memories::bigint[])
+                 AS n(id, tenant_id, package_name, package_version, package_sha256, max_attempts, priority, timeout_seconds,
+                      requirements, inputs, idempotency_key, queue, cpu_millicores, memory_mb)
+            ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING *
+        ),
+        submitted AS (
+            INSERT INTO job_events (tenant_id, job_id, at, type, attempt)
+            SELECT tenant_id, id, submitted_at, '{JobEventTypes.Submitted}', 0 FROM job
+        )
+        SELECT {JobRow.Select} FROM job;
+        """;
 }

@@ -88,4 +88,70 @@ internal abstract class JobSql
     /// returning the changed jobs as <see cref="JobRow.Select"/>.
     /// </summary>
     public abstract string AttemptCompletion { get; }
+
+    /// <summary>
+    /// How many jobs of <c>@tenantId</c> are assigned to agent <c>@agentId</c>: read outside the write before a release, where
+    /// entering the write costs more than a read (the single writer); null where the release's own read is cheap.
+    /// </summary>
+    public abstract string? AssignedToAgentCount { get; }
+
+    /// <summary>
+    /// <c>@tenantId</c>'s jobs assigned to agent <c>@agentId</c> before <c>@before</c>, as <see cref="JobRow.Select"/> (locked,
+    /// skipping rows another writer holds, where writers run at once).
+    /// </summary>
+    public abstract string ReleaseCandidates { get; }
+
+    /// <summary>
+    /// Puts assignments back to pending without spending the attempt. Row by row: job <c>@Id</c> of <c>@TenantId</c> still
+    /// assigned to <c>@AgentId</c> at attempt <c>@Attempt</c>, answering the rows changed; else the jobs of the text list
+    /// <c>@ids</c> still assigned to <c>@agentId</c> of <c>@tenantId</c>, returning them as <see cref="JobRow.Select"/>.
+    /// </summary>
+    public abstract string ReleaseAssignment { get; }
+
+    /// <summary>Every tenant's active jobs whose lease ran out before <c>@now</c>, oldest first, as <see cref="JobRow.Select"/> (locked, skipping rows another sweep holds, where writers run at once).</summary>
+    public abstract string ExpiredLeases { get; }
+
+    /// <summary>
+    /// Ends expired leases: the new state, <c>lease_expires_at</c> cleared, the reason as error, the agent cleared and the
+    /// not-before set for a retry, else the finish time <c>@now</c>. Row by row: job <c>@Id</c> of <c>@TenantId</c> with a
+    /// compare-and-set on <c>@fromState</c>, <c>@AgentId</c> and <c>@Attempt</c> (<c>@newState</c>, <c>@reason</c>,
+    /// <c>@notBefore</c>), answering the rows changed; else lists <c>@ids</c>, <c>@attempts</c>, <c>@newStates</c>,
+    /// <c>@reasons</c>, <c>@notBefores</c> of rows this transaction locked.
+    /// </summary>
+    public abstract string LeaseExpiry { get; }
+
+    /// <summary>
+    /// <c>@tenantId</c>'s active job count, read on its own before the rest of the claim state (so a tenant at its cap stops
+    /// there); null where <see cref="ClaimState"/> takes the tenant's claim lock and reads the count itself.
+    /// </summary>
+    public abstract string? ClaimActiveCount { get; }
+
+    /// <summary>
+    /// The claim state of <c>@tenantId</c> in one round trip: when <see cref="ClaimActiveCount"/> is null, first the tenant's
+    /// claim lock (one result, ignored) and its active count; then its queues as <see cref="QueueCapacityRow"/> and the loads of
+    /// the agents of the text array <c>@agentIds</c> as <see cref="AgentLoadRow"/>.
+    /// </summary>
+    public abstract string ClaimState { get; }
+
+    /// <summary>
+    /// Assigns pending jobs (attempt + 1, agent, <c>assigned_at</c> <c>@now</c>, lease until <c>@leaseExpiresAt</c>, start,
+    /// not-before and progress cleared), returning them as <see cref="JobRow.Select"/>. Row by row: job <c>@Id</c> of
+    /// <c>@TenantId</c> still pending at attempt <c>@Attempt</c>, to <c>@agentId</c>; else the lists <c>@ids</c> and
+    /// <c>@agentIds</c> of <c>@tenantId</c>, each with its <c>assigned</c> event.
+    /// </summary>
+    public abstract string JobAssignment { get; }
+
+    /// <summary>
+    /// Jobs by idempotency key, as <see cref="JobRow.Select"/>. Row by row: the job of key <c>@IdempotencyKey</c> of
+    /// <c>@TenantId</c>; else those of the text lists <c>@tenantIds</c> and <c>@keys</c>, pairwise.
+    /// </summary>
+    public abstract string JobsByIdempotencyKey { get; }
+
+    /// <summary>
+    /// Inserts pending jobs submitted at <c>@now</c>, returning them as <see cref="JobRow.Select"/>. Row by row: one job from
+    /// the <see cref="NewJob"/> fields (<c>@Id</c>, <c>@TenantId</c>, …, <c>@Requirements</c> and <c>@Inputs</c> as JSON text);
+    /// else lists of each (<c>@ids</c>, <c>@tenantIds</c>, …) with their <c>submitted</c> events, skipping a key a
+    /// concurrent submission took.
+    /// </summary>
+    public abstract string JobInsert { get; }
 }

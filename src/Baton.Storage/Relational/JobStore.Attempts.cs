@@ -8,14 +8,14 @@ namespace Baton.Storage.Relational;
 // An attempt's life: the fenced writes of the agent holding it (start, completion) and the rules every backend's busy
 // paths apply: who may start, who may write logs, what a completion retried after a lost answer gets, which assignments
 // never reached their agent, and how an expired lease ends. The completion's own rule is AttemptEnding.
-internal abstract partial class JobStore
+internal sealed partial class JobStore
 {
     /// <summary>
     /// Whether agent <c>@AgentId</c> ended attempt <c>@Attempt</c> of job <c>@JobId</c> itself (a completion event under its
     /// name) rather than losing it to a lease expiry: a completion retried after a lost answer gets the same answer again,
     /// a late result after expiry stays refused.
     /// </summary>
-    protected const string CompletedByAgent =
+    private const string CompletedByAgent =
         """
         SELECT EXISTS (
             SELECT 1 FROM job_events
@@ -30,7 +30,7 @@ internal abstract partial class JobStore
     /// The answer to <paramref name="start"/> given the job as it is (<paramref name="state"/> null: no such job), or null
     /// when the job is assigned to the starting agent's attempt and may go to running.
     /// </summary>
-    protected static AttemptWriteResult? StartAnswer(string? state, string? agentId, int attempt, AttemptStart start)
+    private static AttemptWriteResult? StartAnswer(string? state, string? agentId, int attempt, AttemptStart start)
     {
         if (state is null) return AttemptWriteResult.NotFound;
         if (agentId != start.AgentId || attempt != start.Attempt) return AttemptWriteResult.Stale;
@@ -43,17 +43,17 @@ internal abstract partial class JobStore
     }
 
     /// <summary>Whether log lines of <paramref name="agentId"/>'s attempt <paramref name="attempt"/> may still be written.</summary>
-    protected static bool HoldsAttempt(string state, string? holder, int heldAttempt, string agentId, int attempt) =>
+    private static bool HoldsAttempt(string state, string? holder, int heldAttempt, string agentId, int attempt) =>
         state is "assigned" or "running" && holder == agentId && heldAttempt == attempt;
 
     /// <summary>The assignments among <paramref name="assigned"/> that the agent does not report running (they never reached it).</summary>
-    protected static List<JobRecord> Undelivered(IEnumerable<JobRecord> assigned, IReadOnlyList<JobRef> running)
+    private static List<JobRecord> Undelivered(IEnumerable<JobRecord> assigned, IReadOnlyList<JobRef> running)
     {
         var held = running.Select(r => (r.JobId, r.Attempt)).ToHashSet();
         return [.. assigned.Where(job => !held.Contains((job.Id, job.Attempt)))];
     }
 
-    protected static string ReleasedMessage(string agentId) =>
+    private static string ReleasedMessage(string agentId) =>
         $"the assignment never reached agent {agentId}; back in the queue, attempt not spent";
 
     /// <summary>
@@ -61,7 +61,7 @@ internal abstract partial class JobStore
     /// retry delay while attempts are left, else failed; the <c>lease_expired</c> event carries <see cref="LeaseExpiry.Reason"/>,
     /// the follow-up event the rest.
     /// </summary>
-    protected LeaseExpiry ExpiryOf(JobRecord job)
+    private LeaseExpiry ExpiryOf(JobRecord job)
     {
         var reason = $"lease expired: agent {job.AgentId} stopped responding";
         if (job.CancelRequested) return new LeaseExpiry(JobState.Cancelled, null, reason, JobEventText.TypeFor(JobState.Cancelled), "cancelled: " + reason);
@@ -273,7 +273,7 @@ internal abstract partial class JobStore
     /// Records job events in <paramref name="session"/>'s write, in list order (their ids follow it): one insert per event
     /// where the dialect writes row by row, else one statement for the list.
     /// </summary>
-    protected static async Task AppendJobEventsAsync(StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events)
+    private static async Task AppendJobEventsAsync(StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events)
     {
         var sql = session.Dialect.Jobs;
         if (session.Dialect.WritesRowByRow)
@@ -308,5 +308,5 @@ internal abstract partial class JobStore
     }
 
     /// <summary>An expired lease's ending: the new state, the retry delay when it goes back to pending, and its events' texts.</summary>
-    protected sealed record LeaseExpiry(JobState NewState, TimeSpan? RetryDelay, string Reason, string FollowUpType, string FollowUpMessage);
+    private sealed record LeaseExpiry(JobState NewState, TimeSpan? RetryDelay, string Reason, string FollowUpType, string FollowUpMessage);
 }

@@ -6,7 +6,7 @@ namespace Baton.Storage.Relational;
 
 // Log lines, written in batches by the agent holding the attempt; reading a job's log lines and event timeline, and a
 // tenant's stored log bytes (its log quota).
-internal abstract partial class JobStore
+internal sealed partial class JobStore
 {
     private const int MaxLogReadLimit = 10_000;
 

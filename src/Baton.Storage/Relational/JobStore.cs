@@ -8,32 +8,20 @@ using Dapper;
 namespace Baton.Storage.Relational;
 
 /// <summary>
-/// Jobs, written once: reads, pages, counts and the operators' changes (priority, cancellation: <c>JobStore.Changes.cs</c>),
-/// the log and event reads (<c>JobStore.Logs.cs</c>), the rules of an attempt's life (<c>JobStore.Attempts.cs</c>) and the
-/// claim's flow and decisions (<c>JobStore.Claims.cs</c>). What a backend still writes itself, the way Quartz.NET's
-/// <c>PostgreSQLDelegate</c> overrides a few statements of <c>StdAdoDelegate</c>, are the write forms of the busy paths,
-/// whose statements are tuned per engine (submissions, the claim's locking reads and assignment, starts, completions,
-/// releases, log appends, lease expiry): one set-based statement per batch on PostgreSQL, row by row under the single
-/// writer on SQLite (<c>SqliteJobStore*.cs</c>, <c>PostgresJobStore*.cs</c>), and the job events' insert form
-/// (<see cref="AppendJobEventsAsync"/>).
+/// Jobs, written once: submissions (<c>JobStore.Submit.cs</c>), reads, pages, counts and the operators' changes (priority,
+/// cancellation: <c>JobStore.Changes.cs</c>), log appends and the log and event reads (<c>JobStore.Logs.cs</c>), an attempt's
+/// start and completion and its rules (<c>JobStore.Attempts.cs</c>), the claim's flow and decisions (<c>JobStore.Claims.cs</c>)
+/// and taking jobs back (releases, lease expiry: <c>JobStore.Leases.cs</c>). The busy paths' statements are tuned per engine
+/// and stay the dialect's, the way Quartz.NET's <c>PostgreSQLDelegate</c> overrides a few statements of <c>StdAdoDelegate</c>
+/// (<see cref="JobSql"/>); what differs around them is only the batch's shape (<see cref="SqlDialect.WritesRowByRow"/>): one
+/// set-based statement per batch on PostgreSQL, row by row under the single writer on SQLite.
 /// </summary>
-internal abstract partial class JobStore(IStoreDatabase database, TimeProvider time, RetryPolicy retryPolicy) : IJobStore
+internal sealed partial class JobStore(IStoreDatabase database, TimeProvider time, RetryPolicy retryPolicy) : IJobStore
 {
     /// <summary>Job states that hold an agent's lease.</summary>
-    protected const string ActiveJobStates = "('assigned', 'running')";
+    private const string ActiveJobStates = "('assigned', 'running')";
 
     private const int MaxPageSize = 500;
-
-    protected TimeProvider Clock => time;
-
-    protected RetryPolicy Retries => retryPolicy;
-
-    public abstract Task<IReadOnlyList<(JobRecord Job, bool Created)>> SubmitManyAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken);
-
-    public abstract Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
-        string tenantId, string agentId, IReadOnlyList<Core.AgentProtocol.JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken);
-
-    public abstract Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken);
 
     public async Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
         (await SubmitManyAsync([job], cancellationToken))[0];
@@ -115,7 +103,7 @@ internal abstract partial class JobStore(IStoreDatabase database, TimeProvider t
             cancellationToken);
 
     /// <summary>One job of the tenant; with <paramref name="lockRow"/>, locked until the write ends (a claim waits for the decision).</summary>
-    protected static async Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow)
+    private static async Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow)
     {
         var locking = lockRow && session.Dialect.LockRows.Length > 0 ? " " + session.Dialect.LockRows : "";
         var row = await session.QuerySingleOrDefaultAsync<JobRow>(
@@ -124,12 +112,12 @@ internal abstract partial class JobStore(IStoreDatabase database, TimeProvider t
     }
 
     /// <summary>"Now" from the injected clock, in whole milliseconds (what both backends keep).</summary>
-    protected DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
+    private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>The tenant events of jobs that just ended (none for a job that did not).</summary>
-    protected static IReadOnlyList<NewTenantEvent> FinishedEvents(JobRecord job) =>
+    private static IReadOnlyList<NewTenantEvent> FinishedEvents(JobRecord job) =>
         TenantEventPayloads.ForFinishedJob(job) is { } finished ? [finished] : [];
 
     /// <summary>One row of <c>job_events</c> to record.</summary>
-    protected sealed record NewEvent(string TenantId, string JobId, string Type, int Attempt, string? AgentId, string? Message);
+    private sealed record NewEvent(string TenantId, string JobId, string Type, int Attempt, string? AgentId, string? Message);
 }
