@@ -32,15 +32,8 @@ internal sealed partial class PostgresDatabase : IStoreDatabase, IStoreConnectio
     public Task<T> SystemSnapshotAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
         SystemReadAsync(work, cancellationToken);
 
-    public Task SequenceEventsAsync(CancellationToken cancellationToken) => PostgresTenantEvents.SequenceAllAsync(this, cancellationToken);
-
-    public Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
-        PostgresTenantEvents.EnqueueAsync((NpgsqlConnection)session.Connection, (NpgsqlTransaction)session.Transaction!, events, now, session.CancellationToken);
-
-    public Task<IReadOnlyList<TenantEventRecord>> AppendEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
-        PostgresTenantEvents.AppendAsync((NpgsqlConnection)session.Connection, (NpgsqlTransaction)session.Transaction!, events, now, session.CancellationToken);
-
-    private static StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+    /// <summary>A unit of work's session over a connection and transaction of this database (the scope travels with its first command).</summary>
+    internal static StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         new(connection, transaction, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken);
 
     StoreConnectionStatistics IStoreConnections.Read() => Pools.Read();

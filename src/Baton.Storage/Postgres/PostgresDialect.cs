@@ -9,6 +9,9 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override JobSql Jobs => PostgresJobSql.Instance;
 
+    // Every statement is a round trip: a batch goes as one statement over arrays (unnest).
+    public override bool WritesRowByRow => false;
+
     // Several replicas write at once: a transaction-scoped advisory lock serialises, say, two creations that check one quota.
     public override string? TransactionLock => "SELECT pg_advisory_xact_lock(hashtextextended(@lockKey, 0));";
 
@@ -62,4 +65,81 @@ internal sealed class PostgresDialect : SqlDialect
             ORDER BY jobs.priority DESC, jobs.submitted_at, jobs.id
             LIMIT @limit) h;
         """;
+
+    public override string EventIdsTaken =>
+        """
+        INSERT INTO event_sequences (tenant_id, last_id) VALUES (@tenantId, @count)
+        ON CONFLICT (tenant_id) DO UPDATE SET last_id = event_sequences.last_id + EXCLUDED.last_id
+        RETURNING last_id;
+        """;
+
+    public override string EventsInsert =>
+        """
+        INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
+        SELECT e.tenant_id, e.id, e.type, e.subject_id, e.payload::jsonb, @now
+        FROM unnest(@tenantIds::text[], @ids::bigint[], @types::text[], @subjects::text[], @payloads::text[])
+             AS e(tenant_id, id, type, subject_id, payload);
+        """;
+
+    // Busy paths of many replicas would queue on a tenant's sequence row: they write here without a lock instead.
+    public override string? EventOutboxInsert =>
+        """
+        INSERT INTO event_outbox (tenant_id, type, subject_id, payload, created_at)
+        SELECT e.tenant_id, e.type, e.subject_id, e.payload::jsonb, @now
+        FROM unnest(@tenantIds::text[], @types::text[], @subjects::text[], @payloads::text[]) AS e(tenant_id, type, subject_id, payload);
+        """;
+
+    public override string? EventOutboxSequence =>
+        """
+        WITH moved AS (
+            DELETE FROM event_outbox
+            WHERE seq IN (SELECT seq FROM event_outbox ORDER BY seq LIMIT @limit)
+            RETURNING seq, tenant_id, type, subject_id, payload, created_at
+        ), numbered AS (
+            SELECT m.*, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS n, count(*) OVER (PARTITION BY tenant_id) AS total
+            FROM moved m
+        ), bumped AS (
+            INSERT INTO event_sequences (tenant_id, last_id)
+            SELECT tenant_id, MAX(total) FROM numbered GROUP BY tenant_id ORDER BY tenant_id
+            ON CONFLICT (tenant_id) DO UPDATE SET last_id = event_sequences.last_id + EXCLUDED.last_id
+            RETURNING tenant_id, last_id
+        )
+        INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
+        SELECT e.tenant_id, b.last_id - e.total + e.n, e.type, e.subject_id, e.payload, e.created_at
+        FROM numbered e JOIN bumped b ON b.tenant_id = e.tenant_id;
+        """;
+
+    // The batch statement reads and writes each agent itself.
+    public override string? HeartbeatAgentRead => null;
+
+    public override string HeartbeatAgentWrite =>
+        $"""
+        WITH renewed AS (
+            -- Fenced: only the agent holding this attempt of an active job renews it.
+            UPDATE jobs j
+            SET lease_expires_at = r.lease_expires_at, progress = COALESCE(r.progress::jsonb, j.progress)
+            FROM unnest(@jobIds::text[], @jobAgentIds::text[], @attempts::integer[], @leases::timestamptz[], @progress::text[])
+                 AS r(job_id, agent_id, attempt, lease_expires_at, progress)
+            WHERE j.id = r.job_id AND j.agent_id = r.agent_id AND j.attempt = r.attempt AND j.state IN {PgSql.ActiveStates}
+            RETURNING j.id
+        ),
+        beats AS (
+            SELECT * FROM unnest(@agentIds::text[], @ats::timestamptz[], @capabilities::text[], @resources::text[])
+                 AS b(agent_id, at, capabilities, resources)
+        ),
+        before AS (
+            -- The state before this update (RETURNING sees only the new row); locked so it is current.
+            SELECT a.id, a.state FROM agents a JOIN beats b ON b.agent_id = a.id FOR UPDATE OF a
+        )
+        UPDATE agents a
+        SET state = 'online',
+            last_heartbeat_at = GREATEST(a.last_heartbeat_at, b.at),
+            capabilities = COALESCE(b.capabilities::jsonb, a.capabilities),
+            resources = COALESCE(b.resources::jsonb, a.resources)
+        FROM beats b, before o
+        WHERE a.id = b.agent_id AND o.id = a.id
+        RETURNING CASE WHEN o.state = 'offline' THEN a.id END AS Id, a.tenant_id AS TenantId, a.name AS Name;
+        """;
+
+    public override string? HeartbeatLeaseRenewal => null;
 }

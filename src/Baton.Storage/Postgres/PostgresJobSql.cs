@@ -1,3 +1,4 @@
+using Baton.Storage.Model;
 using Baton.Storage.Relational;
 
 namespace Baton.Storage.Postgres;
@@ -39,4 +40,196 @@ internal sealed class PostgresJobSql : JobSql
     public override int FirstClaimWindow(int slotsWanted, int window) => Math.Min(window, Math.Max(SmallCandidateWindow, slotsWanted * 8));
 
     public override string UtcDay(string parameter) => $"({parameter}::timestamptz AT TIME ZONE 'UTC')::date";
+
+    public override string LogHolder =>
+        """
+        SELECT state AS State, agent_id AS AgentId, attempt AS Attempt, cancel_requested AS CancelRequested,
+               log_bytes AS LogBytes, log_cut_attempt AS LogCutAttempt
+        FROM jobs WHERE id = @jobId AND tenant_id = @tenantId FOR UPDATE;
+        """;
+
+    public override string LogLinesInsert =>
+        """
+        INSERT INTO job_logs (tenant_id, job_id, attempt, line, at, stream, text)
+        SELECT @tenantId, @jobId, @attempt, l.line, l.at, l.stream, l.text
+        FROM (
+            SELECT DISTINCT ON (u.line) u.*
+            FROM unnest(@lineNumbers::bigint[], @ats::timestamptz[], @streams::text[], @texts::text[]) WITH ORDINALITY AS u(line, at, stream, text, ord)
+            ORDER BY u.line, u.ord
+        ) AS l
+        WHERE NOT EXISTS (SELECT 1 FROM job_logs x WHERE x.job_id = @jobId AND x.attempt = @attempt AND x.line = l.line)
+        ORDER BY l.ord
+        RETURNING line;
+        """;
+
+    public override string LogBytesAdded =>
+        """
+        UPDATE jobs SET log_bytes = log_bytes + @stored, log_cut_attempt = CASE WHEN @sayCut THEN @attempt ELSE log_cut_attempt END
+        WHERE id = @jobId AND tenant_id = @tenantId;
+        """;
+
+    public override string LogUsageAdded =>
+        """
+        INSERT INTO log_usage (tenant_id, day, shard, bytes)
+        VALUES (@tenantId, (@now::timestamptz AT TIME ZONE 'UTC')::date, @shard, @stored)
+        ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = log_usage.bytes + excluded.bytes;
+        """;
+
+    public override string JobEventsInsert =>
+        """
+        INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
+        SELECT e.tenant_id, e.job_id, @at, e.type, e.attempt, e.agent_id, e.message
+        FROM unnest(@tenantIds::text[], @jobIds::text[], @types::text[], @attempts::integer[], @agentIds::text[], @messages::text[])
+             WITH ORDINALITY AS e(tenant_id, job_id, type, attempt, agent_id, message, ord)
+        ORDER BY e.ord;
+        """;
+
+    public override string AttemptStart =>
+        $"""
+        WITH input AS (
+            SELECT * FROM unnest(@tenantIds::text[], @jobIds::text[], @agentIds::text[], @attempts::integer[]) AS i(tenant_id, job_id, agent_id, attempt)
+        ),
+        started AS (
+            UPDATE jobs j SET state = 'running', started_at = @now
+            FROM input i
+            WHERE j.id = i.job_id AND j.tenant_id = i.tenant_id AND j.state = 'assigned' AND j.agent_id = i.agent_id AND j.attempt = i.attempt
+            RETURNING j.id, j.tenant_id, j.agent_id, j.attempt
+        ),
+        logged AS (
+            INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
+            SELECT tenant_id, id, @now, '{JobEventTypes.Started}', attempt, agent_id, 'started on agent ' || agent_id FROM started
+        )
+        SELECT i.tenant_id AS TenantId, i.job_id AS JobId, i.agent_id AS RequestedAgentId, i.attempt AS RequestedAttempt,
+               (s.id IS NOT NULL) AS Started, j.state AS State, j.agent_id AS AgentId, j.attempt AS Attempt
+        FROM input i
+        LEFT JOIN started s ON s.id = i.job_id AND s.tenant_id = i.tenant_id AND s.agent_id = i.agent_id AND s.attempt = i.attempt
+        LEFT JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id;
+        """;
+
+    public override string? CompletionJobsLocked =>
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE (id, tenant_id) IN (SELECT * FROM unnest(@jobIds::text[], @tenantIds::text[]))
+        ORDER BY id
+        FOR UPDATE;
+        """;
+
+    public override string AttemptCompletion =>
+        $"""
+        UPDATE jobs j
+        SET state = u.u_new_state, result = u.u_result::jsonb, exit_code = u.u_exit_code, error = u.u_error, lease_expires_at = NULL,
+            agent_id = CASE WHEN u.u_retry THEN NULL ELSE j.agent_id END,
+            not_before = CASE WHEN u.u_retry THEN u.u_not_before ELSE NULL END,
+            finished_at = CASE WHEN u.u_retry THEN NULL ELSE @now END
+        FROM unnest(@jobIds::text[], @tenantIds::text[], @agentIds::text[], @attempts::integer[], @fromStates::text[], @newStates::text[],
+                    @retries::boolean[], @notBefores::timestamptz[], @resultTexts::text[], @exitCodes::integer[], @errors::text[])
+             AS u(u_job_id, u_tenant_id, u_agent_id, u_attempt, u_from_state, u_new_state, u_retry, u_not_before, u_result, u_exit_code, u_error)
+        WHERE j.id = u.u_job_id AND j.tenant_id = u.u_tenant_id AND j.state = u.u_from_state AND j.agent_id = u.u_agent_id AND j.attempt = u.u_attempt
+        RETURNING {JobRow.Select};
+        """;
+
+    // The release's own read is one indexed statement in the tenant's transaction.
+    public override string? AssignedToAgentCount => null;
+
+    public override string ReleaseCandidates =>
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before
+        FOR UPDATE SKIP LOCKED;
+        """;
+
+    public override string ReleaseAssignment =>
+        $"""
+        UPDATE jobs
+        SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
+        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND id = ANY(@ids)
+        RETURNING {JobRow.Select};
+        """;
+
+    // SKIP LOCKED lets two replicas' janitors share the sweep instead of queueing; each job is handled once.
+    public override string ExpiredLeases =>
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE state IN {PgSql.ActiveStates} AND lease_expires_at < @now
+        ORDER BY lease_expires_at
+        FOR UPDATE SKIP LOCKED;
+        """;
+
+    public override string LeaseExpiry =>
+        $"""
+        UPDATE jobs j
+        SET state = u.new_state, lease_expires_at = NULL, error = u.reason,
+            agent_id = CASE WHEN u.new_state = 'pending' THEN NULL ELSE j.agent_id END,
+            not_before = u.not_before,
+            finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
+        FROM unnest(@ids::text[], @attempts::integer[], @newStates::text[], @reasons::text[], @notBefores::timestamptz[])
+             AS u(id, attempt, new_state, reason, not_before)
+        WHERE j.id = u.id AND j.attempt = u.attempt AND j.state IN {PgSql.ActiveStates};
+        """;
+
+    public override string? ClaimActiveCount => null;
+
+    // A per-tenant advisory lock serialises the concurrency-cap check across replicas (and every claim of the tenant, shared
+    // agents' included); the lock and the reads in one round trip. The reads run after the lock is granted, so they see every
+    // claim committed before it (read committed: a fresh snapshot per statement).
+    public override string ClaimState =>
+        $"""
+        SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @tenantId, 0));
+        SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {PgSql.ActiveStates};
+        SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
+               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active,
+               array_to_json(q.agent_groups)::text AS AgentGroups, q.reserved_slots::bigint AS ReservedSlots, q.reserved_min_priority::bigint AS ReservedMinPriority
+        FROM queues q WHERE q.tenant_id = @tenantId;
+        SELECT agent_id AS AgentId, COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
+        FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {PgSql.ActiveStates} GROUP BY agent_id;
+        """;
+
+    public override string JobAssignment =>
+        $"""
+        WITH claimed AS (
+            UPDATE jobs
+            SET state = 'assigned', attempt = attempt + 1, agent_id = c.agent_id, assigned_at = @now, started_at = NULL,
+                lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
+            FROM unnest(@ids::text[], @agentIds::text[]) AS c(id, agent_id)
+            WHERE jobs.id = c.id AND jobs.tenant_id = @tenantId AND jobs.state = 'pending'
+            RETURNING jobs.*
+        ),
+        assigned AS (
+            INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
+            SELECT tenant_id, id, @now, '{JobEventTypes.Assigned}', attempt, agent_id,
+                   'assigned to agent ' || agent_id || ' (attempt ' || attempt || ' of ' || max_attempts || ')'
+            FROM claimed
+        )
+        SELECT {JobRow.Select} FROM claimed;
+        """;
+
+    public override string JobsByIdempotencyKey =>
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE (tenant_id, idempotency_key) IN (SELECT * FROM unnest(@tenantIds::text[], @keys::text[]));
+        """;
+
+    public override string JobInsert =>
+        $"""
+        WITH job AS (
+            INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
+                              priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
+                              cpu_millicores, memory_mb)
+            SELECT n.id, n.tenant_id, n.package_name, n.package_version, n.package_sha256, 'pending', 0, n.max_attempts,
+                   n.priority, n.timeout_seconds, n.requirements::jsonb, n.inputs::jsonb, n.idempotency_key, @now, n.queue,
+                   n.cpu_millicores, n.memory_mb
+            FROM unnest(@ids::text[], @tenantIds::text[], @packageNames::text[], @packageVersions::text[], @packageSha256s::text[],
+                        @maxAttempts::integer[], @priorities::integer[], @timeouts::integer[], @requirements::text[], @inputs::text[],
+                        @idempotencyKeys::text[], @queues::text[], @cpus::integer[], @memories::bigint[])
+                 AS n(id, tenant_id, package_name, package_version, package_sha256, max_attempts, priority, timeout_seconds,
+                      requirements, inputs, idempotency_key, queue, cpu_millicores, memory_mb)
+            ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING *
+        ),
+        submitted AS (
+            INSERT INTO job_events (tenant_id, job_id, at, type, attempt)
+            SELECT tenant_id, id, submitted_at, '{JobEventTypes.Submitted}', 0 FROM job
+        )
+        SELECT {JobRow.Select} FROM job;
+        """;
 }

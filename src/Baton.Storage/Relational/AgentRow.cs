@@ -39,12 +39,3 @@ internal sealed class AgentRow
         StoredJson.Deserialize<AgentCapabilities>(Capabilities), StoredJson.Deserialize<AgentResources>(Resources),
         Slots, Version, RegisteredAt, LastHeartbeatAt);
 }
-
-/// <summary>
-/// A backend's heartbeat batch (one per dispatcher tick): renews the leases of the reported jobs, records the
-/// agents' last heartbeat and what they report, and returns the agents that were offline and are back.
-/// </summary>
-internal interface IHeartbeatWriter
-{
-    Task<IReadOnlyList<string>> RecordAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken);
-}

@@ -3,8 +3,8 @@ using Baton.Storage.Model;
 
 namespace Baton.Storage.Relational;
 
-/// <summary>Agents; the heartbeat batch is the backend's (<see cref="IHeartbeatWriter"/>).</summary>
-internal sealed class AgentStore(IStoreDatabase database, IHeartbeatWriter heartbeats, TimeProvider time) : IAgentStore
+/// <summary>Agents; the heartbeat batch is in <c>AgentStore.Heartbeats.cs</c>.</summary>
+internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider time) : IAgentStore
 {
     private const string ActiveStates = "('assigned', 'running')";
 
@@ -78,7 +78,7 @@ internal sealed class AgentStore(IStoreDatabase database, IHeartbeatWriter heart
                 RETURNING {AgentRow.Select};
                 """,
                 new { silentSince })).Select(row => row.ToRecord()).ToList();
-            await database.QueueEventsAsync(session,
+            await TenantEvents.QueueAsync(session,
                 [.. offline.Select(agent => TenantEventPayloads.ForAgent(agent.TenantId, agent.Id, agent.Name, online: false, agent.LastHeartbeatAt))],
                 time.GetUtcNow());
             return offline;
@@ -124,7 +124,4 @@ internal sealed class AgentStore(IStoreDatabase database, IHeartbeatWriter heart
             """,
             new { tenantId })).ToDictionary(row => row.AgentId, row => new AgentLoad((int)row.Jobs, (int)row.CpuMillicores, row.MemoryMb)),
             cancellationToken);
-
-    public Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> batch, TimeSpan leaseTtl, CancellationToken cancellationToken) =>
-        heartbeats.RecordAsync(batch, leaseTtl, cancellationToken);
 }

@@ -32,14 +32,14 @@ internal sealed class EventStore(IStoreDatabase database, TimeProvider time) : I
                     new { tenantEvent.TenantId, tenantEvent.Type, tenantEvent.SubjectId, since = now - window });
                 if (recent) return null;
             }
-            return (await database.AppendEventsAsync(session, [tenantEvent], now))[0];
+            return (await TenantEvents.AppendAsync(session, [tenantEvent], now))[0];
         }, cancellationToken);
 
     public async Task<IReadOnlyList<TenantEventRecord>> ListAsync(
         string tenantId, long afterId, IReadOnlyList<string>? types, int limit, CancellationToken cancellationToken)
     {
         // Events committed before this call may still be queued: number them first, so the page has them.
-        await database.SequenceEventsAsync(cancellationToken);
+        await TenantEvents.SequenceAsync(database, cancellationToken);
         return await database.ReadAsync<IReadOnlyList<TenantEventRecord>>(tenantId, async session =>
         {
             var sql = new StringBuilder($"SELECT {EventRow.Select} FROM events WHERE tenant_id = @tenantId AND id > @afterId");
@@ -56,7 +56,7 @@ internal sealed class EventStore(IStoreDatabase database, TimeProvider time) : I
 
     public async Task<long> GetLatestIdAsync(string tenantId, CancellationToken cancellationToken)
     {
-        await database.SequenceEventsAsync(cancellationToken);
+        await TenantEvents.SequenceAsync(database, cancellationToken);
         return await database.ReadAsync(tenantId, session => session.ScalarAsync<long>(
             "SELECT COALESCE((SELECT last_id FROM event_sequences WHERE tenant_id = @tenantId), 0);", new { tenantId }), cancellationToken);
     }

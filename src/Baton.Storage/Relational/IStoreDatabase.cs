@@ -38,25 +38,6 @@ internal interface IStoreDatabase
     /// PostgreSQL, a read transaction on its own connection on SQLite (WAL: it never waits for the writer).
     /// </summary>
     Task<T> SystemSnapshotAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Numbers tenant events committed to an outbox and not numbered yet, so a reader of <c>events</c> sees them
-    /// (PostgreSQL's <c>event_outbox</c>); nothing where events are numbered as they are appended (SQLite).
-    /// </summary>
-    Task SequenceEventsAsync(CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Writes tenant events in <paramref name="session"/>'s write transaction, so they commit exactly when their cause
-    /// does: numbered at once on SQLite (one writer), queued without a lock on PostgreSQL for <see cref="SequenceEventsAsync"/>
-    /// (busy paths: agents going offline or online, job endings).
-    /// </summary>
-    Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now);
-
-    /// <summary>
-    /// Writes tenant events in <paramref name="session"/>'s write transaction numbered at once (on PostgreSQL the tenant's
-    /// sequence row stays locked until the commit, so ids commit in order): for rare events (alerts, pauses).
-    /// </summary>
-    Task<IReadOnlyList<TenantEventRecord>> AppendEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now);
 }
 
 internal static class StoreDatabaseExtensions

@@ -1,20 +1,21 @@
 using Baton.Core.AgentProtocol;
 using Baton.Core.Jobs;
 using Baton.Storage.Model;
+using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Relational;
 
-// The rules of an attempt's life that every backend's busy paths apply (each in its own statements): who may start,
-// who may write logs, what a completion retried after a lost answer gets, which assignments never reached their
-// agent, and how an expired lease ends. The completion's own rule is AttemptEnding.
-internal abstract partial class JobStore
+// An attempt's life: the fenced writes of the agent holding it (start, completion) and the rules every backend's busy
+// paths apply: who may start, who may write logs, what a completion retried after a lost answer gets, which assignments
+// never reached their agent, and how an expired lease ends. The completion's own rule is AttemptEnding.
+internal sealed partial class JobStore
 {
     /// <summary>
     /// Whether agent <c>@AgentId</c> ended attempt <c>@Attempt</c> of job <c>@JobId</c> itself (a completion event under its
     /// name) rather than losing it to a lease expiry: a completion retried after a lost answer gets the same answer again,
     /// a late result after expiry stays refused.
     /// </summary>
-    protected const string CompletedByAgent =
+    private const string CompletedByAgent =
         """
         SELECT EXISTS (
             SELECT 1 FROM job_events
@@ -29,7 +30,7 @@ internal abstract partial class JobStore
     /// The answer to <paramref name="start"/> given the job as it is (<paramref name="state"/> null: no such job), or null
     /// when the job is assigned to the starting agent's attempt and may go to running.
     /// </summary>
-    protected static AttemptWriteResult? StartAnswer(string? state, string? agentId, int attempt, AttemptStart start)
+    private static AttemptWriteResult? StartAnswer(string? state, string? agentId, int attempt, AttemptStart start)
     {
         if (state is null) return AttemptWriteResult.NotFound;
         if (agentId != start.AgentId || attempt != start.Attempt) return AttemptWriteResult.Stale;
@@ -42,17 +43,17 @@ internal abstract partial class JobStore
     }
 
     /// <summary>Whether log lines of <paramref name="agentId"/>'s attempt <paramref name="attempt"/> may still be written.</summary>
-    protected static bool HoldsAttempt(string state, string? holder, int heldAttempt, string agentId, int attempt) =>
+    private static bool HoldsAttempt(string state, string? holder, int heldAttempt, string agentId, int attempt) =>
         state is "assigned" or "running" && holder == agentId && heldAttempt == attempt;
 
     /// <summary>The assignments among <paramref name="assigned"/> that the agent does not report running (they never reached it).</summary>
-    protected static List<JobRecord> Undelivered(IEnumerable<JobRecord> assigned, IReadOnlyList<JobRef> running)
+    private static List<JobRecord> Undelivered(IEnumerable<JobRecord> assigned, IReadOnlyList<JobRef> running)
     {
         var held = running.Select(r => (r.JobId, r.Attempt)).ToHashSet();
         return [.. assigned.Where(job => !held.Contains((job.Id, job.Attempt)))];
     }
 
-    protected static string ReleasedMessage(string agentId) =>
+    private static string ReleasedMessage(string agentId) =>
         $"the assignment never reached agent {agentId}; back in the queue, attempt not spent";
 
     /// <summary>
@@ -60,7 +61,7 @@ internal abstract partial class JobStore
     /// retry delay while attempts are left, else failed; the <c>lease_expired</c> event carries <see cref="LeaseExpiry.Reason"/>,
     /// the follow-up event the rest.
     /// </summary>
-    protected LeaseExpiry ExpiryOf(JobRecord job)
+    private LeaseExpiry ExpiryOf(JobRecord job)
     {
         var reason = $"lease expired: agent {job.AgentId} stopped responding";
         if (job.CancelRequested) return new LeaseExpiry(JobState.Cancelled, null, reason, JobEventText.TypeFor(JobState.Cancelled), "cancelled: " + reason);
@@ -73,6 +74,239 @@ internal abstract partial class JobStore
         return new LeaseExpiry(JobState.Failed, null, reason, JobEventText.TypeFor(JobState.Failed), reason);
     }
 
+    /// <summary>
+    /// Several agents' starts in one write (one commit). Row by row: each job read, its answer decided, then its compare-and-set
+    /// to running and its event. Else one statement for the batch: the compare-and-sets with their events, and each job as it
+    /// was before, which explains a refusal (gone, another holder or attempt, already running, or not assigned); a start
+    /// repeated in the batch (an agent retrying) is written once and answered alike. A batch of several tenants (group
+    /// commit) runs in the system scope, each row fenced by its tenant, agent and attempt.
+    /// </summary>
+    public Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken)
+    {
+        if (starts.Count == 0) return Task.FromResult<IReadOnlyList<AttemptWriteResult>>([]);
+        if (database.Dialect.WritesRowByRow)
+        {
+            return WriteForAsync<IReadOnlyList<AttemptWriteResult>>(starts.Select(s => s.TenantId), async session =>
+            {
+                var results = new List<AttemptWriteResult>(starts.Count);
+                foreach (var start in starts) results.Add(await MarkStartedAsync(session, start));
+                return results;
+            }, cancellationToken);
+        }
+        var unique = starts.Distinct().ToList();
+        return WriteForAsync<IReadOnlyList<AttemptWriteResult>>(unique.Select(s => s.TenantId), async session =>
+        {
+            var rows = (await session.QueryAsync<StartOutcomeRow>(session.Dialect.Jobs.AttemptStart, new
+            {
+                now = Now(),
+                tenantIds = unique.Select(s => s.TenantId).ToArray(),
+                jobIds = unique.Select(s => s.JobId).ToArray(),
+                agentIds = unique.Select(s => s.AgentId).ToArray(),
+                attempts = unique.Select(s => s.Attempt).ToArray(),
+            })).ToList();
+            var byStart = rows.ToDictionary(r => new AttemptStart(r.TenantId, r.JobId, r.RequestedAgentId, r.RequestedAttempt));
+            return starts.Select(start => byStart.TryGetValue(start, out var row)
+                ? (row.Started ? AttemptWriteResult.Ok : StartAnswer(row.State, row.AgentId, row.Attempt, start) ?? AttemptWriteResult.Stale)
+                : AttemptWriteResult.NotFound).ToList();
+        }, cancellationToken);
+    }
+
+    private async Task<AttemptWriteResult> MarkStartedAsync(StoreSession session, AttemptStart start)
+    {
+        var job = await LoadAsync(session, start.TenantId, start.JobId, lockRow: false);
+        if (StartAnswer(job?.State.ToText(), job?.AgentId, job?.Attempt ?? 0, start) is { } answer) return answer;
+
+        var now = Now();
+        var updated = await session.ExecuteAsync(session.Dialect.Jobs.AttemptStart, new { start.TenantId, start.JobId, start.AgentId, start.Attempt, now });
+        if (updated != 1) return AttemptWriteResult.Stale;
+        await AppendJobEventsAsync(session, now, [new NewEvent(start.TenantId, start.JobId, JobEventTypes.Started, start.Attempt, start.AgentId, $"started on agent {start.AgentId}")]);
+        return AttemptWriteResult.Ok;
+    }
+
+    private sealed class StartOutcomeRow
+    {
+        public string TenantId { get; set; } = "";
+        public string JobId { get; set; } = "";
+        public string RequestedAgentId { get; set; } = "";
+        public int RequestedAttempt { get; set; }
+        public bool Started { get; set; }
+        public string? State { get; set; }
+        public string? AgentId { get; set; }
+        public int Attempt { get; set; }
+    }
+
+    /// <summary>
+    /// Several agents' completions in one write (one commit). Row by row: each job read, its ending decided
+    /// (<see cref="AttemptEnding"/>) and written with a compare-and-set, its events after it. Else the jobs read and locked in
+    /// one statement (<see cref="JobSql.CompletionJobsLocked"/>, in id order), each ending decided, the compare-and-sets in one
+    /// statement, then their job events and tenant events in one statement each.
+    /// </summary>
+    public Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
+        IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken)
+    {
+        if (completions.Count == 0) return Task.FromResult<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>([]);
+        if (database.Dialect.WritesRowByRow)
+        {
+            return WriteForAsync<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>(completions.Select(c => c.TenantId), async session =>
+            {
+                var results = new List<(AttemptWriteResult, JobRecord?)>(completions.Count);
+                foreach (var completion in completions) results.Add(await CompleteAttemptAsync(session, completion));
+                return results;
+            }, cancellationToken);
+        }
+        return WriteForAsync<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>(completions.Select(c => c.TenantId), session => CompleteInOneStatementAsync(session, completions), cancellationToken);
+    }
+
+    private async Task<(AttemptWriteResult, JobRecord?)> CompleteAttemptAsync(StoreSession session, AttemptCompletion completion)
+    {
+        var job = await LoadAsync(session, completion.TenantId, completion.JobId, lockRow: false);
+        if (job is null) return (AttemptWriteResult.NotFound, null);
+
+        if (!AttemptEnding.Holds(job, completion))
+        {
+            // An agent retrying a completion whose response it lost gets the same answer again.
+            return await WasCompletedByAgentAsync(session, completion) ? (AttemptWriteResult.Ok, job) : (AttemptWriteResult.Stale, null);
+        }
+
+        var now = Now();
+        var ending = AttemptEnding.Decide(job, completion, retryPolicy);
+        var updated = await session.ExecuteAsync(session.Dialect.Jobs.AttemptCompletion, new
+        {
+            completion.JobId,
+            completion.TenantId,
+            completion.AgentId,
+            completion.Attempt,
+            completion.ExitCode,
+            completion.Error,
+            result = StoredJson.ToText(completion.Result),
+            fromState = job.State.ToText(),
+            newState = ending.NewState.ToText(),
+            retry = ending.Retry,
+            notBefore = now + ending.RetryDelay,
+            now,
+        });
+        if (updated != 1) return (AttemptWriteResult.Stale, null);
+
+        await AppendJobEventsAsync(session, now, [.. ending.Events.Select(e => new NewEvent(job.TenantId, job.Id, e.Type, job.Attempt, completion.AgentId, e.Message))]);
+        var finished = await LoadAsync(session, job.TenantId, job.Id, lockRow: false);
+        await TenantEvents.QueueAsync(session, FinishedEvents(finished!), now);
+        return (AttemptWriteResult.Ok, finished);
+    }
+
+    private async Task<IReadOnlyList<(AttemptWriteResult, JobRecord?)>> CompleteInOneStatementAsync(StoreSession session, IReadOnlyList<AttemptCompletion> completions)
+    {
+        var sql = session.Dialect.Jobs;
+        var jobs = (await session.QueryAsync<JobRow>(sql.CompletionJobsLocked!, new
+        {
+            jobIds = completions.Select(c => c.JobId).ToArray(),
+            tenantIds = completions.Select(c => c.TenantId).ToArray(),
+        })).Select(row => row.ToRecord()).ToDictionary(job => job.Id, StringComparer.Ordinal);
+
+        var now = Now();
+        var results = new (AttemptWriteResult, JobRecord?)[completions.Count];
+        var writes = new List<(int Index, AttemptCompletion Completion, JobRecord Job, AttemptEnding Ending)>();
+        var taken = new Dictionary<string, int>(StringComparer.Ordinal);
+        var repeats = new List<(int Index, int SameAs)>();
+        for (var i = 0; i < completions.Count; i++)
+        {
+            var completion = completions[i];
+            if (!jobs.TryGetValue(completion.JobId, out var job))
+            {
+                results[i] = (AttemptWriteResult.NotFound, null);
+            }
+            else if (taken.TryGetValue(job.Id, out var first) && (completions[first].AgentId, completions[first].Attempt) == (completion.AgentId, completion.Attempt))
+            {
+                // The same completion twice in one batch (an agent retrying): answered like the first.
+                repeats.Add((i, first));
+            }
+            else if (AttemptEnding.Holds(job, completion) && taken.TryAdd(job.Id, i))
+            {
+                writes.Add((i, completion, job, AttemptEnding.Decide(job, completion, retryPolicy)));
+            }
+            else
+            {
+                // An agent retrying a completion whose response it lost gets the same answer again.
+                results[i] = await WasCompletedByAgentAsync(session, completion) ? (AttemptWriteResult.Ok, job) : (AttemptWriteResult.Stale, null);
+            }
+        }
+        if (writes.Count == 0) return results;
+
+        var updated = (await session.QueryAsync<JobRow>(sql.AttemptCompletion, new
+        {
+            now,
+            jobIds = writes.Select(w => w.Job.Id).ToArray(),
+            tenantIds = writes.Select(w => w.Job.TenantId).ToArray(),
+            agentIds = writes.Select(w => w.Completion.AgentId).ToArray(),
+            attempts = writes.Select(w => w.Completion.Attempt).ToArray(),
+            fromStates = writes.Select(w => w.Job.State.ToText()).ToArray(),
+            newStates = writes.Select(w => w.Ending.NewState.ToText()).ToArray(),
+            retries = writes.Select(w => w.Ending.Retry).ToArray(),
+            notBefores = writes.Select(w => now + w.Ending.RetryDelay).ToArray(),
+            resultTexts = writes.Select(w => StoredJson.ToText(w.Completion.Result)).ToArray(),
+            exitCodes = writes.Select(w => w.Completion.ExitCode).ToArray(),
+            errors = writes.Select(w => w.Completion.Error).ToArray(),
+        })).Select(row => row.ToRecord()).ToDictionary(job => job.Id, StringComparer.Ordinal);
+
+        var events = new List<NewEvent>();
+        var tenantEvents = new List<NewTenantEvent>();
+        foreach (var (index, completion, job, ending) in writes)
+        {
+            if (!updated.TryGetValue(job.Id, out var finished))
+            {
+                results[index] = (AttemptWriteResult.Stale, null);
+                continue;
+            }
+            results[index] = (AttemptWriteResult.Ok, finished);
+            events.AddRange(ending.Events.Select(e => new NewEvent(job.TenantId, job.Id, e.Type, job.Attempt, completion.AgentId, e.Message)));
+            if (TenantEventPayloads.ForFinishedJob(finished) is { } tenantEvent) tenantEvents.Add(tenantEvent);
+        }
+        await AppendJobEventsAsync(session, now, events);
+        await TenantEvents.QueueAsync(session, tenantEvents, now);
+        foreach (var (index, first) in repeats) results[index] = results[first];
+        return results;
+    }
+
+    private static Task<bool> WasCompletedByAgentAsync(StoreSession session, AttemptCompletion completion) =>
+        session.ScalarAsync<bool>(CompletedByAgent, new { completion.JobId, completion.Attempt, completion.AgentId });
+
+    /// <summary>
+    /// Records job events in <paramref name="session"/>'s write, in list order (their ids follow it): one insert per event
+    /// where the dialect writes row by row, else one statement for the list.
+    /// </summary>
+    private static async Task AppendJobEventsAsync(StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events)
+    {
+        var sql = session.Dialect.Jobs;
+        if (session.Dialect.WritesRowByRow)
+        {
+            foreach (var e in events)
+            {
+                await session.ExecuteAsync(sql.JobEventsInsert, new { jobId = e.JobId, atMs = at, type = e.Type, attempt = e.Attempt, agentId = e.AgentId, message = e.Message });
+            }
+            return;
+        }
+        if (events.Count == 0) return;
+        await session.ExecuteAsync(sql.JobEventsInsert, new
+        {
+            at,
+            tenantIds = events.Select(e => e.TenantId).ToArray(),
+            jobIds = events.Select(e => e.JobId).ToArray(),
+            types = events.Select(e => e.Type).ToArray(),
+            attempts = events.Select(e => e.Attempt).ToArray(),
+            agentIds = events.Select(e => e.AgentId).ToArray(),
+            messages = events.Select(e => e.Message).ToArray(),
+        });
+    }
+
+    /// <summary>
+    /// A batched write's transaction: in the tenant's scope when every row is one tenant's, else in the system scope
+    /// (group commit across tenants), where every statement fences each row by the tenant the server gave it.
+    /// </summary>
+    private Task<T> WriteForAsync<T>(IEnumerable<string> tenantIds, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var distinct = tenantIds.Distinct(StringComparer.Ordinal).Take(2).ToList();
+        return distinct.Count == 1 ? database.WriteAsync(distinct[0], work, cancellationToken) : database.SystemWriteAsync(work, cancellationToken);
+    }
+
     /// <summary>An expired lease's ending: the new state, the retry delay when it goes back to pending, and its events' texts.</summary>
-    protected sealed record LeaseExpiry(JobState NewState, TimeSpan? RetryDelay, string Reason, string FollowUpType, string FollowUpMessage);
+    private sealed record LeaseExpiry(JobState NewState, TimeSpan? RetryDelay, string Reason, string FollowUpType, string FollowUpMessage);
 }

@@ -6,7 +6,7 @@ namespace Baton.Storage.Relational;
 // An operator's changes to one job: its priority while it waits, and cancellation. Each reads the job locked
 // (PostgreSQL: FOR UPDATE, so a claim cannot take it between the check and the write; SQLite: the single writer),
 // decides, then compare-and-sets on the state it read.
-internal abstract partial class JobStore
+internal sealed partial class JobStore
 {
     public Task<(PriorityChangeResult Result, JobRecord? Job)> ChangePriorityAsync(string tenantId, string jobId, int priority, CancellationToken cancellationToken) =>
         database.WriteAsync<(PriorityChangeResult, JobRecord?)>(tenantId, async session =>
@@ -50,7 +50,7 @@ internal abstract partial class JobStore
                     new { tenantId, jobId, now })).ToRecord();
                 await AppendJobEventsAsync(session, now,
                     [new NewEvent(tenantId, jobId, JobEventTypes.Cancelled, job.Attempt, null, "cancelled before it was assigned")]);
-                await database.QueueEventsAsync(session, FinishedEvents(cancelled), now);
+                await TenantEvents.QueueAsync(session, FinishedEvents(cancelled), now);
                 return (CancelResult.Cancelled, cancelled);
             }
 

@@ -6,9 +6,9 @@ namespace Baton.Storage.Relational;
 
 // Claims: handing a tenant's ready jobs to a batch of its agents. The decisions are made here once (the tenant's cap,
 // the queues' caps and reservations, the agents' free slots and resources, fair share across the batch: ClaimPlan and
-// JobChooser); a backend supplies the locking reads (ReadClaimStateAsync), the candidate statement and window
-// (JobSql.ClaimCandidates, JobSql.FirstClaimWindow) and the assignment's write form (AssignAsync).
-internal abstract partial class JobStore
+// JobChooser); a dialect supplies the locking reads (JobSql.ClaimActiveCount, ClaimState), the candidate statement and window
+// (JobSql.ClaimCandidates, FirstClaimWindow) and the assignment (JobSql.JobAssignment).
+internal sealed partial class JobStore
 {
     /// <summary>
     /// One write for every agent in <paramref name="requests"/> (a batched claim): a tenant with nothing due leaves at once;
@@ -74,19 +74,67 @@ internal abstract partial class JobStore
     }
 
     /// <summary>
-    /// Serialises the tenant's claims and reads, after that, its active count, its queues' capacities and the loads of
-    /// <paramref name="agentIds"/>; null when the tenant is at <paramref name="tenantLimit"/> already and the backend
-    /// stopped reading there.
+    /// Serialises the tenant's claims (PostgreSQL: the tenant's advisory lock across replicas; SQLite: the single writer) and
+    /// reads, after that, its active count, its queues' capacities and the loads of <paramref name="agentIds"/>; null when
+    /// the tenant is at <paramref name="tenantLimit"/> already and the dialect reads the count first
+    /// (<see cref="JobSql.ClaimActiveCount"/>), else the count comes with the rest in one round trip.
     /// </summary>
-    protected abstract Task<ClaimReads?> ReadClaimStateAsync(StoreSession session, string tenantId, string[] agentIds, int tenantLimit);
+    private static async Task<ClaimReads?> ReadClaimStateAsync(StoreSession session, string tenantId, string[] agentIds, int tenantLimit)
+    {
+        var sql = session.Dialect.Jobs;
+        var active = 0;
+        if (sql.ClaimActiveCount is { } countFirst)
+        {
+            active = await session.ScalarAsync<int>(countFirst, new { tenantId });
+            if (tenantLimit - active <= 0) return null;
+        }
+        using var reads = await session.QueryMultipleAsync(sql.ClaimState, new { tenantId, agentIds });
+        if (sql.ClaimActiveCount is null)
+        {
+            await reads.ReadAsync();
+            active = await reads.ReadSingleAsync<int>();
+        }
+        var queues = (await reads.ReadAsync<QueueCapacityRow>()).ToList();
+        var loads = (await reads.ReadAsync<AgentLoadRow>()).ToDictionary(row => row.AgentId, row => row.ToLoad(), StringComparer.Ordinal);
+        return new ClaimReads(active, queues, loads);
+    }
 
     /// <summary>
     /// Assigns each picked job to its agent (attempt + 1, lease until <paramref name="leaseExpiresAt"/>) if it is still
-    /// pending, with its <c>assigned</c> event; answers the assigned jobs by id.
+    /// pending, with its <c>assigned</c> event; answers the assigned jobs by id. Row by row: each pick with its own
+    /// compare-and-set and event, in claim order; else every pick in one statement with its events.
     /// </summary>
-    protected abstract Task<IReadOnlyDictionary<string, JobRecord>> AssignAsync(
-        StoreSession session, string tenantId, IReadOnlyList<(JobRecord Job, string AgentId)> picks, DateTimeOffset now, DateTimeOffset leaseExpiresAt);
+    private static async Task<IReadOnlyDictionary<string, JobRecord>> AssignAsync(
+        StoreSession session, string tenantId, IReadOnlyList<(JobRecord Job, string AgentId)> picks, DateTimeOffset now, DateTimeOffset leaseExpiresAt)
+    {
+        var sql = session.Dialect.Jobs;
+        if (!session.Dialect.WritesRowByRow)
+        {
+            var claimedRows = await session.QueryAsync<JobRow>(sql.JobAssignment, new
+            {
+                tenantId,
+                now,
+                leaseExpiresAt,
+                ids = picks.Select(p => p.Job.Id).ToArray(),
+                agentIds = picks.Select(p => p.AgentId).ToArray(),
+            });
+            // RETURNING has no order: the claim puts each agent's jobs back in claim order.
+            return claimedRows.ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
+        }
+        var assigned = new Dictionary<string, JobRecord>(StringComparer.Ordinal);
+        foreach (var (job, agentId) in picks)
+        {
+            var row = await session.QuerySingleOrDefaultAsync<JobRow>(sql.JobAssignment, new { job.Id, job.TenantId, job.Attempt, agentId, now, leaseExpiresAt });
+            if (row is null) continue;
+
+            var attempt = job.Attempt + 1;
+            await AppendJobEventsAsync(session, now,
+                [new NewEvent(job.TenantId, job.Id, JobEventTypes.Assigned, attempt, agentId, $"assigned to agent {agentId} (attempt {attempt} of {job.MaxAttempts})")]);
+            assigned[row.Id] = row.ToRecord();
+        }
+        return assigned;
+    }
 
     /// <summary>What a claim reads under the tenant's lock.</summary>
-    protected sealed record ClaimReads(int Active, IReadOnlyList<QueueCapacityRow> Queues, IReadOnlyDictionary<string, AgentLoad> Loads);
+    private sealed record ClaimReads(int Active, IReadOnlyList<QueueCapacityRow> Queues, IReadOnlyDictionary<string, AgentLoad> Loads);
 }

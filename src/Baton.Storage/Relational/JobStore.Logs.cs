@@ -1,11 +1,82 @@
+using System.Text;
 using Baton.Storage.Model;
+using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Relational;
 
-// Reading a job's log lines and event timeline, and a tenant's stored log bytes (its log quota).
-internal abstract partial class JobStore
+// Log lines, written in batches by the agent holding the attempt; reading a job's log lines and event timeline, and a
+// tenant's stored log bytes (its log quota).
+internal sealed partial class JobStore
 {
     private const int MaxLogReadLimit = 10_000;
+
+    /// <summary>
+    /// Stores the lines that fit the job's log limit, once each: a batch resent after a lost response is stored once, since
+    /// (job, attempt, line) is unique; the first copy of a line within a batch wins. When the limit cuts the batch, the
+    /// attempt's one note of it is stored in the first refused line's place. The job's row is read first (locked where
+    /// writers run at once), so the duplicate check and the byte count are exact and a completion or expiry of this
+    /// attempt waits until these lines are in.
+    /// </summary>
+    public Task<LogAppendResult> AppendLogsAsync(
+        string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, LogLimit limit, CancellationToken cancellationToken) =>
+        database.WriteAsync(tenantId, async session =>
+        {
+            var sql = session.Dialect.Jobs;
+            var job = await session.QuerySingleOrDefaultAsync<LogHolderRow>(sql.LogHolder, new { tenantId, jobId });
+            if (job is null) return new LogAppendResult(AttemptWriteResult.NotFound, false, false);
+            if (!HoldsAttempt(job.State, job.AgentId, job.Attempt, agentId, attempt)) return new LogAppendResult(AttemptWriteResult.Stale, false, false);
+            if (lines.Count == 0) return new LogAppendResult(AttemptWriteResult.Ok, job.CancelRequested, job.LogBytes >= limit.MaxBytes);
+
+            var (accepted, cut) = limit.Fit(job.LogBytes, lines);
+            var sayCut = cut && job.LogCutAttempt < attempt;
+            var batch = lines.Take(accepted).ToList();
+            if (sayCut) batch.Add(lines[accepted] with { Stream = "system", Text = limit.CutNote });
+            var stored = batch.Count == 0 ? 0 : await InsertLogLinesAsync(session, tenantId, jobId, attempt, batch, accepted);
+            if (stored > 0 || sayCut)
+            {
+                await session.ExecuteAsync(sql.LogBytesAdded, new { tenantId, jobId, stored, sayCut, attempt });
+            }
+            if (stored > 0)
+            {
+                // The day both as a time and as whole days since the epoch: a dialect's statement takes the form it keeps.
+                var now = time.GetUtcNow();
+                var day = StoredTime.ToMs(now) / 86_400_000;
+                await session.ExecuteAsync(sql.LogUsageAdded, new { tenantId, now, day, shard = (short)LogUsageShards.Of(jobId), stored });
+            }
+            return new LogAppendResult(AttemptWriteResult.Ok, job.CancelRequested, cut || job.LogBytes + stored >= limit.MaxBytes);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Inserts <paramref name="batch"/>'s lines (those already stored skipped) and answers the bytes of the first
+    /// <paramref name="counted"/> that it stored (the cut note after them does not count): one statement per line where
+    /// the dialect writes row by row, else one statement for the batch that returns the line numbers it stored.
+    /// </summary>
+    private static async Task<long> InsertLogLinesAsync(StoreSession session, string tenantId, string jobId, int attempt, List<NewLogLine> batch, int counted)
+    {
+        var sql = session.Dialect.Jobs;
+        long stored = 0;
+        if (session.Dialect.WritesRowByRow)
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var line = batch[i];
+                var inserted = await session.ExecuteAsync(sql.LogLinesInsert, new { tenantId, jobId, attempt, line.Line, at = line.At, line.Stream, line.Text });
+                if (inserted == 1 && i < counted) stored += Encoding.UTF8.GetByteCount(line.Text);
+            }
+            return stored;
+        }
+        var lineNumbers = (await session.QueryAsync<long>(sql.LogLinesInsert, new
+        {
+            tenantId,
+            jobId,
+            attempt,
+            lineNumbers = new NumberList([.. batch.Select(line => line.Line)]),
+            ats = new TimeList([.. batch.Select(line => line.At)]),
+            streams = new TextList([.. batch.Select(line => line.Stream)]),
+            texts = new TextList([.. batch.Select(line => line.Text)]),
+        })).ToHashSet();
+        return batch.Take(counted).Where(line => lineNumbers.Contains(line.Line)).Sum(line => (long)Encoding.UTF8.GetByteCount(line.Text));
+    }
 
     public Task<long> GetLogBytesAsync(string tenantId, DateTimeOffset since, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.ScalarAsync<long>(
@@ -26,6 +97,16 @@ internal abstract partial class JobStore
             var rows = await session.QueryAsync<EventRow>(session.Dialect.Jobs.EventList, new { tenantId, jobId });
             return rows.Select(row => new JobEventRecord(row.Id, row.JobId, row.At, row.Type, row.Attempt, row.AgentId, row.Message)).ToList();
         }, cancellationToken);
+
+    private sealed class LogHolderRow
+    {
+        public string State { get; set; } = "";
+        public string? AgentId { get; set; }
+        public int Attempt { get; set; }
+        public bool CancelRequested { get; set; }
+        public long LogBytes { get; set; }
+        public int LogCutAttempt { get; set; }
+    }
 
     private sealed class LogRow
     {

@@ -8,46 +8,20 @@ using Dapper;
 namespace Baton.Storage.Relational;
 
 /// <summary>
-/// Jobs, written once: reads, pages, counts and the operators' changes (priority, cancellation: <c>JobStore.Changes.cs</c>),
-/// the log and event reads (<c>JobStore.Logs.cs</c>), the rules of an attempt's life (<c>JobStore.Attempts.cs</c>) and the
-/// claim's flow and decisions (<c>JobStore.Claims.cs</c>). What a backend still writes itself, the way Quartz.NET's
-/// <c>PostgreSQLDelegate</c> overrides a few statements of <c>StdAdoDelegate</c>, are the write forms of the busy paths,
-/// whose statements are tuned per engine (submissions, the claim's locking reads and assignment, starts, completions,
-/// releases, log appends, lease expiry): one set-based statement per batch on PostgreSQL, row by row under the single
-/// writer on SQLite (<c>SqliteJobStore*.cs</c>, <c>PostgresJobStore*.cs</c>), and the job events' insert form
-/// (<see cref="AppendJobEventsAsync"/>).
+/// Jobs, written once: submissions (<c>JobStore.Submit.cs</c>), reads, pages, counts and the operators' changes (priority,
+/// cancellation: <c>JobStore.Changes.cs</c>), log appends and the log and event reads (<c>JobStore.Logs.cs</c>), an attempt's
+/// start and completion and its rules (<c>JobStore.Attempts.cs</c>), the claim's flow and decisions (<c>JobStore.Claims.cs</c>)
+/// and taking jobs back (releases, lease expiry: <c>JobStore.Leases.cs</c>). The busy paths' statements are tuned per engine
+/// and stay the dialect's, the way Quartz.NET's <c>PostgreSQLDelegate</c> overrides a few statements of <c>StdAdoDelegate</c>
+/// (<see cref="JobSql"/>); what differs around them is only the batch's shape (<see cref="SqlDialect.WritesRowByRow"/>): one
+/// set-based statement per batch on PostgreSQL, row by row under the single writer on SQLite.
 /// </summary>
-internal abstract partial class JobStore(IStoreDatabase database, TimeProvider time, RetryPolicy retryPolicy) : IJobStore
+internal sealed partial class JobStore(IStoreDatabase database, TimeProvider time, RetryPolicy retryPolicy) : IJobStore
 {
     /// <summary>Job states that hold an agent's lease.</summary>
-    protected const string ActiveJobStates = "('assigned', 'running')";
+    private const string ActiveJobStates = "('assigned', 'running')";
 
     private const int MaxPageSize = 500;
-
-    protected TimeProvider Clock => time;
-
-    protected RetryPolicy Retries => retryPolicy;
-
-    public abstract Task<IReadOnlyList<(JobRecord Job, bool Created)>> SubmitManyAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken);
-
-    public abstract Task<IReadOnlyList<JobRecord>> ReleaseUndeliveredAsync(
-        string tenantId, string agentId, IReadOnlyList<Core.AgentProtocol.JobRef> running, DateTimeOffset assignedBefore, CancellationToken cancellationToken);
-
-    public abstract Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken);
-
-    public abstract Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
-        IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken);
-
-    public abstract Task<LogAppendResult> AppendLogsAsync(
-        string tenantId, string jobId, string agentId, int attempt, IReadOnlyList<NewLogLine> lines, LogLimit limit, CancellationToken cancellationToken);
-
-    public abstract Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Records job events in <paramref name="session"/>'s write, in list order (their ids follow it): one statement for
-    /// the list on PostgreSQL (<c>unnest</c>), one insert per event on SQLite (whose <c>job_events</c> has no tenant column).
-    /// </summary>
-    protected abstract Task AppendJobEventsAsync(StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events);
 
     public async Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
         (await SubmitManyAsync([job], cancellationToken))[0];
@@ -145,5 +119,5 @@ internal abstract partial class JobStore(IStoreDatabase database, TimeProvider t
         TenantEventPayloads.ForFinishedJob(job) is { } finished ? [finished] : [];
 
     /// <summary>One row of <c>job_events</c> to record.</summary>
-    protected sealed record NewEvent(string TenantId, string JobId, string Type, int Attempt, string? AgentId, string? Message);
+    private sealed record NewEvent(string TenantId, string JobId, string Type, int Attempt, string? AgentId, string? Message);
 }

@@ -12,6 +12,60 @@ internal abstract class SqlDialect
     /// <summary>The job store's statements (its busy paths' tuned forms, and the log and event reads).</summary>
     public abstract JobSql Jobs { get; }
 
+    /// <summary>
+    /// Whether a busy path writes a batch one statement per row (SQLite: under the single writer a statement is an
+    /// in-process call, cheaper than unpacking lists) rather than one statement over lists of values (PostgreSQL:
+    /// every statement is a round trip). Statements of such paths (<see cref="JobSql"/>) take the form this names.
+    /// </summary>
+    public abstract bool WritesRowByRow { get; }
+
+    /// <summary>
+    /// Takes <c>@count</c> ids of tenant <c>@tenantId</c>'s event sequence (its <c>event_sequences</c> row, created at need,
+    /// locked until the transaction ends) and answers the last of them.
+    /// </summary>
+    public abstract string EventIdsTaken { get; }
+
+    /// <summary>
+    /// Inserts numbered tenant events created at <c>@now</c>. Row by row (<see cref="WritesRowByRow"/>): one event
+    /// <c>@TenantId</c>, <c>@Id</c>, <c>@Type</c>, <c>@SubjectId</c>, <c>@payload</c> (JSON text) created at <c>@nowMs</c>;
+    /// else lists <c>@tenantIds</c>, <c>@ids</c>, <c>@types</c>, <c>@subjects</c>, <c>@payloads</c>.
+    /// </summary>
+    public abstract string EventsInsert { get; }
+
+    /// <summary>
+    /// Queues tenant events to be numbered later, without a lock (lists <c>@tenantIds</c>, <c>@types</c>, <c>@subjects</c>,
+    /// <c>@payloads</c>, created at <c>@now</c>); null where events are numbered as they are written (one writer).
+    /// </summary>
+    public abstract string? EventOutboxInsert { get; }
+
+    /// <summary>
+    /// Moves up to <c>@limit</c> queued events (oldest first) into <c>events</c> with their tenants' next ids, in one statement,
+    /// answering how many moved; null without an outbox.
+    /// </summary>
+    public abstract string? EventOutboxSequence { get; }
+
+    /// <summary>
+    /// Row by row (<see cref="WritesRowByRow"/>): agent <c>@AgentId</c>'s <c>State</c>, <c>TenantId</c> and <c>Name</c> before its
+    /// heartbeat is written; null where <see cref="HeartbeatAgentWrite"/> writes the whole batch.
+    /// </summary>
+    public abstract string? HeartbeatAgentRead { get; }
+
+    /// <summary>
+    /// Row by row: marks agent <c>@AgentId</c> online with its heartbeat at <c>@at</c> (the later of it and the last one)
+    /// and its <c>@capabilities</c> and <c>@resources</c> JSON when given. Else the whole heartbeat batch: the leases of
+    /// the reported jobs (lists <c>@jobIds</c>, <c>@jobAgentIds</c>, <c>@attempts</c>, <c>@leases</c>, <c>@progress</c>)
+    /// renewed where the agent holds that attempt of an active job, and the agents (lists <c>@agentIds</c>, <c>@ats</c>,
+    /// <c>@capabilities</c>, <c>@resources</c>) written, returning each agent's <c>TenantId</c> and <c>Name</c> and its
+    /// <c>Id</c> when it was offline.
+    /// </summary>
+    public abstract string HeartbeatAgentWrite { get; }
+
+    /// <summary>
+    /// Row by row: renews job <c>@JobId</c>'s lease to <c>@leaseExpiresAt</c> (and its <c>@progress</c> JSON when given) where
+    /// agent <c>@AgentId</c> holds attempt <c>@Attempt</c> of it and it is active; null where the batch statement does.
+    /// </summary>
+    public abstract string? HeartbeatLeaseRenewal { get; }
+
     /// <summary>Takes a lock named by <c>@lockKey</c> until the transaction ends; null where writes are serialised anyway.</summary>
     public abstract string? TransactionLock { get; }
 

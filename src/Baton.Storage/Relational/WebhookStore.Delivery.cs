@@ -9,7 +9,7 @@ internal sealed partial class WebhookStore
     public async Task<int> FanOutAsync(int maxWebhooks, int maxEvents, CancellationToken cancellationToken)
     {
         // The notifier is also the sequencer of queued events (readers sequence too, on demand).
-        await database.SequenceEventsAsync(cancellationToken);
+        await TenantEvents.SequenceAsync(database, cancellationToken);
         return await database.SystemWriteAsync(async session =>
         {
             // Webhooks behind their tenant's log, locked so two notifiers never fan out the same one at once.

@@ -1,6 +1,5 @@
 using Baton.Storage.Model;
 using Baton.Storage.Relational;
-using Baton.Storage.Serialization;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -39,20 +38,8 @@ internal sealed partial class SqliteDatabase : IStoreDatabase, IStoreConnections
             return await work(Session(connection, transaction, cancellationToken));
         }, cancellationToken);
 
-    // Events are numbered as they are appended, under the single writer.
-    public Task SequenceEventsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task QueueEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
-        events.Count == 0 ? Task.CompletedTask : SqliteTenantEvents.AppendAsync(
-            (SqliteConnection)session.Connection, (SqliteTransaction)(session.Transaction ?? throw new InvalidOperationException("Events are written in a write.")),
-            events, StoredTime.ToMs(now), session.CancellationToken);
-
-    public Task<IReadOnlyList<TenantEventRecord>> AppendEventsAsync(StoreSession session, IReadOnlyList<NewTenantEvent> events, DateTimeOffset now) =>
-        SqliteTenantEvents.AppendAsync(
-            (SqliteConnection)session.Connection, (SqliteTransaction)(session.Transaction ?? throw new InvalidOperationException("Events are written in a write.")),
-            events, StoredTime.ToMs(now), session.CancellationToken);
-
-    private static StoreSession Session(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
+    /// <summary>A unit of work's session over a connection (and transaction) of this file.</summary>
+    internal static StoreSession Session(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
         new(connection, transaction, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
 
     // Microsoft.Data.Sqlite's pool does not report its idle connections or a ceiling: busy is what this process holds open.

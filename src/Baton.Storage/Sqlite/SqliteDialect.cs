@@ -9,6 +9,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override JobSql Jobs => SqliteJobSql.Instance;
 
+    // One writer at a time, in process: a statement per row costs a call, not a round trip.
+    public override bool WritesRowByRow => true;
+
     // Every write already holds the single-writer gate and BEGIN IMMEDIATE's file lock.
     public override string? TransactionLock => null;
 
@@ -61,4 +64,41 @@ internal sealed class SqliteDialect : SqlDialect
         LIMIT @limit;
 
         """));
+
+    public override string EventIdsTaken =>
+        """
+        INSERT INTO event_sequences (tenant_id, last_id) VALUES (@tenantId, @count)
+        ON CONFLICT (tenant_id) DO UPDATE SET last_id = last_id + @count
+        RETURNING last_id;
+        """;
+
+    public override string EventsInsert =>
+        """
+        INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
+        VALUES (@TenantId, @id, @Type, @SubjectId, @payload, @nowMs);
+        """;
+
+    // One writer: events are numbered as they are written.
+    public override string? EventOutboxInsert => null;
+
+    public override string? EventOutboxSequence => null;
+
+    public override string? HeartbeatAgentRead => "SELECT state AS State, tenant_id AS TenantId, name AS Name FROM agents WHERE id = @AgentId;";
+
+    public override string HeartbeatAgentWrite =>
+        """
+        UPDATE agents
+        SET state = 'online',
+            last_heartbeat_at = CASE WHEN last_heartbeat_at IS NULL OR last_heartbeat_at < @at THEN @at ELSE last_heartbeat_at END,
+            capabilities = COALESCE(@capabilities, capabilities),
+            resources = COALESCE(@resources, resources)
+        WHERE id = @AgentId;
+        """;
+
+    // Fenced: only the agent holding this attempt of an active job renews it.
+    public override string? HeartbeatLeaseRenewal =>
+        """
+        UPDATE jobs SET lease_expires_at = @leaseExpiresAt, progress = COALESCE(@progress, progress)
+        WHERE id = @JobId AND agent_id = @AgentId AND attempt = @Attempt AND state IN ('assigned', 'running');
+        """;
 }

@@ -1,0 +1,121 @@
+using Baton.Storage.Model;
+using Baton.Storage.Serialization;
+
+namespace Baton.Storage.Relational;
+
+// The heartbeat batch (one per dispatcher tick): renews the leases of the reported jobs, records the agents' last heartbeat
+// and what they report, and answers the agents that were offline and are back (each with its 'online' tenant event).
+// System scope: one tick batches the heartbeats of agents of many tenants.
+internal sealed partial class AgentStore
+{
+    public Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> batch, TimeSpan leaseTtl, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0) return Task.FromResult<IReadOnlyList<string>>([]);
+        return database.Dialect.WritesRowByRow
+            ? database.SystemWriteAsync(session => RecordRowByRowAsync(session, batch, leaseTtl), cancellationToken)
+            : RecordInOneStatementAsync(batch, leaseTtl, cancellationToken);
+    }
+
+    /// <summary>Each heartbeat in order: the agent's state read, its row updated, then each reported job's lease renewed.</summary>
+    private async Task<IReadOnlyList<string>> RecordRowByRowAsync(StoreSession session, IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl)
+    {
+        var dialect = session.Dialect;
+        var backOnline = new List<string>();
+        foreach (var heartbeat in heartbeats)
+        {
+            var found = await session.QuerySingleOrDefaultAsync<AgentStateRow>(dialect.HeartbeatAgentRead!, new { heartbeat.AgentId });
+            if (found is null) continue;
+            if (found.State == AgentRow.Offline && !backOnline.Contains(heartbeat.AgentId))
+            {
+                backOnline.Add(heartbeat.AgentId);
+                await TenantEvents.QueueAsync(session,
+                    [TenantEventPayloads.ForAgent(found.TenantId, heartbeat.AgentId, found.Name, online: true, heartbeat.At)], time.GetUtcNow());
+            }
+
+            await session.ExecuteAsync(dialect.HeartbeatAgentWrite, new
+            {
+                heartbeat.AgentId,
+                at = heartbeat.At,
+                capabilities = heartbeat.Capabilities is null ? null : StoredJson.Serialize(heartbeat.Capabilities),
+                resources = heartbeat.Resources is null ? null : StoredJson.Serialize(heartbeat.Resources),
+            });
+            var leaseExpiresAt = heartbeat.At + leaseTtl;
+            foreach (var report in heartbeat.Running)
+            {
+                await session.ExecuteAsync(dialect.HeartbeatLeaseRenewal!, new
+                {
+                    report.JobId,
+                    heartbeat.AgentId,
+                    report.Attempt,
+                    leaseExpiresAt,
+                    progress = report.Progress is null ? null : StoredJson.Serialize(report.Progress),
+                });
+            }
+        }
+        return backOnline;
+    }
+
+    /// <summary>
+    /// The whole batch in one statement over lists: one row per agent (an <c>UPDATE … FROM</c> touches a row once: the latest
+    /// time, the last capabilities and resources given) and one per reported job attempt (the last report wins, its lease
+    /// counted from its heartbeat), both in a stable order so two replicas flushing overlapping batches lock rows alike.
+    /// </summary>
+    private Task<IReadOnlyList<string>> RecordInOneStatementAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken)
+    {
+        // In the order the agents first appear.
+        var agents = heartbeats
+            .GroupBy(heartbeat => heartbeat.AgentId, StringComparer.Ordinal)
+            .Select(group => new
+            {
+                AgentId = group.Key,
+                At = group.Max(heartbeat => heartbeat.At),
+                Capabilities = group.LastOrDefault(heartbeat => heartbeat.Capabilities is not null)?.Capabilities,
+                Resources = group.LastOrDefault(heartbeat => heartbeat.Resources is not null)?.Resources,
+            })
+            .ToList();
+        var reports = heartbeats
+            .SelectMany(heartbeat => heartbeat.Running.Select(report => (heartbeat.AgentId, heartbeat.At, Report: report)))
+            .GroupBy(item => (item.Report.JobId, item.AgentId, item.Report.Attempt))
+            .Select(group => group.Last())
+            .OrderBy(item => item.Report.JobId, StringComparer.Ordinal)
+            .ToList();
+        var agentRows = agents.OrderBy(agent => agent.AgentId, StringComparer.Ordinal).ToList();
+
+        return database.SystemWriteAsync<IReadOnlyList<string>>(async session =>
+        {
+            var cameBack = (await session.QueryAsync<BackOnlineRow>(session.Dialect.HeartbeatAgentWrite, new
+            {
+                jobIds = reports.Select(item => item.Report.JobId).ToArray(),
+                jobAgentIds = reports.Select(item => item.AgentId).ToArray(),
+                attempts = reports.Select(item => item.Report.Attempt).ToArray(),
+                leases = new TimeList([.. reports.Select(item => item.At + leaseTtl)]),
+                progress = reports.Select(item => item.Report.Progress is null ? null : StoredJson.Serialize(item.Report.Progress)).ToArray(),
+                agentIds = agentRows.Select(agent => agent.AgentId).ToArray(),
+                ats = new TimeList([.. agentRows.Select(agent => agent.At)]),
+                capabilities = agentRows.Select(agent => agent.Capabilities is null ? null : StoredJson.Serialize(agent.Capabilities)).ToArray(),
+                resources = agentRows.Select(agent => agent.Resources is null ? null : StoredJson.Serialize(agent.Resources)).ToArray(),
+            })).Where(row => row.Id is not null).ToList();
+            var wasOffline = cameBack.Select(row => row.Id!).ToHashSet(StringComparer.Ordinal);
+            // Thousands of agents can come back in one batch (after a partition): look their beats up by id, not by scan.
+            var beatAt = agents.ToDictionary(agent => agent.AgentId, agent => agent.At, StringComparer.Ordinal);
+            await TenantEvents.QueueAsync(session,
+                [.. cameBack.Select(row => TenantEventPayloads.ForAgent(row.TenantId, row.Id!, row.Name, online: true, beatAt[row.Id!]))],
+                time.GetUtcNow());
+            return agents.Select(agent => agent.AgentId).Where(wasOffline.Contains).ToList();
+        }, cancellationToken);
+    }
+
+    private sealed class AgentStateRow
+    {
+        public string State { get; set; } = "";
+        public string TenantId { get; set; } = "";
+        public string Name { get; set; } = "";
+    }
+
+    private sealed class BackOnlineRow
+    {
+        public string? Id { get; set; }
+        public string TenantId { get; set; } = "";
+        public string Name { get; set; } = "";
+    }
+}

@@ -1,0 +1,121 @@
+using Baton.Storage.Model;
+using Baton.Storage.Serialization;
+
+namespace Baton.Storage.Relational;
+
+// Submissions: one write for the whole batch (one commit), each job found by its idempotency key or inserted with its
+// 'submitted' event.
+internal sealed partial class JobStore
+{
+    /// <summary>
+    /// A batch of one tenant runs in its scope; a mix of tenants (group commit of concurrent submissions) in the system scope,
+    /// each row's tenant set by the server from its caller. Wake-ups for other replicas travel outside the transaction (the
+    /// server's bridge batches them): a NOTIFY here would serialise every submitting transaction's commit on PostgreSQL's
+    /// notification queue lock.
+    /// </summary>
+    public Task<IReadOnlyList<(JobRecord Job, bool Created)>> SubmitManyAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    {
+        var batch = new SubmissionBatch(jobs);
+        if (jobs.Count == 0) return Task.FromResult<IReadOnlyList<(JobRecord, bool)>>([]);
+        return WriteForAsync(jobs.Select(j => j.TenantId), session => session.Dialect.WritesRowByRow
+            ? SubmitRowByRowAsync(session, batch)
+            : SubmitInOneStatementAsync(session, batch), cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<(JobRecord, bool)>> SubmitRowByRowAsync(StoreSession session, SubmissionBatch batch)
+    {
+        var sql = session.Dialect.Jobs;
+        var now = Now();
+        var answers = new List<(JobRecord, bool)>(batch.Unique.Count);
+        foreach (var job in batch.Unique)
+        {
+            if (job.IdempotencyKey is not null)
+            {
+                var existing = await session.QuerySingleOrDefaultAsync<JobRow>(sql.JobsByIdempotencyKey, new { job.TenantId, job.IdempotencyKey });
+                if (existing is not null)
+                {
+                    answers.Add((existing.ToRecord(), false));
+                    continue;
+                }
+            }
+            var created = await session.QuerySingleAsync<JobRow>(sql.JobInsert, new
+            {
+                job.Id,
+                job.TenantId,
+                job.PackageName,
+                job.PackageVersion,
+                job.PackageSha256,
+                job.MaxAttempts,
+                job.Priority,
+                job.TimeoutSeconds,
+                Requirements = StoredJson.Serialize(job.Requirements),
+                Inputs = StoredJson.ToText(job.Inputs),
+                job.IdempotencyKey,
+                job.Queue,
+                job.CpuMillicores,
+                job.MemoryMb,
+                now,
+            });
+            await AppendJobEventsAsync(session, now, [new NewEvent(job.TenantId, job.Id, JobEventTypes.Submitted, 0, null, null)]);
+            answers.Add((created.ToRecord(), true));
+        }
+        return batch.Answer(answers);
+    }
+
+    /// <summary>
+    /// The jobs whose idempotency keys exist are read, the rest inserted in one statement with their 'submitted' events; a key
+    /// a concurrent submission took meanwhile answers with that job.
+    /// </summary>
+    private async Task<IReadOnlyList<(JobRecord, bool)>> SubmitInOneStatementAsync(StoreSession session, SubmissionBatch batch)
+    {
+        var unique = batch.Unique;
+        var keyed = unique.Where(j => j.IdempotencyKey is not null).ToList();
+        var existing = keyed.Count == 0 ? [] : await LoadByIdempotencyKeysAsync(session, keyed);
+        // Keyed rows in one global order, so two batches racing on the same keys wait for each other instead of deadlocking.
+        var toInsert = unique
+            .Where(j => j.IdempotencyKey is null || !existing.ContainsKey((j.TenantId, j.IdempotencyKey)))
+            .OrderBy(j => j.TenantId, StringComparer.Ordinal).ThenBy(j => j.IdempotencyKey, StringComparer.Ordinal)
+            .ToList();
+
+        var inserted = toInsert.Count == 0 ? [] : (await session.QueryAsync<JobRow>(session.Dialect.Jobs.JobInsert, new
+        {
+            now = Now(),
+            ids = toInsert.Select(j => j.Id).ToArray(),
+            tenantIds = toInsert.Select(j => j.TenantId).ToArray(),
+            packageNames = toInsert.Select(j => j.PackageName).ToArray(),
+            packageVersions = toInsert.Select(j => j.PackageVersion).ToArray(),
+            packageSha256s = toInsert.Select(j => j.PackageSha256).ToArray(),
+            maxAttempts = toInsert.Select(j => j.MaxAttempts).ToArray(),
+            priorities = toInsert.Select(j => j.Priority).ToArray(),
+            timeouts = toInsert.Select(j => j.TimeoutSeconds).ToArray(),
+            requirements = toInsert.Select(j => StoredJson.Serialize(j.Requirements)).ToArray(),
+            inputs = toInsert.Select(j => StoredJson.ToText(j.Inputs)).ToArray(),
+            idempotencyKeys = toInsert.Select(j => j.IdempotencyKey).ToArray(),
+            queues = toInsert.Select(j => j.Queue).ToArray(),
+            cpus = toInsert.Select(j => j.CpuMillicores).ToArray(),
+            memories = toInsert.Select(j => j.MemoryMb).ToArray(),
+        })).ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
+
+        // Keys a concurrent submission won meanwhile (the insert skipped them): that submission's job is the answer.
+        var lost = toInsert.Where(j => !inserted.ContainsKey(j.Id)).ToList();
+        if (lost.Count > 0)
+        {
+            foreach (var (key, job) in await LoadByIdempotencyKeysAsync(session, lost)) existing[key] = job;
+        }
+
+        return batch.Answer([.. unique.Select(job =>
+            inserted.TryGetValue(job.Id, out var created) ? (created, true)
+            : job.IdempotencyKey is { } key && existing.TryGetValue((job.TenantId, key), out var found) ? (found, false)
+            : throw new InvalidOperationException($"Job with idempotency key '{job.IdempotencyKey}' vanished."))]);
+    }
+
+    private static async Task<Dictionary<(string TenantId, string Key), JobRecord>> LoadByIdempotencyKeysAsync(StoreSession session, IReadOnlyList<NewJob> jobs)
+    {
+        var rows = await session.QueryAsync<JobRow>(session.Dialect.Jobs.JobsByIdempotencyKey, new
+        {
+            tenantIds = jobs.Select(j => j.TenantId).ToArray(),
+            keys = jobs.Select(j => j.IdempotencyKey!).ToArray(),
+        });
+        return rows.Select(row => row.ToRecord()).ToDictionary(job => (job.TenantId, job.IdempotencyKey!));
+    }
+}
