@@ -6,6 +6,7 @@ using Baton.Server.Hosting;
 using Baton.Server.Tests.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Baton.Server.Tests;
 
@@ -31,7 +32,7 @@ public sealed class SaturationThrottleTests : IAsyncLifetime
                 if (context.Request.Path == "/api/v1/packages") await held.Task;
                 context.Response.StatusCode = StatusCodes.Status201Created;
             },
-            SaturationThrottleMiddleware.CreateLimit(new ServerOptions { WriteConcurrencyMin = 1, WriteConcurrencyMax = 1 }, TimeProvider.System),
+            Options.Create(new ServerOptions { WriteConcurrencyMin = 1, WriteConcurrencyMax = 1 }),
             new SaturationMonitor(NullLogger<SaturationMonitor>.Instance),
             new Core.Throttling.IntakeBudget(TimeProvider.System),
             NullLogger<SaturationThrottleMiddleware>.Instance);

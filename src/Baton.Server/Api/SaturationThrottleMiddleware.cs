@@ -4,13 +4,14 @@ using System.Text.Json;
 using Baton.Core.Api;
 using Baton.Core.Throttling;
 using Baton.Server.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Baton.Server.Api;
 
 /// <summary>
 /// Dynamic throttling when the system is saturated: REST writes (submissions, uploads, changes) are
-/// admitted up to a <see cref="ThroughputConcurrencyLimit"/>, which lets in as many at once as still raise the
-/// rate writes complete at. A write past it is refused at once — 503, Retry-After, nothing changed — instead of
+/// admitted up to an <see cref="AdaptiveConcurrencyLimit"/> that follows the latency the server
+/// sustains. A write past it is refused at once — 503, Retry-After, nothing changed — instead of
 /// queueing behind the others and making every caller slow. Reads, streams and the agent protocol
 /// pass untouched.
 /// </summary>
@@ -47,30 +48,25 @@ public sealed class SaturationThrottleMiddleware
     private readonly ILogger<SaturationThrottleMiddleware> _logger;
     private readonly RateWindow _refusals = new();
     private readonly RateWindow _admissions = new();
+    private int _inFlight;
     private long _refused;
 
     public SaturationThrottleMiddleware(
-        RequestDelegate next, ThroughputConcurrencyLimit limit, SaturationMonitor monitor, IntakeBudget intake, ILogger<SaturationThrottleMiddleware> logger)
+        RequestDelegate next, IOptions<ServerOptions> options, SaturationMonitor monitor, IntakeBudget intake, ILogger<SaturationThrottleMiddleware> logger)
     {
         _next = next;
-        Limit = limit;
         _monitor = monitor;
         _intake = intake;
         _logger = logger;
+        var settings = options.Value;
+        var min = Math.Max(1, settings.WriteConcurrencyMin);
+        var max = Math.Max(min, settings.WriteConcurrencyMax);
+        // Start open: the limit only moves once half of it is in use, so it tightens under real saturation
+        // (hundreds of writes queued, latency climbing) and never caps a merely busy server.
+        Limit = new AdaptiveConcurrencyLimit(min, max, initial: max);
     }
 
-    public ThroughputConcurrencyLimit Limit { get; }
-
-    /// <summary>
-    /// The server's write limit from its options. It starts open: while the writes in flight do not fill the lower
-    /// probe the limit only grows, so it tightens under real saturation and never caps a merely busy server.
-    /// </summary>
-    public static ThroughputConcurrencyLimit CreateLimit(ServerOptions options, TimeProvider time)
-    {
-        var min = Math.Max(1, options.WriteConcurrencyMin);
-        var max = Math.Max(min, options.WriteConcurrencyMax);
-        return new ThroughputConcurrencyLimit(min, max, initial: max, time);
-    }
+    public AdaptiveConcurrencyLimit Limit { get; }
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -80,14 +76,16 @@ public sealed class SaturationThrottleMiddleware
             return;
         }
 
-        if (!Limit.TryAcquire(out var inFlight))
-        {
-            LogRefusal();
-            await RefuseAsync(context, BusyBody, "saturated");
-            return;
-        }
+        var inFlight = Interlocked.Increment(ref _inFlight);
         try
         {
+            var limit = Limit.Current;
+            if (inFlight > limit)
+            {
+                LogRefusal(limit);
+                await RefuseAsync(context, BusyBody, "saturated");
+                return;
+            }
             if (IsSubmission(context.Request) && !_intake.TryAdmit(1, _monitor.IsSaturated))
             {
                 await RefuseAsync(context, IntakeBody, "intake");
@@ -101,17 +99,15 @@ public sealed class SaturationThrottleMiddleware
         }
         finally
         {
-            Limit.Release();
+            Interlocked.Decrement(ref _inFlight);
         }
     }
 
-    private void LogRefusal()
+    private void LogRefusal(int limit)
     {
         if (Interlocked.Increment(ref _refused) % 1000 == 1)
         {
-            _logger.LogWarning(
-                "Saturated: refusing REST writes past {Limit} in flight ({Rate:0} completed/s, latency {Latency:0.0} ms, least {Least:0.0} ms)",
-                Limit.Current, Limit.DeliveryRatePerSecond, Limit.SmoothedLatencyMs, Limit.MinLatencyMs);
+            _logger.LogWarning("Saturated: refusing REST writes past {Limit} in flight (long-run latency {Latency:0.0} ms)", limit, Limit.LongRunLatencyMs);
         }
     }
 

@@ -148,8 +148,6 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<SaturationMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<SaturationMonitor>());
         services.AddSingleton(sp => new Core.Throttling.IntakeBudget(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => SaturationThrottleMiddleware.CreateLimit(
-            sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SharedPoolDirectory>();
         services.AddSingleton<SharedPoolDispatcher>();
         services.AddSingleton<SharedPoolUsageRecorder>();

@@ -146,7 +146,7 @@ public sealed class ServerOptions
 
     /// <summary>
     /// Dynamic throttling of REST writes: the number in flight at once adapts between these bounds
-    /// to what still raises the rate writes complete at; a write past the limit is refused at once with 503 and
+    /// to the latency the server sustains; a write past the limit is refused at once with 503 and
     /// Retry-After. Agent-protocol calls are never throttled (they finish work and free capacity).
     /// </summary>
     public int WriteConcurrencyMin { get; set; } = 8;

@@ -13,7 +13,6 @@ public static class MetricsRegistration
         services.AddSingleton<JobMetrics>();
         services.AddSingleton<StoreMetrics>();
         services.AddSingleton<HttpMetrics>();
-        services.AddSingleton<WriteLimitGauges>();
         services.AddSingleton<Machine.ProcessMetrics>();
         services.AddSingleton<Machine.HostMetrics>();
         services.AddHostedService<MetricsActivation>();
@@ -27,12 +26,11 @@ public static class MetricsRegistration
 /// its first measurement.
 /// </summary>
 internal sealed class MetricsActivation(
-    FleetSnapshotCache snapshots, FleetGauges fleet, JobMetrics jobs, StoreMetrics store, HttpMetrics http, WriteLimitGauges writeLimit,
-    Machine.ProcessMetrics process, Machine.HostMetrics host) : IHostedService
+    FleetSnapshotCache snapshots, FleetGauges fleet, JobMetrics jobs, StoreMetrics store, HttpMetrics http, Machine.ProcessMetrics process, Machine.HostMetrics host) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        GC.KeepAlive((fleet, jobs, store, http, writeLimit, process, host));
+        GC.KeepAlive((fleet, jobs, store, http, process, host));
         // A first fleet read, so counters get their tenant labels from the start.
         snapshots.RefreshInBackgroundIfStale();
         return Task.CompletedTask;

@@ -73,9 +73,6 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.True(after.Sum("orchestrator_db_operation_duration_seconds_count", ("operation", "Jobs.ClaimAsync"))
             + after.Sum("orchestrator_db_operation_duration_seconds_count", ("operation", "Jobs.ClaimManyAsync")) >= 1);
         Assert.True(after.Sum("orchestrator_db_pool_connections", ("state", "busy")) >= 0);
-        // The adaptive write limit saw the submissions (open: far from saturated).
-        Assert.True(after.Sum("orchestrator_write_limit") >= 8);
-        Assert.True(after.Sum("orchestrator_write_min_latency_seconds") > 0);
         Assert.True(after.Sum("orchestrator_db_write_gate_wait_seconds_count") >= 3);
         Assert.Equal(1, after.Sum("orchestrator_db_size_bytes", ("backend", "sqlite")) > 0 ? 1 : 0);
 

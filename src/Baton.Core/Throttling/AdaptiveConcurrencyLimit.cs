@@ -1,4 +1,4 @@
-namespace Baton.Core.Tests.Throttling;
+namespace Baton.Core.Throttling;
 
 /// <summary>
 /// How many requests may be in flight at once, adapted to what the system sustains (the
@@ -7,12 +7,8 @@ namespace Baton.Core.Tests.Throttling;
 /// CPU is saturated and requests only queue — the limit shrinks in proportion, down to
 /// <see cref="Min"/>, so excess work is refused at once instead of making everyone slow.
 /// </summary>
-/// <remarks>
-/// Baton's write limit until December 2026, kept unchanged here as the baseline the simulation compares the
-/// throughput limit (<see cref="Core.Throttling.ThroughputConcurrencyLimit"/>) against. Thread-safe. Feed it every
-/// completed request with <see cref="OnSample"/>.
-/// </remarks>
-internal sealed class GradientConcurrencyLimit
+/// <remarks>Thread-safe. Feed it every completed request with <see cref="OnSample"/>.</remarks>
+public sealed class AdaptiveConcurrencyLimit
 {
     /// <summary>Latency up to this multiple of the long-run average is not taken as saturation.</summary>
     public const double Tolerance = 1.5;
@@ -25,7 +21,7 @@ internal sealed class GradientConcurrencyLimit
     private double _longRttMs;
     private long _samples;
 
-    public GradientConcurrencyLimit(int min, int max, int initial)
+    public AdaptiveConcurrencyLimit(int min, int max, int initial)
     {
         if (min < 1) throw new ArgumentOutOfRangeException(nameof(min), min, "The smallest limit must be at least 1.");
         if (max < min) throw new ArgumentOutOfRangeException(nameof(max), max, "The largest limit must not be below the smallest.");
