@@ -74,7 +74,7 @@ public static partial class DashboardAssets
     /// </summary>
     private static readonly Dictionary<string, string[]> FirstReads = new()
     {
-        ["/jobs/{jobId}"] = ["/api/v1/jobs/{jobId}/logs?after=0&limit=10000", "/api/v1/jobs/{jobId}"],
+        ["/jobs/{jobId}"] = ["/api/v1/jobs/{jobId}", "/api/v1/jobs/{jobId}/logs?after=0&limit=10000"],
     };
 
     private static string PreloadLinks(string page, RouteValueDictionary values)
@@ -83,7 +83,8 @@ public static partial class DashboardAssets
         foreach (var read in FirstReads.GetValueOrDefault(page, []))
         {
             var address = RouteValue().Replace(read, m => Uri.EscapeDataString(Convert.ToString(values[m.Groups[1].Value], System.Globalization.CultureInfo.InvariantCulture) ?? ""));
-            links.Add($"<{address}>; rel=preload; as=fetch; crossorigin");
+            // Low priority: the page's own scripts and styles, which the browser asks for meanwhile, come first.
+            links.Add($"<{address}>; rel=preload; as=fetch; crossorigin; fetchpriority=low");
         }
         return string.Join(", ", links);
     }
