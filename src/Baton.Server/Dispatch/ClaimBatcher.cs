@@ -24,24 +24,37 @@ namespace Baton.Server.Dispatch;
 /// <see cref="ServerOptions.DispatchPollInterval"/> passed since the last look (retry back-offs
 /// ending, missed signals). A quiet tenant's idle polls therefore cost no database work at all.
 /// </remarks>
-public sealed class ClaimBatcher(
-    IBatonStore store,
-    WakeUpSignals signals,
-    IOptions<ServerOptions> options,
-    TimeProvider time,
-    ILogger<ClaimBatcher> logger)
+public sealed class ClaimBatcher
 {
     /// <summary>The most tickets one claim transaction serves; the rest wait for the next batch.</summary>
     public const int MaxBatch = 256;
 
-    private readonly IBatonStore _store = store;
-    private readonly WakeUpSignals _signals = signals;
-    private readonly IOptions<ServerOptions> _options = options;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger<ClaimBatcher> _logger = logger;
+    private static readonly string WorkTopicPrefix = WakeUpSignals.TenantWork("");
+
+    private readonly IBatonStore _store;
+    private readonly WakeUpSignals _signals;
+    private readonly IOptions<ServerOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ClaimBatcher> _logger;
     private readonly ConcurrentDictionary<string, TenantLine> _lines = new(StringComparer.Ordinal);
     private long _batches;
     private long _tickets;
+
+    public ClaimBatcher(IBatonStore store, WakeUpSignals signals, IOptions<ServerOptions> options, TimeProvider time, ILogger<ClaimBatcher> logger)
+    {
+        _store = store;
+        _signals = signals;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        // A line whose last look found nothing ready answers a ticket that will not wait at once; new work for its
+        // tenant must end that, also while no ticket waits (no claim loop is listening then).
+        _signals.Raised += (topic, _) =>
+        {
+            if (topic.StartsWith(WorkTopicPrefix, StringComparison.Ordinal) && _lines.TryGetValue(topic[WorkTopicPrefix.Length..], out var line))
+                line.WorkArrived();
+        };
+    }
 
     /// <summary>Claim transactions run so far (for diagnostics and tests).</summary>
     public long Batches => Interlocked.Read(ref _batches);
@@ -102,6 +115,15 @@ public sealed class ClaimBatcher(
             }
             if (start) _ = Task.Run(RunAsync);
             return ticket;
+        }
+
+        /// <summary>New work for the tenant: the last look's "nothing ready" no longer holds.</summary>
+        public void WorkArrived()
+        {
+            lock (_gate)
+            {
+                if (_idle == Idle.NoneReady) _idle = Idle.None;
+            }
         }
 
         public Task<IReadOnlyList<JobRecord>> WithdrawAsync(ClaimTicket ticket)

@@ -15,10 +15,16 @@ namespace Baton.Server.Dispatch.SharedAgents;
 /// together with its own agents and other dispatchers. A tenant whose claim comes back short is
 /// skipped and the remaining slots are ranked again.
 /// </summary>
+/// <remarks>
+/// The claim joins the tenant's line of batched claims (<see cref="ClaimBatcher"/>) like a poll of the tenant's own
+/// agents: twenty shared agents polling for one busy tenant share one claim transaction and take the tenant's claim
+/// lock once, instead of queueing on it one after another (on PostgreSQL each waited about 600 ms for it).
+/// </remarks>
 public sealed class SharedPoolDispatcher(
     IBatonStore store,
     SharedPoolDirectory participants,
     JobDispatcher tenantDispatcher,
+    ClaimBatcher batcher,
     IOptions<ServerOptions> options,
     TimeProvider time,
     ILogger<SharedPoolDispatcher> logger)
@@ -63,7 +69,7 @@ public sealed class SharedPoolDispatcher(
                 start += count;
 
                 var tenant = byId[tenantId];
-                var got = await store.Jobs.ClaimAsync(new JobClaimRequest(
+                var got = await ClaimInLineAsync(new JobClaimRequest(
                     tenantId, agent.Id, count, tenant.Quotas.ConcurrentJobs, settings.AgentTtl, CanRun,
                     CandidateLimit: Math.Max(settings.SharedPoolHeadSize, count))
                 {
@@ -88,5 +94,21 @@ public sealed class SharedPoolDispatcher(
                 claimed.Count, claimed.Select(j => j.TenantId).Distinct(StringComparer.Ordinal).Count(), agent.Id);
         }
         return claimed;
+    }
+
+    /// <summary>Claims in the tenant's next batched claim, without waiting for more work than there is now.</summary>
+    private async Task<IReadOnlyList<JobRecord>> ClaimInLineAsync(JobClaimRequest request, CancellationToken cancellationToken)
+    {
+        var ticket = batcher.Enqueue(request, waits: false);
+        try
+        {
+            return await ticket.Jobs.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Jobs of a claim already under way are assigned; the agent's next poll gives back what it never saw.
+            await ticket.WithdrawAsync();
+            throw;
+        }
     }
 }
