@@ -61,6 +61,11 @@ dotnet test Baton.slnx -c Release --no-build --nologo -m:1 \
 log "Running the Python SDK's pytest suite"
 scripts/test-sdk.sh || status=1
 
+# The README's first command builds the CLI through ./baton (ReadyToRun, with a plain build as fallback): run that
+# build as a newcomer's first `./baton` would, so a broken script fails here and not on their machine.
+log "Building the CLI the way ./baton does"
+./baton --version || { echo "./baton --version failed"; status=1; }
+
 # Benchmark smoke run: every available scenario in quick mode on both backends, so the harness keeps working.
 if [ $status -eq 0 ]; then
   log "Benchmark smoke run (quick mode)"
