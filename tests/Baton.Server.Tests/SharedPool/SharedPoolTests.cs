@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using Baton.Core.AgentProtocol;
 using Baton.Core.Api;
+using Baton.Server.Dispatch;
 using Baton.Server.Tests.Support;
+using Baton.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using static Baton.Server.Tests.SharedPool.SharedPoolTestSupport;
 
 namespace Baton.Server.Tests.SharedPool;
@@ -127,6 +130,40 @@ public abstract class SharedPoolTests : IAsyncLifetime
         Assert.Equal(served, (await shared.PollAsync(4)).Jobs.Select(j => j.JobId));
         var pending = await optedOut.Client.GetAsync("/api/v1/jobs?state=pending").ReadAsync<ListResponse<JobDto>>();
         Assert.Equal(waiting.Order(), pending.Items.Select(j => j.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_shared_agents_claims_join_each_tenants_batched_claim_line()
+    {
+        using var a = await TenantWithPackageAsync(Server);
+        using var b = await TenantWithPackageAsync(Server);
+        await SubmitAsync(a, 2);
+        await SubmitAsync(b, 2);
+        using var shared = await RegisterSharedAgentAsync(Server);
+        var batcher = Server.Server.Services.GetRequiredService<ClaimBatcher>();
+        var served = batcher.TicketsServed;
+
+        var poll = await shared.PollAsync(4);
+
+        Assert.Equal(4, poll.Jobs.Count);
+        // Each tenant's picks were claimed in that tenant's line (with its own agents' polls, one claim lock per batch).
+        Assert.True(batcher.TicketsServed - served >= 2, $"{batcher.TicketsServed - served} ticket(s) served for a poll that took jobs of two tenants");
+    }
+
+    [Fact]
+    public async Task New_work_ends_a_lines_nothing_ready_answer_for_claims_that_do_not_wait()
+    {
+        using var tenant = await TenantWithPackageAsync(Server);
+        using var agent = await SimulatedAgent.RegisterAsync(Server, tenant, "own", slots: 1);
+        var batcher = Server.Server.Services.GetRequiredService<ClaimBatcher>();
+        JobClaimRequest Request() => new(tenant.Tenant.Id, agent.Id, 1, 10, TimeSpan.FromMinutes(1), _ => true);
+
+        // Nothing ready: the line remembers that for a poll interval and answers the next such claim at once…
+        Assert.Empty(await batcher.Enqueue(Request(), waits: false).Jobs);
+        var job = (await SubmitAsync(tenant, 1))[0];
+
+        // …unless work arrived meanwhile (a shared agent's claim is one that does not wait).
+        Assert.Equal(job, Assert.Single(await batcher.Enqueue(Request(), waits: false).Jobs).Id);
     }
 
     [Fact]
