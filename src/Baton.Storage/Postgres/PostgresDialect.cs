@@ -9,9 +9,6 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override JobSql Jobs => PostgresJobSql.Instance;
 
-    // Every statement is a round trip: a batch goes as one statement over arrays (unnest).
-    public override bool WritesRowByRow => false;
-
     // Several replicas write at once: a transaction-scoped advisory lock serialises, say, two creations that check one quota.
     public override string? TransactionLock => "SELECT pg_advisory_xact_lock(hashtextextended(@lockKey, 0));";
 
@@ -109,9 +106,6 @@ internal sealed class PostgresDialect : SqlDialect
         FROM numbered e JOIN bumped b ON b.tenant_id = e.tenant_id;
         """;
 
-    // The batch statement reads and writes each agent itself.
-    public override string? HeartbeatAgentRead => null;
-
     public override string HeartbeatAgentWrite =>
         $"""
         WITH renewed AS (
@@ -141,5 +135,4 @@ internal sealed class PostgresDialect : SqlDialect
         RETURNING CASE WHEN o.state = 'offline' THEN a.id END AS Id, a.tenant_id AS TenantId, a.name AS Name;
         """;
 
-    public override string? HeartbeatLeaseRenewal => null;
 }

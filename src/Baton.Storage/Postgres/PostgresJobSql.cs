@@ -106,7 +106,7 @@ internal sealed class PostgresJobSql : JobSql
         LEFT JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id;
         """;
 
-    public override string? CompletionJobsLocked =>
+    public override string CompletionJobsLocked =>
         $"""
         SELECT {JobRow.Select} FROM jobs
         WHERE (id, tenant_id) IN (SELECT * FROM unnest(@jobIds::text[], @tenantIds::text[]))

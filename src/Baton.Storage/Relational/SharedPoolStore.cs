@@ -62,9 +62,9 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
                     """,
                     new
                     {
-                        minutes = new NumberList([.. usage.Select(u => u.Minute)]),
+                        minutes = ValueList.Of(usage.Select(u => u.Minute)),
                         tenants = new TextList([.. usage.Select(u => u.TenantId)]),
-                        amounts = new NumberList([.. usage.Select(u => u.AgentMilliseconds)]),
+                        amounts = ValueList.Of(usage.Select(u => u.AgentMilliseconds)),
                     });
             }
             await session.ExecuteAsync("DELETE FROM shared_pool_usage WHERE minute < @minute;", new { minute = SharedPoolRows.MinuteOf(pruneBefore) });
