@@ -1,6 +1,5 @@
 using System.Data;
 using Baton.Storage.Relational;
-using Baton.Storage.Serialization;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -26,7 +25,7 @@ internal sealed class PostgresValueBinder : IValueBinder
             Bind(parameter, NpgsqlDbType.Array | ElementTypes[element], items);
             return;
         }
-        var times = items.Cast<DateTimeOffset?>().Select(time => time is { } t ? StoredTime.FromMs(StoredTime.ToMs(t)).UtcDateTime : (DateTime?)null);
+        var times = items.Cast<DateTimeOffset?>().Select(time => time is { } t ? PgTime.ToDb(t).UtcDateTime : (DateTime?)null);
         Bind(parameter, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, times.ToArray());
     }
 
