@@ -8,19 +8,14 @@ namespace Baton.Storage.Relational;
 // System scope: one tick batches the heartbeats of agents of many tenants.
 internal sealed partial class AgentStore
 {
-    public Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> batch, TimeSpan leaseTtl, CancellationToken cancellationToken)
-    {
-        if (batch.Count == 0) return Task.FromResult<IReadOnlyList<string>>([]);
-        return RecordInOneStatementAsync(batch, leaseTtl, cancellationToken);
-    }
-
     /// <summary>
     /// The whole batch in one statement over lists: one row per agent (an <c>UPDATE … FROM</c> touches a row once: the latest
     /// time, the last capabilities and resources given) and one per reported job attempt (the last report wins, its lease
     /// counted from its heartbeat), both in a stable order so two replicas flushing overlapping batches lock rows alike.
     /// </summary>
-    private Task<IReadOnlyList<string>> RecordInOneStatementAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken)
     {
+        if (heartbeats.Count == 0) return Task.FromResult<IReadOnlyList<string>>([]);
         // In the order the agents first appear.
         var agents = heartbeats
             .GroupBy(heartbeat => heartbeat.AgentId, StringComparer.Ordinal)

@@ -45,43 +45,38 @@ internal sealed partial class JobStore
             var now = Now();
             var expiredJobs = (await session.QueryAsync<JobRow>(sql.ExpiredLeases, new { now })).Select(row => row.ToRecord()).ToList();
             if (expiredJobs.Count == 0) return [];
-            return await ExpireAsync(session, expiredJobs, now);
+            var expired = new List<ExpiredLease>(expiredJobs.Count);
+            var notBefores = new List<DateTimeOffset?>(expiredJobs.Count);
+            var reasons = new List<string>(expiredJobs.Count);
+            var events = new List<NewEvent>(expiredJobs.Count * 2);
+            foreach (var job in expiredJobs)
+            {
+                var expiry = ExpiryOf(job);
+                expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, expiry.NewState));
+                notBefores.Add(now + expiry.RetryDelay);
+                reasons.Add(expiry.Reason);
+                events.Add(new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, expiry.Reason));
+                events.Add(new NewEvent(job.TenantId, job.Id, expiry.FollowUpType, job.Attempt, job.AgentId, expiry.FollowUpMessage));
+            }
+
+            // The rows are locked by this transaction (or read under the single writer), so the fenced update takes every one.
+            await session.ExecuteAsync(sql.LeaseExpiry, new
+            {
+                now,
+                ids = ValueList.Of(expired.Select(e => e.JobId)),
+                attempts = ValueList.Of(expired.Select(e => e.Attempt)),
+                newStates = ValueList.Of(expired.Select(e => e.NewState.ToText())),
+                reasons = ValueList.Of(reasons),
+                notBefores = ValueList.Of(notBefores),
+            });
+            await AppendJobEventsAsync(session, now, events);
+            // Jobs that ended here announce it to their tenants in this same transaction.
+            var ended = expiredJobs
+                .Select((job, i) => job with { State = expired[i].NewState, FinishedAt = now, Error = reasons[i], LeaseExpiresAt = null })
+                .Select(TenantEventPayloads.ForFinishedJob)
+                .OfType<NewTenantEvent>()
+                .ToList();
+            await TenantEvents.QueueAsync(session, ended, now);
+            return expired;
         }, cancellationToken);
-
-    private async Task<IReadOnlyList<ExpiredLease>> ExpireAsync(StoreSession session, List<JobRecord> expiredJobs, DateTimeOffset now)
-    {
-        var expired = new List<ExpiredLease>(expiredJobs.Count);
-        var notBefores = new List<DateTimeOffset?>(expiredJobs.Count);
-        var reasons = new List<string>(expiredJobs.Count);
-        var events = new List<NewEvent>(expiredJobs.Count * 2);
-        foreach (var job in expiredJobs)
-        {
-            var expiry = ExpiryOf(job);
-            expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, expiry.NewState));
-            notBefores.Add(now + expiry.RetryDelay);
-            reasons.Add(expiry.Reason);
-            events.Add(new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, expiry.Reason));
-            events.Add(new NewEvent(job.TenantId, job.Id, expiry.FollowUpType, job.Attempt, job.AgentId, expiry.FollowUpMessage));
-        }
-
-        // The rows are locked by this transaction, so the fenced update takes every one of them.
-        await session.ExecuteAsync(session.Dialect.Jobs.LeaseExpiry, new
-        {
-            now,
-            ids = ValueList.Of(expired.Select(e => e.JobId)),
-            attempts = ValueList.Of(expired.Select(e => e.Attempt)),
-            newStates = ValueList.Of(expired.Select(e => e.NewState.ToText())),
-            reasons = ValueList.Of(reasons),
-            notBefores = ValueList.Of(notBefores),
-        });
-        await AppendJobEventsAsync(session, now, events);
-        // Jobs that ended here announce it to their tenants in this same transaction.
-        var ended = expiredJobs
-            .Select((job, i) => job with { State = expired[i].NewState, FinishedAt = now, Error = reasons[i], LeaseExpiresAt = null })
-            .Select(TenantEventPayloads.ForFinishedJob)
-            .OfType<NewTenantEvent>()
-            .ToList();
-        await TenantEvents.QueueAsync(session, ended, now);
-        return expired;
-    }
 }
