@@ -30,10 +30,6 @@ internal sealed class JobRow
             .Replace("error AS Error", $"{sql.TextTail("error", 1024)} AS Error", StringComparison.Ordinal)
         + $", {sql.OctetLength("inputs")} > 4096 AS InputsOmitted, COALESCE({sql.OctetLength("result")} > 4096, false) AS ResultOmitted");
 
-    /// <summary>The same select list with every column qualified by <paramref name="alias"/>.</summary>
-    public static string SelectOf(string alias) =>
-        string.Join(", ", Select.Split(", ").Select(column => alias + "." + column));
-
     public bool InputsOmitted { get; set; }
 
     public bool ResultOmitted { get; set; }
