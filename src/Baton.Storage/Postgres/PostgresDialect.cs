@@ -63,13 +63,6 @@ internal sealed class PostgresDialect : SqlDialect
             LIMIT @limit) h;
         """;
 
-    public override string EventIdsTaken =>
-        """
-        INSERT INTO event_sequences (tenant_id, last_id) VALUES (@tenantId, @count)
-        ON CONFLICT (tenant_id) DO UPDATE SET last_id = event_sequences.last_id + EXCLUDED.last_id
-        RETURNING last_id;
-        """;
-
     public override string EventsInsert =>
         """
         INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
@@ -114,7 +107,7 @@ internal sealed class PostgresDialect : SqlDialect
             SET lease_expires_at = r.lease_expires_at, progress = COALESCE(r.progress::jsonb, j.progress)
             FROM unnest(@jobIds::text[], @jobAgentIds::text[], @attempts::integer[], @leases::timestamptz[], @progress::text[])
                  AS r(job_id, agent_id, attempt, lease_expires_at, progress)
-            WHERE j.id = r.job_id AND j.agent_id = r.agent_id AND j.attempt = r.attempt AND j.state IN {PgSql.ActiveStates}
+            WHERE j.id = r.job_id AND j.agent_id = r.agent_id AND j.attempt = r.attempt AND j.state IN {JobRow.ActiveStates}
             RETURNING j.id
         ),
         beats AS (

@@ -62,19 +62,6 @@ internal sealed class PostgresJobSql : JobSql
         RETURNING line;
         """;
 
-    public override string LogBytesAdded =>
-        """
-        UPDATE jobs SET log_bytes = log_bytes + @stored, log_cut_attempt = CASE WHEN @sayCut THEN @attempt ELSE log_cut_attempt END
-        WHERE id = @jobId AND tenant_id = @tenantId;
-        """;
-
-    public override string LogUsageAdded =>
-        """
-        INSERT INTO log_usage (tenant_id, day, shard, bytes)
-        VALUES (@tenantId, (@now::timestamptz AT TIME ZONE 'UTC')::date, @shard, @stored)
-        ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = log_usage.bytes + excluded.bytes;
-        """;
-
     public override string JobEventsInsert =>
         """
         INSERT INTO job_events (tenant_id, job_id, at, type, attempt, agent_id, message)
@@ -150,7 +137,7 @@ internal sealed class PostgresJobSql : JobSql
     public override string ExpiredLeases =>
         $"""
         SELECT {JobRow.Select} FROM jobs
-        WHERE state IN {PgSql.ActiveStates} AND lease_expires_at < @now
+        WHERE state IN {JobRow.ActiveStates} AND lease_expires_at < @now
         ORDER BY lease_expires_at
         FOR UPDATE SKIP LOCKED;
         """;
@@ -164,7 +151,7 @@ internal sealed class PostgresJobSql : JobSql
             finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
         FROM unnest(@ids::text[], @attempts::integer[], @newStates::text[], @reasons::text[], @notBefores::timestamptz[])
              AS u(id, attempt, new_state, reason, not_before)
-        WHERE j.id = u.id AND j.attempt = u.attempt AND j.state IN {PgSql.ActiveStates};
+        WHERE j.id = u.id AND j.attempt = u.attempt AND j.state IN {JobRow.ActiveStates};
         """;
 
     public override string? ClaimActiveCount => null;
@@ -175,13 +162,13 @@ internal sealed class PostgresJobSql : JobSql
     public override string ClaimState =>
         $"""
         SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @tenantId, 0));
-        SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {PgSql.ActiveStates};
+        SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {JobRow.ActiveStates};
         SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
-               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active,
+               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {JobRow.ActiveStates})::bigint AS Active,
                array_to_json(q.agent_groups)::text AS AgentGroups, q.reserved_slots::bigint AS ReservedSlots, q.reserved_min_priority::bigint AS ReservedMinPriority
         FROM queues q WHERE q.tenant_id = @tenantId;
         SELECT agent_id AS AgentId, COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
-        FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {PgSql.ActiveStates} GROUP BY agent_id;
+        FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {JobRow.ActiveStates} GROUP BY agent_id;
         """;
 
     public override string JobAssignment =>

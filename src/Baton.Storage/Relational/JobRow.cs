@@ -9,6 +9,9 @@ namespace Baton.Storage.Relational;
 /// <summary>One row of <c>jobs</c> as Dapper reads it on either backend; <see cref="Select"/> is the matching select list.</summary>
 internal sealed class JobRow
 {
+    /// <summary>The job states that hold an agent's lease, as an SQL list.</summary>
+    public const string ActiveStates = "('assigned', 'running')";
+
     public const string Select =
         "id AS Id, tenant_id AS TenantId, package_name AS PackageName, package_version AS PackageVersion, " +
         "package_sha256 AS PackageSha256, state AS State, attempt AS Attempt, max_attempts AS MaxAttempts, " +

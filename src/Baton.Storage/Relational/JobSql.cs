@@ -49,13 +49,19 @@ internal abstract class JobSql
     public abstract string LogLinesInsert { get; }
 
     /// <summary>Adds <c>@stored</c> bytes to job <c>@jobId</c>'s log and, when <c>@sayCut</c>, records that attempt <c>@attempt</c> said its log was cut.</summary>
-    public abstract string LogBytesAdded { get; }
+    public string LogBytesAdded =>
+        """
+        UPDATE jobs SET log_bytes = log_bytes + @stored, log_cut_attempt = CASE WHEN @sayCut THEN @attempt ELSE log_cut_attempt END
+        WHERE id = @jobId AND tenant_id = @tenantId;
+        """;
 
-    /// <summary>
-    /// Adds <c>@stored</c> bytes to <c>@tenantId</c>'s <c>log_usage</c> row of shard <c>@shard</c> for the UTC day of <c>@now</c>
-    /// (also given as <c>@day</c>, whole days since the epoch).
-    /// </summary>
-    public abstract string LogUsageAdded { get; }
+    /// <summary>Adds <c>@stored</c> bytes to <c>@tenantId</c>'s <c>log_usage</c> row of shard <c>@shard</c> for the UTC day of <c>@now</c>.</summary>
+    public string LogUsageAdded => field ??=
+        $"""
+        INSERT INTO log_usage (tenant_id, day, shard, bytes)
+        VALUES (@tenantId, {UtcDay("@now")}, @shard, @stored)
+        ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = log_usage.bytes + excluded.bytes;
+        """;
 
     /// <summary>
     /// Records job events at <c>@at</c> from the lists <c>@tenantIds</c>, <c>@jobIds</c>, <c>@types</c>, <c>@attempts</c>,

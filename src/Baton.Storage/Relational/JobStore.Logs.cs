@@ -1,6 +1,5 @@
 using System.Text;
 using Baton.Storage.Model;
-using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Relational;
 
@@ -38,10 +37,7 @@ internal sealed partial class JobStore
             }
             if (stored > 0)
             {
-                // The day both as a time and as whole days since the epoch: a dialect's statement takes the form it keeps.
-                var now = time.GetUtcNow();
-                var day = StoredTime.ToMs(now) / 86_400_000;
-                await session.ExecuteAsync(sql.LogUsageAdded, new { tenantId, now, day, shard = (short)LogUsageShards.Of(jobId), stored });
+                await session.ExecuteAsync(sql.LogUsageAdded, new { tenantId, now = time.GetUtcNow(), shard = (short)LogUsageShards.Of(jobId), stored });
             }
             return new LogAppendResult(AttemptWriteResult.Ok, job.CancelRequested, cut || job.LogBytes + stored >= limit.MaxBytes);
         }, cancellationToken);

@@ -18,9 +18,6 @@ namespace Baton.Storage.Relational;
 /// </summary>
 internal sealed partial class JobStore(IStoreDatabase database, TimeProvider time, RetryPolicy retryPolicy) : IJobStore
 {
-    /// <summary>Job states that hold an agent's lease.</summary>
-    private const string ActiveJobStates = "('assigned', 'running')";
-
     private const int MaxPageSize = 500;
 
     public async Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
@@ -94,7 +91,7 @@ internal sealed partial class JobStore(IStoreDatabase database, TimeProvider tim
 
     public Task<int> CountActiveAsync(string tenantId, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
-            $"SELECT CAST(COUNT(*) AS integer) FROM jobs WHERE tenant_id = @tenantId AND state IN {ActiveJobStates};", new { tenantId }),
+            $"SELECT CAST(COUNT(*) AS integer) FROM jobs WHERE tenant_id = @tenantId AND state IN {JobRow.ActiveStates};", new { tenantId }),
             cancellationToken);
 
     public Task<int> CountPendingAsync(string tenantId, CancellationToken cancellationToken) =>

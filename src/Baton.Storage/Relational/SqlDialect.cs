@@ -16,7 +16,12 @@ internal abstract class SqlDialect
     /// Takes <c>@count</c> ids of tenant <c>@tenantId</c>'s event sequence (its <c>event_sequences</c> row, created at need,
     /// locked until the transaction ends) and answers the last of them.
     /// </summary>
-    public abstract string EventIdsTaken { get; }
+    public string EventIdsTaken =>
+        """
+        INSERT INTO event_sequences (tenant_id, last_id) VALUES (@tenantId, @count)
+        ON CONFLICT (tenant_id) DO UPDATE SET last_id = event_sequences.last_id + EXCLUDED.last_id
+        RETURNING last_id;
+        """;
 
     /// <summary>
     /// Inserts numbered tenant events created at <c>@now</c>, from the lists <c>@tenantIds</c>, <c>@ids</c>, <c>@types</c>,

@@ -63,13 +63,6 @@ internal sealed class SqliteDialect : SqlDialect
 
         """));
 
-    public override string EventIdsTaken =>
-        """
-        INSERT INTO event_sequences (tenant_id, last_id) VALUES (@tenantId, @count)
-        ON CONFLICT (tenant_id) DO UPDATE SET last_id = last_id + @count
-        RETURNING last_id;
-        """;
-
     public override string EventsInsert { get; } =
         $"""
         INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
@@ -90,7 +83,7 @@ internal sealed class SqliteDialect : SqlDialect
         FROM {Rows("b", ("agentIds", "b_agent_id"))} JOIN agents a ON a.id = b.b_agent_id;
         UPDATE jobs AS j SET lease_expires_at = r.r_lease, progress = COALESCE(r.r_progress, j.progress)
         FROM {Rows("r", ("jobIds", "r_job_id"), ("jobAgentIds", "r_agent_id"), ("attempts", "r_attempt"), ("leases", "r_lease"), ("progress", "r_progress"))}
-        WHERE j.id = r.r_job_id AND j.agent_id = r.r_agent_id AND j.attempt = r.r_attempt AND j.state IN ('assigned', 'running');
+        WHERE j.id = r.r_job_id AND j.agent_id = r.r_agent_id AND j.attempt = r.r_attempt AND j.state IN {JobRow.ActiveStates};
         UPDATE agents AS a
         SET state = 'online',
             last_heartbeat_at = CASE WHEN a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < b.b_at THEN b.b_at ELSE a.last_heartbeat_at END,

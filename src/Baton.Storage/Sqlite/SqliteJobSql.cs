@@ -58,18 +58,6 @@ internal sealed class SqliteJobSql : JobSql
         RETURNING line;
         """;
 
-    public override string LogBytesAdded =>
-        """
-        UPDATE jobs SET log_bytes = log_bytes + @stored, log_cut_attempt = CASE WHEN @sayCut THEN @attempt ELSE log_cut_attempt END
-        WHERE id = @jobId;
-        """;
-
-    public override string LogUsageAdded =>
-        """
-        INSERT INTO log_usage (tenant_id, day, shard, bytes) VALUES (@tenantId, @day, @shard, @stored)
-        ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = bytes + excluded.bytes;
-        """;
-
     public override string JobEventsInsert { get; } =
         $"""
         INSERT INTO job_events (job_id, at, type, attempt, agent_id, message)
@@ -119,8 +107,6 @@ internal sealed class SqliteJobSql : JobSql
         RETURNING {JobRow.Select};
         """;
 
-    private const string ActiveStates = "('assigned', 'running')";
-
     public override string? AssignedToAgentCount => "SELECT COUNT(*) FROM jobs WHERE agent_id = @agentId AND state = 'assigned' AND tenant_id = @tenantId;";
 
     public override string ReleaseCandidates =>
@@ -138,7 +124,7 @@ internal sealed class SqliteJobSql : JobSql
         """;
 
     public override string ExpiredLeases =>
-        $"SELECT {JobRow.Select} FROM jobs WHERE state IN {ActiveStates} AND lease_expires_at < @now ORDER BY lease_expires_at;";
+        $"SELECT {JobRow.Select} FROM jobs WHERE state IN {JobRow.ActiveStates} AND lease_expires_at < @now ORDER BY lease_expires_at;";
 
     public override string LeaseExpiry { get; } =
         $"""
@@ -148,20 +134,20 @@ internal sealed class SqliteJobSql : JobSql
             not_before = u.not_before,
             finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
         FROM {Rows("u", ("ids", "u_id"), ("attempts", "u_attempt"), ("newStates", "new_state"), ("reasons", "reason"), ("notBefores", "not_before"))}
-        WHERE j.id = u.u_id AND j.attempt = u.u_attempt AND j.state IN {ActiveStates};
+        WHERE j.id = u.u_id AND j.attempt = u.u_attempt AND j.state IN {JobRow.ActiveStates};
         """;
 
     // Under the write gate (which serialises every claim): the count first, so a tenant at its cap reads no more.
-    public override string? ClaimActiveCount => $"SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND state IN {ActiveStates};";
+    public override string? ClaimActiveCount => $"SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND state IN {JobRow.ActiveStates};";
 
     public override string ClaimState =>
         $"""
         SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
-               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {ActiveStates}) AS Active,
+               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {JobRow.ActiveStates}) AS Active,
                q.agent_groups AS AgentGroups, q.reserved_slots AS ReservedSlots, q.reserved_min_priority AS ReservedMinPriority
         FROM queues q WHERE q.tenant_id = @tenantId;
         SELECT agent_id AS AgentId, COUNT(*) AS Jobs, COALESCE(SUM(cpu_millicores), 0) AS CpuMillicores, COALESCE(SUM(memory_mb), 0) AS MemoryMb
-        FROM jobs WHERE agent_id IN @agentIds AND state IN {ActiveStates} GROUP BY agent_id;
+        FROM jobs WHERE agent_id IN @agentIds AND state IN {JobRow.ActiveStates} GROUP BY agent_id;
         """;
 
     // The assigned events first, of the picks still pending (one writer: the ones the update then takes).
