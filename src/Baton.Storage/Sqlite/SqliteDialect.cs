@@ -76,14 +76,14 @@ internal sealed class SqliteDialect : SqlDialect
     public override string? EventOutboxSequence => null;
 
     // The agents as they were (which answers the ones back online), then the leases, then the agents: one writer, so
-    // nothing changes between the statements.
+    // nothing changes between the statements. The unary + keeps the state off an index: each job is found by id.
     public override string HeartbeatAgentWrite { get; } =
         $"""
         SELECT CASE WHEN a.state = 'offline' THEN a.id END AS Id, a.tenant_id AS TenantId, a.name AS Name
         FROM {Rows("b", ("agentIds", "b_agent_id"))} JOIN agents a ON a.id = b.b_agent_id;
         UPDATE jobs AS j SET lease_expires_at = r.r_lease, progress = COALESCE(r.r_progress, j.progress)
         FROM {Rows("r", ("jobIds", "r_job_id"), ("jobAgentIds", "r_agent_id"), ("attempts", "r_attempt"), ("leases", "r_lease"), ("progress", "r_progress"))}
-        WHERE j.id = r.r_job_id AND j.agent_id = r.r_agent_id AND j.attempt = r.r_attempt AND j.state IN {JobRow.ActiveStates};
+        WHERE j.id = r.r_job_id AND j.agent_id = r.r_agent_id AND j.attempt = r.r_attempt AND +j.state IN {JobRow.ActiveStates};
         UPDATE agents AS a
         SET state = 'online',
             last_heartbeat_at = CASE WHEN a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < b.b_at THEN b.b_at ELSE a.last_heartbeat_at END,

@@ -67,7 +67,9 @@ internal sealed class SqliteJobSql : JobSql
         """;
 
     // The starts as the jobs were (which answers each), then the started events, then the compare-and-sets: one writer,
-    // so the jobs the events name are the ones the update starts.
+    // so the jobs the events name are the ones the update starts. In the batch statements a unary + keeps a constant
+    // condition (state, tenant) from an index, so the planner walks the batch and finds each job by id rather than walking
+    // every job in that state (SQLite keeps no statistics here).
     public override string AttemptStart { get; } =
         $"""
         SELECT i.tenant_id AS TenantId, i.job_id AS JobId, i.agent_id AS RequestedAgentId, i.attempt AS RequestedAttempt,
@@ -77,11 +79,11 @@ internal sealed class SqliteJobSql : JobSql
         INSERT INTO job_events (job_id, at, type, attempt, agent_id, message)
         SELECT j.id, @now, '{JobEventTypes.Started}', j.attempt, j.agent_id, 'started on agent ' || j.agent_id
         FROM {Starts} JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id
-        WHERE j.state = 'assigned' AND j.agent_id = i.agent_id AND j.attempt = i.attempt
+        WHERE +j.state = 'assigned' AND j.agent_id = i.agent_id AND j.attempt = i.attempt
         ORDER BY i.ord;
         UPDATE jobs AS j SET state = 'running', started_at = @now
         FROM {Starts}
-        WHERE j.id = i.job_id AND j.tenant_id = i.tenant_id AND j.state = 'assigned' AND j.agent_id = i.agent_id AND j.attempt = i.attempt;
+        WHERE j.id = i.job_id AND j.tenant_id = i.tenant_id AND +j.state = 'assigned' AND j.agent_id = i.agent_id AND j.attempt = i.attempt;
         """;
 
     private static string Starts => Rows("i", ("tenantIds", "tenant_id"), ("jobIds", "job_id"), ("agentIds", "agent_id"), ("attempts", "attempt"));
@@ -134,7 +136,7 @@ internal sealed class SqliteJobSql : JobSql
             not_before = u.not_before,
             finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
         FROM {Rows("u", ("ids", "u_id"), ("attempts", "u_attempt"), ("newStates", "new_state"), ("reasons", "reason"), ("notBefores", "not_before"))}
-        WHERE j.id = u.u_id AND j.attempt = u.u_attempt AND j.state IN {JobRow.ActiveStates};
+        WHERE j.id = u.u_id AND j.attempt = u.u_attempt AND +j.state IN {JobRow.ActiveStates};
         """;
 
     // Under the write gate (which serialises every claim): the count first, so a tenant at its cap reads no more.
@@ -157,13 +159,13 @@ internal sealed class SqliteJobSql : JobSql
         SELECT j.id, @now, '{JobEventTypes.Assigned}', j.attempt + 1, c.pick_agent_id,
                'assigned to agent ' || c.pick_agent_id || ' (attempt ' || (j.attempt + 1) || ' of ' || j.max_attempts || ')'
         FROM {Picks} JOIN jobs j ON j.id = c.pick_id
-        WHERE j.tenant_id = @tenantId AND j.state = 'pending'
+        WHERE +j.tenant_id = @tenantId AND +j.state = 'pending'
         ORDER BY c.ord;
         UPDATE jobs AS j
         SET state = 'assigned', attempt = attempt + 1, agent_id = c.pick_agent_id, assigned_at = @now, started_at = NULL,
             lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
         FROM {Picks}
-        WHERE j.id = c.pick_id AND j.tenant_id = @tenantId AND j.state = 'pending'
+        WHERE j.id = c.pick_id AND +j.tenant_id = @tenantId AND +j.state = 'pending'
         RETURNING {JobRow.Select};
         """;
 
@@ -171,8 +173,8 @@ internal sealed class SqliteJobSql : JobSql
 
     public override string JobsByIdempotencyKey { get; } =
         $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE (tenant_id, idempotency_key) IN (SELECT k.tenant_id, k.key FROM {Rows("k", ("tenantIds", "tenant_id"), ("keys", "key"))});
+        SELECT {JobRow.Select}
+        FROM {Rows("k", ("tenantIds", "k_tenant_id"), ("keys", "k_key"))} JOIN jobs ON jobs.tenant_id = k.k_tenant_id AND jobs.idempotency_key = k.k_key;
         """;
 
     // The jobs' ids are new: the ones now in jobs are the ones this insert stored. WHERE true: SQLite would read ON CONFLICT
