@@ -39,14 +39,11 @@ internal sealed class PostgresJobSql : JobSql
     // A small window first: most claims are filled from the first rows of the ready index.
     public override int FirstClaimWindow(int slotsWanted, int window) => Math.Min(window, Math.Max(SmallCandidateWindow, slotsWanted * 8));
 
-    public override string UtcDay(string parameter) => $"({parameter}::timestamptz AT TIME ZONE 'UTC')::date";
+    protected override string ForUpdate => " FOR UPDATE";
 
-    public override string LogHolder =>
-        """
-        SELECT state AS State, agent_id AS AgentId, attempt AS Attempt, cancel_requested AS CancelRequested,
-               log_bytes AS LogBytes, log_cut_attempt AS LogCutAttempt
-        FROM jobs WHERE id = @jobId AND tenant_id = @tenantId FOR UPDATE;
-        """;
+    protected override string ForUpdateSkipLocked => "\nFOR UPDATE SKIP LOCKED";
+
+    public override string UtcDay(string parameter) => $"({parameter}::timestamptz AT TIME ZONE 'UTC')::date";
 
     public override string LogLinesInsert =>
         """
@@ -118,28 +115,12 @@ internal sealed class PostgresJobSql : JobSql
     // The release's own read is one indexed statement in the tenant's transaction.
     public override string? AssignedToAgentCount => null;
 
-    public override string ReleaseCandidates =>
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before
-        FOR UPDATE SKIP LOCKED;
-        """;
-
     public override string ReleaseAssignment =>
         $"""
         UPDATE jobs
         SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
         WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND id = ANY(@ids)
         RETURNING {JobRow.Select};
-        """;
-
-    // SKIP LOCKED lets two replicas' janitors share the sweep instead of queueing; each job is handled once.
-    public override string ExpiredLeases =>
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE state IN {JobRow.ActiveStates} AND lease_expires_at < @now
-        ORDER BY lease_expires_at
-        FOR UPDATE SKIP LOCKED;
         """;
 
     public override string LeaseExpiry =>

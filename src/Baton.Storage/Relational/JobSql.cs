@@ -19,6 +19,15 @@ internal abstract class JobSql
     /// </summary>
     public abstract string EventList { get; }
 
+    /// <summary>Ends a read of a job row the write goes on to change: <c> FOR UPDATE</c> where writers run at once, else nothing.</summary>
+    protected abstract string ForUpdate { get; }
+
+    /// <summary>
+    /// Ends a read of jobs the write goes on to take back, on a line of its own: <c>FOR UPDATE SKIP LOCKED</c> where writers run
+    /// at once (two replicas' janitors share a sweep instead of queueing; each job is handled once), else nothing.
+    /// </summary>
+    protected abstract string ForUpdateSkipLocked { get; }
+
     /// <summary>
     /// A claim's ready candidates: <c>@tenantId</c>'s pending jobs due at <c>@now</c> outside the queues of the text array
     /// <c>@blocked</c>, in <paramref name="orderBy"/>, at most <c>@limit</c>, as <see cref="JobRow.Select"/>.
@@ -39,7 +48,12 @@ internal abstract class JobSql
     /// <c>CancelRequested</c>, <c>LogBytes</c>, <c>LogCutAttempt</c>; locks the row where writers run at once (batches of
     /// one job are ordered on it).
     /// </summary>
-    public abstract string LogHolder { get; }
+    public string LogHolder => field ??=
+        $"""
+        SELECT state AS State, agent_id AS AgentId, attempt AS Attempt, cancel_requested AS CancelRequested,
+               log_bytes AS LogBytes, log_cut_attempt AS LogCutAttempt
+        FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{ForUpdate};
+        """;
 
     /// <summary>
     /// Inserts log lines of attempt <c>@attempt</c> of job <c>@jobId</c> (of <c>@tenantId</c>), skipping a line already stored,
@@ -102,7 +116,11 @@ internal abstract class JobSql
     /// <c>@tenantId</c>'s jobs assigned to agent <c>@agentId</c> before <c>@before</c>, as <see cref="JobRow.Select"/> (locked,
     /// skipping rows another writer holds, where writers run at once).
     /// </summary>
-    public abstract string ReleaseCandidates { get; }
+    public string ReleaseCandidates => field ??=
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before{ForUpdateSkipLocked};
+        """;
 
     /// <summary>
     /// Puts assignments back to pending without spending the attempt: the jobs of the text list <c>@ids</c> still assigned
@@ -111,7 +129,12 @@ internal abstract class JobSql
     public abstract string ReleaseAssignment { get; }
 
     /// <summary>Every tenant's active jobs whose lease ran out before <c>@now</c>, oldest first, as <see cref="JobRow.Select"/> (locked, skipping rows another sweep holds, where writers run at once).</summary>
-    public abstract string ExpiredLeases { get; }
+    public string ExpiredLeases => field ??=
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE state IN {JobRow.ActiveStates} AND lease_expires_at < @now
+        ORDER BY lease_expires_at{ForUpdateSkipLocked};
+        """;
 
     /// <summary>
     /// Ends expired leases: the new state, <c>lease_expires_at</c> cleared, the reason as error, the agent cleared and the

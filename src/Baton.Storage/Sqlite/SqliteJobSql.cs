@@ -38,15 +38,13 @@ internal sealed class SqliteJobSql : JobSql
     // The whole window at once: an in-process read under the single writer, where a second statement would cost more.
     public override int FirstClaimWindow(int slotsWanted, int window) => window;
 
+    // One writer holds the whole database: nothing to lock.
+    protected override string ForUpdate => "";
+
+    protected override string ForUpdateSkipLocked => "";
+
     // Times are unix milliseconds and days whole days since the epoch (the times are never before it).
     public override string UtcDay(string parameter) => $"({parameter} / 86400000)";
-
-    public override string LogHolder =>
-        """
-        SELECT state AS State, agent_id AS AgentId, attempt AS Attempt, cancel_requested AS CancelRequested,
-               log_bytes AS LogBytes, log_cut_attempt AS LogCutAttempt
-        FROM jobs WHERE id = @jobId AND tenant_id = @tenantId;
-        """;
 
     // Lines in batch order, so the first copy of a line is the one stored.
     public override string LogLinesInsert { get; } =
@@ -111,12 +109,6 @@ internal sealed class SqliteJobSql : JobSql
 
     public override string? AssignedToAgentCount => "SELECT COUNT(*) FROM jobs WHERE agent_id = @agentId AND state = 'assigned' AND tenant_id = @tenantId;";
 
-    public override string ReleaseCandidates =>
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before;
-        """;
-
     public override string ReleaseAssignment =>
         $"""
         UPDATE jobs
@@ -124,9 +116,6 @@ internal sealed class SqliteJobSql : JobSql
         WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND id IN (SELECT value FROM json_each(@ids))
         RETURNING {JobRow.Select};
         """;
-
-    public override string ExpiredLeases =>
-        $"SELECT {JobRow.Select} FROM jobs WHERE state IN {JobRow.ActiveStates} AND lease_expires_at < @now ORDER BY lease_expires_at;";
 
     public override string LeaseExpiry { get; } =
         $"""
