@@ -28,20 +28,14 @@ internal sealed class PostgresJobSql : JobSql
     /// <summary>Candidates a claim reads first (at least; eight per free slot when more).</summary>
     private const int SmallCandidateWindow = 32;
 
-    public override string ClaimCandidates(string orderBy) =>
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue <> ALL(@blocked)
-        ORDER BY {orderBy}
-        LIMIT @limit;
-        """;
-
     // A small window first: most claims are filled from the first rows of the ready index.
     public override int FirstClaimWindow(int slotsWanted, int window) => Math.Min(window, Math.Max(SmallCandidateWindow, slotsWanted * 8));
 
     protected override string ForUpdate => " FOR UPDATE";
 
     protected override string ForUpdateSkipLocked => "\nFOR UPDATE SKIP LOCKED";
+
+    protected override string QueueNotBlocked => "queue <> ALL(@blocked)";
 
     public override string UtcDay(string parameter) => $"({parameter}::timestamptz AT TIME ZONE 'UTC')::date";
 

@@ -29,10 +29,19 @@ internal abstract class JobSql
     protected abstract string ForUpdateSkipLocked { get; }
 
     /// <summary>
-    /// A claim's ready candidates: <c>@tenantId</c>'s pending jobs due at <c>@now</c> outside the queues of the text array
+    /// A claim's ready candidates: <c>@tenantId</c>'s pending jobs due at <c>@now</c> outside the queues of the text list
     /// <c>@blocked</c>, in <paramref name="orderBy"/>, at most <c>@limit</c>, as <see cref="JobRow.Select"/>.
     /// </summary>
-    public abstract string ClaimCandidates(string orderBy);
+    public string ClaimCandidates(string orderBy) =>
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND {QueueNotBlocked}
+        ORDER BY {orderBy}
+        LIMIT @limit;
+        """;
+
+    /// <summary>The claim candidates' condition that a job's queue is none of the text list <c>@blocked</c>.</summary>
+    protected abstract string QueueNotBlocked { get; }
 
     /// <summary>
     /// How many candidates a claim reads first, of the <paramref name="window"/> it may read (a second read takes the whole

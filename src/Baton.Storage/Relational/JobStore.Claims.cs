@@ -62,7 +62,7 @@ internal sealed partial class JobStore
 
             async Task<List<JobRecord>> ReadCandidatesAsync(int limit) =>
                 (await session.QueryAsync<JobRow>(
-                    sql.ClaimCandidates(plan.Queues.OrderBy), new { tenantId, now, blocked = plan.Queues.Blocked, limit }))
+                    sql.ClaimCandidates(plan.Queues.OrderBy), new { tenantId, now, blocked = new TextList(plan.Queues.Blocked), limit }))
                 .Select(row => row.ToRecord()).ToList();
 
             var assigned = await AssignAsync(session, tenantId, picks, now, now + first.LeaseTtl);

@@ -26,15 +26,6 @@ internal sealed class SqliteJobSql : JobSql
         ORDER BY e.id;
         """;
 
-    // Dapper spreads the array into a list of parameters.
-    public override string ClaimCandidates(string orderBy) =>
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue NOT IN @blocked
-        ORDER BY {orderBy}
-        LIMIT @limit;
-        """;
-
     // The whole window at once: an in-process read under the single writer, where a second statement would cost more.
     public override int FirstClaimWindow(int slotsWanted, int window) => window;
 
@@ -42,6 +33,8 @@ internal sealed class SqliteJobSql : JobSql
     protected override string ForUpdate => "";
 
     protected override string ForUpdateSkipLocked => "";
+
+    protected override string QueueNotBlocked => "queue NOT IN (SELECT value FROM json_each(@blocked))";
 
     // Times are unix milliseconds and days whole days since the epoch (the times are never before it).
     public override string UtcDay(string parameter) => $"({parameter} / 86400000)";
