@@ -1,6 +1,8 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Dapper;
 
 namespace Baton.Storage;
 
@@ -26,6 +28,28 @@ internal static partial class MigrationScripts
             if (scripts[i].Version == scripts[i - 1].Version) throw new InvalidOperationException($"Two migrations share version {scripts[i].Version}.");
         }
         return scripts;
+    }
+
+    /// <summary>
+    /// Applies the <paramref name="scripts"/> not yet recorded in <c>schema_migrations</c> (created by
+    /// <paramref name="createTable"/> when missing) in order, in <paramref name="transaction"/>, recording each as applied at
+    /// <paramref name="appliedAt"/>; answers the versions it applied.
+    /// </summary>
+    public static async Task<IReadOnlyList<int>> ApplyAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<(int Version, string Script)> scripts, string createTable, object appliedAt,
+        CancellationToken cancellationToken)
+    {
+        CommandDefinition Command(string sql, object? parameters = null) => new(sql, parameters, transaction, cancellationToken: cancellationToken);
+        await connection.ExecuteAsync(Command(createTable));
+        var applied = (await connection.QueryAsync<long>(Command("SELECT version FROM schema_migrations;"))).ToHashSet();
+        var newlyApplied = new List<int>();
+        foreach (var (version, script) in scripts.Where(script => !applied.Contains(script.Version)))
+        {
+            await connection.ExecuteAsync(Command(script));
+            await connection.ExecuteAsync(Command("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at);", new { version, at = appliedAt }));
+            newlyApplied.Add(version);
+        }
+        return newlyApplied;
     }
 
     private static string ReadResource(Assembly assembly, string name)

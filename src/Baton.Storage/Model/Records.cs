@@ -80,8 +80,6 @@ public sealed record PackageVersionRecord(
     PackageManifest Manifest,
     DateTimeOffset CreatedAt);
 
-public sealed record PackageSummaryRecord(string Name, string LatestVersion, int VersionCount, DateTimeOffset UpdatedAt);
-
 public sealed record JobRecord
 {
     public required string Id { get; init; }

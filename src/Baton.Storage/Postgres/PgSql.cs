@@ -7,9 +7,6 @@ namespace Baton.Storage.Postgres;
 /// <summary>Shorthand for Dapper command definitions that carry a transaction and a cancellation token.</summary>
 internal static class PgSql
 {
-    /// <summary>Job states that hold an agent's lease.</summary>
-    public const string ActiveStates = "('assigned', 'running')";
-
     private const string ScopeCall = "CALL baton_scope(@baton_scope_tenant, @baton_scope_system, @baton_scope_timeout);\n";
 
     // The scope of a transaction that has not sent a statement yet (see PostgresDatabase): it travels in

@@ -34,7 +34,7 @@ internal sealed partial class PostgresDatabase : IStoreDatabase, IStoreConnectio
 
     /// <summary>A unit of work's session over a connection and transaction of this database (the scope travels with its first command).</summary>
     internal static StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        new(connection, transaction, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken);
+        new(connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken);
 
     StoreConnectionStatistics IStoreConnections.Read() => Pools.Read();
 

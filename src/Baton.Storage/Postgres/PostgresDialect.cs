@@ -9,9 +9,6 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override JobSql Jobs => PostgresJobSql.Instance;
 
-    // Every statement is a round trip: a batch goes as one statement over arrays (unnest).
-    public override bool WritesRowByRow => false;
-
     // Several replicas write at once: a transaction-scoped advisory lock serialises, say, two creations that check one quota.
     public override string? TransactionLock => "SELECT pg_advisory_xact_lock(hashtextextended(@lockKey, 0));";
 
@@ -66,13 +63,6 @@ internal sealed class PostgresDialect : SqlDialect
             LIMIT @limit) h;
         """;
 
-    public override string EventIdsTaken =>
-        """
-        INSERT INTO event_sequences (tenant_id, last_id) VALUES (@tenantId, @count)
-        ON CONFLICT (tenant_id) DO UPDATE SET last_id = event_sequences.last_id + EXCLUDED.last_id
-        RETURNING last_id;
-        """;
-
     public override string EventsInsert =>
         """
         INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
@@ -109,9 +99,6 @@ internal sealed class PostgresDialect : SqlDialect
         FROM numbered e JOIN bumped b ON b.tenant_id = e.tenant_id;
         """;
 
-    // The batch statement reads and writes each agent itself.
-    public override string? HeartbeatAgentRead => null;
-
     public override string HeartbeatAgentWrite =>
         $"""
         WITH renewed AS (
@@ -120,7 +107,7 @@ internal sealed class PostgresDialect : SqlDialect
             SET lease_expires_at = r.lease_expires_at, progress = COALESCE(r.progress::jsonb, j.progress)
             FROM unnest(@jobIds::text[], @jobAgentIds::text[], @attempts::integer[], @leases::timestamptz[], @progress::text[])
                  AS r(job_id, agent_id, attempt, lease_expires_at, progress)
-            WHERE j.id = r.job_id AND j.agent_id = r.agent_id AND j.attempt = r.attempt AND j.state IN {PgSql.ActiveStates}
+            WHERE j.id = r.job_id AND j.agent_id = r.agent_id AND j.attempt = r.attempt AND j.state IN {JobRow.ActiveStates}
             RETURNING j.id
         ),
         beats AS (
@@ -141,5 +128,4 @@ internal sealed class PostgresDialect : SqlDialect
         RETURNING CASE WHEN o.state = 'offline' THEN a.id END AS Id, a.tenant_id AS TenantId, a.name AS Name;
         """;
 
-    public override string? HeartbeatLeaseRenewal => null;
 }

@@ -28,25 +28,16 @@ internal sealed class PostgresJobSql : JobSql
     /// <summary>Candidates a claim reads first (at least; eight per free slot when more).</summary>
     private const int SmallCandidateWindow = 32;
 
-    public override string ClaimCandidates(string orderBy) =>
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue <> ALL(@blocked)
-        ORDER BY {orderBy}
-        LIMIT @limit;
-        """;
-
     // A small window first: most claims are filled from the first rows of the ready index.
     public override int FirstClaimWindow(int slotsWanted, int window) => Math.Min(window, Math.Max(SmallCandidateWindow, slotsWanted * 8));
 
-    public override string UtcDay(string parameter) => $"({parameter}::timestamptz AT TIME ZONE 'UTC')::date";
+    protected override string ForUpdate => " FOR UPDATE";
 
-    public override string LogHolder =>
-        """
-        SELECT state AS State, agent_id AS AgentId, attempt AS Attempt, cancel_requested AS CancelRequested,
-               log_bytes AS LogBytes, log_cut_attempt AS LogCutAttempt
-        FROM jobs WHERE id = @jobId AND tenant_id = @tenantId FOR UPDATE;
-        """;
+    protected override string ForUpdateSkipLocked => "\nFOR UPDATE SKIP LOCKED";
+
+    protected override string QueueNotBlocked => "queue <> ALL(@blocked)";
+
+    public override string UtcDay(string parameter) => $"({parameter}::timestamptz AT TIME ZONE 'UTC')::date";
 
     public override string LogLinesInsert =>
         """
@@ -60,19 +51,6 @@ internal sealed class PostgresJobSql : JobSql
         WHERE NOT EXISTS (SELECT 1 FROM job_logs x WHERE x.job_id = @jobId AND x.attempt = @attempt AND x.line = l.line)
         ORDER BY l.ord
         RETURNING line;
-        """;
-
-    public override string LogBytesAdded =>
-        """
-        UPDATE jobs SET log_bytes = log_bytes + @stored, log_cut_attempt = CASE WHEN @sayCut THEN @attempt ELSE log_cut_attempt END
-        WHERE id = @jobId AND tenant_id = @tenantId;
-        """;
-
-    public override string LogUsageAdded =>
-        """
-        INSERT INTO log_usage (tenant_id, day, shard, bytes)
-        VALUES (@tenantId, (@now::timestamptz AT TIME ZONE 'UTC')::date, @shard, @stored)
-        ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = log_usage.bytes + excluded.bytes;
         """;
 
     public override string JobEventsInsert =>
@@ -106,7 +84,7 @@ internal sealed class PostgresJobSql : JobSql
         LEFT JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id;
         """;
 
-    public override string? CompletionJobsLocked =>
+    public override string CompletionJobsLocked =>
         $"""
         SELECT {JobRow.Select} FROM jobs
         WHERE (id, tenant_id) IN (SELECT * FROM unnest(@jobIds::text[], @tenantIds::text[]))
@@ -131,28 +109,12 @@ internal sealed class PostgresJobSql : JobSql
     // The release's own read is one indexed statement in the tenant's transaction.
     public override string? AssignedToAgentCount => null;
 
-    public override string ReleaseCandidates =>
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before
-        FOR UPDATE SKIP LOCKED;
-        """;
-
     public override string ReleaseAssignment =>
         $"""
         UPDATE jobs
         SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
         WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND id = ANY(@ids)
         RETURNING {JobRow.Select};
-        """;
-
-    // SKIP LOCKED lets two replicas' janitors share the sweep instead of queueing; each job is handled once.
-    public override string ExpiredLeases =>
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE state IN {PgSql.ActiveStates} AND lease_expires_at < @now
-        ORDER BY lease_expires_at
-        FOR UPDATE SKIP LOCKED;
         """;
 
     public override string LeaseExpiry =>
@@ -164,7 +126,7 @@ internal sealed class PostgresJobSql : JobSql
             finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
         FROM unnest(@ids::text[], @attempts::integer[], @newStates::text[], @reasons::text[], @notBefores::timestamptz[])
              AS u(id, attempt, new_state, reason, not_before)
-        WHERE j.id = u.id AND j.attempt = u.attempt AND j.state IN {PgSql.ActiveStates};
+        WHERE j.id = u.id AND j.attempt = u.attempt AND j.state IN {JobRow.ActiveStates};
         """;
 
     public override string? ClaimActiveCount => null;
@@ -175,13 +137,13 @@ internal sealed class PostgresJobSql : JobSql
     public override string ClaimState =>
         $"""
         SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @tenantId, 0));
-        SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {PgSql.ActiveStates};
+        SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {JobRow.ActiveStates};
         SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
-               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {PgSql.ActiveStates})::bigint AS Active,
+               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {JobRow.ActiveStates})::bigint AS Active,
                array_to_json(q.agent_groups)::text AS AgentGroups, q.reserved_slots::bigint AS ReservedSlots, q.reserved_min_priority::bigint AS ReservedMinPriority
         FROM queues q WHERE q.tenant_id = @tenantId;
         SELECT agent_id AS AgentId, COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
-        FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {PgSql.ActiveStates} GROUP BY agent_id;
+        FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {JobRow.ActiveStates} GROUP BY agent_id;
         """;
 
     public override string JobAssignment =>

@@ -24,22 +24,9 @@ internal sealed class PostgresMigrator(string connectionString, TimeProvider tim
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(PgSql.Command("SELECT pg_advisory_xact_lock(@key);", new { key = MigrationLockKey }, transaction, cancellationToken));
-        await connection.ExecuteAsync(PgSql.Command(
+        var newlyApplied = await MigrationScripts.ApplyAsync(connection, transaction, scripts,
             "CREATE TABLE IF NOT EXISTS schema_migrations (version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL);",
-            null, transaction, cancellationToken));
-        var applied = (await connection.QueryAsync<int>(PgSql.Command(
-            "SELECT version FROM schema_migrations;", null, transaction, cancellationToken))).ToHashSet();
-
-        var newlyApplied = new List<int>();
-        foreach (var (version, script) in scripts)
-        {
-            if (applied.Contains(version)) continue;
-            await connection.ExecuteAsync(PgSql.Command(script, null, transaction, cancellationToken));
-            await connection.ExecuteAsync(PgSql.Command(
-                "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at);",
-                new { version, at = PgTime.ToDb(time.GetUtcNow()) }, transaction, cancellationToken));
-            newlyApplied.Add(version);
-        }
+            PgTime.ToDb(time.GetUtcNow()), cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
         return newlyApplied;
     }

@@ -16,11 +16,27 @@ internal sealed class PostgresValueBinder : IValueBinder
     public void BindTextList(IDbDataParameter parameter, IReadOnlyList<string>? items) =>
         Bind(parameter, NpgsqlDbType.Array | NpgsqlDbType.Text, items?.ToArray());
 
-    public void BindTimeList(IDbDataParameter parameter, IReadOnlyList<DateTimeOffset>? items) =>
-        Bind(parameter, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, items?.Select(time => time.UtcDateTime).ToArray());
+    public void BindValueList(IDbDataParameter parameter, Array items)
+    {
+        var element = items.GetType().GetElementType()!;
+        element = Nullable.GetUnderlyingType(element) ?? element;
+        if (element != typeof(DateTimeOffset))
+        {
+            Bind(parameter, NpgsqlDbType.Array | ElementTypes[element], items);
+            return;
+        }
+        var times = items.Cast<DateTimeOffset?>().Select(time => time is { } t ? PgTime.ToDb(t).UtcDateTime : (DateTime?)null);
+        Bind(parameter, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, times.ToArray());
+    }
 
-    public void BindNumberList(IDbDataParameter parameter, IReadOnlyList<long>? items) =>
-        Bind(parameter, NpgsqlDbType.Array | NpgsqlDbType.Bigint, items?.ToArray());
+    private static readonly Dictionary<Type, NpgsqlDbType> ElementTypes = new()
+    {
+        [typeof(string)] = NpgsqlDbType.Text,
+        [typeof(int)] = NpgsqlDbType.Integer,
+        [typeof(long)] = NpgsqlDbType.Bigint,
+        [typeof(short)] = NpgsqlDbType.Smallint,
+        [typeof(bool)] = NpgsqlDbType.Boolean,
+    };
 
     private static void Bind(IDbDataParameter parameter, NpgsqlDbType type, object? value)
     {

@@ -8,60 +8,14 @@ namespace Baton.Storage.Relational;
 // System scope: one tick batches the heartbeats of agents of many tenants.
 internal sealed partial class AgentStore
 {
-    public Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> batch, TimeSpan leaseTtl, CancellationToken cancellationToken)
-    {
-        if (batch.Count == 0) return Task.FromResult<IReadOnlyList<string>>([]);
-        return database.Dialect.WritesRowByRow
-            ? database.SystemWriteAsync(session => RecordRowByRowAsync(session, batch, leaseTtl), cancellationToken)
-            : RecordInOneStatementAsync(batch, leaseTtl, cancellationToken);
-    }
-
-    /// <summary>Each heartbeat in order: the agent's state read, its row updated, then each reported job's lease renewed.</summary>
-    private async Task<IReadOnlyList<string>> RecordRowByRowAsync(StoreSession session, IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl)
-    {
-        var dialect = session.Dialect;
-        var backOnline = new List<string>();
-        foreach (var heartbeat in heartbeats)
-        {
-            var found = await session.QuerySingleOrDefaultAsync<AgentStateRow>(dialect.HeartbeatAgentRead!, new { heartbeat.AgentId });
-            if (found is null) continue;
-            if (found.State == AgentRow.Offline && !backOnline.Contains(heartbeat.AgentId))
-            {
-                backOnline.Add(heartbeat.AgentId);
-                await TenantEvents.QueueAsync(session,
-                    [TenantEventPayloads.ForAgent(found.TenantId, heartbeat.AgentId, found.Name, online: true, heartbeat.At)], time.GetUtcNow());
-            }
-
-            await session.ExecuteAsync(dialect.HeartbeatAgentWrite, new
-            {
-                heartbeat.AgentId,
-                at = heartbeat.At,
-                capabilities = heartbeat.Capabilities is null ? null : StoredJson.Serialize(heartbeat.Capabilities),
-                resources = heartbeat.Resources is null ? null : StoredJson.Serialize(heartbeat.Resources),
-            });
-            var leaseExpiresAt = heartbeat.At + leaseTtl;
-            foreach (var report in heartbeat.Running)
-            {
-                await session.ExecuteAsync(dialect.HeartbeatLeaseRenewal!, new
-                {
-                    report.JobId,
-                    heartbeat.AgentId,
-                    report.Attempt,
-                    leaseExpiresAt,
-                    progress = report.Progress is null ? null : StoredJson.Serialize(report.Progress),
-                });
-            }
-        }
-        return backOnline;
-    }
-
     /// <summary>
     /// The whole batch in one statement over lists: one row per agent (an <c>UPDATE … FROM</c> touches a row once: the latest
     /// time, the last capabilities and resources given) and one per reported job attempt (the last report wins, its lease
     /// counted from its heartbeat), both in a stable order so two replicas flushing overlapping batches lock rows alike.
     /// </summary>
-    private Task<IReadOnlyList<string>> RecordInOneStatementAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> RecordHeartbeatsAsync(IReadOnlyList<AgentHeartbeat> heartbeats, TimeSpan leaseTtl, CancellationToken cancellationToken)
     {
+        if (heartbeats.Count == 0) return Task.FromResult<IReadOnlyList<string>>([]);
         // In the order the agents first appear.
         var agents = heartbeats
             .GroupBy(heartbeat => heartbeat.AgentId, StringComparer.Ordinal)
@@ -85,15 +39,15 @@ internal sealed partial class AgentStore
         {
             var cameBack = (await session.QueryAsync<BackOnlineRow>(session.Dialect.HeartbeatAgentWrite, new
             {
-                jobIds = reports.Select(item => item.Report.JobId).ToArray(),
-                jobAgentIds = reports.Select(item => item.AgentId).ToArray(),
-                attempts = reports.Select(item => item.Report.Attempt).ToArray(),
-                leases = new TimeList([.. reports.Select(item => item.At + leaseTtl)]),
-                progress = reports.Select(item => item.Report.Progress is null ? null : StoredJson.Serialize(item.Report.Progress)).ToArray(),
-                agentIds = agentRows.Select(agent => agent.AgentId).ToArray(),
-                ats = new TimeList([.. agentRows.Select(agent => agent.At)]),
-                capabilities = agentRows.Select(agent => agent.Capabilities is null ? null : StoredJson.Serialize(agent.Capabilities)).ToArray(),
-                resources = agentRows.Select(agent => agent.Resources is null ? null : StoredJson.Serialize(agent.Resources)).ToArray(),
+                jobIds = ValueList.Of(reports.Select(item => item.Report.JobId)),
+                jobAgentIds = ValueList.Of(reports.Select(item => item.AgentId)),
+                attempts = ValueList.Of(reports.Select(item => item.Report.Attempt)),
+                leases = ValueList.Of(reports.Select(item => item.At + leaseTtl)),
+                progress = ValueList.Of(reports.Select(item => item.Report.Progress is null ? null : StoredJson.Serialize(item.Report.Progress))),
+                agentIds = ValueList.Of(agentRows.Select(agent => agent.AgentId)),
+                ats = ValueList.Of(agentRows.Select(agent => agent.At)),
+                capabilities = ValueList.Of(agentRows.Select(agent => agent.Capabilities is null ? null : StoredJson.Serialize(agent.Capabilities))),
+                resources = ValueList.Of(agentRows.Select(agent => agent.Resources is null ? null : StoredJson.Serialize(agent.Resources))),
             })).Where(row => row.Id is not null).ToList();
             var wasOffline = cameBack.Select(row => row.Id!).ToHashSet(StringComparer.Ordinal);
             // Thousands of agents can come back in one batch (after a partition): look their beats up by id, not by scan.
@@ -103,13 +57,6 @@ internal sealed partial class AgentStore
                 time.GetUtcNow());
             return agents.Select(agent => agent.AgentId).Where(wasOffline.Contains).ToList();
         }, cancellationToken);
-    }
-
-    private sealed class AgentStateRow
-    {
-        public string State { get; set; } = "";
-        public string TenantId { get; set; } = "";
-        public string Name { get; set; } = "";
     }
 
     private sealed class BackOnlineRow

@@ -6,8 +6,6 @@ namespace Baton.Storage.Relational;
 /// <summary>Agents; the heartbeat batch is in <c>AgentStore.Heartbeats.cs</c>.</summary>
 internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider time) : IAgentStore
 {
-    private const string ActiveStates = "('assigned', 'running')";
-
     /// <summary>
     /// O(1) in the tenant's agents (the <c>agent_counts</c> triggers): a tenant already at its quota is refused after one
     /// read of its online count; otherwise the agent is inserted — the trigger adds it to the count, holding the count's
@@ -87,7 +85,7 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
     // System scope: the poll authenticates the agent by id; its jobs are looked up by agent id alone.
     public Task<AgentDirectives> GetDirectivesAsync(string agentId, IReadOnlyList<JobRef> running, CancellationToken cancellationToken) =>
         database.SystemReadAsync(async session => AgentDirectives.From((await session.QueryAsync<SharedHeldJobRow>(
-            $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {ActiveStates};", new { agentId }))
+            $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {JobRow.ActiveStates};", new { agentId }))
             .Select(row => row.ToRecord()), running), cancellationToken);
 
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<HeldJob>>> ListHeldJobsAsync(
@@ -96,7 +94,7 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
         if (agentIds.Count == 0) return new Dictionary<string, IReadOnlyList<HeldJob>>(StringComparer.Ordinal);
         // System scope, as GetDirectivesAsync: the agents were authenticated by id, their jobs are found by agent id alone.
         var rows = await database.SystemReadAsync(async session => await session.QueryAsync<HeldJobOfAgentRow>(
-            $"SELECT agent_id AS AgentId, {SharedHeldJobRow.Select} FROM jobs WHERE {session.Dialect.InList("agent_id", "agentIds")} AND state IN {ActiveStates};",
+            $"SELECT agent_id AS AgentId, {SharedHeldJobRow.Select} FROM jobs WHERE {session.Dialect.InList("agent_id", "agentIds")} AND state IN {JobRow.ActiveStates};",
             new { agentIds = new TextList([.. agentIds]) }), cancellationToken);
         return rows.GroupBy(row => row.AgentId, StringComparer.Ordinal)
             .ToDictionary(group => group.Key, group => (IReadOnlyList<HeldJob>)[.. group.Select(row => row.ToRecord())], StringComparer.Ordinal);
@@ -107,7 +105,7 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             // Every agent of the tenant, holding zero jobs or more.
             $"""
             SELECT a.id AS AgentId, COUNT(j.id) AS Jobs
-            FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {ActiveStates}
+            FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {JobRow.ActiveStates}
             WHERE a.tenant_id = @tenantId
             GROUP BY a.id;
             """,
@@ -118,7 +116,7 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             $"""
             SELECT a.id AS AgentId, COUNT(j.id) AS Jobs, CAST(COALESCE(SUM(j.cpu_millicores), 0) AS bigint) AS CpuMillicores,
                    CAST(COALESCE(SUM(j.memory_mb), 0) AS bigint) AS MemoryMb
-            FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {ActiveStates}
+            FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {JobRow.ActiveStates}
             WHERE a.tenant_id = @tenantId
             GROUP BY a.id;
             """,

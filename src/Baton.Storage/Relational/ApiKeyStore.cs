@@ -53,7 +53,7 @@ internal sealed partial class ApiKeyStore(IStoreDatabase database, TimeProvider 
             FROM {session.Dialect.RowsOf("u", ("keyIds", "id"), ("ats", "at"))}
             WHERE api_keys.id = u.id AND (api_keys.last_used_at IS NULL OR api_keys.last_used_at < u.at);
             """,
-            new { keyIds = new TextList([.. lastUsedByKeyId.Keys]), ats = new TimeList([.. lastUsedByKeyId.Values]) }), cancellationToken);
+            new { keyIds = new TextList([.. lastUsedByKeyId.Keys]), ats = ValueList.Of(lastUsedByKeyId.Values) }), cancellationToken);
     }
 
     private sealed class ApiKeyRow

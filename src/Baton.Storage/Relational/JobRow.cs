@@ -9,6 +9,9 @@ namespace Baton.Storage.Relational;
 /// <summary>One row of <c>jobs</c> as Dapper reads it on either backend; <see cref="Select"/> is the matching select list.</summary>
 internal sealed class JobRow
 {
+    /// <summary>The job states that hold an agent's lease, as an SQL list.</summary>
+    public const string ActiveStates = "('assigned', 'running')";
+
     public const string Select =
         "id AS Id, tenant_id AS TenantId, package_name AS PackageName, package_version AS PackageVersion, " +
         "package_sha256 AS PackageSha256, state AS State, attempt AS Attempt, max_attempts AS MaxAttempts, " +
@@ -29,10 +32,6 @@ internal sealed class JobRow
             .Replace("result AS Result", $"CASE WHEN {sql.OctetLength("result")} <= 4096 THEN result ELSE 'null' END AS Result", StringComparison.Ordinal)
             .Replace("error AS Error", $"{sql.TextTail("error", 1024)} AS Error", StringComparison.Ordinal)
         + $", {sql.OctetLength("inputs")} > 4096 AS InputsOmitted, COALESCE({sql.OctetLength("result")} > 4096, false) AS ResultOmitted");
-
-    /// <summary>The same select list with every column qualified by <paramref name="alias"/>.</summary>
-    public static string SelectOf(string alias) =>
-        string.Join(", ", Select.Split(", ").Select(column => alias + "." + column));
 
     public bool InputsOmitted { get; set; }
 

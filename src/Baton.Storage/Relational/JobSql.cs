@@ -19,11 +19,29 @@ internal abstract class JobSql
     /// </summary>
     public abstract string EventList { get; }
 
+    /// <summary>Ends a read of a job row the write goes on to change: <c> FOR UPDATE</c> where writers run at once, else nothing.</summary>
+    protected abstract string ForUpdate { get; }
+
     /// <summary>
-    /// A claim's ready candidates: <c>@tenantId</c>'s pending jobs due at <c>@now</c> outside the queues of the text array
+    /// Ends a read of jobs the write goes on to take back, on a line of its own: <c>FOR UPDATE SKIP LOCKED</c> where writers run
+    /// at once (two replicas' janitors share a sweep instead of queueing; each job is handled once), else nothing.
+    /// </summary>
+    protected abstract string ForUpdateSkipLocked { get; }
+
+    /// <summary>
+    /// A claim's ready candidates: <c>@tenantId</c>'s pending jobs due at <c>@now</c> outside the queues of the text list
     /// <c>@blocked</c>, in <paramref name="orderBy"/>, at most <c>@limit</c>, as <see cref="JobRow.Select"/>.
     /// </summary>
-    public abstract string ClaimCandidates(string orderBy);
+    public string ClaimCandidates(string orderBy) =>
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND {QueueNotBlocked}
+        ORDER BY {orderBy}
+        LIMIT @limit;
+        """;
+
+    /// <summary>The claim candidates' condition that a job's queue is none of the text list <c>@blocked</c>.</summary>
+    protected abstract string QueueNotBlocked { get; }
 
     /// <summary>
     /// How many candidates a claim reads first, of the <paramref name="window"/> it may read (a second read takes the whole
@@ -39,35 +57,43 @@ internal abstract class JobSql
     /// <c>CancelRequested</c>, <c>LogBytes</c>, <c>LogCutAttempt</c>; locks the row where writers run at once (batches of
     /// one job are ordered on it).
     /// </summary>
-    public abstract string LogHolder { get; }
+    public string LogHolder => field ??=
+        $"""
+        SELECT state AS State, agent_id AS AgentId, attempt AS Attempt, cancel_requested AS CancelRequested,
+               log_bytes AS LogBytes, log_cut_attempt AS LogCutAttempt
+        FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{ForUpdate};
+        """;
 
     /// <summary>
-    /// Inserts log lines of attempt <c>@attempt</c> of job <c>@jobId</c> (of <c>@tenantId</c>), skipping a line already stored.
-    /// Row by row (<see cref="SqlDialect.WritesRowByRow"/>): one line <c>@Line</c>, <c>@at</c>, <c>@Stream</c>, <c>@Text</c>,
-    /// answering the rows inserted. Else the batch as lists <c>@lineNumbers</c>, <c>@ats</c>, <c>@streams</c>, <c>@texts</c>
-    /// (the first copy of a line wins), returning the numbers of the lines it stored.
+    /// Inserts log lines of attempt <c>@attempt</c> of job <c>@jobId</c> (of <c>@tenantId</c>), skipping a line already stored,
+    /// from the lists <c>@lineNumbers</c>, <c>@ats</c>, <c>@streams</c>, <c>@texts</c> (the first copy of a line wins),
+    /// returning the numbers of the lines it stored.
     /// </summary>
     public abstract string LogLinesInsert { get; }
 
     /// <summary>Adds <c>@stored</c> bytes to job <c>@jobId</c>'s log and, when <c>@sayCut</c>, records that attempt <c>@attempt</c> said its log was cut.</summary>
-    public abstract string LogBytesAdded { get; }
+    public string LogBytesAdded =>
+        """
+        UPDATE jobs SET log_bytes = log_bytes + @stored, log_cut_attempt = CASE WHEN @sayCut THEN @attempt ELSE log_cut_attempt END
+        WHERE id = @jobId AND tenant_id = @tenantId;
+        """;
+
+    /// <summary>Adds <c>@stored</c> bytes to <c>@tenantId</c>'s <c>log_usage</c> row of shard <c>@shard</c> for the UTC day of <c>@now</c>.</summary>
+    public string LogUsageAdded => field ??=
+        $"""
+        INSERT INTO log_usage (tenant_id, day, shard, bytes)
+        VALUES (@tenantId, {UtcDay("@now")}, @shard, @stored)
+        ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = log_usage.bytes + excluded.bytes;
+        """;
 
     /// <summary>
-    /// Adds <c>@stored</c> bytes to <c>@tenantId</c>'s <c>log_usage</c> row of shard <c>@shard</c> for the UTC day of <c>@now</c>
-    /// (also given as <c>@day</c>, whole days since the epoch).
-    /// </summary>
-    public abstract string LogUsageAdded { get; }
-
-    /// <summary>
-    /// Records job events at <c>@at</c>. Row by row (<see cref="SqlDialect.WritesRowByRow"/>): one event <c>@jobId</c>,
-    /// <c>@atMs</c>, <c>@type</c>, <c>@attempt</c>, <c>@agentId</c>, <c>@message</c>; else lists <c>@tenantIds</c>,
-    /// <c>@jobIds</c>, <c>@types</c>, <c>@attempts</c>, <c>@agentIds</c>, <c>@messages</c>, inserted in list order.
+    /// Records job events at <c>@at</c> from the lists <c>@tenantIds</c>, <c>@jobIds</c>, <c>@types</c>, <c>@attempts</c>,
+    /// <c>@agentIds</c>, <c>@messages</c>, inserted in list order.
     /// </summary>
     public abstract string JobEventsInsert { get; }
 
     /// <summary>
-    /// Moves assigned jobs to running at <c>@now</c> where the starting agent holds that attempt. Row by row: job <c>@JobId</c>
-    /// of <c>@TenantId</c> for <c>@AgentId</c>'s attempt <c>@Attempt</c>, answering the rows changed. Else the batch (lists
+    /// Moves assigned jobs to running at <c>@now</c> where the starting agent holds that attempt: the batch (lists
     /// <c>@tenantIds</c>, <c>@jobIds</c>, <c>@agentIds</c>, <c>@attempts</c>) with its <c>started</c> events, answering per
     /// start <c>TenantId</c>, <c>JobId</c>, <c>RequestedAgentId</c>, <c>RequestedAttempt</c>, <c>Started</c> and the job's
     /// <c>State</c>, <c>AgentId</c>, <c>Attempt</c> as it was.
@@ -76,16 +102,16 @@ internal abstract class JobSql
 
     /// <summary>
     /// The jobs of a batch of completions (lists <c>@jobIds</c>, <c>@tenantIds</c>) as <see cref="JobRow.Select"/>, locked in id
-    /// order; null where completions are written row by row.
+    /// order.
     /// </summary>
-    public abstract string? CompletionJobsLocked { get; }
+    public abstract string CompletionJobsLocked { get; }
 
     /// <summary>
     /// Ends attempts with a compare-and-set on state, agent and attempt: result, exit code, error, the new state, and for a
-    /// retry the agent cleared and the not-before time, else the finish time <c>@now</c>. Row by row: one completion
-    /// (<c>@JobId</c>, <c>@TenantId</c>, <c>@AgentId</c>, <c>@Attempt</c>, <c>@fromState</c>, <c>@newState</c>, <c>@retry</c>,
-    /// <c>@notBefore</c>, <c>@result</c>, <c>@ExitCode</c>, <c>@Error</c>), answering the rows changed; else lists of each,
-    /// returning the changed jobs as <see cref="JobRow.Select"/>.
+    /// retry the agent cleared and the not-before time, else the finish time <c>@now</c>: lists <c>@jobIds</c>,
+    /// <c>@tenantIds</c>, <c>@agentIds</c>, <c>@attempts</c>, <c>@fromStates</c>, <c>@newStates</c>, <c>@retries</c>,
+    /// <c>@notBefores</c>, <c>@resultTexts</c>, <c>@exitCodes</c>, <c>@errors</c>, returning the changed jobs as
+    /// <see cref="JobRow.Select"/>.
     /// </summary>
     public abstract string AttemptCompletion { get; }
 
@@ -99,24 +125,30 @@ internal abstract class JobSql
     /// <c>@tenantId</c>'s jobs assigned to agent <c>@agentId</c> before <c>@before</c>, as <see cref="JobRow.Select"/> (locked,
     /// skipping rows another writer holds, where writers run at once).
     /// </summary>
-    public abstract string ReleaseCandidates { get; }
+    public string ReleaseCandidates => field ??=
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before{ForUpdateSkipLocked};
+        """;
 
     /// <summary>
-    /// Puts assignments back to pending without spending the attempt. Row by row: job <c>@Id</c> of <c>@TenantId</c> still
-    /// assigned to <c>@AgentId</c> at attempt <c>@Attempt</c>, answering the rows changed; else the jobs of the text list
-    /// <c>@ids</c> still assigned to <c>@agentId</c> of <c>@tenantId</c>, returning them as <see cref="JobRow.Select"/>.
+    /// Puts assignments back to pending without spending the attempt: the jobs of the text list <c>@ids</c> still assigned
+    /// to <c>@agentId</c> of <c>@tenantId</c>, returning them as <see cref="JobRow.Select"/>.
     /// </summary>
     public abstract string ReleaseAssignment { get; }
 
     /// <summary>Every tenant's active jobs whose lease ran out before <c>@now</c>, oldest first, as <see cref="JobRow.Select"/> (locked, skipping rows another sweep holds, where writers run at once).</summary>
-    public abstract string ExpiredLeases { get; }
+    public string ExpiredLeases => field ??=
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE state IN {JobRow.ActiveStates} AND lease_expires_at < @now
+        ORDER BY lease_expires_at{ForUpdateSkipLocked};
+        """;
 
     /// <summary>
     /// Ends expired leases: the new state, <c>lease_expires_at</c> cleared, the reason as error, the agent cleared and the
-    /// not-before set for a retry, else the finish time <c>@now</c>. Row by row: job <c>@Id</c> of <c>@TenantId</c> with a
-    /// compare-and-set on <c>@fromState</c>, <c>@AgentId</c> and <c>@Attempt</c> (<c>@newState</c>, <c>@reason</c>,
-    /// <c>@notBefore</c>), answering the rows changed; else lists <c>@ids</c>, <c>@attempts</c>, <c>@newStates</c>,
-    /// <c>@reasons</c>, <c>@notBefores</c> of rows this transaction locked.
+    /// not-before set for a retry, else the finish time <c>@now</c>: lists <c>@ids</c>, <c>@attempts</c>, <c>@newStates</c>,
+    /// <c>@reasons</c>, <c>@notBefores</c> of rows this transaction locked (or, with one writer, read).
     /// </summary>
     public abstract string LeaseExpiry { get; }
 
@@ -135,23 +167,20 @@ internal abstract class JobSql
 
     /// <summary>
     /// Assigns pending jobs (attempt + 1, agent, <c>assigned_at</c> <c>@now</c>, lease until <c>@leaseExpiresAt</c>, start,
-    /// not-before and progress cleared), returning them as <see cref="JobRow.Select"/>. Row by row: job <c>@Id</c> of
-    /// <c>@TenantId</c> still pending at attempt <c>@Attempt</c>, to <c>@agentId</c>; else the lists <c>@ids</c> and
-    /// <c>@agentIds</c> of <c>@tenantId</c>, each with its <c>assigned</c> event.
+    /// not-before and progress cleared), returning them as <see cref="JobRow.Select"/>: the jobs of the list <c>@ids</c> of
+    /// <c>@tenantId</c> still pending, each to its agent of the list <c>@agentIds</c>, with its <c>assigned</c> event.
     /// </summary>
     public abstract string JobAssignment { get; }
 
     /// <summary>
-    /// Jobs by idempotency key, as <see cref="JobRow.Select"/>. Row by row: the job of key <c>@IdempotencyKey</c> of
-    /// <c>@TenantId</c>; else those of the text lists <c>@tenantIds</c> and <c>@keys</c>, pairwise.
+    /// Jobs by idempotency key, as <see cref="JobRow.Select"/>: those of the lists <c>@tenantIds</c> and <c>@keys</c>, pairwise.
     /// </summary>
     public abstract string JobsByIdempotencyKey { get; }
 
     /// <summary>
-    /// Inserts pending jobs submitted at <c>@now</c>, returning them as <see cref="JobRow.Select"/>. Row by row: one job from
-    /// the <see cref="NewJob"/> fields (<c>@Id</c>, <c>@TenantId</c>, …, <c>@Requirements</c> and <c>@Inputs</c> as JSON text);
-    /// else lists of each (<c>@ids</c>, <c>@tenantIds</c>, …) with their <c>submitted</c> events, skipping a key a
-    /// concurrent submission took.
+    /// Inserts pending jobs submitted at <c>@now</c>, returning them as <see cref="JobRow.Select"/>: lists of the
+    /// <see cref="NewJob"/> fields (<c>@ids</c>, <c>@tenantIds</c>, …, <c>@requirements</c> and <c>@inputs</c> as JSON text)
+    /// with their <c>submitted</c> events, skipping a key a concurrent submission took.
     /// </summary>
     public abstract string JobInsert { get; }
 }

@@ -75,52 +75,30 @@ internal sealed partial class JobStore
     }
 
     /// <summary>
-    /// Several agents' starts in one write (one commit). Row by row: each job read, its answer decided, then its compare-and-set
-    /// to running and its event. Else one statement for the batch: the compare-and-sets with their events, and each job as it
-    /// was before, which explains a refusal (gone, another holder or attempt, already running, or not assigned); a start
-    /// repeated in the batch (an agent retrying) is written once and answered alike. A batch of several tenants (group
-    /// commit) runs in the system scope, each row fenced by its tenant, agent and attempt.
+    /// Several agents' starts in one write (one commit), in one statement for the batch: the compare-and-sets with their
+    /// events, and each job as it was before, which explains a refusal (gone, another holder or attempt, already running, or
+    /// not assigned); a start repeated in the batch (an agent retrying) is written once and answered alike. A batch of
+    /// several tenants (group commit) runs in the system scope, each row fenced by its tenant, agent and attempt.
     /// </summary>
     public Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken)
     {
         if (starts.Count == 0) return Task.FromResult<IReadOnlyList<AttemptWriteResult>>([]);
-        if (database.Dialect.WritesRowByRow)
-        {
-            return WriteForAsync<IReadOnlyList<AttemptWriteResult>>(starts.Select(s => s.TenantId), async session =>
-            {
-                var results = new List<AttemptWriteResult>(starts.Count);
-                foreach (var start in starts) results.Add(await MarkStartedAsync(session, start));
-                return results;
-            }, cancellationToken);
-        }
         var unique = starts.Distinct().ToList();
         return WriteForAsync<IReadOnlyList<AttemptWriteResult>>(unique.Select(s => s.TenantId), async session =>
         {
             var rows = (await session.QueryAsync<StartOutcomeRow>(session.Dialect.Jobs.AttemptStart, new
             {
                 now = Now(),
-                tenantIds = unique.Select(s => s.TenantId).ToArray(),
-                jobIds = unique.Select(s => s.JobId).ToArray(),
-                agentIds = unique.Select(s => s.AgentId).ToArray(),
-                attempts = unique.Select(s => s.Attempt).ToArray(),
+                tenantIds = ValueList.Of(unique.Select(s => s.TenantId)),
+                jobIds = ValueList.Of(unique.Select(s => s.JobId)),
+                agentIds = ValueList.Of(unique.Select(s => s.AgentId)),
+                attempts = ValueList.Of(unique.Select(s => s.Attempt)),
             })).ToList();
             var byStart = rows.ToDictionary(r => new AttemptStart(r.TenantId, r.JobId, r.RequestedAgentId, r.RequestedAttempt));
             return starts.Select(start => byStart.TryGetValue(start, out var row)
                 ? (row.Started ? AttemptWriteResult.Ok : StartAnswer(row.State, row.AgentId, row.Attempt, start) ?? AttemptWriteResult.Stale)
                 : AttemptWriteResult.NotFound).ToList();
         }, cancellationToken);
-    }
-
-    private async Task<AttemptWriteResult> MarkStartedAsync(StoreSession session, AttemptStart start)
-    {
-        var job = await LoadAsync(session, start.TenantId, start.JobId, lockRow: false);
-        if (StartAnswer(job?.State.ToText(), job?.AgentId, job?.Attempt ?? 0, start) is { } answer) return answer;
-
-        var now = Now();
-        var updated = await session.ExecuteAsync(session.Dialect.Jobs.AttemptStart, new { start.TenantId, start.JobId, start.AgentId, start.Attempt, now });
-        if (updated != 1) return AttemptWriteResult.Stale;
-        await AppendJobEventsAsync(session, now, [new NewEvent(start.TenantId, start.JobId, JobEventTypes.Started, start.Attempt, start.AgentId, $"started on agent {start.AgentId}")]);
-        return AttemptWriteResult.Ok;
     }
 
     private sealed class StartOutcomeRow
@@ -136,70 +114,23 @@ internal sealed partial class JobStore
     }
 
     /// <summary>
-    /// Several agents' completions in one write (one commit). Row by row: each job read, its ending decided
-    /// (<see cref="AttemptEnding"/>) and written with a compare-and-set, its events after it. Else the jobs read and locked in
-    /// one statement (<see cref="JobSql.CompletionJobsLocked"/>, in id order), each ending decided, the compare-and-sets in one
-    /// statement, then their job events and tenant events in one statement each.
+    /// Several agents' completions in one write (one commit): the jobs read and locked in one statement
+    /// (<see cref="JobSql.CompletionJobsLocked"/>, in id order), each ending decided (<see cref="AttemptEnding"/>), the
+    /// compare-and-sets in one statement, then their job events and tenant events in one statement each.
     /// </summary>
     public Task<IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)>> CompleteAttemptsAsync(
-        IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken)
-    {
-        if (completions.Count == 0) return Task.FromResult<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>([]);
-        if (database.Dialect.WritesRowByRow)
-        {
-            return WriteForAsync<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>(completions.Select(c => c.TenantId), async session =>
-            {
-                var results = new List<(AttemptWriteResult, JobRecord?)>(completions.Count);
-                foreach (var completion in completions) results.Add(await CompleteAttemptAsync(session, completion));
-                return results;
-            }, cancellationToken);
-        }
-        return WriteForAsync<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>(completions.Select(c => c.TenantId), session => CompleteInOneStatementAsync(session, completions), cancellationToken);
-    }
+        IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken) =>
+        completions.Count == 0
+            ? Task.FromResult<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>([])
+            : WriteForAsync(completions.Select(c => c.TenantId), session => CompleteAsync(session, completions), cancellationToken);
 
-    private async Task<(AttemptWriteResult, JobRecord?)> CompleteAttemptAsync(StoreSession session, AttemptCompletion completion)
-    {
-        var job = await LoadAsync(session, completion.TenantId, completion.JobId, lockRow: false);
-        if (job is null) return (AttemptWriteResult.NotFound, null);
-
-        if (!AttemptEnding.Holds(job, completion))
-        {
-            // An agent retrying a completion whose response it lost gets the same answer again.
-            return await WasCompletedByAgentAsync(session, completion) ? (AttemptWriteResult.Ok, job) : (AttemptWriteResult.Stale, null);
-        }
-
-        var now = Now();
-        var ending = AttemptEnding.Decide(job, completion, retryPolicy);
-        var updated = await session.ExecuteAsync(session.Dialect.Jobs.AttemptCompletion, new
-        {
-            completion.JobId,
-            completion.TenantId,
-            completion.AgentId,
-            completion.Attempt,
-            completion.ExitCode,
-            completion.Error,
-            result = StoredJson.ToText(completion.Result),
-            fromState = job.State.ToText(),
-            newState = ending.NewState.ToText(),
-            retry = ending.Retry,
-            notBefore = now + ending.RetryDelay,
-            now,
-        });
-        if (updated != 1) return (AttemptWriteResult.Stale, null);
-
-        await AppendJobEventsAsync(session, now, [.. ending.Events.Select(e => new NewEvent(job.TenantId, job.Id, e.Type, job.Attempt, completion.AgentId, e.Message))]);
-        var finished = await LoadAsync(session, job.TenantId, job.Id, lockRow: false);
-        await TenantEvents.QueueAsync(session, FinishedEvents(finished!), now);
-        return (AttemptWriteResult.Ok, finished);
-    }
-
-    private async Task<IReadOnlyList<(AttemptWriteResult, JobRecord?)>> CompleteInOneStatementAsync(StoreSession session, IReadOnlyList<AttemptCompletion> completions)
+    private async Task<IReadOnlyList<(AttemptWriteResult, JobRecord?)>> CompleteAsync(StoreSession session, IReadOnlyList<AttemptCompletion> completions)
     {
         var sql = session.Dialect.Jobs;
-        var jobs = (await session.QueryAsync<JobRow>(sql.CompletionJobsLocked!, new
+        var jobs = (await session.QueryAsync<JobRow>(sql.CompletionJobsLocked, new
         {
-            jobIds = completions.Select(c => c.JobId).ToArray(),
-            tenantIds = completions.Select(c => c.TenantId).ToArray(),
+            jobIds = ValueList.Of(completions.Select(c => c.JobId)),
+            tenantIds = ValueList.Of(completions.Select(c => c.TenantId)),
         })).Select(row => row.ToRecord()).ToDictionary(job => job.Id, StringComparer.Ordinal);
 
         var now = Now();
@@ -234,17 +165,17 @@ internal sealed partial class JobStore
         var updated = (await session.QueryAsync<JobRow>(sql.AttemptCompletion, new
         {
             now,
-            jobIds = writes.Select(w => w.Job.Id).ToArray(),
-            tenantIds = writes.Select(w => w.Job.TenantId).ToArray(),
-            agentIds = writes.Select(w => w.Completion.AgentId).ToArray(),
-            attempts = writes.Select(w => w.Completion.Attempt).ToArray(),
-            fromStates = writes.Select(w => w.Job.State.ToText()).ToArray(),
-            newStates = writes.Select(w => w.Ending.NewState.ToText()).ToArray(),
-            retries = writes.Select(w => w.Ending.Retry).ToArray(),
-            notBefores = writes.Select(w => now + w.Ending.RetryDelay).ToArray(),
-            resultTexts = writes.Select(w => StoredJson.ToText(w.Completion.Result)).ToArray(),
-            exitCodes = writes.Select(w => w.Completion.ExitCode).ToArray(),
-            errors = writes.Select(w => w.Completion.Error).ToArray(),
+            jobIds = ValueList.Of(writes.Select(w => w.Job.Id)),
+            tenantIds = ValueList.Of(writes.Select(w => w.Job.TenantId)),
+            agentIds = ValueList.Of(writes.Select(w => w.Completion.AgentId)),
+            attempts = ValueList.Of(writes.Select(w => w.Completion.Attempt)),
+            fromStates = ValueList.Of(writes.Select(w => w.Job.State.ToText())),
+            newStates = ValueList.Of(writes.Select(w => w.Ending.NewState.ToText())),
+            retries = ValueList.Of(writes.Select(w => w.Ending.Retry)),
+            notBefores = ValueList.Of(writes.Select(w => now + w.Ending.RetryDelay)),
+            resultTexts = ValueList.Of(writes.Select(w => StoredJson.ToText(w.Completion.Result))),
+            exitCodes = ValueList.Of(writes.Select(w => w.Completion.ExitCode)),
+            errors = ValueList.Of(writes.Select(w => w.Completion.Error)),
         })).Select(row => row.ToRecord()).ToDictionary(job => job.Id, StringComparer.Ordinal);
 
         var events = new List<NewEvent>();
@@ -269,33 +200,18 @@ internal sealed partial class JobStore
     private static Task<bool> WasCompletedByAgentAsync(StoreSession session, AttemptCompletion completion) =>
         session.ScalarAsync<bool>(CompletedByAgent, new { completion.JobId, completion.Attempt, completion.AgentId });
 
-    /// <summary>
-    /// Records job events in <paramref name="session"/>'s write, in list order (their ids follow it): one insert per event
-    /// where the dialect writes row by row, else one statement for the list.
-    /// </summary>
-    private static async Task AppendJobEventsAsync(StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events)
-    {
-        var sql = session.Dialect.Jobs;
-        if (session.Dialect.WritesRowByRow)
-        {
-            foreach (var e in events)
-            {
-                await session.ExecuteAsync(sql.JobEventsInsert, new { jobId = e.JobId, atMs = at, type = e.Type, attempt = e.Attempt, agentId = e.AgentId, message = e.Message });
-            }
-            return;
-        }
-        if (events.Count == 0) return;
-        await session.ExecuteAsync(sql.JobEventsInsert, new
+    /// <summary>Records job events in <paramref name="session"/>'s write, in one statement, in list order (their ids follow it).</summary>
+    private static Task AppendJobEventsAsync(StoreSession session, DateTimeOffset at, IReadOnlyList<NewEvent> events) =>
+        events.Count == 0 ? Task.CompletedTask : session.ExecuteAsync(session.Dialect.Jobs.JobEventsInsert, new
         {
             at,
-            tenantIds = events.Select(e => e.TenantId).ToArray(),
-            jobIds = events.Select(e => e.JobId).ToArray(),
-            types = events.Select(e => e.Type).ToArray(),
-            attempts = events.Select(e => e.Attempt).ToArray(),
-            agentIds = events.Select(e => e.AgentId).ToArray(),
-            messages = events.Select(e => e.Message).ToArray(),
+            tenantIds = ValueList.Of(events.Select(e => e.TenantId)),
+            jobIds = ValueList.Of(events.Select(e => e.JobId)),
+            types = ValueList.Of(events.Select(e => e.Type)),
+            attempts = ValueList.Of(events.Select(e => e.Attempt)),
+            agentIds = ValueList.Of(events.Select(e => e.AgentId)),
+            messages = ValueList.Of(events.Select(e => e.Message)),
         });
-    }
 
     /// <summary>
     /// A batched write's transaction: in the tenant's scope when every row is one tenant's, else in the system scope

@@ -58,7 +58,7 @@ internal sealed partial class JobStore
             var requested = await session.QuerySingleAsync<JobRow>(
                 $"""
                 UPDATE jobs SET cancel_requested = true
-                WHERE id = @jobId AND tenant_id = @tenantId AND state IN {ActiveJobStates}
+                WHERE id = @jobId AND tenant_id = @tenantId AND state IN {JobRow.ActiveStates}
                 RETURNING {JobRow.Select};
                 """,
                 new { tenantId, jobId });

@@ -62,7 +62,7 @@ internal sealed partial class JobStore
 
             async Task<List<JobRecord>> ReadCandidatesAsync(int limit) =>
                 (await session.QueryAsync<JobRow>(
-                    sql.ClaimCandidates(plan.Queues.OrderBy), new { tenantId, now, blocked = plan.Queues.Blocked, limit }))
+                    sql.ClaimCandidates(plan.Queues.OrderBy), new { tenantId, now, blocked = new TextList(plan.Queues.Blocked), limit }))
                 .Select(row => row.ToRecord()).ToList();
 
             var assigned = await AssignAsync(session, tenantId, picks, now, now + first.LeaseTtl);
@@ -101,38 +101,21 @@ internal sealed partial class JobStore
 
     /// <summary>
     /// Assigns each picked job to its agent (attempt + 1, lease until <paramref name="leaseExpiresAt"/>) if it is still
-    /// pending, with its <c>assigned</c> event; answers the assigned jobs by id. Row by row: each pick with its own
-    /// compare-and-set and event, in claim order; else every pick in one statement with its events.
+    /// pending, with its <c>assigned</c> event, in one statement; answers the assigned jobs by id.
     /// </summary>
     private static async Task<IReadOnlyDictionary<string, JobRecord>> AssignAsync(
         StoreSession session, string tenantId, IReadOnlyList<(JobRecord Job, string AgentId)> picks, DateTimeOffset now, DateTimeOffset leaseExpiresAt)
     {
-        var sql = session.Dialect.Jobs;
-        if (!session.Dialect.WritesRowByRow)
+        var claimedRows = await session.QueryAsync<JobRow>(session.Dialect.Jobs.JobAssignment, new
         {
-            var claimedRows = await session.QueryAsync<JobRow>(sql.JobAssignment, new
-            {
-                tenantId,
-                now,
-                leaseExpiresAt,
-                ids = picks.Select(p => p.Job.Id).ToArray(),
-                agentIds = picks.Select(p => p.AgentId).ToArray(),
-            });
-            // RETURNING has no order: the claim puts each agent's jobs back in claim order.
-            return claimedRows.ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
-        }
-        var assigned = new Dictionary<string, JobRecord>(StringComparer.Ordinal);
-        foreach (var (job, agentId) in picks)
-        {
-            var row = await session.QuerySingleOrDefaultAsync<JobRow>(sql.JobAssignment, new { job.Id, job.TenantId, job.Attempt, agentId, now, leaseExpiresAt });
-            if (row is null) continue;
-
-            var attempt = job.Attempt + 1;
-            await AppendJobEventsAsync(session, now,
-                [new NewEvent(job.TenantId, job.Id, JobEventTypes.Assigned, attempt, agentId, $"assigned to agent {agentId} (attempt {attempt} of {job.MaxAttempts})")]);
-            assigned[row.Id] = row.ToRecord();
-        }
-        return assigned;
+            tenantId,
+            now,
+            leaseExpiresAt,
+            ids = ValueList.Of(picks.Select(p => p.Job.Id)),
+            agentIds = ValueList.Of(picks.Select(p => p.AgentId)),
+        });
+        // RETURNING has no order: the claim puts each agent's jobs back in claim order.
+        return claimedRows.ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
     }
 
     /// <summary>What a claim reads under the tenant's lock.</summary>

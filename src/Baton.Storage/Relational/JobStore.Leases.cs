@@ -25,19 +25,7 @@ internal sealed partial class JobStore
             var lost = Undelivered(candidates, running);
             if (lost.Count == 0) return [];
             var now = Now();
-            if (session.Dialect.WritesRowByRow)
-            {
-                var released = new List<JobRecord>();
-                foreach (var job in lost)
-                {
-                    var updated = await session.ExecuteAsync(sql.ReleaseAssignment, new { job.Id, job.TenantId, job.AgentId, job.Attempt });
-                    if (updated != 1) continue;
-                    await AppendJobEventsAsync(session, now, [new NewEvent(job.TenantId, job.Id, JobEventTypes.Released, job.Attempt, agentId, ReleasedMessage(agentId))]);
-                    released.Add((await LoadAsync(session, job.TenantId, job.Id, lockRow: false))!);
-                }
-                return released;
-            }
-            var rows = await session.QueryAsync<JobRow>(sql.ReleaseAssignment, new { tenantId, agentId, ids = lost.Select(j => j.Id).ToArray() });
+            var rows = await session.QueryAsync<JobRow>(sql.ReleaseAssignment, new { tenantId, agentId, ids = ValueList.Of(lost.Select(j => j.Id)) });
             var releasedAll = rows.Select(row => row.ToRecord()).ToList();
             await AppendJobEventsAsync(session, now, [.. releasedAll.Select(j => new NewEvent(
                 j.TenantId, j.Id, JobEventTypes.Released, j.Attempt + 1, agentId, ReleasedMessage(agentId)))]);
@@ -48,7 +36,7 @@ internal sealed partial class JobStore
     /// <summary>
     /// System scope: the janitor sweeps expired leases of every tenant (<see cref="JobSql.ExpiredLeases"/> skips rows another
     /// replica's janitor holds, so two share the sweep). Each job ends with a compare-and-set, its <c>lease_expired</c> and
-    /// follow-up events, and for a job that ended its tenant event; row by row or in one statement as the dialect writes.
+    /// follow-up events, and for a job that ended its tenant event, each in one statement for the sweep.
     /// </summary>
     public Task<IReadOnlyList<ExpiredLease>> ExpireLeasesAsync(CancellationToken cancellationToken) =>
         database.SystemWriteAsync<IReadOnlyList<ExpiredLease>>(async session =>
@@ -57,82 +45,38 @@ internal sealed partial class JobStore
             var now = Now();
             var expiredJobs = (await session.QueryAsync<JobRow>(sql.ExpiredLeases, new { now })).Select(row => row.ToRecord()).ToList();
             if (expiredJobs.Count == 0) return [];
-            return session.Dialect.WritesRowByRow
-                ? await ExpireRowByRowAsync(session, expiredJobs, now)
-                : await ExpireInOneStatementAsync(session, expiredJobs, now);
-        }, cancellationToken);
-
-    private async Task<IReadOnlyList<ExpiredLease>> ExpireRowByRowAsync(StoreSession session, List<JobRecord> expiredJobs, DateTimeOffset now)
-    {
-        var expired = new List<ExpiredLease>();
-        foreach (var job in expiredJobs)
-        {
-            var expiry = ExpiryOf(job);
-            var (newState, reason) = (expiry.NewState, expiry.Reason);
-            DateTimeOffset? notBefore = expiry.RetryDelay is { } delay ? now + delay : null;
-            var updated = await session.ExecuteAsync(session.Dialect.Jobs.LeaseExpiry, new
+            var expired = new List<ExpiredLease>(expiredJobs.Count);
+            var notBefores = new List<DateTimeOffset?>(expiredJobs.Count);
+            var reasons = new List<string>(expiredJobs.Count);
+            var events = new List<NewEvent>(expiredJobs.Count * 2);
+            foreach (var job in expiredJobs)
             {
-                job.Id,
-                job.TenantId,
-                job.AgentId,
-                job.Attempt,
-                fromState = job.State.ToText(),
-                newState = newState.ToText(),
-                reason,
-                notBefore,
-                now,
-            });
-            if (updated != 1) continue;
-
-            await AppendJobEventsAsync(session, now,
-            [
-                new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, reason),
-                new NewEvent(job.TenantId, job.Id, expiry.FollowUpType, job.Attempt, job.AgentId, expiry.FollowUpMessage),
-            ]);
-            if (newState != JobState.Pending)
-            {
-                var ended = await LoadAsync(session, job.TenantId, job.Id, lockRow: false);
-                await TenantEvents.QueueAsync(session, FinishedEvents(ended!), now);
+                var expiry = ExpiryOf(job);
+                expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, expiry.NewState));
+                notBefores.Add(now + expiry.RetryDelay);
+                reasons.Add(expiry.Reason);
+                events.Add(new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, expiry.Reason));
+                events.Add(new NewEvent(job.TenantId, job.Id, expiry.FollowUpType, job.Attempt, job.AgentId, expiry.FollowUpMessage));
             }
-            expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, newState));
-        }
-        return expired;
-    }
 
-    private async Task<IReadOnlyList<ExpiredLease>> ExpireInOneStatementAsync(StoreSession session, List<JobRecord> expiredJobs, DateTimeOffset now)
-    {
-        var expired = new List<ExpiredLease>(expiredJobs.Count);
-        var notBefores = new List<DateTime?>(expiredJobs.Count);
-        var reasons = new List<string>(expiredJobs.Count);
-        var events = new List<NewEvent>(expiredJobs.Count * 2);
-        foreach (var job in expiredJobs)
-        {
-            var expiry = ExpiryOf(job);
-            expired.Add(new ExpiredLease(job.Id, job.TenantId, job.AgentId, job.Attempt, expiry.NewState));
-            notBefores.Add(expiry.RetryDelay is { } delay ? (now + delay).UtcDateTime : null);
-            reasons.Add(expiry.Reason);
-            events.Add(new NewEvent(job.TenantId, job.Id, JobEventTypes.LeaseExpired, job.Attempt, job.AgentId, expiry.Reason));
-            events.Add(new NewEvent(job.TenantId, job.Id, expiry.FollowUpType, job.Attempt, job.AgentId, expiry.FollowUpMessage));
-        }
-
-        // The rows are locked by this transaction, so the fenced update takes every one of them.
-        await session.ExecuteAsync(session.Dialect.Jobs.LeaseExpiry, new
-        {
-            now,
-            ids = expired.Select(e => e.JobId).ToArray(),
-            attempts = expired.Select(e => e.Attempt).ToArray(),
-            newStates = expired.Select(e => e.NewState.ToText()).ToArray(),
-            reasons = reasons.ToArray(),
-            notBefores = notBefores.ToArray(),
-        });
-        await AppendJobEventsAsync(session, now, events);
-        // Jobs that ended here announce it to their tenants in this same transaction.
-        var ended = expiredJobs
-            .Select((job, i) => job with { State = expired[i].NewState, FinishedAt = now, Error = reasons[i], LeaseExpiresAt = null })
-            .Select(TenantEventPayloads.ForFinishedJob)
-            .OfType<NewTenantEvent>()
-            .ToList();
-        await TenantEvents.QueueAsync(session, ended, now);
-        return expired;
-    }
+            // The rows are locked by this transaction (or read under the single writer), so the fenced update takes every one.
+            await session.ExecuteAsync(sql.LeaseExpiry, new
+            {
+                now,
+                ids = ValueList.Of(expired.Select(e => e.JobId)),
+                attempts = ValueList.Of(expired.Select(e => e.Attempt)),
+                newStates = ValueList.Of(expired.Select(e => e.NewState.ToText())),
+                reasons = ValueList.Of(reasons),
+                notBefores = ValueList.Of(notBefores),
+            });
+            await AppendJobEventsAsync(session, now, events);
+            // Jobs that ended here announce it to their tenants in this same transaction.
+            var ended = expiredJobs
+                .Select((job, i) => job with { State = expired[i].NewState, FinishedAt = now, Error = reasons[i], LeaseExpiresAt = null })
+                .Select(TenantEventPayloads.ForFinishedJob)
+                .OfType<NewTenantEvent>()
+                .ToList();
+            await TenantEvents.QueueAsync(session, ended, now);
+            return expired;
+        }, cancellationToken);
 }

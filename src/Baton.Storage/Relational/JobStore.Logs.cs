@@ -1,6 +1,5 @@
 using System.Text;
 using Baton.Storage.Model;
-using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Relational;
 
@@ -38,42 +37,27 @@ internal sealed partial class JobStore
             }
             if (stored > 0)
             {
-                // The day both as a time and as whole days since the epoch: a dialect's statement takes the form it keeps.
-                var now = time.GetUtcNow();
-                var day = StoredTime.ToMs(now) / 86_400_000;
-                await session.ExecuteAsync(sql.LogUsageAdded, new { tenantId, now, day, shard = (short)LogUsageShards.Of(jobId), stored });
+                await session.ExecuteAsync(sql.LogUsageAdded, new { tenantId, now = time.GetUtcNow(), shard = (short)LogUsageShards.Of(jobId), stored });
             }
             return new LogAppendResult(AttemptWriteResult.Ok, job.CancelRequested, cut || job.LogBytes + stored >= limit.MaxBytes);
         }, cancellationToken);
 
     /// <summary>
     /// Inserts <paramref name="batch"/>'s lines (those already stored skipped) and answers the bytes of the first
-    /// <paramref name="counted"/> that it stored (the cut note after them does not count): one statement per line where
-    /// the dialect writes row by row, else one statement for the batch that returns the line numbers it stored.
+    /// <paramref name="counted"/> that it stored (the cut note after them does not count): one statement for the batch that
+    /// returns the line numbers it stored.
     /// </summary>
     private static async Task<long> InsertLogLinesAsync(StoreSession session, string tenantId, string jobId, int attempt, List<NewLogLine> batch, int counted)
     {
-        var sql = session.Dialect.Jobs;
-        long stored = 0;
-        if (session.Dialect.WritesRowByRow)
-        {
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var line = batch[i];
-                var inserted = await session.ExecuteAsync(sql.LogLinesInsert, new { tenantId, jobId, attempt, line.Line, at = line.At, line.Stream, line.Text });
-                if (inserted == 1 && i < counted) stored += Encoding.UTF8.GetByteCount(line.Text);
-            }
-            return stored;
-        }
-        var lineNumbers = (await session.QueryAsync<long>(sql.LogLinesInsert, new
+        var lineNumbers = (await session.QueryAsync<long>(session.Dialect.Jobs.LogLinesInsert, new
         {
             tenantId,
             jobId,
             attempt,
-            lineNumbers = new NumberList([.. batch.Select(line => line.Line)]),
-            ats = new TimeList([.. batch.Select(line => line.At)]),
-            streams = new TextList([.. batch.Select(line => line.Stream)]),
-            texts = new TextList([.. batch.Select(line => line.Text)]),
+            lineNumbers = ValueList.Of(batch.Select(line => line.Line)),
+            ats = ValueList.Of(batch.Select(line => line.At)),
+            streams = ValueList.Of(batch.Select(line => line.Stream)),
+            texts = ValueList.Of(batch.Select(line => line.Text)),
         })).ToHashSet();
         return batch.Take(counted).Where(line => lineNumbers.Contains(line.Line)).Sum(line => (long)Encoding.UTF8.GetByteCount(line.Text));
     }

@@ -17,56 +17,14 @@ internal sealed partial class JobStore
     {
         var batch = new SubmissionBatch(jobs);
         if (jobs.Count == 0) return Task.FromResult<IReadOnlyList<(JobRecord, bool)>>([]);
-        return WriteForAsync(jobs.Select(j => j.TenantId), session => session.Dialect.WritesRowByRow
-            ? SubmitRowByRowAsync(session, batch)
-            : SubmitInOneStatementAsync(session, batch), cancellationToken);
-    }
-
-    private async Task<IReadOnlyList<(JobRecord, bool)>> SubmitRowByRowAsync(StoreSession session, SubmissionBatch batch)
-    {
-        var sql = session.Dialect.Jobs;
-        var now = Now();
-        var answers = new List<(JobRecord, bool)>(batch.Unique.Count);
-        foreach (var job in batch.Unique)
-        {
-            if (job.IdempotencyKey is not null)
-            {
-                var existing = await session.QuerySingleOrDefaultAsync<JobRow>(sql.JobsByIdempotencyKey, new { job.TenantId, job.IdempotencyKey });
-                if (existing is not null)
-                {
-                    answers.Add((existing.ToRecord(), false));
-                    continue;
-                }
-            }
-            var created = await session.QuerySingleAsync<JobRow>(sql.JobInsert, new
-            {
-                job.Id,
-                job.TenantId,
-                job.PackageName,
-                job.PackageVersion,
-                job.PackageSha256,
-                job.MaxAttempts,
-                job.Priority,
-                job.TimeoutSeconds,
-                Requirements = StoredJson.Serialize(job.Requirements),
-                Inputs = StoredJson.ToText(job.Inputs),
-                job.IdempotencyKey,
-                job.Queue,
-                job.CpuMillicores,
-                job.MemoryMb,
-                now,
-            });
-            await AppendJobEventsAsync(session, now, [new NewEvent(job.TenantId, job.Id, JobEventTypes.Submitted, 0, null, null)]);
-            answers.Add((created.ToRecord(), true));
-        }
-        return batch.Answer(answers);
+        return WriteForAsync(jobs.Select(j => j.TenantId), session => SubmitAsync(session, batch), cancellationToken);
     }
 
     /// <summary>
     /// The jobs whose idempotency keys exist are read, the rest inserted in one statement with their 'submitted' events; a key
-    /// a concurrent submission took meanwhile answers with that job.
+    /// a concurrent submission took meanwhile (where writers run at once) answers with that job.
     /// </summary>
-    private async Task<IReadOnlyList<(JobRecord, bool)>> SubmitInOneStatementAsync(StoreSession session, SubmissionBatch batch)
+    private async Task<IReadOnlyList<(JobRecord, bool)>> SubmitAsync(StoreSession session, SubmissionBatch batch)
     {
         var unique = batch.Unique;
         var keyed = unique.Where(j => j.IdempotencyKey is not null).ToList();
@@ -80,20 +38,20 @@ internal sealed partial class JobStore
         var inserted = toInsert.Count == 0 ? [] : (await session.QueryAsync<JobRow>(session.Dialect.Jobs.JobInsert, new
         {
             now = Now(),
-            ids = toInsert.Select(j => j.Id).ToArray(),
-            tenantIds = toInsert.Select(j => j.TenantId).ToArray(),
-            packageNames = toInsert.Select(j => j.PackageName).ToArray(),
-            packageVersions = toInsert.Select(j => j.PackageVersion).ToArray(),
-            packageSha256s = toInsert.Select(j => j.PackageSha256).ToArray(),
-            maxAttempts = toInsert.Select(j => j.MaxAttempts).ToArray(),
-            priorities = toInsert.Select(j => j.Priority).ToArray(),
-            timeouts = toInsert.Select(j => j.TimeoutSeconds).ToArray(),
-            requirements = toInsert.Select(j => StoredJson.Serialize(j.Requirements)).ToArray(),
-            inputs = toInsert.Select(j => StoredJson.ToText(j.Inputs)).ToArray(),
-            idempotencyKeys = toInsert.Select(j => j.IdempotencyKey).ToArray(),
-            queues = toInsert.Select(j => j.Queue).ToArray(),
-            cpus = toInsert.Select(j => j.CpuMillicores).ToArray(),
-            memories = toInsert.Select(j => j.MemoryMb).ToArray(),
+            ids = ValueList.Of(toInsert.Select(j => j.Id)),
+            tenantIds = ValueList.Of(toInsert.Select(j => j.TenantId)),
+            packageNames = ValueList.Of(toInsert.Select(j => j.PackageName)),
+            packageVersions = ValueList.Of(toInsert.Select(j => j.PackageVersion)),
+            packageSha256s = ValueList.Of(toInsert.Select(j => j.PackageSha256)),
+            maxAttempts = ValueList.Of(toInsert.Select(j => j.MaxAttempts)),
+            priorities = ValueList.Of(toInsert.Select(j => j.Priority)),
+            timeouts = ValueList.Of(toInsert.Select(j => j.TimeoutSeconds)),
+            requirements = ValueList.Of(toInsert.Select(j => StoredJson.Serialize(j.Requirements))),
+            inputs = ValueList.Of(toInsert.Select(j => StoredJson.ToText(j.Inputs))),
+            idempotencyKeys = ValueList.Of(toInsert.Select(j => j.IdempotencyKey)),
+            queues = ValueList.Of(toInsert.Select(j => j.Queue)),
+            cpus = ValueList.Of(toInsert.Select(j => j.CpuMillicores)),
+            memories = ValueList.Of(toInsert.Select(j => j.MemoryMb)),
         })).ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
 
         // Keys a concurrent submission won meanwhile (the insert skipped them): that submission's job is the answer.
@@ -113,8 +71,8 @@ internal sealed partial class JobStore
     {
         var rows = await session.QueryAsync<JobRow>(session.Dialect.Jobs.JobsByIdempotencyKey, new
         {
-            tenantIds = jobs.Select(j => j.TenantId).ToArray(),
-            keys = jobs.Select(j => j.IdempotencyKey!).ToArray(),
+            tenantIds = ValueList.Of(jobs.Select(j => j.TenantId)),
+            keys = ValueList.Of(jobs.Select(j => j.IdempotencyKey!)),
         });
         return rows.Select(row => row.ToRecord()).ToDictionary(job => (job.TenantId, job.IdempotencyKey!));
     }

@@ -13,14 +13,11 @@ namespace Baton.Storage.Relational;
 /// start and completion and its rules (<c>JobStore.Attempts.cs</c>), the claim's flow and decisions (<c>JobStore.Claims.cs</c>)
 /// and taking jobs back (releases, lease expiry: <c>JobStore.Leases.cs</c>). The busy paths' statements are tuned per engine
 /// and stay the dialect's, the way Quartz.NET's <c>PostgreSQLDelegate</c> overrides a few statements of <c>StdAdoDelegate</c>
-/// (<see cref="JobSql"/>); what differs around them is only the batch's shape (<see cref="SqlDialect.WritesRowByRow"/>): one
-/// set-based statement per batch on PostgreSQL, row by row under the single writer on SQLite.
+/// (<see cref="JobSql"/>). Every batch is written set-based, one statement over lists of values, on both backends; the C#
+/// around those statements is the same.
 /// </summary>
 internal sealed partial class JobStore(IStoreDatabase database, TimeProvider time, RetryPolicy retryPolicy) : IJobStore
 {
-    /// <summary>Job states that hold an agent's lease.</summary>
-    private const string ActiveJobStates = "('assigned', 'running')";
-
     private const int MaxPageSize = 500;
 
     public async Task<(JobRecord Job, bool Created)> SubmitAsync(NewJob job, CancellationToken cancellationToken) =>
@@ -94,7 +91,7 @@ internal sealed partial class JobStore(IStoreDatabase database, TimeProvider tim
 
     public Task<int> CountActiveAsync(string tenantId, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
-            $"SELECT CAST(COUNT(*) AS integer) FROM jobs WHERE tenant_id = @tenantId AND state IN {ActiveJobStates};", new { tenantId }),
+            $"SELECT CAST(COUNT(*) AS integer) FROM jobs WHERE tenant_id = @tenantId AND state IN {JobRow.ActiveStates};", new { tenantId }),
             cancellationToken);
 
     public Task<int> CountPendingAsync(string tenantId, CancellationToken cancellationToken) =>

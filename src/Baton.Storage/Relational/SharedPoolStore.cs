@@ -10,8 +10,6 @@ namespace Baton.Storage.Relational;
 /// </summary>
 internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time) : ISharedPoolStore
 {
-    private const string ActiveStates = "('assigned', 'running')";
-
     // System scope: ranking tenants for a shared agent needs every participating tenant's counts and ready head.
     public Task<IReadOnlyList<SharedPoolTenantState>> ReadSnapshotAsync(SharedPoolQuery query, CancellationToken cancellationToken)
     {
@@ -22,7 +20,7 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
             using var reads = await session.QueryMultipleAsync(
                 $"""
                 SELECT tenant_id AS TenantId, CAST(COUNT(*) AS double precision) AS Amount FROM jobs
-                WHERE {sql.InList("tenant_id", "ids")} AND state IN {ActiveStates} GROUP BY tenant_id;
+                WHERE {sql.InList("tenant_id", "ids")} AND state IN {JobRow.ActiveStates} GROUP BY tenant_id;
                 {UsageSql(sql)}
                 SELECT tenant_id AS TenantId, name AS Name, CAST(priority AS bigint) AS Priority FROM queues WHERE {sql.InList("tenant_id", "ids")} AND priority <> 0;
                 {sql.ReadyHeads(JobRow.Select, query.TenantIds.Count)}
@@ -62,9 +60,9 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
                     """,
                     new
                     {
-                        minutes = new NumberList([.. usage.Select(u => u.Minute)]),
+                        minutes = ValueList.Of(usage.Select(u => u.Minute)),
                         tenants = new TextList([.. usage.Select(u => u.TenantId)]),
-                        amounts = new NumberList([.. usage.Select(u => u.AgentMilliseconds)]),
+                        amounts = ValueList.Of(usage.Select(u => u.AgentMilliseconds)),
                     });
             }
             await session.ExecuteAsync("DELETE FROM shared_pool_usage WHERE minute < @minute;", new { minute = SharedPoolRows.MinuteOf(pruneBefore) });
@@ -89,12 +87,12 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
 
     public Task<IReadOnlyList<HeldJob>> ListHeldJobsAsync(string agentId, CancellationToken cancellationToken) =>
         database.SystemReadAsync<IReadOnlyList<HeldJob>>(async session => (await session.QueryAsync<SharedHeldJobRow>(
-            $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {ActiveStates};", new { agentId }))
+            $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {JobRow.ActiveStates};", new { agentId }))
             .Select(row => row.ToRecord()).ToList(), cancellationToken);
 
     public Task<bool> HoldsPackageAsync(string agentId, string sha256, CancellationToken cancellationToken) =>
         database.SystemReadAsync(session => session.ScalarAsync<bool>(
-            $"SELECT EXISTS (SELECT 1 FROM jobs WHERE agent_id = @agentId AND state IN {ActiveStates} AND package_sha256 = @sha256);",
+            $"SELECT EXISTS (SELECT 1 FROM jobs WHERE agent_id = @agentId AND state IN {JobRow.ActiveStates} AND package_sha256 = @sha256);",
             new { agentId, sha256 }), cancellationToken);
 
     /// <summary>Two result sets: recorded per-minute usage since the window's minute, and the elapsed time (within the window) of jobs on shared agents now.</summary>
@@ -105,7 +103,7 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
         SELECT j.tenant_id AS TenantId,
                CAST(SUM({sql.Greatest("0", sql.MillisecondsBetween(sql.Greatest("COALESCE(j.started_at, j.assigned_at)", "@since"), "@now"))}) AS double precision) AS Amount
         FROM agents a JOIN jobs j ON j.agent_id = a.id
-        WHERE a.tenant_id = @shared AND j.state IN {ActiveStates} AND {sql.InList("j.tenant_id", "ids")}
+        WHERE a.tenant_id = @shared AND j.state IN {JobRow.ActiveStates} AND {sql.InList("j.tenant_id", "ids")}
         GROUP BY j.tenant_id;
         """;
 

@@ -13,22 +13,19 @@ internal abstract class SqlDialect
     public abstract JobSql Jobs { get; }
 
     /// <summary>
-    /// Whether a busy path writes a batch one statement per row (SQLite: under the single writer a statement is an
-    /// in-process call, cheaper than unpacking lists) rather than one statement over lists of values (PostgreSQL:
-    /// every statement is a round trip). Statements of such paths (<see cref="JobSql"/>) take the form this names.
-    /// </summary>
-    public abstract bool WritesRowByRow { get; }
-
-    /// <summary>
     /// Takes <c>@count</c> ids of tenant <c>@tenantId</c>'s event sequence (its <c>event_sequences</c> row, created at need,
     /// locked until the transaction ends) and answers the last of them.
     /// </summary>
-    public abstract string EventIdsTaken { get; }
+    public string EventIdsTaken =>
+        """
+        INSERT INTO event_sequences (tenant_id, last_id) VALUES (@tenantId, @count)
+        ON CONFLICT (tenant_id) DO UPDATE SET last_id = event_sequences.last_id + EXCLUDED.last_id
+        RETURNING last_id;
+        """;
 
     /// <summary>
-    /// Inserts numbered tenant events created at <c>@now</c>. Row by row (<see cref="WritesRowByRow"/>): one event
-    /// <c>@TenantId</c>, <c>@Id</c>, <c>@Type</c>, <c>@SubjectId</c>, <c>@payload</c> (JSON text) created at <c>@nowMs</c>;
-    /// else lists <c>@tenantIds</c>, <c>@ids</c>, <c>@types</c>, <c>@subjects</c>, <c>@payloads</c>.
+    /// Inserts numbered tenant events created at <c>@now</c>, from the lists <c>@tenantIds</c>, <c>@ids</c>, <c>@types</c>,
+    /// <c>@subjects</c>, <c>@payloads</c> (JSON text).
     /// </summary>
     public abstract string EventsInsert { get; }
 
@@ -45,26 +42,13 @@ internal abstract class SqlDialect
     public abstract string? EventOutboxSequence { get; }
 
     /// <summary>
-    /// Row by row (<see cref="WritesRowByRow"/>): agent <c>@AgentId</c>'s <c>State</c>, <c>TenantId</c> and <c>Name</c> before its
-    /// heartbeat is written; null where <see cref="HeartbeatAgentWrite"/> writes the whole batch.
-    /// </summary>
-    public abstract string? HeartbeatAgentRead { get; }
-
-    /// <summary>
-    /// Row by row: marks agent <c>@AgentId</c> online with its heartbeat at <c>@at</c> (the later of it and the last one)
-    /// and its <c>@capabilities</c> and <c>@resources</c> JSON when given. Else the whole heartbeat batch: the leases of
-    /// the reported jobs (lists <c>@jobIds</c>, <c>@jobAgentIds</c>, <c>@attempts</c>, <c>@leases</c>, <c>@progress</c>)
-    /// renewed where the agent holds that attempt of an active job, and the agents (lists <c>@agentIds</c>, <c>@ats</c>,
-    /// <c>@capabilities</c>, <c>@resources</c>) written, returning each agent's <c>TenantId</c> and <c>Name</c> and its
-    /// <c>Id</c> when it was offline.
+    /// The whole heartbeat batch: the leases of the reported jobs (lists <c>@jobIds</c>, <c>@jobAgentIds</c>, <c>@attempts</c>,
+    /// <c>@leases</c>, <c>@progress</c>) renewed where the agent holds that attempt of an active job, and the agents (lists
+    /// <c>@agentIds</c>, <c>@ats</c>, <c>@capabilities</c>, <c>@resources</c>) marked online with the later of their last
+    /// heartbeat and this one and what they report, returning each agent's <c>TenantId</c> and <c>Name</c> and its <c>Id</c>
+    /// when it was offline.
     /// </summary>
     public abstract string HeartbeatAgentWrite { get; }
-
-    /// <summary>
-    /// Row by row: renews job <c>@JobId</c>'s lease to <c>@leaseExpiresAt</c> (and its <c>@progress</c> JSON when given) where
-    /// agent <c>@AgentId</c> holds attempt <c>@Attempt</c> of it and it is active; null where the batch statement does.
-    /// </summary>
-    public abstract string? HeartbeatLeaseRenewal { get; }
 
     /// <summary>Takes a lock named by <c>@lockKey</c> until the transaction ends; null where writes are serialised anyway.</summary>
     public abstract string? TransactionLock { get; }
@@ -100,8 +84,8 @@ internal abstract class SqlDialect
     public abstract string JsonField(string column, string field);
 
     /// <summary>
-    /// A table of rows from list parameters of the same length (see <see cref="TextList"/>, <see cref="TimeList"/>,
-    /// <see cref="NumberList"/>): <c>unnest(…)</c> on PostgreSQL, <c>json_each</c> joins on SQLite.
+    /// A table of rows from list parameters of the same length (see <see cref="TextList"/>, <see cref="ValueList"/>):
+    /// <c>unnest(…)</c> on PostgreSQL, <c>json_each</c> on SQLite (which also numbers the rows from 0 as <c>ord</c>).
     /// <paramref name="columns"/> pairs each parameter name (without @) with the column name it becomes.
     /// </summary>
     public abstract string RowsOf(string alias, params (string Parameter, string Column)[] columns);

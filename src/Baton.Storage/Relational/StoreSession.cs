@@ -4,21 +4,13 @@ using Dapper;
 namespace Baton.Storage.Relational;
 
 /// <summary>
-/// One unit of work's connection, transaction and cancellation, with the Dapper calls the stores use.
-/// Each backend builds its commands (PostgreSQL sends the transaction's scope in front of the first one).
+/// One unit of work's connection and cancellation, with the Dapper calls the stores use. Each backend builds its commands
+/// (with the unit's transaction; PostgreSQL sends the transaction's scope in front of the first one).
 /// </summary>
 internal sealed class StoreSession(
-    DbConnection connection, DbTransaction? transaction, SqlDialect dialect, Func<string, object?, CancellationToken, CommandDefinition> command, CancellationToken cancellationToken)
+    DbConnection connection, SqlDialect dialect, Func<string, object?, CancellationToken, CommandDefinition> command, CancellationToken cancellationToken)
 {
     public SqlDialect Dialect => dialect;
-
-    /// <summary>The backend's own connection, for the few backend-specific helpers (event appends) that take it.</summary>
-    public DbConnection Connection => connection;
-
-    /// <summary>The unit of work's transaction; null for a read on SQLite (its own connection, no transaction).</summary>
-    public DbTransaction? Transaction => transaction;
-
-    public CancellationToken CancellationToken => cancellationToken;
 
     public Task<int> ExecuteAsync(string sql, object? parameters = null) => connection.ExecuteAsync(command(sql, parameters, cancellationToken));
 

@@ -31,8 +31,7 @@ internal static class StoredValues
             SqlMapper.AddTypeHandler(typeof(DateTimeOffset), new TimeHandler());
             SqlMapper.AddTypeHandler(typeof(JsonText), new JsonTextHandler());
             SqlMapper.AddTypeHandler(typeof(TextList), new TextListHandler());
-            SqlMapper.AddTypeHandler(typeof(TimeList), new TimeListHandler());
-            SqlMapper.AddTypeHandler(typeof(NumberList), new NumberListHandler());
+            SqlMapper.AddTypeHandler(typeof(ValueList), new ValueListHandler());
         }
     }
 
@@ -77,20 +76,11 @@ internal static class StoredValues
         };
     }
 
-    private sealed class TimeListHandler : SqlMapper.ITypeHandler
+    private sealed class ValueListHandler : SqlMapper.ITypeHandler
     {
-        public void SetValue(IDbDataParameter parameter, object value) =>
-            BinderOf(parameter).BindTimeList(parameter, value is TimeList list ? list.Items.Select(Truncate).ToList() : null);
+        public void SetValue(IDbDataParameter parameter, object value) => BinderOf(parameter).BindValueList(parameter, ((ValueList)value).Items);
 
-        public object Parse(Type destinationType, object value) => throw new NotSupportedException("Time lists are parameters only.");
-    }
-
-    private sealed class NumberListHandler : SqlMapper.ITypeHandler
-    {
-        public void SetValue(IDbDataParameter parameter, object value) =>
-            BinderOf(parameter).BindNumberList(parameter, value is NumberList list ? list.Items : null);
-
-        public object Parse(Type destinationType, object value) => throw new NotSupportedException("Number lists are parameters only.");
+        public object Parse(Type destinationType, object value) => throw new NotSupportedException("Value lists are parameters only.");
     }
 
     // Both backends keep whole milliseconds, so data, cursors and comparisons behave the same on each.
@@ -103,8 +93,9 @@ internal interface IValueBinder
     void BindTime(IDbDataParameter parameter, DateTimeOffset? value);
     void BindJson(IDbDataParameter parameter, string? json);
     void BindTextList(IDbDataParameter parameter, IReadOnlyList<string>? items);
-    void BindTimeList(IDbDataParameter parameter, IReadOnlyList<DateTimeOffset>? items);
-    void BindNumberList(IDbDataParameter parameter, IReadOnlyList<long>? items);
+
+    /// <summary>Binds a <see cref="ValueList"/>'s items: text, integers, flags or times (whole milliseconds), nulls allowed.</summary>
+    void BindValueList(IDbDataParameter parameter, Array items);
 }
 
 /// <summary>A JSON document for a JSON column (<c>jsonb</c> on PostgreSQL, text on SQLite).</summary>
@@ -121,8 +112,11 @@ internal readonly record struct TextList(IReadOnlyList<string> Items)
     public static TextList? OfOrNull(IReadOnlyList<string>? items) => items is null ? null : new TextList(items);
 }
 
-/// <summary>A list of times as a parameter (for <see cref="SqlDialect.RowsOf"/>).</summary>
-internal readonly record struct TimeList(IReadOnlyList<DateTimeOffset> Items);
-
-/// <summary>A list of integers as a parameter (for <see cref="SqlDialect.RowsOf"/>).</summary>
-internal readonly record struct NumberList(IReadOnlyList<long> Items);
+/// <summary>
+/// One column of a batch of rows as one parameter (for <see cref="SqlDialect.RowsOf"/> and the batch statements of
+/// <see cref="JobSql"/>): text, integers, flags or times, nulls allowed; an array on PostgreSQL, a JSON array on SQLite.
+/// </summary>
+internal readonly record struct ValueList(Array Items)
+{
+    public static ValueList Of<T>(IEnumerable<T> items) => new(items.ToArray());
+}

@@ -30,22 +30,14 @@ internal static class TenantEvents
             var first = last - batch.Count + 1;
             appended.AddRange(batch.Select((e, i) => new TenantEventRecord(e.TenantId, first + i, e.Type, e.SubjectId, e.Payload, now)));
         }
-        if (dialect.WritesRowByRow)
-        {
-            foreach (var e in appended)
-            {
-                await session.ExecuteAsync(dialect.EventsInsert, new { e.TenantId, id = e.Id, e.Type, e.SubjectId, payload = StoredJson.ToText(e.Payload), nowMs = now });
-            }
-            return appended;
-        }
         await session.ExecuteAsync(dialect.EventsInsert, new
         {
             now,
-            tenantIds = new TextList([.. appended.Select(e => e.TenantId)]),
-            ids = new NumberList([.. appended.Select(e => e.Id)]),
-            types = new TextList([.. appended.Select(e => e.Type)]),
-            subjects = new TextList([.. appended.Select(e => e.SubjectId)]),
-            payloads = new TextList([.. appended.Select(e => StoredJson.ToText(e.Payload))]),
+            tenantIds = ValueList.Of(appended.Select(e => e.TenantId)),
+            ids = ValueList.Of(appended.Select(e => e.Id)),
+            types = ValueList.Of(appended.Select(e => e.Type)),
+            subjects = ValueList.Of(appended.Select(e => e.SubjectId)),
+            payloads = ValueList.Of(appended.Select(e => StoredJson.ToText(e.Payload))),
         });
         return appended;
     }
@@ -58,10 +50,10 @@ internal static class TenantEvents
         return session.ExecuteAsync(outbox, new
         {
             now,
-            tenantIds = new TextList([.. events.Select(e => e.TenantId)]),
-            types = new TextList([.. events.Select(e => e.Type)]),
-            subjects = new TextList([.. events.Select(e => e.SubjectId)]),
-            payloads = new TextList([.. events.Select(e => StoredJson.ToText(e.Payload))]),
+            tenantIds = ValueList.Of(events.Select(e => e.TenantId)),
+            types = ValueList.Of(events.Select(e => e.Type)),
+            subjects = ValueList.Of(events.Select(e => e.SubjectId)),
+            payloads = ValueList.Of(events.Select(e => StoredJson.ToText(e.Payload))),
         });
     }
 

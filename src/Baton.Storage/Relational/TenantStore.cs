@@ -70,7 +70,7 @@ internal sealed class TenantStore(IStoreDatabase database) : ITenantStore
             {
                 tenantIds = new TextList([.. merged.Select(m => m.TenantId)]),
                 days = new TextList([.. merged.Select(m => m.Day)]),
-                calls = new NumberList([.. merged.Select(m => m.Calls)]),
+                calls = ValueList.Of(merged.Select(m => m.Calls)),
             }), cancellationToken);
     }
 

@@ -49,7 +49,7 @@ internal sealed partial class WebhookStore
                     ids = new TextList([.. deliveries.Select(d => d.Id)]),
                     tenantIds = new TextList([.. deliveries.Select(d => d.TenantId)]),
                     webhookIds = new TextList([.. deliveries.Select(d => d.WebhookId)]),
-                    eventIds = new NumberList([.. deliveries.Select(d => d.EventId!.Value)]),
+                    eventIds = ValueList.Of(deliveries.Select(d => d.EventId!.Value)),
                     types = new TextList([.. deliveries.Select(d => d.EventType)]),
                     bodies = new TextList([.. deliveries.Select(d => d.Body)]),
                 });
@@ -61,7 +61,7 @@ internal sealed partial class WebhookStore
                     FROM {session.Dialect.RowsOf("c", ("ids", "id"), ("cursors", "cursor"))}
                     WHERE webhooks.id = c.id;
                     """,
-                    new { ids = new TextList([.. cursors.Select(c => c.Id)]), cursors = new NumberList([.. cursors.Select(c => c.Cursor)]) });
+                    new { ids = new TextList([.. cursors.Select(c => c.Id)]), cursors = ValueList.Of(cursors.Select(c => c.Cursor)) });
             }
             return created;
         }, cancellationToken);

@@ -40,7 +40,7 @@ internal sealed partial class SqliteDatabase : IStoreDatabase, IStoreConnections
 
     /// <summary>A unit of work's session over a connection (and transaction) of this file.</summary>
     internal static StoreSession Session(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
-        new(connection, transaction, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
+        new(connection, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
 
     // Microsoft.Data.Sqlite's pool does not report its idle connections or a ceiling: busy is what this process holds open.
     StoreConnectionStatistics IStoreConnections.Read() => new(OpenConnections, null, null, null);

@@ -9,9 +9,6 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override JobSql Jobs => SqliteJobSql.Instance;
 
-    // One writer at a time, in process: a statement per row costs a call, not a round trip.
-    public override bool WritesRowByRow => true;
-
     // Every write already holds the single-writer gate and BEGIN IMMEDIATE's file lock.
     public override string? TransactionLock => null;
 
@@ -32,13 +29,14 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string JsonField(string column, string field) => $"json_extract({column}, '$.{field}')";
 
-    public override string RowsOf(string alias, params (string Parameter, string Column)[] columns)
-    {
-        var select = string.Join(", ", columns.Select((column, i) => $"c{i}.value AS {column.Column}"));
-        var from = string.Join(" ", columns.Select((column, i) =>
-            i == 0 ? $"json_each(@{column.Parameter}) c0" : $"JOIN json_each(@{column.Parameter}) c{i} ON c{i}.key = c0.key"));
-        return $"(SELECT {select} FROM {from}) AS {alias}";
-    }
+    // The first list's elements in order (their index as ord), each other list's element at the same index: linear, where
+    // joining json_each tables on their keys would rescan a list per row.
+    public override string RowsOf(string alias, params (string Parameter, string Column)[] columns) => Rows(alias, columns);
+
+    /// <summary><see cref="RowsOf"/>, for SQLite's own statements.</summary>
+    public static string Rows(string alias, params (string Parameter, string Column)[] columns) =>
+        $"(SELECT r.key AS ord, {string.Join(", ", columns.Select((column, i) => (i == 0 ? "r.value" : $"@{column.Parameter} ->> r.key") + " AS " + column.Column))} " +
+        $"FROM json_each(@{columns[0].Parameter}) r) AS {alias}";
 
     // Flags are 0/1 integers; a partial index on "paused = 0" serves only a query that says "paused = 0".
     public override string IsFalse(string column) => $"{column} = 0";
@@ -65,17 +63,11 @@ internal sealed class SqliteDialect : SqlDialect
 
         """));
 
-    public override string EventIdsTaken =>
-        """
-        INSERT INTO event_sequences (tenant_id, last_id) VALUES (@tenantId, @count)
-        ON CONFLICT (tenant_id) DO UPDATE SET last_id = last_id + @count
-        RETURNING last_id;
-        """;
-
-    public override string EventsInsert =>
-        """
+    public override string EventsInsert { get; } =
+        $"""
         INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
-        VALUES (@TenantId, @id, @Type, @SubjectId, @payload, @nowMs);
+        SELECT e.tenant_id, e.id, e.type, e.subject_id, e.payload, @now
+        FROM {Rows("e", ("tenantIds", "tenant_id"), ("ids", "id"), ("types", "type"), ("subjects", "subject_id"), ("payloads", "payload"))};
         """;
 
     // One writer: events are numbered as they are written.
@@ -83,22 +75,21 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string? EventOutboxSequence => null;
 
-    public override string? HeartbeatAgentRead => "SELECT state AS State, tenant_id AS TenantId, name AS Name FROM agents WHERE id = @AgentId;";
-
-    public override string HeartbeatAgentWrite =>
-        """
-        UPDATE agents
+    // The agents as they were (which answers the ones back online), then the leases, then the agents: one writer, so
+    // nothing changes between the statements. The unary + keeps the state off an index: each job is found by id.
+    public override string HeartbeatAgentWrite { get; } =
+        $"""
+        SELECT CASE WHEN a.state = 'offline' THEN a.id END AS Id, a.tenant_id AS TenantId, a.name AS Name
+        FROM {Rows("b", ("agentIds", "b_agent_id"))} JOIN agents a ON a.id = b.b_agent_id;
+        UPDATE jobs AS j SET lease_expires_at = r.r_lease, progress = COALESCE(r.r_progress, j.progress)
+        FROM {Rows("r", ("jobIds", "r_job_id"), ("jobAgentIds", "r_agent_id"), ("attempts", "r_attempt"), ("leases", "r_lease"), ("progress", "r_progress"))}
+        WHERE j.id = r.r_job_id AND j.agent_id = r.r_agent_id AND j.attempt = r.r_attempt AND +j.state IN {JobRow.ActiveStates};
+        UPDATE agents AS a
         SET state = 'online',
-            last_heartbeat_at = CASE WHEN last_heartbeat_at IS NULL OR last_heartbeat_at < @at THEN @at ELSE last_heartbeat_at END,
-            capabilities = COALESCE(@capabilities, capabilities),
-            resources = COALESCE(@resources, resources)
-        WHERE id = @AgentId;
-        """;
-
-    // Fenced: only the agent holding this attempt of an active job renews it.
-    public override string? HeartbeatLeaseRenewal =>
-        """
-        UPDATE jobs SET lease_expires_at = @leaseExpiresAt, progress = COALESCE(@progress, progress)
-        WHERE id = @JobId AND agent_id = @AgentId AND attempt = @Attempt AND state IN ('assigned', 'running');
+            last_heartbeat_at = CASE WHEN a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < b.b_at THEN b.b_at ELSE a.last_heartbeat_at END,
+            capabilities = COALESCE(b.b_capabilities, a.capabilities),
+            resources = COALESCE(b.b_resources, a.resources)
+        FROM {Rows("b", ("agentIds", "b_agent_id"), ("ats", "b_at"), ("capabilities", "b_capabilities"), ("resources", "b_resources"))}
+        WHERE a.id = b.b_agent_id;
         """;
 }

@@ -1,4 +1,6 @@
+using Baton.Storage.Model;
 using Baton.Storage.Relational;
+using static Baton.Storage.Sqlite.SqliteDialect;
 
 namespace Baton.Storage.Sqlite;
 
@@ -24,130 +26,157 @@ internal sealed class SqliteJobSql : JobSql
         ORDER BY e.id;
         """;
 
-    // Dapper spreads the array into a list of parameters.
-    public override string ClaimCandidates(string orderBy) =>
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND queue NOT IN @blocked
-        ORDER BY {orderBy}
-        LIMIT @limit;
-        """;
-
     // The whole window at once: an in-process read under the single writer, where a second statement would cost more.
     public override int FirstClaimWindow(int slotsWanted, int window) => window;
+
+    // One writer holds the whole database: nothing to lock.
+    protected override string ForUpdate => "";
+
+    protected override string ForUpdateSkipLocked => "";
+
+    protected override string QueueNotBlocked => "queue NOT IN (SELECT value FROM json_each(@blocked))";
 
     // Times are unix milliseconds and days whole days since the epoch (the times are never before it).
     public override string UtcDay(string parameter) => $"({parameter} / 86400000)";
 
-    public override string LogHolder =>
-        """
-        SELECT state AS State, agent_id AS AgentId, attempt AS Attempt, cancel_requested AS CancelRequested,
-               log_bytes AS LogBytes, log_cut_attempt AS LogCutAttempt
-        FROM jobs WHERE id = @jobId AND tenant_id = @tenantId;
-        """;
-
-    public override string LogLinesInsert =>
-        """
+    // Lines in batch order, so the first copy of a line is the one stored.
+    public override string LogLinesInsert { get; } =
+        $"""
         INSERT OR IGNORE INTO job_logs (job_id, attempt, line, at, stream, text)
-        VALUES (@jobId, @attempt, @Line, @at, @Stream, @Text);
+        SELECT @jobId, @attempt, l.line, l.at, l.stream, l.text
+        FROM {Rows("l", ("lineNumbers", "line"), ("ats", "at"), ("streams", "stream"), ("texts", "text"))}
+        ORDER BY l.ord
+        RETURNING line;
         """;
 
-    public override string LogBytesAdded =>
-        """
-        UPDATE jobs SET log_bytes = log_bytes + @stored, log_cut_attempt = CASE WHEN @sayCut THEN @attempt ELSE log_cut_attempt END
-        WHERE id = @jobId;
+    public override string JobEventsInsert { get; } =
+        $"""
+        INSERT INTO job_events (job_id, at, type, attempt, agent_id, message)
+        SELECT e.job_id, @at, e.type, e.attempt, e.agent_id, e.message
+        FROM {Rows("e", ("jobIds", "job_id"), ("types", "type"), ("attempts", "attempt"), ("agentIds", "agent_id"), ("messages", "message"))}
+        ORDER BY e.ord;
         """;
 
-    public override string LogUsageAdded =>
-        """
-        INSERT INTO log_usage (tenant_id, day, shard, bytes) VALUES (@tenantId, @day, @shard, @stored)
-        ON CONFLICT (tenant_id, day, shard) DO UPDATE SET bytes = bytes + excluded.bytes;
+    // The starts as the jobs were (which answers each), then the started events, then the compare-and-sets: one writer,
+    // so the jobs the events name are the ones the update starts. In the batch statements a unary + keeps a constant
+    // condition (state, tenant) from an index, so the planner walks the batch and finds each job by id rather than walking
+    // every job in that state (SQLite keeps no statistics here).
+    public override string AttemptStart { get; } =
+        $"""
+        SELECT i.tenant_id AS TenantId, i.job_id AS JobId, i.agent_id AS RequestedAgentId, i.attempt AS RequestedAttempt,
+               (j.id IS NOT NULL AND j.state = 'assigned' AND j.agent_id = i.agent_id AND j.attempt = i.attempt) AS Started,
+               j.state AS State, j.agent_id AS AgentId, j.attempt AS Attempt
+        FROM {Starts} LEFT JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id;
+        INSERT INTO job_events (job_id, at, type, attempt, agent_id, message)
+        SELECT j.id, @now, '{JobEventTypes.Started}', j.attempt, j.agent_id, 'started on agent ' || j.agent_id
+        FROM {Starts} JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id
+        WHERE +j.state = 'assigned' AND j.agent_id = i.agent_id AND j.attempt = i.attempt
+        ORDER BY i.ord;
+        UPDATE jobs AS j SET state = 'running', started_at = @now
+        FROM {Starts}
+        WHERE j.id = i.job_id AND j.tenant_id = i.tenant_id AND +j.state = 'assigned' AND j.agent_id = i.agent_id AND j.attempt = i.attempt;
         """;
 
-    public override string JobEventsInsert =>
-        "INSERT INTO job_events (job_id, at, type, attempt, agent_id, message) VALUES (@jobId, @atMs, @type, @attempt, @agentId, @message);";
+    private static string Starts => Rows("i", ("tenantIds", "tenant_id"), ("jobIds", "job_id"), ("agentIds", "agent_id"), ("attempts", "attempt"));
 
-    public override string AttemptStart =>
-        """
-        UPDATE jobs SET state = 'running', started_at = @now
-        WHERE id = @JobId AND tenant_id = @TenantId AND state = 'assigned' AND agent_id = @AgentId AND attempt = @Attempt;
+    public override string CompletionJobsLocked { get; } =
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE (id, tenant_id) IN (SELECT c.job_id, c.tenant_id FROM {Rows("c", ("jobIds", "job_id"), ("tenantIds", "tenant_id"))})
+        ORDER BY id;
         """;
 
-    public override string? CompletionJobsLocked => null;
-
-    public override string AttemptCompletion =>
-        """
-        UPDATE jobs
-        SET state = @newState, result = @result, exit_code = @ExitCode, error = @Error, lease_expires_at = NULL,
-            agent_id = CASE WHEN @retry THEN NULL ELSE agent_id END,
-            not_before = CASE WHEN @retry THEN @notBefore ELSE NULL END,
-            finished_at = CASE WHEN @retry THEN NULL ELSE @now END
-        WHERE id = @JobId AND tenant_id = @TenantId AND state = @fromState AND agent_id = @AgentId AND attempt = @Attempt;
+    public override string AttemptCompletion { get; } =
+        $"""
+        UPDATE jobs AS j
+        SET state = u.u_new_state, result = u.u_result, exit_code = u.u_exit_code, error = u.u_error, lease_expires_at = NULL,
+            agent_id = CASE WHEN u.u_retry THEN NULL ELSE j.agent_id END,
+            not_before = CASE WHEN u.u_retry THEN u.u_not_before ELSE NULL END,
+            finished_at = CASE WHEN u.u_retry THEN NULL ELSE @now END
+        FROM {Rows("u", ("jobIds", "u_job_id"), ("tenantIds", "u_tenant_id"), ("agentIds", "u_agent_id"), ("attempts", "u_attempt"),
+                   ("fromStates", "u_from_state"), ("newStates", "u_new_state"), ("retries", "u_retry"), ("notBefores", "u_not_before"),
+                   ("resultTexts", "u_result"), ("exitCodes", "u_exit_code"), ("errors", "u_error"))}
+        WHERE j.id = u.u_job_id AND j.tenant_id = u.u_tenant_id AND j.state = u.u_from_state AND j.agent_id = u.u_agent_id AND j.attempt = u.u_attempt
+        RETURNING {JobRow.Select};
         """;
-
-    private const string ActiveStates = "('assigned', 'running')";
 
     public override string? AssignedToAgentCount => "SELECT COUNT(*) FROM jobs WHERE agent_id = @agentId AND state = 'assigned' AND tenant_id = @tenantId;";
 
-    public override string ReleaseCandidates =>
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND assigned_at < @before;
-        """;
-
     public override string ReleaseAssignment =>
-        """
+        $"""
         UPDATE jobs
         SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
-        WHERE id = @Id AND tenant_id = @TenantId AND state = 'assigned' AND agent_id = @AgentId AND attempt = @Attempt;
+        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND id IN (SELECT value FROM json_each(@ids))
+        RETURNING {JobRow.Select};
         """;
 
-    public override string ExpiredLeases =>
-        $"SELECT {JobRow.Select} FROM jobs WHERE state IN {ActiveStates} AND lease_expires_at < @now ORDER BY lease_expires_at;";
-
-    public override string LeaseExpiry =>
-        """
-        UPDATE jobs
-        SET state = @newState, lease_expires_at = NULL, error = @reason,
-            agent_id = CASE WHEN @newState = 'pending' THEN NULL ELSE agent_id END,
-            not_before = @notBefore,
-            finished_at = CASE WHEN @newState = 'pending' THEN NULL ELSE @now END
-        WHERE id = @Id AND tenant_id = @TenantId AND state = @fromState AND agent_id = @AgentId AND attempt = @Attempt;
+    public override string LeaseExpiry { get; } =
+        $"""
+        UPDATE jobs AS j
+        SET state = u.new_state, lease_expires_at = NULL, error = u.reason,
+            agent_id = CASE WHEN u.new_state = 'pending' THEN NULL ELSE j.agent_id END,
+            not_before = u.not_before,
+            finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
+        FROM {Rows("u", ("ids", "u_id"), ("attempts", "u_attempt"), ("newStates", "new_state"), ("reasons", "reason"), ("notBefores", "not_before"))}
+        WHERE j.id = u.u_id AND j.attempt = u.u_attempt AND +j.state IN {JobRow.ActiveStates};
         """;
 
     // Under the write gate (which serialises every claim): the count first, so a tenant at its cap reads no more.
-    public override string? ClaimActiveCount => $"SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND state IN {ActiveStates};";
+    public override string? ClaimActiveCount => $"SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND state IN {JobRow.ActiveStates};";
 
     public override string ClaimState =>
         $"""
         SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
-               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {ActiveStates}) AS Active,
+               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {JobRow.ActiveStates}) AS Active,
                q.agent_groups AS AgentGroups, q.reserved_slots AS ReservedSlots, q.reserved_min_priority AS ReservedMinPriority
         FROM queues q WHERE q.tenant_id = @tenantId;
         SELECT agent_id AS AgentId, COUNT(*) AS Jobs, COALESCE(SUM(cpu_millicores), 0) AS CpuMillicores, COALESCE(SUM(memory_mb), 0) AS MemoryMb
-        FROM jobs WHERE agent_id IN @agentIds AND state IN {ActiveStates} GROUP BY agent_id;
+        FROM jobs WHERE agent_id IN @agentIds AND state IN {JobRow.ActiveStates} GROUP BY agent_id;
         """;
 
-    public override string JobAssignment =>
+    // The assigned events first, of the picks still pending (one writer: the ones the update then takes).
+    public override string JobAssignment { get; } =
         $"""
-        UPDATE jobs
-        SET state = 'assigned', attempt = attempt + 1, agent_id = @agentId, assigned_at = @now, started_at = NULL,
+        INSERT INTO job_events (job_id, at, type, attempt, agent_id, message)
+        SELECT j.id, @now, '{JobEventTypes.Assigned}', j.attempt + 1, c.pick_agent_id,
+               'assigned to agent ' || c.pick_agent_id || ' (attempt ' || (j.attempt + 1) || ' of ' || j.max_attempts || ')'
+        FROM {Picks} JOIN jobs j ON j.id = c.pick_id
+        WHERE +j.tenant_id = @tenantId AND +j.state = 'pending'
+        ORDER BY c.ord;
+        UPDATE jobs AS j
+        SET state = 'assigned', attempt = attempt + 1, agent_id = c.pick_agent_id, assigned_at = @now, started_at = NULL,
             lease_expires_at = @leaseExpiresAt, not_before = NULL, progress = NULL
-        WHERE id = @Id AND tenant_id = @TenantId AND state = 'pending' AND attempt = @Attempt
+        FROM {Picks}
+        WHERE j.id = c.pick_id AND +j.tenant_id = @tenantId AND +j.state = 'pending'
         RETURNING {JobRow.Select};
         """;
 
-    public override string JobsByIdempotencyKey =>
-        $"SELECT {JobRow.Select} FROM jobs WHERE tenant_id = @TenantId AND idempotency_key = @IdempotencyKey;";
+    private static string Picks => Rows("c", ("ids", "pick_id"), ("agentIds", "pick_agent_id"));
 
-    public override string JobInsert =>
+    public override string JobsByIdempotencyKey { get; } =
+        $"""
+        SELECT {JobRow.Select}
+        FROM {Rows("k", ("tenantIds", "k_tenant_id"), ("keys", "k_key"))} JOIN jobs ON jobs.tenant_id = k.k_tenant_id AND jobs.idempotency_key = k.k_key;
+        """;
+
+    // The jobs' ids are new: the ones now in jobs are the ones this insert stored. WHERE true: SQLite would read ON CONFLICT
+    // as a join's ON without it.
+    public override string JobInsert { get; } =
         $"""
         INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
                           priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
                           cpu_millicores, memory_mb)
-        VALUES (@Id, @TenantId, @PackageName, @PackageVersion, @PackageSha256, 'pending', 0, @MaxAttempts,
-                @Priority, @TimeoutSeconds, @Requirements, @Inputs, @IdempotencyKey, @now, @Queue,
-                @CpuMillicores, @MemoryMb)
+        SELECT n.id, n.tenant_id, n.package_name, n.package_version, n.package_sha256, 'pending', 0, n.max_attempts,
+               n.priority, n.timeout_seconds, n.requirements, n.inputs, n.idempotency_key, @now, n.queue,
+               n.cpu_millicores, n.memory_mb
+        FROM {Rows("n", ("ids", "id"), ("tenantIds", "tenant_id"), ("packageNames", "package_name"), ("packageVersions", "package_version"),
+                   ("packageSha256s", "package_sha256"), ("maxAttempts", "max_attempts"), ("priorities", "priority"), ("timeouts", "timeout_seconds"),
+                   ("requirements", "requirements"), ("inputs", "inputs"), ("idempotencyKeys", "idempotency_key"), ("queues", "queue"),
+                   ("cpus", "cpu_millicores"), ("memories", "memory_mb"))}
+        WHERE true
+        ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING {JobRow.Select};
+        INSERT INTO job_events (job_id, at, type, attempt)
+        SELECT value, @now, '{JobEventTypes.Submitted}', 0 FROM json_each(@ids) WHERE value IN (SELECT id FROM jobs) ORDER BY key;
         """;
 }

@@ -19,26 +19,9 @@ internal sealed class SqliteMigrator(SqliteDatabase database, TimeProvider time)
             await connection.ExecuteAsync(Sql.Command("PRAGMA journal_mode = WAL;", null, cancellationToken));
         }
 
-        return await database.WriteAsync<IReadOnlyList<int>>(async (connection, transaction) =>
-        {
-            await connection.ExecuteAsync(Sql.Command(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT;",
-                null, transaction, cancellationToken));
-            var applied = (await connection.QueryAsync<long>(Sql.Command(
-                "SELECT version FROM schema_migrations;", null, transaction, cancellationToken))).ToHashSet();
-
-            var newlyApplied = new List<int>();
-            foreach (var (version, script) in scripts)
-            {
-                if (applied.Contains(version)) continue;
-                await connection.ExecuteAsync(Sql.Command(script, null, transaction, cancellationToken));
-                await connection.ExecuteAsync(Sql.Command(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at);",
-                    new { version, at = time.GetUtcNow().ToUnixTimeMilliseconds() }, transaction, cancellationToken));
-                newlyApplied.Add(version);
-            }
-            return newlyApplied;
-        }, cancellationToken);
+        return await database.WriteAsync((connection, transaction) => MigrationScripts.ApplyAsync(connection, transaction, scripts,
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT;",
+            time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken), cancellationToken);
     }
 
     /// <summary>The embedded scripts, ordered by their number.</summary>

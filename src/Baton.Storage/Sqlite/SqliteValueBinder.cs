@@ -15,11 +15,9 @@ internal sealed class SqliteValueBinder : IValueBinder
     public void BindTextList(IDbDataParameter parameter, IReadOnlyList<string>? items) =>
         Bind(parameter, DbType.String, items is null ? null : StoredJson.Serialize(items));
 
-    public void BindTimeList(IDbDataParameter parameter, IReadOnlyList<DateTimeOffset>? items) =>
-        Bind(parameter, DbType.String, items is null ? null : StoredJson.Serialize(items.Select(StoredTime.ToMs)));
-
-    public void BindNumberList(IDbDataParameter parameter, IReadOnlyList<long>? items) =>
-        Bind(parameter, DbType.String, items is null ? null : StoredJson.Serialize(items));
+    // Flags become JSON true and false, which json_each reads as 1 and 0.
+    public void BindValueList(IDbDataParameter parameter, Array items) =>
+        Bind(parameter, DbType.String, StoredJson.Serialize(items.Cast<object?>().Select(item => item is DateTimeOffset time ? StoredTime.ToMs(time) : item)));
 
     private static void Bind(IDbDataParameter parameter, DbType type, object? value)
     {
