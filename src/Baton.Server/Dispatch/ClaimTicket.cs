@@ -42,6 +42,23 @@ public sealed class ClaimTicket
     /// </summary>
     public Task<IReadOnlyList<JobRecord>> WithdrawAsync() => _line.WithdrawAsync(this);
 
+    /// <summary>
+    /// The ticket's jobs; when the caller gives up first, the ticket leaves the line (the jobs of a claim already under
+    /// way stay assigned, and the agent's next poll gives back what it never saw).
+    /// </summary>
+    public async Task<IReadOnlyList<JobRecord>> TakeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Jobs.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await WithdrawAsync();
+            throw;
+        }
+    }
+
     internal enum TicketState
     {
         Waiting,

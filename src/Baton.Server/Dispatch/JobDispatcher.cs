@@ -30,17 +30,9 @@ public sealed class JobDispatcher(
     public async Task<IReadOnlyList<JobRecord>> ClaimForAgentAsync(
         AgentRecord agent, int freeSlots, IReadOnlySet<string> cachedPackages, CancellationToken cancellationToken)
     {
-        if (await JoinLineAsync(agent, freeSlots, cachedPackages, waits: false, cancellationToken) is not { } ticket) return [];
-        try
-        {
-            return await ticket.Jobs.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The jobs of a claim already under way are assigned; the agent's next poll gives them back if it never sees them.
-            await ticket.WithdrawAsync();
-            throw;
-        }
+        return await JoinLineAsync(agent, freeSlots, cachedPackages, waits: false, cancellationToken) is { } ticket
+            ? await ticket.TakeAsync(cancellationToken)
+            : [];
     }
 
     /// <summary>

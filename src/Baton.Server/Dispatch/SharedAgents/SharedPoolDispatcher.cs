@@ -69,7 +69,7 @@ public sealed class SharedPoolDispatcher(
                 start += count;
 
                 var tenant = byId[tenantId];
-                var got = await ClaimInLineAsync(new JobClaimRequest(
+                var got = await batcher.Enqueue(new JobClaimRequest(
                     tenantId, agent.Id, count, tenant.Quotas.ConcurrentJobs, settings.AgentTtl, CanRun,
                     CandidateLimit: Math.Max(settings.SharedPoolHeadSize, count))
                 {
@@ -77,7 +77,7 @@ public sealed class SharedPoolDispatcher(
                     AgentGroup = agent.Group,
                     AgentCpuMillicores = agent.Resources.CpuCores > 0 ? agent.Resources.CpuCores * 1000 : null,
                     AgentMemoryMb = agent.Resources.MemoryMb > 0 ? agent.Resources.MemoryMb : null,
-                }, cancellationToken);
+                }, waits: false).TakeAsync(cancellationToken);
                 claimed.AddRange(got);
                 if (got.Count < count)
                 {
@@ -94,21 +94,5 @@ public sealed class SharedPoolDispatcher(
                 claimed.Count, claimed.Select(j => j.TenantId).Distinct(StringComparer.Ordinal).Count(), agent.Id);
         }
         return claimed;
-    }
-
-    /// <summary>Claims in the tenant's next batched claim, without waiting for more work than there is now.</summary>
-    private async Task<IReadOnlyList<JobRecord>> ClaimInLineAsync(JobClaimRequest request, CancellationToken cancellationToken)
-    {
-        var ticket = batcher.Enqueue(request, waits: false);
-        try
-        {
-            return await ticket.Jobs.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Jobs of a claim already under way are assigned; the agent's next poll gives back what it never saw.
-            await ticket.WithdrawAsync();
-            throw;
-        }
     }
 }
