@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace Baton.DashboardBench;
 
-/// <summary>Command line of the dashboard bench: <c>--quick</c>, <c>--runs N</c>, <c>--log-lines N</c>, <c>--json FILE</c>, <c>--chromium PATH</c>.</summary>
-public sealed record BenchOptions(bool Quick, int Runs, int LogLines, string? JsonPath, string Chromium)
+/// <summary>Command line of the dashboard bench: <c>--quick</c>, <c>--runs N</c>, <c>--log-lines N</c>, <c>--json FILE</c>, <c>--chromium PATH</c>, <c>--breakdown</c>.</summary>
+public sealed record BenchOptions(bool Quick, int Runs, int LogLines, string? JsonPath, string Chromium, bool Breakdown)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -19,6 +19,6 @@ public sealed record BenchOptions(bool Quick, int Runs, int LogLines, string? Js
             ?? new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("Chromium is not installed: apt-get install -y chromium, or pass --chromium PATH.");
         if (runs < 1 || lines < 1) throw new ArgumentException("--runs and --log-lines must be at least 1.");
-        return new BenchOptions(quick, runs, lines, Value("--json"), chromium);
+        return new BenchOptions(quick, runs, lines, Value("--json"), chromium, args.Contains("--breakdown"));
     }
 }

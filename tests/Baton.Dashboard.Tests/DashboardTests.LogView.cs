@@ -47,10 +47,12 @@ public sealed partial class DashboardTests
             await Expect(page.Locator("#log .line").Last).ToBeInViewportAsync();
             await Expect(page.Locator("#log .line").First).Not.ToBeInViewportAsync();
 
-            // The shell's Link header preloads the session, the job and its log; the page's own requests take those answers.
+            // The shell carries the session, and its Link header preloads the job and its log; the page's own requests take
+            // those answers.
             var fetches = await page.EvaluateAsync<string[]>(
                 "() => performance.getEntriesByType('resource').map(r => new URL(r.name).pathname + new URL(r.name).search + ' ' + r.initiatorType)");
-            foreach (var read in new[] { "/api/v1/auth/session", $"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/logs?after=0&limit=10000" })
+            Assert.DoesNotContain(fetches, f => f.StartsWith("/api/v1/auth/session", StringComparison.Ordinal));
+            foreach (var read in new[] { $"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/logs?after=0&limit=10000" })
             {
                 Assert.Equal([read + " link"], fetches.Where(f => f.StartsWith(read + " ", StringComparison.Ordinal)));
             }

@@ -1,7 +1,11 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Baton.Server.Tenancy;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
 
 namespace Baton.Server.Dashboard;
 
@@ -57,37 +61,53 @@ public static partial class DashboardAssets
         foreach (var (page, module) in Pages)
         {
             var shell = Shell(module);
-            app.MapGet(page, (HttpContext context) =>
+            var at = shell.AsSpan().IndexOf(SessionMarker);
+            var (head, tail) = (shell[..at], shell[(at + SessionMarker.Length)..]);
+            app.MapGet(page, async (HttpContext context, DashboardSessions sessions, TenantDirectory tenants, IOptions<JsonOptions> json, CancellationToken ct) =>
             {
-                context.Response.Headers.CacheControl = "no-cache";
-                context.Response.Headers.Link = PreloadLinks(page, context.Request.RouteValues);
+                var session = await SessionEndpoints.CurrentAsync(context, sessions, tenants, ct);
+                // The page carries its session's CSRF token: never stored by a cache.
+                context.Response.Headers.CacheControl = "no-store";
+                if (session is not null && FirstReads.TryGetValue(page, out var reads)) context.Response.Headers.Link = PreloadLinks(reads, context.Request.RouteValues);
                 AddSecurityHeaders(context.Response);
-                return Results.Bytes(shell, "text/html; charset=utf-8");
+                context.Response.ContentType = "text/html; charset=utf-8";
+                var block = SessionBlock(session, json.Value.SerializerOptions);
+                context.Response.ContentLength = head.Length + block.Length + tail.Length;
+                await context.Response.Body.WriteAsync(head, ct);
+                await context.Response.Body.WriteAsync(block, ct);
+                await context.Response.Body.WriteAsync(tail, ct);
             }).AllowAnonymous().ExcludeFromDescription();
         }
     }
 
+    /// <summary>Where the shell carries the session, so that the page knows who is signed in without asking.</summary>
+    private static readonly byte[] SessionMarker = "<!-- session -->\n"u8.ToArray();
+
+    /// <summary>
+    /// The session as a JSON data block (never run as script, so the Content-Security-Policy allows it): <c>null</c> when
+    /// signed out. Every <c>&lt;</c> is escaped, so no value (a tenant's name) can end the element.
+    /// </summary>
+    public static byte[] SessionBlock(DashboardSessionDto? session, JsonSerializerOptions json) =>
+        Encoding.UTF8.GetBytes("<script type=\"application/json\" id=\"baton-session\">" +
+            JsonSerializer.Serialize(session, json).Replace("<", "\\u003c", StringComparison.Ordinal) + "</script>\n");
+
     /// <summary>
     /// The API reads a page makes first, by page path (route values in braces), as <c>Link: rel=preload</c>: the browser
-    /// starts them with the shell instead of after every module has loaded and the session is known, and the page's own
-    /// fetch of the same address takes the preloaded answer. The addresses must be exactly those the page's script asks for.
+    /// starts them with the shell instead of after every module has loaded, and the page's own fetch of the same address
+    /// takes the preloaded answer. The addresses must be exactly those the page's script asks for.
     /// </summary>
     private static readonly Dictionary<string, string[]> FirstReads = new()
     {
         ["/jobs/{jobId}"] = ["/api/v1/jobs/{jobId}", "/api/v1/jobs/{jobId}/logs?after=0&limit=10000"],
     };
 
-    private static string PreloadLinks(string page, RouteValueDictionary values)
-    {
-        var links = new List<string> { "</api/v1/auth/session>; rel=preload; as=fetch; crossorigin" };
-        foreach (var read in FirstReads.GetValueOrDefault(page, []))
+    private static string PreloadLinks(string[] reads, RouteValueDictionary values) =>
+        string.Join(", ", reads.Select(read =>
         {
             var address = RouteValue().Replace(read, m => Uri.EscapeDataString(Convert.ToString(values[m.Groups[1].Value], System.Globalization.CultureInfo.InvariantCulture) ?? ""));
             // Low priority: the page's own scripts and styles, which the browser asks for meanwhile, come first.
-            links.Add($"<{address}>; rel=preload; as=fetch; crossorigin; fetchpriority=low");
-        }
-        return string.Join(", ", links);
-    }
+            return $"<{address}>; rel=preload; as=fetch; crossorigin; fetchpriority=low";
+        }));
 
     [GeneratedRegex(@"\{(\w+)\}")]
     private static partial Regex RouteValue();
@@ -106,6 +126,7 @@ public static partial class DashboardAssets
             preloads.Append("<link rel=\"modulepreload\" href=\"/assets/js/").Append(dependency).Append("\">\n");
         }
         if (!html.Contains(PreloadMarker, StringComparison.Ordinal)) throw new InvalidOperationException($"index.html lacks {PreloadMarker}.");
+        if (!html.Contains("<!-- session -->\n", StringComparison.Ordinal)) throw new InvalidOperationException("index.html lacks <!-- session -->.");
         return Encoding.UTF8.GetBytes(html.Replace(PreloadMarker + "\n", preloads.ToString(), StringComparison.Ordinal));
     }
 

@@ -74,17 +74,21 @@ public static class SessionEndpoints
             || (forwarded.Length > 0 && string.Equals(authority, forwarded, StringComparison.OrdinalIgnoreCase));
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, DashboardSessions sessions, TenantDirectory tenants, CancellationToken ct)
+    private static async Task<IResult> GetAsync(HttpContext context, DashboardSessions sessions, TenantDirectory tenants, CancellationToken ct) =>
+        await CurrentAsync(context, sessions, tenants, ct) is { } session ? Results.Ok(session) : Problems.NotFound("A dashboard session");
+
+    /// <summary>The request's dashboard session (its cookie, validated by the authentication handler), or null without one.</summary>
+    public static async Task<DashboardSessionDto?> CurrentAsync(HttpContext context, DashboardSessions sessions, TenantDirectory tenants, CancellationToken ct)
     {
-        var caller = context.GetCaller();
         if (DashboardSessions.CookieFrom(context.Request) is not { } token || !context.User.HasClaim(DashboardSessions.SessionClaim, "true"))
         {
-            return Problems.NotFound("A dashboard session");
+            return null;
         }
+        var caller = context.GetCaller();
         // Validated by the authentication handler already: only its expiry is read here.
         var expiresAt = new DateTimeOffset(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).ValidTo, TimeSpan.Zero);
         var tenant = await tenants.GetAsync(caller.TenantId, ct);
-        return Results.Ok(new DashboardSessionDto(caller.TenantId, tenant?.Name ?? caller.TenantId, caller.Role.ToText(), caller.IsSystemAdmin,
-            await sessions.CsrfTokenForAsync(token, ct), expiresAt));
+        return new DashboardSessionDto(caller.TenantId, tenant?.Name ?? caller.TenantId, caller.Role.ToText(), caller.IsSystemAdmin,
+            await sessions.CsrfTokenForAsync(token, ct), expiresAt);
     }
 }

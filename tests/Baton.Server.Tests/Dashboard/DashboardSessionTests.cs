@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Baton.Core.Api;
 using Baton.Server.Dashboard;
 using Baton.Server.Tests.Support;
@@ -121,6 +122,57 @@ public sealed class DashboardSessionTests : IAsyncLifetime
             (await admin.DeleteAsync($"/api/v1/keys/{key.Key.Id}")).EnsureSuccessStatusCode();
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/me")).StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task A_page_carries_its_session_as_a_data_block_that_no_cache_stores()
+    {
+        using var anonymous = _server.Client(null);
+        var signedOut = await anonymous.GetAsync("/jobs");
+        Assert.Equal("null", SessionBlockOf(await signedOut.Content.ReadAsStringAsync()));
+        Assert.True(signedOut.Headers.CacheControl!.NoStore);
+        Assert.False(signedOut.Headers.Contains("Link"));
+
+        using var tenant = await _server.CreateTenantAsync();
+        var (client, csrf) = await SessionAsync(tenant.AdminKey);
+        using (client)
+        {
+            var page = await client.GetAsync("/jobs/j_anything");
+            Assert.True(page.Headers.CacheControl!.NoStore);
+            var embedded = JsonSerializer.Deserialize<DashboardSessionDto>(SessionBlockOf(await page.Content.ReadAsStringAsync()), ServerHarness.Json)!;
+            var asked = await client.GetFromJsonAsync<DashboardSessionDto>("/api/v1/auth/session", ServerHarness.Json);
+            Assert.Equal(asked, embedded);
+            Assert.Equal((tenant.Tenant.Id, csrf), (embedded.TenantId, embedded.CsrfToken));
+            // A job page's first reads leave with the shell; the session is not one of them.
+            var links = page.Headers.GetValues("Link").Single();
+            Assert.Contains("</api/v1/jobs/j_anything>; rel=preload", links, StringComparison.Ordinal);
+            Assert.DoesNotContain("auth/session", links, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void No_value_in_the_session_block_can_end_its_element()
+    {
+        var hostile = new DashboardSessionDto("t_1", "</script><script>alert(1)</script><!--", "admin", false, "c<s>rf", DateTimeOffset.UnixEpoch);
+        var html = Encoding.UTF8.GetString(DashboardAssets.SessionBlock(hostile, new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }));
+        // With an encoder that leaves < as it is, the block still holds one element: its own start and end tags, and no other <.
+        Assert.Equal(2, html.Count(c => c == '<'));
+        Assert.StartsWith("<script type=\"application/json\" id=\"baton-session\">", html, StringComparison.Ordinal);
+        Assert.EndsWith("</script>\n", html, StringComparison.Ordinal);
+        var parsed = JsonSerializer.Deserialize<DashboardSessionDto>(SessionBlockOf(html), ServerHarness.Json);
+        Assert.Equal(hostile, parsed);
+    }
+
+    private static string SessionBlockOf(string html)
+    {
+        const string open = "<script type=\"application/json\" id=\"baton-session\">";
+        var start = html.IndexOf(open, StringComparison.Ordinal);
+        Assert.True(start >= 0, "The page has no session block.");
+        start += open.Length;
+        return html[start..html.IndexOf("</script>", start, StringComparison.Ordinal)];
     }
 
     [Fact]

@@ -5,17 +5,47 @@ const ESCAPE = /\x1b\[([0-9;]*)([A-Za-z])/g;
 
 // Any escape (ESC is \x1b) or other control character but tab and newline.
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
+const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
+// A style is immutable and shared: logs repeat the same few sequences, so each style remembers the style each SGR
+// parameter string leads to, and a 10,000-line log parses each distinct sequence once (this runs cold, unoptimised).
+const MAX_STYLES = 512;
+const MAX_NEXT = 64;
+const styles = new Map();
+
+function styleOf(classes, fg, bg) {
+  const key = classes.join(' ') + '|' + (fg ?? '') + '|' + (bg ?? '');
+  let style = styles.get(key);
+  if (style === undefined) {
+    style = { classes, fg, bg, className: classes.join(' '), plain: classes.length === 0 && !fg && !bg, next: new Map() };
+    if (styles.size < MAX_STYLES) styles.set(key, style);
+  }
+  return style;
+}
+
+const PLAIN = styleOf([], undefined, undefined);
+
+function next(style, params) {
+  let found = style.next.get(params);
+  if (found === undefined) {
+    const { classes, fg, bg } = apply(style, params);
+    found = styleOf(classes, fg, bg);
+    if (style.next.size < MAX_NEXT) style.next.set(params, found);
+  }
+  return found;
+}
 
 export function renderAnsi(text) {
   // Most lines have no escape at all: one text node, nothing to scan.
   if (!CONTROL.test(text)) return document.createTextNode(text);
   const fragment = document.createDocumentFragment();
-  let style = {};
+  let style = PLAIN;
   let last = 0;
-  for (const match of text.matchAll(ESCAPE)) {
+  ESCAPE.lastIndex = 0;
+  for (let match; (match = ESCAPE.exec(text)) !== null;) {
     emit(fragment, text.slice(last, match.index), style);
-    last = match.index + match[0].length;
-    if (match[2] === 'm') style = apply(style, match[1]);
+    last = ESCAPE.lastIndex;
+    if (match[2] === 'm') style = next(style, match[1]);
   }
   emit(fragment, text.slice(last), style);
   return fragment;
@@ -23,14 +53,14 @@ export function renderAnsi(text) {
 
 function emit(fragment, text, style) {
   // Other control characters (a lone ESC, backspaces) are not shown.
-  text = text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  if (CONTROL.test(text)) text = text.replace(CONTROLS, '');
   if (!text) return;
-  if (!style.classes?.length && !style.fg && !style.bg) {
-    fragment.append(document.createTextNode(text));
+  if (style.plain) {
+    fragment.append(text);
     return;
   }
   const span = document.createElement('span');
-  if (style.classes?.length) span.className = style.classes.join(' ');
+  if (style.className) span.className = style.className;
   if (style.fg) span.style.color = style.fg;
   if (style.bg) span.style.backgroundColor = style.bg;
   span.textContent = text;

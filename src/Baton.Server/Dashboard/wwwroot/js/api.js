@@ -14,6 +14,15 @@ export const canWrite = () => session.role === 'operator' || session.role === 'a
 export const isAdmin = () => session.role === 'admin';
 
 export async function loadSession() {
+  // The page's shell carries the session it was served with (null when signed out): no request for the first look.
+  const embedded = document.getElementById('baton-session');
+  if (embedded) {
+    embedded.remove();
+    const found = JSON.parse(embedded.textContent);
+    if (found) Object.assign(session, found);
+    session.signedIn = Boolean(found);
+    return session.signedIn;
+  }
   const response = await fetch('/api/v1/auth/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
   if (!response.ok) {
     session.signedIn = false;
