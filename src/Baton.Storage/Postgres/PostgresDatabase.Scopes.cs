@@ -6,7 +6,8 @@ namespace Baton.Storage.Postgres;
 
 /// <summary>
 /// The shared stores' view of the database: a tenant scope is a transaction Row-Level Security limits
-/// to that tenant, the system scope one that sees every tenant; writes and reads use the primary, lists the read replica when one is configured.
+/// to that tenant, the system scope one that sees every tenant (for reads, each command's implicit transaction); writes
+/// and reads use the primary, lists the read replica when one is configured.
 /// </summary>
 internal sealed partial class PostgresDatabase : IStoreDatabase, IStoreConnections
 {
@@ -17,20 +18,29 @@ internal sealed partial class PostgresDatabase : IStoreDatabase, IStoreConnectio
     public Task<T> WriteAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
         InTenantAsync(tenantId, (connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
 
-    public Task<T> ReadAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
-        InTenantAsync(tenantId, (connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+    // Reads run each command in its own implicit transaction (scope call in front, no BEGIN/COMMIT): at READ COMMITTED
+    // every statement takes its own snapshot anyway, so a read of several commands sees what it saw in one transaction.
+    public Task<T> ReadAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        return ReadScopedAsync(_primary, tenantId, system: false, work, cancellationToken);
+    }
 
-    public Task<T> ReadListAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
-        ReadInTenantAsync(tenantId, (connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+    public Task<T> ReadListAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        return ReadScopedAsync(_replica ?? _primary, tenantId, system: false, work, cancellationToken);
+    }
 
     public Task<T> SystemWriteAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
         InSystemAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
 
     public Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
-        InSystemAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+        ReadScopedAsync(_primary, "", system: true, work, cancellationToken);
 
+    // A transaction: the fleet read's settings (SET LOCAL) and its statements belong together.
     public Task<T> SystemSnapshotAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
-        SystemReadAsync(work, cancellationToken);
+        InSystemAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
 
     /// <summary>A unit of work's session over a connection and transaction of this database (the scope travels with its first command).</summary>
     internal static StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>

@@ -1,12 +1,14 @@
 using System.Globalization;
+using Baton.Storage.Relational;
 using Npgsql;
 
 namespace Baton.Storage.Postgres;
 
 /// <summary>
-/// Connections to one PostgreSQL database. Every store call is one transaction that first names
+/// Connections to one PostgreSQL database. Every store write is one transaction that first names
 /// its scope with transaction-local settings (<c>CALL baton_scope(…)</c>, sent with its first statement): the tenant whose rows
-/// Row-Level Security lets it see, or the cross-tenant system scope, and the statement timeout.
+/// Row-Level Security lets it see, or the cross-tenant system scope, and the statement timeout. A read sends no
+/// BEGIN or COMMIT: each of its commands carries the same call in front and runs as one implicit transaction.
 /// Nothing is set on the session, so a pooled connection (ours or PgBouncer's in transaction
 /// mode) never carries one request's tenant into the next.
 /// </summary>
@@ -46,13 +48,6 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
         return RunAsync(_primary, tenantId, system: false, work, cancellationToken);
     }
 
-    /// <summary>Like <see cref="InTenantAsync{T}"/> on the read replica when one is configured (list and search queries).</summary>
-    public Task<T> ReadInTenantAsync<T>(string tenantId, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(tenantId);
-        return RunAsync(_replica ?? _primary, tenantId, system: false, work, cancellationToken);
-    }
-
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction that sees every tenant. Only for the few
     /// operations that are cross-tenant by nature (authentication lookups, tenant administration,
@@ -60,6 +55,20 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
     /// </summary>
     public Task<T> InSystemAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         RunAsync(_primary, "", system: true, work, cancellationToken);
+
+    /// <summary>
+    /// Runs the read <paramref name="work"/> without an explicit transaction: every command it sends carries the scope
+    /// call in front of its statements, and the statements of one command form one implicit transaction (see
+    /// <see cref="PgSql.ScopedCommand"/>). No BEGIN or COMMIT round trip, and no statement of the read ever runs unscoped.
+    /// </summary>
+    private async Task<T> ReadScopedAsync<T>(
+        NpgsqlDataSource source, string tenantId, bool system, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var scope = new PgSql.Scope(tenantId, system, _statementTimeoutMs);
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        return await work(new StoreSession(
+            connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.ScopedCommand(sql, parameters, scope, token), cancellationToken));
+    }
 
     private async Task<T> RunAsync<T>(
         NpgsqlDataSource source, string tenantId, bool system, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)

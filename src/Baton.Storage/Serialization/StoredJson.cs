@@ -23,11 +23,9 @@ internal static class StoredJson
 
     public static string? ToText(JsonElement? element) => element?.GetRawText();
 
-    public static JsonElement ParseElement(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
-    }
+    // One parse into an element that owns its memory (a page of 50 jobs parses two columns per row): parsing into a
+    // pooled document and cloning its root copied every value a second time.
+    public static JsonElement ParseElement(string json) => JsonElement.Parse(json);
 
     public static JsonElement? ParseElementOrNull(string? json) => json is null ? null : ParseElement(json);
 }
