@@ -18,8 +18,10 @@ process knew before any job (it is forked here, never from a job). It dies with 
 death signal, and the end of its pipe); retiring this process kills it.
 
 Protocol (one JSON object per line): commands on stdin, events on stdout.
-  -> {"op": "fork", "id", "cwd", "set", "unset", "path", "out", "token"}
+  -> {"op": "fork", "id", "cwd", "set", "unset", "path", "out", "token", "gate"}
        set/unset: the job's environment as changes to this process's own (a few variables)
+       gate (optional): the job, made ready, waits for the agent's go (one byte on its stdout connection) before
+       its package is imported: the agent lets it run once the server has recorded the job's start
   <- {"ev": "ready", "pid"}                       once, after preloading
   <- {"ev": "forked", "id", "pid"}                the spare that took the job (its pid is its group)
   <- {"ev": "spare", "pid"}                       a new spare waits for a job
@@ -444,6 +446,19 @@ def _become_job(request):
     os.environ.update(request["set"])
     sys.path[:] = [request["cwd"]] + list(request["path"]) + _base_path
     sys.argv = [runner.__file__]
+    if request.get("gate"):
+        _wait_for_go()
+
+
+def _wait_for_go():
+    """Waits, ready, until the agent lets the job run: one byte on the job's stdout connection, sent once the server
+    has recorded the start. The agent kills a job it does not let run; a connection closed first ends it here."""
+    try:
+        go = os.read(1, 1)
+    except OSError:
+        go = b""
+    if go != b"g":
+        os._exit(1)
 
 
 def _finish(code):
