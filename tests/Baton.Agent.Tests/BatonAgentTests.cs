@@ -263,6 +263,52 @@ public abstract class BatonAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_is_made_ready_while_its_start_is_recorded_and_runs_only_once_the_server_recorded_it()
+    {
+        await using var server = await FakeProtocolServer.StartAsync();
+        var state = server.State;
+        var refusedMarker = _temp.Combine("refused.txt");
+        var recordedMarker = _temp.Combine("recorded.txt");
+        foreach (var (name, marker) in new[] { ("refused", refusedMarker), ("recorded", recordedMarker) })
+        {
+            // The module's top level is the job's first own code.
+            _temp.WriteFile($"{name}/{name}.py", $$"""
+                open({{JsonSerializer.Serialize(marker)}}, 'w').close()
+                def main():
+                    return {"ran": True}
+                """);
+        }
+
+        var refused = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var recorded = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        state.StartGates["job-refused"] = refused;
+        state.StartGates["job-recorded"] = recorded;
+        state.PendingJobs.Enqueue(Assignment(state, "job-refused", _temp.Combine("refused"), "refused:main"));
+        await using var running = StartAgent(server.Url, state.EnrollmentToken);
+
+        await FakeServerState.WaitUntilAsync(() => state.StartsReceived.ContainsKey("job-refused"), Wait, "the start call");
+        if (WarmInterpreters)
+        {
+            // Forked while the start is in flight, and waiting.
+            await FakeServerState.WaitUntilAsync(() => running.Agent.WarmPool!.Interpreters.Sum(i => i.RunningJobs) == 1, Wait, "the job's process");
+        }
+        Assert.False(File.Exists(refusedMarker));
+        refused.SetResult(false);
+        await FakeServerState.WaitUntilAsync(() => running.Agent.RunningJobs == 0, Wait, "the refused job's slot to free");
+        Assert.False(File.Exists(refusedMarker));
+        Assert.False(state.Completed.ContainsKey("job-refused"));
+        Assert.Equal(0, running.Agent.WarmPool?.Interpreters.Sum(i => i.RunningJobs) ?? 0);
+
+        state.PendingJobs.Enqueue(Assignment(state, "job-recorded", _temp.Combine("recorded"), "recorded:main"));
+        await FakeServerState.WaitUntilAsync(() => state.StartsReceived.ContainsKey("job-recorded"), Wait, "the second start call");
+        Assert.False(File.Exists(recordedMarker));
+        recorded.SetResult(true);
+        var complete = await state.WaitForCompletionAsync("job-recorded", Wait);
+        Assert.Equal("succeeded", complete.Outcome);
+        Assert.True(File.Exists(recordedMarker));
+    }
+
+    [Fact]
     public async Task Cancel_directive_ends_the_job_cancelled()
     {
         await using var server = await FakeProtocolServer.StartAsync();

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Baton.Agent.Jobs;
 
 /// <summary>
-/// One attempt from assignment to completion: start call, package, interpreter, venv, the Python
+/// One attempt from assignment to completion: start call (in flight while the job is made ready), package, interpreter, venv, the Python
 /// process, logs, complete call. Protocol calls retry through server outages; a 409 ends the
 /// attempt silently, and so do abandon directives and agent shutdown.
 /// </summary>
@@ -58,10 +58,20 @@ internal sealed class JobExecution : IDisposable
         var workDirectory = Path.Combine(_runtime.WorkRoot, $"{SafeName(jobId)}-{attempt}");
         try
         {
-            await _retry.UntilDoneAsync("start", ct => client.StartJobAsync(jobId, new StartJobRequest(attempt), ct), agentStopping);
-            _logger.LogInformation("Running {Package} {Version} ({Entrypoint})", _assignment.Package.Name, _assignment.Package.Version, _assignment.Entrypoint);
-            shipper.Start();
-            var result = await PrepareAndRunAsync(log, workDirectory, agentStopping);
+            // The start is recorded while the job is made ready (its package, folder and files, a forked process that
+            // waits): only the job's own code waits for it, and nothing is reported for an attempt whose start failed.
+            var started = RecordStartAsync(shipper, agentStopping);
+            var run = PrepareAndRunAsync(log, workDirectory, started, agentStopping);
+            try
+            {
+                await Task.WhenAll(run, started);
+            }
+            catch (Exception) when (started.IsFaulted || started.IsCanceled)
+            {
+                await started;
+            }
+
+            var result = await run;
             if (Control.ShouldReport && !shipper.Stale)
             {
                 // Before the slot is offered again: the files are on this agent's disk until they are sent.
@@ -106,6 +116,14 @@ internal sealed class JobExecution : IDisposable
         }
     }
 
+    /// <summary>Records the attempt's start with the server (retried through outages), then ships the job's log.</summary>
+    private async Task RecordStartAsync(JobLogShipper shipper, CancellationToken agentStopping)
+    {
+        await _retry.UntilDoneAsync("start", ct => _runtime.Client.StartJobAsync(_assignment.JobId, new StartJobRequest(_assignment.Attempt), ct), agentStopping);
+        _logger.LogInformation("Running {Package} {Version} ({Entrypoint})", _assignment.Package.Name, _assignment.Package.Version, _assignment.Entrypoint);
+        shipper.Start();
+    }
+
     /// <summary>Reports the outcome, with the log tail and a claim for the agent's next work when it may carry them.</summary>
     private async Task CompleteAsync(PythonJobResult result, IReadOnlyList<AgentLogLine>? logs, CancellationToken agentStopping)
     {
@@ -131,7 +149,7 @@ internal sealed class JobExecution : IDisposable
         }
     }
 
-    private async Task<PythonJobResult> PrepareAndRunAsync(JobLog log, string workDirectory, CancellationToken agentStopping)
+    private async Task<PythonJobResult> PrepareAndRunAsync(JobLog log, string workDirectory, Task started, CancellationToken agentStopping)
     {
         using var setupStop = CancellationTokenSource.CreateLinkedTokenSource(agentStopping, Control.Stopping);
         string python;
@@ -182,7 +200,8 @@ internal sealed class JobExecution : IDisposable
         // the items the job still holds.
         await using var channel = _runtime.Channel?.Open(_assignment.JobId, _assignment.Attempt, Control);
         var spec = new PythonJobSpec(_assignment.JobId, _assignment.Attempt, python, _runtime.RuntimeDirectory, packageDirectory,
-            workDirectory, _assignment.Entrypoint, _assignment.Inputs, timeout, isolation, _assignment.Preload, channel?.Environment);
+            workDirectory, _assignment.Entrypoint, _assignment.Inputs, timeout, isolation, _assignment.Preload, channel?.Environment,
+            started.IsCompletedSuccessfully ? null : started);
         return await _runtime.Runner.RunAsync(spec, log, Control);
 
         PythonJobResult Failed(string error)

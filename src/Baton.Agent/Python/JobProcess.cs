@@ -22,6 +22,9 @@ internal abstract class JobProcess : IDisposable
 
     public abstract Task<TextReader?> Stderr { get; }
 
+    /// <summary>Lets a job that waits, ready, for the server's record of its start run (see <see cref="PythonJobSpec.Started"/>).</summary>
+    public virtual Task ReleaseAsync() => Task.CompletedTask;
+
     /// <summary>Why the job ended outside its own control (its warm interpreter died under it), or null.</summary>
     public virtual string? LostReason => null;
 

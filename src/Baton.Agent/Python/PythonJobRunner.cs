@@ -33,6 +33,8 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
         await Task.WhenAll(_byteCode.EnsureAsync(spec.PythonPath, Path.Combine(spec.RuntimeDirectory, "baton")), _byteCode.EnsureAsync(spec.PythonPath, spec.PackageDirectory));
 
         using var process = await StartAsync(spec, JobEnvironment.For(spec, files), log, control.Stopping);
+        if (spec.Started is { } started)
+            await LetRunAsync(process, started, control);
         logger.LogDebug("Started Python process {Pid} ({Kind}) for {Entrypoint}", process.Pid, process.Kind, spec.Entrypoint);
         var stdout = PumpAsync(process.Stdout, "stdout", log);
         var stderr = PumpAsync(process.Stderr, "stderr", log);
@@ -99,7 +101,39 @@ public sealed class PythonJobRunner(TimeProvider timeProvider, TimeSpan terminat
             }
         }
 
+        // A new interpreter cannot wait, ready, for the start's record: it starts once that is in.
+        if (spec.Started is { } recorded)
+            await recorded;
         return await ColdJobProcess.StartAsync(spec.PythonPath, spec.WorkDirectory, environment);
+    }
+
+    /// <summary>
+    /// The job waits, ready, while the server records its start: it runs once that is in, unless it was stopped meanwhile
+    /// (then the stop ends it, unrun). When the start fails, the job is killed unrun and the failure is thrown.
+    /// </summary>
+    private async Task LetRunAsync(JobProcess process, Task started, JobControl control)
+    {
+        try
+        {
+            await started;
+        }
+        catch
+        {
+            process.Signal(NativeMethods.SigKill);
+            try
+            {
+                await process.Exited.WaitAsync(OutputDrainLimit, timeProvider);
+            }
+            catch (TimeoutException)
+            {
+                logger.LogWarning("Python process {Pid} did not end within {Seconds} s of being killed", process.Pid, OutputDrainLimit.TotalSeconds);
+            }
+
+            throw;
+        }
+
+        if (!control.Stopping.IsCancellationRequested)
+            await process.ReleaseAsync();
     }
 
     private static PythonJobResult ReadResult(string resultFile, int exitCode)

@@ -115,6 +115,9 @@ public sealed class FakeProtocolServer : IAsyncDisposable
             if (!Authorized(context, state))
                 return Problem(401, "Unknown credential.");
             var request = (await context.Request.ReadFromJsonAsync<StartJobRequest>(Json))!;
+            state.StartsReceived[id] = request.Attempt;
+            if (state.StartGates.TryGetValue(id, out var gate) && !await gate.Task)
+                return Problem(409, "stale attempt");
             state.Started[id] = request.Attempt;
             return Results.Ok();
         });

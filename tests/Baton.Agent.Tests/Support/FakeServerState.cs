@@ -52,6 +52,10 @@ public sealed class FakeServerState
     public ConcurrentDictionary<string, PackageRef> PrefetchOffers { get; } = new();
     public ConcurrentDictionary<string, bool> CancelRequested { get; } = new();
     public ConcurrentDictionary<string, bool> RejectLogs { get; } = new();
+    /// <summary>Start calls held until the gate is set: true records the start, false answers 409 (stale attempt).</summary>
+    public ConcurrentDictionary<string, TaskCompletionSource<bool>> StartGates { get; } = new();
+    /// <summary>Start calls received (held ones included).</summary>
+    public ConcurrentDictionary<string, int> StartsReceived { get; } = new();
     /// <summary>Uploaded artifacts by job and name: the attempt, the bytes, and whether the job had completed already.</summary>
     public ConcurrentDictionary<(string JobId, string Name), (int Attempt, byte[] Bytes, bool AfterCompletion)> Artifacts { get; } = new();
 

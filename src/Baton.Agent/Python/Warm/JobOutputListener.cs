@@ -148,6 +148,7 @@ internal sealed class JobOutputListener : IDisposable
 /// <summary>One job's stdout and stderr as they connect; null for a stream that never will.</summary>
 internal sealed class JobOutputChannels : IDisposable
 {
+    private static readonly ReadOnlyMemory<byte> Go = "g"u8.ToArray();
     private readonly JobOutputListener _owner;
     private readonly TaskCompletionSource<TextReader?> _stdout = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<TextReader?> _stderr = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -173,6 +174,24 @@ internal sealed class JobOutputChannels : IDisposable
             _ => null,
         };
         return target is not null && target.TrySetResult(new StreamReader(connection, Encoding.UTF8));
+    }
+
+    /// <summary>
+    /// Lets a gated job run: it waits for this one byte on its stdout connection. Returns without sending when the job
+    /// ended before its stdout connected, or is gone.
+    /// </summary>
+    public async Task ReleaseAsync(Task exited)
+    {
+        if (await Task.WhenAny(_stdout.Task, exited) != _stdout.Task || await _stdout.Task is not StreamReader { BaseStream: var connection })
+            return;
+        try
+        {
+            await connection.WriteAsync(Go);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // The job died first: its exit is reported as usual.
+        }
     }
 
     /// <summary>The job is gone: a stream that has not connected by now never will.</summary>

@@ -25,7 +25,7 @@ internal sealed class WarmInterpreter : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<string, (TaskCompletionSource<WarmJobProcess> Forked, JobOutputChannels Output)> _forking = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (TaskCompletionSource<WarmJobProcess> Forked, JobOutputChannels Output, bool Gated)> _forking = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WarmJobProcess> _running = new(StringComparer.Ordinal);
     private readonly Task _events;
     private string? _fatal;
@@ -138,20 +138,23 @@ internal sealed class WarmInterpreter : IAsyncDisposable
         return interpreter;
     }
 
-    /// <summary>Forks a child that becomes the job; its stdout and stderr connect to <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Forks a child that becomes the job; its stdout and stderr connect to <paramref name="output"/>. A
+    /// <paramref name="gated"/> job waits, ready, for <see cref="JobProcess.ReleaseAsync"/> before its package is imported.
+    /// </summary>
     public async Task<WarmJobProcess> ForkAsync(
         string workDirectory, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> path, string outputAddress,
-        JobOutputChannels output, CancellationToken cancellationToken)
+        JobOutputChannels output, CancellationToken cancellationToken, bool gated = false)
     {
         if (Retired || _events.IsCompleted)
             throw new WarmInterpreterException("the warm interpreter is retired");
         var id = Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
         var forked = new TaskCompletionSource<WarmJobProcess>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _forking[id] = (forked, output);
+        _forking[id] = (forked, output, gated);
         LastUsed = _timeProvider.GetUtcNow();
         try
         {
-            await WriteCommandAsync(ForkCommand(id, workDirectory, environment, _environment, path, outputAddress, output.Token), cancellationToken);
+            await WriteCommandAsync(ForkCommand(id, workDirectory, environment, _environment, path, outputAddress, output.Token, gated), cancellationToken);
             return await forked.Task.WaitAsync(cancellationToken);
         }
         catch (IOException ex)
@@ -190,7 +193,7 @@ internal sealed class WarmInterpreter : IAsyncDisposable
 
     private static byte[] ForkCommand(
         string id, string workDirectory, IReadOnlyDictionary<string, string> environment, IReadOnlyDictionary<string, string> own,
-        IReadOnlyList<string> path, string outputAddress, string token)
+        IReadOnlyList<string> path, string outputAddress, string token, bool gated)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var json = new Utf8JsonWriter(buffer))
@@ -221,6 +224,8 @@ internal sealed class WarmInterpreter : IAsyncDisposable
             json.WriteEndArray();
             json.WriteString("out", outputAddress);
             json.WriteString("token", token);
+            if (gated)
+                json.WriteBoolean("gate", true);
             json.WriteEndObject();
         }
 
@@ -260,7 +265,7 @@ internal sealed class WarmInterpreter : IAsyncDisposable
         var reason = _fatal ?? $"the warm interpreter (pid {_process.Id}) exited with code {_process.ExitCode}";
         Interlocked.Exchange(ref _retired, 1);
         _ready.TrySetException(new WarmInterpreterException(reason));
-        foreach (var (_, (forked, _)) in _forking)
+        foreach (var (_, (forked, _, _)) in _forking)
             forked.TrySetException(new WarmInterpreterException(reason));
         foreach (var (_, job) in _running)
             job.SetLost($"The warm Python interpreter running this job died ({reason}); the job was killed with it.");
@@ -296,7 +301,7 @@ internal sealed class WarmInterpreter : IAsyncDisposable
                     Volatile.Write(ref _sparePid, root.GetProperty("pid").GetInt32());
                     break;
                 case "forked" when id is not null && _forking.TryGetValue(id, out var pending):
-                    var job = new WarmJobProcess(root.GetProperty("pid").GetInt32(), pending.Output, _timeProvider);
+                    var job = new WarmJobProcess(root.GetProperty("pid").GetInt32(), pending.Output, pending.Gated, _timeProvider);
                     Interlocked.CompareExchange(ref _sparePid, 0, job.Pid);
                     _running[id] = job;
                     Forks++;

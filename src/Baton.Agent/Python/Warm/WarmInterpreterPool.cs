@@ -79,7 +79,7 @@ public sealed class WarmInterpreterPool : IAsyncDisposable
         try
         {
             var job = await interpreter.ForkAsync(spec.WorkDirectory, environment, [spec.RuntimeDirectory, spec.PackageDirectory],
-                _output.Value.Address, output, cancellationToken);
+                _output.Value.Address, output, cancellationToken, gated: spec.Started is not null);
             // Memory is read from /proc every so many forks: a warm process does not run job code, so it grows slowly if at all.
             if (interpreter.Forks >= _options.MaxForks
                 || (interpreter.Forks % MemoryCheckEvery == 0 && interpreter.ResidentKb > _options.MaxMemoryMb * 1024L))

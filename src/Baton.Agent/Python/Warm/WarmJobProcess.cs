@@ -10,14 +10,16 @@ internal sealed class WarmJobProcess : JobProcess
     private static readonly TimeSpan LateConnectLimit = TimeSpan.FromSeconds(2);
 
     private readonly JobOutputChannels _output;
+    private readonly bool _gated;
     private readonly TimeProvider _timeProvider;
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _lostReason;
 
-    public WarmJobProcess(int pid, JobOutputChannels output, TimeProvider timeProvider)
+    public WarmJobProcess(int pid, JobOutputChannels output, bool gated, TimeProvider timeProvider)
     {
         Pid = pid;
         _output = output;
+        _gated = gated;
         _timeProvider = timeProvider;
     }
 
@@ -32,6 +34,9 @@ internal sealed class WarmJobProcess : JobProcess
     public override Task<TextReader?> Stderr => _output.Stderr;
 
     public override string? LostReason => Volatile.Read(ref _lostReason);
+
+    /// <summary>A gated job waits for one byte on its stdout connection before it runs (see _forkserver.py).</summary>
+    public override Task ReleaseAsync() => _gated ? _output.ReleaseAsync(Exited) : Task.CompletedTask;
 
     /// <summary>
     /// The warm interpreter killed the group before it reaped the job, when the group id could not yet
