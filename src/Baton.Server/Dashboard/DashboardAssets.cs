@@ -105,9 +105,8 @@ public static partial class DashboardAssets
         string.Join(", ", reads.Select(read =>
         {
             var address = RouteValue().Replace(read, m => Uri.EscapeDataString(Convert.ToString(values[m.Groups[1].Value], System.Globalization.CultureInfo.InvariantCulture) ?? ""));
-            // Default (high) priority: these answers are what the page is opened for. At low priority the browser held
-            // the log back until the page's scripts had loaded (up to 500 ms in the dashboard bench's breakdown).
-            return $"<{address}>; rel=preload; as=fetch; crossorigin";
+            // Low priority: the page's own scripts and styles, which the browser asks for meanwhile, come first.
+            return $"<{address}>; rel=preload; as=fetch; crossorigin; fetchpriority=low";
         }));
 
     [GeneratedRegex(@"\{(\w+)\}")]
