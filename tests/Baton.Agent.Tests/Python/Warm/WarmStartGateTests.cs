@@ -31,16 +31,22 @@ public sealed class WarmStartGateTests
             inputs.RootElement.Clone(), TimeSpan.FromSeconds(60), isolation, Started: started);
     }
 
+    /// <summary>A job of a package that leaves a marker file, forked and waiting for its start to be recorded.</summary>
+    private static async Task<(string Marker, string Package, TaskCompletionSource Started, Task<PythonJobResult> Run)> ForkedAndWaitingAsync(WarmHarness harness)
+    {
+        var marker = harness.Temp.Combine("ran.txt");
+        var package = harness.Package("pkg", ("marked.py", Marked(marker)));
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = harness.Runner.RunAsync(Spec(harness, package, started.Task), new JobLog(TimeProvider.System), new JobControl("job", 1));
+        await FakeServerState.WaitUntilAsync(() => harness.Pool.Interpreters.Sum(i => i.RunningJobs) == 1, TimeSpan.FromSeconds(30), "the forked job");
+        return (marker, package, started, run);
+    }
+
     [Fact]
     public async Task A_forked_job_waits_ready_for_its_start_and_runs_once_it_is_recorded()
     {
         await using var harness = await WarmHarness.StartAsync();
-        var marker = harness.Temp.Combine("ran.txt");
-        var package = harness.Package("pkg", ("marked.py", Marked(marker)));
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        var run = harness.Runner.RunAsync(Spec(harness, package, started.Task), new JobLog(TimeProvider.System), new JobControl("job", 1));
-        await FakeServerState.WaitUntilAsync(() => harness.Pool.Interpreters.Sum(i => i.RunningJobs) == 1, TimeSpan.FromSeconds(30), "the forked job");
+        var (marker, _, started, run) = await ForkedAndWaitingAsync(harness);
         Assert.False(File.Exists(marker));
         Assert.False(run.IsCompleted);
 
@@ -54,12 +60,7 @@ public sealed class WarmStartGateTests
     public async Task A_forked_job_whose_start_fails_is_killed_before_its_package_is_imported()
     {
         await using var harness = await WarmHarness.StartAsync();
-        var marker = harness.Temp.Combine("ran.txt");
-        var package = harness.Package("pkg", ("marked.py", Marked(marker)));
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        var run = harness.Runner.RunAsync(Spec(harness, package, started.Task), new JobLog(TimeProvider.System), new JobControl("job", 1));
-        await FakeServerState.WaitUntilAsync(() => harness.Pool.Interpreters.Sum(i => i.RunningJobs) == 1, TimeSpan.FromSeconds(30), "the forked job");
+        var (marker, package, started, run) = await ForkedAndWaitingAsync(harness);
         started.SetException(new StaleAttemptException("stale attempt"));
 
         await Assert.ThrowsAsync<StaleAttemptException>(() => run);
