@@ -13,23 +13,14 @@ export class ApiError extends Error {
 export const canWrite = () => session.role === 'operator' || session.role === 'admin';
 export const isAdmin = () => session.role === 'admin';
 
+/** The session the page's shell was served with (its JSON data block, null when signed out): no request for it. */
 export async function loadSession() {
-  // The page's shell carries the session it was served with (null when signed out): no request for the first look.
   const embedded = document.getElementById('baton-session');
-  if (embedded) {
-    embedded.remove();
-    const found = JSON.parse(embedded.textContent);
-    if (found) Object.assign(session, found);
-    session.signedIn = Boolean(found);
-    return session.signedIn;
-  }
-  const response = await fetch('/api/v1/auth/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-  if (!response.ok) {
-    session.signedIn = false;
-    return false;
-  }
-  Object.assign(session, await response.json(), { signedIn: true });
-  return true;
+  const found = embedded ? JSON.parse(embedded.textContent) : null;
+  embedded?.remove();
+  if (found) Object.assign(session, found);
+  session.signedIn = Boolean(found);
+  return session.signedIn;
 }
 
 export async function signIn(apiKey) {
