@@ -39,7 +39,7 @@ public static class DashboardBench
         await MeasureAsync(browser, baton.Url, cookie, "/", ReadyOverview, options.Breakdown);
         await MeasureAsync(browser, baton.Url, cookie, $"/jobs/{jobId}", page => ReadyLog(page, options.LogLines), options.Breakdown);
         await baton.WarmUpAsync(cookie, ["/", $"/jobs/{jobId}", "/api/v1/auth/session", $"/api/v1/jobs/{jobId}",
-            $"/api/v1/jobs/{jobId}/logs?after=0&limit=10000", $"/api/v1/jobs/{jobId}/events", $"/api/v1/jobs/{jobId}/artifacts",
+            $"/api/v1/jobs/{jobId}/logs/compact?after=0&limit=10000", $"/api/v1/jobs/{jobId}/events", $"/api/v1/jobs/{jobId}/artifacts",
             "/assets/app.css", "/assets/js/app.js"], times: 40);
 
         var overview = new List<Sample>();
@@ -118,7 +118,7 @@ public static class DashboardBench
         "() => document.querySelector('.live')?.textContent.includes('Live') && document.querySelector('#chart-hour canvas') && performance.now()", null);
 
     private static Task<double> ReadyLog(IPage page, int lines) => ReadyWhen(page,
-        "n => document.querySelectorAll('#log .line').length >= n && performance.now()", lines);
+        "n => Number(document.getElementById('log')?.dataset.lines) >= n && performance.now()", lines);
 
     private static async Task<double> ReadyWhen(IPage page, string condition, object? argument)
     {

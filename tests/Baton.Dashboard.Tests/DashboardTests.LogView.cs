@@ -1,4 +1,5 @@
 using Baton.Core.Api;
+using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Baton.Dashboard.Tests;
@@ -37,26 +38,33 @@ public sealed partial class DashboardTests
         {
             await page.GotoAsync($"{Url}/jobs/{job.Id}");
             await Expect(page.Locator(".job-header .badge")).ToHaveTextAsync("succeeded", Long);
-            await Expect(page.Locator("#log .line")).ToHaveCountAsync(600);
+            await Expect(page.Locator("#log")).ToHaveAttributeAsync("data-lines", "600");
+            // Every line, in order, each ending in its newline (plain stdout lines share text nodes; only the stderr line has a row).
+            var text = await page.Locator("#log").TextContentAsync();
+            Assert.Equal([.. Enumerable.Range(1, 599).Select(i => $"line {i} of 600"), "the last line, on stderr", ""], text!.Split('\n'));
             // 250 lines to a chunk, each laid out only near the view; the view sits at the log's end.
             await Expect(page.Locator("#log .chunk")).ToHaveCountAsync(3);
+            await Expect(page.Locator("#log .line")).ToHaveCountAsync(1);
             await Expect(page.Locator("#log .line.stderr")).ToHaveTextAsync("the last line, on stderr\n");
             // The log card sits below the fold at 1280×800: brought into view, its last chunk is laid out at its real
             // size (shorter than the estimate) and the log still shows its end.
             await page.Locator("#log").ScrollIntoViewIfNeededAsync();
-            await Expect(page.Locator("#log .line").Last).ToBeInViewportAsync();
-            await Expect(page.Locator("#log .line").First).Not.ToBeInViewportAsync();
+            await Expect(page.Locator("#log .line.stderr")).ToBeInViewportAsync();
+            await Expect(page.Locator("#log .chunk").First).Not.ToBeInViewportAsync();
 
-            // The shell carries the session, and its Link header preloads the job and its log; the page's own requests take
-            // those answers.
-            var fetches = await page.EvaluateAsync<string[]>(
-                "() => performance.getEntriesByType('resource').map(r => new URL(r.name).pathname + new URL(r.name).search + ' ' + r.initiatorType)");
+            // The shell carries the session, and its Link header preloads the job and its log (in the compact form); the page's
+            // own requests take those answers.
+            var fetches = await FetchesAsync(page);
             Assert.DoesNotContain(fetches, f => f.StartsWith("/api/v1/auth/session", StringComparison.Ordinal));
-            foreach (var read in new[] { $"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/logs?after=0&limit=10000" })
+            foreach (var read in new[] { $"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/logs/compact?after=0&limit=10000" })
             {
                 Assert.Equal([read + " link"], fetches.Where(f => f.StartsWith(read + " ", StringComparison.Ordinal)));
             }
         });
         await fixture.CloseAsync(page);
     }
+
+    /// <summary>The page's requests so far, each as "path?query initiatorType".</summary>
+    private static Task<string[]> FetchesAsync(IPage page) => page.EvaluateAsync<string[]>(
+        "() => performance.getEntriesByType('resource').map(r => new URL(r.name).pathname + new URL(r.name).search + ' ' + r.initiatorType)");
 }

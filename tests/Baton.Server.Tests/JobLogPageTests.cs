@@ -42,6 +42,38 @@ public sealed class JobLogPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_compact_page_holds_the_same_lines_with_the_streams_of_those_not_on_stdout()
+    {
+        var (tenant, agent, job) = await RunningJobAsync();
+        using (tenant)
+        using (agent)
+        {
+            await agent.LogStreamsAsync(job.Id, 1, ("stdout", "one"), ("stderr", "two <b>"), ("stdout", "\u001b[31mthree\u001b[0m"),
+                ("system", "four"), ("stderr", "five")).ShouldBeAsync(HttpStatusCode.OK);
+
+            var full = await tenant.Client.GetAsync($"/api/v1/jobs/{job.Id}/logs").ReadAsync<LogPageDto>();
+            var compact = await tenant.Client.GetAsync($"/api/v1/jobs/{job.Id}/logs/compact").ReadAsync<CompactLogPageDto>();
+            Assert.Equal(full.Items.Select(line => line.Text), compact.Lines);
+            Assert.Equal(["stderr", "system"], compact.Streams.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal([1, 4], compact.Streams["stderr"]);
+            Assert.Equal([3], compact.Streams["system"]);
+            Assert.Equal(full.NextSeq, compact.NextSeq);
+            Assert.False(compact.JobEnded);
+
+            // Paging as the full form: after a line and a limit; the ended job says so.
+            await agent.CompleteAsync(job.Id, 1, "succeeded", new { }).ShouldBeAsync(HttpStatusCode.OK);
+            var rest = await tenant.Client.GetAsync($"/api/v1/jobs/{job.Id}/logs/compact?after={full.Items[2].Seq}&limit=1").ReadAsync<CompactLogPageDto>();
+            Assert.Equal(["four"], rest.Lines);
+            Assert.Equal([0], rest.Streams["system"]);
+            Assert.Equal(full.Items[3].Seq, rest.NextSeq);
+            Assert.True(rest.JobEnded);
+            var problem = await tenant.Client.GetAsync($"/api/v1/jobs/{job.Id}/logs/compact?limit=0").ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+            Assert.Equal("limit", problem.GetProperty("field").GetString());
+            await tenant.Client.GetAsync("/api/v1/jobs/j_unknown/logs/compact").ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        }
+    }
+
+    [Fact]
     public async Task A_reconnecting_stream_resumes_after_its_last_event_id()
     {
         var (tenant, agent, job) = await RunningJobAsync();

@@ -83,4 +83,10 @@ public sealed record LogLineDto(long Seq, int Attempt, DateTimeOffset At, string
 /// <summary>A page of log lines after a sequence number. <see cref="JobEnded"/> tells a follower to stop.</summary>
 public sealed record LogPageDto(IReadOnlyList<LogLineDto> Items, long NextSeq, bool JobEnded);
 
+/// <summary>
+/// The same page as <see cref="LogPageDto"/> in the compact form a log viewer takes: each line's text, in order, and by
+/// stream the indexes (into <see cref="Lines"/>) of the lines not written to stdout (stderr, setup, system).
+/// </summary>
+public sealed record CompactLogPageDto(IReadOnlyList<string> Lines, IReadOnlyDictionary<string, IReadOnlyList<int>> Streams, long NextSeq, bool JobEnded);
+
 public sealed record JobEventDto(long Id, DateTimeOffset At, string Type, int Attempt, string? AgentId, string? Message);

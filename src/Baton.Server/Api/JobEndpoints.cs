@@ -36,6 +36,7 @@ public static class JobEndpoints
             .RequireAuthorization(AuthPolicies.Viewer).Produces<JobWhyDto>();
         jobs.MapGet("/{jobId}/logs", JobLogEndpoint.GetLogsAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<LogPageDto>()
             .ProducesEventStream("With follow=true or Accept: text/event-stream: each line as `event: log` (id = its seq, data = a LogLineDto), then `event: end` with the finished JobDto.");
+        jobs.MapGet("/{jobId}/logs/compact", JobLogEndpoint.GetCompactPageAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<CompactLogPageDto>();
         jobs.MapGet("/{jobId}/wait", JobWaitEndpoint.WaitAsync).RequireAuthorization(AuthPolicies.Viewer).Produces<JobDto>();
         jobs.MapArtifactEndpoints();
     }

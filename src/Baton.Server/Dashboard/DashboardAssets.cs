@@ -98,7 +98,7 @@ public static partial class DashboardAssets
     /// </summary>
     private static readonly Dictionary<string, string[]> FirstReads = new()
     {
-        ["/jobs/{jobId}"] = ["/api/v1/jobs/{jobId}", "/api/v1/jobs/{jobId}/logs?after=0&limit=10000"],
+        ["/jobs/{jobId}"] = ["/api/v1/jobs/{jobId}", "/api/v1/jobs/{jobId}/logs/compact?after=0&limit=10000"],
     };
 
     private static string PreloadLinks(string[] reads, RouteValueDictionary values) =>

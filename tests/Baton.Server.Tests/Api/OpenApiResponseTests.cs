@@ -37,6 +37,7 @@ public sealed class OpenApiResponseTests : IAsyncLifetime
             ["/api/v1/jobs/{jobId}"] = $"/api/v1/jobs/{job!.Id}",
             ["/api/v1/jobs/{jobId}/events"] = $"/api/v1/jobs/{job.Id}/events",
             ["/api/v1/jobs/{jobId}/logs"] = $"/api/v1/jobs/{job.Id}/logs",
+            ["/api/v1/jobs/{jobId}/logs/compact"] = $"/api/v1/jobs/{job.Id}/logs/compact",
             ["/api/v1/jobs/{jobId}/why"] = $"/api/v1/jobs/{job.Id}/why",
             ["/api/v1/packages/{name}"] = "/api/v1/packages/hello",
             ["/api/v1/packages/{name}/{version}"] = "/api/v1/packages/hello/1.0.0",

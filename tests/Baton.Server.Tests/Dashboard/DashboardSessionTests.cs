@@ -146,6 +146,7 @@ public sealed class DashboardSessionTests : IAsyncLifetime
             // A job page's first reads leave with the shell; the session is not one of them.
             var links = page.Headers.GetValues("Link").Single();
             Assert.Contains("</api/v1/jobs/j_anything>; rel=preload", links, StringComparison.Ordinal);
+            Assert.Contains("</api/v1/jobs/j_anything/logs/compact?after=0&limit=10000>; rel=preload", links, StringComparison.Ordinal);
             Assert.DoesNotContain("auth/session", links, StringComparison.Ordinal);
         }
     }

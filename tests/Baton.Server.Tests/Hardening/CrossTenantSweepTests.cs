@@ -92,6 +92,7 @@ public sealed partial class CrossTenantSweepTests : IAsyncLifetime
         ["GET /api/v1/jobs/{jobId}/events"] = new(Kind.Owned, V),
         ["GET /api/v1/jobs/{jobId}/why"] = new(Kind.Owned, V),
         ["GET /api/v1/jobs/{jobId}/logs"] = new(Kind.Owned, V),
+        ["GET /api/v1/jobs/{jobId}/logs/compact"] = new(Kind.Owned, V),
         ["GET /api/v1/jobs/{jobId}/wait"] = new(Kind.Owned, V),
         ["GET /api/v1/jobs/{jobId}/artifacts"] = new(Kind.Owned, V),
         ["GET /api/v1/jobs/{jobId}/artifacts/{**name}"] = new(Kind.Owned, V),

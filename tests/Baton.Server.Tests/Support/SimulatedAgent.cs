@@ -104,6 +104,11 @@ public sealed class SimulatedAgent : IDisposable
         _http.PostAsJsonAsync($"/api/agent/v1/jobs/{jobId}/logs", new AppendLogsRequest(attempt,
             [.. lines.Select((text, i) => new AgentLogLine(firstLine + i, DateTimeOffset.UnixEpoch.AddSeconds(i), "stdout", text))]), ServerHarness.Json);
 
+    /// <summary>Lines on the given streams (stream, text), numbered from 1.</summary>
+    public Task<HttpResponseMessage> LogStreamsAsync(string jobId, int attempt, params (string Stream, string Text)[] lines) =>
+        _http.PostAsJsonAsync($"/api/agent/v1/jobs/{jobId}/logs", new AppendLogsRequest(attempt,
+            [.. lines.Select((line, i) => new AgentLogLine(i + 1, DateTimeOffset.UnixEpoch.AddSeconds(i), line.Stream, line.Text))]), ServerHarness.Json);
+
     public Task<HttpResponseMessage> CompleteAsync(string jobId, int attempt, string outcome, object? result = null, string? error = null, int? exitCode = null) =>
         _http.PostAsJsonAsync($"/api/agent/v1/jobs/{jobId}/complete", new CompleteJobRequest(attempt, outcome, exitCode,
             result is null ? null : System.Text.Json.JsonSerializer.SerializeToElement(result, ServerHarness.Json), error), ServerHarness.Json);

@@ -35,6 +35,11 @@ function next(style, params) {
   return found;
 }
 
+/** Whether a line shows as it is: no escape or other control character but tab and newline. */
+export function isPlain(text) {
+  return !CONTROL.test(text);
+}
+
 export function renderAnsi(text) {
   // Most lines have no escape at all: one text node, nothing to scan.
   if (!CONTROL.test(text)) return document.createTextNode(text);

@@ -1,6 +1,6 @@
 import { h, replace, replaceIfChanged, append, card, stateBadge, time, duration, errorBox, link } from '../dom.js';
 import { api, follow, canWrite, enc } from '../api.js';
-import { renderAnsi } from '../ansi.js';
+import { renderAnsi, isPlain } from '../ansi.js';
 import { jobArtifacts } from './job-artifacts.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
@@ -8,8 +8,8 @@ const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 const LOG_PAGE = 10000;
 /** Log lines per chunk that the browser lays out as one. */
 const CHUNK_LINES = 250;
-const STDOUT_ROW = h('span', { class: 'line' });
-const STDERR_ROW = h('span', { class: 'line stderr' });
+/** Lines not on stdout are wrapped in a row of their stream's class (stderr shows red); stdout lines are bare text. */
+const ROWS = new Map(['stderr', 'setup', 'system'].map(stream => [stream, h('span', { class: 'line ' + stream })]));
 
 /** Whether `next` describes the job as it was before `shown`: an earlier attempt, or the same one not yet ended. */
 function isOlder(next, shown) {
@@ -147,46 +147,80 @@ export function render(main, { args, navigate }) {
   // Lines are appended in one batch: the history at once, the live tail once per frame. They go in chunks of
   // CHUNK_LINES, each laid out only while it is near the view (content-visibility: auto in app.css), so a 10,000-line
   // log costs the layout of the screenful at its end, not of every line; find in page still sees every line.
-  let pending = [];
+  // Consecutive plain stdout lines of a chunk are one text node: a 10,000-line log is a few thousand nodes, not 20,000.
+  // #log's data-lines says how many lines are shown.
+  let pendingTexts = [];
+  let pendingStreams = new Map();
   let frame = 0;
   let lines = 0;
   let chunk = null;
+  let chunkLines = 0;
   function flush() {
     frame = 0;
-    if (pending.length === 0) return;
+    if (pendingTexts.length === 0) return;
     const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 24;
     const chunks = document.createDocumentFragment();
-    for (const line of pending) {
-      if (!chunk || chunk.childElementCount === CHUNK_LINES) {
+    let run = '';
+    for (let i = 0; i < pendingTexts.length; i++) {
+      if (!chunk || chunkLines === CHUNK_LINES) {
+        if (run) chunk.append(run);
+        run = '';
         chunk = document.createElement('span');
         chunk.className = 'chunk';
         chunks.append(chunk);
+        chunkLines = 0;
       }
-      // A copy of an empty row, and the line's newline in its text: one text node for a line without escapes.
-      const row = (line.stream === 'stderr' ? STDERR_ROW : STDOUT_ROW).cloneNode(false);
-      row.append(renderAnsi(line.text + '\n'));
-      chunk.append(row);
+      chunkLines++;
+      const text = pendingTexts[i] + '\n';
+      const stream = pendingStreams.get(i);
+      if (stream === undefined && isPlain(text)) {
+        run += text;
+        continue;
+      }
+      if (run) chunk.append(run);
+      run = '';
+      if (stream === undefined) {
+        chunk.append(renderAnsi(text));
+      } else {
+        const row = (ROWS.get(stream) ?? ROWS.get('system')).cloneNode(false);
+        row.append(renderAnsi(text));
+        chunk.append(row);
+      }
     }
-    lines += pending.length;
-    pending = [];
+    if (run) chunk.append(run);
+    lines += pendingTexts.length;
+    pendingTexts = [];
+    pendingStreams = new Map();
     log.append(chunks);
+    log.dataset.lines = String(lines);
     logStatus.textContent = `${lines} line${lines === 1 ? '' : 's'}`;
     if (stick) log.scrollTop = log.scrollHeight;
   }
 
-  // The log so far comes as compressed JSON pages of up to 10,000 lines, each shown as soon as it arrives; the live
-  // tail then follows from the last line (a reconnect resumes after the last line shown).
+  function queue(text, stream) {
+    if (stream !== 'stdout') pendingStreams.set(pendingTexts.length, stream);
+    pendingTexts.push(text);
+  }
+
+  // The log so far comes as compressed pages of up to 10,000 lines in the compact form (texts, and which lines are not on
+  // stdout), each shown as soon as it arrives; the live tail then follows from the last line (a reconnect resumes after
+  // the last line shown).
   let after = 0;
   async function followLog(history) {
     try {
-      for (let page = await history; ; page = await api(`/jobs/${enc(jobId)}/logs?after=${after}&limit=${LOG_PAGE}`)) {
+      for (let page = await history; ; page = await api(`/jobs/${enc(jobId)}/logs/compact?after=${after}&limit=${LOG_PAGE}`)) {
         if (closed) return;
         performance.mark('baton:log-page-received');
-        pending.push(...page.items);
+        const offset = pendingTexts.length;
+        for (const [stream, indexes] of Object.entries(page.streams)) {
+          for (const index of indexes) pendingStreams.set(offset + index, stream);
+        }
+        pendingTexts = offset === 0 ? page.lines : pendingTexts.concat(page.lines);
         after = page.nextSeq;
         flush();
         performance.mark('baton:log-page-shown');
-        if (page.items.length < LOG_PAGE) break;
+        // A full page may have more after it.
+        if (page.lines.length < LOG_PAGE) break;
       }
     } catch (error) {
       if (error.status !== 404) logStatus.textContent = error.message;
@@ -197,7 +231,7 @@ export function render(main, { args, navigate }) {
       log: line => {
         if (line.seq <= after) return;
         after = line.seq;
-        pending.push(line);
+        queue(line.text, line.stream);
         if (!frame) frame = requestAnimationFrame(flush);
       },
       end: (_, __, source) => {
@@ -212,7 +246,7 @@ export function render(main, { args, navigate }) {
   // The job and its log history are asked for together: the log does not wait for the job's round trip.
   // Marks for the dashboard bench's --breakdown (User Timing; nothing is sent anywhere).
   performance.mark('baton:job-page');
-  const history = api(`/jobs/${enc(jobId)}/logs?after=0&limit=${LOG_PAGE}`);
+  const history = api(`/jobs/${enc(jobId)}/logs/compact?after=0&limit=${LOG_PAGE}`);
   history.catch(() => {});
   api(`/jobs/${enc(jobId)}`).then(found => {
     if (closed) return;
