@@ -30,6 +30,10 @@ export function render(main, { args, navigate }) {
   const logStatus = h('span', { class: 'muted' });
   const artifacts = jobArtifacts(jobId);
   let artifactsShownFor = '';
+  // The log's first page goes first: the job's other reads (timeline, why, artifacts) and its state stream start once
+  // it is shown (or has failed), so that they do not compete with a long log for the server and the page's thread.
+  let firstLogPageDone;
+  const firstLogPage = new Promise(resolve => { firstLogPageDone = resolve; });
   let job = null;
   let closed = false;
 
@@ -62,13 +66,16 @@ export function render(main, { args, navigate }) {
       running ? h('p', { class: 'muted' }, 'Not finished yet.') : null,
       job.finishedAt ? h('p', { class: 'muted' }, 'Ran ', duration(job.startedAt, job.finishedAt), ', ended ', time(job.finishedAt)) : null]);
     if (first) layout();
-    loadTimeline();
-    loadWhy();
-    // Artifacts are uploaded while the job runs and as it ends: asked for again at each change of state or attempt.
-    if (artifactsShownFor !== `${job.state}/${job.attempt}`) {
-      artifactsShownFor = `${job.state}/${job.attempt}`;
-      artifacts.load();
-    }
+    firstLogPage.then(() => {
+      if (closed) return;
+      loadTimeline();
+      loadWhy();
+      // Artifacts are uploaded while the job runs and as it ends: asked for again at each change of state or attempt.
+      if (artifactsShownFor !== `${job.state}/${job.attempt}`) {
+        artifactsShownFor = `${job.state}/${job.attempt}`;
+        artifacts.load();
+      }
+    });
   }
 
   function layout() {
@@ -219,10 +226,12 @@ export function render(main, { args, navigate }) {
         after = page.nextSeq;
         flush();
         performance.mark('baton:log-page-shown');
+        firstLogPageDone();
         // A full page may have more after it.
         if (page.lines.length < LOG_PAGE) break;
       }
     } catch (error) {
+      firstLogPageDone();
       if (error.status !== 404) logStatus.textContent = error.message;
       return;
     }
@@ -251,11 +260,15 @@ export function render(main, { args, navigate }) {
   api(`/jobs/${enc(jobId)}`).then(found => {
     if (closed) return;
     show(found);
-    closers.push(follow(`/jobs/${enc(jobId)}/stream`, {
-      job: next => show(next),
-      end: (_, __, source) => source.close(),
-    }));
     followLog(history);
+    // The stream's first event is the job as it is then: nothing that changed meanwhile is missed.
+    firstLogPage.then(() => {
+      if (closed) return;
+      closers.push(follow(`/jobs/${enc(jobId)}/stream`, {
+        job: next => show(next),
+        end: (_, __, source) => source.close(),
+      }));
+    });
   }, error => {
     if (error.status === 404) {
       replace(main, h('h1', {}, 'Job not found'), h('p', {}, 'There is no job ', h('code', {}, jobId), ' in your tenant.'), link('/jobs', 'Back to jobs'));
