@@ -84,7 +84,7 @@ internal sealed class PostgresJobSql : JobSql
         LEFT JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id;
         """;
 
-    public override string CompletionJobsLocked =>
+    public override string CompletionJobsLocked { get; } =
         $"""
         SELECT {JobRow.Select} FROM jobs
         WHERE (id, tenant_id) IN (SELECT * FROM unnest(@jobIds::text[], @tenantIds::text[]))
@@ -92,7 +92,7 @@ internal sealed class PostgresJobSql : JobSql
         FOR UPDATE;
         """;
 
-    public override string AttemptCompletion =>
+    public override string AttemptCompletion { get; } =
         $"""
         UPDATE jobs j
         SET state = u.u_new_state, result = u.u_result::jsonb, exit_code = u.u_exit_code, error = u.u_error, lease_expires_at = NULL,
@@ -109,7 +109,7 @@ internal sealed class PostgresJobSql : JobSql
     // The release's own read is one indexed statement in the tenant's transaction.
     public override string? AssignedToAgentCount => null;
 
-    public override string ReleaseAssignment =>
+    public override string ReleaseAssignment { get; } =
         $"""
         UPDATE jobs
         SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
@@ -146,7 +146,7 @@ internal sealed class PostgresJobSql : JobSql
         FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {JobRow.ActiveStates} GROUP BY agent_id;
         """;
 
-    public override string JobAssignment =>
+    public override string JobAssignment { get; } =
         $"""
         WITH claimed AS (
             UPDATE jobs
@@ -165,26 +165,23 @@ internal sealed class PostgresJobSql : JobSql
         SELECT {JobRow.Select} FROM claimed;
         """;
 
-    public override string JobsByIdempotencyKey =>
+    public override string JobsByIdempotencyKey { get; } =
         $"""
         SELECT {JobRow.Select} FROM jobs
         WHERE (tenant_id, idempotency_key) IN (SELECT * FROM unnest(@tenantIds::text[], @keys::text[]));
         """;
 
-    public override string JobInsert =>
+    // The submitted columns' lists as arrays (JSON as text, stored as jsonb).
+    private static string SubmittedLists => Columns.Names(JobRow.Submitted.Select(c => $"@{c.List}::{(c.Type == "json" ? "text" : c.Type)}[]"));
+
+    private static string SubmittedValues => Columns.Names(JobRow.Submitted.Select(c => c.Type == "json" ? $"n.{c.Column}::jsonb" : $"n.{c.Column}"));
+
+    public override string JobInsert { get; } =
         $"""
         WITH job AS (
-            INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
-                              priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
-                              cpu_millicores, memory_mb)
-            SELECT n.id, n.tenant_id, n.package_name, n.package_version, n.package_sha256, 'pending', 0, n.max_attempts,
-                   n.priority, n.timeout_seconds, n.requirements::jsonb, n.inputs::jsonb, n.idempotency_key, @now, n.queue,
-                   n.cpu_millicores, n.memory_mb
-            FROM unnest(@ids::text[], @tenantIds::text[], @packageNames::text[], @packageVersions::text[], @packageSha256s::text[],
-                        @maxAttempts::integer[], @priorities::integer[], @timeouts::integer[], @requirements::text[], @inputs::text[],
-                        @idempotencyKeys::text[], @queues::text[], @cpus::integer[], @memories::bigint[])
-                 AS n(id, tenant_id, package_name, package_version, package_sha256, max_attempts, priority, timeout_seconds,
-                      requirements, inputs, idempotency_key, queue, cpu_millicores, memory_mb)
+            INSERT INTO jobs ({JobRow.SubmittedColumns}, state, attempt, submitted_at)
+            SELECT {SubmittedValues}, 'pending', 0, @now
+            FROM unnest({SubmittedLists}) AS n({JobRow.SubmittedColumns})
             ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING *
         ),

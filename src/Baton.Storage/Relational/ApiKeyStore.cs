@@ -5,16 +5,15 @@ namespace Baton.Storage.Relational;
 
 internal sealed partial class ApiKeyStore(IStoreDatabase database, TimeProvider time) : IApiKeyStore
 {
-    private const string Select =
-        "id AS Id, tenant_id AS TenantId, name AS Name, role AS Role, is_system_admin AS IsSystemAdmin, secret_hash AS SecretHash, " +
-        "created_at AS CreatedAt, revoked_at AS RevokedAt, last_used_at AS LastUsedAt";
+    private static readonly string[] All =
+        ["id", "tenant_id", "name", "role", "is_system_admin", "secret_hash", "created_at", "revoked_at", "last_used_at"];
+
+    private static readonly string Select = Columns.Select(All);
+    private static readonly string Insert = $"INSERT INTO api_keys ({Columns.Names(All)}) VALUES ({Columns.Values(All)});";
 
     public Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
         database.WriteAsync(key.TenantId, session => session.ExecuteAsync(
-            """
-            INSERT INTO api_keys (id, tenant_id, name, role, is_system_admin, secret_hash, created_at, revoked_at, last_used_at)
-            VALUES (@Id, @TenantId, @Name, @Role, @IsSystemAdmin, @SecretHash, @CreatedAt, @RevokedAt, @LastUsedAt);
-            """,
+            Insert,
             new { key.Id, key.TenantId, key.Name, Role = key.Role.ToText(), key.IsSystemAdmin, key.SecretHash, key.CreatedAt, key.RevokedAt, key.LastUsedAt }),
             cancellationToken);
 

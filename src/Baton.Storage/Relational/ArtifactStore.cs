@@ -4,8 +4,20 @@ namespace Baton.Storage.Relational;
 
 internal sealed class ArtifactStore(IStoreDatabase database) : IArtifactStore
 {
-    private const string Select =
-        "tenant_id AS TenantId, job_id AS JobId, name AS Name, attempt AS Attempt, sha256 AS Sha256, size_bytes AS SizeBytes, created_at AS CreatedAt";
+    private static readonly string[] Keys = ["tenant_id", "job_id", "name"];
+    private static readonly string[] Written = ["attempt", "sha256", "size_bytes", "created_at"];
+
+    private static readonly string Select = Columns.Select([.. Keys, .. Written]);
+
+    // A name stored again replaces the artifact.
+    private static readonly string Upsert =
+        $"""
+        INSERT INTO job_artifacts ({Columns.Names([.. Keys, .. Written])})
+        VALUES ({Columns.Values([.. Keys, .. Written])})
+        ON CONFLICT ({Columns.Names(Keys)}) DO UPDATE
+        SET {Columns.Excluded(Written)}
+        RETURNING {Select};
+        """;
 
     public Task<ArtifactAddOutcome> AddAsync(NewArtifact artifact, CancellationToken cancellationToken) =>
         database.WriteAsync(artifact.TenantId, async session =>
@@ -31,13 +43,7 @@ internal sealed class ArtifactStore(IStoreDatabase database) : IArtifactStore
             if (storedBytes - replacedBytes + artifact.SizeBytes > artifact.StorageLimitBytes) return new ArtifactAddOutcome(ArtifactAddResult.StorageQuotaExceeded);
 
             var row = await session.QuerySingleAsync<ArtifactRow>(
-                $"""
-                INSERT INTO job_artifacts (tenant_id, job_id, name, attempt, sha256, size_bytes, created_at)
-                VALUES (@TenantId, @JobId, @Name, @Attempt, @Sha256, @SizeBytes, @CreatedAt)
-                ON CONFLICT (tenant_id, job_id, name) DO UPDATE
-                SET attempt = excluded.attempt, sha256 = excluded.sha256, size_bytes = excluded.size_bytes, created_at = excluded.created_at
-                RETURNING {Select};
-                """,
+                Upsert,
                 new { artifact.TenantId, artifact.JobId, artifact.Name, artifact.Attempt, artifact.Sha256, artifact.SizeBytes, artifact.CreatedAt });
             var replacedSha = replaced is not null && replaced.Sha256 != artifact.Sha256 ? replaced.Sha256 : null;
             return new ArtifactAddOutcome(ArtifactAddResult.Added, row.ToRecord(), replacedSha);

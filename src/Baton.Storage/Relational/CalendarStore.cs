@@ -71,11 +71,11 @@ internal sealed class CalendarStore(IStoreDatabase database) : ICalendarStore
     /// <summary>A row of <c>calendars</c>.</summary>
     private sealed class CalendarRow
     {
-        public const string Columns = "tenant_id, name, working_days, holidays, time_zone, created_at, updated_at";
-        public const string Values = "@TenantId, @Name, @WorkingDays, @Holidays, @TimeZone, @CreatedAt, @UpdatedAt";
-        public const string Select =
-            "tenant_id AS TenantId, name AS Name, working_days AS WorkingDays, holidays AS Holidays, time_zone AS TimeZone, " +
-            "created_at AS CreatedAt, updated_at AS UpdatedAt";
+        private static readonly string[] All = ["tenant_id", "name", "working_days", "holidays", "time_zone", "created_at", "updated_at"];
+
+        public static readonly string Columns = Relational.Columns.Names(All);
+        public static readonly string Values = Relational.Columns.Values(All);
+        public static readonly string Select = Relational.Columns.Select(All);
 
         public string TenantId { get; set; } = "";
         public string Name { get; set; } = "";

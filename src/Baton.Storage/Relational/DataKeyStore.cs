@@ -5,8 +5,9 @@ namespace Baton.Storage.Relational;
 
 internal sealed class DataKeyStore(IStoreDatabase database) : IDataKeyStore
 {
-    private const string Select =
-        "tenant_id AS TenantId, version AS Version, master_key_id AS MasterKeyId, wrapped_key AS WrappedKey, created_at AS CreatedAt";
+    private static readonly string[] All = ["tenant_id", "version", "master_key_id", "wrapped_key", "created_at"];
+
+    private static readonly string Select = Columns.Select(All);
 
     public Task<IReadOnlyList<DataKeyRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<DataKeyRecord>>(tenantId, async session => (await session.QueryAsync<Row>(
@@ -15,11 +16,7 @@ internal sealed class DataKeyStore(IStoreDatabase database) : IDataKeyStore
 
     public Task<bool> AddAsync(DataKeyRecord key, CancellationToken cancellationToken) =>
         database.WriteAsync(key.TenantId, async session => await session.ExecuteAsync(
-            """
-            INSERT INTO tenant_data_keys (tenant_id, version, master_key_id, wrapped_key, created_at)
-            VALUES (@TenantId, @Version, @MasterKeyId, @WrappedKey, @CreatedAt)
-            ON CONFLICT (tenant_id, version) DO NOTHING;
-            """,
+            $"INSERT INTO tenant_data_keys ({Columns.Names(All)}) VALUES ({Columns.Values(All)}) ON CONFLICT (tenant_id, version) DO NOTHING;",
             new { key.TenantId, key.Version, key.MasterKeyId, key.WrappedKey, key.CreatedAt }) == 1, cancellationToken);
 
     // Re-wrapping is cross-tenant by nature: one master key serves the installation.

@@ -4,15 +4,14 @@ namespace Baton.Storage.Relational;
 
 internal sealed class EnrollmentTokenStore(IStoreDatabase database, TimeProvider time) : IEnrollmentTokenStore
 {
-    private const string Select =
-        "id AS Id, tenant_id AS TenantId, name AS Name, secret_hash AS SecretHash, created_at AS CreatedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt";
+    private static readonly string[] All = ["id", "tenant_id", "name", "secret_hash", "created_at", "expires_at", "revoked_at"];
+
+    private static readonly string Select = Columns.Select(All);
+    private static readonly string Insert = $"INSERT INTO enrollment_tokens ({Columns.Names(All)}) VALUES ({Columns.Values(All)});";
 
     public Task CreateAsync(EnrollmentTokenRecord token, CancellationToken cancellationToken) =>
         database.WriteAsync(token.TenantId, session => session.ExecuteAsync(
-            """
-            INSERT INTO enrollment_tokens (id, tenant_id, name, secret_hash, created_at, expires_at, revoked_at)
-            VALUES (@Id, @TenantId, @Name, @SecretHash, @CreatedAt, @ExpiresAt, @RevokedAt);
-            """,
+            Insert,
             new { token.Id, token.TenantId, token.Name, token.SecretHash, token.CreatedAt, token.ExpiresAt, token.RevokedAt }), cancellationToken);
 
     // System scope: a presented enrollment token names no tenant until it is found.

@@ -3,6 +3,7 @@ using Baton.Core.AgentProtocol;
 using Baton.Core.Jobs;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
+using Dapper;
 
 namespace Baton.Storage.Relational;
 
@@ -12,14 +13,48 @@ internal sealed class JobRow
     /// <summary>The job states that hold an agent's lease, as an SQL list.</summary>
     public const string ActiveStates = "('assigned', 'running')";
 
-    public const string Select =
-        "id AS Id, tenant_id AS TenantId, package_name AS PackageName, package_version AS PackageVersion, " +
-        "package_sha256 AS PackageSha256, state AS State, attempt AS Attempt, max_attempts AS MaxAttempts, " +
-        "priority AS Priority, timeout_seconds AS TimeoutSeconds, requirements AS Requirements, inputs AS Inputs, " +
-        "idempotency_key AS IdempotencyKey, agent_id AS AgentId, submitted_at AS SubmittedAt, assigned_at AS AssignedAt, " +
-        "started_at AS StartedAt, finished_at AS FinishedAt, not_before AS NotBefore, lease_expires_at AS LeaseExpiresAt, " +
-        "result AS Result, error AS Error, exit_code AS ExitCode, cancel_requested AS CancelRequested, progress AS Progress, queue AS Queue, " +
-        "cpu_millicores AS CpuMillicores, memory_mb AS MemoryMb";
+    public static readonly string Select = Columns.Select(
+    [
+        "id", "tenant_id", "package_name", "package_version", "package_sha256", "state", "attempt", "max_attempts", "priority",
+        "timeout_seconds", "requirements", "inputs", "idempotency_key", "agent_id", "submitted_at", "assigned_at", "started_at",
+        "finished_at", "not_before", "lease_expires_at", "result", "error", "exit_code", "cancel_requested", "progress", "queue",
+        "cpu_millicores", "memory_mb",
+    ]);
+
+    /// <summary>
+    /// The columns a submission writes from its batch (the rest are the same for every new job: <c>pending</c>, attempt 0,
+    /// submitted now): each with its list parameter, the list's element type as PostgreSQL names it (<c>json</c>: JSON text,
+    /// stored as <c>jsonb</c>), and the list itself. Both backends' <see cref="JobSql.JobInsert"/> and its parameters are
+    /// built from it.
+    /// </summary>
+    public static readonly SubmittedColumn[] Submitted =
+    [
+        SubmittedColumn.Of("id", "ids", "text", job => job.Id),
+        SubmittedColumn.Of("tenant_id", "tenantIds", "text", job => job.TenantId),
+        SubmittedColumn.Of("package_name", "packageNames", "text", job => job.PackageName),
+        SubmittedColumn.Of("package_version", "packageVersions", "text", job => job.PackageVersion),
+        SubmittedColumn.Of("package_sha256", "packageSha256s", "text", job => job.PackageSha256),
+        SubmittedColumn.Of("max_attempts", "maxAttempts", "integer", job => job.MaxAttempts),
+        SubmittedColumn.Of("priority", "priorities", "integer", job => job.Priority),
+        SubmittedColumn.Of("timeout_seconds", "timeouts", "integer", job => job.TimeoutSeconds),
+        SubmittedColumn.Of("requirements", "requirements", "json", job => StoredJson.Serialize(job.Requirements)),
+        SubmittedColumn.Of("inputs", "inputs", "json", job => StoredJson.ToText(job.Inputs)),
+        SubmittedColumn.Of("idempotency_key", "idempotencyKeys", "text", job => job.IdempotencyKey),
+        SubmittedColumn.Of("queue", "queues", "text", job => job.Queue),
+        SubmittedColumn.Of("cpu_millicores", "cpus", "integer", job => job.CpuMillicores),
+        SubmittedColumn.Of("memory_mb", "memories", "bigint", job => job.MemoryMb),
+    ];
+
+    /// <summary>The <see cref="Submitted"/> columns as an insert names them.</summary>
+    public static readonly string SubmittedColumns = Columns.Names(Submitted.Select(column => column.Column));
+
+    /// <summary>The parameters of <see cref="JobSql.JobInsert"/>: the <see cref="Submitted"/> lists of <paramref name="jobs"/>, submitted <paramref name="now"/>.</summary>
+    public static DynamicParameters SubmittedValues(IReadOnlyList<NewJob> jobs, DateTimeOffset now)
+    {
+        var parameters = new DynamicParameters(new { now });
+        foreach (var column in Submitted) parameters.Add(column.List, column.Values(jobs));
+        return parameters;
+    }
 
     private static readonly ConcurrentDictionary<SqlDialect, string> ListSelects = new();
 
@@ -99,4 +134,11 @@ internal sealed class JobRow
         CpuMillicores = CpuMillicores,
         MemoryMb = MemoryMb,
     };
+}
+
+/// <summary>A column of <see cref="JobRow.Submitted"/>: its name, list parameter (without @), element type and list.</summary>
+internal sealed record SubmittedColumn(string Column, string List, string Type, Func<IEnumerable<NewJob>, ValueList> Values)
+{
+    public static SubmittedColumn Of<T>(string column, string list, string type, Func<NewJob, T> value) =>
+        new(column, list, type, jobs => ValueList.Of(jobs.Select(value)));
 }

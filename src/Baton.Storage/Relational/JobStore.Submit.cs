@@ -35,24 +35,8 @@ internal sealed partial class JobStore
             .OrderBy(j => j.TenantId, StringComparer.Ordinal).ThenBy(j => j.IdempotencyKey, StringComparer.Ordinal)
             .ToList();
 
-        var inserted = toInsert.Count == 0 ? [] : (await session.QueryAsync<JobRow>(session.Dialect.Jobs.JobInsert, new
-        {
-            now = Now(),
-            ids = ValueList.Of(toInsert.Select(j => j.Id)),
-            tenantIds = ValueList.Of(toInsert.Select(j => j.TenantId)),
-            packageNames = ValueList.Of(toInsert.Select(j => j.PackageName)),
-            packageVersions = ValueList.Of(toInsert.Select(j => j.PackageVersion)),
-            packageSha256s = ValueList.Of(toInsert.Select(j => j.PackageSha256)),
-            maxAttempts = ValueList.Of(toInsert.Select(j => j.MaxAttempts)),
-            priorities = ValueList.Of(toInsert.Select(j => j.Priority)),
-            timeouts = ValueList.Of(toInsert.Select(j => j.TimeoutSeconds)),
-            requirements = ValueList.Of(toInsert.Select(j => StoredJson.Serialize(j.Requirements))),
-            inputs = ValueList.Of(toInsert.Select(j => StoredJson.ToText(j.Inputs))),
-            idempotencyKeys = ValueList.Of(toInsert.Select(j => j.IdempotencyKey)),
-            queues = ValueList.Of(toInsert.Select(j => j.Queue)),
-            cpus = ValueList.Of(toInsert.Select(j => j.CpuMillicores)),
-            memories = ValueList.Of(toInsert.Select(j => j.MemoryMb)),
-        })).ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
+        var inserted = toInsert.Count == 0 ? [] : (await session.QueryAsync<JobRow>(session.Dialect.Jobs.JobInsert, JobRow.SubmittedValues(toInsert, Now())))
+            .ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
 
         // Keys a concurrent submission won meanwhile (the insert skipped them): that submission's job is the answer.
         var lost = toInsert.Where(j => !inserted.ContainsKey(j.Id)).ToList();

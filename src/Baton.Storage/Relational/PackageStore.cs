@@ -6,8 +6,10 @@ namespace Baton.Storage.Relational;
 
 internal sealed class PackageStore(IStoreDatabase database) : IPackageStore
 {
-    private const string Select =
-        "tenant_id AS TenantId, name AS Name, version AS Version, sha256 AS Sha256, size_bytes AS SizeBytes, manifest AS Manifest, created_at AS CreatedAt";
+    private static readonly string[] All = ["tenant_id", "name", "version", "sha256", "size_bytes", "manifest", "created_at"];
+
+    private static readonly string Select = Columns.Select(All);
+    private static readonly string Insert = $"INSERT INTO package_versions ({Columns.Names(All)}) VALUES ({Columns.Values(All)}) RETURNING {Select};";
 
     public Task<(PackageAddResult Result, PackageVersionRecord Version)> AddVersionAsync(
         PackageVersionRecord version, long storageLimitBytes, CancellationToken cancellationToken) =>
@@ -27,11 +29,7 @@ internal sealed class PackageStore(IStoreDatabase database) : IPackageStore
             if (storedBytes + version.SizeBytes > storageLimitBytes) return (PackageAddResult.QuotaExceeded, version);
 
             var created = await session.QuerySingleAsync<PackageVersionRow>(
-                $"""
-                INSERT INTO package_versions (tenant_id, name, version, sha256, size_bytes, manifest, created_at)
-                VALUES (@TenantId, @Name, @Version, @Sha256, @SizeBytes, @Manifest, @CreatedAt)
-                RETURNING {Select};
-                """,
+                Insert,
                 new { version.TenantId, version.Name, version.Version, version.Sha256, version.SizeBytes, Manifest = JsonText.Of(version.Manifest), version.CreatedAt });
             return (PackageAddResult.Created, created.ToRecord());
         }, cancellationToken);

@@ -5,11 +5,12 @@ namespace Baton.Storage.Relational;
 /// <summary>A row of <c>queues</c>, as both backends read and write it.</summary>
 internal sealed class QueueRow
 {
-    public const string Columns = "tenant_id, name, priority, max_concurrency, paused, created_at, agent_groups, reserved_slots, reserved_min_priority";
-    public const string Values = "@TenantId, @Name, @Priority, @MaxConcurrency, @Paused, @CreatedAt, @AgentGroups, @ReservedSlots, @ReservedMinPriority";
-    public const string Select =
-        "tenant_id AS TenantId, name AS Name, priority AS Priority, max_concurrency AS MaxConcurrency, paused AS Paused, created_at AS CreatedAt, " +
-        "agent_groups AS AgentGroups, reserved_slots AS ReservedSlots, reserved_min_priority AS ReservedMinPriority";
+    private static readonly string[] All =
+        ["tenant_id", "name", "priority", "max_concurrency", "paused", "created_at", "agent_groups", "reserved_slots", "reserved_min_priority"];
+
+    public static readonly string Columns = Relational.Columns.Names(All);
+    public static readonly string Values = Relational.Columns.Values(All);
+    public static readonly string Select = Relational.Columns.Select(All);
 
     public string TenantId { get; set; } = "";
     public string Name { get; set; } = "";

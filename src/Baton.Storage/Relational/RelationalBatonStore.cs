@@ -3,16 +3,21 @@ using Baton.Core.Jobs;
 namespace Baton.Storage.Relational;
 
 /// <summary>
-/// Every store of a relational backend, written once over its <see cref="IStoreDatabase"/>: a backend supplies the
-/// database (its transaction scope and dialect), its connection figures, the retention of partitioned tables where it
-/// has them, its migrator and how it is closed.
+/// Every store of a relational backend, written once over its <see cref="IStoreDatabase"/>: a backend supplies a
+/// <see cref="RelationalBackend"/>, opened once the time and retry policy are known to be there.
 /// </summary>
 public abstract class RelationalBatonStore : IBatonStore
 {
-    private protected RelationalBatonStore(
-        IStoreDatabase database, IStoreConnections connections, IPartitionedRetention? partitions, StoreCapabilities capabilities,
-        TimeProvider time, RetryPolicy retryPolicy)
+    private readonly Func<CancellationToken, Task<IReadOnlyList<int>>> _migrate;
+    private readonly Func<ValueTask> _close;
+
+    private protected RelationalBatonStore(Func<RelationalBackend> open, TimeProvider time, RetryPolicy retryPolicy)
     {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(retryPolicy);
+        var (database, connections, partitions, capabilities, migrate, close) = open();
+        _migrate = migrate;
+        _close = close;
         Capabilities = capabilities;
         Tenants = new TenantStore(database);
         ApiKeys = new ApiKeyStore(database, time);
@@ -66,7 +71,20 @@ public abstract class RelationalBatonStore : IBatonStore
     public IJobLineageStore Lineage { get; }
     public IWorkItemTriggerStore WorkItemTriggers { get; }
 
-    public abstract Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);
+    /// <summary>Applies the backend's pending migrations, answering the versions it applied.</summary>
+    public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrate(cancellationToken);
 
-    public abstract ValueTask DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return _close();
+    }
 }
+
+/// <summary>
+/// What a backend gives the shared stores: the database (its transaction scopes and dialect), its connection figures, the
+/// retention of partitioned tables where it has them, its migrations and how it is closed.
+/// </summary>
+internal sealed record RelationalBackend(
+    IStoreDatabase Database, IStoreConnections Connections, IPartitionedRetention? Partitions, StoreCapabilities Capabilities,
+    Func<CancellationToken, Task<IReadOnlyList<int>>> Migrate, Func<ValueTask> Close);

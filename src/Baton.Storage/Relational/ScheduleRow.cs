@@ -18,16 +18,14 @@ internal sealed class ScheduleRow
     /// <summary>The run state, which only the scheduler's compare-and-set writes.</summary>
     private static readonly string[] RunState = ["last_fire_at", "last_job_id", "last_job_counted"];
 
-    public static readonly string Columns = string.Join(", ", Written);
+    public static readonly string Columns = Relational.Columns.Names(Written);
 
-    public static readonly string Values = string.Join(", ", Written.Select(column => "@" + Property(column)));
+    public static readonly string Values = Relational.Columns.Values(Written);
 
     /// <summary>The <c>SET</c> list of an update: the written columns but the keys and the creation time.</summary>
-    public static readonly string UpdateSet = string.Join(", ", Written
-        .Where(column => column is not ("tenant_id" or "id" or "created_at"))
-        .Select(column => $"{column} = @{Property(column)}"));
+    public static readonly string UpdateSet = Relational.Columns.Set(Written.Where(column => column is not ("tenant_id" or "id" or "created_at")));
 
-    public static readonly string Select = string.Join(", ", Written.Concat(RunState).Select(column => $"{column} AS {Property(column)}"));
+    public static readonly string Select = Relational.Columns.Select(Written.Concat(RunState));
 
     public string TenantId { get; set; } = "";
     public string Id { get; set; } = "";
@@ -115,8 +113,4 @@ internal sealed class ScheduleRow
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,
     };
-
-    /// <summary>A column's property: <c>next_fire_at</c> is <c>NextFireAt</c>.</summary>
-    private static string Property(string column) =>
-        string.Concat(column.Split('_').Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
 }

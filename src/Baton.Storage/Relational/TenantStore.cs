@@ -11,18 +11,16 @@ namespace Baton.Storage.Relational;
 /// </summary>
 internal sealed class TenantStore(IStoreDatabase database) : ITenantStore
 {
-    private const string Select = "id AS Id, name AS Name, tier AS Tier, overrides AS Overrides, created_at AS CreatedAt";
+    private static readonly string[] All = ["id", "name", "tier", "overrides", "created_at"];
+
+    private static readonly string Select = Columns.Select(All);
 
     // System scope: the tenant does not exist yet, and the name must be unique across tenants.
     public Task<bool> CreateAsync(TenantRecord tenant, CancellationToken cancellationToken) =>
         database.SystemWriteAsync(async session =>
         {
             var inserted = await session.ExecuteAsync(
-                """
-                INSERT INTO tenants (id, name, tier, overrides, created_at)
-                VALUES (@Id, @Name, @Tier, @Overrides, @CreatedAt)
-                ON CONFLICT DO NOTHING;
-                """,
+                $"INSERT INTO tenants ({Columns.Names(All)}) VALUES ({Columns.Values(All)}) ON CONFLICT DO NOTHING;",
                 new { tenant.Id, tenant.Name, Tier = tenant.Tier.ToText(), Overrides = JsonText.Of(tenant.Overrides), tenant.CreatedAt });
             if (inserted == 1)
             {

@@ -8,35 +8,23 @@ namespace Baton.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteBatonStore : Relational.RelationalBatonStore
 {
-    private readonly SqliteDatabase _database;
-    private readonly SqliteMigrator _migrator;
-
     public SqliteBatonStore(SqliteStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
-        : this(Open(options, time, retryPolicy), time, retryPolicy)
+        : base(() => Open(options, time), time, retryPolicy)
     {
     }
 
-    private SqliteBatonStore(SqliteDatabase database, TimeProvider time, RetryPolicy retryPolicy)
-        : base(database, database, partitions: null, new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false), time, retryPolicy)
-    {
-        _database = database;
-        _migrator = new SqliteMigrator(database, time);
-    }
-
-    private static SqliteDatabase Open(SqliteStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
+    private static Relational.RelationalBackend Open(SqliteStoreOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentNullException.ThrowIfNull(retryPolicy);
         if (string.IsNullOrWhiteSpace(options.DatabasePath)) throw new ArgumentException("DatabasePath is required.", nameof(options));
-        return new SqliteDatabase(options.DatabasePath);
+        var database = new SqliteDatabase(options.DatabasePath);
+        return new(database, database, Partitions: null, new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false),
+            new SqliteMigrator(database, time).MigrateAsync, () => Close(database));
     }
 
-    public override Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken) => _migrator.MigrateAsync(cancellationToken);
-
-    public override ValueTask DisposeAsync()
+    private static ValueTask Close(SqliteDatabase database)
     {
-        _database.Dispose();
+        database.Dispose();
         return ValueTask.CompletedTask;
     }
 }

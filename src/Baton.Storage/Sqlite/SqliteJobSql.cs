@@ -102,7 +102,7 @@ internal sealed class SqliteJobSql : JobSql
 
     public override string? AssignedToAgentCount => "SELECT COUNT(*) FROM jobs WHERE agent_id = @agentId AND state = 'assigned' AND tenant_id = @tenantId;";
 
-    public override string ReleaseAssignment =>
+    public override string ReleaseAssignment { get; } =
         $"""
         UPDATE jobs
         SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
@@ -163,16 +163,9 @@ internal sealed class SqliteJobSql : JobSql
     // as a join's ON without it.
     public override string JobInsert { get; } =
         $"""
-        INSERT INTO jobs (id, tenant_id, package_name, package_version, package_sha256, state, attempt, max_attempts,
-                          priority, timeout_seconds, requirements, inputs, idempotency_key, submitted_at, queue,
-                          cpu_millicores, memory_mb)
-        SELECT n.id, n.tenant_id, n.package_name, n.package_version, n.package_sha256, 'pending', 0, n.max_attempts,
-               n.priority, n.timeout_seconds, n.requirements, n.inputs, n.idempotency_key, @now, n.queue,
-               n.cpu_millicores, n.memory_mb
-        FROM {Rows("n", ("ids", "id"), ("tenantIds", "tenant_id"), ("packageNames", "package_name"), ("packageVersions", "package_version"),
-                   ("packageSha256s", "package_sha256"), ("maxAttempts", "max_attempts"), ("priorities", "priority"), ("timeouts", "timeout_seconds"),
-                   ("requirements", "requirements"), ("inputs", "inputs"), ("idempotencyKeys", "idempotency_key"), ("queues", "queue"),
-                   ("cpus", "cpu_millicores"), ("memories", "memory_mb"))}
+        INSERT INTO jobs ({JobRow.SubmittedColumns}, state, attempt, submitted_at)
+        SELECT {Columns.Names(JobRow.Submitted.Select(c => "n." + c.Column))}, 'pending', 0, @now
+        FROM {Rows("n", [.. JobRow.Submitted.Select(c => (c.List, c.Column))])}
         WHERE true
         ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING {JobRow.Select};

@@ -16,7 +16,7 @@ internal sealed class SqliteMigrator(SqliteDatabase database, TimeProvider time)
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
             // WAL is a property of the file and cannot change inside a transaction.
-            await connection.ExecuteAsync(Sql.Command("PRAGMA journal_mode = WAL;", null, cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL;", cancellationToken: cancellationToken));
         }
 
         return await database.WriteAsync((connection, transaction) => MigrationScripts.ApplyAsync(connection, transaction, scripts,
