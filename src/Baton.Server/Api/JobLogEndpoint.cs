@@ -4,7 +4,6 @@ using Baton.Core.Jobs;
 using Baton.Server.Dispatch;
 using Baton.Server.Security;
 using Baton.Storage;
-using Baton.Storage.Model;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -66,14 +65,7 @@ public static class JobLogEndpoint
         if (job is null) return Problems.NotFound($"Job {jobId}");
         if (RefusedPage(after, limit) is { } refused) return refused;
 
-        return Results.Ok(await ReadCompactPageAsync(store, tenantId, job, after ?? 0, limit ?? PageSize, ct));
-    }
-
-    /// <summary>A compact page of <paramref name="job"/>'s log, read after the job (lines written before it ended are all there).</summary>
-    public static async Task<CompactLogPageDto> ReadCompactPageAsync(
-        IBatonStore store, string tenantId, JobRecord job, long after, int limit, CancellationToken ct)
-    {
-        var lines = await store.Jobs.ReadLogsAsync(tenantId, job.Id, after, limit, ct);
+        var lines = await store.Jobs.ReadLogsAsync(tenantId, jobId, after ?? 0, limit ?? PageSize, ct);
         var texts = new string[lines.Count];
         var streams = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
         for (var i = 0; i < lines.Count; i++)
@@ -83,7 +75,8 @@ public static class JobLogEndpoint
             if (!streams.TryGetValue(lines[i].Stream, out var indexes)) streams[lines[i].Stream] = indexes = new List<int>();
             ((List<int>)indexes).Add(i);
         }
-        return new CompactLogPageDto(texts, streams, lines.Count > 0 ? lines[^1].Seq : after, job.State.IsTerminal());
+        var next = lines.Count > 0 ? lines[^1].Seq : after ?? 0;
+        return Results.Ok(new CompactLogPageDto(texts, streams, next, job.State.IsTerminal()));
     }
 
     private static IResult? RefusedPage(long? after, int? limit) =>

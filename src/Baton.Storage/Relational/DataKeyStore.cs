@@ -8,6 +8,8 @@ internal sealed class DataKeyStore(IStoreDatabase database) : IDataKeyStore
     private static readonly string[] All = ["tenant_id", "version", "master_key_id", "wrapped_key", "created_at"];
 
     private static readonly string Select = Columns.Select(All);
+    private static readonly string Insert =
+        $"INSERT INTO tenant_data_keys ({Columns.Names(All)}) VALUES ({Columns.Values(All)}) ON CONFLICT (tenant_id, version) DO NOTHING;";
 
     public Task<IReadOnlyList<DataKeyRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<DataKeyRecord>>(tenantId, async session => (await session.QueryAsync<Row>(
@@ -16,7 +18,7 @@ internal sealed class DataKeyStore(IStoreDatabase database) : IDataKeyStore
 
     public Task<bool> AddAsync(DataKeyRecord key, CancellationToken cancellationToken) =>
         database.WriteAsync(key.TenantId, async session => await session.ExecuteAsync(
-            $"INSERT INTO tenant_data_keys ({Columns.Names(All)}) VALUES ({Columns.Values(All)}) ON CONFLICT (tenant_id, version) DO NOTHING;",
+            Insert,
             new { key.TenantId, key.Version, key.MasterKeyId, key.WrappedKey, key.CreatedAt }) == 1, cancellationToken);
 
     // Re-wrapping is cross-tenant by nature: one master key serves the installation.

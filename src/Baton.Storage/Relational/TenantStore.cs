@@ -14,13 +14,14 @@ internal sealed class TenantStore(IStoreDatabase database) : ITenantStore
     private static readonly string[] All = ["id", "name", "tier", "overrides", "created_at"];
 
     private static readonly string Select = Columns.Select(All);
+    private static readonly string Insert = $"INSERT INTO tenants ({Columns.Names(All)}) VALUES ({Columns.Values(All)}) ON CONFLICT DO NOTHING;";
 
     // System scope: the tenant does not exist yet, and the name must be unique across tenants.
     public Task<bool> CreateAsync(TenantRecord tenant, CancellationToken cancellationToken) =>
         database.SystemWriteAsync(async session =>
         {
             var inserted = await session.ExecuteAsync(
-                $"INSERT INTO tenants ({Columns.Names(All)}) VALUES ({Columns.Values(All)}) ON CONFLICT DO NOTHING;",
+                Insert,
                 new { tenant.Id, tenant.Name, Tier = tenant.Tier.ToText(), Overrides = JsonText.Of(tenant.Overrides), tenant.CreatedAt });
             if (inserted == 1)
             {

@@ -218,11 +218,11 @@ export function render(main, { args, navigate }) {
       for (let page = await history; ; page = await api(`/jobs/${enc(jobId)}/logs/compact?after=${after}&limit=${LOG_PAGE}`)) {
         if (closed) return;
         performance.mark('baton:log-page-received');
-        const offset = pendingTexts.length;
+        // Nothing is pending here: each page is flushed as it comes, and the live tail starts after the last one.
+        pendingTexts = page.lines;
         for (const [stream, indexes] of Object.entries(page.streams)) {
-          for (const index of indexes) pendingStreams.set(offset + index, stream);
+          for (const index of indexes) pendingStreams.set(index, stream);
         }
-        pendingTexts = offset === 0 ? page.lines : pendingTexts.concat(page.lines);
         after = page.nextSeq;
         flush();
         performance.mark('baton:log-page-shown');
