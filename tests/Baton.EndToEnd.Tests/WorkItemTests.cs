@@ -74,8 +74,21 @@ public sealed class WorkItemTests : IAsyncLifetime
 
         if (killAnAgent)
         {
-            // Mid-queue, with the doomed agent's jobs holding items: SIGKILL, then a fresh agent for the retried jobs.
+            // Mid-queue, with the doomed agent's jobs holding items: SIGKILL, then a fresh agent for the retried jobs. On a
+            // loaded machine the other agent's jobs can pass 150 items before the doomed one's have claimed any (its
+            // interpreter still starting), so the kill waits until one of the doomed agent's jobs holds an item.
+            var doomedId = (await api.GetFromJsonAsync<ListResponse<AgentDto>>("/api/v1/agents", Cluster.Json))!.Items.Single(a => a.Name == "consumer-a").Id;
             await WaitForAsync(async () => (await QueueAsync(api)).Done >= 150, TimeSpan.FromSeconds(90), "150 items done");
+            await WaitForAsync(async () =>
+            {
+                var holders = (await api.GetFromJsonAsync<ListResponse<WorkItemDto>>("/api/v1/workitem-queues/invoices/items?state=in_progress&limit=100", Cluster.Json))!
+                    .Items.Select(i => i.JobId).ToHashSet();
+                foreach (var id in holders.OfType<string>())
+                {
+                    if ((await api.GetFromJsonAsync<JobDto>($"/api/v1/jobs/{id}", Cluster.Json))!.AgentId == doomedId) return true;
+                }
+                return false;
+            }, TimeSpan.FromSeconds(90), "an item held by a job of the doomed agent");
             doomed.KillHard();
             await doomed.WaitForExitAsync(TimeSpan.FromSeconds(10));
             await _cluster.StartAgentAsync("consumer-c", slots: 2);
