@@ -39,6 +39,9 @@ public sealed partial class DashboardTests
             await page.GotoAsync($"{Url}/jobs/{job.Id}");
             await Expect(page.Locator(".job-header .badge")).ToHaveTextAsync("succeeded", Long);
             await Expect(page.Locator("#log")).ToHaveAttributeAsync("data-lines", "600");
+            // The chunks at the end are built at once, the earlier one when near the view or while the page is idle; the
+            // log is aria-busy until every chunk holds its lines.
+            await Expect(page.Locator("#log")).Not.ToHaveAttributeAsync("aria-busy", "true");
             // Every line, each ending in its newline (plain stdout lines share text nodes; only the stderr line has a row). The
             // stdout lines are in their order; stdout and stderr are two pipes, read apart, so where the stderr line falls
             // among them is the agent's reading order (as in any terminal), not something to hold the page to.

@@ -153,7 +153,10 @@ export function render(main, { args, navigate }) {
 
   // Lines are appended in one batch: the history at once, the live tail once per frame. They go in chunks of
   // CHUNK_LINES, each laid out only while it is near the view (content-visibility: auto in app.css), so a 10,000-line
-  // log costs the layout of the screenful at its end, not of every line; find in page still sees every line.
+  // log costs the layout of the screenful at its end, not of every line. Only the chunks at the log's end are built at
+  // once (the view sits there); the earlier ones are filled when they come near the view or, one by one, while the
+  // page is idle, so the first frame waits for a few hundred lines, not ten thousand. #log is aria-busy until every
+  // chunk is filled (find in page sees every line from then on).
   // Consecutive plain stdout lines of a chunk are one text node: a 10,000-line log is a few thousand nodes, not 20,000.
   // #log's data-lines says how many lines are shown.
   let pendingTexts = [];
@@ -162,40 +165,90 @@ export function render(main, { args, navigate }) {
   let lines = 0;
   let chunk = null;
   let chunkLines = 0;
+  /** Chunks not yet filled, each with its lines: [texts, streams, from, to] (streams by index into texts). */
+  const unfilled = new Map();
+  let filler = null;
+  let idle = 0;
+
+  function build(target, texts, streams, from, to) {
+    let run = '';
+    for (let i = from; i < to; i++) {
+      const text = texts[i] + '\n';
+      const stream = streams.get(i);
+      if (stream === undefined && isPlain(text)) {
+        run += text;
+        continue;
+      }
+      if (run) target.append(run);
+      run = '';
+      if (stream === undefined) {
+        target.append(renderAnsi(text));
+      } else {
+        const row = (ROWS.get(stream) ?? ROWS.get('system')).cloneNode(false);
+        row.append(renderAnsi(text));
+        target.append(row);
+      }
+    }
+    if (run) target.append(run);
+  }
+
+  function fill(target) {
+    const work = unfilled.get(target);
+    if (!work) return;
+    unfilled.delete(target);
+    filler.unobserve(target);
+    build(target, ...work);
+    if (unfilled.size === 0) log.removeAttribute('aria-busy');
+  }
+
+  // The latest unfilled chunks first (the ones a reader scrolling up meets first), a few per idle period.
+  function fillWhenIdle(deadline) {
+    idle = 0;
+    const waiting = [...unfilled.keys()];
+    for (let i = waiting.length - 1; i >= 0 && deadline.timeRemaining() > 2; i--) fill(waiting[i]);
+    if (unfilled.size > 0 && !closed) idle = requestIdleCallback(fillWhenIdle);
+  }
+
+  function defer(target, texts, streams, from, to) {
+    filler ??= new IntersectionObserver(entries => {
+      for (const entry of entries) if (entry.isIntersecting) fill(entry.target);
+    }, { root: log, rootMargin: '1500px 0px' });
+    unfilled.set(target, [texts, streams, from, to]);
+    filler.observe(target);
+    log.setAttribute('aria-busy', 'true');
+    if (!idle) idle = requestIdleCallback(fillWhenIdle);
+  }
+
   function flush() {
     frame = 0;
     if (pendingTexts.length === 0) return;
     const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 24;
+    const texts = pendingTexts;
+    const streams = pendingStreams;
     const chunks = document.createDocumentFragment();
-    let run = '';
-    for (let i = 0; i < pendingTexts.length; i++) {
+    // Each chunk's share of the lines, then built from the end: at once until CHUNK_LINES lines are built (more than a
+    // screenful however the last chunk falls), deferred before that.
+    const pieces = [];
+    for (let from = 0; from < texts.length;) {
       if (!chunk || chunkLines === CHUNK_LINES) {
-        if (run) chunk.append(run);
-        run = '';
         chunk = document.createElement('span');
         chunk.className = 'chunk';
         chunks.append(chunk);
         chunkLines = 0;
       }
-      chunkLines++;
-      const text = pendingTexts[i] + '\n';
-      const stream = pendingStreams.get(i);
-      if (stream === undefined && isPlain(text)) {
-        run += text;
-        continue;
-      }
-      if (run) chunk.append(run);
-      run = '';
-      if (stream === undefined) {
-        chunk.append(renderAnsi(text));
-      } else {
-        const row = (ROWS.get(stream) ?? ROWS.get('system')).cloneNode(false);
-        row.append(renderAnsi(text));
-        chunk.append(row);
-      }
+      const to = Math.min(texts.length, from + CHUNK_LINES - chunkLines);
+      pieces.push([chunk, from, to]);
+      chunkLines += to - from;
+      from = to;
     }
-    if (run) chunk.append(run);
-    lines += pendingTexts.length;
+    let built = 0;
+    for (let i = pieces.length - 1; i >= 0; i--) {
+      const [target, from, to] = pieces[i];
+      if (built < CHUNK_LINES) build(target, texts, streams, from, to);
+      else defer(target, texts, streams, from, to);
+      built += to - from;
+    }
+    lines += texts.length;
     pendingTexts = [];
     pendingStreams = new Map();
     log.append(chunks);
@@ -281,5 +334,7 @@ export function render(main, { args, navigate }) {
     closed = true;
     closers.forEach(close => close());
     if (frame) cancelAnimationFrame(frame);
+    if (idle) cancelIdleCallback(idle);
+    filler?.disconnect();
   };
 }
