@@ -19,23 +19,20 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             if (await session.ScalarAsync<int>(online, new { agent.TenantId }) >= maxOnlineAgents) return AgentRegistrationResult.QuotaExceeded;
 
             var now = time.GetUtcNow();
-            await session.ExecuteAsync(
-                """
-                INSERT INTO agents (id, tenant_id, name, credential_hash, state, capabilities, resources, slots, version, registered_at, last_heartbeat_at)
-                VALUES (@Id, @TenantId, @Name, @CredentialHash, 'online', @Capabilities, @Resources, @Slots, @Version, @now, @now);
-                """,
-                new
-                {
-                    agent.Id,
-                    agent.TenantId,
-                    agent.Name,
-                    agent.CredentialHash,
-                    Capabilities = JsonText.Of(agent.Capabilities),
-                    Resources = JsonText.Of(agent.Resources),
-                    agent.Slots,
-                    agent.Version,
-                    now,
-                });
+            await session.ExecuteAsync(AgentRow.Insert, new AgentRow
+            {
+                Id = agent.Id,
+                TenantId = agent.TenantId,
+                Name = agent.Name,
+                CredentialHash = agent.CredentialHash,
+                State = AgentRow.Online,
+                Capabilities = JsonText.Of(agent.Capabilities),
+                Resources = JsonText.Of(agent.Resources),
+                Slots = agent.Slots,
+                Version = agent.Version,
+                RegisteredAt = now,
+                LastHeartbeatAt = now,
+            });
             if (await session.ScalarAsync<int>(online, new { agent.TenantId }) <= maxOnlineAgents) return AgentRegistrationResult.Registered;
 
             await session.ExecuteAsync("DELETE FROM agents WHERE id = @Id;", new { agent.Id });
@@ -82,17 +79,11 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             return offline;
         }, cancellationToken);
 
-    // System scope: the poll authenticates the agent by id; its jobs are looked up by agent id alone.
-    public Task<AgentDirectives> GetDirectivesAsync(string agentId, IReadOnlyList<JobRef> running, CancellationToken cancellationToken) =>
-        database.SystemReadAsync(async session => AgentDirectives.From((await session.QueryAsync<SharedHeldJobRow>(
-            $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {JobRow.ActiveStates};", new { agentId }))
-            .Select(row => row.ToRecord()), running), cancellationToken);
-
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<HeldJob>>> ListHeldJobsAsync(
         IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken)
     {
         if (agentIds.Count == 0) return new Dictionary<string, IReadOnlyList<HeldJob>>(StringComparer.Ordinal);
-        // System scope, as GetDirectivesAsync: the agents were authenticated by id, their jobs are found by agent id alone.
+        // System scope: the poll authenticated the agents by id; their jobs are found by agent id alone.
         var rows = await database.SystemReadAsync(async session => await session.QueryAsync<HeldJobOfAgentRow>(
             $"SELECT agent_id AS AgentId, {SharedHeldJobRow.Select} FROM jobs WHERE {session.Dialect.InList("agent_id", "agentIds")} AND state IN {JobRow.ActiveStates};",
             new { agentIds = new TextList([.. agentIds]) }), cancellationToken);
