@@ -4,7 +4,7 @@ using Baton.Storage.Relational;
 namespace Baton.Storage.Postgres;
 
 /// <summary>PostgreSQL's side of <see cref="JobSql"/>.</summary>
-internal sealed class PostgresJobSql : JobSql
+internal sealed class PostgresJobSql() : JobSql(PostgresDialect.Instance)
 {
     public static PostgresJobSql Instance { get; } = new();
 
@@ -84,50 +84,8 @@ internal sealed class PostgresJobSql : JobSql
         LEFT JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id;
         """;
 
-    public override string CompletionJobsLocked { get; } =
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE (id, tenant_id) IN (SELECT * FROM unnest(@jobIds::text[], @tenantIds::text[]))
-        ORDER BY id
-        FOR UPDATE;
-        """;
-
-    public override string AttemptCompletion { get; } =
-        $"""
-        UPDATE jobs j
-        SET state = u.u_new_state, result = u.u_result::jsonb, exit_code = u.u_exit_code, error = u.u_error, lease_expires_at = NULL,
-            agent_id = CASE WHEN u.u_retry THEN NULL ELSE j.agent_id END,
-            not_before = CASE WHEN u.u_retry THEN u.u_not_before ELSE NULL END,
-            finished_at = CASE WHEN u.u_retry THEN NULL ELSE @now END
-        FROM unnest(@jobIds::text[], @tenantIds::text[], @agentIds::text[], @attempts::integer[], @fromStates::text[], @newStates::text[],
-                    @retries::boolean[], @notBefores::timestamptz[], @resultTexts::text[], @exitCodes::integer[], @errors::text[])
-             AS u(u_job_id, u_tenant_id, u_agent_id, u_attempt, u_from_state, u_new_state, u_retry, u_not_before, u_result, u_exit_code, u_error)
-        WHERE j.id = u.u_job_id AND j.tenant_id = u.u_tenant_id AND j.state = u.u_from_state AND j.agent_id = u.u_agent_id AND j.attempt = u.u_attempt
-        RETURNING {JobRow.Select};
-        """;
-
     // The release's own read is one indexed statement in the tenant's transaction.
     public override string? AssignedToAgentCount => null;
-
-    public override string ReleaseAssignment { get; } =
-        $"""
-        UPDATE jobs
-        SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
-        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND id = ANY(@ids)
-        RETURNING {JobRow.Select};
-        """;
-
-    public override string LeaseExpiry =>
-        $"""
-        UPDATE jobs j
-        SET state = u.new_state, lease_expires_at = NULL, error = u.reason,
-            agent_id = CASE WHEN u.new_state = 'pending' THEN NULL ELSE j.agent_id END,
-            not_before = u.not_before,
-            finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
-        FROM unnest(@ids::text[], @attempts::integer[], @newStates::text[], @reasons::text[], @notBefores::timestamptz[])
-             AS u(id, attempt, new_state, reason, not_before)
-        WHERE j.id = u.id AND j.attempt = u.attempt AND j.state IN {JobRow.ActiveStates};
-        """;
 
     public override string? ClaimActiveCount => null;
 

@@ -5,7 +5,7 @@ namespace Baton.Storage.Relational;
 /// statement, named the same on each side. SQLite's <c>job_logs</c> and <c>job_events</c> carry no tenant column (a job's
 /// rows are its tenant's through the job); PostgreSQL's do, for Row-Level Security and the monthly partitions.
 /// </summary>
-internal abstract class JobSql
+internal abstract class JobSql(SqlDialect dialect)
 {
     /// <summary>
     /// A page of one job's log lines after <c>@afterSeq</c>, oldest first, at most <c>@limit</c>, as <c>Seq</c>, <c>Attempt</c>,
@@ -104,7 +104,12 @@ internal abstract class JobSql
     /// The jobs of a batch of completions (lists <c>@jobIds</c>, <c>@tenantIds</c>) as <see cref="JobRow.Select"/>, locked in id
     /// order.
     /// </summary>
-    public abstract string CompletionJobsLocked { get; }
+    public string CompletionJobsLocked => field ??=
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE (id, tenant_id) IN (SELECT c.job_id, c.tenant_id FROM {dialect.RowsOf("c", ("jobIds", "job_id"), ("tenantIds", "tenant_id"))})
+        ORDER BY id{ForUpdate};
+        """;
 
     /// <summary>
     /// Ends attempts with a compare-and-set on state, agent and attempt: result, exit code, error, the new state, and for a
@@ -113,7 +118,19 @@ internal abstract class JobSql
     /// <c>@notBefores</c>, <c>@resultTexts</c>, <c>@exitCodes</c>, <c>@errors</c>, returning the changed jobs as
     /// <see cref="JobRow.Select"/>.
     /// </summary>
-    public abstract string AttemptCompletion { get; }
+    public string AttemptCompletion => field ??=
+        $"""
+        UPDATE jobs AS j
+        SET state = u.u_new_state, result = {dialect.JsonOfText("u.u_result")}, exit_code = u.u_exit_code, error = u.u_error, lease_expires_at = NULL,
+            agent_id = CASE WHEN u.u_retry THEN NULL ELSE j.agent_id END,
+            not_before = CASE WHEN u.u_retry THEN u.u_not_before ELSE NULL END,
+            finished_at = CASE WHEN u.u_retry THEN NULL ELSE @now END
+        FROM {dialect.RowsOf("u", ("jobIds", "u_job_id"), ("tenantIds", "u_tenant_id"), ("agentIds", "u_agent_id"), ("attempts", "u_attempt"),
+                  ("fromStates", "u_from_state"), ("newStates", "u_new_state"), ("retries", "u_retry"), ("notBefores", "u_not_before"),
+                  ("resultTexts", "u_result"), ("exitCodes", "u_exit_code"), ("errors", "u_error"))}
+        WHERE j.id = u.u_job_id AND j.tenant_id = u.u_tenant_id AND j.state = u.u_from_state AND j.agent_id = u.u_agent_id AND j.attempt = u.u_attempt
+        RETURNING {JobRow.Select};
+        """;
 
     /// <summary>
     /// How many jobs of <c>@tenantId</c> are assigned to agent <c>@agentId</c>: read outside the write before a release, where
@@ -135,7 +152,13 @@ internal abstract class JobSql
     /// Puts assignments back to pending without spending the attempt: the jobs of the text list <c>@ids</c> still assigned
     /// to <c>@agentId</c> of <c>@tenantId</c>, returning them as <see cref="JobRow.Select"/>.
     /// </summary>
-    public abstract string ReleaseAssignment { get; }
+    public string ReleaseAssignment => field ??=
+        $"""
+        UPDATE jobs
+        SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
+        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND {dialect.InList("id", "ids")}
+        RETURNING {JobRow.Select};
+        """;
 
     /// <summary>Every tenant's active jobs whose lease ran out before <c>@now</c>, oldest first, as <see cref="JobRow.Select"/> (locked, skipping rows another sweep holds, where writers run at once).</summary>
     public string ExpiredLeases => field ??=
@@ -150,7 +173,22 @@ internal abstract class JobSql
     /// not-before set for a retry, else the finish time <c>@now</c>: lists <c>@ids</c>, <c>@attempts</c>, <c>@newStates</c>,
     /// <c>@reasons</c>, <c>@notBefores</c> of rows this transaction locked (or, with one writer, read).
     /// </summary>
-    public abstract string LeaseExpiry { get; }
+    public string LeaseExpiry => field ??=
+        $"""
+        UPDATE jobs AS j
+        SET state = u.new_state, lease_expires_at = NULL, error = u.reason,
+            agent_id = CASE WHEN u.new_state = 'pending' THEN NULL ELSE j.agent_id END,
+            not_before = u.not_before,
+            finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
+        FROM {dialect.RowsOf("u", ("ids", "u_id"), ("attempts", "u_attempt"), ("newStates", "new_state"), ("reasons", "reason"), ("notBefores", "not_before"))}
+        WHERE j.id = u.u_id AND j.attempt = u.u_attempt AND {OffIndex("j.state")} IN {JobRow.ActiveStates};
+        """;
+
+    /// <summary>
+    /// A column of a batch statement's constant condition, kept from the planner's index choice where it would otherwise walk
+    /// every job in that state instead of finding each job of the batch by id (SQLite, which keeps no statistics here).
+    /// </summary>
+    protected virtual string OffIndex(string column) => column;
 
     /// <summary>
     /// <c>@tenantId</c>'s active job count, read on its own before the rest of the claim state (so a tenant at its cap stops
