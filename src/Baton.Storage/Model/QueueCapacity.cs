@@ -71,7 +71,7 @@ internal sealed class QueueCapacityRow
     public long ReservedMinPriority { get; set; }
 }
 
-/// <summary>The requests of the jobs an agent holds, as a claim reads them.</summary>
+/// <summary>The requests of the jobs an agent holds, as a claim and the agents' load reads read them.</summary>
 internal sealed class AgentLoadRow
 {
     public string AgentId { get; set; } = "";

@@ -8,22 +8,7 @@ internal sealed class PostgresJobSql() : JobSql(PostgresDialect.Instance)
 {
     public static PostgresJobSql Instance { get; } = new();
 
-    public override string LogPage =>
-        """
-        SELECT seq AS Seq, attempt AS Attempt, at AS At, stream AS Stream, text AS Text
-        FROM job_logs
-        WHERE job_id = @jobId AND tenant_id = @tenantId AND seq > @afterSeq
-        ORDER BY seq
-        LIMIT @limit;
-        """;
-
-    public override string EventList =>
-        """
-        SELECT id AS Id, job_id AS JobId, at AS At, type AS Type, attempt AS Attempt, agent_id AS AgentId, message AS Message
-        FROM job_events
-        WHERE job_id = @jobId AND tenant_id = @tenantId
-        ORDER BY id;
-        """;
+    protected override string RowsOfJob(string table) => $"{table} l WHERE l.job_id = @jobId AND l.tenant_id = @tenantId";
 
     /// <summary>Candidates a claim reads first (at least; eight per free slot when more).</summary>
     private const int SmallCandidateWindow = 32;

@@ -92,7 +92,7 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
     }
 
     public Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyDictionary<string, int>>(tenantId, async session => (await session.QueryAsync<AgentLoadByIdRow>(
+        database.ReadAsync<IReadOnlyDictionary<string, int>>(tenantId, async session => (await session.QueryAsync<AgentLoadRow>(
             // Every agent of the tenant, holding zero jobs or more.
             $"""
             SELECT a.id AS AgentId, COUNT(j.id) AS Jobs
@@ -103,7 +103,7 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             new { tenantId })).ToDictionary(row => row.AgentId, row => (int)row.Jobs), cancellationToken);
 
     public Task<IReadOnlyDictionary<string, AgentLoad>> GetActiveLoadsAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyDictionary<string, AgentLoad>>(tenantId, async session => (await session.QueryAsync<AgentLoadByIdRow>(
+        database.ReadAsync<IReadOnlyDictionary<string, AgentLoad>>(tenantId, async session => (await session.QueryAsync<AgentLoadRow>(
             $"""
             SELECT a.id AS AgentId, COUNT(j.id) AS Jobs, CAST(COALESCE(SUM(j.cpu_millicores), 0) AS bigint) AS CpuMillicores,
                    CAST(COALESCE(SUM(j.memory_mb), 0) AS bigint) AS MemoryMb
@@ -111,6 +111,5 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             WHERE a.tenant_id = @tenantId
             GROUP BY a.id;
             """,
-            new { tenantId })).ToDictionary(row => row.AgentId, row => new AgentLoad((int)row.Jobs, (int)row.CpuMillicores, row.MemoryMb)),
-            cancellationToken);
+            new { tenantId })).ToDictionary(row => row.AgentId, row => row.ToLoad()), cancellationToken);
 }

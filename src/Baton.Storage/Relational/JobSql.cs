@@ -11,13 +11,31 @@ internal abstract class JobSql(SqlDialect dialect)
     /// A page of one job's log lines after <c>@afterSeq</c>, oldest first, at most <c>@limit</c>, as <c>Seq</c>, <c>Attempt</c>,
     /// <c>At</c>, <c>Stream</c>, <c>Text</c>; the job is <c>@jobId</c> of <c>@tenantId</c>.
     /// </summary>
-    public abstract string LogPage { get; }
+    public string LogPage => field ??=
+        $"""
+        SELECT l.seq AS Seq, l.attempt AS Attempt, l.at AS At, l.stream AS Stream, l.text AS Text
+        FROM {RowsOfJob("job_logs")} AND l.seq > @afterSeq
+        ORDER BY l.seq
+        LIMIT @limit;
+        """;
 
     /// <summary>
     /// One job's events in order, as <c>Id</c>, <c>JobId</c>, <c>At</c>, <c>Type</c>, <c>Attempt</c>, <c>AgentId</c>, <c>Message</c>;
     /// the job is <c>@jobId</c> of <c>@tenantId</c>.
     /// </summary>
-    public abstract string EventList { get; }
+    public string EventList => field ??=
+        $"""
+        SELECT l.id AS Id, l.job_id AS JobId, l.at AS At, l.type AS Type, l.attempt AS Attempt, l.agent_id AS AgentId, l.message AS Message
+        FROM {RowsOfJob("job_events")}
+        ORDER BY l.id;
+        """;
+
+    /// <summary>
+    /// The rows of <paramref name="table"/> (aliased <c>l</c>) of job <c>@jobId</c> of <c>@tenantId</c>, up to and including a
+    /// <c>WHERE</c> that more conditions can follow with <c>AND</c>: PostgreSQL's rows carry their tenant, SQLite's are their
+    /// tenant's through the job.
+    /// </summary>
+    protected abstract string RowsOfJob(string table);
 
     /// <summary>Ends a read of a job row the write goes on to change: <c> FOR UPDATE</c> where writers run at once, else nothing.</summary>
     protected abstract string ForUpdate { get; }

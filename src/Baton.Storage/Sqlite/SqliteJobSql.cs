@@ -9,22 +9,7 @@ internal sealed class SqliteJobSql() : JobSql(SqliteDialect.Instance)
 {
     public static SqliteJobSql Instance { get; } = new();
 
-    public override string LogPage =>
-        """
-        SELECT l.seq AS Seq, l.attempt AS Attempt, l.at AS At, l.stream AS Stream, l.text AS Text
-        FROM job_logs l JOIN jobs j ON j.id = l.job_id
-        WHERE l.job_id = @jobId AND j.tenant_id = @tenantId AND l.seq > @afterSeq
-        ORDER BY l.seq
-        LIMIT @limit;
-        """;
-
-    public override string EventList =>
-        """
-        SELECT e.id AS Id, e.job_id AS JobId, e.at AS At, e.type AS Type, e.attempt AS Attempt, e.agent_id AS AgentId, e.message AS Message
-        FROM job_events e JOIN jobs j ON j.id = e.job_id
-        WHERE e.job_id = @jobId AND j.tenant_id = @tenantId
-        ORDER BY e.id;
-        """;
+    protected override string RowsOfJob(string table) => $"{table} l JOIN jobs j ON j.id = l.job_id AND j.tenant_id = @tenantId WHERE l.job_id = @jobId";
 
     // The whole window at once: an in-process read under the single writer, where a second statement would cost more.
     public override int FirstClaimWindow(int slotsWanted, int window) => window;
