@@ -81,10 +81,7 @@ internal sealed class PostgresJobSql() : JobSql(PostgresDialect.Instance)
         $"""
         SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @tenantId, 0));
         SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {JobRow.ActiveStates};
-        SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
-               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {JobRow.ActiveStates})::bigint AS Active,
-               array_to_json(q.agent_groups)::text AS AgentGroups, q.reserved_slots::bigint AS ReservedSlots, q.reserved_min_priority::bigint AS ReservedMinPriority
-        FROM queues q WHERE q.tenant_id = @tenantId;
+        {QueueStates}
         SELECT agent_id AS AgentId, COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
         FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {JobRow.ActiveStates} GROUP BY agent_id;
         """;

@@ -91,19 +91,12 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             .ToDictionary(group => group.Key, group => (IReadOnlyList<HeldJob>)[.. group.Select(row => row.ToRecord())], StringComparer.Ordinal);
     }
 
-    public Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyDictionary<string, int>>(tenantId, async session => (await session.QueryAsync<AgentLoadRow>(
-            // Every agent of the tenant, holding zero jobs or more.
-            $"""
-            SELECT a.id AS AgentId, COUNT(j.id) AS Jobs
-            FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {JobRow.ActiveStates}
-            WHERE a.tenant_id = @tenantId
-            GROUP BY a.id;
-            """,
-            new { tenantId })).ToDictionary(row => row.AgentId, row => (int)row.Jobs), cancellationToken);
+    public async Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>
+        (await GetActiveLoadsAsync(tenantId, cancellationToken)).ToDictionary(load => load.Key, load => load.Value.Jobs);
 
     public Task<IReadOnlyDictionary<string, AgentLoad>> GetActiveLoadsAsync(string tenantId, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyDictionary<string, AgentLoad>>(tenantId, async session => (await session.QueryAsync<AgentLoadRow>(
+            // Every agent of the tenant, holding zero jobs or more.
             $"""
             SELECT a.id AS AgentId, COUNT(j.id) AS Jobs, CAST(COALESCE(SUM(j.cpu_millicores), 0) AS bigint) AS CpuMillicores,
                    CAST(COALESCE(SUM(j.memory_mb), 0) AS bigint) AS MemoryMb

@@ -221,6 +221,15 @@ internal abstract class JobSql(SqlDialect dialect)
     /// </summary>
     public abstract string ClaimState { get; }
 
+    /// <summary>The part of <see cref="ClaimState"/> that reads <c>@tenantId</c>'s queues as <see cref="QueueCapacityRow"/>.</summary>
+    protected static string QueueStates { get; } =
+        $"""
+        SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
+               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {JobRow.ActiveStates}) AS Active,
+               q.agent_groups AS AgentGroups, q.reserved_slots AS ReservedSlots, q.reserved_min_priority AS ReservedMinPriority
+        FROM queues q WHERE q.tenant_id = @tenantId;
+        """;
+
     /// <summary>
     /// Assigns pending jobs (attempt + 1, agent, <c>assigned_at</c> <c>@now</c>, lease until <c>@leaseExpiresAt</c>, start,
     /// not-before and progress cleared), returning them as <see cref="JobRow.Select"/>: the jobs of the list <c>@ids</c> of

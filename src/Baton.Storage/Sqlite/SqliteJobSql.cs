@@ -74,10 +74,7 @@ internal sealed class SqliteJobSql() : JobSql(SqliteDialect.Instance)
 
     public override string ClaimState =>
         $"""
-        SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
-               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {JobRow.ActiveStates}) AS Active,
-               q.agent_groups AS AgentGroups, q.reserved_slots AS ReservedSlots, q.reserved_min_priority AS ReservedMinPriority
-        FROM queues q WHERE q.tenant_id = @tenantId;
+        {QueueStates}
         SELECT agent_id AS AgentId, COUNT(*) AS Jobs, COALESCE(SUM(cpu_millicores), 0) AS CpuMillicores, COALESCE(SUM(memory_mb), 0) AS MemoryMb
         FROM jobs WHERE agent_id IN @agentIds AND state IN {JobRow.ActiveStates} GROUP BY agent_id;
         """;
