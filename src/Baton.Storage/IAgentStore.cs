@@ -32,14 +32,9 @@ public interface IAgentStore
     Task<IReadOnlyList<AgentRecord>> MarkSilentAgentsOfflineAsync(DateTimeOffset silentSince, CancellationToken cancellationToken);
 
     /// <summary>
-    /// For a poll: jobs of this agent whose cancellation was requested, and reported attempts the
-    /// agent no longer holds (lease expired, reassigned, finished elsewhere).
-    /// </summary>
-    Task<AgentDirectives> GetDirectivesAsync(string agentId, IReadOnlyList<JobRef> running, CancellationToken cancellationToken);
-
-    /// <summary>
     /// The active jobs (assigned or running) each of <paramref name="agentIds"/> holds, in any tenant, in one read;
-    /// an agent holding none is absent. What a poll reads to find lost assignments and its directives.
+    /// an agent holding none is absent. What a poll reads to find lost assignments and its directives
+    /// (<see cref="AgentDirectives.From"/>).
     /// </summary>
     Task<IReadOnlyDictionary<string, IReadOnlyList<HeldJob>>> ListHeldJobsAsync(IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken);
 

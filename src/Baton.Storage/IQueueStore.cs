@@ -15,7 +15,6 @@ public interface IQueueStore
     Task<IReadOnlyList<QueueRecord>> ListAsync(string tenantId, CancellationToken cancellationToken);
     /// <summary>Null when the queue does not exist.</summary>
     Task<QueueRecord?> UpdateAsync(string tenantId, string name, QueueUpdate update, CancellationToken cancellationToken);
-    Task<int> CountAsync(string tenantId, CancellationToken cancellationToken);
     /// <summary>The queue's assigned and running jobs.</summary>
     Task<int> CountActiveAsync(string tenantId, string name, CancellationToken cancellationToken);
     /// <summary>

@@ -15,7 +15,6 @@ public interface IScheduleStore
     Task<ScheduleRecord?> GetAsync(string tenantId, string idOrName, CancellationToken cancellationToken);
     /// <summary>By name.</summary>
     Task<IReadOnlyList<ScheduleRecord>> ListAsync(string tenantId, CancellationToken cancellationToken);
-    Task<int> CountAsync(string tenantId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes the definition and the operator-controlled state (paused, reason, failure count, next and

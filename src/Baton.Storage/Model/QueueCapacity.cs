@@ -1,5 +1,4 @@
 using Baton.Core.Dispatch;
-using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Model;
 
@@ -20,13 +19,7 @@ internal sealed class QueueCapacity
             if (row.Priority != 0) HasQueuePriorities = true;
             long? room = row.MaxConcurrency is { } max ? Math.Max(0, max - row.Active) : null;
             var limits = new QueueLimits(
-                row.Name,
-                checked((int)row.Priority),
-                row.Paused != 0,
-                room,
-                StoredJson.Deserialize<List<string>>(row.AgentGroups),
-                checked((int)row.ReservedSlots),
-                checked((int)row.ReservedMinPriority));
+                row.Name, row.Priority, row.Paused, room, row.AgentGroups.Items ?? [], row.ReservedSlots, row.ReservedMinPriority);
             _limits[row.Name] = limits;
             if (limits.Paused || room == 0 || !agentGroups.Any(limits.IsServedBy)) blocked.Add(row.Name);
         }
@@ -58,20 +51,20 @@ internal sealed class QueueCapacity
     }
 }
 
-/// <summary>One queue's state as a claim reads it; <see cref="AgentGroups"/> is a JSON array.</summary>
+/// <summary>One queue's state as a claim reads it.</summary>
 internal sealed class QueueCapacityRow
 {
     public string Name { get; set; } = "";
-    public long Priority { get; set; }
-    public long? MaxConcurrency { get; set; }
-    public long Paused { get; set; }
+    public int Priority { get; set; }
+    public int? MaxConcurrency { get; set; }
+    public bool Paused { get; set; }
     public long Active { get; set; }
-    public string AgentGroups { get; set; } = "[]";
-    public long ReservedSlots { get; set; }
-    public long ReservedMinPriority { get; set; }
+    public Relational.TextList AgentGroups { get; set; }
+    public int ReservedSlots { get; set; }
+    public int ReservedMinPriority { get; set; }
 }
 
-/// <summary>The requests of the jobs an agent holds, as a claim reads them.</summary>
+/// <summary>The requests of the jobs an agent holds, as a claim and the agents' load reads read them.</summary>
 internal sealed class AgentLoadRow
 {
     public string AgentId { get; set; } = "";

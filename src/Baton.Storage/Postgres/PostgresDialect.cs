@@ -18,6 +18,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
 
+    public override string JsonOfText(string text) => $"CAST({text} AS jsonb)";
+
     public override string OctetLength(string column) => $"octet_length({column}::text)";
 
     public override string TextTail(string column, int characters) => $"right({column}, {characters})";
@@ -61,14 +63,6 @@ internal sealed class PostgresDialect : SqlDialect
               AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.tenant_id = jobs.tenant_id AND q.name = jobs.queue AND q.paused)
             ORDER BY jobs.priority DESC, jobs.submitted_at, jobs.id
             LIMIT @limit) h;
-        """;
-
-    public override string EventsInsert =>
-        """
-        INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
-        SELECT e.tenant_id, e.id, e.type, e.subject_id, e.payload::jsonb, @now
-        FROM unnest(@tenantIds::text[], @ids::bigint[], @types::text[], @subjects::text[], @payloads::text[])
-             AS e(tenant_id, id, type, subject_id, payload);
         """;
 
     // Busy paths of many replicas would queue on a tenant's sequence row: they write here without a lock instead.

@@ -4,26 +4,11 @@ using Baton.Storage.Relational;
 namespace Baton.Storage.Postgres;
 
 /// <summary>PostgreSQL's side of <see cref="JobSql"/>.</summary>
-internal sealed class PostgresJobSql : JobSql
+internal sealed class PostgresJobSql() : JobSql(PostgresDialect.Instance)
 {
     public static PostgresJobSql Instance { get; } = new();
 
-    public override string LogPage =>
-        """
-        SELECT seq AS Seq, attempt AS Attempt, at AS At, stream AS Stream, text AS Text
-        FROM job_logs
-        WHERE job_id = @jobId AND tenant_id = @tenantId AND seq > @afterSeq
-        ORDER BY seq
-        LIMIT @limit;
-        """;
-
-    public override string EventList =>
-        """
-        SELECT id AS Id, job_id AS JobId, at AS At, type AS Type, attempt AS Attempt, agent_id AS AgentId, message AS Message
-        FROM job_events
-        WHERE job_id = @jobId AND tenant_id = @tenantId
-        ORDER BY id;
-        """;
+    protected override string RowsOfJob(string table) => $"{table} l WHERE l.job_id = @jobId AND l.tenant_id = @tenantId";
 
     /// <summary>Candidates a claim reads first (at least; eight per free slot when more).</summary>
     private const int SmallCandidateWindow = 32;
@@ -84,50 +69,8 @@ internal sealed class PostgresJobSql : JobSql
         LEFT JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id;
         """;
 
-    public override string CompletionJobsLocked { get; } =
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE (id, tenant_id) IN (SELECT * FROM unnest(@jobIds::text[], @tenantIds::text[]))
-        ORDER BY id
-        FOR UPDATE;
-        """;
-
-    public override string AttemptCompletion { get; } =
-        $"""
-        UPDATE jobs j
-        SET state = u.u_new_state, result = u.u_result::jsonb, exit_code = u.u_exit_code, error = u.u_error, lease_expires_at = NULL,
-            agent_id = CASE WHEN u.u_retry THEN NULL ELSE j.agent_id END,
-            not_before = CASE WHEN u.u_retry THEN u.u_not_before ELSE NULL END,
-            finished_at = CASE WHEN u.u_retry THEN NULL ELSE @now END
-        FROM unnest(@jobIds::text[], @tenantIds::text[], @agentIds::text[], @attempts::integer[], @fromStates::text[], @newStates::text[],
-                    @retries::boolean[], @notBefores::timestamptz[], @resultTexts::text[], @exitCodes::integer[], @errors::text[])
-             AS u(u_job_id, u_tenant_id, u_agent_id, u_attempt, u_from_state, u_new_state, u_retry, u_not_before, u_result, u_exit_code, u_error)
-        WHERE j.id = u.u_job_id AND j.tenant_id = u.u_tenant_id AND j.state = u.u_from_state AND j.agent_id = u.u_agent_id AND j.attempt = u.u_attempt
-        RETURNING {JobRow.Select};
-        """;
-
     // The release's own read is one indexed statement in the tenant's transaction.
     public override string? AssignedToAgentCount => null;
-
-    public override string ReleaseAssignment { get; } =
-        $"""
-        UPDATE jobs
-        SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
-        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND id = ANY(@ids)
-        RETURNING {JobRow.Select};
-        """;
-
-    public override string LeaseExpiry =>
-        $"""
-        UPDATE jobs j
-        SET state = u.new_state, lease_expires_at = NULL, error = u.reason,
-            agent_id = CASE WHEN u.new_state = 'pending' THEN NULL ELSE j.agent_id END,
-            not_before = u.not_before,
-            finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
-        FROM unnest(@ids::text[], @attempts::integer[], @newStates::text[], @reasons::text[], @notBefores::timestamptz[])
-             AS u(id, attempt, new_state, reason, not_before)
-        WHERE j.id = u.id AND j.attempt = u.attempt AND j.state IN {JobRow.ActiveStates};
-        """;
 
     public override string? ClaimActiveCount => null;
 
@@ -138,10 +81,7 @@ internal sealed class PostgresJobSql : JobSql
         $"""
         SELECT pg_advisory_xact_lock(hashtextextended('claims:' || @tenantId, 0));
         SELECT COUNT(*)::integer FROM jobs WHERE tenant_id = @tenantId AND state IN {JobRow.ActiveStates};
-        SELECT q.name AS Name, q.priority::bigint AS Priority, q.max_concurrency::bigint AS MaxConcurrency, (CASE WHEN q.paused THEN 1 ELSE 0 END)::bigint AS Paused,
-               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {JobRow.ActiveStates})::bigint AS Active,
-               array_to_json(q.agent_groups)::text AS AgentGroups, q.reserved_slots::bigint AS ReservedSlots, q.reserved_min_priority::bigint AS ReservedMinPriority
-        FROM queues q WHERE q.tenant_id = @tenantId;
+        {QueueStates}
         SELECT agent_id AS AgentId, COUNT(*)::bigint AS Jobs, COALESCE(SUM(cpu_millicores), 0)::bigint AS CpuMillicores, COALESCE(SUM(memory_mb), 0)::bigint AS MemoryMb
         FROM jobs WHERE agent_id = ANY(@agentIds) AND tenant_id = @tenantId AND state IN {JobRow.ActiveStates} GROUP BY agent_id;
         """;

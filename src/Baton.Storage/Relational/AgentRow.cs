@@ -4,13 +4,14 @@ using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Relational;
 
-/// <summary>One row of <c>agents</c>; <see cref="Select"/> is the matching select list.</summary>
+/// <summary>One row of <c>agents</c>, as both backends read and write it.</summary>
 internal sealed class AgentRow
 {
-    public const string Select =
-        "id AS Id, tenant_id AS TenantId, name AS Name, credential_hash AS CredentialHash, state AS State, " +
-        "capabilities AS Capabilities, resources AS Resources, slots AS Slots, version AS Version, " +
-        "registered_at AS RegisteredAt, last_heartbeat_at AS LastHeartbeatAt";
+    private static readonly string[] All =
+        ["id", "tenant_id", "name", "credential_hash", "state", "capabilities", "resources", "slots", "version", "registered_at", "last_heartbeat_at"];
+
+    public static readonly string Select = Columns.Select(All);
+    public static readonly string Insert = $"INSERT INTO agents ({Columns.Names(All)}) VALUES ({Columns.Values(All)});";
 
     public const string Online = "online";
     public const string Offline = "offline";
@@ -20,8 +21,8 @@ internal sealed class AgentRow
     public string Name { get; set; } = "";
     public string CredentialHash { get; set; } = "";
     public string State { get; set; } = "";
-    public string Capabilities { get; set; } = "";
-    public string Resources { get; set; } = "";
+    public JsonText Capabilities { get; set; }
+    public JsonText Resources { get; set; }
     public int Slots { get; set; }
     public string Version { get; set; } = "";
     public DateTimeOffset RegisteredAt { get; set; }
@@ -36,6 +37,6 @@ internal sealed class AgentRow
 
     public AgentRecord ToRecord() => new(
         Id, TenantId, Name, CredentialHash, ParseState(State),
-        StoredJson.Deserialize<AgentCapabilities>(Capabilities), StoredJson.Deserialize<AgentResources>(Resources),
+        StoredJson.Deserialize<AgentCapabilities>(Capabilities.Text), StoredJson.Deserialize<AgentResources>(Resources.Text),
         Slots, Version, RegisteredAt, LastHeartbeatAt);
 }

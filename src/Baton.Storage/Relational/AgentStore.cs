@@ -19,23 +19,20 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             if (await session.ScalarAsync<int>(online, new { agent.TenantId }) >= maxOnlineAgents) return AgentRegistrationResult.QuotaExceeded;
 
             var now = time.GetUtcNow();
-            await session.ExecuteAsync(
-                """
-                INSERT INTO agents (id, tenant_id, name, credential_hash, state, capabilities, resources, slots, version, registered_at, last_heartbeat_at)
-                VALUES (@Id, @TenantId, @Name, @CredentialHash, 'online', @Capabilities, @Resources, @Slots, @Version, @now, @now);
-                """,
-                new
-                {
-                    agent.Id,
-                    agent.TenantId,
-                    agent.Name,
-                    agent.CredentialHash,
-                    Capabilities = JsonText.Of(agent.Capabilities),
-                    Resources = JsonText.Of(agent.Resources),
-                    agent.Slots,
-                    agent.Version,
-                    now,
-                });
+            await session.ExecuteAsync(AgentRow.Insert, new AgentRow
+            {
+                Id = agent.Id,
+                TenantId = agent.TenantId,
+                Name = agent.Name,
+                CredentialHash = agent.CredentialHash,
+                State = AgentRow.Online,
+                Capabilities = JsonText.Of(agent.Capabilities),
+                Resources = JsonText.Of(agent.Resources),
+                Slots = agent.Slots,
+                Version = agent.Version,
+                RegisteredAt = now,
+                LastHeartbeatAt = now,
+            });
             if (await session.ScalarAsync<int>(online, new { agent.TenantId }) <= maxOnlineAgents) return AgentRegistrationResult.Registered;
 
             await session.ExecuteAsync("DELETE FROM agents WHERE id = @Id;", new { agent.Id });
@@ -82,17 +79,11 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             return offline;
         }, cancellationToken);
 
-    // System scope: the poll authenticates the agent by id; its jobs are looked up by agent id alone.
-    public Task<AgentDirectives> GetDirectivesAsync(string agentId, IReadOnlyList<JobRef> running, CancellationToken cancellationToken) =>
-        database.SystemReadAsync(async session => AgentDirectives.From((await session.QueryAsync<SharedHeldJobRow>(
-            $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {JobRow.ActiveStates};", new { agentId }))
-            .Select(row => row.ToRecord()), running), cancellationToken);
-
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<HeldJob>>> ListHeldJobsAsync(
         IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken)
     {
         if (agentIds.Count == 0) return new Dictionary<string, IReadOnlyList<HeldJob>>(StringComparer.Ordinal);
-        // System scope, as GetDirectivesAsync: the agents were authenticated by id, their jobs are found by agent id alone.
+        // System scope: the poll authenticated the agents by id; their jobs are found by agent id alone.
         var rows = await database.SystemReadAsync(async session => await session.QueryAsync<HeldJobOfAgentRow>(
             $"SELECT agent_id AS AgentId, {SharedHeldJobRow.Select} FROM jobs WHERE {session.Dialect.InList("agent_id", "agentIds")} AND state IN {JobRow.ActiveStates};",
             new { agentIds = new TextList([.. agentIds]) }), cancellationToken);
@@ -100,19 +91,12 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             .ToDictionary(group => group.Key, group => (IReadOnlyList<HeldJob>)[.. group.Select(row => row.ToRecord())], StringComparer.Ordinal);
     }
 
-    public Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyDictionary<string, int>>(tenantId, async session => (await session.QueryAsync<AgentLoadByIdRow>(
-            // Every agent of the tenant, holding zero jobs or more.
-            $"""
-            SELECT a.id AS AgentId, COUNT(j.id) AS Jobs
-            FROM agents a LEFT JOIN jobs j ON j.agent_id = a.id AND j.tenant_id = a.tenant_id AND j.state IN {JobRow.ActiveStates}
-            WHERE a.tenant_id = @tenantId
-            GROUP BY a.id;
-            """,
-            new { tenantId })).ToDictionary(row => row.AgentId, row => (int)row.Jobs), cancellationToken);
+    public async Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>
+        (await GetActiveLoadsAsync(tenantId, cancellationToken)).ToDictionary(load => load.Key, load => load.Value.Jobs);
 
     public Task<IReadOnlyDictionary<string, AgentLoad>> GetActiveLoadsAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyDictionary<string, AgentLoad>>(tenantId, async session => (await session.QueryAsync<AgentLoadByIdRow>(
+        database.ReadAsync<IReadOnlyDictionary<string, AgentLoad>>(tenantId, async session => (await session.QueryAsync<AgentLoadRow>(
+            // Every agent of the tenant, holding zero jobs or more.
             $"""
             SELECT a.id AS AgentId, COUNT(j.id) AS Jobs, CAST(COALESCE(SUM(j.cpu_millicores), 0) AS bigint) AS CpuMillicores,
                    CAST(COALESCE(SUM(j.memory_mb), 0) AS bigint) AS MemoryMb
@@ -120,6 +104,5 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             WHERE a.tenant_id = @tenantId
             GROUP BY a.id;
             """,
-            new { tenantId })).ToDictionary(row => row.AgentId, row => new AgentLoad((int)row.Jobs, (int)row.CpuMillicores, row.MemoryMb)),
-            cancellationToken);
+            new { tenantId })).ToDictionary(row => row.AgentId, row => row.ToLoad()), cancellationToken);
 }

@@ -5,19 +5,37 @@ namespace Baton.Storage.Relational;
 /// statement, named the same on each side. SQLite's <c>job_logs</c> and <c>job_events</c> carry no tenant column (a job's
 /// rows are its tenant's through the job); PostgreSQL's do, for Row-Level Security and the monthly partitions.
 /// </summary>
-internal abstract class JobSql
+internal abstract class JobSql(SqlDialect dialect)
 {
     /// <summary>
     /// A page of one job's log lines after <c>@afterSeq</c>, oldest first, at most <c>@limit</c>, as <c>Seq</c>, <c>Attempt</c>,
     /// <c>At</c>, <c>Stream</c>, <c>Text</c>; the job is <c>@jobId</c> of <c>@tenantId</c>.
     /// </summary>
-    public abstract string LogPage { get; }
+    public string LogPage => field ??=
+        $"""
+        SELECT l.seq AS Seq, l.attempt AS Attempt, l.at AS At, l.stream AS Stream, l.text AS Text
+        FROM {RowsOfJob("job_logs")} AND l.seq > @afterSeq
+        ORDER BY l.seq
+        LIMIT @limit;
+        """;
 
     /// <summary>
     /// One job's events in order, as <c>Id</c>, <c>JobId</c>, <c>At</c>, <c>Type</c>, <c>Attempt</c>, <c>AgentId</c>, <c>Message</c>;
     /// the job is <c>@jobId</c> of <c>@tenantId</c>.
     /// </summary>
-    public abstract string EventList { get; }
+    public string EventList => field ??=
+        $"""
+        SELECT l.id AS Id, l.job_id AS JobId, l.at AS At, l.type AS Type, l.attempt AS Attempt, l.agent_id AS AgentId, l.message AS Message
+        FROM {RowsOfJob("job_events")}
+        ORDER BY l.id;
+        """;
+
+    /// <summary>
+    /// The rows of <paramref name="table"/> (aliased <c>l</c>) of job <c>@jobId</c> of <c>@tenantId</c>, up to and including a
+    /// <c>WHERE</c> that more conditions can follow with <c>AND</c>: PostgreSQL's rows carry their tenant, SQLite's are their
+    /// tenant's through the job.
+    /// </summary>
+    protected abstract string RowsOfJob(string table);
 
     /// <summary>Ends a read of a job row the write goes on to change: <c> FOR UPDATE</c> where writers run at once, else nothing.</summary>
     protected abstract string ForUpdate { get; }
@@ -104,7 +122,12 @@ internal abstract class JobSql
     /// The jobs of a batch of completions (lists <c>@jobIds</c>, <c>@tenantIds</c>) as <see cref="JobRow.Select"/>, locked in id
     /// order.
     /// </summary>
-    public abstract string CompletionJobsLocked { get; }
+    public string CompletionJobsLocked => field ??=
+        $"""
+        SELECT {JobRow.Select} FROM jobs
+        WHERE (id, tenant_id) IN (SELECT c.job_id, c.tenant_id FROM {dialect.RowsOf("c", ("jobIds", "job_id"), ("tenantIds", "tenant_id"))})
+        ORDER BY id{ForUpdate};
+        """;
 
     /// <summary>
     /// Ends attempts with a compare-and-set on state, agent and attempt: result, exit code, error, the new state, and for a
@@ -113,7 +136,19 @@ internal abstract class JobSql
     /// <c>@notBefores</c>, <c>@resultTexts</c>, <c>@exitCodes</c>, <c>@errors</c>, returning the changed jobs as
     /// <see cref="JobRow.Select"/>.
     /// </summary>
-    public abstract string AttemptCompletion { get; }
+    public string AttemptCompletion => field ??=
+        $"""
+        UPDATE jobs AS j
+        SET state = u.u_new_state, result = {dialect.JsonOfText("u.u_result")}, exit_code = u.u_exit_code, error = u.u_error, lease_expires_at = NULL,
+            agent_id = CASE WHEN u.u_retry THEN NULL ELSE j.agent_id END,
+            not_before = CASE WHEN u.u_retry THEN u.u_not_before ELSE NULL END,
+            finished_at = CASE WHEN u.u_retry THEN NULL ELSE @now END
+        FROM {dialect.RowsOf("u", ("jobIds", "u_job_id"), ("tenantIds", "u_tenant_id"), ("agentIds", "u_agent_id"), ("attempts", "u_attempt"),
+                  ("fromStates", "u_from_state"), ("newStates", "u_new_state"), ("retries", "u_retry"), ("notBefores", "u_not_before"),
+                  ("resultTexts", "u_result"), ("exitCodes", "u_exit_code"), ("errors", "u_error"))}
+        WHERE j.id = u.u_job_id AND j.tenant_id = u.u_tenant_id AND j.state = u.u_from_state AND j.agent_id = u.u_agent_id AND j.attempt = u.u_attempt
+        RETURNING {JobRow.Select};
+        """;
 
     /// <summary>
     /// How many jobs of <c>@tenantId</c> are assigned to agent <c>@agentId</c>: read outside the write before a release, where
@@ -135,7 +170,13 @@ internal abstract class JobSql
     /// Puts assignments back to pending without spending the attempt: the jobs of the text list <c>@ids</c> still assigned
     /// to <c>@agentId</c> of <c>@tenantId</c>, returning them as <see cref="JobRow.Select"/>.
     /// </summary>
-    public abstract string ReleaseAssignment { get; }
+    public string ReleaseAssignment => field ??=
+        $"""
+        UPDATE jobs
+        SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
+        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND {dialect.InList("id", "ids")}
+        RETURNING {JobRow.Select};
+        """;
 
     /// <summary>Every tenant's active jobs whose lease ran out before <c>@now</c>, oldest first, as <see cref="JobRow.Select"/> (locked, skipping rows another sweep holds, where writers run at once).</summary>
     public string ExpiredLeases => field ??=
@@ -150,7 +191,22 @@ internal abstract class JobSql
     /// not-before set for a retry, else the finish time <c>@now</c>: lists <c>@ids</c>, <c>@attempts</c>, <c>@newStates</c>,
     /// <c>@reasons</c>, <c>@notBefores</c> of rows this transaction locked (or, with one writer, read).
     /// </summary>
-    public abstract string LeaseExpiry { get; }
+    public string LeaseExpiry => field ??=
+        $"""
+        UPDATE jobs AS j
+        SET state = u.new_state, lease_expires_at = NULL, error = u.reason,
+            agent_id = CASE WHEN u.new_state = 'pending' THEN NULL ELSE j.agent_id END,
+            not_before = u.not_before,
+            finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
+        FROM {dialect.RowsOf("u", ("ids", "u_id"), ("attempts", "u_attempt"), ("newStates", "new_state"), ("reasons", "reason"), ("notBefores", "not_before"))}
+        WHERE j.id = u.u_id AND j.attempt = u.u_attempt AND {OffIndex("j.state")} IN {JobRow.ActiveStates};
+        """;
+
+    /// <summary>
+    /// A column of a batch statement's constant condition, kept from the planner's index choice where it would otherwise walk
+    /// every job in that state instead of finding each job of the batch by id (SQLite, which keeps no statistics here).
+    /// </summary>
+    protected virtual string OffIndex(string column) => column;
 
     /// <summary>
     /// <c>@tenantId</c>'s active job count, read on its own before the rest of the claim state (so a tenant at its cap stops
@@ -164,6 +220,15 @@ internal abstract class JobSql
     /// the agents of the text array <c>@agentIds</c> as <see cref="AgentLoadRow"/>.
     /// </summary>
     public abstract string ClaimState { get; }
+
+    /// <summary>The part of <see cref="ClaimState"/> that reads <c>@tenantId</c>'s queues as <see cref="QueueCapacityRow"/>.</summary>
+    protected static string QueueStates { get; } =
+        $"""
+        SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
+               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {JobRow.ActiveStates}) AS Active,
+               q.agent_groups AS AgentGroups, q.reserved_slots AS ReservedSlots, q.reserved_min_priority AS ReservedMinPriority
+        FROM queues q WHERE q.tenant_id = @tenantId;
+        """;
 
     /// <summary>
     /// Assigns pending jobs (attempt + 1, agent, <c>assigned_at</c> <c>@now</c>, lease until <c>@leaseExpiresAt</c>, start,

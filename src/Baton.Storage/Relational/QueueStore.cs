@@ -7,13 +7,11 @@ internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : I
     public Task<QueueCreateResult> CreateAsync(QueueRecord queue, int maxQueues, CancellationToken cancellationToken) =>
         database.WriteAsync(queue.TenantId, async session =>
         {
-            // Serialises creations of one tenant so two replicas cannot both take the last quota slot.
-            await session.LockAsync("queues:" + queue.TenantId);
-            var quota = await session.QuerySingleAsync<QuotaRow>(
-                "SELECT COUNT(*) AS Count, COUNT(*) FILTER (WHERE name = @Name) AS Taken FROM queues WHERE tenant_id = @TenantId;",
-                new { queue.TenantId, queue.Name });
-            if (quota.Taken > 0) return QueueCreateResult.NameTaken;
-            if (quota.Count >= maxQueues) return QueueCreateResult.QuotaExceeded;
+            switch (await session.NameQuotaAsync("queues", queue.TenantId, queue.Name, maxQueues))
+            {
+                case NameQuota.Taken: return QueueCreateResult.NameTaken;
+                case NameQuota.Full: return QueueCreateResult.QuotaExceeded;
+            }
             await session.ExecuteAsync(
                 $"INSERT INTO queues ({QueueRow.Columns}) VALUES ({QueueRow.Values});",
                 QueueRow.Of(queue));
@@ -56,10 +54,6 @@ internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : I
                 update.ReservedMinPriority,
             }))?.ToRecord(), cancellationToken);
 
-    public Task<int> CountAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
-            "SELECT COUNT(*) FROM queues WHERE tenant_id = @tenantId;", new { tenantId }), cancellationToken);
-
     public Task<int> CountActiveAsync(string tenantId, string name, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
             "SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND queue = @name AND state IN ('assigned', 'running');",
@@ -84,10 +78,4 @@ internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : I
                 effective = job.Priority + queuePriority,
                 submittedAt = job.SubmittedAt,
             }), cancellationToken);
-
-    private sealed class QuotaRow
-    {
-        public long Count { get; set; }
-        public long Taken { get; set; }
-    }
 }

@@ -10,13 +10,11 @@ internal sealed class ScheduleStore(IStoreDatabase database) : IScheduleStore
     public Task<ScheduleWriteResult> CreateAsync(ScheduleRecord schedule, int maxSchedules, CancellationToken cancellationToken) =>
         database.WriteAsync(schedule.TenantId, async session =>
         {
-            // Serialises creations of one tenant so two replicas cannot both take the last quota slot.
-            await session.LockAsync("schedules:" + schedule.TenantId);
-            var quota = await session.QuerySingleAsync<QuotaRow>(
-                "SELECT COUNT(*) AS Count, COUNT(*) FILTER (WHERE name = @Name) AS Taken FROM schedules WHERE tenant_id = @TenantId;",
-                new { schedule.TenantId, schedule.Name });
-            if (quota.Taken > 0) return ScheduleWriteResult.NameTaken;
-            if (quota.Count >= maxSchedules) return ScheduleWriteResult.QuotaExceeded;
+            switch (await session.NameQuotaAsync("schedules", schedule.TenantId, schedule.Name, maxSchedules))
+            {
+                case NameQuota.Taken: return ScheduleWriteResult.NameTaken;
+                case NameQuota.Full: return ScheduleWriteResult.QuotaExceeded;
+            }
             await session.ExecuteAsync($"INSERT INTO schedules ({ScheduleRow.Columns}) VALUES ({ScheduleRow.Values});", ScheduleRow.Of(schedule));
             return ScheduleWriteResult.Ok;
         }, cancellationToken);
@@ -29,10 +27,6 @@ internal sealed class ScheduleStore(IStoreDatabase database) : IScheduleStore
     public Task<IReadOnlyList<ScheduleRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
         database.ReadListAsync<IReadOnlyList<ScheduleRecord>>(tenantId, async session => (await session.QueryAsync<ScheduleRow>(
             $"{SelectAll} WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId })).Select(row => row.ToRecord()).ToList(), cancellationToken);
-
-    public Task<int> CountAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
-            "SELECT COUNT(*) FROM schedules WHERE tenant_id = @tenantId;", new { tenantId }), cancellationToken);
 
     public Task<ScheduleWriteResult> UpdateAsync(ScheduleRecord schedule, CancellationToken cancellationToken) =>
         database.WriteAsync(schedule.TenantId, async session =>
@@ -119,11 +113,5 @@ internal sealed class ScheduleStore(IStoreDatabase database) : IScheduleStore
             new { tenantId, until })).Select(row => row.ToRecord()).ToList();
         // Without a tenant this is the system-wide upcoming-fires view (system admins, the autoscaler).
         return tenantId is null ? database.SystemReadAsync(Query, cancellationToken) : database.ReadListAsync(tenantId, Query, cancellationToken);
-    }
-
-    private sealed class QuotaRow
-    {
-        public long Count { get; set; }
-        public long Taken { get; set; }
     }
 }

@@ -27,7 +27,12 @@ internal abstract class SqlDialect
     /// Inserts numbered tenant events created at <c>@now</c>, from the lists <c>@tenantIds</c>, <c>@ids</c>, <c>@types</c>,
     /// <c>@subjects</c>, <c>@payloads</c> (JSON text).
     /// </summary>
-    public abstract string EventsInsert { get; }
+    public string EventsInsert => field ??=
+        $"""
+        INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
+        SELECT e.tenant_id, e.id, e.type, e.subject_id, {JsonOfText("e.payload")}, @now
+        FROM {RowsOf("e", ("tenantIds", "tenant_id"), ("ids", "id"), ("types", "type"), ("subjects", "subject_id"), ("payloads", "payload"))};
+        """;
 
     /// <summary>
     /// Queues tenant events to be numbered later, without a lock (lists <c>@tenantIds</c>, <c>@types</c>, <c>@subjects</c>,
@@ -67,6 +72,9 @@ internal abstract class SqlDialect
 
     /// <summary>Whether <paramref name="column"/> is one of the <see cref="TextList"/> parameter <paramref name="parameter"/> (without @).</summary>
     public abstract string InList(string column, string parameter);
+
+    /// <summary>A JSON column's value from a text expression holding JSON (a list element or parameter bound as text).</summary>
+    public abstract string JsonOfText(string text);
 
     /// <summary>The size in bytes of a text or JSON column's text.</summary>
     public abstract string OctetLength(string column);

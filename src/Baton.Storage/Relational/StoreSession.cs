@@ -36,4 +36,25 @@ internal sealed class StoreSession(
     /// </summary>
     public Task LockAsync(string key) =>
         dialect.TransactionLock is { } sql ? ExecuteAsync(sql, new { lockKey = key }) : Task.CompletedTask;
+
+    /// <summary>
+    /// Whether tenant <paramref name="tenantId"/> may add a row named <paramref name="name"/> to <paramref name="table"/> (names
+    /// unique per tenant, at most <paramref name="max"/> rows): creations of one tenant's rows of that table are serialised
+    /// until the transaction ends, so two replicas cannot both take the last quota slot.
+    /// </summary>
+    public async Task<NameQuota> NameQuotaAsync(string table, string tenantId, string name, int max)
+    {
+        await LockAsync(table + ":" + tenantId);
+        var (count, taken) = await QuerySingleAsync<(long Count, long Taken)>(
+            $"SELECT COUNT(*), COUNT(*) FILTER (WHERE name = @name) FROM {table} WHERE tenant_id = @tenantId;", new { tenantId, name });
+        return taken > 0 ? NameQuota.Taken : count >= max ? NameQuota.Full : NameQuota.Free;
+    }
+}
+
+/// <summary>Where a new named row stands against its tenant's quota (<see cref="StoreSession.NameQuotaAsync"/>).</summary>
+internal enum NameQuota
+{
+    Free,
+    Taken,
+    Full,
 }

@@ -3,36 +3,54 @@ using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Relational;
 
-/// <summary>A row of <c>webhooks</c>.</summary>
+/// <summary>A row of <c>webhooks</c>, as both backends read and write it.</summary>
 internal sealed class WebhookRow
 {
-    public const string Select =
-        "tenant_id AS TenantId, id AS Id, url AS Url, secret AS Secret, event_types AS EventTypes, enabled AS Enabled, " +
-        "description AS Description, created_at AS CreatedAt, updated_at AS UpdatedAt, event_cursor AS EventCursor";
+    private static readonly string[] Written = ["tenant_id", "id", "url", "secret", "event_types", "enabled", "description", "created_at", "updated_at"];
+
+    public static readonly string Select = Columns.Select([.. Written, "event_cursor"]);
+
+    /// <summary>The cursor starts at the newest committed event: the webhook receives what happens from now on.</summary>
+    public static readonly string Insert =
+        $"INSERT INTO webhooks ({Columns.Names(Written)}, event_cursor) VALUES ({Columns.Values(Written)}, " +
+        $"COALESCE((SELECT last_id FROM event_sequences WHERE tenant_id = @TenantId), 0)) RETURNING {Select};";
 
     public string TenantId { get; set; } = "";
     public string Id { get; set; } = "";
     public string Url { get; set; } = "";
     public string Secret { get; set; } = "";
-    public string EventTypes { get; set; } = "[]";
+    public JsonText EventTypes { get; set; }
     public bool Enabled { get; set; }
     public string? Description { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public long EventCursor { get; set; }
 
+    public static WebhookRow Of(WebhookRecord webhook) => new()
+    {
+        TenantId = webhook.TenantId,
+        Id = webhook.Id,
+        Url = webhook.Url,
+        Secret = webhook.Secret,
+        EventTypes = JsonText.Of(webhook.EventTypes),
+        Enabled = webhook.Enabled,
+        Description = webhook.Description,
+        CreatedAt = webhook.CreatedAt,
+        UpdatedAt = webhook.CreatedAt,
+    };
+
     public WebhookRecord ToRecord() => new(
-        TenantId, Id, Url, Secret, StoredJson.Deserialize<List<string>>(EventTypes), Enabled, Description, CreatedAt, UpdatedAt, EventCursor);
+        TenantId, Id, Url, Secret, StoredJson.Deserialize<List<string>>(EventTypes.Text), Enabled, Description, CreatedAt, UpdatedAt, EventCursor);
 }
 
 /// <summary>A row of <c>webhook_deliveries</c> (aliased <c>d</c>), with its webhook's address and secret when a claim joins them.</summary>
 internal sealed class DeliveryRow
 {
-    public const string Select =
-        "d.tenant_id AS TenantId, d.id AS Id, d.webhook_id AS WebhookId, d.event_id AS EventId, d.event_type AS EventType, d.body AS Body, " +
-        "d.state AS State, d.attempts AS Attempts, d.next_attempt_at AS NextAttemptAt, d.last_attempt_at AS LastAttemptAt, " +
-        "d.last_status_code AS LastStatusCode, d.last_error AS LastError, d.last_duration_ms AS LastDurationMs, d.created_at AS CreatedAt, " +
-        "d.delivered_at AS DeliveredAt, d.redelivery_of AS RedeliveryOf";
+    public static readonly string Select = Columns.Select(new[]
+    {
+        "tenant_id", "id", "webhook_id", "event_id", "event_type", "body", "state", "attempts", "next_attempt_at", "last_attempt_at",
+        "last_status_code", "last_error", "last_duration_ms", "created_at", "delivered_at", "redelivery_of",
+    }.Select(column => "d." + column));
 
     public string TenantId { get; set; } = "";
     public string Id { get; set; } = "";
@@ -62,8 +80,7 @@ internal sealed class DeliveryRow
 /// <summary>A row of <c>events</c>.</summary>
 internal sealed class EventRow
 {
-    public const string Select =
-        "tenant_id AS TenantId, id AS Id, type AS Type, subject_id AS SubjectId, payload AS Payload, created_at AS CreatedAt";
+    public static readonly string Select = Columns.Select(["tenant_id", "id", "type", "subject_id", "payload", "created_at"]);
 
     public string TenantId { get; set; } = "";
     public long Id { get; set; }

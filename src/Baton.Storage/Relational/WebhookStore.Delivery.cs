@@ -35,24 +35,7 @@ internal sealed partial class WebhookStore
                     .Select(e => new NewDelivery(webhook.TenantId, DeliveryIds.New(now), webhook.Id, e.Id, e.Type, TenantEventEnvelope.ToJson(e), null)));
                 cursors.Add((webhook.Id, events[^1].Id));
             }
-            var created = deliveries.Count == 0 ? 0 : await session.ExecuteAsync(
-                $"""
-                INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id, event_type, body, state, attempts, next_attempt_at, created_at, redelivery_of)
-                SELECT d.id, d.tenant_id, d.webhook_id, d.event_id, d.event_type, d.body, 'pending', 0, @now, @now, NULL
-                FROM {session.Dialect.RowsOf("d", ("ids", "id"), ("tenantIds", "tenant_id"), ("webhookIds", "webhook_id"), ("eventIds", "event_id"), ("types", "event_type"), ("bodies", "body"))}
-                WHERE true
-                ON CONFLICT DO NOTHING;
-                """,
-                new
-                {
-                    now,
-                    ids = new TextList([.. deliveries.Select(d => d.Id)]),
-                    tenantIds = new TextList([.. deliveries.Select(d => d.TenantId)]),
-                    webhookIds = new TextList([.. deliveries.Select(d => d.WebhookId)]),
-                    eventIds = ValueList.Of(deliveries.Select(d => d.EventId!.Value)),
-                    types = new TextList([.. deliveries.Select(d => d.EventType)]),
-                    bodies = new TextList([.. deliveries.Select(d => d.Body)]),
-                });
+            var created = deliveries.Count == 0 ? 0 : await InsertDeliveriesAsync(session, deliveries, now);
             if (cursors.Count > 0)
             {
                 await session.ExecuteAsync(
@@ -66,6 +49,30 @@ internal sealed partial class WebhookStore
             return created;
         }, cancellationToken);
     }
+
+    /// <summary>Stores new deliveries, pending and due at <paramref name="now"/>, keeping any already stored; answers how many it stored.</summary>
+    private static Task<int> InsertDeliveriesAsync(StoreSession session, IReadOnlyList<NewDelivery> deliveries, DateTimeOffset now) =>
+        session.ExecuteAsync(
+            // WHERE true: SQLite would read ON CONFLICT as a join's ON without it.
+            $"""
+            INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id, event_type, body, redelivery_of, state, attempts, next_attempt_at, created_at)
+            SELECT n.id, n.tenant_id, n.webhook_id, n.event_id, n.event_type, n.body, n.redelivery_of, 'pending', 0, @now, @now
+            FROM {session.Dialect.RowsOf("n", ("ids", "id"), ("tenantIds", "tenant_id"), ("webhookIds", "webhook_id"), ("eventIds", "event_id"),
+                ("types", "event_type"), ("bodies", "body"), ("redeliveryOf", "redelivery_of"))}
+            WHERE true
+            ON CONFLICT DO NOTHING;
+            """,
+            new
+            {
+                now,
+                ids = ValueList.Of(deliveries.Select(d => d.Id)),
+                tenantIds = ValueList.Of(deliveries.Select(d => d.TenantId)),
+                webhookIds = ValueList.Of(deliveries.Select(d => d.WebhookId)),
+                eventIds = ValueList.Of(deliveries.Select(d => d.EventId)),
+                types = ValueList.Of(deliveries.Select(d => d.EventType)),
+                bodies = ValueList.Of(deliveries.Select(d => d.Body)),
+                redeliveryOf = ValueList.Of(deliveries.Select(d => d.RedeliveryOf)),
+            });
 
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int max, TimeSpan lease, CancellationToken cancellationToken) =>
         database.SystemWriteAsync<IReadOnlyList<ClaimedDelivery>>(async session =>

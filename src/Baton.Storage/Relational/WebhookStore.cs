@@ -9,25 +9,8 @@ internal sealed partial class WebhookStore(IStoreDatabase database, TimeProvider
     private const int MaxPageSize = 200;
 
     public Task<WebhookRecord> CreateAsync(WebhookRecord webhook, CancellationToken cancellationToken) =>
-        database.WriteAsync(webhook.TenantId, async session => (await session.QuerySingleAsync<WebhookRow>(
-            // The cursor starts at the newest committed event: the webhook receives what happens from now on.
-            $"""
-            INSERT INTO webhooks (id, tenant_id, url, secret, event_types, enabled, description, created_at, updated_at, event_cursor)
-            VALUES (@Id, @TenantId, @Url, @Secret, @eventTypes, @Enabled, @Description, @createdAt, @createdAt,
-                    COALESCE((SELECT last_id FROM event_sequences WHERE tenant_id = @TenantId), 0))
-            RETURNING {WebhookRow.Select};
-            """,
-            new
-            {
-                webhook.Id,
-                webhook.TenantId,
-                webhook.Url,
-                webhook.Secret,
-                eventTypes = JsonText.Of(webhook.EventTypes),
-                webhook.Enabled,
-                webhook.Description,
-                createdAt = webhook.CreatedAt,
-            })).ToRecord(), cancellationToken);
+        database.WriteAsync(webhook.TenantId, async session =>
+            (await session.QuerySingleAsync<WebhookRow>(WebhookRow.Insert, WebhookRow.Of(webhook))).ToRecord(), cancellationToken);
 
     public Task<WebhookRecord?> GetAsync(string tenantId, string webhookId, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<WebhookRow>(
@@ -82,13 +65,7 @@ internal sealed partial class WebhookStore(IStoreDatabase database, TimeProvider
     public Task<WebhookDeliveryRecord> AddDeliveryAsync(NewDelivery delivery, CancellationToken cancellationToken) =>
         database.WriteAsync(delivery.TenantId, async session =>
         {
-            await session.ExecuteAsync(
-                """
-                INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id, event_type, body, state, attempts, next_attempt_at, created_at, redelivery_of)
-                VALUES (@Id, @TenantId, @WebhookId, @EventId, @EventType, @Body, 'pending', 0, @now, @now, @RedeliveryOf)
-                ON CONFLICT DO NOTHING;
-                """,
-                new { delivery.Id, delivery.TenantId, delivery.WebhookId, delivery.EventId, delivery.EventType, delivery.Body, delivery.RedeliveryOf, now = time.GetUtcNow() });
+            await InsertDeliveriesAsync(session, [delivery], time.GetUtcNow());
             return (await session.QuerySingleAsync<DeliveryRow>(
                 $"SELECT {DeliveryRow.Select} FROM webhook_deliveries d WHERE d.id = @Id;", new { delivery.Id })).ToRecord();
         }, cancellationToken);

@@ -6,11 +6,11 @@ namespace Baton.Storage.Relational;
 /// <summary>A row of <c>work_items</c>, as both backends read it (JSON columns read as text).</summary>
 internal sealed class WorkItemRow
 {
-    public const string Select =
-        "id AS Id, tenant_id AS TenantId, queue AS Queue, reference AS Reference, state AS State, priority AS Priority, payload AS Payload, " +
-        "deadline_at AS DeadlineAt, attempts AS Attempts, max_attempts AS MaxAttempts, created_at AS CreatedAt, added_by_job AS AddedByJob, " +
-        "started_at AS StartedAt, finished_at AS FinishedAt, output AS Output, error AS Error, failure_kind AS FailureKind, job_id AS JobId, " +
-        "lease_expires_at AS LeaseExpiresAt";
+    public static readonly string Select = Columns.Select(
+    [
+        "id", "tenant_id", "queue", "reference", "state", "priority", "payload", "deadline_at", "attempts", "max_attempts", "created_at",
+        "added_by_job", "started_at", "finished_at", "output", "error", "failure_kind", "job_id", "lease_expires_at",
+    ]);
 
     public string Id { get; set; } = "";
     public string TenantId { get; set; } = "";

@@ -18,6 +18,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string InList(string column, string parameter) => $"{column} IN (SELECT value FROM json_each(@{parameter}))";
 
+    // JSON is text.
+    public override string JsonOfText(string text) => text;
+
     public override string OctetLength(string column) => $"length(CAST({column} AS BLOB))";
 
     public override string TextTail(string column, int characters) => $"substr({column}, -{characters})";
@@ -62,13 +65,6 @@ internal sealed class SqliteDialect : SqlDialect
         LIMIT @limit;
 
         """));
-
-    public override string EventsInsert { get; } =
-        $"""
-        INSERT INTO events (tenant_id, id, type, subject_id, payload, created_at)
-        SELECT e.tenant_id, e.id, e.type, e.subject_id, e.payload, @now
-        FROM {Rows("e", ("tenantIds", "tenant_id"), ("ids", "id"), ("types", "type"), ("subjects", "subject_id"), ("payloads", "payload"))};
-        """;
 
     // One writer: events are numbered as they are written.
     public override string? EventOutboxInsert => null;

@@ -5,29 +5,17 @@ using static Baton.Storage.Sqlite.SqliteDialect;
 namespace Baton.Storage.Sqlite;
 
 /// <summary>SQLite's side of <see cref="JobSql"/>.</summary>
-internal sealed class SqliteJobSql : JobSql
+internal sealed class SqliteJobSql() : JobSql(SqliteDialect.Instance)
 {
     public static SqliteJobSql Instance { get; } = new();
 
-    public override string LogPage =>
-        """
-        SELECT l.seq AS Seq, l.attempt AS Attempt, l.at AS At, l.stream AS Stream, l.text AS Text
-        FROM job_logs l JOIN jobs j ON j.id = l.job_id
-        WHERE l.job_id = @jobId AND j.tenant_id = @tenantId AND l.seq > @afterSeq
-        ORDER BY l.seq
-        LIMIT @limit;
-        """;
-
-    public override string EventList =>
-        """
-        SELECT e.id AS Id, e.job_id AS JobId, e.at AS At, e.type AS Type, e.attempt AS Attempt, e.agent_id AS AgentId, e.message AS Message
-        FROM job_events e JOIN jobs j ON j.id = e.job_id
-        WHERE e.job_id = @jobId AND j.tenant_id = @tenantId
-        ORDER BY e.id;
-        """;
+    protected override string RowsOfJob(string table) => $"{table} l JOIN jobs j ON j.id = l.job_id AND j.tenant_id = @tenantId WHERE l.job_id = @jobId";
 
     // The whole window at once: an in-process read under the single writer, where a second statement would cost more.
     public override int FirstClaimWindow(int slotsWanted, int window) => window;
+
+    // A unary + keeps a constant condition (state, tenant) from an index.
+    protected override string OffIndex(string column) => "+" + column;
 
     // One writer holds the whole database: nothing to lock.
     protected override string ForUpdate => "";
@@ -79,57 +67,14 @@ internal sealed class SqliteJobSql : JobSql
 
     private static string Starts => Rows("i", ("tenantIds", "tenant_id"), ("jobIds", "job_id"), ("agentIds", "agent_id"), ("attempts", "attempt"));
 
-    public override string CompletionJobsLocked { get; } =
-        $"""
-        SELECT {JobRow.Select} FROM jobs
-        WHERE (id, tenant_id) IN (SELECT c.job_id, c.tenant_id FROM {Rows("c", ("jobIds", "job_id"), ("tenantIds", "tenant_id"))})
-        ORDER BY id;
-        """;
-
-    public override string AttemptCompletion { get; } =
-        $"""
-        UPDATE jobs AS j
-        SET state = u.u_new_state, result = u.u_result, exit_code = u.u_exit_code, error = u.u_error, lease_expires_at = NULL,
-            agent_id = CASE WHEN u.u_retry THEN NULL ELSE j.agent_id END,
-            not_before = CASE WHEN u.u_retry THEN u.u_not_before ELSE NULL END,
-            finished_at = CASE WHEN u.u_retry THEN NULL ELSE @now END
-        FROM {Rows("u", ("jobIds", "u_job_id"), ("tenantIds", "u_tenant_id"), ("agentIds", "u_agent_id"), ("attempts", "u_attempt"),
-                   ("fromStates", "u_from_state"), ("newStates", "u_new_state"), ("retries", "u_retry"), ("notBefores", "u_not_before"),
-                   ("resultTexts", "u_result"), ("exitCodes", "u_exit_code"), ("errors", "u_error"))}
-        WHERE j.id = u.u_job_id AND j.tenant_id = u.u_tenant_id AND j.state = u.u_from_state AND j.agent_id = u.u_agent_id AND j.attempt = u.u_attempt
-        RETURNING {JobRow.Select};
-        """;
-
     public override string? AssignedToAgentCount => "SELECT COUNT(*) FROM jobs WHERE agent_id = @agentId AND state = 'assigned' AND tenant_id = @tenantId;";
-
-    public override string ReleaseAssignment { get; } =
-        $"""
-        UPDATE jobs
-        SET state = 'pending', attempt = attempt - 1, agent_id = NULL, assigned_at = NULL, lease_expires_at = NULL
-        WHERE tenant_id = @tenantId AND agent_id = @agentId AND state = 'assigned' AND id IN (SELECT value FROM json_each(@ids))
-        RETURNING {JobRow.Select};
-        """;
-
-    public override string LeaseExpiry { get; } =
-        $"""
-        UPDATE jobs AS j
-        SET state = u.new_state, lease_expires_at = NULL, error = u.reason,
-            agent_id = CASE WHEN u.new_state = 'pending' THEN NULL ELSE j.agent_id END,
-            not_before = u.not_before,
-            finished_at = CASE WHEN u.new_state = 'pending' THEN NULL ELSE @now END
-        FROM {Rows("u", ("ids", "u_id"), ("attempts", "u_attempt"), ("newStates", "new_state"), ("reasons", "reason"), ("notBefores", "not_before"))}
-        WHERE j.id = u.u_id AND j.attempt = u.u_attempt AND +j.state IN {JobRow.ActiveStates};
-        """;
 
     // Under the write gate (which serialises every claim): the count first, so a tenant at its cap reads no more.
     public override string? ClaimActiveCount => $"SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND state IN {JobRow.ActiveStates};";
 
     public override string ClaimState =>
         $"""
-        SELECT q.name AS Name, q.priority AS Priority, q.max_concurrency AS MaxConcurrency, q.paused AS Paused,
-               (SELECT COUNT(*) FROM jobs a WHERE a.tenant_id = q.tenant_id AND a.queue = q.name AND a.state IN {JobRow.ActiveStates}) AS Active,
-               q.agent_groups AS AgentGroups, q.reserved_slots AS ReservedSlots, q.reserved_min_priority AS ReservedMinPriority
-        FROM queues q WHERE q.tenant_id = @tenantId;
+        {QueueStates}
         SELECT agent_id AS AgentId, COUNT(*) AS Jobs, COALESCE(SUM(cpu_millicores), 0) AS CpuMillicores, COALESCE(SUM(memory_mb), 0) AS MemoryMb
         FROM jobs WHERE agent_id IN @agentIds AND state IN {JobRow.ActiveStates} GROUP BY agent_id;
         """;

@@ -20,7 +20,7 @@ public abstract class QueueContractTests : StoreContractTests
         Assert.Equal(QueueCreateResult.Created, await CreateQueueAsync(tenant, "reports", priority: 5, maxConcurrency: 3, maxQueues: 2));
         Assert.Equal(QueueCreateResult.NameTaken, await CreateQueueAsync(tenant, "reports", maxQueues: 5));
         Assert.Equal(QueueCreateResult.QuotaExceeded, await CreateQueueAsync(tenant, "more", maxQueues: 2));
-        Assert.Equal(2, await Store.Queues.CountAsync(tenant, Ct));
+        Assert.Equal(2, (await Store.Queues.ListAsync(tenant, Ct)).Count);
 
         var reports = await Store.Queues.GetAsync(tenant, "reports", Ct);
         Assert.Equal(new QueueRecord(tenant, "reports", 5, 3, false, Time.GetUtcNow()), reports);

@@ -20,7 +20,7 @@ public abstract class ScheduleContractTests : StoreContractTests
         Assert.Equal(ScheduleWriteResult.NameTaken, await Store.Schedules.CreateAsync(NewSchedule(tenant, "nightly", id: "sch_other"), 5, Ct));
         Assert.Equal(ScheduleWriteResult.Ok, await Store.Schedules.CreateAsync(NewSchedule(tenant, "hourly"), 2, Ct));
         Assert.Equal(ScheduleWriteResult.QuotaExceeded, await Store.Schedules.CreateAsync(NewSchedule(tenant, "weekly"), 2, Ct));
-        Assert.Equal(2, await Store.Schedules.CountAsync(tenant, Ct));
+        Assert.Equal(2, (await Store.Schedules.ListAsync(tenant, Ct)).Count);
 
         var byId = await Store.Schedules.GetAsync(tenant, nightly.Id, Ct);
         Assert.NotNull(byId);
