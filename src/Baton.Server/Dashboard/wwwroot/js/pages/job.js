@@ -8,6 +8,8 @@ const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 const LOG_PAGE = 10000;
 /** Log lines per chunk that the browser lays out as one. */
 const CHUNK_LINES = 250;
+/** How long after a page of history is shown its earlier chunks start to be filled while the page is idle. */
+const SETTLE_MS = 1000;
 /** Lines not on stdout are wrapped in a row of their stream's class (stderr shows red); stdout lines are bare text. */
 const ROWS = new Map(['stderr', 'setup', 'system'].map(stream => [stream, h('span', { class: 'line ' + stream })]));
 
@@ -154,8 +156,8 @@ export function render(main, { args, navigate }) {
   // Lines are appended in one batch: the history at once, the live tail once per frame. They go in chunks of
   // CHUNK_LINES, each laid out only while it is near the view (content-visibility: auto in app.css), so a 10,000-line
   // log costs the layout of the screenful at its end, not of every line. Only the chunks at the log's end are built at
-  // once (the view sits there); the earlier ones are filled when they come near the view or, one by one, while the
-  // page is idle, so the first frame waits for a few hundred lines, not ten thousand. #log is aria-busy until every
+  // once (the view sits there); the earlier ones are filled when they come near the view or, from a second later, while
+  // the page is idle, so the first frame waits for a few hundred lines, not ten thousand. #log is aria-busy until every
   // chunk is filled (find in page sees every line from then on).
   // Consecutive plain stdout lines of a chunk are one text node: a 10,000-line log is a few thousand nodes, not 20,000.
   // #log's data-lines says how many lines are shown.
@@ -168,6 +170,7 @@ export function render(main, { args, navigate }) {
   /** Chunks not yet filled, each with its lines: [texts, streams, from, to] (streams by index into texts). */
   const unfilled = new Map();
   let filler = null;
+  let settle = 0;
   let idle = 0;
 
   function build(target, texts, streams, from, to) {
@@ -201,7 +204,8 @@ export function render(main, { args, navigate }) {
     if (unfilled.size === 0) log.removeAttribute('aria-busy');
   }
 
-  // The latest unfilled chunks first (the ones a reader scrolling up meets first), a few per idle period.
+  // The latest unfilled chunks first (the ones a reader scrolling up meets first), a few per idle period, from
+  // SETTLE_MS after the page of history was shown: its first frames and the job's other reads come first.
   function fillWhenIdle(deadline) {
     idle = 0;
     const waiting = [...unfilled.keys()];
@@ -216,7 +220,7 @@ export function render(main, { args, navigate }) {
     unfilled.set(target, [texts, streams, from, to]);
     filler.observe(target);
     log.setAttribute('aria-busy', 'true');
-    if (!idle) idle = requestIdleCallback(fillWhenIdle);
+    if (!settle && !idle) settle = setTimeout(() => { settle = 0; idle = requestIdleCallback(fillWhenIdle); }, SETTLE_MS);
   }
 
   function flush() {
@@ -334,6 +338,7 @@ export function render(main, { args, navigate }) {
     closed = true;
     closers.forEach(close => close());
     if (frame) cancelAnimationFrame(frame);
+    if (settle) clearTimeout(settle);
     if (idle) cancelIdleCallback(idle);
     filler?.disconnect();
   };
