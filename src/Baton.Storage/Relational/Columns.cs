@@ -1,3 +1,5 @@
+using Dapper;
+
 namespace Baton.Storage.Relational;
 
 /// <summary>
@@ -24,4 +26,35 @@ internal static class Columns
     /// <summary>A column's property: <c>next_fire_at</c> (or <c>s.next_fire_at</c>) is <c>NextFireAt</c>.</summary>
     public static string Property(string column) =>
         string.Concat(column[(column.IndexOf('.', StringComparison.Ordinal) + 1)..].Split('_').Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
+}
+
+/// <summary>
+/// A column a batch statement writes from one list parameter (<see cref="SqlDialect.RowsOf"/>): its name, its list
+/// parameter (without @), how a row's value is listed, and, where a statement casts the list, the list's element type as
+/// PostgreSQL names it (<c>json</c>: JSON text, stored as <c>jsonb</c>).
+/// </summary>
+internal sealed record BatchColumn<TRow>(string Column, string List, Func<IEnumerable<TRow>, ValueList> Values, string? Type = null)
+{
+    public static BatchColumn<TRow> Of<T>(string column, string list, Func<TRow, T> value, string? type = null) =>
+        new(column, list, rows => ValueList.Of(rows.Select(value)), type);
+}
+
+/// <summary>What a batch statement takes from its <see cref="BatchColumn{TRow}"/> list.</summary>
+internal static class BatchColumns
+{
+    /// <summary>The columns as an insert names them, each after <paramref name="alias"/> and a dot when given.</summary>
+    public static string Names<TRow>(IEnumerable<BatchColumn<TRow>> columns, string? alias = null) =>
+        Columns.Names(columns.Select(column => alias is null ? column.Column : $"{alias}.{column.Column}"));
+
+    /// <summary>The (list parameter, column) pairs <see cref="SqlDialect.RowsOf"/> takes.</summary>
+    public static (string Parameter, string Column)[] Lists<TRow>(IEnumerable<BatchColumn<TRow>> columns) =>
+        [.. columns.Select(column => (column.List, column.Column))];
+
+    /// <summary>The statement's parameters: each column's list of <paramref name="rows"/>, and <paramref name="others"/>.</summary>
+    public static DynamicParameters Parameters<TRow>(IEnumerable<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, object others)
+    {
+        var parameters = new DynamicParameters(others);
+        foreach (var column in columns) parameters.Add(column.List, column.Values(rows));
+        return parameters;
+    }
 }

@@ -23,38 +23,33 @@ internal sealed class JobRow
 
     /// <summary>
     /// The columns a submission writes from its batch (the rest are the same for every new job: <c>pending</c>, attempt 0,
-    /// submitted now): each with its list parameter, the list's element type as PostgreSQL names it (<c>json</c>: JSON text,
-    /// stored as <c>jsonb</c>), and the list itself. Both backends' <see cref="JobSql.JobInsert"/> and its parameters are
-    /// built from it.
+    /// submitted now), each with the list's element type PostgreSQL's insert casts it to. Both backends'
+    /// <see cref="JobSql.JobInsert"/> and its parameters are built from it.
     /// </summary>
-    public static readonly SubmittedColumn[] Submitted =
+    public static readonly BatchColumn<NewJob>[] Submitted =
     [
-        SubmittedColumn.Of("id", "ids", "text", job => job.Id),
-        SubmittedColumn.Of("tenant_id", "tenantIds", "text", job => job.TenantId),
-        SubmittedColumn.Of("package_name", "packageNames", "text", job => job.PackageName),
-        SubmittedColumn.Of("package_version", "packageVersions", "text", job => job.PackageVersion),
-        SubmittedColumn.Of("package_sha256", "packageSha256s", "text", job => job.PackageSha256),
-        SubmittedColumn.Of("max_attempts", "maxAttempts", "integer", job => job.MaxAttempts),
-        SubmittedColumn.Of("priority", "priorities", "integer", job => job.Priority),
-        SubmittedColumn.Of("timeout_seconds", "timeouts", "integer", job => job.TimeoutSeconds),
-        SubmittedColumn.Of("requirements", "requirements", "json", job => StoredJson.Serialize(job.Requirements)),
-        SubmittedColumn.Of("inputs", "inputs", "json", job => StoredJson.ToText(job.Inputs)),
-        SubmittedColumn.Of("idempotency_key", "idempotencyKeys", "text", job => job.IdempotencyKey),
-        SubmittedColumn.Of("queue", "queues", "text", job => job.Queue),
-        SubmittedColumn.Of("cpu_millicores", "cpus", "integer", job => job.CpuMillicores),
-        SubmittedColumn.Of("memory_mb", "memories", "bigint", job => job.MemoryMb),
+        BatchColumn<NewJob>.Of("id", "ids", job => job.Id, "text"),
+        BatchColumn<NewJob>.Of("tenant_id", "tenantIds", job => job.TenantId, "text"),
+        BatchColumn<NewJob>.Of("package_name", "packageNames", job => job.PackageName, "text"),
+        BatchColumn<NewJob>.Of("package_version", "packageVersions", job => job.PackageVersion, "text"),
+        BatchColumn<NewJob>.Of("package_sha256", "packageSha256s", job => job.PackageSha256, "text"),
+        BatchColumn<NewJob>.Of("max_attempts", "maxAttempts", job => job.MaxAttempts, "integer"),
+        BatchColumn<NewJob>.Of("priority", "priorities", job => job.Priority, "integer"),
+        BatchColumn<NewJob>.Of("timeout_seconds", "timeouts", job => job.TimeoutSeconds, "integer"),
+        BatchColumn<NewJob>.Of("requirements", "requirements", job => StoredJson.Serialize(job.Requirements), "json"),
+        BatchColumn<NewJob>.Of("inputs", "inputs", job => StoredJson.ToText(job.Inputs), "json"),
+        BatchColumn<NewJob>.Of("idempotency_key", "idempotencyKeys", job => job.IdempotencyKey, "text"),
+        BatchColumn<NewJob>.Of("queue", "queues", job => job.Queue, "text"),
+        BatchColumn<NewJob>.Of("cpu_millicores", "cpus", job => job.CpuMillicores, "integer"),
+        BatchColumn<NewJob>.Of("memory_mb", "memories", job => job.MemoryMb, "bigint"),
     ];
 
     /// <summary>The <see cref="Submitted"/> columns as an insert names them.</summary>
-    public static readonly string SubmittedColumns = Columns.Names(Submitted.Select(column => column.Column));
+    public static readonly string SubmittedColumns = BatchColumns.Names(Submitted);
 
     /// <summary>The parameters of <see cref="JobSql.JobInsert"/>: the <see cref="Submitted"/> lists of <paramref name="jobs"/>, submitted <paramref name="now"/>.</summary>
-    public static DynamicParameters SubmittedValues(IReadOnlyList<NewJob> jobs, DateTimeOffset now)
-    {
-        var parameters = new DynamicParameters(new { now });
-        foreach (var column in Submitted) parameters.Add(column.List, column.Values(jobs));
-        return parameters;
-    }
+    public static DynamicParameters SubmittedValues(IReadOnlyList<NewJob> jobs, DateTimeOffset now) =>
+        BatchColumns.Parameters(Submitted, jobs, new { now });
 
     private static readonly ConcurrentDictionary<SqlDialect, string> ListSelects = new();
 
@@ -134,11 +129,4 @@ internal sealed class JobRow
         CpuMillicores = CpuMillicores,
         MemoryMb = MemoryMb,
     };
-}
-
-/// <summary>A column of <see cref="JobRow.Submitted"/>: its name, list parameter (without @), element type and list.</summary>
-internal sealed record SubmittedColumn(string Column, string List, string Type, Func<IEnumerable<NewJob>, ValueList> Values)
-{
-    public static SubmittedColumn Of<T>(string column, string list, string type, Func<NewJob, T> value) =>
-        new(column, list, type, jobs => ValueList.Of(jobs.Select(value)));
 }

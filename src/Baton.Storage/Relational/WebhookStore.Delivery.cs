@@ -50,29 +50,30 @@ internal sealed partial class WebhookStore
         }, cancellationToken);
     }
 
+    /// <summary>The columns a new delivery writes from its batch (the rest: pending, no attempt yet, due and created now).</summary>
+    private static readonly BatchColumn<NewDelivery>[] Inserted =
+    [
+        BatchColumn<NewDelivery>.Of("id", "ids", d => d.Id),
+        BatchColumn<NewDelivery>.Of("tenant_id", "tenantIds", d => d.TenantId),
+        BatchColumn<NewDelivery>.Of("webhook_id", "webhookIds", d => d.WebhookId),
+        BatchColumn<NewDelivery>.Of("event_id", "eventIds", d => d.EventId),
+        BatchColumn<NewDelivery>.Of("event_type", "types", d => d.EventType),
+        BatchColumn<NewDelivery>.Of("body", "bodies", d => d.Body),
+        BatchColumn<NewDelivery>.Of("redelivery_of", "redeliveryOf", d => d.RedeliveryOf),
+    ];
+
     /// <summary>Stores new deliveries, pending and due at <paramref name="now"/>, keeping any already stored; answers how many it stored.</summary>
     private static Task<int> InsertDeliveriesAsync(StoreSession session, IReadOnlyList<NewDelivery> deliveries, DateTimeOffset now) =>
         session.ExecuteAsync(
             // WHERE true: SQLite would read ON CONFLICT as a join's ON without it.
             $"""
-            INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id, event_type, body, redelivery_of, state, attempts, next_attempt_at, created_at)
-            SELECT n.id, n.tenant_id, n.webhook_id, n.event_id, n.event_type, n.body, n.redelivery_of, 'pending', 0, @now, @now
-            FROM {session.Dialect.RowsOf("n", ("ids", "id"), ("tenantIds", "tenant_id"), ("webhookIds", "webhook_id"), ("eventIds", "event_id"),
-                ("types", "event_type"), ("bodies", "body"), ("redeliveryOf", "redelivery_of"))}
+            INSERT INTO webhook_deliveries ({BatchColumns.Names(Inserted)}, state, attempts, next_attempt_at, created_at)
+            SELECT {BatchColumns.Names(Inserted, "n")}, 'pending', 0, @now, @now
+            FROM {session.Dialect.RowsOf("n", BatchColumns.Lists(Inserted))}
             WHERE true
             ON CONFLICT DO NOTHING;
             """,
-            new
-            {
-                now,
-                ids = ValueList.Of(deliveries.Select(d => d.Id)),
-                tenantIds = ValueList.Of(deliveries.Select(d => d.TenantId)),
-                webhookIds = ValueList.Of(deliveries.Select(d => d.WebhookId)),
-                eventIds = ValueList.Of(deliveries.Select(d => d.EventId)),
-                types = ValueList.Of(deliveries.Select(d => d.EventType)),
-                bodies = ValueList.Of(deliveries.Select(d => d.Body)),
-                redeliveryOf = ValueList.Of(deliveries.Select(d => d.RedeliveryOf)),
-            });
+            BatchColumns.Parameters(Inserted, deliveries, new { now }));
 
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int max, TimeSpan lease, CancellationToken cancellationToken) =>
         database.SystemWriteAsync<IReadOnlyList<ClaimedDelivery>>(async session =>

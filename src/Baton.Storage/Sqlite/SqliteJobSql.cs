@@ -109,8 +109,8 @@ internal sealed class SqliteJobSql() : JobSql(SqliteDialect.Instance)
     public override string JobInsert { get; } =
         $"""
         INSERT INTO jobs ({JobRow.SubmittedColumns}, state, attempt, submitted_at)
-        SELECT {Columns.Names(JobRow.Submitted.Select(c => "n." + c.Column))}, 'pending', 0, @now
-        FROM {Rows("n", [.. JobRow.Submitted.Select(c => (c.List, c.Column))])}
+        SELECT {BatchColumns.Names(JobRow.Submitted, "n")}, 'pending', 0, @now
+        FROM {Rows("n", BatchColumns.Lists(JobRow.Submitted))}
         WHERE true
         ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING {JobRow.Select};
