@@ -59,6 +59,7 @@ public sealed class JobLogPageTests : IAsyncLifetime
             Assert.Equal([3], compact.Streams["system"]);
             Assert.Equal(full.NextSeq, compact.NextSeq);
             Assert.False(compact.JobEnded);
+            Assert.False(compact.More);
 
             // Paging as the full form: after a line and a limit; the ended job says so.
             await agent.CompleteAsync(job.Id, 1, "succeeded", new { }).ShouldBeAsync(HttpStatusCode.OK);
@@ -67,6 +68,10 @@ public sealed class JobLogPageTests : IAsyncLifetime
             Assert.Equal([0], rest.Streams["system"]);
             Assert.Equal(full.Items[3].Seq, rest.NextSeq);
             Assert.True(rest.JobEnded);
+            Assert.True(rest.More);
+            var last = await tenant.Client.GetAsync($"/api/v1/jobs/{job.Id}/logs/compact?after={full.Items[3].Seq}&limit=1").ReadAsync<CompactLogPageDto>();
+            Assert.Equal(["five"], last.Lines);
+            Assert.False(last.More);
             var problem = await tenant.Client.GetAsync($"/api/v1/jobs/{job.Id}/logs/compact?limit=0").ShouldBeProblemAsync(HttpStatusCode.BadRequest);
             Assert.Equal("limit", problem.GetProperty("field").GetString());
             await tenant.Client.GetAsync("/api/v1/jobs/j_unknown/logs/compact").ShouldBeProblemAsync(HttpStatusCode.NotFound);

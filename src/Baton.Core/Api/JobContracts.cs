@@ -86,7 +86,10 @@ public sealed record LogPageDto(IReadOnlyList<LogLineDto> Items, long NextSeq, b
 /// <summary>
 /// The same page as <see cref="LogPageDto"/> in the compact form a log viewer takes: each line's text, in order, and by
 /// stream the indexes (into <see cref="Lines"/>) of the lines not written to stdout (stderr, setup, system).
+/// <see cref="More"/> says that later lines were already stored when the page was read (ask for the next page); without
+/// it, a follower goes on with the live tail from <see cref="NextSeq"/>.
 /// </summary>
-public sealed record CompactLogPageDto(IReadOnlyList<string> Lines, IReadOnlyDictionary<string, IReadOnlyList<int>> Streams, long NextSeq, bool JobEnded);
+public sealed record CompactLogPageDto(
+    IReadOnlyList<string> Lines, IReadOnlyDictionary<string, IReadOnlyList<int>> Streams, long NextSeq, bool JobEnded, bool More);
 
 public sealed record JobEventDto(long Id, DateTimeOffset At, string Type, int Attempt, string? AgentId, string? Message);

@@ -65,18 +65,22 @@ public static class JobLogEndpoint
         if (job is null) return Problems.NotFound($"Job {jobId}");
         if (RefusedPage(after, limit) is { } refused) return refused;
 
-        var lines = await store.Jobs.ReadLogsAsync(tenantId, jobId, after ?? 0, limit ?? PageSize, ct);
-        var texts = new string[lines.Count];
+        // One line more than the page holds tells whether another page follows (a full page need not be followed by one).
+        var pageSize = limit ?? PageSize;
+        var lines = await store.Jobs.ReadLogsAsync(tenantId, jobId, after ?? 0, pageSize + 1, ct);
+        var more = lines.Count > pageSize;
+        var count = Math.Min(lines.Count, pageSize);
+        var texts = new string[count];
         var streams = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
-        for (var i = 0; i < lines.Count; i++)
+        for (var i = 0; i < count; i++)
         {
             texts[i] = lines[i].Text;
             if (lines[i].Stream == "stdout") continue;
             if (!streams.TryGetValue(lines[i].Stream, out var indexes)) streams[lines[i].Stream] = indexes = new List<int>();
             ((List<int>)indexes).Add(i);
         }
-        var next = lines.Count > 0 ? lines[^1].Seq : after ?? 0;
-        return Results.Ok(new CompactLogPageDto(texts, streams, next, job.State.IsTerminal()));
+        var next = count > 0 ? lines[count - 1].Seq : after ?? 0;
+        return Results.Ok(new CompactLogPageDto(texts, streams, next, job.State.IsTerminal(), more));
     }
 
     private static IResult? RefusedPage(long? after, int? limit) =>

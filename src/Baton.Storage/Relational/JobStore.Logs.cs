@@ -7,7 +7,8 @@ namespace Baton.Storage.Relational;
 // tenant's stored log bytes (its log quota).
 internal sealed partial class JobStore
 {
-    private const int MaxLogReadLimit = 10_000;
+    /// <summary>The API's largest page (10,000 lines) and one more line, which tells a reader whether another page follows.</summary>
+    private const int MaxLogReadLimit = 10_001;
 
     /// <summary>
     /// Stores the lines that fit the job's log limit, once each: a batch resent after a lost response is stored once, since

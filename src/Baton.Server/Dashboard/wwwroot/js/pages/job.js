@@ -284,8 +284,8 @@ export function render(main, { args, navigate }) {
         flush();
         performance.mark('baton:log-page-shown');
         firstLogPageDone();
-        // A full page may have more after it.
-        if (page.lines.length < LOG_PAGE) break;
+        // The server says whether later lines were stored when it read the page; the live tail brings the rest.
+        if (!page.more) break;
       }
     } catch (error) {
       firstLogPageDone();
