@@ -4,6 +4,7 @@ using Baton.Core.Auth;
 using Baton.Core.Jobs;
 using Baton.Core.Packages;
 using Baton.Core.Tenancy;
+using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Model;
 
@@ -119,6 +120,11 @@ public sealed record JobRecord
     public int CpuMillicores { get; init; }
     /// <summary>Memory the job requests, in MB (0: none).</summary>
     public long MemoryMb { get; init; }
+
+    // The stored forms Dapper reads a jobs row through (Relational.JobRow.Select): the state's text and the requirements' JSON.
+    internal string StoredState { get => State.ToText(); init => State = JobStates.Parse(value); }
+
+    internal string StoredRequirements { get => StoredJson.Serialize(Requirements); init => Requirements = StoredJson.Deserialize<List<string>>(value); }
 }
 
 public sealed record NewJob(

@@ -35,7 +35,7 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
             // One result of heads, or one per tenant, as the dialect reads them.
             while (!reads.IsConsumed)
             {
-                foreach (var job in (await reads.ReadAsync<JobRow>()).Select(row => row.ToRecord()))
+                foreach (var job in await reads.ReadAsync<JobRecord>())
                 {
                     if (!rows.Heads.TryGetValue(job.TenantId, out var head)) rows.Heads[job.TenantId] = head = [];
                     head.Add(job);

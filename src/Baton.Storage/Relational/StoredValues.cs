@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
 using System.Data;
+using System.Text.Json;
+using Baton.Core.AgentProtocol;
 using Baton.Storage.Serialization;
 using Dapper;
 
@@ -32,6 +34,8 @@ internal static class StoredValues
             SqlMapper.AddTypeHandler(typeof(JsonText), new JsonTextHandler());
             SqlMapper.AddTypeHandler(typeof(TextList), new TextListHandler());
             SqlMapper.AddTypeHandler(typeof(ValueList), new ValueListHandler());
+            SqlMapper.AddTypeHandler(typeof(JsonElement), new JsonDocumentHandler(text => StoredJson.ParseElement(text), value => StoredJson.ToText((JsonElement)value)));
+            SqlMapper.AddTypeHandler(typeof(JobProgressReport), new JsonDocumentHandler(StoredJson.DeserializeOrNull<JobProgressReport>, StoredJson.Serialize));
         }
     }
 
@@ -61,6 +65,14 @@ internal static class StoredValues
             BinderOf(parameter).BindJson(parameter, value is JsonText json ? json.Text : null);
 
         public object Parse(Type destinationType, object value) => new JsonText((string)value);
+    }
+
+    /// <summary>A record's value kept in a JSON column, read from the column's text and bound as JSON.</summary>
+    private sealed class JsonDocumentHandler(Func<string, object?> read, Func<object, string> write) : SqlMapper.ITypeHandler
+    {
+        public void SetValue(IDbDataParameter parameter, object value) => BinderOf(parameter).BindJson(parameter, value is DBNull ? null : write(value));
+
+        public object? Parse(Type destinationType, object value) => read((string)value);
     }
 
     private sealed class TextListHandler : SqlMapper.ITypeHandler
