@@ -31,11 +31,11 @@ internal sealed class CalendarStore(IStoreDatabase database) : ICalendarStore
     private static async Task RetimeSchedulesAsync(StoreSession session, CalendarRecord calendar, Func<ScheduleRecord, DateTimeOffset?>? nextFireOf)
     {
         if (nextFireOf is null) return;
-        var rows = await session.QueryAsync<ScheduleRow>(
+        var schedules = await session.QueryAsync<ScheduleRecord>(
             $"SELECT {ScheduleRow.Select} FROM schedules WHERE tenant_id = @TenantId AND calendar_name = @Name AND NOT paused " +
             $"AND (next_fire_at IS NULL OR next_fire_at > @UpdatedAt) {session.Dialect.LockRows};",
             new { calendar.TenantId, calendar.Name, calendar.UpdatedAt });
-        foreach (var schedule in rows.Select(row => row.ToRecord()))
+        foreach (var schedule in schedules)
         {
             var next = nextFireOf(schedule);
             if (next == schedule.NextFireAt) continue;
