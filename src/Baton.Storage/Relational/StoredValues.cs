@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Data;
 using System.Text.Json;
 using Baton.Core.AgentProtocol;
+using Baton.Core.Packages;
 using Baton.Storage.Serialization;
 using Dapper;
 
@@ -36,6 +37,7 @@ internal static class StoredValues
             SqlMapper.AddTypeHandler(typeof(ValueList), new ValueListHandler());
             SqlMapper.AddTypeHandler(typeof(JsonElement), new JsonDocumentHandler(text => StoredJson.ParseElement(text), value => StoredJson.ToText((JsonElement)value)));
             SqlMapper.AddTypeHandler(typeof(JobProgressReport), new JsonDocumentHandler(StoredJson.DeserializeOrNull<JobProgressReport>, StoredJson.Serialize));
+            SqlMapper.AddTypeHandler(typeof(PackageManifest), new JsonDocumentHandler(StoredJson.Deserialize<PackageManifest>, StoredJson.Serialize));
         }
     }
 

@@ -77,17 +77,8 @@ internal sealed class DeliveryRow
         NextAttemptAt, LastAttemptAt, LastStatusCode, LastError, LastDurationMs, CreatedAt, DeliveredAt, RedeliveryOf);
 }
 
-/// <summary>A row of <c>events</c>.</summary>
-internal sealed class EventRow
+/// <summary>The select list of <c>events</c>, in the order of <see cref="TenantEventRecord"/>'s constructor (Dapper reads it straight).</summary>
+internal static class EventRow
 {
     public static readonly string Select = Columns.Select(["tenant_id", "id", "type", "subject_id", "payload", "created_at"]);
-
-    public string TenantId { get; set; } = "";
-    public long Id { get; set; }
-    public string Type { get; set; } = "";
-    public string SubjectId { get; set; } = "";
-    public string Payload { get; set; } = "";
-    public DateTimeOffset CreatedAt { get; set; }
-
-    public TenantEventRecord ToRecord() => new(TenantId, Id, Type, SubjectId, StoredJson.ParseElement(Payload), CreatedAt);
 }

@@ -26,9 +26,9 @@ internal sealed partial class WebhookStore
             var cursors = new List<(string Id, long Cursor)>();
             foreach (var webhook in behind)
             {
-                var events = (await session.QueryAsync<EventRow>(
+                var events = (await session.QueryAsync<TenantEventRecord>(
                     $"SELECT {EventRow.Select} FROM events WHERE tenant_id = @TenantId AND id > @EventCursor ORDER BY id LIMIT @maxEvents;",
-                    new { webhook.TenantId, webhook.EventCursor, maxEvents })).Select(row => row.ToRecord()).ToList();
+                    new { webhook.TenantId, webhook.EventCursor, maxEvents })).ToList();
                 if (events.Count == 0) continue;
                 deliveries.AddRange(events
                     .Where(e => webhook.Enabled && TenantEventTypes.Matches(webhook.EventTypes, e.Type))
