@@ -4,7 +4,6 @@ using Baton.Core.Auth;
 using Baton.Core.Jobs;
 using Baton.Core.Packages;
 using Baton.Core.Tenancy;
-using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Model;
 
@@ -121,10 +120,8 @@ public sealed record JobRecord
     /// <summary>Memory the job requests, in MB (0: none).</summary>
     public long MemoryMb { get; init; }
 
-    // The stored forms Dapper reads a jobs row through (Relational.JobRow.Select): the state's text and the requirements' JSON.
+    /// <summary>The state's stored text, which Dapper reads a jobs row through (<c>Relational.JobRow.Select</c>).</summary>
     internal string StoredState { get => State.ToText(); init => State = JobStates.Parse(value); }
-
-    internal string StoredRequirements { get => StoredJson.Serialize(Requirements); init => Requirements = StoredJson.Deserialize<List<string>>(value); }
 }
 
 public sealed record NewJob(

@@ -7,7 +7,7 @@ namespace Baton.Storage.Relational;
 
 /// <summary>
 /// The column lists of <c>jobs</c>. Dapper reads a row straight into a <see cref="JobRecord"/> through <see cref="Select"/>:
-/// JSON columns through the stored-value handlers, the state and the requirements through the record's stored forms.
+/// JSON columns and lists through the stored-value handlers, the state through the record's stored form.
 /// </summary>
 internal static class JobRow
 {
@@ -17,7 +17,7 @@ internal static class JobRow
     public static readonly string Select = Columns.Select(
     [
         "id", "tenant_id", "package_name", "package_version", "package_sha256", "state AS StoredState", "attempt", "max_attempts", "priority",
-        "timeout_seconds", "requirements AS StoredRequirements", "inputs", "idempotency_key", "agent_id", "submitted_at", "assigned_at", "started_at",
+        "timeout_seconds", "requirements", "inputs", "idempotency_key", "agent_id", "submitted_at", "assigned_at", "started_at",
         "finished_at", "not_before", "lease_expires_at", "result", "error", "exit_code", "cancel_requested", "progress", "queue",
         "cpu_millicores", "memory_mb",
     ]);

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Data;
+using System.Globalization;
 using System.Text.Json;
 using Baton.Core.AgentProtocol;
 using Baton.Core.Packages;
@@ -38,6 +39,13 @@ internal static class StoredValues
             SqlMapper.AddTypeHandler(typeof(JsonElement), new JsonDocumentHandler(text => StoredJson.ParseElement(text), value => StoredJson.ToText((JsonElement)value)));
             SqlMapper.AddTypeHandler(typeof(JobProgressReport), new JsonDocumentHandler(StoredJson.DeserializeOrNull<JobProgressReport>, StoredJson.Serialize));
             SqlMapper.AddTypeHandler(typeof(PackageManifest), new JsonDocumentHandler(StoredJson.Deserialize<PackageManifest>, StoredJson.Serialize));
+            // Dapper fills a record's constructor only from columns of the parameters' exact types, or of types it has a
+            // handler for: SQLite returns every integer as a long and flags as 0 or 1, and text lists are arrays on PostgreSQL
+            // and JSON on SQLite. Dapper binds int and bool parameters itself (its own map comes first); a text list is
+            // written as a TextList or JsonText, which names the column's form.
+            SqlMapper.AddTypeHandler(typeof(int), new ReadHandler(value => Convert.ToInt32(value, CultureInfo.InvariantCulture)));
+            SqlMapper.AddTypeHandler(typeof(bool), new ReadHandler(value => value is bool flag ? flag : Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0));
+            SqlMapper.AddTypeHandler(typeof(IReadOnlyList<string>), new ReadHandler(TextItems));
         }
     }
 
@@ -82,13 +90,25 @@ internal static class StoredValues
         public void SetValue(IDbDataParameter parameter, object value) =>
             BinderOf(parameter).BindTextList(parameter, value is TextList list ? list.Items : null);
 
-        public object Parse(Type destinationType, object value) => value switch
-        {
-            string[] items => new TextList(items),
-            string json => new TextList(StoredJson.Deserialize<string[]>(json)),
-            _ => throw new InvalidDataException($"Cannot read a text list from {value.GetType().Name}."),
-        };
+        public object Parse(Type destinationType, object value) => new TextList(TextItems(value));
     }
+
+    /// <summary>A type Dapper only reads through a handler (see <see cref="Register{TParameter}"/>).</summary>
+    private sealed class ReadHandler(Func<object, object> read) : SqlMapper.ITypeHandler
+    {
+        public void SetValue(IDbDataParameter parameter, object value) =>
+            throw new NotSupportedException($"A {value.GetType().Name} parameter is bound as a TextList or JsonText.");
+
+        public object Parse(Type destinationType, object value) => read(value);
+    }
+
+    /// <summary>A text list as a backend returns it: a <c>text[]</c>, or a JSON array.</summary>
+    private static string[] TextItems(object value) => value switch
+    {
+        string[] items => items,
+        string json => StoredJson.Deserialize<string[]>(json),
+        _ => throw new InvalidDataException($"Cannot read a text list from {value.GetType().Name}."),
+    };
 
     private sealed class ValueListHandler : SqlMapper.ITypeHandler
     {
@@ -97,8 +117,8 @@ internal static class StoredValues
         public object Parse(Type destinationType, object value) => throw new NotSupportedException("Value lists are parameters only.");
     }
 
-    // Both backends keep whole milliseconds, so data, cursors and comparisons behave the same on each.
-    private static DateTimeOffset Truncate(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+    /// <summary>A time as both backends keep it: whole milliseconds, so data, cursors and comparisons behave the same on each.</summary>
+    public static DateTimeOffset Truncate(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
 }
 
 /// <summary>How one backend binds the stored value types; null binds SQL NULL of the value's column type.</summary>
