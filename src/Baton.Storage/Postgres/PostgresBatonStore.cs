@@ -9,13 +9,9 @@ namespace Baton.Storage.Postgres;
 /// over LISTEN/NOTIFY from the server (see Baton.Server's PostgresWakeUpBridge), not from here. Migrations are applied as
 /// the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).
 /// </summary>
-public sealed class PostgresBatonStore : Relational.RelationalBatonStore
+public sealed class PostgresBatonStore(PostgresStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
+    : Relational.RelationalBatonStore(() => Open(options, time), time, retryPolicy)
 {
-    public PostgresBatonStore(PostgresStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
-        : base(() => Open(options, time), time, retryPolicy)
-    {
-    }
-
     private static Relational.RelationalBackend Open(PostgresStoreOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
