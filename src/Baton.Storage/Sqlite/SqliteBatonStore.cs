@@ -6,13 +6,9 @@ namespace Baton.Storage.Sqlite;
 /// The embedded backend: one SQLite file in WAL mode, written by this process only (single-node
 /// mode: the server refuses a second process on the same data, and several replicas need PostgreSQL).
 /// </summary>
-public sealed class SqliteBatonStore : Relational.RelationalBatonStore
+public sealed class SqliteBatonStore(SqliteStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
+    : Relational.RelationalBatonStore(() => Open(options, time), time, retryPolicy)
 {
-    public SqliteBatonStore(SqliteStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
-        : base(() => Open(options, time), time, retryPolicy)
-    {
-    }
-
     private static Relational.RelationalBackend Open(SqliteStoreOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
