@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Baton.Core.AgentProtocol;
 using Baton.Core.Packages;
+using Baton.Storage.Model;
 using Baton.Storage.Serialization;
 using Dapper;
 
@@ -46,6 +47,9 @@ internal static class StoredValues
             SqlMapper.AddTypeHandler(typeof(int), new ReadHandler(value => Convert.ToInt32(value, CultureInfo.InvariantCulture)));
             SqlMapper.AddTypeHandler(typeof(bool), new ReadHandler(value => value is bool flag ? flag : Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0));
             SqlMapper.AddTypeHandler(typeof(IReadOnlyList<string>), new ReadHandler(TextItems));
+            // A calendar's working days ("mon,tue,…") and holidays (a JSON array of dates), as ScheduleText stores them.
+            SqlMapper.AddTypeHandler(typeof(IReadOnlyList<DayOfWeek>), new ReadHandler(value => ScheduleText.WorkingDaysFromText((string)value)));
+            SqlMapper.AddTypeHandler(typeof(IReadOnlyList<DateOnly>), new ReadHandler(value => ScheduleText.HolidaysFromJson((string)value)));
         }
     }
 
@@ -62,7 +66,7 @@ internal static class StoredValues
 
         public object Parse(Type destinationType, object value) => value switch
         {
-            long ms => StoredTime.FromMs(ms),
+            long ms => DateTimeOffset.FromUnixTimeMilliseconds(ms),
             DateTime utc => Truncate(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc))),
             DateTimeOffset time => Truncate(time),
             _ => throw new InvalidDataException($"Cannot read a time from {value.GetType().Name}."),
