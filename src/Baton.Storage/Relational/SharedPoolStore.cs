@@ -65,7 +65,7 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
                         amounts = ValueList.Of(usage.Select(u => u.AgentMilliseconds)),
                     });
             }
-            await session.ExecuteAsync("DELETE FROM shared_pool_usage WHERE minute < @minute;", new { minute = SharedPoolRows.MinuteOf(pruneBefore) });
+            await session.ExecuteAsync("DELETE FROM shared_pool_usage WHERE minute < @minute;", new { minute = SharedPoolMinutes.MinuteOf(pruneBefore) });
         }, cancellationToken);
 
     // System scope, narrowed to one tenant: its jobs on shared agents are visible only with the agents' (shared) rows.
@@ -111,7 +111,7 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
     private static object UsageParameters(IReadOnlyList<string> tenantIds, DateTimeOffset since, DateTimeOffset now, int limit = 0) => new
     {
         ids = new TextList(tenantIds),
-        minute = SharedPoolRows.MinuteOf(since),
+        minute = SharedPoolMinutes.MinuteOf(since),
         since,
         now,
         shared = SharedPool.TenantId,
