@@ -14,9 +14,8 @@ public sealed class PostgresBatonStore(PostgresStoreOptions options, TimeProvide
 {
     private static Relational.RelationalBackend Open(PostgresStoreOptions options, TimeProvider time)
     {
+        // The database refuses a missing connection string and a timeout that is not positive.
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.ConnectionString)) throw new ArgumentException("ConnectionString is required.", nameof(options));
-        if (options.StatementTimeout <= TimeSpan.Zero) throw new ArgumentException("StatementTimeout must be positive.", nameof(options));
         var database = new PostgresDatabase(options);
         return new(database, database, new PostgresPartitionMaintenance(database.MigrationConnectionString),
             new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true),

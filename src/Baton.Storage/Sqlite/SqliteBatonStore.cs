@@ -11,8 +11,8 @@ public sealed class SqliteBatonStore(SqliteStoreOptions options, TimeProvider ti
 {
     private static Relational.RelationalBackend Open(SqliteStoreOptions options, TimeProvider time)
     {
+        // The database refuses a missing path.
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.DatabasePath)) throw new ArgumentException("DatabasePath is required.", nameof(options));
         var database = new SqliteDatabase(options.DatabasePath);
         return new(database, database, Partitions: null, new("sqlite", SupportsMultipleReplicas: false, PushesCrossReplicaWakeups: false),
             new SqliteMigrator(database, time).MigrateAsync, () => Close(database));
