@@ -119,6 +119,9 @@ public sealed record JobRecord
     public int CpuMillicores { get; init; }
     /// <summary>Memory the job requests, in MB (0: none).</summary>
     public long MemoryMb { get; init; }
+
+    /// <summary>The state's stored text, which Dapper reads a jobs row through (<c>Relational.JobRow.Select</c>).</summary>
+    internal string StoredState { get => State.ToText(); init => State = JobStates.Parse(value); }
 }
 
 public sealed record NewJob(

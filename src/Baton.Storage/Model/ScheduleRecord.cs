@@ -43,6 +43,15 @@ public sealed record ScheduleRecord
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 
+    // The stored forms a schedules row is read and written through (Relational.ScheduleRow): the policies' text, the window in ms.
+    internal string StoredCalendarMode { get => CalendarMode.ToText(); init => CalendarMode = CalendarModes.Parse(value); }
+
+    internal string StoredConcurrency { get => Concurrency.ToText(); init => Concurrency = ScheduleText.ParseConcurrency(value); }
+
+    internal string StoredMisfire { get => Misfire.ToText(); init => Misfire = ScheduleText.ParseMisfire(value); }
+
+    internal long StoredCatchUpWindowMs { get => (long)CatchUpWindow.TotalMilliseconds; init => CatchUpWindow = TimeSpan.FromMilliseconds(value); }
+
     /// <summary>The idempotency key of the job of one fire: two schedulers, or a retry after a crash, submit the same key.</summary>
     public string IdempotencyKeyFor(DateTimeOffset fireTime) => FireKey(Id, fireTime);
 

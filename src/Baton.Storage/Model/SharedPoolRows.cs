@@ -11,8 +11,6 @@ internal sealed class SharedPoolRows
     public Dictionary<(string Tenant, string Queue), int> QueuePriorities { get; } = [];
     public Dictionary<string, List<JobRecord>> Heads { get; } = new(StringComparer.Ordinal);
 
-    public static long MinuteOf(DateTimeOffset at) => SharedPoolMinutes.MinuteOf(at);
-
     public void AddUsage(IEnumerable<TenantAmountRow> rows)
     {
         foreach (var row in rows) UsedMilliseconds[row.TenantId] = UsedMilliseconds.GetValueOrDefault(row.TenantId) + row.Amount;

@@ -9,18 +9,13 @@ namespace Baton.Storage.Postgres;
 /// over LISTEN/NOTIFY from the server (see Baton.Server's PostgresWakeUpBridge), not from here. Migrations are applied as
 /// the owner (<see cref="PostgresStoreOptions.MigrationConnectionString"/>).
 /// </summary>
-public sealed class PostgresBatonStore : Relational.RelationalBatonStore
+public sealed class PostgresBatonStore(PostgresStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
+    : Relational.RelationalBatonStore(() => Open(options, time), time, retryPolicy)
 {
-    public PostgresBatonStore(PostgresStoreOptions options, TimeProvider time, RetryPolicy retryPolicy)
-        : base(() => Open(options, time), time, retryPolicy)
-    {
-    }
-
     private static Relational.RelationalBackend Open(PostgresStoreOptions options, TimeProvider time)
     {
+        // The database refuses a missing connection string and a timeout that is not positive.
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.ConnectionString)) throw new ArgumentException("ConnectionString is required.", nameof(options));
-        if (options.StatementTimeout <= TimeSpan.Zero) throw new ArgumentException("StatementTimeout must be positive.", nameof(options));
         var database = new PostgresDatabase(options);
         return new(database, database, new PostgresPartitionMaintenance(database.MigrationConnectionString),
             new("postgres", SupportsMultipleReplicas: true, PushesCrossReplicaWakeups: true),

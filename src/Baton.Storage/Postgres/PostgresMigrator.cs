@@ -1,3 +1,4 @@
+using Baton.Storage.Relational;
 using Dapper;
 using Npgsql;
 
@@ -26,7 +27,7 @@ internal sealed class PostgresMigrator(string connectionString, TimeProvider tim
         await connection.ExecuteAsync(PgSql.Command("SELECT pg_advisory_xact_lock(@key);", new { key = MigrationLockKey }, transaction, cancellationToken));
         var newlyApplied = await MigrationScripts.ApplyAsync(connection, transaction, scripts,
             "CREATE TABLE IF NOT EXISTS schema_migrations (version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL);",
-            PgTime.ToDb(time.GetUtcNow()), cancellationToken);
+            StoredValues.Truncate(time.GetUtcNow()), cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
         return newlyApplied;
     }

@@ -91,7 +91,7 @@ internal sealed partial class PostgresPartitionMaintenance(string ownerConnectio
             foreach (var (table, timeColumn) in Partitioned)
             {
                 deleted[table + "_default"] = await connection.ExecuteAsync(PgSql.Command(
-                    $"DELETE FROM {table}_default WHERE {timeColumn} < @cutoff;", new { cutoff = PgTime.ToDb(cutoffOf(table)) }, transaction, cancellationToken));
+                    $"DELETE FROM {table}_default WHERE {timeColumn} < @cutoff;", new { cutoff = StoredValues.Truncate(cutoffOf(table)) }, transaction, cancellationToken));
             }
             return new RetentionReport(deleted, dropped);
         }, cancellationToken);

@@ -25,7 +25,7 @@ internal sealed class PostgresValueBinder : IValueBinder
             Bind(parameter, NpgsqlDbType.Array | ElementTypes[element], items);
             return;
         }
-        var times = items.Cast<DateTimeOffset?>().Select(time => time is { } t ? PgTime.ToDb(t).UtcDateTime : (DateTime?)null);
+        var times = items.Cast<DateTimeOffset?>().Select(time => time is { } t ? StoredValues.Truncate(t).UtcDateTime : (DateTime?)null);
         Bind(parameter, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, times.ToArray());
     }
 

@@ -31,11 +31,11 @@ internal sealed class CalendarStore(IStoreDatabase database) : ICalendarStore
     private static async Task RetimeSchedulesAsync(StoreSession session, CalendarRecord calendar, Func<ScheduleRecord, DateTimeOffset?>? nextFireOf)
     {
         if (nextFireOf is null) return;
-        var rows = await session.QueryAsync<ScheduleRow>(
+        var schedules = await session.QueryAsync<ScheduleRecord>(
             $"SELECT {ScheduleRow.Select} FROM schedules WHERE tenant_id = @TenantId AND calendar_name = @Name AND NOT paused " +
             $"AND (next_fire_at IS NULL OR next_fire_at > @UpdatedAt) {session.Dialect.LockRows};",
             new { calendar.TenantId, calendar.Name, calendar.UpdatedAt });
-        foreach (var schedule in rows.Select(row => row.ToRecord()))
+        foreach (var schedule in schedules)
         {
             var next = nextFireOf(schedule);
             if (next == schedule.NextFireAt) continue;
@@ -45,14 +45,12 @@ internal sealed class CalendarStore(IStoreDatabase database) : ICalendarStore
     }
 
     public Task<CalendarRecord?> GetAsync(string tenantId, string name, CancellationToken cancellationToken) =>
-        database.ReadAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<CalendarRow>(
-            $"SELECT {CalendarRow.Select} FROM calendars WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name }))?.ToRecord(),
-            cancellationToken);
+        database.ReadAsync(tenantId, session => session.QuerySingleOrDefaultAsync<CalendarRecord>(
+            $"SELECT {CalendarRow.Select} FROM calendars WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name }), cancellationToken);
 
     public Task<IReadOnlyList<CalendarRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadListAsync<IReadOnlyList<CalendarRecord>>(tenantId, async session => (await session.QueryAsync<CalendarRow>(
-            $"SELECT {CalendarRow.Select} FROM calendars WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId }))
-            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+        database.ReadListAsync<IReadOnlyList<CalendarRecord>>(tenantId, async session => (await session.QueryAsync<CalendarRecord>(
+            $"SELECT {CalendarRow.Select} FROM calendars WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId })).ToList(), cancellationToken);
 
     public Task<CalendarDeleteResult> DeleteAsync(string tenantId, string name, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, async session =>
@@ -68,8 +66,11 @@ internal sealed class CalendarStore(IStoreDatabase database) : ICalendarStore
             return CalendarDeleteResult.Deleted;
         }, cancellationToken);
 
-    /// <summary>A row of <c>calendars</c>.</summary>
-    private sealed class CalendarRow
+    /// <summary>
+    /// The column lists of <c>calendars</c>, in the order of <see cref="CalendarRecord"/>'s constructor: Dapper reads a row
+    /// straight into it; <see cref="Of"/> is what a write binds.
+    /// </summary>
+    private static class CalendarRow
     {
         private static readonly string[] All = ["tenant_id", "name", "working_days", "holidays", "time_zone", "created_at", "updated_at"];
 
@@ -77,26 +78,10 @@ internal sealed class CalendarStore(IStoreDatabase database) : ICalendarStore
         public static readonly string Values = Relational.Columns.Values(All);
         public static readonly string Select = Relational.Columns.Select(All);
 
-        public string TenantId { get; set; } = "";
-        public string Name { get; set; } = "";
-        public string WorkingDays { get; set; } = "";
-        public JsonText Holidays { get; set; }
-        public string? TimeZone { get; set; }
-        public DateTimeOffset CreatedAt { get; set; }
-        public DateTimeOffset UpdatedAt { get; set; }
-
-        public static CalendarRow Of(CalendarRecord calendar) => new()
+        public static object Of(CalendarRecord calendar) => new
         {
-            TenantId = calendar.TenantId,
-            Name = calendar.Name,
-            WorkingDays = ScheduleText.WorkingDaysToText(calendar.WorkingDays),
-            Holidays = new JsonText(ScheduleText.HolidaysToJson(calendar.Holidays)),
-            TimeZone = calendar.TimeZone,
-            CreatedAt = calendar.CreatedAt,
-            UpdatedAt = calendar.UpdatedAt,
+            calendar.TenantId, calendar.Name, WorkingDays = ScheduleText.WorkingDaysToText(calendar.WorkingDays),
+            Holidays = new JsonText(ScheduleText.HolidaysToJson(calendar.Holidays)), calendar.TimeZone, calendar.CreatedAt, calendar.UpdatedAt,
         };
-
-        public CalendarRecord ToRecord() => new(
-            TenantId, Name, ScheduleText.WorkingDaysFromText(WorkingDays), ScheduleText.HolidaysFromJson(Holidays.Text), TimeZone, CreatedAt, UpdatedAt);
     }
 }

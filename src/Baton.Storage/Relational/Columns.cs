@@ -8,23 +8,29 @@ namespace Baton.Storage.Relational;
 /// </summary>
 internal static class Columns
 {
-    /// <summary>A select list: <c>id AS Id, tenant_id AS TenantId</c>; a qualified column (<c>d.id</c>) keeps its table.</summary>
-    public static string Select(IEnumerable<string> columns) => string.Join(", ", columns.Select(column => $"{column} AS {Property(column)}"));
+    /// <summary>
+    /// A select list: <c>id AS Id, tenant_id AS TenantId</c>; a qualified column (<c>d.id</c>) keeps its table. An entry may
+    /// name its property (<c>state AS StoredState</c>): the record's stored form of a value the column keeps as text.
+    /// </summary>
+    public static string Select(IEnumerable<string> columns) => string.Join(", ", columns.Select(column => $"{Column(column)} AS {Property(column)}"));
 
     /// <summary>An insert's column list: <c>id, tenant_id</c>.</summary>
-    public static string Names(IEnumerable<string> columns) => string.Join(", ", columns);
+    public static string Names(IEnumerable<string> columns) => string.Join(", ", columns.Select(Column));
 
     /// <summary>An insert's values, the row's properties: <c>@Id, @TenantId</c>.</summary>
     public static string Values(IEnumerable<string> columns) => string.Join(", ", columns.Select(column => "@" + Property(column)));
 
     /// <summary>An update's <c>SET</c> list from the row's properties: <c>name = @Name, priority = @Priority</c>.</summary>
-    public static string Set(IEnumerable<string> columns) => string.Join(", ", columns.Select(column => $"{column} = @{Property(column)}"));
+    public static string Set(IEnumerable<string> columns) => string.Join(", ", columns.Select(column => $"{Column(column)} = @{Property(column)}"));
 
     /// <summary>An upsert's <c>SET</c> list that takes the inserted row's values: <c>name = excluded.name</c>.</summary>
-    public static string Excluded(IEnumerable<string> columns) => string.Join(", ", columns.Select(column => $"{column} = excluded.{column}"));
+    public static string Excluded(IEnumerable<string> columns) => string.Join(", ", columns.Select(Column).Select(column => $"{column} = excluded.{column}"));
 
-    /// <summary>A column's property: <c>next_fire_at</c> (or <c>s.next_fire_at</c>) is <c>NextFireAt</c>.</summary>
-    public static string Property(string column) =>
+    /// <summary>An entry's column: <c>state</c> of <c>state AS StoredState</c>.</summary>
+    private static string Column(string entry) => entry.Split(" AS ")[0];
+
+    /// <summary>An entry's property: <c>next_fire_at</c> (or <c>s.next_fire_at</c>) is <c>NextFireAt</c>, <c>state AS StoredState</c> <c>StoredState</c>.</summary>
+    public static string Property(string column) => column.Split(" AS ") is [_, var property] ? property :
         string.Concat(column[(column.IndexOf('.', StringComparison.Ordinal) + 1)..].Split('_').Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
 }
 

@@ -50,7 +50,7 @@ internal sealed class EventStore(IStoreDatabase database, TimeProvider time) : I
                 parameters.Add("types", new TextList(types));
             }
             sql.Append(CultureInfo.InvariantCulture, $" ORDER BY id LIMIT {Math.Clamp(limit, 1, MaxPageSize)};");
-            return (await session.QueryAsync<EventRow>(sql.ToString(), parameters)).Select(row => row.ToRecord()).ToList();
+            return (await session.QueryAsync<TenantEventRecord>(sql.ToString(), parameters)).ToList();
         }, cancellationToken);
     }
 

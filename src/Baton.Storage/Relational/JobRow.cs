@@ -1,21 +1,22 @@
 using System.Collections.Concurrent;
-using Baton.Core.AgentProtocol;
-using Baton.Core.Jobs;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
 using Dapper;
 
 namespace Baton.Storage.Relational;
 
-/// <summary>One row of <c>jobs</c> as Dapper reads it on either backend; <see cref="Select"/> is the matching select list.</summary>
-internal sealed class JobRow
+/// <summary>
+/// The column lists of <c>jobs</c>. Dapper reads a row straight into a <see cref="JobRecord"/> through <see cref="Select"/>:
+/// JSON columns and lists through the stored-value handlers, the state through the record's stored form.
+/// </summary>
+internal static class JobRow
 {
     /// <summary>The job states that hold an agent's lease, as an SQL list.</summary>
     public const string ActiveStates = "('assigned', 'running')";
 
     public static readonly string Select = Columns.Select(
     [
-        "id", "tenant_id", "package_name", "package_version", "package_sha256", "state", "attempt", "max_attempts", "priority",
+        "id", "tenant_id", "package_name", "package_version", "package_sha256", "state AS StoredState", "attempt", "max_attempts", "priority",
         "timeout_seconds", "requirements", "inputs", "idempotency_key", "agent_id", "submitted_at", "assigned_at", "started_at",
         "finished_at", "not_before", "lease_expires_at", "result", "error", "exit_code", "cancel_requested", "progress", "queue",
         "cpu_millicores", "memory_mb",
@@ -62,71 +63,4 @@ internal sealed class JobRow
             .Replace("result AS Result", $"CASE WHEN {sql.OctetLength("result")} <= 4096 THEN result ELSE 'null' END AS Result", StringComparison.Ordinal)
             .Replace("error AS Error", $"{sql.TextTail("error", 1024)} AS Error", StringComparison.Ordinal)
         + $", {sql.OctetLength("inputs")} > 4096 AS InputsOmitted, COALESCE({sql.OctetLength("result")} > 4096, false) AS ResultOmitted");
-
-    public bool InputsOmitted { get; set; }
-
-    public bool ResultOmitted { get; set; }
-
-    public string Id { get; set; } = "";
-    public string TenantId { get; set; } = "";
-    public string PackageName { get; set; } = "";
-    public string PackageVersion { get; set; } = "";
-    public string PackageSha256 { get; set; } = "";
-    public string State { get; set; } = "";
-    public int Attempt { get; set; }
-    public int MaxAttempts { get; set; }
-    public int Priority { get; set; }
-    public int TimeoutSeconds { get; set; }
-    public string Requirements { get; set; } = "[]";
-    public string Inputs { get; set; } = "{}";
-    public string? IdempotencyKey { get; set; }
-    public string? AgentId { get; set; }
-    public DateTimeOffset SubmittedAt { get; set; }
-    public DateTimeOffset? AssignedAt { get; set; }
-    public DateTimeOffset? StartedAt { get; set; }
-    public DateTimeOffset? FinishedAt { get; set; }
-    public DateTimeOffset? NotBefore { get; set; }
-    public DateTimeOffset? LeaseExpiresAt { get; set; }
-    public string? Result { get; set; }
-    public string? Error { get; set; }
-    public int? ExitCode { get; set; }
-    public bool CancelRequested { get; set; }
-    public string? Progress { get; set; }
-    public string Queue { get; set; } = QueueRecord.DefaultName;
-    public int CpuMillicores { get; set; }
-    public long MemoryMb { get; set; }
-
-    public JobRecord ToRecord() => new()
-    {
-        Id = Id,
-        TenantId = TenantId,
-        PackageName = PackageName,
-        PackageVersion = PackageVersion,
-        PackageSha256 = PackageSha256,
-        State = JobStates.Parse(State),
-        Attempt = Attempt,
-        MaxAttempts = MaxAttempts,
-        Priority = Priority,
-        TimeoutSeconds = TimeoutSeconds,
-        Requirements = StoredJson.Deserialize<List<string>>(Requirements),
-        Inputs = StoredJson.ParseElement(Inputs),
-        InputsOmitted = InputsOmitted,
-        ResultOmitted = ResultOmitted,
-        IdempotencyKey = IdempotencyKey,
-        AgentId = AgentId,
-        SubmittedAt = SubmittedAt,
-        AssignedAt = AssignedAt,
-        StartedAt = StartedAt,
-        FinishedAt = FinishedAt,
-        NotBefore = NotBefore,
-        LeaseExpiresAt = LeaseExpiresAt,
-        Result = StoredJson.ParseElementOrNull(Result),
-        Error = Error,
-        ExitCode = ExitCode,
-        CancelRequested = CancelRequested,
-        Progress = StoredJson.DeserializeOrNull<JobProgressReport>(Progress),
-        Queue = Queue,
-        CpuMillicores = CpuMillicores,
-        MemoryMb = MemoryMb,
-    };
 }

@@ -9,7 +9,7 @@ internal abstract class JobSql(SqlDialect dialect)
 {
     /// <summary>
     /// A page of one job's log lines after <c>@afterSeq</c>, oldest first, at most <c>@limit</c>, as <c>Seq</c>, <c>Attempt</c>,
-    /// <c>At</c>, <c>Stream</c>, <c>Text</c>; the job is <c>@jobId</c> of <c>@tenantId</c>.
+    /// <c>At</c>, <c>Stream</c>, <c>Text</c> (<see cref="Model.LogLineRecord"/>'s constructor); the job is <c>@jobId</c> of <c>@tenantId</c>.
     /// </summary>
     public string LogPage => field ??=
         $"""
@@ -20,8 +20,8 @@ internal abstract class JobSql(SqlDialect dialect)
         """;
 
     /// <summary>
-    /// One job's events in order, as <c>Id</c>, <c>JobId</c>, <c>At</c>, <c>Type</c>, <c>Attempt</c>, <c>AgentId</c>, <c>Message</c>;
-    /// the job is <c>@jobId</c> of <c>@tenantId</c>.
+    /// One job's events in order, as <c>Id</c>, <c>JobId</c>, <c>At</c>, <c>Type</c>, <c>Attempt</c>, <c>AgentId</c>, <c>Message</c>
+    /// (<see cref="Model.JobEventRecord"/>'s constructor); the job is <c>@jobId</c> of <c>@tenantId</c>.
     /// </summary>
     public string EventList => field ??=
         $"""

@@ -127,11 +127,11 @@ internal sealed partial class JobStore
     private async Task<IReadOnlyList<(AttemptWriteResult, JobRecord?)>> CompleteAsync(StoreSession session, IReadOnlyList<AttemptCompletion> completions)
     {
         var sql = session.Dialect.Jobs;
-        var jobs = (await session.QueryAsync<JobRow>(sql.CompletionJobsLocked, new
+        var jobs = (await session.QueryAsync<JobRecord>(sql.CompletionJobsLocked, new
         {
             jobIds = ValueList.Of(completions.Select(c => c.JobId)),
             tenantIds = ValueList.Of(completions.Select(c => c.TenantId)),
-        })).Select(row => row.ToRecord()).ToDictionary(job => job.Id, StringComparer.Ordinal);
+        })).ToDictionary(job => job.Id, StringComparer.Ordinal);
 
         var now = Now();
         var results = new (AttemptWriteResult, JobRecord?)[completions.Count];
@@ -162,7 +162,7 @@ internal sealed partial class JobStore
         }
         if (writes.Count == 0) return results;
 
-        var updated = (await session.QueryAsync<JobRow>(sql.AttemptCompletion, new
+        var updated = (await session.QueryAsync<JobRecord>(sql.AttemptCompletion, new
         {
             now,
             jobIds = ValueList.Of(writes.Select(w => w.Job.Id)),
@@ -176,7 +176,7 @@ internal sealed partial class JobStore
             resultTexts = ValueList.Of(writes.Select(w => StoredJson.ToText(w.Completion.Result))),
             exitCodes = ValueList.Of(writes.Select(w => w.Completion.ExitCode)),
             errors = ValueList.Of(writes.Select(w => w.Completion.Error)),
-        })).Select(row => row.ToRecord()).ToDictionary(job => job.Id, StringComparer.Ordinal);
+        })).ToDictionary(job => job.Id, StringComparer.Ordinal);
 
         var events = new List<NewEvent>();
         var tenantEvents = new List<NewTenantEvent>();

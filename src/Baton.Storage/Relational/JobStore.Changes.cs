@@ -18,7 +18,7 @@ internal sealed partial class JobStore
             if (job.Priority == priority) return (PriorityChangeResult.Changed, job);
 
             var now = Now();
-            var updated = await session.QuerySingleAsync<JobRow>(
+            var updated = await session.QuerySingleAsync<JobRecord>(
                 $"""
                 UPDATE jobs SET priority = @priority
                 WHERE id = @jobId AND tenant_id = @tenantId AND state = 'pending'
@@ -27,7 +27,7 @@ internal sealed partial class JobStore
                 new { tenantId, jobId, priority });
             await AppendJobEventsAsync(session, now,
                 [new NewEvent(tenantId, jobId, JobEventTypes.PriorityChanged, job.Attempt, null, JobEventText.PriorityChanged(job.Priority, priority))]);
-            return (PriorityChangeResult.Changed, updated.ToRecord());
+            return (PriorityChangeResult.Changed, updated);
         }, cancellationToken);
 
     /// <summary>A waiting job is cancelled at once; one on an agent is flagged, and the agent stops it at its next contact.</summary>
@@ -41,13 +41,13 @@ internal sealed partial class JobStore
             var now = Now();
             if (job.State == JobState.Pending)
             {
-                var cancelled = (await session.QuerySingleAsync<JobRow>(
+                var cancelled = await session.QuerySingleAsync<JobRecord>(
                     $"""
                     UPDATE jobs SET state = 'cancelled', finished_at = @now, not_before = NULL
                     WHERE id = @jobId AND tenant_id = @tenantId AND state = 'pending'
                     RETURNING {JobRow.Select};
                     """,
-                    new { tenantId, jobId, now })).ToRecord();
+                    new { tenantId, jobId, now });
                 await AppendJobEventsAsync(session, now,
                     [new NewEvent(tenantId, jobId, JobEventTypes.Cancelled, job.Attempt, null, "cancelled before it was assigned")]);
                 await TenantEvents.QueueAsync(session, FinishedEvents(cancelled), now);
@@ -55,7 +55,7 @@ internal sealed partial class JobStore
             }
 
             if (job.CancelRequested) return (CancelResult.Requested, job);
-            var requested = await session.QuerySingleAsync<JobRow>(
+            var requested = await session.QuerySingleAsync<JobRecord>(
                 $"""
                 UPDATE jobs SET cancel_requested = true
                 WHERE id = @jobId AND tenant_id = @tenantId AND state IN {JobRow.ActiveStates}
@@ -64,6 +64,6 @@ internal sealed partial class JobStore
                 new { tenantId, jobId });
             await AppendJobEventsAsync(session, now,
                 [new NewEvent(tenantId, jobId, JobEventTypes.CancelRequested, job.Attempt, job.AgentId, $"agent {job.AgentId} asked to stop the job")]);
-            return (CancelResult.Requested, requested.ToRecord());
+            return (CancelResult.Requested, requested);
         }, cancellationToken);
 }

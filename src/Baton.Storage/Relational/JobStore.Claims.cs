@@ -61,9 +61,8 @@ internal sealed partial class JobStore
             if (picks.Count == 0) return empty;
 
             async Task<List<JobRecord>> ReadCandidatesAsync(int limit) =>
-                (await session.QueryAsync<JobRow>(
-                    sql.ClaimCandidates(plan.Queues.OrderBy), new { tenantId, now, blocked = new TextList(plan.Queues.Blocked), limit }))
-                .Select(row => row.ToRecord()).ToList();
+                (await session.QueryAsync<JobRecord>(
+                    sql.ClaimCandidates(plan.Queues.OrderBy), new { tenantId, now, blocked = new TextList(plan.Queues.Blocked), limit })).ToList();
 
             var assigned = await AssignAsync(session, tenantId, picks, now, now + first.LeaseTtl);
             // Each agent gets its jobs back in claim order.
@@ -106,7 +105,7 @@ internal sealed partial class JobStore
     private static async Task<IReadOnlyDictionary<string, JobRecord>> AssignAsync(
         StoreSession session, string tenantId, IReadOnlyList<(JobRecord Job, string AgentId)> picks, DateTimeOffset now, DateTimeOffset leaseExpiresAt)
     {
-        var claimedRows = await session.QueryAsync<JobRow>(session.Dialect.Jobs.JobAssignment, new
+        var claimed = await session.QueryAsync<JobRecord>(session.Dialect.Jobs.JobAssignment, new
         {
             tenantId,
             now,
@@ -115,7 +114,7 @@ internal sealed partial class JobStore
             agentIds = ValueList.Of(picks.Select(p => p.AgentId)),
         });
         // RETURNING has no order: the claim puts each agent's jobs back in claim order.
-        return claimedRows.ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
+        return claimed.ToDictionary(job => job.Id, StringComparer.Ordinal);
     }
 
     /// <summary>What a claim reads under the tenant's lock.</summary>

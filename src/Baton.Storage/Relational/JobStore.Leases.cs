@@ -20,13 +20,11 @@ internal sealed partial class JobStore
         }
         return await database.WriteAsync<IReadOnlyList<JobRecord>>(tenantId, async session =>
         {
-            var candidates = (await session.QueryAsync<JobRow>(sql.ReleaseCandidates, new { tenantId, agentId, before = assignedBefore }))
-                .Select(row => row.ToRecord()).ToList();
+            var candidates = (await session.QueryAsync<JobRecord>(sql.ReleaseCandidates, new { tenantId, agentId, before = assignedBefore })).ToList();
             var lost = Undelivered(candidates, running);
             if (lost.Count == 0) return [];
             var now = Now();
-            var rows = await session.QueryAsync<JobRow>(sql.ReleaseAssignment, new { tenantId, agentId, ids = ValueList.Of(lost.Select(j => j.Id)) });
-            var releasedAll = rows.Select(row => row.ToRecord()).ToList();
+            var releasedAll = (await session.QueryAsync<JobRecord>(sql.ReleaseAssignment, new { tenantId, agentId, ids = ValueList.Of(lost.Select(j => j.Id)) })).ToList();
             await AppendJobEventsAsync(session, now, [.. releasedAll.Select(j => new NewEvent(
                 j.TenantId, j.Id, JobEventTypes.Released, j.Attempt + 1, agentId, ReleasedMessage(agentId)))]);
             return releasedAll;
@@ -43,7 +41,7 @@ internal sealed partial class JobStore
         {
             var sql = session.Dialect.Jobs;
             var now = Now();
-            var expiredJobs = (await session.QueryAsync<JobRow>(sql.ExpiredLeases, new { now })).Select(row => row.ToRecord()).ToList();
+            var expiredJobs = (await session.QueryAsync<JobRecord>(sql.ExpiredLeases, new { now })).ToList();
             if (expiredJobs.Count == 0) return [];
             var expired = new List<ExpiredLease>(expiredJobs.Count);
             var notBefores = new List<DateTimeOffset?>(expiredJobs.Count);

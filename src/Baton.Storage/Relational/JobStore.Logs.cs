@@ -69,19 +69,12 @@ internal sealed partial class JobStore
             new { tenantId, since }), cancellationToken);
 
     public Task<IReadOnlyList<LogLineRecord>> ReadLogsAsync(string tenantId, string jobId, long afterSeq, int limit, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<LogLineRecord>>(tenantId, async session =>
-        {
-            var rows = await session.QueryAsync<LogRow>(
-                session.Dialect.Jobs.LogPage, new { tenantId, jobId, afterSeq, limit = Math.Clamp(limit, 1, MaxLogReadLimit) });
-            return rows.Select(row => new LogLineRecord(row.Seq, row.Attempt, row.At, row.Stream, row.Text)).ToList();
-        }, cancellationToken);
+        database.ReadAsync<IReadOnlyList<LogLineRecord>>(tenantId, async session => (await session.QueryAsync<LogLineRecord>(
+            session.Dialect.Jobs.LogPage, new { tenantId, jobId, afterSeq, limit = Math.Clamp(limit, 1, MaxLogReadLimit) })).ToList(), cancellationToken);
 
     public Task<IReadOnlyList<JobEventRecord>> ListEventsAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<JobEventRecord>>(tenantId, async session =>
-        {
-            var rows = await session.QueryAsync<EventRow>(session.Dialect.Jobs.EventList, new { tenantId, jobId });
-            return rows.Select(row => new JobEventRecord(row.Id, row.JobId, row.At, row.Type, row.Attempt, row.AgentId, row.Message)).ToList();
-        }, cancellationToken);
+            (await session.QueryAsync<JobEventRecord>(session.Dialect.Jobs.EventList, new { tenantId, jobId })).ToList(), cancellationToken);
 
     private sealed class LogHolderRow
     {
@@ -91,25 +84,5 @@ internal sealed partial class JobStore
         public bool CancelRequested { get; set; }
         public long LogBytes { get; set; }
         public int LogCutAttempt { get; set; }
-    }
-
-    private sealed class LogRow
-    {
-        public long Seq { get; set; }
-        public int Attempt { get; set; }
-        public DateTimeOffset At { get; set; }
-        public string Stream { get; set; } = "";
-        public string Text { get; set; } = "";
-    }
-
-    private sealed class EventRow
-    {
-        public long Id { get; set; }
-        public string JobId { get; set; } = "";
-        public DateTimeOffset At { get; set; }
-        public string Type { get; set; } = "";
-        public int Attempt { get; set; }
-        public string? AgentId { get; set; }
-        public string? Message { get; set; }
     }
 }

@@ -35,8 +35,8 @@ internal sealed partial class JobStore
             .OrderBy(j => j.TenantId, StringComparer.Ordinal).ThenBy(j => j.IdempotencyKey, StringComparer.Ordinal)
             .ToList();
 
-        var inserted = toInsert.Count == 0 ? [] : (await session.QueryAsync<JobRow>(session.Dialect.Jobs.JobInsert, JobRow.SubmittedValues(toInsert, Now())))
-            .ToDictionary(row => row.Id, row => row.ToRecord(), StringComparer.Ordinal);
+        var inserted = toInsert.Count == 0 ? [] : (await session.QueryAsync<JobRecord>(session.Dialect.Jobs.JobInsert, JobRow.SubmittedValues(toInsert, Now())))
+            .ToDictionary(job => job.Id, StringComparer.Ordinal);
 
         // Keys a concurrent submission won meanwhile (the insert skipped them): that submission's job is the answer.
         var lost = toInsert.Where(j => !inserted.ContainsKey(j.Id)).ToList();
@@ -53,11 +53,11 @@ internal sealed partial class JobStore
 
     private static async Task<Dictionary<(string TenantId, string Key), JobRecord>> LoadByIdempotencyKeysAsync(StoreSession session, IReadOnlyList<NewJob> jobs)
     {
-        var rows = await session.QueryAsync<JobRow>(session.Dialect.Jobs.JobsByIdempotencyKey, new
+        var stored = await session.QueryAsync<JobRecord>(session.Dialect.Jobs.JobsByIdempotencyKey, new
         {
             tenantIds = ValueList.Of(jobs.Select(j => j.TenantId)),
             keys = ValueList.Of(jobs.Select(j => j.IdempotencyKey!)),
         });
-        return rows.Select(row => row.ToRecord()).ToDictionary(job => (job.TenantId, job.IdempotencyKey!));
+        return stored.ToDictionary(job => (job.TenantId, job.IdempotencyKey!));
     }
 }

@@ -80,10 +80,10 @@ internal sealed partial class JobStore(IStoreDatabase database, TimeProvider tim
         // A listing is a search: it may read from the replica.
         return database.ReadListAsync(tenantId, async session =>
         {
-            var rows = (await session.QueryAsync<JobRow>(sql.ToString(), parameters)).ToList();
-            var items = rows.Take(limit).Select(row => row.ToRecord()).ToList();
-            var next = rows.Count > limit
-                ? new JobListCursor(rows[limit - 1].SubmittedAt.ToUnixTimeMilliseconds(), rows[limit - 1].Id).Encode()
+            var jobs = (await session.QueryAsync<JobRecord>(sql.ToString(), parameters)).ToList();
+            var items = jobs.Take(limit).ToList();
+            var next = jobs.Count > limit
+                ? new JobListCursor(jobs[limit - 1].SubmittedAt.ToUnixTimeMilliseconds(), jobs[limit - 1].Id).Encode()
                 : null;
             return new JobPage(items, next);
         }, cancellationToken);
@@ -103,9 +103,8 @@ internal sealed partial class JobStore(IStoreDatabase database, TimeProvider tim
     private static async Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow)
     {
         var locking = lockRow && session.Dialect.LockRows.Length > 0 ? " " + session.Dialect.LockRows : "";
-        var row = await session.QuerySingleOrDefaultAsync<JobRow>(
+        return await session.QuerySingleOrDefaultAsync<JobRecord>(
             $"SELECT {JobRow.Select} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{locking};", new { tenantId, jobId });
-        return row?.ToRecord();
     }
 
     /// <summary>"Now" from the injected clock, in whole milliseconds (what both backends keep).</summary>

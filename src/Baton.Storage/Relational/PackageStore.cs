@@ -1,11 +1,10 @@
-using Baton.Core.Packages;
 using Baton.Storage.Model;
-using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Relational;
 
 internal sealed class PackageStore(IStoreDatabase database) : IPackageStore
 {
+    // In the order of PackageVersionRecord's constructor: Dapper reads a row straight into it.
     private static readonly string[] All = ["tenant_id", "name", "version", "sha256", "size_bytes", "manifest", "created_at"];
 
     private static readonly string Select = Columns.Select(All);
@@ -28,10 +27,7 @@ internal sealed class PackageStore(IStoreDatabase database) : IPackageStore
             var storedBytes = await ArtifactStore.StoredBytesAsync(session, version.TenantId);
             if (storedBytes + version.SizeBytes > storageLimitBytes) return (PackageAddResult.QuotaExceeded, version);
 
-            var created = await session.QuerySingleAsync<PackageVersionRow>(
-                Insert,
-                new { version.TenantId, version.Name, version.Version, version.Sha256, version.SizeBytes, Manifest = JsonText.Of(version.Manifest), version.CreatedAt });
-            return (PackageAddResult.Created, created.ToRecord());
+            return (PackageAddResult.Created, await session.QuerySingleAsync<PackageVersionRecord>(Insert, version));
         }, cancellationToken);
 
     public Task<PackageVersionRecord?> GetVersionAsync(string tenantId, string name, string version, CancellationToken cancellationToken) =>
@@ -84,26 +80,11 @@ internal sealed class PackageStore(IStoreDatabase database) : IPackageStore
         session.ScalarAsync<long>("SELECT CAST(COALESCE(SUM(size_bytes), 0) AS bigint) FROM package_versions WHERE tenant_id = @tenantId;", new { tenantId });
 
     private Task<IReadOnlyList<PackageVersionRecord>> ListAsync(string tenantId, string filter, object parameters, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<PackageVersionRecord>>(tenantId, async session => (await session.QueryAsync<PackageVersionRow>(
-            $"SELECT {Select} FROM package_versions WHERE tenant_id = @tenantId {filter};", parameters))
-            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+        database.ReadAsync<IReadOnlyList<PackageVersionRecord>>(tenantId, async session => (await session.QueryAsync<PackageVersionRecord>(
+            $"SELECT {Select} FROM package_versions WHERE tenant_id = @tenantId {filter};", parameters)).ToList(), cancellationToken);
 
-    private static async Task<PackageVersionRecord?> FindAsync(StoreSession session, string tenantId, string name, string version) =>
-        (await session.QuerySingleOrDefaultAsync<PackageVersionRow>(
+    private static Task<PackageVersionRecord?> FindAsync(StoreSession session, string tenantId, string name, string version) =>
+        session.QuerySingleOrDefaultAsync<PackageVersionRecord>(
             $"SELECT {Select} FROM package_versions WHERE tenant_id = @tenantId AND name = @name AND version = @version;",
-            new { tenantId, name, version }))?.ToRecord();
-
-    private sealed class PackageVersionRow
-    {
-        public string TenantId { get; set; } = "";
-        public string Name { get; set; } = "";
-        public string Version { get; set; } = "";
-        public string Sha256 { get; set; } = "";
-        public long SizeBytes { get; set; }
-        public string Manifest { get; set; } = "";
-        public DateTimeOffset CreatedAt { get; set; }
-
-        public PackageVersionRecord ToRecord() =>
-            new(TenantId, Name, Version, Sha256, SizeBytes, StoredJson.Deserialize<PackageManifest>(Manifest), CreatedAt);
-    }
+            new { tenantId, name, version });
 }

@@ -19,17 +19,15 @@ internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : I
         }, cancellationToken);
 
     public Task<QueueRecord?> GetAsync(string tenantId, string name, CancellationToken cancellationToken) =>
-        database.ReadAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<QueueRow>(
-            $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name }))?.ToRecord(),
-            cancellationToken);
+        database.ReadAsync(tenantId, session => session.QuerySingleOrDefaultAsync<QueueRecord>(
+            $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name }), cancellationToken);
 
     public Task<IReadOnlyList<QueueRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<QueueRecord>>(tenantId, async session => (await session.QueryAsync<QueueRow>(
-            $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId }))
-            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+        database.ReadAsync<IReadOnlyList<QueueRecord>>(tenantId, async session => (await session.QueryAsync<QueueRecord>(
+            $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId })).ToList(), cancellationToken);
 
     public Task<QueueRecord?> UpdateAsync(string tenantId, string name, QueueUpdate update, CancellationToken cancellationToken) =>
-        database.WriteAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<QueueRow>(
+        database.WriteAsync(tenantId, session => session.QuerySingleOrDefaultAsync<QueueRecord>(
             $"""
             UPDATE queues
             SET priority = COALESCE(@Priority, priority),
@@ -52,7 +50,7 @@ internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : I
                 AgentGroups = TextList.OfOrNull(update.AgentGroups),
                 update.ReservedSlots,
                 update.ReservedMinPriority,
-            }))?.ToRecord(), cancellationToken);
+            }), cancellationToken);
 
     public Task<int> CountActiveAsync(string tenantId, string name, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.ScalarAsync<int>(

@@ -1,17 +1,19 @@
-using Baton.Core.Scheduling;
 using Baton.Storage.Model;
-using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Relational;
 
-/// <summary>A row of <c>schedules</c>, as both backends read and write it; the column lists of its statements sit next to it.</summary>
-internal sealed class ScheduleRow
+/// <summary>
+/// The column lists of <c>schedules</c>. Dapper reads a row straight into a <see cref="ScheduleRecord"/> (the policies and
+/// the catch-up window through the record's stored forms); <see cref="Of"/> is what a write binds.
+/// </summary>
+internal static class ScheduleRow
 {
     /// <summary>The definition and operator-controlled state: what an insert writes, and what an update rewrites.</summary>
     private static readonly string[] Written =
     [
         "tenant_id", "id", "name", "cron", "time_zone", "package_name", "package_version", "inputs", "queue", "priority",
-        "calendar_name", "calendar_mode", "concurrency_policy", "misfire_policy", "catch_up_window_ms", "paused", "pause_reason",
+        "calendar_name", "calendar_mode AS StoredCalendarMode", "concurrency_policy AS StoredConcurrency",
+        "misfire_policy AS StoredMisfire", "catch_up_window_ms AS StoredCatchUpWindowMs", "paused", "pause_reason",
         "consecutive_failures", "auto_pause_after", "next_fire_at", "queued_fire_at", "created_at", "updated_at",
     ];
 
@@ -27,90 +29,11 @@ internal sealed class ScheduleRow
 
     public static readonly string Select = Relational.Columns.Select(Written.Concat(RunState));
 
-    public string TenantId { get; set; } = "";
-    public string Id { get; set; } = "";
-    public string Name { get; set; } = "";
-    public string Cron { get; set; } = "";
-    public string TimeZone { get; set; } = "";
-    public string PackageName { get; set; } = "";
-    public string? PackageVersion { get; set; }
-    public JsonText Inputs { get; set; }
-    public string Queue { get; set; } = "";
-    public int Priority { get; set; }
-    public string? CalendarName { get; set; }
-    public string CalendarMode { get; set; } = "";
-    public string ConcurrencyPolicy { get; set; } = "";
-    public string MisfirePolicy { get; set; } = "";
-    public long CatchUpWindowMs { get; set; }
-    public bool Paused { get; set; }
-    public string? PauseReason { get; set; }
-    public int ConsecutiveFailures { get; set; }
-    public int AutoPauseAfter { get; set; }
-    public DateTimeOffset? NextFireAt { get; set; }
-    public DateTimeOffset? LastFireAt { get; set; }
-    public string? LastJobId { get; set; }
-    public bool LastJobCounted { get; set; }
-    public DateTimeOffset? QueuedFireAt { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset UpdatedAt { get; set; }
-
-    public static ScheduleRow Of(ScheduleRecord s) => new()
+    /// <summary>The parameters of a write of <paramref name="s"/>, named as <see cref="Values"/> and <see cref="UpdateSet"/> name them.</summary>
+    public static object Of(ScheduleRecord s) => new
     {
-        TenantId = s.TenantId,
-        Id = s.Id,
-        Name = s.Name,
-        Cron = s.Cron,
-        TimeZone = s.TimeZone,
-        PackageName = s.PackageName,
-        PackageVersion = s.PackageVersion,
-        Inputs = new JsonText(StoredJson.ToText(s.Inputs)),
-        Queue = s.Queue,
-        Priority = s.Priority,
-        CalendarName = s.CalendarName,
-        CalendarMode = s.CalendarMode.ToText(),
-        ConcurrencyPolicy = s.Concurrency.ToText(),
-        MisfirePolicy = s.Misfire.ToText(),
-        CatchUpWindowMs = (long)s.CatchUpWindow.TotalMilliseconds,
-        Paused = s.Paused,
-        PauseReason = s.PauseReason,
-        ConsecutiveFailures = s.ConsecutiveFailures,
-        AutoPauseAfter = s.AutoPauseAfter,
-        NextFireAt = s.NextFireAt,
-        LastFireAt = s.LastFireAt,
-        LastJobId = s.LastJobId,
-        LastJobCounted = s.LastJobCounted,
-        QueuedFireAt = s.QueuedFireAt,
-        CreatedAt = s.CreatedAt,
-        UpdatedAt = s.UpdatedAt,
-    };
-
-    public ScheduleRecord ToRecord() => new()
-    {
-        TenantId = TenantId,
-        Id = Id,
-        Name = Name,
-        Cron = Cron,
-        TimeZone = TimeZone,
-        PackageName = PackageName,
-        PackageVersion = PackageVersion,
-        Inputs = StoredJson.ParseElement(Inputs.Text),
-        Queue = Queue,
-        Priority = Priority,
-        CalendarName = CalendarName,
-        CalendarMode = CalendarModes.Parse(CalendarMode),
-        Concurrency = ScheduleText.ParseConcurrency(ConcurrencyPolicy),
-        Misfire = ScheduleText.ParseMisfire(MisfirePolicy),
-        CatchUpWindow = TimeSpan.FromMilliseconds(CatchUpWindowMs),
-        Paused = Paused,
-        PauseReason = PauseReason,
-        ConsecutiveFailures = ConsecutiveFailures,
-        AutoPauseAfter = AutoPauseAfter,
-        NextFireAt = NextFireAt,
-        LastFireAt = LastFireAt,
-        LastJobId = LastJobId,
-        LastJobCounted = LastJobCounted,
-        QueuedFireAt = QueuedFireAt,
-        CreatedAt = CreatedAt,
-        UpdatedAt = UpdatedAt,
+        s.TenantId, s.Id, s.Name, s.Cron, s.TimeZone, s.PackageName, s.PackageVersion, s.Inputs, s.Queue, s.Priority, s.CalendarName,
+        s.StoredCalendarMode, s.StoredConcurrency, s.StoredMisfire, s.StoredCatchUpWindowMs, s.Paused, s.PauseReason,
+        s.ConsecutiveFailures, s.AutoPauseAfter, s.NextFireAt, s.QueuedFireAt, s.CreatedAt, s.UpdatedAt,
     };
 }

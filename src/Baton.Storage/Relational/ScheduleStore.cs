@@ -20,13 +20,13 @@ internal sealed class ScheduleStore(IStoreDatabase database) : IScheduleStore
         }, cancellationToken);
 
     public Task<ScheduleRecord?> GetAsync(string tenantId, string idOrName, CancellationToken cancellationToken) =>
-        database.ReadAsync(tenantId, async session => (await session.QueryFirstOrDefaultAsync<ScheduleRow>(
+        database.ReadAsync(tenantId, session => session.QueryFirstOrDefaultAsync<ScheduleRecord>(
             $"{SelectAll} WHERE tenant_id = @tenantId AND (id = @idOrName OR name = @idOrName) ORDER BY id = @idOrName DESC LIMIT 1;",
-            new { tenantId, idOrName }))?.ToRecord(), cancellationToken);
+            new { tenantId, idOrName }), cancellationToken);
 
     public Task<IReadOnlyList<ScheduleRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadListAsync<IReadOnlyList<ScheduleRecord>>(tenantId, async session => (await session.QueryAsync<ScheduleRow>(
-            $"{SelectAll} WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId })).Select(row => row.ToRecord()).ToList(), cancellationToken);
+        database.ReadListAsync<IReadOnlyList<ScheduleRecord>>(tenantId, async session => (await session.QueryAsync<ScheduleRecord>(
+            $"{SelectAll} WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId })).ToList(), cancellationToken);
 
     public Task<ScheduleWriteResult> UpdateAsync(ScheduleRecord schedule, CancellationToken cancellationToken) =>
         database.WriteAsync(schedule.TenantId, async session =>
@@ -46,7 +46,7 @@ internal sealed class ScheduleStore(IStoreDatabase database) : IScheduleStore
 
     // System scope: the scheduler serves every tenant; on PostgreSQL SKIP LOCKED lets replicas split the due schedules.
     public Task<IReadOnlyList<ScheduleRecord>> ClaimDueAsync(DateTimeOffset now, TimeSpan claimFor, int limit, CancellationToken cancellationToken) =>
-        database.SystemWriteAsync<IReadOnlyList<ScheduleRecord>>(async session => (await session.QueryAsync<ScheduleRow>(
+        database.SystemWriteAsync<IReadOnlyList<ScheduleRecord>>(async session => (await session.QueryAsync<ScheduleRecord>(
             $"""
             UPDATE schedules SET claimed_until = @until
             WHERE (tenant_id, id) IN (
@@ -57,7 +57,7 @@ internal sealed class ScheduleStore(IStoreDatabase database) : IScheduleStore
                 {session.Dialect.SkipLocked("schedules")})
             RETURNING {ScheduleRow.Select};
             """,
-            new { now, until = now + claimFor, limit })).Select(row => row.ToRecord()).OrderBy(s => s.NextFireAt).ToList(), cancellationToken);
+            new { now, until = now + claimFor, limit })).OrderBy(s => s.NextFireAt).ToList(), cancellationToken);
 
     public Task<bool> AdvanceAsync(ScheduleAdvance advance, CancellationToken cancellationToken) =>
         database.WriteAsync(advance.TenantId, async session => await session.ExecuteAsync(
@@ -94,7 +94,7 @@ internal sealed class ScheduleStore(IStoreDatabase database) : IScheduleStore
             new { limit })).Select(r => new SettledScheduleRun(r.TenantId, r.ScheduleId, r.JobId, JobStates.Parse(r.State))).ToList(), cancellationToken);
 
     public Task<ScheduleRecord?> RecordRunAsync(string tenantId, string scheduleId, string? jobId, bool failed, CancellationToken cancellationToken) =>
-        database.WriteAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<ScheduleRow>(
+        database.WriteAsync(tenantId, session => session.QuerySingleOrDefaultAsync<ScheduleRecord>(
             $"""
             UPDATE schedules
             SET consecutive_failures = CASE WHEN @failed THEN consecutive_failures + 1 ELSE 0 END,
@@ -103,14 +103,14 @@ internal sealed class ScheduleStore(IStoreDatabase database) : IScheduleStore
               AND (CAST(@jobId AS text) IS NULL OR (last_job_id = @jobId AND NOT last_job_counted))
             RETURNING {ScheduleRow.Select};
             """,
-            new { tenantId, scheduleId, jobId, failed }))?.ToRecord(), cancellationToken);
+            new { tenantId, scheduleId, jobId, failed }), cancellationToken);
 
     public Task<IReadOnlyList<ScheduleRecord>> ListDueByAsync(string? tenantId, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        async Task<IReadOnlyList<ScheduleRecord>> Query(StoreSession session) => (await session.QueryAsync<ScheduleRow>(
+        async Task<IReadOnlyList<ScheduleRecord>> Query(StoreSession session) => (await session.QueryAsync<ScheduleRecord>(
             $"{SelectAll} WHERE {session.Dialect.IsFalse("paused")} AND next_fire_at <= @until AND (CAST(@tenantId AS text) IS NULL OR tenant_id = @tenantId) " +
             "ORDER BY next_fire_at;",
-            new { tenantId, until })).Select(row => row.ToRecord()).ToList();
+            new { tenantId, until })).ToList();
         // Without a tenant this is the system-wide upcoming-fires view (system admins, the autoscaler).
         return tenantId is null ? database.SystemReadAsync(Query, cancellationToken) : database.ReadListAsync(tenantId, Query, cancellationToken);
     }

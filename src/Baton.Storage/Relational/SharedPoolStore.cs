@@ -35,7 +35,7 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
             // One result of heads, or one per tenant, as the dialect reads them.
             while (!reads.IsConsumed)
             {
-                foreach (var job in (await reads.ReadAsync<JobRow>()).Select(row => row.ToRecord()))
+                foreach (var job in await reads.ReadAsync<JobRecord>())
                 {
                     if (!rows.Heads.TryGetValue(job.TenantId, out var head)) rows.Heads[job.TenantId] = head = [];
                     head.Add(job);
@@ -65,7 +65,7 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
                         amounts = ValueList.Of(usage.Select(u => u.AgentMilliseconds)),
                     });
             }
-            await session.ExecuteAsync("DELETE FROM shared_pool_usage WHERE minute < @minute;", new { minute = SharedPoolRows.MinuteOf(pruneBefore) });
+            await session.ExecuteAsync("DELETE FROM shared_pool_usage WHERE minute < @minute;", new { minute = SharedPoolMinutes.MinuteOf(pruneBefore) });
         }, cancellationToken);
 
     // System scope, narrowed to one tenant: its jobs on shared agents are visible only with the agents' (shared) rows.
@@ -111,7 +111,7 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
     private static object UsageParameters(IReadOnlyList<string> tenantIds, DateTimeOffset since, DateTimeOffset now, int limit = 0) => new
     {
         ids = new TextList(tenantIds),
-        minute = SharedPoolRows.MinuteOf(since),
+        minute = SharedPoolMinutes.MinuteOf(since),
         since,
         now,
         shared = SharedPool.TenantId,

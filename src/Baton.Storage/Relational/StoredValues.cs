@@ -1,5 +1,10 @@
 using System.Collections.Frozen;
 using System.Data;
+using System.Globalization;
+using System.Text.Json;
+using Baton.Core.AgentProtocol;
+using Baton.Core.Packages;
+using Baton.Storage.Model;
 using Baton.Storage.Serialization;
 using Dapper;
 
@@ -32,6 +37,19 @@ internal static class StoredValues
             SqlMapper.AddTypeHandler(typeof(JsonText), new JsonTextHandler());
             SqlMapper.AddTypeHandler(typeof(TextList), new TextListHandler());
             SqlMapper.AddTypeHandler(typeof(ValueList), new ValueListHandler());
+            SqlMapper.AddTypeHandler(typeof(JsonElement), new JsonDocumentHandler(text => StoredJson.ParseElement(text), value => StoredJson.ToText((JsonElement)value)));
+            SqlMapper.AddTypeHandler(typeof(JobProgressReport), new JsonDocumentHandler(StoredJson.DeserializeOrNull<JobProgressReport>, StoredJson.Serialize));
+            SqlMapper.AddTypeHandler(typeof(PackageManifest), new JsonDocumentHandler(StoredJson.Deserialize<PackageManifest>, StoredJson.Serialize));
+            // Dapper fills a record's constructor only from columns of the parameters' exact types, or of types it has a
+            // handler for: SQLite returns every integer as a long and flags as 0 or 1, and text lists are arrays on PostgreSQL
+            // and JSON on SQLite. Dapper binds int and bool parameters itself (its own map comes first); a text list is
+            // written as a TextList or JsonText, which names the column's form.
+            SqlMapper.AddTypeHandler(typeof(int), new ReadHandler(value => Convert.ToInt32(value, CultureInfo.InvariantCulture)));
+            SqlMapper.AddTypeHandler(typeof(bool), new ReadHandler(value => value is bool flag ? flag : Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0));
+            SqlMapper.AddTypeHandler(typeof(IReadOnlyList<string>), new ReadHandler(TextItems));
+            // A calendar's working days ("mon,tue,…") and holidays (a JSON array of dates), as ScheduleText stores them.
+            SqlMapper.AddTypeHandler(typeof(IReadOnlyList<DayOfWeek>), new ReadHandler(value => ScheduleText.WorkingDaysFromText((string)value)));
+            SqlMapper.AddTypeHandler(typeof(IReadOnlyList<DateOnly>), new ReadHandler(value => ScheduleText.HolidaysFromJson((string)value)));
         }
     }
 
@@ -48,7 +66,7 @@ internal static class StoredValues
 
         public object Parse(Type destinationType, object value) => value switch
         {
-            long ms => StoredTime.FromMs(ms),
+            long ms => DateTimeOffset.FromUnixTimeMilliseconds(ms),
             DateTime utc => Truncate(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc))),
             DateTimeOffset time => Truncate(time),
             _ => throw new InvalidDataException($"Cannot read a time from {value.GetType().Name}."),
@@ -63,18 +81,38 @@ internal static class StoredValues
         public object Parse(Type destinationType, object value) => new JsonText((string)value);
     }
 
+    /// <summary>A record's value kept in a JSON column, read from the column's text and bound as JSON.</summary>
+    private sealed class JsonDocumentHandler(Func<string, object?> read, Func<object, string> write) : SqlMapper.ITypeHandler
+    {
+        public void SetValue(IDbDataParameter parameter, object value) => BinderOf(parameter).BindJson(parameter, value is DBNull ? null : write(value));
+
+        public object? Parse(Type destinationType, object value) => read((string)value);
+    }
+
     private sealed class TextListHandler : SqlMapper.ITypeHandler
     {
         public void SetValue(IDbDataParameter parameter, object value) =>
             BinderOf(parameter).BindTextList(parameter, value is TextList list ? list.Items : null);
 
-        public object Parse(Type destinationType, object value) => value switch
-        {
-            string[] items => new TextList(items),
-            string json => new TextList(StoredJson.Deserialize<string[]>(json)),
-            _ => throw new InvalidDataException($"Cannot read a text list from {value.GetType().Name}."),
-        };
+        public object Parse(Type destinationType, object value) => new TextList(TextItems(value));
     }
+
+    /// <summary>A type Dapper only reads through a handler (see <see cref="Register{TParameter}"/>).</summary>
+    private sealed class ReadHandler(Func<object, object> read) : SqlMapper.ITypeHandler
+    {
+        public void SetValue(IDbDataParameter parameter, object value) =>
+            throw new NotSupportedException($"A {value.GetType().Name} parameter is bound as a TextList or JsonText.");
+
+        public object Parse(Type destinationType, object value) => read(value);
+    }
+
+    /// <summary>A text list as a backend returns it: a <c>text[]</c>, or a JSON array.</summary>
+    private static string[] TextItems(object value) => value switch
+    {
+        string[] items => items,
+        string json => StoredJson.Deserialize<string[]>(json),
+        _ => throw new InvalidDataException($"Cannot read a text list from {value.GetType().Name}."),
+    };
 
     private sealed class ValueListHandler : SqlMapper.ITypeHandler
     {
@@ -83,8 +121,8 @@ internal static class StoredValues
         public object Parse(Type destinationType, object value) => throw new NotSupportedException("Value lists are parameters only.");
     }
 
-    // Both backends keep whole milliseconds, so data, cursors and comparisons behave the same on each.
-    private static DateTimeOffset Truncate(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+    /// <summary>A time as both backends keep it: whole milliseconds, so data, cursors and comparisons behave the same on each.</summary>
+    public static DateTimeOffset Truncate(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
 }
 
 /// <summary>How one backend binds the stored value types; null binds SQL NULL of the value's column type.</summary>

@@ -1,10 +1,12 @@
 using Baton.Storage.Model;
-using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Relational;
 
-/// <summary>A row of <c>webhooks</c>, as both backends read and write it.</summary>
-internal sealed class WebhookRow
+/// <summary>
+/// The column lists of <c>webhooks</c>, in the order of <see cref="WebhookRecord"/>'s constructor: Dapper reads a row
+/// straight into it; <see cref="Of"/> is what an insert binds.
+/// </summary>
+internal static class WebhookRow
 {
     private static readonly string[] Written = ["tenant_id", "id", "url", "secret", "event_types", "enabled", "description", "created_at", "updated_at"];
 
@@ -15,32 +17,11 @@ internal sealed class WebhookRow
         $"INSERT INTO webhooks ({Columns.Names(Written)}, event_cursor) VALUES ({Columns.Values(Written)}, " +
         $"COALESCE((SELECT last_id FROM event_sequences WHERE tenant_id = @TenantId), 0)) RETURNING {Select};";
 
-    public string TenantId { get; set; } = "";
-    public string Id { get; set; } = "";
-    public string Url { get; set; } = "";
-    public string Secret { get; set; } = "";
-    public JsonText EventTypes { get; set; }
-    public bool Enabled { get; set; }
-    public string? Description { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset UpdatedAt { get; set; }
-    public long EventCursor { get; set; }
-
-    public static WebhookRow Of(WebhookRecord webhook) => new()
+    public static object Of(WebhookRecord webhook) => new
     {
-        TenantId = webhook.TenantId,
-        Id = webhook.Id,
-        Url = webhook.Url,
-        Secret = webhook.Secret,
-        EventTypes = JsonText.Of(webhook.EventTypes),
-        Enabled = webhook.Enabled,
-        Description = webhook.Description,
-        CreatedAt = webhook.CreatedAt,
-        UpdatedAt = webhook.CreatedAt,
+        webhook.TenantId, webhook.Id, webhook.Url, webhook.Secret, EventTypes = JsonText.Of(webhook.EventTypes), webhook.Enabled,
+        webhook.Description, webhook.CreatedAt, UpdatedAt = webhook.CreatedAt,
     };
-
-    public WebhookRecord ToRecord() => new(
-        TenantId, Id, Url, Secret, StoredJson.Deserialize<List<string>>(EventTypes.Text), Enabled, Description, CreatedAt, UpdatedAt, EventCursor);
 }
 
 /// <summary>A row of <c>webhook_deliveries</c> (aliased <c>d</c>), with its webhook's address and secret when a claim joins them.</summary>
@@ -77,17 +58,8 @@ internal sealed class DeliveryRow
         NextAttemptAt, LastAttemptAt, LastStatusCode, LastError, LastDurationMs, CreatedAt, DeliveredAt, RedeliveryOf);
 }
 
-/// <summary>A row of <c>events</c>.</summary>
-internal sealed class EventRow
+/// <summary>The select list of <c>events</c>, in the order of <see cref="TenantEventRecord"/>'s constructor (Dapper reads it straight).</summary>
+internal static class EventRow
 {
     public static readonly string Select = Columns.Select(["tenant_id", "id", "type", "subject_id", "payload", "created_at"]);
-
-    public string TenantId { get; set; } = "";
-    public long Id { get; set; }
-    public string Type { get; set; } = "";
-    public string SubjectId { get; set; } = "";
-    public string Payload { get; set; } = "";
-    public DateTimeOffset CreatedAt { get; set; }
-
-    public TenantEventRecord ToRecord() => new(TenantId, Id, Type, SubjectId, StoredJson.ParseElement(Payload), CreatedAt);
 }

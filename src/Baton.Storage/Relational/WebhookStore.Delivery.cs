@@ -13,22 +13,22 @@ internal sealed partial class WebhookStore
         return await database.SystemWriteAsync(async session =>
         {
             // Webhooks behind their tenant's log, locked so two notifiers never fan out the same one at once.
-            var behind = (await session.QueryAsync<WebhookRow>(
+            var behind = (await session.QueryAsync<WebhookRecord>(
                 $"""
                 SELECT {WebhookRow.Select} FROM webhooks w
                 WHERE w.event_cursor < (SELECT s.last_id FROM event_sequences s WHERE s.tenant_id = w.tenant_id)
                 ORDER BY w.id LIMIT @maxWebhooks {session.Dialect.SkipLocked("w")};
                 """,
-                new { maxWebhooks })).Select(row => row.ToRecord()).ToList();
+                new { maxWebhooks })).ToList();
 
             var now = time.GetUtcNow();
             var deliveries = new List<NewDelivery>();
             var cursors = new List<(string Id, long Cursor)>();
             foreach (var webhook in behind)
             {
-                var events = (await session.QueryAsync<EventRow>(
+                var events = (await session.QueryAsync<TenantEventRecord>(
                     $"SELECT {EventRow.Select} FROM events WHERE tenant_id = @TenantId AND id > @EventCursor ORDER BY id LIMIT @maxEvents;",
-                    new { webhook.TenantId, webhook.EventCursor, maxEvents })).Select(row => row.ToRecord()).ToList();
+                    new { webhook.TenantId, webhook.EventCursor, maxEvents })).ToList();
                 if (events.Count == 0) continue;
                 deliveries.AddRange(events
                     .Where(e => webhook.Enabled && TenantEventTypes.Matches(webhook.EventTypes, e.Type))

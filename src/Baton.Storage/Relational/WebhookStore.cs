@@ -10,20 +10,18 @@ internal sealed partial class WebhookStore(IStoreDatabase database, TimeProvider
 
     public Task<WebhookRecord> CreateAsync(WebhookRecord webhook, CancellationToken cancellationToken) =>
         database.WriteAsync(webhook.TenantId, async session =>
-            (await session.QuerySingleAsync<WebhookRow>(WebhookRow.Insert, WebhookRow.Of(webhook))).ToRecord(), cancellationToken);
+            await session.QuerySingleAsync<WebhookRecord>(WebhookRow.Insert, WebhookRow.Of(webhook)), cancellationToken);
 
     public Task<WebhookRecord?> GetAsync(string tenantId, string webhookId, CancellationToken cancellationToken) =>
-        database.ReadAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<WebhookRow>(
-            $"SELECT {WebhookRow.Select} FROM webhooks WHERE tenant_id = @tenantId AND id = @webhookId;", new { tenantId, webhookId }))?.ToRecord(),
-            cancellationToken);
+        database.ReadAsync(tenantId, session => session.QuerySingleOrDefaultAsync<WebhookRecord>(
+            $"SELECT {WebhookRow.Select} FROM webhooks WHERE tenant_id = @tenantId AND id = @webhookId;", new { tenantId, webhookId }), cancellationToken);
 
     public Task<IReadOnlyList<WebhookRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<WebhookRecord>>(tenantId, async session => (await session.QueryAsync<WebhookRow>(
-            $"SELECT {WebhookRow.Select} FROM webhooks WHERE tenant_id = @tenantId ORDER BY created_at, id;", new { tenantId }))
-            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+        database.ReadAsync<IReadOnlyList<WebhookRecord>>(tenantId, async session => (await session.QueryAsync<WebhookRecord>(
+            $"SELECT {WebhookRow.Select} FROM webhooks WHERE tenant_id = @tenantId ORDER BY created_at, id;", new { tenantId })).ToList(), cancellationToken);
 
     public Task<WebhookRecord?> UpdateAsync(string tenantId, string webhookId, WebhookUpdate update, DateTimeOffset now, CancellationToken cancellationToken) =>
-        database.WriteAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<WebhookRow>(
+        database.WriteAsync(tenantId, session => session.QuerySingleOrDefaultAsync<WebhookRecord>(
             $"""
             UPDATE webhooks
             SET url = COALESCE(@Url, url), secret = COALESCE(@Secret, secret), event_types = COALESCE(@eventTypes, event_types),
@@ -41,7 +39,7 @@ internal sealed partial class WebhookStore(IStoreDatabase database, TimeProvider
                 update.Enabled,
                 update.Description,
                 now,
-            }))?.ToRecord(), cancellationToken);
+            }), cancellationToken);
 
     public Task<bool> DeleteAsync(string tenantId, string webhookId, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, async session => await session.ExecuteAsync(

@@ -8,7 +8,7 @@ namespace Baton.Storage.Sqlite;
 internal sealed class SqliteValueBinder : IValueBinder
 {
     public void BindTime(IDbDataParameter parameter, DateTimeOffset? value) =>
-        Bind(parameter, DbType.Int64, value is { } time ? StoredTime.ToMs(time) : null);
+        Bind(parameter, DbType.Int64, value is { } time ? time.ToUnixTimeMilliseconds() : null);
 
     public void BindJson(IDbDataParameter parameter, string? json) => Bind(parameter, DbType.String, json);
 
@@ -17,7 +17,7 @@ internal sealed class SqliteValueBinder : IValueBinder
 
     // Flags become JSON true and false, which json_each reads as 1 and 0.
     public void BindValueList(IDbDataParameter parameter, Array items) =>
-        Bind(parameter, DbType.String, StoredJson.Serialize(items.Cast<object?>().Select(item => item is DateTimeOffset time ? StoredTime.ToMs(time) : item)));
+        Bind(parameter, DbType.String, StoredJson.Serialize(items.Cast<object?>().Select(item => item is DateTimeOffset time ? time.ToUnixTimeMilliseconds() : item)));
 
     private static void Bind(IDbDataParameter parameter, DbType type, object? value)
     {
