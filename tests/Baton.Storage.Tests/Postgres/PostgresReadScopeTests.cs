@@ -98,23 +98,6 @@ public sealed class PostgresReadScopeTests : StoreContractTests
         return (acme, globex);
     }
 
-    [Fact]
-    public async Task A_burst_of_reads_waits_for_turns_and_opens_no_more_connections_than_there_are_turns()
-    {
-        var (acme, _) = await SeedTwoTenantsAsync();
-        var pooled = new NpgsqlConnectionStringBuilder(Postgres.AppConnectionString) { MaxPoolSize = 20 }.ConnectionString;
-        await using var database = new PostgresDatabase(new PostgresStoreOptions { ConnectionString = pooled, MaxConcurrentReads = 2 });
-        IStoreDatabase reads = database;
-
-        // Twelve reads at once, each holding its connection for a moment: without turns the pool would open one each.
-        var seen = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => reads.ReadAsync(acme, session =>
-            session.QuerySingleAsync<(int Backend, long Jobs)>(
-                "SELECT pg_backend_pid(), (SELECT COUNT(*) FROM jobs) FROM pg_sleep(0.02);"), Ct)));
-
-        Assert.All(seen, read => Assert.Equal(1L, read.Jobs));
-        Assert.InRange(seen.Select(read => read.Backend).Distinct().Count(), 1, 2);
-    }
-
     private string OnePooledConnection(string application) =>
         new NpgsqlConnectionStringBuilder(Postgres.AppConnectionString) { MaxPoolSize = 1, ApplicationName = application }.ConnectionString;
 
