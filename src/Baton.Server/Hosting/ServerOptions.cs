@@ -28,12 +28,6 @@ public sealed class ServerOptions
 
     public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>
-    /// PostgreSQL: how many reads use the database at once per pool (more wait in arrival order); null: eight per
-    /// core, at least 32 (<c>PostgresStoreOptions.DefaultMaxConcurrentReads</c>).
-    /// </summary>
-    public int? PostgresMaxConcurrentReads { get; set; }
-
     /// <summary>Blob store: a folder path (default <c>DATA/blobs</c>) or <c>s3://BUCKET[/PREFIX][?endpoint=URL]</c>.</summary>
     public string? Blobs { get; set; }
 

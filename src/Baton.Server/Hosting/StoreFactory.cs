@@ -20,7 +20,6 @@ public static class StoreFactory
                 MigrationConnectionString = options.PostgresMigration,
                 ReadConnectionString = options.PostgresRead,
                 StatementTimeout = options.StatementTimeout,
-                MaxConcurrentReads = options.PostgresMaxConcurrentReads,
             }, time, retry),
             _ => new SqliteBatonStore(new SqliteStoreOptions { DatabasePath = Path.Combine(options.DataDirectory, "baton.db") }, time, retry),
         };

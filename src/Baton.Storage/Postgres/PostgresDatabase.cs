@@ -17,16 +17,11 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
     private readonly NpgsqlDataSource _primary;
     private readonly NpgsqlDataSource? _replica;
     private readonly string _statementTimeoutMs;
-    private readonly SemaphoreSlim _primaryReads;
-    private readonly SemaphoreSlim? _replicaReads;
 
     public PostgresDatabase(PostgresStoreOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.StatementTimeout, TimeSpan.Zero);
-        var maxReads = options.MaxConcurrentReads ?? PostgresStoreOptions.DefaultMaxConcurrentReads;
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxReads, 1);
-        _primaryReads = new SemaphoreSlim(maxReads, maxReads);
         _statementTimeoutMs = ((long)options.StatementTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         // Named per store, so the pool figures Npgsql reports for every pool of the process can be told apart.
         var name = $"baton-{Guid.NewGuid():N}";
@@ -34,7 +29,6 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(options.ReadConnectionString))
         {
             _replica = CreateDataSource(options.ReadConnectionString, options.StatementTimeout, name + "-replica");
-            _replicaReads = new SemaphoreSlim(maxReads, maxReads);
         }
         Pools = new PostgresPoolStatistics(_replica is null ? [name + "-primary"] : [name + "-primary", name + "-replica"]);
         MigrationConnectionString = string.IsNullOrWhiteSpace(options.MigrationConnectionString)
@@ -71,21 +65,9 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
         NpgsqlDataSource source, string tenantId, bool system, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
     {
         var scope = new PgSql.Scope(tenantId, system, _statementTimeoutMs);
-        // Reads take a turn first (see PostgresStoreOptions.MaxConcurrentReads): a burst queues here, in arrival order,
-        // instead of opening a cold backend per waiting read. A read holds no lock a write waits for and opens no
-        // other store operation, so a turn is always given back.
-        var turns = source == _replica ? _replicaReads! : _primaryReads;
-        await turns.WaitAsync(cancellationToken);
-        try
-        {
-            await using var connection = await source.OpenConnectionAsync(cancellationToken);
-            return await work(new StoreSession(
-                connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.ScopedCommand(sql, parameters, scope, token), cancellationToken));
-        }
-        finally
-        {
-            turns.Release();
-        }
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        return await work(new StoreSession(
+            connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.ScopedCommand(sql, parameters, scope, token), cancellationToken));
     }
 
     private async Task<T> RunAsync<T>(
@@ -132,7 +114,5 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
         Pools.Dispose();
         await _primary.DisposeAsync();
         if (_replica is not null) await _replica.DisposeAsync();
-        _primaryReads.Dispose();
-        _replicaReads?.Dispose();
     }
 }

@@ -17,18 +17,4 @@ public sealed class PostgresStoreOptions
 
     /// <summary>Every statement of the runtime is cancelled by the server after this long.</summary>
     public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// At most this many reads use the database at once per pool (primary, replica); more wait their turn in the
-    /// process, in arrival order. Null: <see cref="DefaultMaxConcurrentReads"/>. Without a bound a burst of reads grows
-    /// Npgsql's pool to its maximum (100 connections, each a PostgreSQL backend that starts, authenticates and plans
-    /// its statements cold), and the pool then hands its calls round-robin to all of them.
-    /// </summary>
-    public int? MaxConcurrentReads { get; set; }
-
-    /// <summary>
-    /// Eight per core, at least 32: a read is short and mostly CPU on both sides, but its turn lasts its whole wall time,
-    /// including the time its continuations wait for a thread on a busy machine (8 turns were too few on 2 cores).
-    /// </summary>
-    public static int DefaultMaxConcurrentReads => Math.Max(32, 8 * Environment.ProcessorCount);
 }
