@@ -118,6 +118,10 @@ public static partial class BackupArchive
             var missing = expected.Keys.Where(name => !seen.Contains(name)).ToList();
             if (missing.Count > 0)
                 throw new BackupRefusedException($"the archive lacks {missing.Count} file(s) the manifest lists, e.g. '{missing[0]}' (truncated or incomplete).");
+            // The tar ends before the gzip stream does: read that to its end as well, so that gzip's CRC-32, over every
+            // byte (tar headers and padding too, which no manifest checksum covers), is checked. Without it a damaged
+            // byte that lands in a header field or padding passed.
+            await gzip.CopyToAsync(Stream.Null, ct);
             return manifest;
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)

@@ -202,6 +202,19 @@ public sealed class EmbeddedBackupTests : IAsyncLifetime
         Assert.Contains("damaged or truncated", await RefusalAsync(foreign), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Damage_that_no_file_checksum_covers_is_refused_by_the_gzip_check()
+    {
+        await BackupAsync();
+        // gzip's trailer is the CRC-32 and the length of everything compressed; the tar's end comes before it, so only a
+        // reader that reads the stream to its end sees this (as it would a damaged tar header field or padding).
+        var bytes = await File.ReadAllBytesAsync(Archive);
+        bytes[^8] ^= 0x5a;
+        var damaged = Path.Combine(_root, "damaged-crc.tar.gz");
+        await File.WriteAllBytesAsync(damaged, bytes);
+        Assert.Contains("damaged or truncated", await RefusalAsync(damaged), StringComparison.Ordinal);
+    }
+
     /// <summary>Rewrites the archive with its entries changed (in order, manifest first), as an attacker or a bad disk might.</summary>
     private async Task<string> RepackAsync(Action<Dictionary<string, byte[]>> change)
     {
