@@ -4,12 +4,18 @@ using Baton.Cli.Output;
 
 namespace Baton.Cli;
 
-/// <summary>The <c>baton</c> command tree and its entry point.</summary>
-public static class CliApp
+/// <summary>
+/// The <c>baton</c> command tree and its entry point. The commands that call the API are compiled twice: here, and
+/// ahead of time in the native CLI (src/Baton.Cli.Native), which starts in milliseconds. The commands that run
+/// Baton itself (server, agent, database, bench …) need the whole runtime; each build supplies them in its own
+/// <c>CliApp.Hosting.cs</c>: this one runs them, the native one hands them to this one.
+/// </summary>
+public static partial class CliApp
 {
     /// <summary>
     /// The top-level commands, in help order. To add one, write a <c>Commands/XCommand.cs</c> with a
-    /// <c>static Command Create(CliContext, GlobalOptions)</c> and add it here.
+    /// <c>static Command Create(CliContext, GlobalOptions)</c> and add it here (or, when it runs Baton itself or
+    /// needs the server's or agent's code, in <c>CliApp.Hosting.cs</c>).
     /// </summary>
     private static readonly Func<CliContext, GlobalOptions, Command>[] CommandFactories =
     [
@@ -26,21 +32,21 @@ public static class CliApp
         AssetCommands.Create,
         EventsCommand.Create,
         AuditCommand.Create,
-        Commands.Autoscale.AutoscaleCommands.Create,
         TenantCommands.Create,
         KeyCommands.Create,
         EnrollTokenCommands.Create,
-        SecretsCommands.Create,
         StatusCommand.Create,
-        (_, _) => Commands.Hosting.UpCommand.Create(),
-        (_, _) => Commands.Hosting.ServerCommand.Create(),
-        (_, _) => Commands.Hosting.DatabaseCommand.Create(),
-        (context, _) => Commands.Hosting.BackupCommands.Create(context),
-        (context, _) => Commands.Hosting.ConfigurationCommands.Export(context),
-        (context, _) => Commands.Hosting.ConfigurationCommands.Import(context),
-        (context, _) => Commands.Hosting.BenchCommand.Create(context),
-        (context, _) => SdkCommands.Create(context),
+        .. HostingCommandFactories(),
     ];
+
+    /// <summary>The commands that run Baton itself or need its server's or agent's code, in help order.</summary>
+    private static partial Func<CliContext, GlobalOptions, Command>[] HostingCommandFactories();
+
+    /// <summary>Adds the agent daemon (<c>baton agent --server URL --token T</c>) to <c>baton agent</c>.</summary>
+    internal static partial void AddAgentDaemon(Command agent, GlobalOptions globals);
+
+    /// <summary>The exit code when <paramref name="parse"/> names a command this build hands to another, else null.</summary>
+    private static partial Task<int?> RunElsewhereAsync(ParseResult parse, string[] args, CliContext context);
 
     /// <summary>Commands that run Baton itself rather than call its API: no --server/--key/--json of the API.</summary>
     private static readonly HashSet<string> HostingCommands = ["up", "server", "db", "bench", "sdk"];
@@ -72,6 +78,7 @@ public static class CliApp
         {
             var root = CreateRootCommand(context);
             var parse = root.Parse(args);
+            if (await RunElsewhereAsync(parse, args, context) is { } exit) return exit;
             if (parse.Errors.Count > 0)
             {
                 foreach (var error in parse.Errors) context.Error.WriteLine($"error: {error.Message}");

@@ -23,7 +23,7 @@ public static class AgentCommands
             return 0;
         });
         agent.Subcommands.Add(list);
-        Hosting.AgentDaemon.AddTo(agent, globals);
+        CliApp.AddAgentDaemon(agent, globals);
         return agent;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Baton.Cli.Http;
 using Baton.Cli.Output;
 using Baton.Core.Api;
 using Baton.Core.Assets;
@@ -159,12 +160,12 @@ public static class AssetCommands
         {
             return type switch
             {
-                AssetTypes.Text => JsonSerializer.SerializeToElement(text),
+                AssetTypes.Text => JsonSerializer.SerializeToElement(text, BatonJson.Wire.InfoOf<string>()),
                 AssetTypes.Number => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
                     ? JsonDocument.Parse(text).RootElement.Clone()
                     : throw new UsageException($"--value '{text}' is not a number."),
-                AssetTypes.Boolean => string.Equals(text, "true", StringComparison.OrdinalIgnoreCase) ? JsonSerializer.SerializeToElement(true)
-                    : string.Equals(text, "false", StringComparison.OrdinalIgnoreCase) ? JsonSerializer.SerializeToElement(false)
+                AssetTypes.Boolean => string.Equals(text, "true", StringComparison.OrdinalIgnoreCase) ? JsonSerializer.SerializeToElement(true, BatonJson.Wire.InfoOf<bool>())
+                    : string.Equals(text, "false", StringComparison.OrdinalIgnoreCase) ? JsonSerializer.SerializeToElement(false, BatonJson.Wire.InfoOf<bool>())
                     : throw new UsageException($"--value '{text}' is not true or false."),
                 _ => JsonDocument.Parse(text).RootElement.Clone(),
             };

@@ -20,11 +20,8 @@ public static class ContextCommands
             var file = CliContextFile.Load(context.ConfigPath);
             if (globals.IsJson(parse))
             {
-                JsonOutput.Write(context.Out, new
-                {
-                    current = file.Current,
-                    contexts = file.Contexts.Select(c => new { c.Name, c.Server, c.DataDirectory, current = c.Name == file.Current }),
-                });
+                JsonOutput.Write(context.Out, new ContextListJson(
+                    file.Current, [.. file.Contexts.Select(c => new ListedContextJson(c.Name, c.Server, c.DataDirectory, c.Name == file.Current))]));
                 return 0;
             }
             if (file.Contexts.Count == 0)
@@ -58,7 +55,7 @@ public static class ContextCommands
             var current = CliContextFile.Load(context.ConfigPath).CurrentContext;
             if (globals.IsJson(parse))
             {
-                JsonOutput.Write(context.Out, current is null ? null : new { current.Name, current.Server, current.DataDirectory });
+                JsonOutput.Write(context.Out, current is null ? null : new ContextJson(current.Name, current.Server, current.DataDirectory));
                 return 0;
             }
             context.Out.WriteLine(current is null
@@ -72,4 +69,12 @@ public static class ContextCommands
         command.Subcommands.Add(show);
         return command;
     }
+
+    /// <summary><c>context list --json</c>: never the keys.</summary>
+    internal sealed record ContextListJson(string? Current, IReadOnlyList<ListedContextJson> Contexts);
+
+    internal sealed record ListedContextJson(string Name, string Server, string? DataDirectory, bool Current);
+
+    /// <summary><c>context show --json</c>: never the key.</summary>
+    internal sealed record ContextJson(string Name, string Server, string? DataDirectory);
 }

@@ -72,9 +72,12 @@ public static class JobArtifactCommands
                 throw new CliException($"the download of '{artifactName}' was damaged (SHA-256 {actual}, the server stored {expected}); nothing was written.");
             }
             File.Move(partial, target, overwrite: true);
-            if (globals.IsJson(parse)) JsonOutput.Write(context.Out, new { path = target, sha256 = actual });
+            if (globals.IsJson(parse)) JsonOutput.Write(context.Out, new DownloadedArtifactJson(target, actual));
             else context.Out.WriteLine(target);
             return 0;
         });
     }
+
+    /// <summary><c>job artifact download --json</c>: where the file went and its checked SHA-256.</summary>
+    internal sealed record DownloadedArtifactJson(string Path, string Sha256);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Baton.Cli.Http;
 using Baton.Cli.Output;
 using Baton.Core.Api;
 
@@ -21,7 +22,7 @@ public static class JobRetryCommand
             if (old.InputsOmitted)
                 throw new CliException($"job {old.Id}'s inputs were too large to be kept with it, so it cannot be submitted again as it was.");
             var request = new SubmitJobRequest(
-                old.Package, old.Version, old.Inputs.Deserialize<Dictionary<string, JsonElement>>(), old.Priority, old.TimeoutSeconds,
+                old.Package, old.Version, old.Inputs.Deserialize(BatonJson.Wire.InfoOf<Dictionary<string, JsonElement>>()), old.Priority, old.TimeoutSeconds,
                 old.MaxAttempts, old.Requirements, old.Queue, old.Cpu, old.MemoryMb);
             var created = await api.SubmitJobAsync(request, null, ct);
             if (globals.IsJson(parse)) JsonOutput.Write(context.Out, created);

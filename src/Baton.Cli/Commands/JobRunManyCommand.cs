@@ -15,12 +15,6 @@ namespace Baton.Cli.Commands;
 /// </summary>
 public static class JobRunManyCommand
 {
-    private static readonly JsonSerializerOptions LineJson = new(JsonSerializerDefaults.Web)
-    {
-        // A misspelt field ("inputz") is an error, not a silently ignored key.
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     public static Command Create(CliContext context, GlobalOptions globals)
     {
         var file = new Argument<string>("file") { Description = "A JSON Lines file, one submission object per line; - reads standard input" };
@@ -92,7 +86,7 @@ public static class JobRunManyCommand
                 SubmitJobRequest? request;
                 try
                 {
-                    request = JsonSerializer.Deserialize<SubmitJobRequest>(text, LineJson);
+                    request = JsonSerializer.Deserialize(text, BatonJson.Lines.InfoOf<SubmitJobRequest>());
                 }
                 catch (JsonException ex)
                 {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Baton.Cli.Http;
 using Baton.Cli.Output;
 using Baton.Core.Api;
 
@@ -10,12 +11,6 @@ namespace Baton.Cli.Commands;
 /// <summary><c>baton workitem add|list|show|stats|trigger</c>: the tenant's work-item queues.</summary>
 public static class WorkItemCommands
 {
-    private static readonly JsonSerializerOptions LineJson = new(JsonSerializerDefaults.Web)
-    {
-        // A misspelt field ("refrence") is an error, not a silently ignored key.
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     public static Command Create(CliContext context, GlobalOptions globals)
     {
         var command = new Command("workitem", "Work-item queues: items a job claims one at a time (done, failed, retried), with counts and history");
@@ -171,7 +166,7 @@ public static class WorkItemCommands
                 if (string.IsNullOrWhiteSpace(text)) continue;
                 try
                 {
-                    items.Add(JsonSerializer.Deserialize<NewWorkItemRequest>(text, LineJson)
+                    items.Add(JsonSerializer.Deserialize(text, BatonJson.Lines.InfoOf<NewWorkItemRequest>())
                         ?? throw new JsonException("the line is null"));
                 }
                 catch (JsonException ex)

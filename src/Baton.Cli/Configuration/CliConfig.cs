@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Baton.Cli.Http;
 
 namespace Baton.Cli.Configuration;
 
@@ -20,7 +21,7 @@ public sealed record SavedContext(string Name, string Server, string ApiKey, str
 /// </summary>
 public sealed class CliContextFile
 {
-    private static readonly JsonSerializerOptions FileJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions FileJson = BatonJson.Resolved(new(JsonSerializerDefaults.Web) { WriteIndented = true });
 
     public string? Current { get; set; }
 
@@ -36,7 +37,7 @@ public sealed class CliContextFile
         var text = File.ReadAllText(path);
         try
         {
-            var file = JsonSerializer.Deserialize<FileShape>(text, FileJson)
+            var file = JsonSerializer.Deserialize(text, FileJson.InfoOf<FileShape>())
                 ?? throw new InvalidDataException($"The Baton config at {path} is empty.");
             if (file.Contexts is { } contexts)
             {
@@ -89,7 +90,7 @@ public sealed class CliContextFile
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var stream = new FileStream(temp, options))
         {
-            JsonSerializer.Serialize(stream, new FileShape { Current = Current, Contexts = Contexts }, FileJson);
+            JsonSerializer.Serialize(stream, new FileShape { Current = Current, Contexts = Contexts }, FileJson.InfoOf<FileShape>());
         }
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Move(temp, path, overwrite: true);
@@ -117,7 +118,7 @@ public sealed class CliContextFile
     }
 
     /// <summary>The file as stored: <c>current</c> and <c>contexts</c>, or the first format's <c>server</c> and <c>apiKey</c>.</summary>
-    private sealed class FileShape
+    internal sealed class FileShape
     {
         public string? Current { get; set; }
         public List<SavedContext>? Contexts { get; set; }

@@ -15,7 +15,7 @@ public sealed partial class BatonApiClient
     /// <summary>Submits a job; with an <paramref name="idempotencyKey"/> a repeat returns the first job.</summary>
     public async Task<JobDto> SubmitJobAsync(SubmitJobRequest request, string? idempotencyKey, CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, "api/v1/jobs") { Content = JsonContent.Create(request, options: BatonJson.Wire) };
+        using var message = new HttpRequestMessage(HttpMethod.Post, "api/v1/jobs") { Content = JsonContent.Create(request, BatonJson.Wire.InfoOf<SubmitJobRequest>()) };
         if (!string.IsNullOrWhiteSpace(idempotencyKey)) message.Headers.Add("Idempotency-Key", idempotencyKey);
         using var response = await SendAsync(message, HttpCompletionOption.ResponseContentRead, RequestTimeout, ct);
         return await ReadJsonAsync<JobDto>(response, ct);
@@ -88,8 +88,8 @@ public sealed partial class BatonApiClient
         await using var body = await response.Content.ReadAsStreamAsync(ct);
         var parser = SseParser.Create(body, static (eventType, data) => eventType switch
         {
-            "log" => JsonSerializer.Deserialize<LogLineDto>(data, BatonJson.Wire) is { } line ? LogStreamEvent.ForLine(line) : null,
-            "end" => JsonSerializer.Deserialize<JobDto>(data, BatonJson.Wire) is { } job ? LogStreamEvent.ForEnd(job) : null,
+            "log" => JsonSerializer.Deserialize(data, BatonJson.Wire.InfoOf<LogLineDto>()) is { } line ? LogStreamEvent.ForLine(line) : null,
+            "end" => JsonSerializer.Deserialize(data, BatonJson.Wire.InfoOf<JobDto>()) is { } job ? LogStreamEvent.ForEnd(job) : null,
             _ => null,
         });
         await foreach (var item in parser.EnumerateAsync(ct))

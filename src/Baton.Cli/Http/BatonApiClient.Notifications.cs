@@ -40,7 +40,7 @@ public sealed partial class BatonApiClient
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout: null, ct);
         await using var body = await response.Content.ReadAsStreamAsync(ct);
-        var parser = SseParser.Create(body, static (_, data) => JsonSerializer.Deserialize<TenantEventDto>(data, BatonJson.Wire));
+        var parser = SseParser.Create(body, static (_, data) => JsonSerializer.Deserialize(data, BatonJson.Wire.InfoOf<TenantEventDto>()));
         await foreach (var item in parser.EnumerateAsync(ct))
         {
             if (item.Data is { } tenantEvent) yield return tenantEvent;

@@ -214,7 +214,7 @@ public sealed partial class BatonApiClient : IDisposable
     private async Task<T> SendJsonAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);
-        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: BatonJson.Wire);
+        if (body is not null) request.Content = JsonContent.Create(body, BatonJson.Wire.GetTypeInfo(body.GetType()));
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, ct);
         return await ReadJsonAsync<T>(response, ct);
     }
@@ -254,7 +254,7 @@ public sealed partial class BatonApiClient : IDisposable
     {
         try
         {
-            return await response.Content.ReadFromJsonAsync<T>(BatonJson.Wire, ct)
+            return await response.Content.ReadFromJsonAsync(BatonJson.Wire.InfoOf<T>(), ct)
                 ?? throw new CliException($"the server answered {request(response)} with an empty body");
         }
         catch (JsonException e)

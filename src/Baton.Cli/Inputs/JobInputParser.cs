@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Baton.Cli.Http;
 
 namespace Baton.Cli.Inputs;
 
@@ -56,7 +57,7 @@ public static class JobInputParser
                 // Not JSON after all: a plain string such as "1.2.3" or "{draft".
             }
         }
-        return JsonSerializer.SerializeToElement(text);
+        return JsonSerializer.SerializeToElement(text, BatonJson.Wire.InfoOf<string>());
     }
 
     private static bool LooksLikeJson(string text)
