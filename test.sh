@@ -21,6 +21,12 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v chro
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+# clang and zlib for Native AOT: NativeCliTests publishes the native CLI (src/Baton.Cli.Native) as ./baton does.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! dpkg -s clang zlib1g-dev >/dev/null 2>&1; then
+  log "Installing clang and zlib1g-dev (Debian packages) for the native CLI"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang zlib1g-dev >/dev/null
+fi
 if ! command -v python3 >/dev/null 2>&1; then
   echo "test.sh: python3 is required (Debian: apt-get install python3 python3-venv python3-pip)" >&2
   exit 1
