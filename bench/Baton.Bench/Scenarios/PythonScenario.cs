@@ -69,10 +69,11 @@ public sealed class PythonScenario : IBenchScenario
             }
 
             var cliRuns = settings.Quick ? 3 : 20;
-            context.Progress($"baton job run --wait: {cliRuns} runs of the CLI");
+            var runCli = UserCli(cli);
+            context.Progress($"baton job run --wait: {cliRuns} runs of the CLI ({runCli.FileName})");
             var cliWait = new LatencyRecorder();
             for (var i = 0; i < cliRuns; i++)
-                cliWait.Record(await CliRunWaitAsync(cli, context, cancellationToken));
+                cliWait.Record(await CliRunWaitAsync(runCli, context, cancellationToken));
 
             context.Progress($"warm burst: {burst} jobs");
             var warm = await MeasuredBurstAsync(context, agent, WarmPackage, burst, cancellationToken);
@@ -97,7 +98,8 @@ public sealed class PythonScenario : IBenchScenario
                 .Note($"One `baton agent` process with {Slots} slots on this machine, real Python ({WarmPackage}: a function that returns time.time()).")
                 .Note($"idle_start_ms: client submit → the job's function running (its time.time()), {idleSamples} jobs one at a time with the agent idle in between; " +
                       "idle_submit_to_started_ms: client submit → the server's startedAt (the agent's start call).")
-                .Note($"cli_run_wait_ms: `baton job run {WarmPackage} --wait` as a new CLI process, start to exit, {cliRuns} runs (the CLI's own start included).")
+                .Note($"cli_run_wait_ms: `baton job run {WarmPackage} --wait` as a new CLI process, start to exit, {cliRuns} runs (the CLI's own start included); " +
+                      (ReferenceEquals(runCli, cli) ? "the CLI was baton.dll (no native CLI: BATON_NATIVE_CLI unset)." : $"the CLI was the native one ({runCli.FileName}), as ./baton runs it."))
                 .Note($"burst_jobs_per_s: {burst} jobs submitted at once by {Submitters} clients, first submit → none pending or active; " +
                       $"cold_burst_jobs_per_s: the same with {coldBurst} jobs of a package with isolation: fresh.")
                 .Note("agent_cpu_ms_per_job: the agent process (.NET) alone; python_cpu_ms_per_job: its warm interpreters and job processes; " +
@@ -180,6 +182,13 @@ public sealed class PythonScenario : IBenchScenario
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The CLI a user's <c>./baton job run</c> starts: the native CLI where <c>./baton</c> built it (it exports
+    /// <c>BATON_NATIVE_CLI</c>), else <paramref name="cli"/> (baton.dll).
+    /// </summary>
+    private static ServerCommandLine UserCli(ServerCommandLine cli) =>
+        Environment.GetEnvironmentVariable("BATON_NATIVE_CLI") is { Length: > 0 } native && File.Exists(native) ? new ServerCommandLine(native, []) : cli;
 
     /// <summary>Runs <c>baton job run PACKAGE --wait</c> as a user would; the milliseconds from its start to its exit.</summary>
     private static async Task<double> CliRunWaitAsync(ServerCommandLine cli, BenchContext context, CancellationToken cancellationToken)
