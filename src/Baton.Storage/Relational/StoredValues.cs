@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Baton.Core.AgentProtocol;
 using Baton.Core.Packages;
+using Baton.Core.Tenancy;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
 using Dapper;
@@ -40,6 +41,9 @@ internal static class StoredValues
             SqlMapper.AddTypeHandler(typeof(JsonElement), new JsonDocumentHandler(text => StoredJson.ParseElement(text), value => StoredJson.ToText((JsonElement)value)));
             SqlMapper.AddTypeHandler(typeof(JobProgressReport), new JsonDocumentHandler(StoredJson.DeserializeOrNull<JobProgressReport>, StoredJson.Serialize));
             SqlMapper.AddTypeHandler(typeof(PackageManifest), new JsonDocumentHandler(StoredJson.Deserialize<PackageManifest>, StoredJson.Serialize));
+            SqlMapper.AddTypeHandler(typeof(QuotaOverrides), new JsonDocumentHandler(StoredJson.Deserialize<QuotaOverrides>, StoredJson.Serialize));
+            SqlMapper.AddTypeHandler(typeof(AgentCapabilities), new JsonDocumentHandler(StoredJson.Deserialize<AgentCapabilities>, StoredJson.Serialize));
+            SqlMapper.AddTypeHandler(typeof(AgentResources), new JsonDocumentHandler(StoredJson.Deserialize<AgentResources>, StoredJson.Serialize));
             // Dapper fills a record's constructor only from columns of the parameters' exact types, or of types it has a
             // handler for: SQLite returns every integer as a long and flags as 0 or 1, and text lists are arrays on PostgreSQL
             // and JSON on SQLite. Dapper binds int and bool parameters itself (its own map comes first); a text list is
