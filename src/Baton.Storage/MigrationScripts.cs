@@ -22,12 +22,11 @@ internal static partial class MigrationScripts
             var version = int.Parse(match.Groups["version"].Value, CultureInfo.InvariantCulture);
             scripts.Add((version, ReadResource(assembly, name)));
         }
-        scripts.Sort((a, b) => a.Version.CompareTo(b.Version));
-        for (var i = 1; i < scripts.Count; i++)
+        if (scripts.GroupBy(script => script.Version).FirstOrDefault(same => same.Count() > 1) is { } twice)
         {
-            if (scripts[i].Version == scripts[i - 1].Version) throw new InvalidOperationException($"Two migrations share version {scripts[i].Version}.");
+            throw new InvalidOperationException($"Two migrations share version {twice.Key}.");
         }
-        return scripts;
+        return [.. scripts.OrderBy(script => script.Version)];
     }
 
     /// <summary>

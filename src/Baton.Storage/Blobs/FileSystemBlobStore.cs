@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Baton.Storage.Blobs;
 
 /// <summary>
@@ -26,20 +24,11 @@ public sealed class FileSystemBlobStore : IBlobStore
         try
         {
             string sha256;
-            long size = 0;
+            long size;
             await using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
-                var buffer = new byte[BufferSize];
-                int read;
-                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                    size += read;
-                }
+                (sha256, size) = await SpooledContent.HashWhileCopyingAsync(content, (chunk, _) => file.WriteAsync(chunk, cancellationToken), cancellationToken);
                 await file.FlushAsync(cancellationToken);
-                sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
 
             var target = PathFor(sha256);
@@ -92,15 +81,8 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.CompletedTask;
     }
 
-    /// <summary>The file of a blob; the key is checked first so no path is ever built from unchecked input.</summary>
-    private string PathFor(string sha256)
-    {
-        if (!IsSha256Hex(sha256)) throw new ArgumentException("A blob key must be 64 lower-case hex characters (a SHA-256).", nameof(sha256));
-        return Path.Combine(_root, sha256[..2], sha256);
-    }
-
-    private static bool IsSha256Hex(string? value) =>
-        value is { Length: 64 } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+    /// <summary>The file of a blob (its key checked first).</summary>
+    private string PathFor(string sha256) => Path.Combine(_root, BlobKeys.Checked(sha256)[..2], sha256);
 
     private static void TryDelete(string path)
     {
@@ -108,10 +90,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         {
             File.Delete(path);
         }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
         }
     }

@@ -19,31 +19,17 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     private const long InMemoryLimitBytes = 4L * 1024 * 1024;
 
     private readonly IAmazonS3 _client;
-    private readonly bool _ownsClient;
     private readonly S3BlobStoreOptions _options;
     private readonly string _prefix;
     private readonly Lock _bucketGate = new();
     private Task? _bucketReady;
 
     public S3BlobStore(S3BlobStoreOptions options)
-        : this(CreateClient(options), options, ownsClient: true)
     {
-    }
-
-    /// <summary>With a client configured elsewhere; the caller keeps ownership of it.</summary>
-    public S3BlobStore(IAmazonS3 client, S3BlobStoreOptions options)
-        : this(client, options, ownsClient: false)
-    {
-    }
-
-    private S3BlobStore(IAmazonS3 client, S3BlobStoreOptions options, bool ownsClient)
-    {
-        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Bucket);
         if (options.PartSizeBytes < 5L * 1024 * 1024) throw new ArgumentException("PartSizeBytes must be at least 5 MiB (the S3 minimum).", nameof(options));
-        _client = client;
-        _ownsClient = ownsClient;
+        _client = CreateClient(options);
         _options = options;
         _prefix = S3BlobStoreOptions.NormalizePrefix(options.Prefix);
     }
@@ -82,12 +68,8 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         return new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
     }
 
-    /// <summary>The object key of a blob; the SHA-256 is checked first so no key is built from unchecked input.</summary>
-    public string KeyFor(string sha256)
-    {
-        if (!IsSha256Hex(sha256)) throw new ArgumentException("A blob key must be 64 lower-case hex characters (a SHA-256).", nameof(sha256));
-        return $"{_prefix}sha256/{sha256[..2]}/{sha256}";
-    }
+    /// <summary>The object key of a blob (its SHA-256 checked first).</summary>
+    private string KeyFor(string sha256) => $"{_prefix}sha256/{BlobKeys.Checked(sha256)[..2]}/{sha256}";
 
     public async Task<BlobInfo> PutAsync(Stream content, CancellationToken cancellationToken)
     {
@@ -134,10 +116,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, cancellationToken);
     }
 
-    public void Dispose()
-    {
-        if (_ownsClient) _client.Dispose();
-    }
+    public void Dispose() => _client.Dispose();
 
     /// <summary>Creates the bucket on first use; once it is known to exist, no more requests are spent on it.</summary>
     private Task EnsureBucketAsync(CancellationToken cancellationToken)
@@ -285,7 +264,4 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             throw;
         }
     }
-
-    private static bool IsSha256Hex(string? value) =>
-        value is { Length: 64 } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
 }

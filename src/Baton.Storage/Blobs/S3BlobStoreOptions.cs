@@ -41,16 +41,13 @@ public sealed class S3BlobStoreOptions
     /// <summary>
     /// Reads <c>s3://BUCKET[/PREFIX][?endpoint=URL&amp;region=R&amp;accessKey=K&amp;secretKey=S&amp;forcePathStyle=true|false]</c>,
     /// e.g. <c>s3://baton-blobs?endpoint=http://127.0.0.1:9000</c>. What the query leaves out comes
-    /// from the environment: <c>BATON_S3_ENDPOINT</c>, <c>AWS_ACCESS_KEY_ID</c>,
-    /// <c>AWS_SECRET_ACCESS_KEY</c>, <c>AWS_REGION</c>.
+    /// from <paramref name="environment"/> (the process's when not given; tests pass a dictionary): <c>BATON_S3_ENDPOINT</c>,
+    /// <c>AWS_ACCESS_KEY_ID</c>, <c>AWS_SECRET_ACCESS_KEY</c>, <c>AWS_REGION</c>.
     /// </summary>
-    public static S3BlobStoreOptions Parse(string uri) => Parse(uri, Environment.GetEnvironmentVariable);
-
-    /// <summary><see cref="Parse(string)"/> with the environment given (tests pass a dictionary).</summary>
-    public static S3BlobStoreOptions Parse(string uri, Func<string, string?> environment)
+    public static S3BlobStoreOptions Parse(string uri, Func<string, string?>? environment = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(uri);
-        ArgumentNullException.ThrowIfNull(environment);
+        environment ??= Environment.GetEnvironmentVariable;
         const string scheme = "s3://";
         if (!uri.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
         {

@@ -31,29 +31,40 @@ internal sealed class SpooledContent : IAsyncDisposable
         Stream spool = new MemoryStream();
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = new byte[BufferSize];
-            long size = 0;
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            var (sha256, size) = await HashWhileCopyingAsync(source, async (chunk, copied) =>
             {
-                hash.AppendData(buffer, 0, read);
-                size += read;
-                if (spool is MemoryStream memory && size > memoryLimitBytes)
-                {
-                    spool = await SpillToFileAsync(memory, cancellationToken);
-                }
-                await spool.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            }
+                if (spool is MemoryStream memory && copied > memoryLimitBytes) spool = await SpillToFileAsync(memory, cancellationToken);
+                await spool.WriteAsync(chunk, cancellationToken);
+            }, cancellationToken);
             await spool.FlushAsync(cancellationToken);
             spool.Position = 0;
-            return new SpooledContent(spool, Convert.ToHexStringLower(hash.GetHashAndReset()), size);
+            return new SpooledContent(spool, sha256, size);
         }
         catch
         {
             await spool.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="source"/> to its end, hashing it and handing each chunk to <paramref name="write"/> with the bytes read
+    /// so far (the chunk's included); answers the SHA-256 (lower-case hex) and the size.
+    /// </summary>
+    public static async Task<(string Sha256, long Size)> HashWhileCopyingAsync(
+        Stream source, Func<ReadOnlyMemory<byte>, long, ValueTask> write, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[BufferSize];
+        long size = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            size += read;
+            await write(buffer.AsMemory(0, read), size);
+        }
+        return (Convert.ToHexStringLower(hash.GetHashAndReset()), size);
     }
 
     public ValueTask DisposeAsync() => Content.DisposeAsync();

@@ -9,7 +9,14 @@ namespace Baton.Storage.Model;
 
 public sealed record TenantRecord(string Id, string Name, Tier Tier, QuotaOverrides Overrides, DateTimeOffset CreatedAt)
 {
+    // Dapper's: a tenants row is read into the properties, the tier through its stored form (Relational.TenantStore).
+    private TenantRecord() : this("", "", default, QuotaOverrides.None, default)
+    {
+    }
+
     public TenantQuotas Quotas => TenantQuotas.Resolve(Tier, Overrides);
+
+    internal string StoredTier { get => Tier.ToText(); init => Tier = Tiers.Parse(value); }
 }
 
 /// <summary>An API key; only the SHA-256 of its secret is kept.</summary>
@@ -22,7 +29,19 @@ public sealed record ApiKeyRecord(
     string SecretHash,
     DateTimeOffset CreatedAt,
     DateTimeOffset? RevokedAt,
-    DateTimeOffset? LastUsedAt);
+    DateTimeOffset? LastUsedAt)
+{
+    // Dapper's: an api_keys row is read into the properties, the role through its stored form (Relational.ApiKeyStore).
+    private ApiKeyRecord() : this("", "", "", default, false, "", default, null, null)
+    {
+    }
+
+    internal string StoredRole
+    {
+        get => Role.ToText();
+        init => Role = ApiRoles.TryParse(value, out var role) ? role : throw new InvalidDataException($"Unknown API role '{value}'.");
+    }
+}
 
 public sealed record EnrollmentTokenRecord(
     string Id,
@@ -39,6 +58,19 @@ public enum AgentState
     Offline,
 }
 
+/// <summary>Agent states as stored (stable lower-case text), mapped in one place.</summary>
+internal static class AgentStates
+{
+    public static string ToText(this AgentState state) => state == AgentState.Online ? "online" : "offline";
+
+    public static AgentState Parse(string text) => text switch
+    {
+        "online" => AgentState.Online,
+        "offline" => AgentState.Offline,
+        _ => throw new InvalidDataException($"Unknown agent state '{text}'."),
+    };
+}
+
 public sealed record AgentRecord(
     string Id,
     string TenantId,
@@ -52,7 +84,14 @@ public sealed record AgentRecord(
     DateTimeOffset RegisteredAt,
     DateTimeOffset? LastHeartbeatAt)
 {
+    // Dapper's: an agents row is read into the properties, the state through its stored form (Relational.AgentRow).
+    private AgentRecord() : this("", "", "", "", default, null!, null!, 0, "", default, null)
+    {
+    }
+
     public string Group => Capabilities.Group ?? Core.Dispatch.AgentGroupNames.Default;
+
+    internal string StoredState { get => State.ToText(); init => State = AgentStates.Parse(value); }
 }
 
 /// <summary>What an agent holds now: its active jobs and the resources they request.</summary>

@@ -18,6 +18,15 @@ public sealed record SharedPoolUsage(string TenantId, long Minute, long AgentMil
 /// </summary>
 public sealed record HeldJob(string JobId, string TenantId, int Attempt, string State, string PackageSha256)
 {
+    /// <summary>The select list of a held job over <c>jobs</c>, which Dapper reads into the properties.</summary>
+    internal const string Select =
+        "id AS JobId, tenant_id AS TenantId, attempt AS Attempt, state AS State, package_sha256 AS PackageSha256, " +
+        "assigned_at AS AssignedAt, cancel_requested AS CancelRequested";
+
+    private HeldJob() : this("", "", 0, "", "")
+    {
+    }
+
     /// <summary>When this attempt was assigned.</summary>
     public DateTimeOffset? AssignedAt { get; init; }
 

@@ -11,9 +11,9 @@ internal sealed class SharedPoolRows
     public Dictionary<(string Tenant, string Queue), int> QueuePriorities { get; } = [];
     public Dictionary<string, List<JobRecord>> Heads { get; } = new(StringComparer.Ordinal);
 
-    public void AddUsage(IEnumerable<TenantAmountRow> rows)
+    public void AddUsage(IEnumerable<(string TenantId, double Amount)> rows)
     {
-        foreach (var row in rows) UsedMilliseconds[row.TenantId] = UsedMilliseconds.GetValueOrDefault(row.TenantId) + row.Amount;
+        foreach (var (tenantId, amount) in rows) UsedMilliseconds[tenantId] = UsedMilliseconds.GetValueOrDefault(tenantId) + amount;
     }
 
     public IReadOnlyList<SharedPoolTenantState> Build(IReadOnlyList<string> tenantIds) =>
@@ -29,45 +29,4 @@ internal sealed class SharedPoolRows
                 .ToList();
             return new SharedPoolTenantState(tenantId, (int)Active.GetValueOrDefault(tenantId), UsedMilliseconds.GetValueOrDefault(tenantId) / 1000.0, ready);
         }).ToList();
-}
-
-internal sealed class TenantAmountRow
-{
-    public string TenantId { get; set; } = "";
-    public double Amount { get; set; }
-}
-
-internal sealed class QueuePriorityRow
-{
-    public string TenantId { get; set; } = "";
-    public string Name { get; set; } = "";
-    public long Priority { get; set; }
-}
-
-/// <summary>A held job with the agent holding it (the batched read of several agents' jobs).</summary>
-internal sealed class HeldJobOfAgentRow : SharedHeldJobRow
-{
-    public string AgentId { get; set; } = "";
-}
-
-internal class SharedHeldJobRow
-{
-    /// <summary>The select list of this row over <c>jobs</c> (the shared pool's and the agent directives' reads).</summary>
-    public const string Select =
-        "id AS JobId, tenant_id AS TenantId, attempt AS Attempt, state AS State, package_sha256 AS PackageSha256, " +
-        "assigned_at AS AssignedAt, cancel_requested AS CancelRequested";
-
-    public string JobId { get; set; } = "";
-    public string TenantId { get; set; } = "";
-    public int Attempt { get; set; }
-    public string State { get; set; } = "";
-    public string PackageSha256 { get; set; } = "";
-    public DateTimeOffset? AssignedAt { get; set; }
-    public bool CancelRequested { get; set; }
-
-    public HeldJob ToRecord() => new(JobId, TenantId, Attempt, State, PackageSha256)
-    {
-        AssignedAt = AssignedAt,
-        CancelRequested = CancelRequested,
-    };
 }

@@ -17,14 +17,11 @@ internal sealed class SubmissionBatch
         for (var i = 0; i < jobs.Count; i++)
         {
             var job = jobs[i];
-            if (job.IdempotencyKey is { } key)
+            // A key seen earlier in the batch answers with its first job; a new key is the entry this job is about to take.
+            if (job.IdempotencyKey is { } key && !byKey.TryAdd((job.TenantId, key), unique.Count))
             {
-                if (byKey.TryGetValue((job.TenantId, key), out var first))
-                {
-                    sameAs[i] = first;
-                    continue;
-                }
-                byKey[(job.TenantId, key)] = unique.Count;
+                sameAs[i] = byKey[(job.TenantId, key)];
+                continue;
             }
             sameAs[i] = unique.Count;
             unique.Add(job);

@@ -29,7 +29,15 @@ public sealed record WebhookDeliveryRecord(
     int? LastDurationMs,
     DateTimeOffset CreatedAt,
     DateTimeOffset? DeliveredAt,
-    string? RedeliveryOf);
+    string? RedeliveryOf)
+{
+    // Dapper's: a webhook_deliveries row is read into the properties, the state through its stored form (Relational.DeliveryRow).
+    private WebhookDeliveryRecord() : this("", "", "", null, "", "", default, 0, default, null, null, null, null, default, null, null)
+    {
+    }
+
+    internal string StoredState { get => State.ToText(); init => State = DeliveryStates.Parse(value); }
+}
 
 /// <summary>A delivery claimed by one notifier until <see cref="LeaseUntil"/>, with what sending needs (the secret as stored, sealed).</summary>
 public sealed record ClaimedDelivery(WebhookDeliveryRecord Delivery, string Url, string Secret, string LeaseToken, DateTimeOffset LeaseUntil);

@@ -15,8 +15,11 @@ internal sealed partial class PostgresDatabase : IStoreDatabase, IStoreConnectio
 
     public SqlDialect Dialect => PostgresDialect.Instance;
 
-    public Task<T> WriteAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
-        InTenantAsync(tenantId, (connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+    public Task<T> WriteAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        return RunAsync(tenantId, system: false, work, cancellationToken);
+    }
 
     // Reads run each command in its own implicit transaction (scope call in front, no BEGIN/COMMIT): at READ COMMITTED
     // every statement takes its own snapshot anyway, so a read of several commands sees what it saw in one transaction.
@@ -33,18 +36,14 @@ internal sealed partial class PostgresDatabase : IStoreDatabase, IStoreConnectio
     }
 
     public Task<T> SystemWriteAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
-        InSystemAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
+        RunAsync("", system: true, work, cancellationToken);
 
     public Task<T> SystemReadAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
         ReadScopedAsync(_primary, "", system: true, work, cancellationToken);
 
     // A transaction: the fleet read's settings (SET LOCAL) and its statements belong together.
     public Task<T> SystemSnapshotAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
-        InSystemAsync((connection, transaction) => work(Session(connection, transaction, cancellationToken)), cancellationToken);
-
-    /// <summary>A unit of work's session over a connection and transaction of this database (the scope travels with its first command).</summary>
-    internal static StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        new(connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken);
+        RunAsync("", system: true, work, cancellationToken);
 
     StoreConnectionStatistics IStoreConnections.Read() => Pools.Read();
 

@@ -41,21 +41,6 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
     /// <summary>The busy and idle connections of this store's pools.</summary>
     public PostgresPoolStatistics Pools { get; }
 
-    /// <summary>Runs <paramref name="work"/> in one transaction that sees only <paramref name="tenantId"/>'s rows.</summary>
-    public Task<T> InTenantAsync<T>(string tenantId, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(tenantId);
-        return RunAsync(_primary, tenantId, system: false, work, cancellationToken);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="work"/> in one transaction that sees every tenant. Only for the few
-    /// operations that are cross-tenant by nature (authentication lookups, tenant administration,
-    /// janitor sweeps, heartbeat batches, blob reference checks, settings); each caller says why.
-    /// </summary>
-    public Task<T> InSystemAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken) =>
-        RunAsync(_primary, "", system: true, work, cancellationToken);
-
     /// <summary>
     /// Runs the read <paramref name="work"/> without an explicit transaction: every command it sends carries the scope
     /// call in front of its statements, and the statements of one command form one implicit transaction (see
@@ -70,14 +55,15 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
             connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.ScopedCommand(sql, parameters, scope, token), cancellationToken));
     }
 
-    private async Task<T> RunAsync<T>(
-        NpgsqlDataSource source, string tenantId, bool system, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="work"/> in one transaction on the primary, in one tenant's scope or the system's.</summary>
+    private async Task<T> RunAsync<T>(string tenantId, bool system, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
     {
-        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _primary.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Sent in front of the work's first statement (no round trip of its own); the settings end with the transaction.
         PgSql.SendBeforeFirstCommand(transaction, new PgSql.Scope(tenantId, system, _statementTimeoutMs));
-        var result = await work(connection, transaction);
+        var result = await work(new StoreSession(
+            connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken));
         PgSql.ForgetScope(transaction);
         // The work is done: do not let a late cancellation throw it away.
         await transaction.CommitAsync(CancellationToken.None);

@@ -25,26 +25,19 @@ internal sealed partial class PostgresPartitionMaintenance(string ownerConnectio
 
     public IReadOnlySet<string> Tables { get; } = PartitionedTables.ToFrozenSet(StringComparer.Ordinal);
 
-    /// <summary>The partitions of the month of <paramref name="now"/> and the next two.</summary>
-    public Task<IReadOnlyList<string>> PrepareAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        EnsurePartitionsAsync(now, MonthsAhead, cancellationToken);
-
     /// <summary>
-    /// Makes sure a partition exists for the month of <paramref name="now"/> and each of the next
-    /// <paramref name="monthsAhead"/> months; rows of those months already caught by the default
-    /// partition move into the new one. Returns the partitions created.
+    /// Makes sure a partition exists for the month of <paramref name="now"/> and each of the next <see cref="MonthsAhead"/>
+    /// months; rows of those months already caught by the default partition move into the new one. Returns the partitions created.
     /// </summary>
-    public Task<IReadOnlyList<string>> EnsurePartitionsAsync(DateTimeOffset now, int monthsAhead, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(monthsAhead);
-        return RunAsync<IReadOnlyList<string>>(async (connection, transaction) =>
+    public Task<IReadOnlyList<string>> PrepareAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<string>>(async (connection, transaction) =>
         {
             var existing = await ListPartitionsAsync(connection, transaction, cancellationToken);
             var created = new List<string>();
             var firstMonth = new DateTimeOffset(now.UtcDateTime.Year, now.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero);
             foreach (var (table, timeColumn) in Partitioned)
             {
-                for (var i = 0; i <= monthsAhead; i++)
+                for (var i = 0; i <= MonthsAhead; i++)
                 {
                     var from = firstMonth.AddMonths(i);
                     var name = PartitionName(table, from);
@@ -66,7 +59,6 @@ internal sealed partial class PostgresPartitionMaintenance(string ownerConnectio
             }
             return created;
         }, cancellationToken);
-    }
 
     /// <summary>
     /// Drops every monthly partition whose whole month is before its table's cutoff, and deletes the rows

@@ -19,19 +19,10 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             if (await session.ScalarAsync<int>(online, new { agent.TenantId }) >= maxOnlineAgents) return AgentRegistrationResult.QuotaExceeded;
 
             var now = time.GetUtcNow();
-            await session.ExecuteAsync(AgentRow.Insert, new AgentRow
+            await session.ExecuteAsync(AgentRow.Insert, new
             {
-                Id = agent.Id,
-                TenantId = agent.TenantId,
-                Name = agent.Name,
-                CredentialHash = agent.CredentialHash,
-                State = AgentRow.Online,
-                Capabilities = JsonText.Of(agent.Capabilities),
-                Resources = JsonText.Of(agent.Resources),
-                Slots = agent.Slots,
-                Version = agent.Version,
-                RegisteredAt = now,
-                LastHeartbeatAt = now,
+                agent.Id, agent.TenantId, agent.Name, agent.CredentialHash, StoredState = AgentState.Online.ToText(), agent.Capabilities,
+                agent.Resources, agent.Slots, agent.Version, RegisteredAt = now, LastHeartbeatAt = now,
             });
             if (await session.ScalarAsync<int>(online, new { agent.TenantId }) <= maxOnlineAgents) return AgentRegistrationResult.Registered;
 
@@ -43,20 +34,18 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
     public async Task<IReadOnlyList<AgentRecord>> FindForAuthenticationAsync(IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken)
     {
         if (agentIds.Count == 0) return [];
-        return await database.SystemReadAsync<IReadOnlyList<AgentRecord>>(async session => (await session.QueryAsync<AgentRow>(
+        return await database.SystemReadAsync<IReadOnlyList<AgentRecord>>(async session => (await session.QueryAsync<AgentRecord>(
             $"SELECT {AgentRow.Select} FROM agents WHERE {session.Dialect.InList("id", "agentIds")};", new { agentIds = new TextList([.. agentIds]) }))
-            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+            .ToList(), cancellationToken);
     }
 
     public Task<AgentRecord?> GetAsync(string tenantId, string agentId, CancellationToken cancellationToken) =>
-        database.ReadAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<AgentRow>(
-            $"SELECT {AgentRow.Select} FROM agents WHERE id = @agentId AND tenant_id = @tenantId;", new { tenantId, agentId }))?.ToRecord(),
-            cancellationToken);
+        database.ReadAsync(tenantId, session => session.QuerySingleOrDefaultAsync<AgentRecord>(
+            $"SELECT {AgentRow.Select} FROM agents WHERE id = @agentId AND tenant_id = @tenantId;", new { tenantId, agentId }), cancellationToken);
 
     public Task<IReadOnlyList<AgentRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<AgentRecord>>(tenantId, async session => (await session.QueryAsync<AgentRow>(
-            $"SELECT {AgentRow.Select} FROM agents WHERE tenant_id = @tenantId ORDER BY registered_at, id;", new { tenantId }))
-            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+        database.ReadAsync<IReadOnlyList<AgentRecord>>(tenantId, async session => (await session.QueryAsync<AgentRecord>(
+            $"SELECT {AgentRow.Select} FROM agents WHERE tenant_id = @tenantId ORDER BY registered_at, id;", new { tenantId })).ToList(), cancellationToken);
 
     public Task<int> CountOnlineAsync(string tenantId, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
@@ -66,13 +55,13 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
     public Task<IReadOnlyList<AgentRecord>> MarkSilentAgentsOfflineAsync(DateTimeOffset silentSince, CancellationToken cancellationToken) =>
         database.SystemWriteAsync<IReadOnlyList<AgentRecord>>(async session =>
         {
-            var offline = (await session.QueryAsync<AgentRow>(
+            var offline = (await session.QueryAsync<AgentRecord>(
                 $"""
                 UPDATE agents SET state = 'offline'
                 WHERE state = 'online' AND COALESCE(last_heartbeat_at, registered_at) < @silentSince
                 RETURNING {AgentRow.Select};
                 """,
-                new { silentSince })).Select(row => row.ToRecord()).ToList();
+                new { silentSince })).ToList();
             await TenantEvents.QueueAsync(session,
                 [.. offline.Select(agent => TenantEventPayloads.ForAgent(agent.TenantId, agent.Id, agent.Name, online: false, agent.LastHeartbeatAt))],
                 time.GetUtcNow());
@@ -84,11 +73,11 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
     {
         if (agentIds.Count == 0) return new Dictionary<string, IReadOnlyList<HeldJob>>(StringComparer.Ordinal);
         // System scope: the poll authenticated the agents by id; their jobs are found by agent id alone.
-        var rows = await database.SystemReadAsync(async session => await session.QueryAsync<HeldJobOfAgentRow>(
-            $"SELECT agent_id AS AgentId, {SharedHeldJobRow.Select} FROM jobs WHERE {session.Dialect.InList("agent_id", "agentIds")} AND state IN {JobRow.ActiveStates};",
-            new { agentIds = new TextList([.. agentIds]) }), cancellationToken);
+        var rows = await database.SystemReadAsync(session => session.QueryAsync<HeldJob, string, (HeldJob Job, string AgentId)>(
+            $"SELECT {HeldJob.Select}, agent_id AS AgentId FROM jobs WHERE {session.Dialect.InList("agent_id", "agentIds")} AND state IN {JobRow.ActiveStates};",
+            (job, agentId) => (job, agentId), splitOn: "AgentId", new { agentIds = new TextList([.. agentIds]) }), cancellationToken);
         return rows.GroupBy(row => row.AgentId, StringComparer.Ordinal)
-            .ToDictionary(group => group.Key, group => (IReadOnlyList<HeldJob>)[.. group.Select(row => row.ToRecord())], StringComparer.Ordinal);
+            .ToDictionary(group => group.Key, group => (IReadOnlyList<HeldJob>)[.. group.Select(row => row.Job)], StringComparer.Ordinal);
     }
 
     public async Task<IReadOnlyDictionary<string, int>> CountActiveJobsByAgentAsync(string tenantId, CancellationToken cancellationToken) =>

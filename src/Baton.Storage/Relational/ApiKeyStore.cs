@@ -5,8 +5,9 @@ namespace Baton.Storage.Relational;
 
 internal sealed partial class ApiKeyStore(IStoreDatabase database, TimeProvider time) : IApiKeyStore
 {
+    // Read into the record's properties, the role through its stored form.
     private static readonly string[] All =
-        ["id", "tenant_id", "name", "role", "is_system_admin", "secret_hash", "created_at", "revoked_at", "last_used_at"];
+        ["id", "tenant_id", "name", "role AS StoredRole", "is_system_admin", "secret_hash", "created_at", "revoked_at", "last_used_at"];
 
     private static readonly string Select = Columns.Select(All);
     private static readonly string Insert = $"INSERT INTO api_keys ({Columns.Names(All)}) VALUES ({Columns.Values(All)});";
@@ -14,22 +15,21 @@ internal sealed partial class ApiKeyStore(IStoreDatabase database, TimeProvider 
     public Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
         database.WriteAsync(key.TenantId, session => session.ExecuteAsync(
             Insert,
-            new { key.Id, key.TenantId, key.Name, Role = key.Role.ToText(), key.IsSystemAdmin, key.SecretHash, key.CreatedAt, key.RevokedAt, key.LastUsedAt }),
+            new { key.Id, key.TenantId, key.Name, key.StoredRole, key.IsSystemAdmin, key.SecretHash, key.CreatedAt, key.RevokedAt, key.LastUsedAt }),
             cancellationToken);
 
     // System scope: a presented key names no tenant until it is found.
     public Task<ApiKeyRecord?> FindForAuthenticationAsync(string keyId, CancellationToken cancellationToken) =>
-        database.SystemReadAsync(async session => (await session.QuerySingleOrDefaultAsync<ApiKeyRow>(
-            $"SELECT {Select} FROM api_keys WHERE id = @keyId;", new { keyId }))?.ToRecord(), cancellationToken);
+        database.SystemReadAsync(session => session.QuerySingleOrDefaultAsync<ApiKeyRecord>(
+            $"SELECT {Select} FROM api_keys WHERE id = @keyId;", new { keyId }), cancellationToken);
 
     public Task<ApiKeyRecord?> GetAsync(string tenantId, string keyId, CancellationToken cancellationToken) =>
-        database.ReadAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<ApiKeyRow>(
-            $"SELECT {Select} FROM api_keys WHERE id = @keyId AND tenant_id = @tenantId;", new { tenantId, keyId }))?.ToRecord(), cancellationToken);
+        database.ReadAsync(tenantId, session => session.QuerySingleOrDefaultAsync<ApiKeyRecord>(
+            $"SELECT {Select} FROM api_keys WHERE id = @keyId AND tenant_id = @tenantId;", new { tenantId, keyId }), cancellationToken);
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<ApiKeyRecord>>(tenantId, async session => (await session.QueryAsync<ApiKeyRow>(
-            $"SELECT {Select} FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at, id;", new { tenantId }))
-            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+        database.ReadAsync<IReadOnlyList<ApiKeyRecord>>(tenantId, async session => (await session.QueryAsync<ApiKeyRecord>(
+            $"SELECT {Select} FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at, id;", new { tenantId })).ToList(), cancellationToken);
 
     public Task<bool> RevokeAsync(string tenantId, string keyId, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, async session => await session.ExecuteAsync(
@@ -53,23 +53,5 @@ internal sealed partial class ApiKeyStore(IStoreDatabase database, TimeProvider 
             WHERE api_keys.id = u.id AND (api_keys.last_used_at IS NULL OR api_keys.last_used_at < u.at);
             """,
             new { keyIds = new TextList([.. lastUsedByKeyId.Keys]), ats = ValueList.Of(lastUsedByKeyId.Values) }), cancellationToken);
-    }
-
-    private sealed class ApiKeyRow
-    {
-        public string Id { get; set; } = "";
-        public string TenantId { get; set; } = "";
-        public string Name { get; set; } = "";
-        public string Role { get; set; } = "";
-        public bool IsSystemAdmin { get; set; }
-        public string SecretHash { get; set; } = "";
-        public DateTimeOffset CreatedAt { get; set; }
-        public DateTimeOffset? RevokedAt { get; set; }
-        public DateTimeOffset? LastUsedAt { get; set; }
-
-        public ApiKeyRecord ToRecord() => new(
-            Id, TenantId, Name,
-            ApiRoles.TryParse(Role, out var role) ? role : throw new InvalidDataException($"Unknown API role '{Role}'."),
-            IsSystemAdmin, SecretHash, CreatedAt, RevokedAt, LastUsedAt);
     }
 }

@@ -9,8 +9,7 @@ internal sealed class CalendarStore(IStoreDatabase database) : ICalendarStore
         database.WriteAsync(calendar.TenantId, async session =>
         {
             var row = CalendarRow.Of(calendar);
-            var inserted = await session.ExecuteAsync(
-                $"INSERT INTO calendars ({CalendarRow.Columns}) VALUES ({CalendarRow.Values}) ON CONFLICT (tenant_id, name) DO NOTHING;", row);
+            var inserted = await session.ExecuteAsync(CalendarRow.Insert, row);
             if (inserted == 0)
             {
                 if (!replace) return CalendarWriteResult.NameTaken;
@@ -74,9 +73,9 @@ internal sealed class CalendarStore(IStoreDatabase database) : ICalendarStore
     {
         private static readonly string[] All = ["tenant_id", "name", "working_days", "holidays", "time_zone", "created_at", "updated_at"];
 
-        public static readonly string Columns = Relational.Columns.Names(All);
-        public static readonly string Values = Relational.Columns.Values(All);
-        public static readonly string Select = Relational.Columns.Select(All);
+        public static readonly string Insert =
+            $"INSERT INTO calendars ({Columns.Names(All)}) VALUES ({Columns.Values(All)}) ON CONFLICT (tenant_id, name) DO NOTHING;";
+        public static readonly string Select = Columns.Select(All);
 
         public static object Of(CalendarRecord calendar) => new
         {

@@ -38,13 +38,13 @@ internal abstract class JobSql(SqlDialect dialect)
     protected abstract string RowsOfJob(string table);
 
     /// <summary>Ends a read of a job row the write goes on to change: <c> FOR UPDATE</c> where writers run at once, else nothing.</summary>
-    protected abstract string ForUpdate { get; }
+    public string ForUpdate => dialect.LockRows is "" ? "" : " " + dialect.LockRows;
 
     /// <summary>
     /// Ends a read of jobs the write goes on to take back, on a line of its own: <c>FOR UPDATE SKIP LOCKED</c> where writers run
     /// at once (two replicas' janitors share a sweep instead of queueing; each job is handled once), else nothing.
     /// </summary>
-    protected abstract string ForUpdateSkipLocked { get; }
+    private string ForUpdateSkipLocked => dialect.LockRows is "" ? "" : $"\n{dialect.LockRows} SKIP LOCKED";
 
     /// <summary>
     /// A claim's ready candidates: <c>@tenantId</c>'s pending jobs due at <c>@now</c> outside the queues of the text list

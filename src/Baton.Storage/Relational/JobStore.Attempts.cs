@@ -30,7 +30,7 @@ internal sealed partial class JobStore
     /// The answer to <paramref name="start"/> given the job as it is (<paramref name="state"/> null: no such job), or null
     /// when the job is assigned to the starting agent's attempt and may go to running.
     /// </summary>
-    private static AttemptWriteResult? StartAnswer(string? state, string? agentId, int attempt, AttemptStart start)
+    private static AttemptWriteResult? StartAnswer(string? state, string? agentId, int? attempt, AttemptStart start)
     {
         if (state is null) return AttemptWriteResult.NotFound;
         if (agentId != start.AgentId || attempt != start.Attempt) return AttemptWriteResult.Stale;
@@ -101,17 +101,9 @@ internal sealed partial class JobStore
         }, cancellationToken);
     }
 
-    private sealed class StartOutcomeRow
-    {
-        public string TenantId { get; set; } = "";
-        public string JobId { get; set; } = "";
-        public string RequestedAgentId { get; set; } = "";
-        public int RequestedAttempt { get; set; }
-        public bool Started { get; set; }
-        public string? State { get; set; }
-        public string? AgentId { get; set; }
-        public int Attempt { get; set; }
-    }
+    /// <summary>A start of the batch, whether it started, and its job as it was (all null when there is no such job).</summary>
+    private sealed record StartOutcomeRow(
+        string TenantId, string JobId, string RequestedAgentId, int RequestedAttempt, bool Started, string? State, string? AgentId, int? Attempt);
 
     /// <summary>
     /// Several agents' completions in one write (one commit): the jobs read and locked in one statement

@@ -76,13 +76,5 @@ internal sealed partial class JobStore
         database.ReadAsync<IReadOnlyList<JobEventRecord>>(tenantId, async session =>
             (await session.QueryAsync<JobEventRecord>(session.Dialect.Jobs.EventList, new { tenantId, jobId })).ToList(), cancellationToken);
 
-    private sealed class LogHolderRow
-    {
-        public string State { get; set; } = "";
-        public string? AgentId { get; set; }
-        public int Attempt { get; set; }
-        public bool CancelRequested { get; set; }
-        public long LogBytes { get; set; }
-        public int LogCutAttempt { get; set; }
-    }
+    private sealed record LogHolderRow(string State, string? AgentId, int Attempt, bool CancelRequested, long LogBytes, int LogCutAttempt);
 }

@@ -37,43 +37,25 @@ internal sealed partial class JobStore(IStoreDatabase database, TimeProvider tim
 
     public Task<JobPage> ListAsync(string tenantId, JobQuery query, CancellationToken cancellationToken)
     {
-        JobListCursor? after = null;
-        if (query.Cursor is not null)
-        {
-            if (!JobListCursor.TryDecode(query.Cursor, out var decoded)) throw new ArgumentException("The cursor is not valid.", nameof(query));
-            after = decoded;
-        }
+        JobListCursor? after = query.Cursor is null ? null
+            : JobListCursor.TryDecode(query.Cursor, out var decoded) ? decoded : throw new ArgumentException("The cursor is not valid.", nameof(query));
         var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
 
         var sql = new StringBuilder($"SELECT {JobRow.ListSelect(database.Dialect)} FROM jobs WHERE tenant_id = @tenantId");
-        var parameters = new DynamicParameters();
-        parameters.Add("tenantId", tenantId);
-        if (query.State is { } state)
+        var parameters = new DynamicParameters(new { tenantId });
+        void Where(string condition, object parameterValues)
         {
-            sql.Append(" AND state = @state");
-            parameters.Add("state", state.ToText());
+            sql.Append(" AND ").Append(condition);
+            parameters.AddDynamicParams(parameterValues);
         }
-        if (query.PackageName is not null)
-        {
-            sql.Append(" AND package_name = @packageName");
-            parameters.Add("packageName", query.PackageName);
-        }
-        if (query.Queue is not null)
-        {
-            sql.Append(" AND queue = @queue");
-            parameters.Add("queue", query.Queue);
-        }
-        if (query.Since is { } since)
-        {
-            sql.Append(" AND submitted_at >= @since");
-            parameters.Add("since", since);
-        }
+        if (query.State is { } state) Where("state = @state", new { state = state.ToText() });
+        if (query.PackageName is { } packageName) Where("package_name = @packageName", new { packageName });
+        if (query.Queue is { } queue) Where("queue = @queue", new { queue });
+        if (query.Since is { } since) Where("submitted_at >= @since", new { since });
+        // A row-value comparison: both planners walk the (tenant, submitted_at, id) index from the cursor on.
         if (after is { } cursor)
         {
-            // A row-value comparison: both planners walk the (tenant, submitted_at, id) index from the cursor on.
-            sql.Append(" AND (submitted_at, id) < (@afterAt, @afterId)");
-            parameters.Add("afterAt", DateTimeOffset.FromUnixTimeMilliseconds(cursor.SubmittedAtMs));
-            parameters.Add("afterId", cursor.JobId);
+            Where("(submitted_at, id) < (@afterAt, @afterId)", new { afterAt = DateTimeOffset.FromUnixTimeMilliseconds(cursor.SubmittedAtMs), afterId = cursor.JobId });
         }
         sql.Append(CultureInfo.InvariantCulture, $" ORDER BY submitted_at DESC, id DESC LIMIT {limit + 1};");
 
@@ -102,9 +84,8 @@ internal sealed partial class JobStore(IStoreDatabase database, TimeProvider tim
     /// <summary>One job of the tenant; with <paramref name="lockRow"/>, locked until the write ends (a claim waits for the decision).</summary>
     private static async Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow)
     {
-        var locking = lockRow && session.Dialect.LockRows.Length > 0 ? " " + session.Dialect.LockRows : "";
         return await session.QuerySingleOrDefaultAsync<JobRecord>(
-            $"SELECT {JobRow.Select} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{locking};", new { tenantId, jobId });
+            $"SELECT {JobRow.Select} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{(lockRow ? session.Dialect.Jobs.ForUpdate : "")};", new { tenantId, jobId });
     }
 
     /// <summary>"Now" from the injected clock, in whole milliseconds (what both backends keep).</summary>

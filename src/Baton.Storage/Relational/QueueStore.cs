@@ -12,9 +12,7 @@ internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : I
                 case NameQuota.Taken: return QueueCreateResult.NameTaken;
                 case NameQuota.Full: return QueueCreateResult.QuotaExceeded;
             }
-            await session.ExecuteAsync(
-                $"INSERT INTO queues ({QueueRow.Columns}) VALUES ({QueueRow.Values});",
-                QueueRow.Of(queue));
+            await session.ExecuteAsync(QueueRow.Insert, QueueRow.Of(queue));
             return QueueCreateResult.Created;
         }, cancellationToken);
 

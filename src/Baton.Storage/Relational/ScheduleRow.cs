@@ -20,16 +20,14 @@ internal static class ScheduleRow
     /// <summary>The run state, which only the scheduler's compare-and-set writes.</summary>
     private static readonly string[] RunState = ["last_fire_at", "last_job_id", "last_job_counted"];
 
-    public static readonly string Columns = Relational.Columns.Names(Written);
-
-    public static readonly string Values = Relational.Columns.Values(Written);
+    public static readonly string Insert = $"INSERT INTO schedules ({Columns.Names(Written)}) VALUES ({Columns.Values(Written)});";
 
     /// <summary>The <c>SET</c> list of an update: the written columns but the keys and the creation time.</summary>
-    public static readonly string UpdateSet = Relational.Columns.Set(Written.Where(column => column is not ("tenant_id" or "id" or "created_at")));
+    public static readonly string UpdateSet = Columns.Set(Written.Where(column => column is not ("tenant_id" or "id" or "created_at")));
 
-    public static readonly string Select = Relational.Columns.Select(Written.Concat(RunState));
+    public static readonly string Select = Columns.Select(Written.Concat(RunState));
 
-    /// <summary>The parameters of a write of <paramref name="s"/>, named as <see cref="Values"/> and <see cref="UpdateSet"/> name them.</summary>
+    /// <summary>The parameters of a write of <paramref name="s"/>, named as <see cref="Insert"/> and <see cref="UpdateSet"/> name them.</summary>
     public static object Of(ScheduleRecord s) => new
     {
         s.TenantId, s.Id, s.Name, s.Cron, s.TimeZone, s.PackageName, s.PackageVersion, s.Inputs, s.Queue, s.Priority, s.CalendarName,

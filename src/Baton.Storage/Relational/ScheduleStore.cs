@@ -15,7 +15,7 @@ internal sealed class ScheduleStore(IStoreDatabase database) : IScheduleStore
                 case NameQuota.Taken: return ScheduleWriteResult.NameTaken;
                 case NameQuota.Full: return ScheduleWriteResult.QuotaExceeded;
             }
-            await session.ExecuteAsync($"INSERT INTO schedules ({ScheduleRow.Columns}) VALUES ({ScheduleRow.Values});", ScheduleRow.Of(schedule));
+            await session.ExecuteAsync(ScheduleRow.Insert, ScheduleRow.Of(schedule));
             return ScheduleWriteResult.Ok;
         }, cancellationToken);
 

@@ -28,10 +28,10 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
                 UsageParameters(query.TenantIds, query.WindowStart, time.GetUtcNow(), Math.Max(query.HeadSize, 0)));
 
             var rows = new SharedPoolRows();
-            foreach (var row in await reads.ReadAsync<TenantAmountRow>()) rows.Active[row.TenantId] = (long)row.Amount;
-            rows.AddUsage(await reads.ReadAsync<TenantAmountRow>());
-            rows.AddUsage(await reads.ReadAsync<TenantAmountRow>());
-            foreach (var row in await reads.ReadAsync<QueuePriorityRow>()) rows.QueuePriorities[(row.TenantId, row.Name)] = (int)row.Priority;
+            foreach (var (tenantId, amount) in await reads.ReadAsync<(string, double)>()) rows.Active[tenantId] = (long)amount;
+            rows.AddUsage(await reads.ReadAsync<(string, double)>());
+            rows.AddUsage(await reads.ReadAsync<(string, double)>());
+            foreach (var (tenantId, name, priority) in await reads.ReadAsync<(string, string, long)>()) rows.QueuePriorities[(tenantId, name)] = (int)priority;
             // One result of heads, or one per tenant, as the dialect reads them.
             while (!reads.IsConsumed)
             {
@@ -74,21 +74,19 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
         {
             using var reads = await session.QueryMultipleAsync(UsageSql(session.Dialect), UsageParameters([tenantId], since, time.GetUtcNow()));
             var rows = new SharedPoolRows();
-            rows.AddUsage(await reads.ReadAsync<TenantAmountRow>());
-            rows.AddUsage(await reads.ReadAsync<TenantAmountRow>());
+            rows.AddUsage(await reads.ReadAsync<(string, double)>());
+            rows.AddUsage(await reads.ReadAsync<(string, double)>());
             return rows.UsedMilliseconds.GetValueOrDefault(tenantId) / 1000.0;
         }, cancellationToken);
 
     // System scope, narrowed to the calling agent: a shared agent's jobs belong to many tenants.
     public Task<HeldJob?> FindHeldJobAsync(string agentId, string jobId, CancellationToken cancellationToken) =>
-        database.SystemReadAsync(async session => (await session.QuerySingleOrDefaultAsync<SharedHeldJobRow>(
-            $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE id = @jobId AND agent_id = @agentId;", new { jobId, agentId }))?.ToRecord(),
-            cancellationToken);
+        database.SystemReadAsync(session => session.QuerySingleOrDefaultAsync<HeldJob>(
+            $"SELECT {HeldJob.Select} FROM jobs WHERE id = @jobId AND agent_id = @agentId;", new { jobId, agentId }), cancellationToken);
 
     public Task<IReadOnlyList<HeldJob>> ListHeldJobsAsync(string agentId, CancellationToken cancellationToken) =>
-        database.SystemReadAsync<IReadOnlyList<HeldJob>>(async session => (await session.QueryAsync<SharedHeldJobRow>(
-            $"SELECT {SharedHeldJobRow.Select} FROM jobs WHERE agent_id = @agentId AND state IN {JobRow.ActiveStates};", new { agentId }))
-            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+        database.SystemReadAsync<IReadOnlyList<HeldJob>>(async session => (await session.QueryAsync<HeldJob>(
+            $"SELECT {HeldJob.Select} FROM jobs WHERE agent_id = @agentId AND state IN {JobRow.ActiveStates};", new { agentId })).ToList(), cancellationToken);
 
     public Task<bool> HoldsPackageAsync(string agentId, string sha256, CancellationToken cancellationToken) =>
         database.SystemReadAsync(session => session.ScalarAsync<bool>(

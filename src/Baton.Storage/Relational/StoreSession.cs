@@ -26,6 +26,10 @@ internal sealed class StoreSession(
     public Task<T?> QueryFirstOrDefaultAsync<T>(string sql, object? parameters = null) =>
         connection.QueryFirstOrDefaultAsync<T>(command(sql, parameters, cancellationToken));
 
+    /// <summary>Rows read as two objects, the second from the column <paramref name="splitOn"/> on, joined by <paramref name="map"/>.</summary>
+    public Task<IEnumerable<T>> QueryAsync<T1, T2, T>(string sql, Func<T1, T2, T> map, string splitOn, object? parameters = null) =>
+        connection.QueryAsync(command(sql, parameters, cancellationToken), map, splitOn);
+
     /// <summary>Several statements in one round trip, their results read in order.</summary>
     public Task<SqlMapper.GridReader> QueryMultipleAsync(string sql, object? parameters = null) =>
         connection.QueryMultipleAsync(command(sql, parameters, cancellationToken));

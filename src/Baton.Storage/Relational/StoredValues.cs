@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Baton.Core.AgentProtocol;
 using Baton.Core.Packages;
+using Baton.Core.Tenancy;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
 using Dapper;
@@ -33,77 +34,59 @@ internal static class StoredValues
             // Dapper binds the types of its built-in map itself and asks no handler, so times leave that map.
             SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
             SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
-            SqlMapper.AddTypeHandler(typeof(DateTimeOffset), new TimeHandler());
-            SqlMapper.AddTypeHandler(typeof(JsonText), new JsonTextHandler());
-            SqlMapper.AddTypeHandler(typeof(TextList), new TextListHandler());
-            SqlMapper.AddTypeHandler(typeof(ValueList), new ValueListHandler());
-            SqlMapper.AddTypeHandler(typeof(JsonElement), new JsonDocumentHandler(text => StoredJson.ParseElement(text), value => StoredJson.ToText((JsonElement)value)));
-            SqlMapper.AddTypeHandler(typeof(JobProgressReport), new JsonDocumentHandler(StoredJson.DeserializeOrNull<JobProgressReport>, StoredJson.Serialize));
-            SqlMapper.AddTypeHandler(typeof(PackageManifest), new JsonDocumentHandler(StoredJson.Deserialize<PackageManifest>, StoredJson.Serialize));
+            // Times: whole milliseconds, UTC, whatever the backend keeps.
+            Add<DateTimeOffset>((binder, parameter, value) => binder.BindTime(parameter, value is DateTimeOffset time ? Truncate(time) : null), value => value switch
+            {
+                long ms => DateTimeOffset.FromUnixTimeMilliseconds(ms),
+                DateTime utc => Truncate(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc))),
+                DateTimeOffset time => Truncate(time),
+                _ => throw new InvalidDataException($"Cannot read a time from {value.GetType().Name}."),
+            });
+            Add<JsonText>((binder, parameter, value) => binder.BindJson(parameter, value is JsonText json ? json.Text : null), value => new JsonText((string)value));
+            Add<TextList>((binder, parameter, value) => binder.BindTextList(parameter, value is TextList list ? list.Items : null), value => new TextList(TextItems(value)));
+            Add<ValueList>((binder, parameter, value) => binder.BindValueList(parameter, ((ValueList)value).Items), read: null);
+            // A record's values kept in JSON columns, read from the column's text and bound as JSON.
+            Json(text => StoredJson.ParseElement(text), value => StoredJson.ToText((JsonElement)value));
+            Json(StoredJson.DeserializeOrNull<JobProgressReport>, StoredJson.Serialize);
+            Json(StoredJson.Deserialize<PackageManifest>, StoredJson.Serialize);
+            Json(StoredJson.Deserialize<QuotaOverrides>, StoredJson.Serialize);
+            Json(StoredJson.Deserialize<AgentCapabilities>, StoredJson.Serialize);
+            Json(StoredJson.Deserialize<AgentResources>, StoredJson.Serialize);
             // Dapper fills a record's constructor only from columns of the parameters' exact types, or of types it has a
             // handler for: SQLite returns every integer as a long and flags as 0 or 1, and text lists are arrays on PostgreSQL
             // and JSON on SQLite. Dapper binds int and bool parameters itself (its own map comes first); a text list is
             // written as a TextList or JsonText, which names the column's form.
-            SqlMapper.AddTypeHandler(typeof(int), new ReadHandler(value => Convert.ToInt32(value, CultureInfo.InvariantCulture)));
-            SqlMapper.AddTypeHandler(typeof(bool), new ReadHandler(value => value is bool flag ? flag : Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0));
-            SqlMapper.AddTypeHandler(typeof(IReadOnlyList<string>), new ReadHandler(TextItems));
+            Add<int>(bind: null, value => Convert.ToInt32(value, CultureInfo.InvariantCulture));
+            Add<bool>(bind: null, value => value is bool flag ? flag : Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0);
+            Add<IReadOnlyList<string>>(bind: null, TextItems);
             // A calendar's working days ("mon,tue,…") and holidays (a JSON array of dates), as ScheduleText stores them.
-            SqlMapper.AddTypeHandler(typeof(IReadOnlyList<DayOfWeek>), new ReadHandler(value => ScheduleText.WorkingDaysFromText((string)value)));
-            SqlMapper.AddTypeHandler(typeof(IReadOnlyList<DateOnly>), new ReadHandler(value => ScheduleText.HolidaysFromJson((string)value)));
+            Add<IReadOnlyList<DayOfWeek>>(bind: null, value => ScheduleText.WorkingDaysFromText((string)value));
+            Add<IReadOnlyList<DateOnly>>(bind: null, value => ScheduleText.HolidaysFromJson((string)value));
         }
     }
+
+    private static void Add<T>(Action<IValueBinder, IDbDataParameter, object>? bind, Func<object, object?>? read) =>
+        SqlMapper.AddTypeHandler(typeof(T), new Handler(bind, read));
+
+    private static void Json<T>(Func<string, T> read, Func<object, string> write) =>
+        Add<T>((binder, parameter, value) => binder.BindJson(parameter, value is DBNull ? null : write(value)), value => read((string)value));
 
     private static IValueBinder BinderOf(IDbDataParameter parameter) =>
         _binders.TryGetValue(parameter.GetType(), out var binder)
             ? binder
             : throw new InvalidOperationException($"No stored-value binder for {parameter.GetType().Name}.");
 
-    /// <summary>Times: whole milliseconds, UTC, whatever the backend keeps.</summary>
-    private sealed class TimeHandler : SqlMapper.ITypeHandler
+    /// <summary>
+    /// A stored value type: how the parameter's backend binds it (null: a type Dapper only reads through a handler, see
+    /// <see cref="Register{TParameter}"/>), and how it is read back (null: a parameter only).
+    /// </summary>
+    private sealed class Handler(Action<IValueBinder, IDbDataParameter, object>? bind, Func<object, object?>? read) : SqlMapper.ITypeHandler
     {
         public void SetValue(IDbDataParameter parameter, object value) =>
-            BinderOf(parameter).BindTime(parameter, value is DateTimeOffset time ? Truncate(time) : null);
+            (bind ?? throw new NotSupportedException($"A {value.GetType().Name} parameter is bound as a TextList or JsonText."))(BinderOf(parameter), parameter, value);
 
-        public object Parse(Type destinationType, object value) => value switch
-        {
-            long ms => DateTimeOffset.FromUnixTimeMilliseconds(ms),
-            DateTime utc => Truncate(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc))),
-            DateTimeOffset time => Truncate(time),
-            _ => throw new InvalidDataException($"Cannot read a time from {value.GetType().Name}."),
-        };
-    }
-
-    private sealed class JsonTextHandler : SqlMapper.ITypeHandler
-    {
-        public void SetValue(IDbDataParameter parameter, object value) =>
-            BinderOf(parameter).BindJson(parameter, value is JsonText json ? json.Text : null);
-
-        public object Parse(Type destinationType, object value) => new JsonText((string)value);
-    }
-
-    /// <summary>A record's value kept in a JSON column, read from the column's text and bound as JSON.</summary>
-    private sealed class JsonDocumentHandler(Func<string, object?> read, Func<object, string> write) : SqlMapper.ITypeHandler
-    {
-        public void SetValue(IDbDataParameter parameter, object value) => BinderOf(parameter).BindJson(parameter, value is DBNull ? null : write(value));
-
-        public object? Parse(Type destinationType, object value) => read((string)value);
-    }
-
-    private sealed class TextListHandler : SqlMapper.ITypeHandler
-    {
-        public void SetValue(IDbDataParameter parameter, object value) =>
-            BinderOf(parameter).BindTextList(parameter, value is TextList list ? list.Items : null);
-
-        public object Parse(Type destinationType, object value) => new TextList(TextItems(value));
-    }
-
-    /// <summary>A type Dapper only reads through a handler (see <see cref="Register{TParameter}"/>).</summary>
-    private sealed class ReadHandler(Func<object, object> read) : SqlMapper.ITypeHandler
-    {
-        public void SetValue(IDbDataParameter parameter, object value) =>
-            throw new NotSupportedException($"A {value.GetType().Name} parameter is bound as a TextList or JsonText.");
-
-        public object Parse(Type destinationType, object value) => read(value);
+        public object? Parse(Type destinationType, object value) =>
+            (read ?? throw new NotSupportedException($"{destinationType.Name} values are parameters only."))(value);
     }
 
     /// <summary>A text list as a backend returns it: a <c>text[]</c>, or a JSON array.</summary>
@@ -113,13 +96,6 @@ internal static class StoredValues
         string json => StoredJson.Deserialize<string[]>(json),
         _ => throw new InvalidDataException($"Cannot read a text list from {value.GetType().Name}."),
     };
-
-    private sealed class ValueListHandler : SqlMapper.ITypeHandler
-    {
-        public void SetValue(IDbDataParameter parameter, object value) => BinderOf(parameter).BindValueList(parameter, ((ValueList)value).Items);
-
-        public object Parse(Type destinationType, object value) => throw new NotSupportedException("Value lists are parameters only.");
-    }
 
     /// <summary>A time as both backends keep it: whole milliseconds, so data, cursors and comparisons behave the same on each.</summary>
     public static DateTimeOffset Truncate(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());

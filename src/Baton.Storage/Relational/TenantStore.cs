@@ -1,7 +1,6 @@
 using Baton.Core.Dispatch.FairShare;
 using Baton.Core.Tenancy;
 using Baton.Storage.Model;
-using Baton.Storage.Serialization;
 
 namespace Baton.Storage.Relational;
 
@@ -11,7 +10,8 @@ namespace Baton.Storage.Relational;
 /// </summary>
 internal sealed class TenantStore(IStoreDatabase database) : ITenantStore
 {
-    private static readonly string[] All = ["id", "name", "tier", "overrides", "created_at"];
+    // Read into the record's properties, the tier through its stored form.
+    private static readonly string[] All = ["id", "name", "tier AS StoredTier", "overrides", "created_at"];
 
     private static readonly string Select = Columns.Select(All);
     private static readonly string Insert = $"INSERT INTO tenants ({Columns.Names(All)}) VALUES ({Columns.Values(All)}) ON CONFLICT DO NOTHING;";
@@ -20,9 +20,7 @@ internal sealed class TenantStore(IStoreDatabase database) : ITenantStore
     public Task<bool> CreateAsync(TenantRecord tenant, CancellationToken cancellationToken) =>
         database.SystemWriteAsync(async session =>
         {
-            var inserted = await session.ExecuteAsync(
-                Insert,
-                new { tenant.Id, tenant.Name, Tier = tenant.Tier.ToText(), Overrides = JsonText.Of(tenant.Overrides), tenant.CreatedAt });
+            var inserted = await session.ExecuteAsync(Insert, new { tenant.Id, tenant.Name, tenant.StoredTier, tenant.Overrides, tenant.CreatedAt });
             if (inserted == 1)
             {
                 await session.ExecuteAsync(
@@ -40,14 +38,13 @@ internal sealed class TenantStore(IStoreDatabase database) : ITenantStore
 
     // System scope: the administrator's list of every tenant.
     public Task<IReadOnlyList<TenantRecord>> ListAsync(CancellationToken cancellationToken) =>
-        database.SystemReadAsync<IReadOnlyList<TenantRecord>>(async session => (await session.QueryAsync<TenantRow>(
-            $"SELECT {Select} FROM tenants WHERE id <> '{SharedPool.TenantId}' ORDER BY name;"))
-            .Select(row => row.ToRecord()).ToList(), cancellationToken);
+        database.SystemReadAsync<IReadOnlyList<TenantRecord>>(async session => (await session.QueryAsync<TenantRecord>(
+            $"SELECT {Select} FROM tenants WHERE id <> '{SharedPool.TenantId}' ORDER BY name;")).ToList(), cancellationToken);
 
     public Task<TenantRecord?> UpdateAsync(string tenantId, Tier tier, QuotaOverrides overrides, CancellationToken cancellationToken) =>
-        database.WriteAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<TenantRow>(
+        database.WriteAsync(tenantId, session => session.QuerySingleOrDefaultAsync<TenantRecord>(
             $"UPDATE tenants SET tier = @tier, overrides = @overrides WHERE id = @tenantId RETURNING {Select};",
-            new { tenantId, tier = tier.ToText(), overrides = JsonText.Of(overrides) }))?.ToRecord(), cancellationToken);
+            new { tenantId, tier = tier.ToText(), overrides }), cancellationToken);
 
     // System scope: one flush carries the counts of many tenants, written in one statement.
     public Task AddApiUsageAsync(IReadOnlyList<ApiUsageIncrement> increments, CancellationToken cancellationToken)
@@ -77,17 +74,6 @@ internal sealed class TenantStore(IStoreDatabase database) : ITenantStore
         database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
             "SELECT COALESCE((SELECT calls FROM api_usage WHERE tenant_id = @tenantId AND day = @day), 0);", new { tenantId, day }), cancellationToken);
 
-    private static async Task<TenantRecord?> QueryOneAsync(StoreSession session, string where, object parameters) =>
-        (await session.QuerySingleOrDefaultAsync<TenantRow>($"SELECT {Select} FROM tenants WHERE {where};", parameters))?.ToRecord();
-
-    private sealed class TenantRow
-    {
-        public string Id { get; set; } = "";
-        public string Name { get; set; } = "";
-        public string Tier { get; set; } = "";
-        public string Overrides { get; set; } = "";
-        public DateTimeOffset CreatedAt { get; set; }
-
-        public TenantRecord ToRecord() => new(Id, Name, Tiers.Parse(Tier), StoredJson.Deserialize<QuotaOverrides>(Overrides), CreatedAt);
-    }
+    private static Task<TenantRecord?> QueryOneAsync(StoreSession session, string where, object parameters) =>
+        session.QuerySingleOrDefaultAsync<TenantRecord>($"SELECT {Select} FROM tenants WHERE {where};", parameters);
 }

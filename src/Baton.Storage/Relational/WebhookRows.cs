@@ -24,38 +24,14 @@ internal static class WebhookRow
     };
 }
 
-/// <summary>A row of <c>webhook_deliveries</c> (aliased <c>d</c>), with its webhook's address and secret when a claim joins them.</summary>
-internal sealed class DeliveryRow
+/// <summary>The select list of <c>webhook_deliveries</c> (aliased <c>d</c>): Dapper reads a row straight into a <see cref="WebhookDeliveryRecord"/>.</summary>
+internal static class DeliveryRow
 {
     public static readonly string Select = Columns.Select(new[]
     {
-        "tenant_id", "id", "webhook_id", "event_id", "event_type", "body", "state", "attempts", "next_attempt_at", "last_attempt_at",
-        "last_status_code", "last_error", "last_duration_ms", "created_at", "delivered_at", "redelivery_of",
+        "tenant_id", "id", "webhook_id", "event_id", "event_type", "body", "state AS StoredState", "attempts", "next_attempt_at",
+        "last_attempt_at", "last_status_code", "last_error", "last_duration_ms", "created_at", "delivered_at", "redelivery_of",
     }.Select(column => "d." + column));
-
-    public string TenantId { get; set; } = "";
-    public string Id { get; set; } = "";
-    public string WebhookId { get; set; } = "";
-    public long? EventId { get; set; }
-    public string EventType { get; set; } = "";
-    public string Body { get; set; } = "";
-    public string State { get; set; } = "";
-    public int Attempts { get; set; }
-    public DateTimeOffset NextAttemptAt { get; set; }
-    public DateTimeOffset? LastAttemptAt { get; set; }
-    public int? LastStatusCode { get; set; }
-    public string? LastError { get; set; }
-    public int? LastDurationMs { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset? DeliveredAt { get; set; }
-    public string? RedeliveryOf { get; set; }
-    // Filled by the claim's join.
-    public string? Url { get; set; }
-    public string? Secret { get; set; }
-
-    public WebhookDeliveryRecord ToRecord() => new(
-        TenantId, Id, WebhookId, EventId, EventType, Body, DeliveryStates.Parse(State), Attempts,
-        NextAttemptAt, LastAttemptAt, LastStatusCode, LastError, LastDurationMs, CreatedAt, DeliveredAt, RedeliveryOf);
 }
 
 /// <summary>The select list of <c>events</c>, in the order of <see cref="TenantEventRecord"/>'s constructor (Dapper reads it straight).</summary>

@@ -81,14 +81,14 @@ internal sealed partial class WebhookStore
             // Whole milliseconds, as stored: the claimed records read back the same.
             var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
             var leaseUntil = now + lease;
-            var due = (await session.QueryAsync<DeliveryRow>(
+            var due = (await session.QueryAsync<WebhookDeliveryRecord, DeliveryTarget, (WebhookDeliveryRecord Delivery, DeliveryTarget Target)>(
                 $"""
                 SELECT {DeliveryRow.Select}, w.url AS Url, w.secret AS Secret
                 FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
                 WHERE d.state = 'pending' AND d.next_attempt_at <= @now AND w.enabled
                 ORDER BY d.next_attempt_at LIMIT @max {session.Dialect.SkipLocked("d")};
                 """,
-                new { now, max })).ToList();
+                (delivery, target) => (delivery, target), splitOn: "Url", new { now, max })).ToList();
             if (due.Count == 0) return [];
 
             // The lease is the next attempt time: a claimer that dies leaves the delivery due again when it ends.
@@ -100,14 +100,10 @@ internal sealed partial class WebhookStore
                 FROM {session.Dialect.RowsOf("u", ("ids", "id"), ("tokens", "token"))}
                 WHERE webhook_deliveries.id = u.id;
                 """,
-                new { ids = new TextList([.. due.Select(row => row.Id)]), tokens = new TextList(tokens), leaseUntil, now });
-            return due.Select((row, i) =>
-            {
-                row.Attempts++;
-                row.LastAttemptAt = now;
-                row.NextAttemptAt = leaseUntil;
-                return new ClaimedDelivery(row.ToRecord(), row.Url!, row.Secret!, tokens[i], leaseUntil);
-            }).ToList();
+                new { ids = new TextList([.. due.Select(row => row.Delivery.Id)]), tokens = new TextList(tokens), leaseUntil, now });
+            return due.Select((row, i) => new ClaimedDelivery(
+                row.Delivery with { Attempts = row.Delivery.Attempts + 1, LastAttemptAt = now, NextAttemptAt = leaseUntil },
+                row.Target.Url, row.Target.Secret, tokens[i], leaseUntil)).ToList();
         }, cancellationToken);
 
     public Task<bool> RecordAttemptAsync(DeliveryAttemptResult result, CancellationToken cancellationToken) =>
@@ -131,4 +127,7 @@ internal sealed partial class WebhookStore
                 nextAttemptAt = result.NextAttemptAt,
                 now = time.GetUtcNow(),
             }) == 1, cancellationToken);
+
+    /// <summary>Where a claimed delivery goes: its webhook's address and secret, read with it by the claim's join.</summary>
+    private sealed record DeliveryTarget(string Url, string Secret);
 }

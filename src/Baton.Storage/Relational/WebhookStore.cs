@@ -47,25 +47,25 @@ internal sealed partial class WebhookStore(IStoreDatabase database, TimeProvider
 
     public Task<IReadOnlyList<WebhookDeliveryRecord>> ListDeliveriesAsync(
         string tenantId, string webhookId, int limit, string? before, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<WebhookDeliveryRecord>>(tenantId, async session => (await session.QueryAsync<DeliveryRow>(
+        database.ReadAsync<IReadOnlyList<WebhookDeliveryRecord>>(tenantId, async session => (await session.QueryAsync<WebhookDeliveryRecord>(
             $"""
             SELECT {DeliveryRow.Select} FROM webhook_deliveries d
             WHERE d.tenant_id = @tenantId AND d.webhook_id = @webhookId AND (CAST(@before AS text) IS NULL OR d.id < @before)
             ORDER BY d.id DESC LIMIT {Math.Clamp(limit, 1, MaxPageSize).ToString(CultureInfo.InvariantCulture)};
             """,
-            new { tenantId, webhookId, before })).Select(row => row.ToRecord()).ToList(), cancellationToken);
+            new { tenantId, webhookId, before })).ToList(), cancellationToken);
 
     public Task<WebhookDeliveryRecord?> GetDeliveryAsync(string tenantId, string webhookId, string deliveryId, CancellationToken cancellationToken) =>
-        database.ReadAsync(tenantId, async session => (await session.QuerySingleOrDefaultAsync<DeliveryRow>(
+        database.ReadAsync(tenantId, session => session.QuerySingleOrDefaultAsync<WebhookDeliveryRecord>(
             $"SELECT {DeliveryRow.Select} FROM webhook_deliveries d WHERE d.tenant_id = @tenantId AND d.webhook_id = @webhookId AND d.id = @deliveryId;",
-            new { tenantId, webhookId, deliveryId }))?.ToRecord(), cancellationToken);
+            new { tenantId, webhookId, deliveryId }), cancellationToken);
 
     public Task<WebhookDeliveryRecord> AddDeliveryAsync(NewDelivery delivery, CancellationToken cancellationToken) =>
         database.WriteAsync(delivery.TenantId, async session =>
         {
             await InsertDeliveriesAsync(session, [delivery], time.GetUtcNow());
-            return (await session.QuerySingleAsync<DeliveryRow>(
-                $"SELECT {DeliveryRow.Select} FROM webhook_deliveries d WHERE d.id = @Id;", new { delivery.Id })).ToRecord();
+            return await session.QuerySingleAsync<WebhookDeliveryRecord>(
+                $"SELECT {DeliveryRow.Select} FROM webhook_deliveries d WHERE d.id = @Id;", new { delivery.Id });
         }, cancellationToken);
 
     // Across tenants by nature: the migration of plaintext secrets to protected ones runs once for the installation.

@@ -15,6 +15,7 @@ internal sealed partial class SqliteDatabase : IDisposable
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private int _open;
+    private readonly Lock _observersGate = new();
     private Action<TimeSpan>[] _gateObservers = [];
 
     public SqliteDatabase(string databasePath)
@@ -64,18 +65,10 @@ internal sealed partial class SqliteDatabase : IDisposable
     /// <summary>Runs <paramref name="work"/> in one write transaction under the write gate; commits when it returns.</summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        var observers = Volatile.Read(ref _gateObservers);
-        if (observers.Length == 0 || _writeGate.Wait(0, CancellationToken.None))
-        {
-            if (observers.Length == 0) await _writeGate.WaitAsync(cancellationToken);
-            else Observe(observers, TimeSpan.Zero);
-        }
-        else
-        {
-            var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-            await _writeGate.WaitAsync(cancellationToken);
-            Observe(observers, System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted));
-        }
+        var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        var free = _writeGate.Wait(0, CancellationToken.None);
+        if (!free) await _writeGate.WaitAsync(cancellationToken);
+        foreach (var observer in Volatile.Read(ref _gateObservers)) observer(free ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted));
         try
         {
             await using var connection = await OpenAsync(cancellationToken);
@@ -92,13 +85,6 @@ internal sealed partial class SqliteDatabase : IDisposable
         }
     }
 
-    public Task WriteAsync(Func<SqliteConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken) =>
-        WriteAsync<bool>(async (connection, transaction) =>
-        {
-            await work(connection, transaction);
-            return true;
-        }, cancellationToken);
-
     /// <summary>Connections opened by this process and not closed yet (in use by a reader or the writer).</summary>
     public int OpenConnections => Volatile.Read(ref _open);
 
@@ -106,18 +92,7 @@ internal sealed partial class SqliteDatabase : IDisposable
     public void ObserveGateWaits(Action<TimeSpan> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        Action<TimeSpan>[] current, next;
-        do
-        {
-            current = Volatile.Read(ref _gateObservers);
-            next = [.. current, observer];
-        }
-        while (Interlocked.CompareExchange(ref _gateObservers, next, current) != current);
-    }
-
-    private static void Observe(Action<TimeSpan>[] observers, TimeSpan waited)
-    {
-        foreach (var observer in observers) observer(waited);
+        lock (_observersGate) _gateObservers = [.. _gateObservers, observer];
     }
 
     public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)

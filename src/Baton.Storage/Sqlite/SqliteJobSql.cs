@@ -17,11 +17,6 @@ internal sealed class SqliteJobSql() : JobSql(SqliteDialect.Instance)
     // A unary + keeps a constant condition (state, tenant) from an index.
     protected override string OffIndex(string column) => "+" + column;
 
-    // One writer holds the whole database: nothing to lock.
-    protected override string ForUpdate => "";
-
-    protected override string ForUpdateSkipLocked => "";
-
     protected override string QueueNotBlocked => "queue NOT IN (SELECT value FROM json_each(@blocked))";
 
     // Times are unix milliseconds and days whole days since the epoch (the times are never before it).
