@@ -268,8 +268,11 @@ public sealed class ClaimBatcher
                     ticket.Node = insertBefore is null ? _waiting.AddLast(ticket) : _waiting.AddBefore(insertBefore, ticket);
                 }
                 // A freed slot matters only when ready jobs were held back (by a cap); with none ready it changes nothing.
-                _idle = work.Task.IsCompleted || claimed > 0 ? Idle.None
+                // A claim that took every ready job rests too: looking again at once found nothing, a transaction per batch
+                // (work submitted since it looked was signalled, and wakes the line).
+                _idle = work.Task.IsCompleted ? Idle.None
                     : result.NoneReady ? Idle.NoneReady
+                    : claimed > 0 ? Idle.None
                     : freed.Task.IsCompleted ? Idle.None
                     : Idle.Unclaimable;
                 _idleSince = owner._time.GetUtcNow();
