@@ -29,6 +29,9 @@ public sealed class ClaimBatcher
     /// <summary>The most tickets one claim transaction serves; the rest wait for the next batch.</summary>
     public const int MaxBatch = 256;
 
+    /// <summary>How long a line woken by work waits for the signals of the same group commit before it claims.</summary>
+    public static readonly TimeSpan SignalGather = TimeSpan.FromMilliseconds(2);
+
     private static readonly string WorkTopicPrefix = WakeUpSignals.TenantWork("");
 
     private readonly IBatonStore _store;
@@ -188,11 +191,17 @@ public sealed class ClaimBatcher
                 if (batch is null)
                 {
                     await Task.WhenAny(work.Task, freed.Task, kicked!, Task.Delay(rest, owner._time));
+                    bool signalled;
                     lock (_gate)
                     {
                         _kick = null;
-                        if (work.Task.IsCompleted || (freed.Task.IsCompleted && _idle == Idle.Unclaimable)) _idle = Idle.None;
+                        signalled = work.Task.IsCompleted;
+                        if (signalled || (freed.Task.IsCompleted && _idle == Idle.Unclaimable)) _idle = Idle.None;
                     }
+                    // A group commit answers its submitters together and each signals: let the rest of those signals land
+                    // here, before the claim subscribes again, so one claim takes the batch's jobs and no second claim runs
+                    // for signals whose jobs it already took (their jobs were committed before they signalled).
+                    if (signalled) await Task.Delay(SignalGather, owner._time);
                     continue;
                 }
 
