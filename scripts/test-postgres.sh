@@ -6,7 +6,7 @@
 #   scripts/test-postgres.sh stop              # stop the cluster and delete its folder
 #
 # The cluster lives in a temporary folder, listens on a free port on 127.0.0.1 (socket in the same
-# folder), runs without fsync (test data only), and has two roles:
+# folder), runs without fsync (test data only), loads pg_stat_statements when installed, and has two roles:
 # With BATON_TEST_POSTGRES_DURABLE=1 it is a second cluster with PostgreSQL's stock durability settings
 # (fsync, synchronous_commit and full_page_writes on), for benchmarks: `./baton bench … --backend postgres`
 # figures are taken against it.
@@ -107,9 +107,13 @@ start() {
     # Test data only: no fsync. The durable (benchmark) cluster keeps the stock settings.
     local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     [[ "$durable" == 1 ]] && durability=""
+    # pg_stat_statements when the package ships it (Debian's postgresql-15 does), so a bench run can be broken down by
+    # statement: CREATE EXTENSION pg_stat_statements as the postgres user, then read pg_stat_statements.
+    local preload=""
+    [[ -f "$bin_dir/../lib/pg_stat_statements.so" ]] && preload="-c shared_preload_libraries=pg_stat_statements"
     log "starting on 127.0.0.1:$port${suffix:+ (stock durability: fsync on)}"
     as_cluster_user "$bin_dir/pg_ctl" start -D "$cluster_dir/data" -l "$cluster_dir/postgres.log" -w -t 60 \
-        -o "-p $port -k $cluster_dir -c listen_addresses=127.0.0.1 $durability -c max_connections=300" \
+        -o "-p $port -k $cluster_dir -c listen_addresses=127.0.0.1 $durability $preload -c max_connections=300" \
         >&2 || { cat "$cluster_dir/postgres.log" >&2; die "PostgreSQL did not start"; }
     for _ in $(seq 1 60); do
         if as_cluster_user "$bin_dir/pg_isready" -q -h "$cluster_dir" -p "$port"; then break; fi

@@ -69,6 +69,12 @@ public interface IJobStore
         IReadOnlyList<AttemptCompletion> completions, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="SubmitManyAsync"/>, <see cref="MarkStartedManyAsync"/> and <see cref="CompleteAttemptsAsync"/> in one
+    /// transaction (one commit for a group commit's mixed batch): all are stored or none; the answers per kind, in order.
+    /// </summary>
+    Task<JobWriteResults> WriteManyAsync(JobWrites writes, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Appends an attempt's lines (a resent line is stored once) while the job's log holds at most
     /// <see cref="LogLimit.MaxBytes"/> bytes of text (UTF-8, all attempts together). The first line that does
     /// not fit is replaced by the limit's note on the <c>system</c> stream (once per attempt), and it and every
@@ -160,6 +166,18 @@ public sealed record ClaimBatchResult(IReadOnlyList<IReadOnlyList<JobRecord>> Jo
         }
     }
 }
+
+/// <summary>Submissions, starts and completions (of any tenants) written in one transaction (<see cref="IJobStore.WriteManyAsync"/>).</summary>
+public sealed record JobWrites(IReadOnlyList<NewJob> Submissions, IReadOnlyList<AttemptStart> Starts, IReadOnlyList<AttemptCompletion> Completions)
+{
+    public int Count => Submissions.Count + Starts.Count + Completions.Count;
+}
+
+/// <summary>The answers to <see cref="JobWrites"/>, per kind in the same order.</summary>
+public sealed record JobWriteResults(
+    IReadOnlyList<(JobRecord Job, bool Created)> Submitted,
+    IReadOnlyList<AttemptWriteResult> Started,
+    IReadOnlyList<(AttemptWriteResult Result, JobRecord? Job)> Completed);
 
 public sealed record AttemptCompletion(
     string TenantId,

@@ -6,6 +6,9 @@ namespace Baton.Server.Batching;
 /// Group commit: concurrent callers' writes coalesce into one store call — one transaction, one commit —
 /// and each caller is answered when that transaction has committed (or failed). There is no timer: while
 /// one batch commits, the next gathers, so batches grow with the load and a lone write goes at once.
+/// Further writers join only behind a full batch (a backlog one transaction cannot carry): a second writer that took
+/// whatever arrived while the first committed would commit one write per transaction at a moderate rate, where
+/// waiting for the commit in flight lets them share one.
 /// A batch that fails is tried again item by item, so one bad write (a tenant deleted meanwhile, say)
 /// fails only its own caller.
 /// </summary>
@@ -17,13 +20,16 @@ public sealed class GroupCommitter<TItem, TResult> : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _name;
     private readonly Task[] _writers;
+    private readonly SemaphoreSlim _backlog = new(0);
+    private readonly int _writerCount;
+    private volatile bool _stopping;
     private long _batches;
     private long _items;
 
     /// <param name="name">What is committed, for logs ("submissions").</param>
     /// <param name="commit">Stores a batch in one transaction and answers per item, in order.</param>
     /// <param name="maxBatch">The most items in one transaction.</param>
-    /// <param name="writers">Batches committing at once (more than one lets a batch gather while another commits on a database with many connections).</param>
+    /// <param name="writers">Batches committing at once behind a backlog (the writers past the first commit only while a full batch still leaves writes waiting).</param>
     public GroupCommitter(
         string name, Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> commit, int maxBatch, int writers, ILogger logger)
     {
@@ -33,7 +39,8 @@ public sealed class GroupCommitter<TItem, TResult> : IAsyncDisposable
         _commit = commit;
         _maxBatch = maxBatch;
         _logger = logger;
-        _writers = [.. Enumerable.Range(0, writers).Select(_ => Task.Run(WriteAsync))];
+        _writerCount = writers;
+        _writers = [.. Enumerable.Range(0, writers).Select(i => Task.Run(i == 0 ? WriteAsync : WriteBacklogAsync))];
     }
 
     /// <summary>Transactions committed so far and the items they carried (diagnostics, tests, the bench).</summary>
@@ -55,11 +62,31 @@ public sealed class GroupCommitter<TItem, TResult> : IAsyncDisposable
         var batch = new List<Pending>(_maxBatch);
         while (await _pending.Reader.WaitToReadAsync())
         {
-            batch.Clear();
-            while (batch.Count < _maxBatch && _pending.Reader.TryRead(out var pending)) batch.Add(pending);
-            if (batch.Count == 0) continue;
+            if (!TakeBatch(batch)) continue;
             await CommitBatchAsync(batch);
         }
+    }
+
+    /// <summary>A writer past the first: commits only while a full batch left writes waiting.</summary>
+    private async Task WriteBacklogAsync()
+    {
+        var batch = new List<Pending>(_maxBatch);
+        while (true)
+        {
+            await _backlog.WaitAsync();
+            if (TakeBatch(batch)) await CommitBatchAsync(batch);
+            // Stopping: the first writer drains the rest.
+            if (_stopping) return;
+        }
+    }
+
+    /// <summary>Takes up to a full batch; when writes are still waiting behind it, calls in another writer.</summary>
+    private bool TakeBatch(List<Pending> batch)
+    {
+        batch.Clear();
+        while (batch.Count < _maxBatch && _pending.Reader.TryRead(out var pending)) batch.Add(pending);
+        if (batch.Count == _maxBatch && _pending.Reader.TryPeek(out _) && _backlog.CurrentCount == 0 && _writerCount > 1) _backlog.Release();
+        return batch.Count > 0;
     }
 
     private async Task CommitBatchAsync(List<Pending> batch)
@@ -87,7 +114,11 @@ public sealed class GroupCommitter<TItem, TResult> : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _pending.Writer.TryComplete();
+        _stopping = true;
+        // The first writer drains what is left; the others leave when they find nothing.
+        if (_writers.Length > 1) _backlog.Release(_writers.Length - 1);
         await Task.WhenAll(_writers);
+        _backlog.Dispose();
     }
 
     private sealed class Pending(TItem item)

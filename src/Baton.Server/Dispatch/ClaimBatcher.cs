@@ -29,6 +29,9 @@ public sealed class ClaimBatcher
     /// <summary>The most tickets one claim transaction serves; the rest wait for the next batch.</summary>
     public const int MaxBatch = 256;
 
+    /// <summary>How long a line woken by work waits for the signals of the same group commit before it claims.</summary>
+    public static readonly TimeSpan SignalGather = TimeSpan.FromMilliseconds(2);
+
     private static readonly string WorkTopicPrefix = WakeUpSignals.TenantWork("");
 
     private readonly IBatonStore _store;
@@ -188,11 +191,17 @@ public sealed class ClaimBatcher
                 if (batch is null)
                 {
                     await Task.WhenAny(work.Task, freed.Task, kicked!, Task.Delay(rest, owner._time));
+                    bool signalled;
                     lock (_gate)
                     {
                         _kick = null;
-                        if (work.Task.IsCompleted || (freed.Task.IsCompleted && _idle == Idle.Unclaimable)) _idle = Idle.None;
+                        signalled = work.Task.IsCompleted;
+                        if (signalled || (freed.Task.IsCompleted && _idle == Idle.Unclaimable)) _idle = Idle.None;
                     }
+                    // A group commit answers its submitters together and each signals: let the rest of those signals land
+                    // here, before the claim subscribes again, so one claim takes the batch's jobs and no second claim runs
+                    // for signals whose jobs it already took (their jobs were committed before they signalled).
+                    if (signalled) await Task.Delay(SignalGather, owner._time);
                     continue;
                 }
 
@@ -268,8 +277,11 @@ public sealed class ClaimBatcher
                     ticket.Node = insertBefore is null ? _waiting.AddLast(ticket) : _waiting.AddBefore(insertBefore, ticket);
                 }
                 // A freed slot matters only when ready jobs were held back (by a cap); with none ready it changes nothing.
-                _idle = work.Task.IsCompleted || claimed > 0 ? Idle.None
+                // A claim that took every ready job rests too: looking again at once found nothing, a transaction per batch
+                // (work submitted since it looked was signalled, and wakes the line).
+                _idle = work.Task.IsCompleted ? Idle.None
                     : result.NoneReady ? Idle.NoneReady
+                    : claimed > 0 ? Idle.None
                     : freed.Task.IsCompleted ? Idle.None
                     : Idle.Unclaimable;
                 _idleSince = owner._time.GetUtcNow();

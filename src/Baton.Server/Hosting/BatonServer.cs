@@ -144,6 +144,7 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<ClaimBatcher>();
         services.AddSingleton<HeldJobReads>();
         services.AddSingleton<HeldJobLookup>();
+        services.AddSingleton<Batching.JobWriteCommitter>();
         services.AddSingleton<AttemptWriter>();
         services.AddSingleton<SaturationMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<SaturationMonitor>());

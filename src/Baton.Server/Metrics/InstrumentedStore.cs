@@ -95,6 +95,7 @@ internal sealed class StoreHooks(JobMetrics jobs, TimeProvider time)
         "Jobs.MarkStartedManyAsync" => (args, task) => StartedMany((IReadOnlyList<AttemptStart>)args[0]!, ((Task<IReadOnlyList<AttemptWriteResult>>)task).Result),
         "Jobs.CompleteAttemptsAsync" => (args, task) => CompletedMany(
             (IReadOnlyList<AttemptCompletion>)args[0]!, ((Task<IReadOnlyList<(AttemptWriteResult, JobRecord?)>>)task).Result),
+        "Jobs.WriteManyAsync" => (args, task) => WroteMany((JobWrites)args[0]!, ((Task<JobWriteResults>)task).Result),
         "Jobs.MarkStartedAsync" => (args, task) => jobs.Started((string)args[0]!, ((Task<AttemptWriteResult>)task).Result),
         "Jobs.CompleteAttemptAsync" => (args, task) => jobs.Completed((AttemptCompletion)args[0]!, ((Task<(AttemptWriteResult, JobRecord?)>)task).Result),
         "Jobs.ExpireLeasesAsync" => (_, task) => jobs.Expired(((Task<IReadOnlyList<ExpiredLease>>)task).Result),
@@ -108,6 +109,14 @@ internal sealed class StoreHooks(JobMetrics jobs, TimeProvider time)
     private void SubmittedMany(IReadOnlyList<(JobRecord, bool)> results)
     {
         foreach (var result in results) jobs.Submitted(result);
+    }
+
+    /// <summary>A group commit's mixed batch: each kind counted as its own batch form counts it.</summary>
+    private void WroteMany(JobWrites writes, JobWriteResults results)
+    {
+        SubmittedMany(results.Submitted);
+        StartedMany(writes.Starts, results.Started);
+        CompletedMany(writes.Completions, results.Completed);
     }
 
     private void ClaimedMany(ClaimBatchResult result)

@@ -32,6 +32,8 @@ public sealed class NotifierService(
 
     private RetryPolicy Retry => _retry ??= new RetryPolicy(Settings.RetryBaseDelay, Settings.RetryMaxDelay);
     private RetryPolicy? _retry;
+    private DateTimeOffset _lastClaim = DateTimeOffset.MinValue;
+    private bool _lastClaimFull;
 
     /// <summary>
     /// Rounds woken by new events are at least this far apart: under a stream of job endings one round fans out
@@ -51,7 +53,7 @@ public sealed class NotifierService(
                 var sinceLast = time.GetUtcNow() - lastRound;
                 if (sinceLast < MinRoundInterval) await Task.Delay(MinRoundInterval - sinceLast, time, stoppingToken);
                 lastRound = time.GetUtcNow();
-                busy = await RunOnceAsync(stoppingToken);
+                busy = await RunRoundAsync(claimAnyway: false, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -74,10 +76,22 @@ public sealed class NotifierService(
     }
 
     /// <summary>One round: fan out, then send one batch of due deliveries. True when a full batch was sent (more may be due).</summary>
-    public async Task<bool> RunOnceAsync(CancellationToken ct)
+    public Task<bool> RunOnceAsync(CancellationToken ct) => RunRoundAsync(claimAnyway: true, ct);
+
+    /// <summary>
+    /// A round woken by new events claims due deliveries only when its fan-out created some, the last claim came back full,
+    /// or <see cref="WebhookOptions.PollInterval"/> has passed since the last claim. Deliveries come due from a fan-out (this
+    /// replica's is claimed in the same round, another's on that replica), a retry's time or a lapsed lease (found within a
+    /// poll interval, as on an idle server): a claim after every round of job endings, 10 a second, found nothing new.
+    /// </summary>
+    private async Task<bool> RunRoundAsync(bool claimAnyway, CancellationToken ct)
     {
-        await store.Webhooks.FanOutAsync(FanOutWebhooks, FanOutEvents, ct);
+        var created = await store.Webhooks.FanOutAsync(FanOutWebhooks, FanOutEvents, ct);
+        var now = time.GetUtcNow();
+        if (!claimAnyway && created == 0 && !_lastClaimFull && now - _lastClaim < Settings.PollInterval) return false;
+        _lastClaim = now;
         var claimed = await store.Webhooks.ClaimDueAsync(Settings.BatchSize, Settings.Lease, ct);
+        _lastClaimFull = claimed.Count == Settings.BatchSize;
         if (claimed.Count == 0) return false;
         await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Settings.BatchSize, CancellationToken = ct },
             async (delivery, token) => await AttemptAsync(delivery, token));

@@ -80,25 +80,44 @@ internal sealed partial class JobStore
     /// not assigned); a start repeated in the batch (an agent retrying) is written once and answered alike. A batch of
     /// several tenants (group commit) runs in the system scope, each row fenced by its tenant, agent and attempt.
     /// </summary>
-    public Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<AttemptWriteResult>> MarkStartedManyAsync(IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken) =>
+        starts.Count == 0
+            ? Task.FromResult<IReadOnlyList<AttemptWriteResult>>([])
+            : WriteForAsync(starts.Select(s => s.TenantId), session => StartAsync(session, starts), cancellationToken);
+
+    /// <summary>
+    /// A group commit's mixed batch in one write: submissions, then starts, then completions, each kind as its own batch
+    /// method writes it (the same statements), in the tenant's scope when every row is one tenant's.
+    /// </summary>
+    public Task<JobWriteResults> WriteManyAsync(JobWrites writes, CancellationToken cancellationToken)
     {
-        if (starts.Count == 0) return Task.FromResult<IReadOnlyList<AttemptWriteResult>>([]);
+        ArgumentNullException.ThrowIfNull(writes);
+        var submissions = new SubmissionBatch(writes.Submissions);
+        var tenants = writes.Submissions.Select(j => j.TenantId)
+            .Concat(writes.Starts.Select(s => s.TenantId))
+            .Concat(writes.Completions.Select(c => c.TenantId));
+        if (writes.Count == 0) return Task.FromResult(new JobWriteResults([], [], []));
+        return WriteForAsync(tenants, async session => new JobWriteResults(
+            writes.Submissions.Count == 0 ? [] : await SubmitAsync(session, submissions),
+            writes.Starts.Count == 0 ? [] : await StartAsync(session, writes.Starts),
+            writes.Completions.Count == 0 ? [] : await CompleteAsync(session, writes.Completions)), cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<AttemptWriteResult>> StartAsync(StoreSession session, IReadOnlyList<AttemptStart> starts)
+    {
         var unique = starts.Distinct().ToList();
-        return WriteForAsync<IReadOnlyList<AttemptWriteResult>>(unique.Select(s => s.TenantId), async session =>
+        var rows = (await session.QueryAsync<StartOutcomeRow>(session.Dialect.Jobs.AttemptStart, new
         {
-            var rows = (await session.QueryAsync<StartOutcomeRow>(session.Dialect.Jobs.AttemptStart, new
-            {
-                now = Now(),
-                tenantIds = ValueList.Of(unique.Select(s => s.TenantId)),
-                jobIds = ValueList.Of(unique.Select(s => s.JobId)),
-                agentIds = ValueList.Of(unique.Select(s => s.AgentId)),
-                attempts = ValueList.Of(unique.Select(s => s.Attempt)),
-            })).ToList();
-            var byStart = rows.ToDictionary(r => new AttemptStart(r.TenantId, r.JobId, r.RequestedAgentId, r.RequestedAttempt));
-            return starts.Select(start => byStart.TryGetValue(start, out var row)
-                ? (row.Started ? AttemptWriteResult.Ok : StartAnswer(row.State, row.AgentId, row.Attempt, start) ?? AttemptWriteResult.Stale)
-                : AttemptWriteResult.NotFound).ToList();
-        }, cancellationToken);
+            now = Now(),
+            tenantIds = ValueList.Of(unique.Select(s => s.TenantId)),
+            jobIds = ValueList.Of(unique.Select(s => s.JobId)),
+            agentIds = ValueList.Of(unique.Select(s => s.AgentId)),
+            attempts = ValueList.Of(unique.Select(s => s.Attempt)),
+        })).ToList();
+        var byStart = rows.ToDictionary(r => new AttemptStart(r.TenantId, r.JobId, r.RequestedAgentId, r.RequestedAttempt));
+        return starts.Select(start => byStart.TryGetValue(start, out var row)
+            ? (row.Started ? AttemptWriteResult.Ok : StartAnswer(row.State, row.AgentId, row.Attempt, start) ?? AttemptWriteResult.Stale)
+            : AttemptWriteResult.NotFound).ToList();
     }
 
     /// <summary>A start of the batch, whether it started, and its job as it was (all null when there is no such job).</summary>

@@ -74,4 +74,24 @@ internal static class TenantEvents
         {
         }
     }
+
+    /// <summary>
+    /// <see cref="SequenceAsync(IStoreDatabase, CancellationToken)"/>, then <paramref name="then"/> in the last sequencing
+    /// transaction (it sees every event numbered), so a caller that reads right after sequencing spends no transaction of its
+    /// own; where nothing is sequenced, <paramref name="then"/> is a system read.
+    /// </summary>
+    public static async Task<T> SequenceAsync<T>(IStoreDatabase database, Func<StoreSession, Task<T>> then, CancellationToken cancellationToken)
+    {
+        if (database.Dialect.EventOutboxSequence is not { } sequence) return await database.SystemReadAsync(then, cancellationToken);
+        while (true)
+        {
+            var (full, result) = await database.SystemWriteAsync(async session =>
+            {
+                await session.LockAsync("event-sequencer");
+                if (await session.ExecuteAsync(sequence, new { limit = SequenceBatch }) == SequenceBatch) return (true, default(T));
+                return (false, await then(session));
+            }, cancellationToken);
+            if (!full) return result!;
+        }
+    }
 }

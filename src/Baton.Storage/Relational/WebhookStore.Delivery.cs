@@ -6,10 +6,19 @@ namespace Baton.Storage.Relational;
 // System scope: the notifier serves every tenant.
 internal sealed partial class WebhookStore
 {
+    private const string AnyWebhookBehind =
+        """
+        SELECT COUNT(*) FROM (
+            SELECT 1 FROM webhooks w WHERE w.event_cursor < (SELECT s.last_id FROM event_sequences s WHERE s.tenant_id = w.tenant_id) LIMIT 1
+        ) AS behind;
+        """;
+
     public async Task<int> FanOutAsync(int maxWebhooks, int maxEvents, CancellationToken cancellationToken)
     {
-        // The notifier is also the sequencer of queued events (readers sequence too, on demand).
-        await TenantEvents.SequenceAsync(database, cancellationToken);
+        // The notifier is also the sequencer of queued events (readers sequence too, on demand). Its last sequencing
+        // transaction also looks whether any webhook is behind its tenant's log, and the fan-out's own transaction (which
+        // locks the webhooks it advances) runs only when one is: a busy server without webhooks spends one transaction a round.
+        if (await TenantEvents.SequenceAsync(database, session => session.ScalarAsync<long>(AnyWebhookBehind), cancellationToken) == 0) return 0;
         return await database.SystemWriteAsync(async session =>
         {
             // Webhooks behind their tenant's log, locked so two notifiers never fan out the same one at once.

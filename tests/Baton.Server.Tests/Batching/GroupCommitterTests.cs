@@ -76,4 +76,70 @@ public sealed class GroupCommitterTests
         Assert.Equal(Enumerable.Range(0, 35), committed.Order());
         Assert.Throws<ObjectDisposedException>(() => { _ = committer.CommitAsync(99); });
     }
+
+    [Fact]
+    public async Task A_second_writer_waits_while_the_first_batch_carries_everything_and_joins_behind_a_full_one()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inFlight = 0;
+        var mostInFlight = 0;
+        var batches = new List<int>();
+        await using var committer = new GroupCommitter<int, int>("numbers", async (items, _) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            lock (batches)
+            {
+                mostInFlight = Math.Max(mostInFlight, now);
+                batches.Add(items.Count);
+            }
+            await gate.Task;
+            Interlocked.Decrement(ref inFlight);
+            return items;
+        }, maxBatch: 10, writers: 2, NullLogger.Instance);
+
+        // A lone write goes at once; five more arrive while it commits. The second writer does not take them one
+        // transaction each: they wait for the commit in flight and share the next.
+        var first = committer.CommitAsync(0);
+        await Task.Delay(50);
+        var gathered = Enumerable.Range(1, 5).Select(i => committer.CommitAsync(i)).ToList();
+        await Task.Delay(100);
+        Assert.Equal(1, Volatile.Read(ref inFlight));
+        gate.SetResult();
+        await first;
+        await Task.WhenAll(gathered);
+        Assert.Equal([1, 5], batches);
+        Assert.Equal(1, mostInFlight);
+    }
+
+    [Fact]
+    public async Task Behind_a_full_batch_a_second_writer_commits_at_the_same_time()
+    {
+        var lone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inFlight = 0;
+        var twoAtOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var committer = new GroupCommitter<int, int>("numbers", async (items, _) =>
+        {
+            if (items.Contains(-1))
+            {
+                await lone.Task;
+                return items;
+            }
+            if (Interlocked.Increment(ref inFlight) == 2) twoAtOnce.TrySetResult();
+            await gate.Task;
+            Interlocked.Decrement(ref inFlight);
+            return items;
+        }, maxBatch: 10, writers: 2, NullLogger.Instance);
+
+        // 25 writes gather behind a lone one; then the first writer's full batch of 10 leaves 15 waiting, and a second
+        // writer commits the next 10 while the first is still committing.
+        var first = committer.CommitAsync(-1);
+        await Task.Delay(50);
+        var writes = Enumerable.Range(0, 25).Select(i => committer.CommitAsync(i)).ToList();
+        lone.SetResult();
+        await first;
+        await twoAtOnce.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        gate.SetResult();
+        Assert.Equal(Enumerable.Range(0, 25), (await Task.WhenAll(writes)).Order());
+    }
 }

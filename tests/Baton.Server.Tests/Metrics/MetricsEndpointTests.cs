@@ -67,9 +67,11 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.Equal(3, after.Sum("orchestrator_http_requests_total", ("method", "POST"), ("route", "/api/v1/jobs"), ("status", "201")));
         Assert.Equal(1, after.Sum("orchestrator_http_requests_total", ("route", "/api/agent/v1/jobs/{jobId}/start"), ("status", "204")));
         Assert.DoesNotContain(after.Samples, s => s.Labels.Values.Any(v => v.Contains(job.JobId, StringComparison.Ordinal)));
-        // Submissions are group-committed (SubmitManyAsync) and polls claim in batches (ClaimManyAsync); either form is timed.
+        // Submissions are group-committed (with starts and completions: WriteManyAsync) and polls claim in batches
+        // (ClaimManyAsync); each form is timed.
         Assert.True(after.Sum("orchestrator_db_operation_duration_seconds_count", ("operation", "Jobs.SubmitAsync"))
-            + after.Sum("orchestrator_db_operation_duration_seconds_count", ("operation", "Jobs.SubmitManyAsync")) >= 1);
+            + after.Sum("orchestrator_db_operation_duration_seconds_count", ("operation", "Jobs.SubmitManyAsync"))
+            + after.Sum("orchestrator_db_operation_duration_seconds_count", ("operation", "Jobs.WriteManyAsync")) >= 1);
         Assert.True(after.Sum("orchestrator_db_operation_duration_seconds_count", ("operation", "Jobs.ClaimAsync"))
             + after.Sum("orchestrator_db_operation_duration_seconds_count", ("operation", "Jobs.ClaimManyAsync")) >= 1);
         Assert.True(after.Sum("orchestrator_db_pool_connections", ("state", "busy")) >= 0);

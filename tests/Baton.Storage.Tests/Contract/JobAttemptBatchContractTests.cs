@@ -4,7 +4,7 @@ using Baton.Storage.Model;
 
 namespace Baton.Storage.Tests.Contract;
 
-/// <summary>Starts and completions of several agents (and tenants) in one transaction (group commit).</summary>
+/// <summary>Starts and completions of several agents (and tenants) in one transaction, also with submissions (group commit).</summary>
 public abstract class JobAttemptBatchContractTests : StoreContractTests
 {
     [Fact]
@@ -81,6 +81,48 @@ public abstract class JobAttemptBatchContractTests : StoreContractTests
         var globexEvents = await Store.Events.ListAsync(globex, 0, null, 100, Ct);
         Assert.Equal(["job.succeeded"], acmeEvents.Select(e => e.Type));
         Assert.Equal(["job.failed", "job.cancelled"], globexEvents.Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task A_mixed_batch_of_submissions_starts_and_completions_is_one_write_answered_per_kind()
+    {
+        var acme = await CreateTenantAsync("acme");
+        var globex = await CreateTenantAsync("globex");
+        var toStart = await SubmitAndClaimAsync(globex, "agent-g");
+        var toComplete = await StartedAsync(acme, "agent-a");
+        var (earlier, _) = await Store.Jobs.SubmitAsync(NewJob(acme, "earlier", idempotencyKey: "k"), Ct);
+        Assert.NotNull(earlier);
+
+        var results = await Store.Jobs.WriteManyAsync(new JobWrites(
+            [NewJob(acme, "new-1"), NewJob(globex, "new-2"), NewJob(acme, "again", idempotencyKey: "k")],
+            [new AttemptStart(globex, toStart.Id, "agent-g", 1), new AttemptStart(acme, "no-such-job", "agent-a", 1)],
+            [Completion(toComplete, JobOutcome.Succeeded)]), Ct);
+
+        Assert.Equal([("new-1", true), ("new-2", true), ("earlier", false)], results.Submitted.Select(r => (r.Job.Id, r.Created)));
+        Assert.Equal([AttemptWriteResult.Ok, AttemptWriteResult.NotFound], results.Started);
+        Assert.Equal(AttemptWriteResult.Ok, Assert.Single(results.Completed).Result);
+        Assert.Equal(JobState.Pending, (await Store.Jobs.GetAsync(globex, "new-2", Ct))!.State);
+        Assert.Equal(JobState.Running, (await Store.Jobs.GetAsync(globex, toStart.Id, Ct))!.State);
+        Assert.Equal(JobState.Succeeded, (await Store.Jobs.GetAsync(acme, toComplete.Id, Ct))!.State);
+        Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Assigned, JobEventTypes.Started], await EventTypesAsync(toStart));
+        Assert.Equal(["job.succeeded"], (await Store.Events.ListAsync(acme, 0, null, 100, Ct)).Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task A_mixed_batch_that_cannot_be_stored_stores_none_of_its_kinds()
+    {
+        var acme = await CreateTenantAsync("acme");
+        var toStart = await SubmitAndClaimAsync(acme, "agent-a");
+        var toComplete = await StartedAsync(acme, "agent-b");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Store.Jobs.WriteManyAsync(new JobWrites(
+            [NewJob(acme, "ok-1"), NewJob("no-such-tenant", "orphan")],
+            [new AttemptStart(acme, toStart.Id, "agent-a", 1)],
+            [Completion(toComplete, JobOutcome.Succeeded)]), Ct));
+
+        Assert.Null(await Store.Jobs.GetAsync(acme, "ok-1", Ct));
+        Assert.Equal(JobState.Assigned, (await Store.Jobs.GetAsync(acme, toStart.Id, Ct))!.State);
+        Assert.Equal(JobState.Running, (await Store.Jobs.GetAsync(acme, toComplete.Id, Ct))!.State);
     }
 
     private async Task<JobRecord> StartedAsync(string tenant, string agent, int maxAttempts = 1)
