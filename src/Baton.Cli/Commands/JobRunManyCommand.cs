@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Baton.Cli.Http;
 using Baton.Cli.Output;
 using Baton.Core.Api;

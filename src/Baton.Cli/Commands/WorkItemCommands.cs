@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Baton.Cli.Http;
 using Baton.Cli.Output;
 using Baton.Core.Api;

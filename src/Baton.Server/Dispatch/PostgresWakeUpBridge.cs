@@ -51,7 +51,15 @@ public sealed class PostgresWakeUpBridge(
         }
         signals.Published += Forward;
         stoppingToken.Register(() => signals.Published -= Forward);
-        return Task.WhenAll(ListenAsync(stoppingToken), PublishAsync(stoppingToken), GreetAsync(stoppingToken));
+        return RunAsync(stoppingToken);
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        // One pool for both notifiers. Nothing is left on the session: no DISCARD ALL each time a connection goes back.
+        await using var dataSource = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(options.Value.Postgres!) { NoResetOnClose = true }.ConnectionString);
+        await Task.WhenAll(ListenAsync(stoppingToken), PublishAsync(dataSource, stoppingToken), GreetAsync(dataSource, stoppingToken));
     }
 
     public override void Dispose()
@@ -139,11 +147,8 @@ public sealed class PostgresWakeUpBridge(
     public static int Merge(int first, int second) =>
         first == WakeUpSignals.All || second == WakeUpSignals.All ? WakeUpSignals.All : (int)Math.Min((long)first + second, WakeUpSignals.All - 1);
 
-    private async Task PublishAsync(CancellationToken stoppingToken)
+    private async Task PublishAsync(NpgsqlDataSource dataSource, CancellationToken stoppingToken)
     {
-        var settings = options.Value;
-        // Nothing is left on the session: no DISCARD ALL each time the connection goes back to the pool.
-        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(settings.Postgres!) { NoResetOnClose = true }.ConnectionString);
         // Signals of one batch are merged per topic (counts added), so a burst of submissions is one notification per tenant.
         var batch = new Dictionary<string, int>(StringComparer.Ordinal);
         try
@@ -176,10 +181,8 @@ public sealed class PostgresWakeUpBridge(
     }
 
     /// <summary>Says hello when the LISTEN starts, to each replica not heard of before, and every <see cref="ReplicaPeers.HelloInterval"/>.</summary>
-    private async Task GreetAsync(CancellationToken stoppingToken)
+    private async Task GreetAsync(NpgsqlDataSource dataSource, CancellationToken stoppingToken)
     {
-        var settings = options.Value;
-        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(settings.Postgres!) { NoResetOnClose = true }.ConnectionString);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
