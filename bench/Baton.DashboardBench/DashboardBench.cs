@@ -34,7 +34,7 @@ public static class DashboardBench
         {
             ExecutablePath = options.Chromium,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+            Args = ChromiumSwitches.Args,
         });
 
         // Unmeasured visits of each page, then the pages' reads again: the server's first requests compile its code paths

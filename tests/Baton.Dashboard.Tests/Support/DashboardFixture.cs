@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using Baton.Core.Api;
+using Baton.DashboardBench;
 using Baton.EndToEnd.Tests.Support;
 using Microsoft.Playwright;
 
@@ -49,8 +50,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         {
             ExecutablePath = ChromiumPath(),
             Headless = true,
-            // Running as root in CI needs the sandbox off; the pages under test are our own.
-            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+            Args = ChromiumSwitches.Args,
         });
     }
 
