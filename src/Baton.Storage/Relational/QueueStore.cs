@@ -21,8 +21,8 @@ internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : I
             $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name }), cancellationToken);
 
     public Task<IReadOnlyList<QueueRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<QueueRecord>>(tenantId, async session => (await session.QueryAsync<QueueRecord>(
-            $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId })).ToList(), cancellationToken);
+        database.ReadAsync(tenantId, session => session.ListAsync<QueueRecord>(
+            $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId }), cancellationToken);
 
     public Task<QueueRecord?> UpdateAsync(string tenantId, string name, QueueUpdate update, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, session => session.QuerySingleOrDefaultAsync<QueueRecord>(
