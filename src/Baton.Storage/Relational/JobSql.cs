@@ -53,13 +53,10 @@ internal abstract class JobSql(SqlDialect dialect)
     public string ClaimCandidates(string orderBy) =>
         $"""
         SELECT {JobRow.Select} FROM jobs
-        WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND {QueueNotBlocked}
+        WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND NOT {dialect.InList("queue", "blocked")}
         ORDER BY {orderBy}
         LIMIT @limit;
         """;
-
-    /// <summary>The claim candidates' condition that a job's queue is none of the text list <c>@blocked</c>.</summary>
-    protected abstract string QueueNotBlocked { get; }
 
     /// <summary>
     /// How many candidates a claim reads first, of the <paramref name="window"/> it may read (a second read takes the whole
