@@ -82,18 +82,12 @@ internal sealed partial class JobStore(IStoreDatabase database, TimeProvider tim
             cancellationToken);
 
     /// <summary>One job of the tenant; with <paramref name="lockRow"/>, locked until the write ends (a claim waits for the decision).</summary>
-    private static async Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow)
-    {
-        return await session.QuerySingleOrDefaultAsync<JobRecord>(
+    private static Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow) =>
+        session.QuerySingleOrDefaultAsync<JobRecord>(
             $"SELECT {JobRow.Select} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{(lockRow ? session.Dialect.Jobs.ForUpdate : "")};", new { tenantId, jobId });
-    }
 
     /// <summary>"Now" from the injected clock, in whole milliseconds (what both backends keep).</summary>
     private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
-
-    /// <summary>The tenant events of jobs that just ended (none for a job that did not).</summary>
-    private static IReadOnlyList<NewTenantEvent> FinishedEvents(JobRecord job) =>
-        TenantEventPayloads.ForFinishedJob(job) is { } finished ? [finished] : [];
 
     /// <summary>One row of <c>job_events</c> to record.</summary>
     private sealed record NewEvent(string TenantId, string JobId, string Type, int Attempt, string? AgentId, string? Message);
