@@ -52,11 +52,25 @@ internal sealed class QueueCapacity
 }
 
 /// <summary>One queue's state as a claim reads it.</summary>
-internal sealed record QueueCapacityRow(
-    string Name, int Priority, int? MaxConcurrency, bool Paused, long Active, Relational.TextList AgentGroups, int ReservedSlots, int ReservedMinPriority);
+internal sealed class QueueCapacityRow
+{
+    public string Name { get; set; } = "";
+    public int Priority { get; set; }
+    public int? MaxConcurrency { get; set; }
+    public bool Paused { get; set; }
+    public long Active { get; set; }
+    public Relational.TextList AgentGroups { get; set; }
+    public int ReservedSlots { get; set; }
+    public int ReservedMinPriority { get; set; }
+}
 
 /// <summary>The requests of the jobs an agent holds, as a claim and the agents' load reads read them.</summary>
-internal sealed record AgentLoadRow(string AgentId, long Jobs, long CpuMillicores, long MemoryMb)
+internal sealed class AgentLoadRow
 {
+    public string AgentId { get; set; } = "";
+    public long Jobs { get; set; }
+    public long CpuMillicores { get; set; }
+    public long MemoryMb { get; set; }
+
     public AgentLoad ToLoad() => new(checked((int)Jobs), checked((int)CpuMillicores), MemoryMb);
 }
