@@ -33,21 +33,14 @@ public sealed class FileSystemBlobStore : IBlobStore
 
             var target = PathFor(sha256);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            if (File.Exists(target))
+            try
             {
-                File.Delete(tempPath);
+                File.Move(tempPath, target, overwrite: false);
             }
-            else
+            catch (IOException) when (File.Exists(target))
             {
-                try
-                {
-                    File.Move(tempPath, target, overwrite: false);
-                }
-                catch (IOException) when (File.Exists(target))
-                {
-                    // Another writer stored the same content first: same bytes, keep theirs.
-                    File.Delete(tempPath);
-                }
+                // The same content is stored already (or another writer stored it first): same bytes, keep theirs.
+                File.Delete(tempPath);
             }
             return new BlobInfo(sha256, size);
         }

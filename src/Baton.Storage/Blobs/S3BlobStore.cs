@@ -68,15 +68,19 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         return new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
     }
 
-    /// <summary>The object key of a blob (its SHA-256 checked first).</summary>
-    private string KeyFor(string sha256) => $"{_prefix}sha256/{BlobKeys.Checked(sha256)[..2]}/{sha256}";
+    /// <summary>The object key of a blob (its SHA-256 checked first), once the bucket is there.</summary>
+    private async Task<string> KeyForAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var key = $"{_prefix}sha256/{BlobKeys.Checked(sha256)[..2]}/{sha256}";
+        await EnsureBucketAsync(cancellationToken);
+        return key;
+    }
 
     public async Task<BlobInfo> PutAsync(Stream content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         await using var spool = await SpooledContent.CopyAsync(content, InMemoryLimitBytes, cancellationToken);
-        var key = KeyFor(spool.Sha256);
-        await EnsureBucketAsync(cancellationToken);
+        var key = await KeyForAsync(spool.Sha256, cancellationToken);
         if (!await ObjectExistsAsync(key, cancellationToken))
         {
             // Two writers racing on the same content both upload the same bytes: harmless.
@@ -87,8 +91,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
 
     public async Task<Stream?> OpenReadAsync(string sha256, CancellationToken cancellationToken)
     {
-        var key = KeyFor(sha256);
-        await EnsureBucketAsync(cancellationToken);
+        var key = await KeyForAsync(sha256, cancellationToken);
         try
         {
             var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = key }, cancellationToken);
@@ -101,17 +104,12 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
-    public async Task<bool> ExistsAsync(string sha256, CancellationToken cancellationToken)
-    {
-        var key = KeyFor(sha256);
-        await EnsureBucketAsync(cancellationToken);
-        return await ObjectExistsAsync(key, cancellationToken);
-    }
+    public async Task<bool> ExistsAsync(string sha256, CancellationToken cancellationToken) =>
+        await ObjectExistsAsync(await KeyForAsync(sha256, cancellationToken), cancellationToken);
 
     public async Task DeleteAsync(string sha256, CancellationToken cancellationToken)
     {
-        var key = KeyFor(sha256);
-        await EnsureBucketAsync(cancellationToken);
+        var key = await KeyForAsync(sha256, cancellationToken);
         // S3 answers 204 for a key that is not there, which makes a second delete a no-op.
         await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, cancellationToken);
     }

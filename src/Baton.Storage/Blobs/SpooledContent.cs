@@ -7,23 +7,16 @@ namespace Baton.Storage.Blobs;
 /// uploads. Small content stays in memory; past <c>memoryLimitBytes</c> it spills into a temporary
 /// file that is deleted when the spool is disposed.
 /// </summary>
-internal sealed class SpooledContent : IAsyncDisposable
+internal sealed class SpooledContent(Stream content, string sha256, long size) : IAsyncDisposable
 {
     private const int BufferSize = 81_920;
 
-    private SpooledContent(Stream content, string sha256, long size)
-    {
-        Content = content;
-        Sha256 = sha256;
-        SizeBytes = size;
-    }
-
     /// <summary>The bytes, seekable, positioned at the start.</summary>
-    public Stream Content { get; }
+    public Stream Content { get; } = content;
 
-    public string Sha256 { get; }
+    public string Sha256 { get; } = sha256;
 
-    public long SizeBytes { get; }
+    public long SizeBytes { get; } = size;
 
     public static async Task<SpooledContent> CopyAsync(Stream source, long memoryLimitBytes, CancellationToken cancellationToken)
     {

@@ -84,7 +84,7 @@ public sealed record AgentRecord(
     DateTimeOffset RegisteredAt,
     DateTimeOffset? LastHeartbeatAt)
 {
-    // Dapper's: an agents row is read into the properties, the state through its stored form (Relational.AgentRow).
+    // Dapper's: an agents row is read into the properties, the state through its stored form (Relational.AgentStore).
     private AgentRecord() : this("", "", "", "", default, null!, null!, 0, "", default, null)
     {
     }

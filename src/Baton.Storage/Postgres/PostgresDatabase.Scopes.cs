@@ -15,25 +15,16 @@ internal sealed partial class PostgresDatabase : IStoreDatabase, IStoreConnectio
 
     public SqlDialect Dialect => PostgresDialect.Instance;
 
-    public Task<T> WriteAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(tenantId);
-        return RunAsync(tenantId, system: false, work, cancellationToken);
-    }
+    public Task<T> WriteAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        RunAsync(tenantId, system: false, work, cancellationToken);
 
     // Reads run each command in its own implicit transaction (scope call in front, no BEGIN/COMMIT): at READ COMMITTED
     // every statement takes its own snapshot anyway, so a read of several commands sees what it saw in one transaction.
-    public Task<T> ReadAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(tenantId);
-        return ReadScopedAsync(_primary, tenantId, system: false, work, cancellationToken);
-    }
+    public Task<T> ReadAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        ReadScopedAsync(_primary, tenantId, system: false, work, cancellationToken);
 
-    public Task<T> ReadListAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(tenantId);
-        return ReadScopedAsync(_replica ?? _primary, tenantId, system: false, work, cancellationToken);
-    }
+    public Task<T> ReadListAsync<T>(string tenantId, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
+        ReadScopedAsync(_replica ?? _primary, tenantId, system: false, work, cancellationToken);
 
     public Task<T> SystemWriteAsync<T>(Func<StoreSession, Task<T>> work, CancellationToken cancellationToken) =>
         RunAsync("", system: true, work, cancellationToken);

@@ -49,7 +49,7 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
     private async Task<T> ReadScopedAsync<T>(
         NpgsqlDataSource source, string tenantId, bool system, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
     {
-        var scope = new PgSql.Scope(tenantId, system, _statementTimeoutMs);
+        var scope = Scope(tenantId, system);
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
         return await work(new StoreSession(
             connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.ScopedCommand(sql, parameters, scope, token), cancellationToken));
@@ -58,16 +58,24 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> in one transaction on the primary, in one tenant's scope or the system's.</summary>
     private async Task<T> RunAsync<T>(string tenantId, bool system, Func<StoreSession, Task<T>> work, CancellationToken cancellationToken)
     {
+        var scope = Scope(tenantId, system);
         await using var connection = await _primary.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Sent in front of the work's first statement (no round trip of its own); the settings end with the transaction.
-        PgSql.SendBeforeFirstCommand(transaction, new PgSql.Scope(tenantId, system, _statementTimeoutMs));
+        PgSql.SendBeforeFirstCommand(transaction, scope);
         var result = await work(new StoreSession(
             connection, PostgresDialect.Instance, (sql, parameters, token) => PgSql.Command(sql, parameters, transaction, token), cancellationToken));
         PgSql.ForgetScope(transaction);
         // The work is done: do not let a late cancellation throw it away.
         await transaction.CommitAsync(CancellationToken.None);
         return result;
+    }
+
+    /// <summary>The scope of a unit of work: a tenant's (never an empty tenant id) or the system's.</summary>
+    private PgSql.Scope Scope(string tenantId, bool system)
+    {
+        if (!system) ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        return new PgSql.Scope(tenantId, system, _statementTimeoutMs);
     }
 
     private static NpgsqlDataSource CreateDataSource(string connectionString, TimeSpan statementTimeout, string name)

@@ -16,8 +16,6 @@ internal sealed class PostgresJobSql() : JobSql(PostgresDialect.Instance)
     // A small window first: most claims are filled from the first rows of the ready index.
     public override int FirstClaimWindow(int slotsWanted, int window) => Math.Min(window, Math.Max(SmallCandidateWindow, slotsWanted * 8));
 
-    protected override string QueueNotBlocked => "queue <> ALL(@blocked)";
-
     public override string UtcDay(string parameter) => $"({parameter}::timestamptz AT TIME ZONE 'UTC')::date";
 
     public override string LogLinesInsert =>

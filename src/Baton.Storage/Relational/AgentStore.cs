@@ -6,6 +6,16 @@ namespace Baton.Storage.Relational;
 /// <summary>Agents; the heartbeat batch is in <c>AgentStore.Heartbeats.cs</c>.</summary>
 internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider time) : IAgentStore
 {
+    // Dapper reads a row straight into an AgentRecord (the state through its stored form).
+    private static readonly string[] All =
+    [
+        "id", "tenant_id", "name", "credential_hash", "state AS StoredState", "capabilities", "resources", "slots", "version", "registered_at",
+        "last_heartbeat_at",
+    ];
+
+    private static readonly string Select = Columns.Select(All);
+    private static readonly string Insert = $"INSERT INTO agents ({Columns.Names(All)}) VALUES ({Columns.Values(All)});";
+
     /// <summary>
     /// O(1) in the tenant's agents (the <c>agent_counts</c> triggers): a tenant already at its quota is refused after one
     /// read of its online count; otherwise the agent is inserted — the trigger adds it to the count, holding the count's
@@ -19,7 +29,7 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
             if (await session.ScalarAsync<int>(online, new { agent.TenantId }) >= maxOnlineAgents) return AgentRegistrationResult.QuotaExceeded;
 
             var now = time.GetUtcNow();
-            await session.ExecuteAsync(AgentRow.Insert, new
+            await session.ExecuteAsync(Insert, new
             {
                 agent.Id, agent.TenantId, agent.Name, agent.CredentialHash, StoredState = AgentState.Online.ToText(), agent.Capabilities,
                 agent.Resources, agent.Slots, agent.Version, RegisteredAt = now, LastHeartbeatAt = now,
@@ -34,18 +44,17 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
     public async Task<IReadOnlyList<AgentRecord>> FindForAuthenticationAsync(IReadOnlyCollection<string> agentIds, CancellationToken cancellationToken)
     {
         if (agentIds.Count == 0) return [];
-        return await database.SystemReadAsync<IReadOnlyList<AgentRecord>>(async session => (await session.QueryAsync<AgentRecord>(
-            $"SELECT {AgentRow.Select} FROM agents WHERE {session.Dialect.InList("id", "agentIds")};", new { agentIds = new TextList([.. agentIds]) }))
-            .ToList(), cancellationToken);
+        return await database.SystemReadAsync(session => session.ListAsync<AgentRecord>(
+            $"SELECT {Select} FROM agents WHERE {session.Dialect.InList("id", "agentIds")};", new { agentIds = new TextList([.. agentIds]) }), cancellationToken);
     }
 
     public Task<AgentRecord?> GetAsync(string tenantId, string agentId, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.QuerySingleOrDefaultAsync<AgentRecord>(
-            $"SELECT {AgentRow.Select} FROM agents WHERE id = @agentId AND tenant_id = @tenantId;", new { tenantId, agentId }), cancellationToken);
+            $"SELECT {Select} FROM agents WHERE id = @agentId AND tenant_id = @tenantId;", new { tenantId, agentId }), cancellationToken);
 
     public Task<IReadOnlyList<AgentRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<AgentRecord>>(tenantId, async session => (await session.QueryAsync<AgentRecord>(
-            $"SELECT {AgentRow.Select} FROM agents WHERE tenant_id = @tenantId ORDER BY registered_at, id;", new { tenantId })).ToList(), cancellationToken);
+        database.ReadAsync(tenantId, session => session.ListAsync<AgentRecord>(
+            $"SELECT {Select} FROM agents WHERE tenant_id = @tenantId ORDER BY registered_at, id;", new { tenantId }), cancellationToken);
 
     public Task<int> CountOnlineAsync(string tenantId, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.ScalarAsync<int>(
@@ -59,7 +68,7 @@ internal sealed partial class AgentStore(IStoreDatabase database, TimeProvider t
                 $"""
                 UPDATE agents SET state = 'offline'
                 WHERE state = 'online' AND COALESCE(last_heartbeat_at, registered_at) < @silentSince
-                RETURNING {AgentRow.Select};
+                RETURNING {Select};
                 """,
                 new { silentSince })).ToList();
             await TenantEvents.QueueAsync(session,

@@ -28,8 +28,8 @@ internal sealed partial class ApiKeyStore(IStoreDatabase database, TimeProvider 
             $"SELECT {Select} FROM api_keys WHERE id = @keyId AND tenant_id = @tenantId;", new { tenantId, keyId }), cancellationToken);
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<ApiKeyRecord>>(tenantId, async session => (await session.QueryAsync<ApiKeyRecord>(
-            $"SELECT {Select} FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at, id;", new { tenantId })).ToList(), cancellationToken);
+        database.ReadAsync(tenantId, session => session.ListAsync<ApiKeyRecord>(
+            $"SELECT {Select} FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at, id;", new { tenantId }), cancellationToken);
 
     public Task<bool> RevokeAsync(string tenantId, string keyId, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, async session => await session.ExecuteAsync(

@@ -63,12 +63,12 @@ internal sealed class ArtifactStore(IStoreDatabase database) : IArtifactStore
         database.ReadAsync(tenantId, session => ArtifactBytesAsync(session, tenantId), cancellationToken);
 
     public Task<IReadOnlyList<string>> PruneAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
-        database.SystemWriteAsync<IReadOnlyList<string>>(async session => (await session.QueryAsync<string>(
+        database.SystemWriteAsync(session => session.ListAsync<string>(
             """
             DELETE FROM job_artifacts
             WHERE (tenant_id, job_id, name) IN (SELECT tenant_id, job_id, name FROM job_artifacts WHERE created_at < @before ORDER BY created_at LIMIT @limit)
             RETURNING sha256;
-            """, new { before, limit })).ToList(), cancellationToken);
+            """, new { before, limit }), cancellationToken);
 
     /// <summary>The lock every write that adds to a tenant's stored bytes (package versions, artifacts) takes first.</summary>
     internal static string TenantStorageLock(string tenantId) => "packages:" + tenantId;

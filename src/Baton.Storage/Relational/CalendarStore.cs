@@ -48,8 +48,8 @@ internal sealed class CalendarStore(IStoreDatabase database) : ICalendarStore
             $"SELECT {CalendarRow.Select} FROM calendars WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name }), cancellationToken);
 
     public Task<IReadOnlyList<CalendarRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadListAsync<IReadOnlyList<CalendarRecord>>(tenantId, async session => (await session.QueryAsync<CalendarRecord>(
-            $"SELECT {CalendarRow.Select} FROM calendars WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId })).ToList(), cancellationToken);
+        database.ReadListAsync(tenantId, session => session.ListAsync<CalendarRecord>(
+            $"SELECT {CalendarRow.Select} FROM calendars WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId }), cancellationToken);
 
     public Task<CalendarDeleteResult> DeleteAsync(string tenantId, string name, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, async session =>

@@ -19,8 +19,8 @@ internal sealed class EnrollmentTokenStore(IStoreDatabase database, TimeProvider
             $"SELECT {Select} FROM enrollment_tokens WHERE id = @tokenId;", new { tokenId }), cancellationToken);
 
     public Task<IReadOnlyList<EnrollmentTokenRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<EnrollmentTokenRecord>>(tenantId, async session => (await session.QueryAsync<EnrollmentTokenRecord>(
-            $"SELECT {Select} FROM enrollment_tokens WHERE tenant_id = @tenantId ORDER BY created_at, id;", new { tenantId })).ToList(), cancellationToken);
+        database.ReadAsync(tenantId, session => session.ListAsync<EnrollmentTokenRecord>(
+            $"SELECT {Select} FROM enrollment_tokens WHERE tenant_id = @tenantId ORDER BY created_at, id;", new { tenantId }), cancellationToken);
 
     public Task<bool> RevokeAsync(string tenantId, string tokenId, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, async session => await session.ExecuteAsync(

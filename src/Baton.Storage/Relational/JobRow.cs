@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Baton.Storage.Model;
 using Baton.Storage.Serialization;
 using Dapper;
@@ -51,16 +50,4 @@ internal static class JobRow
     /// <summary>The parameters of <see cref="JobSql.JobInsert"/>: the <see cref="Submitted"/> lists of <paramref name="jobs"/>, submitted <paramref name="now"/>.</summary>
     public static DynamicParameters SubmittedValues(IReadOnlyList<NewJob> jobs, DateTimeOffset now) =>
         BatchColumns.Parameters(Submitted, jobs, new { now });
-
-    private static readonly ConcurrentDictionary<SqlDialect, string> ListSelects = new();
-
-    /// <summary>
-    /// <see cref="Select"/> for a page of jobs: inputs and results over 4 KiB are left out (flagged), errors keep
-    /// their last KiB, so a page stays small whatever the jobs hold.
-    /// </summary>
-    public static string ListSelect(SqlDialect dialect) => ListSelects.GetOrAdd(dialect, static sql =>
-        Select.Replace("inputs AS Inputs", $"CASE WHEN {sql.OctetLength("inputs")} <= 4096 THEN inputs ELSE 'null' END AS Inputs", StringComparison.Ordinal)
-            .Replace("result AS Result", $"CASE WHEN {sql.OctetLength("result")} <= 4096 THEN result ELSE 'null' END AS Result", StringComparison.Ordinal)
-            .Replace("error AS Error", $"{sql.TextTail("error", 1024)} AS Error", StringComparison.Ordinal)
-        + $", {sql.OctetLength("inputs")} > 4096 AS InputsOmitted, COALESCE({sql.OctetLength("result")} > 4096, false) AS ResultOmitted");
 }

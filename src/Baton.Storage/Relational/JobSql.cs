@@ -20,6 +20,17 @@ internal abstract class JobSql(SqlDialect dialect)
         """;
 
     /// <summary>
+    /// <see cref="JobRow.Select"/> for a page of jobs: inputs and results over 4 KiB are left out (flagged), errors keep
+    /// their last KiB, so a page stays small whatever the jobs hold.
+    /// </summary>
+    public string ListSelect => field ??=
+        JobRow.Select
+            .Replace("inputs AS Inputs", $"CASE WHEN {dialect.OctetLength("inputs")} <= 4096 THEN inputs ELSE 'null' END AS Inputs", StringComparison.Ordinal)
+            .Replace("result AS Result", $"CASE WHEN {dialect.OctetLength("result")} <= 4096 THEN result ELSE 'null' END AS Result", StringComparison.Ordinal)
+            .Replace("error AS Error", $"{dialect.TextTail("error", 1024)} AS Error", StringComparison.Ordinal)
+        + $", {dialect.OctetLength("inputs")} > 4096 AS InputsOmitted, COALESCE({dialect.OctetLength("result")} > 4096, false) AS ResultOmitted";
+
+    /// <summary>
     /// One job's events in order, as <c>Id</c>, <c>JobId</c>, <c>At</c>, <c>Type</c>, <c>Attempt</c>, <c>AgentId</c>, <c>Message</c>
     /// (<see cref="Model.JobEventRecord"/>'s constructor); the job is <c>@jobId</c> of <c>@tenantId</c>.
     /// </summary>
@@ -53,13 +64,10 @@ internal abstract class JobSql(SqlDialect dialect)
     public string ClaimCandidates(string orderBy) =>
         $"""
         SELECT {JobRow.Select} FROM jobs
-        WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND {QueueNotBlocked}
+        WHERE tenant_id = @tenantId AND state = 'pending' AND (not_before IS NULL OR not_before <= @now) AND NOT {dialect.InList("queue", "blocked")}
         ORDER BY {orderBy}
         LIMIT @limit;
         """;
-
-    /// <summary>The claim candidates' condition that a job's queue is none of the text list <c>@blocked</c>.</summary>
-    protected abstract string QueueNotBlocked { get; }
 
     /// <summary>
     /// How many candidates a claim reads first, of the <paramref name="window"/> it may read (a second read takes the whole

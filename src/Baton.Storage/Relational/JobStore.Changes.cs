@@ -50,7 +50,7 @@ internal sealed partial class JobStore
                     new { tenantId, jobId, now });
                 await AppendJobEventsAsync(session, now,
                     [new NewEvent(tenantId, jobId, JobEventTypes.Cancelled, job.Attempt, null, "cancelled before it was assigned")]);
-                await TenantEvents.QueueAsync(session, FinishedEvents(cancelled), now);
+                await TenantEvents.QueueAsync(session, TenantEventPayloads.ForFinishedJob(cancelled) is { } ended ? [ended] : [], now);
                 return (CancelResult.Cancelled, cancelled);
             }
 

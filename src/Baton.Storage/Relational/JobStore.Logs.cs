@@ -69,12 +69,11 @@ internal sealed partial class JobStore
             new { tenantId, since }), cancellationToken);
 
     public Task<IReadOnlyList<LogLineRecord>> ReadLogsAsync(string tenantId, string jobId, long afterSeq, int limit, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<LogLineRecord>>(tenantId, async session => (await session.QueryAsync<LogLineRecord>(
-            session.Dialect.Jobs.LogPage, new { tenantId, jobId, afterSeq, limit = Math.Clamp(limit, 1, MaxLogReadLimit) })).ToList(), cancellationToken);
+        database.ReadAsync(tenantId, session => session.ListAsync<LogLineRecord>(
+            session.Dialect.Jobs.LogPage, new { tenantId, jobId, afterSeq, limit = Math.Clamp(limit, 1, MaxLogReadLimit) }), cancellationToken);
 
     public Task<IReadOnlyList<JobEventRecord>> ListEventsAsync(string tenantId, string jobId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<JobEventRecord>>(tenantId, async session =>
-            (await session.QueryAsync<JobEventRecord>(session.Dialect.Jobs.EventList, new { tenantId, jobId })).ToList(), cancellationToken);
+        database.ReadAsync(tenantId, session => session.ListAsync<JobEventRecord>(session.Dialect.Jobs.EventList, new { tenantId, jobId }), cancellationToken);
 
     private sealed record LogHolderRow(string State, string? AgentId, int Attempt, bool CancelRequested, long LogBytes, int LogCutAttempt);
 }

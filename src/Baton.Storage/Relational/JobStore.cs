@@ -41,7 +41,7 @@ internal sealed partial class JobStore(IStoreDatabase database, TimeProvider tim
             : JobListCursor.TryDecode(query.Cursor, out var decoded) ? decoded : throw new ArgumentException("The cursor is not valid.", nameof(query));
         var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
 
-        var sql = new StringBuilder($"SELECT {JobRow.ListSelect(database.Dialect)} FROM jobs WHERE tenant_id = @tenantId");
+        var sql = new StringBuilder($"SELECT {database.Dialect.Jobs.ListSelect} FROM jobs WHERE tenant_id = @tenantId");
         var parameters = new DynamicParameters(new { tenantId });
         void Where(string condition, object parameterValues)
         {
@@ -82,18 +82,12 @@ internal sealed partial class JobStore(IStoreDatabase database, TimeProvider tim
             cancellationToken);
 
     /// <summary>One job of the tenant; with <paramref name="lockRow"/>, locked until the write ends (a claim waits for the decision).</summary>
-    private static async Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow)
-    {
-        return await session.QuerySingleOrDefaultAsync<JobRecord>(
+    private static Task<JobRecord?> LoadAsync(StoreSession session, string tenantId, string jobId, bool lockRow) =>
+        session.QuerySingleOrDefaultAsync<JobRecord>(
             $"SELECT {JobRow.Select} FROM jobs WHERE id = @jobId AND tenant_id = @tenantId{(lockRow ? session.Dialect.Jobs.ForUpdate : "")};", new { tenantId, jobId });
-    }
 
     /// <summary>"Now" from the injected clock, in whole milliseconds (what both backends keep).</summary>
-    private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
-
-    /// <summary>The tenant events of jobs that just ended (none for a job that did not).</summary>
-    private static IReadOnlyList<NewTenantEvent> FinishedEvents(JobRecord job) =>
-        TenantEventPayloads.ForFinishedJob(job) is { } finished ? [finished] : [];
+    private DateTimeOffset Now() => StoredValues.Truncate(time.GetUtcNow());
 
     /// <summary>One row of <c>job_events</c> to record.</summary>
     private sealed record NewEvent(string TenantId, string JobId, string Type, int Attempt, string? AgentId, string? Message);

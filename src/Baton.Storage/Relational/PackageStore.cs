@@ -80,8 +80,8 @@ internal sealed class PackageStore(IStoreDatabase database) : IPackageStore
         session.ScalarAsync<long>("SELECT CAST(COALESCE(SUM(size_bytes), 0) AS bigint) FROM package_versions WHERE tenant_id = @tenantId;", new { tenantId });
 
     private Task<IReadOnlyList<PackageVersionRecord>> ListAsync(string tenantId, string filter, object parameters, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<PackageVersionRecord>>(tenantId, async session => (await session.QueryAsync<PackageVersionRecord>(
-            $"SELECT {Select} FROM package_versions WHERE tenant_id = @tenantId {filter};", parameters)).ToList(), cancellationToken);
+        database.ReadAsync(tenantId, session => session.ListAsync<PackageVersionRecord>(
+            $"SELECT {Select} FROM package_versions WHERE tenant_id = @tenantId {filter};", parameters), cancellationToken);
 
     private static Task<PackageVersionRecord?> FindAsync(StoreSession session, string tenantId, string name, string version) =>
         session.QuerySingleOrDefaultAsync<PackageVersionRecord>(

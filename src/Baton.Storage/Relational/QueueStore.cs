@@ -4,6 +4,13 @@ namespace Baton.Storage.Relational;
 
 internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : IQueueStore
 {
+    // In the order of QueueRecord's constructor: Dapper reads a row straight into it; Row is what Insert binds.
+    private static readonly string[] All =
+        ["tenant_id", "name", "priority", "max_concurrency", "paused", "created_at", "agent_groups", "reserved_slots", "reserved_min_priority"];
+
+    private static readonly string Insert = $"INSERT INTO queues ({Columns.Names(All)}) VALUES ({Columns.Values(All)});";
+    private static readonly string Select = Columns.Select(All);
+
     public Task<QueueCreateResult> CreateAsync(QueueRecord queue, int maxQueues, CancellationToken cancellationToken) =>
         database.WriteAsync(queue.TenantId, async session =>
         {
@@ -12,17 +19,17 @@ internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : I
                 case NameQuota.Taken: return QueueCreateResult.NameTaken;
                 case NameQuota.Full: return QueueCreateResult.QuotaExceeded;
             }
-            await session.ExecuteAsync(QueueRow.Insert, QueueRow.Of(queue));
+            await session.ExecuteAsync(Insert, Row(queue));
             return QueueCreateResult.Created;
         }, cancellationToken);
 
     public Task<QueueRecord?> GetAsync(string tenantId, string name, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.QuerySingleOrDefaultAsync<QueueRecord>(
-            $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name }), cancellationToken);
+            $"SELECT {Select} FROM queues WHERE tenant_id = @tenantId AND name = @name;", new { tenantId, name }), cancellationToken);
 
     public Task<IReadOnlyList<QueueRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<QueueRecord>>(tenantId, async session => (await session.QueryAsync<QueueRecord>(
-            $"SELECT {QueueRow.Select} FROM queues WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId })).ToList(), cancellationToken);
+        database.ReadAsync(tenantId, session => session.ListAsync<QueueRecord>(
+            $"SELECT {Select} FROM queues WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId }), cancellationToken);
 
     public Task<QueueRecord?> UpdateAsync(string tenantId, string name, QueueUpdate update, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, session => session.QuerySingleOrDefaultAsync<QueueRecord>(
@@ -35,7 +42,7 @@ internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : I
                 reserved_slots = COALESCE(@ReservedSlots, reserved_slots),
                 reserved_min_priority = COALESCE(@ReservedMinPriority, reserved_min_priority)
             WHERE tenant_id = @tenantId AND name = @name
-            RETURNING {QueueRow.Select};
+            RETURNING {Select};
             """,
             new
             {
@@ -74,4 +81,10 @@ internal sealed class QueueStore(IStoreDatabase database, TimeProvider time) : I
                 effective = job.Priority + queuePriority,
                 submittedAt = job.SubmittedAt,
             }), cancellationToken);
+
+    private static object Row(QueueRecord queue) => new
+    {
+        queue.TenantId, queue.Name, queue.Priority, queue.MaxConcurrency, queue.Paused, queue.CreatedAt,
+        AgentGroups = new TextList(queue.AgentGroups), queue.ReservedSlots, queue.ReservedMinPriority,
+    };
 }

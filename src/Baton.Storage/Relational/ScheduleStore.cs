@@ -25,8 +25,8 @@ internal sealed class ScheduleStore(IStoreDatabase database) : IScheduleStore
             new { tenantId, idOrName }), cancellationToken);
 
     public Task<IReadOnlyList<ScheduleRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadListAsync<IReadOnlyList<ScheduleRecord>>(tenantId, async session => (await session.QueryAsync<ScheduleRecord>(
-            $"{SelectAll} WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId })).ToList(), cancellationToken);
+        database.ReadListAsync(tenantId, session => session.ListAsync<ScheduleRecord>(
+            $"{SelectAll} WHERE tenant_id = @tenantId ORDER BY name;", new { tenantId }), cancellationToken);
 
     public Task<ScheduleWriteResult> UpdateAsync(ScheduleRecord schedule, CancellationToken cancellationToken) =>
         database.WriteAsync(schedule.TenantId, async session =>

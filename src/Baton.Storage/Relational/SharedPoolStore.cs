@@ -85,8 +85,8 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
             $"SELECT {HeldJob.Select} FROM jobs WHERE id = @jobId AND agent_id = @agentId;", new { jobId, agentId }), cancellationToken);
 
     public Task<IReadOnlyList<HeldJob>> ListHeldJobsAsync(string agentId, CancellationToken cancellationToken) =>
-        database.SystemReadAsync<IReadOnlyList<HeldJob>>(async session => (await session.QueryAsync<HeldJob>(
-            $"SELECT {HeldJob.Select} FROM jobs WHERE agent_id = @agentId AND state IN {JobRow.ActiveStates};", new { agentId })).ToList(), cancellationToken);
+        database.SystemReadAsync(session => session.ListAsync<HeldJob>(
+            $"SELECT {HeldJob.Select} FROM jobs WHERE agent_id = @agentId AND state IN {JobRow.ActiveStates};", new { agentId }), cancellationToken);
 
     public Task<bool> HoldsPackageAsync(string agentId, string sha256, CancellationToken cancellationToken) =>
         database.SystemReadAsync(session => session.ScalarAsync<bool>(
@@ -105,7 +105,7 @@ internal sealed class SharedPoolStore(IStoreDatabase database, TimeProvider time
         GROUP BY j.tenant_id;
         """;
 
-/// <summary>The parameters of <see cref="UsageSql"/>, and the heads' <c>limit</c>.</summary>
+    /// <summary>The parameters of <see cref="UsageSql"/>, and the heads' <c>limit</c>.</summary>
     private static object UsageParameters(IReadOnlyList<string> tenantIds, DateTimeOffset since, DateTimeOffset now, int limit = 0) => new
     {
         ids = new TextList(tenantIds),

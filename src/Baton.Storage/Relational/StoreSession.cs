@@ -18,6 +18,10 @@ internal sealed class StoreSession(
 
     public Task<IEnumerable<T>> QueryAsync<T>(string sql, object? parameters = null) => connection.QueryAsync<T>(command(sql, parameters, cancellationToken));
 
+    /// <summary>The rows of a query as a list (Dapper's buffered list, not copied).</summary>
+    public async Task<IReadOnlyList<T>> ListAsync<T>(string sql, object? parameters = null) =>
+        (await connection.QueryAsync<T>(command(sql, parameters, cancellationToken))).AsList();
+
     public Task<T> QuerySingleAsync<T>(string sql, object? parameters = null) => connection.QuerySingleAsync<T>(command(sql, parameters, cancellationToken));
 
     public Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? parameters = null) =>

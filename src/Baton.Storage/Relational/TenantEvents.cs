@@ -63,17 +63,8 @@ internal static class TenantEvents
     /// stay locked until the commit, so ids are gap-free and a reader's "after id N" never skips one committed later).
     /// Nothing where events are numbered as they are appended.
     /// </summary>
-    public static async Task SequenceAsync(IStoreDatabase database, CancellationToken cancellationToken)
-    {
-        if (database.Dialect.EventOutboxSequence is not { } sequence) return;
-        while (await database.SystemWriteAsync(async session =>
-        {
-            await session.LockAsync("event-sequencer");
-            return await session.ExecuteAsync(sequence, new { limit = SequenceBatch });
-        }, cancellationToken) == SequenceBatch)
-        {
-        }
-    }
+    public static Task SequenceAsync(IStoreDatabase database, CancellationToken cancellationToken) =>
+        database.Dialect.EventOutboxSequence is null ? Task.CompletedTask : SequenceAsync(database, _ => Task.FromResult(true), cancellationToken);
 
     /// <summary>
     /// <see cref="SequenceAsync(IStoreDatabase, CancellationToken)"/>, then <paramref name="then"/> in the last sequencing

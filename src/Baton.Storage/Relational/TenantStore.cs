@@ -38,8 +38,8 @@ internal sealed class TenantStore(IStoreDatabase database) : ITenantStore
 
     // System scope: the administrator's list of every tenant.
     public Task<IReadOnlyList<TenantRecord>> ListAsync(CancellationToken cancellationToken) =>
-        database.SystemReadAsync<IReadOnlyList<TenantRecord>>(async session => (await session.QueryAsync<TenantRecord>(
-            $"SELECT {Select} FROM tenants WHERE id <> '{SharedPool.TenantId}' ORDER BY name;")).ToList(), cancellationToken);
+        database.SystemReadAsync(session => session.ListAsync<TenantRecord>(
+            $"SELECT {Select} FROM tenants WHERE id <> '{SharedPool.TenantId}' ORDER BY name;"), cancellationToken);
 
     public Task<TenantRecord?> UpdateAsync(string tenantId, Tier tier, QuotaOverrides overrides, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, session => session.QuerySingleOrDefaultAsync<TenantRecord>(

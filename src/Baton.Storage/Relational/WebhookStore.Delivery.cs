@@ -88,7 +88,7 @@ internal sealed partial class WebhookStore
         database.SystemWriteAsync<IReadOnlyList<ClaimedDelivery>>(async session =>
         {
             // Whole milliseconds, as stored: the claimed records read back the same.
-            var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
+            var now = StoredValues.Truncate(time.GetUtcNow());
             var leaseUntil = now + lease;
             var due = (await session.QueryAsync<WebhookDeliveryRecord, DeliveryTarget, (WebhookDeliveryRecord Delivery, DeliveryTarget Target)>(
                 $"""

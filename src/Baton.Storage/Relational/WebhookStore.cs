@@ -17,8 +17,8 @@ internal sealed partial class WebhookStore(IStoreDatabase database, TimeProvider
             $"SELECT {WebhookRow.Select} FROM webhooks WHERE tenant_id = @tenantId AND id = @webhookId;", new { tenantId, webhookId }), cancellationToken);
 
     public Task<IReadOnlyList<WebhookRecord>> ListAsync(string tenantId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<WebhookRecord>>(tenantId, async session => (await session.QueryAsync<WebhookRecord>(
-            $"SELECT {WebhookRow.Select} FROM webhooks WHERE tenant_id = @tenantId ORDER BY created_at, id;", new { tenantId })).ToList(), cancellationToken);
+        database.ReadAsync(tenantId, session => session.ListAsync<WebhookRecord>(
+            $"SELECT {WebhookRow.Select} FROM webhooks WHERE tenant_id = @tenantId ORDER BY created_at, id;", new { tenantId }), cancellationToken);
 
     public Task<WebhookRecord?> UpdateAsync(string tenantId, string webhookId, WebhookUpdate update, DateTimeOffset now, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, session => session.QuerySingleOrDefaultAsync<WebhookRecord>(
@@ -47,13 +47,13 @@ internal sealed partial class WebhookStore(IStoreDatabase database, TimeProvider
 
     public Task<IReadOnlyList<WebhookDeliveryRecord>> ListDeliveriesAsync(
         string tenantId, string webhookId, int limit, string? before, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<WebhookDeliveryRecord>>(tenantId, async session => (await session.QueryAsync<WebhookDeliveryRecord>(
+        database.ReadAsync(tenantId, session => session.ListAsync<WebhookDeliveryRecord>(
             $"""
             SELECT {DeliveryRow.Select} FROM webhook_deliveries d
             WHERE d.tenant_id = @tenantId AND d.webhook_id = @webhookId AND (CAST(@before AS text) IS NULL OR d.id < @before)
             ORDER BY d.id DESC LIMIT {Math.Clamp(limit, 1, MaxPageSize).ToString(CultureInfo.InvariantCulture)};
             """,
-            new { tenantId, webhookId, before })).ToList(), cancellationToken);
+            new { tenantId, webhookId, before }), cancellationToken);
 
     public Task<WebhookDeliveryRecord?> GetDeliveryAsync(string tenantId, string webhookId, string deliveryId, CancellationToken cancellationToken) =>
         database.ReadAsync(tenantId, session => session.QuerySingleOrDefaultAsync<WebhookDeliveryRecord>(
@@ -70,12 +70,12 @@ internal sealed partial class WebhookStore(IStoreDatabase database, TimeProvider
 
     // Across tenants by nature: the migration of plaintext secrets to protected ones runs once for the installation.
     public Task<IReadOnlyList<StoredSecret>> ListSecretsAsync(string? afterId, int limit, CancellationToken cancellationToken) =>
-        database.SystemReadAsync<IReadOnlyList<StoredSecret>>(async session => (await session.QueryAsync<StoredSecret>(
+        database.SystemReadAsync(session => session.ListAsync<StoredSecret>(
             $"""
             SELECT tenant_id AS TenantId, id AS OwnerId, secret AS Value FROM webhooks
             WHERE CAST(@afterId AS text) IS NULL OR id > @afterId ORDER BY id LIMIT {Math.Max(1, limit).ToString(CultureInfo.InvariantCulture)};
             """,
-            new { afterId })).ToList(), cancellationToken);
+            new { afterId }), cancellationToken);
 
     public Task<bool> ReplaceSecretAsync(string tenantId, string webhookId, string expected, string replacement, CancellationToken cancellationToken) =>
         database.WriteAsync(tenantId, async session => await session.ExecuteAsync(

@@ -42,8 +42,14 @@ internal sealed partial class SqliteDatabase : IStoreDatabase, IStoreConnections
     internal static StoreSession Session(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
         new(connection, SqliteDialect.Instance, (sql, parameters, token) => new CommandDefinition(sql, parameters, transaction, cancellationToken: token), cancellationToken);
 
-    // Microsoft.Data.Sqlite's pool does not report its idle connections or a ceiling: busy is what this process holds open.
-    StoreConnectionStatistics IStoreConnections.Read() => new(OpenConnections, null, null, null);
+    // Microsoft.Data.Sqlite's pool does not report its idle connections or a ceiling: busy is the connections this process
+    // opened and has not closed yet (in use by a reader or the writer).
+    StoreConnectionStatistics IStoreConnections.Read() => new(Volatile.Read(ref _open), null, null, null);
 
-    void IStoreConnections.ObserveWriteGateWaits(Action<TimeSpan> observer) => ObserveGateWaits(observer);
+    // Each write's wait for the write gate (zero when the gate was free).
+    void IStoreConnections.ObserveWriteGateWaits(Action<TimeSpan> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_observersGate) _gateObservers = [.. _gateObservers, observer];
+    }
 }

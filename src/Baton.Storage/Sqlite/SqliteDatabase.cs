@@ -85,16 +85,6 @@ internal sealed partial class SqliteDatabase : IDisposable
         }
     }
 
-    /// <summary>Connections opened by this process and not closed yet (in use by a reader or the writer).</summary>
-    public int OpenConnections => Volatile.Read(ref _open);
-
-    /// <summary>Adds an observer of each write's wait for the write gate (zero when the gate was free).</summary>
-    public void ObserveGateWaits(Action<TimeSpan> observer)
-    {
-        ArgumentNullException.ThrowIfNull(observer);
-        lock (_observersGate) _gateObservers = [.. _gateObservers, observer];
-    }
-
     public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -17,8 +17,6 @@ internal sealed class SqliteJobSql() : JobSql(SqliteDialect.Instance)
     // A unary + keeps a constant condition (state, tenant) from an index.
     protected override string OffIndex(string column) => "+" + column;
 
-    protected override string QueueNotBlocked => "queue NOT IN (SELECT value FROM json_each(@blocked))";
-
     // Times are unix milliseconds and days whole days since the epoch (the times are never before it).
     public override string UtcDay(string parameter) => $"({parameter} / 86400000)";
 
