@@ -27,23 +27,11 @@ public sealed class IntakeBudget(TimeProvider time)
     /// <summary>How long the best recent completion rate counts as what the fleet can do.</summary>
     public static readonly TimeSpan PeakMemory = TimeSpan.FromSeconds(30);
 
-    /// <summary>
-    /// While saturated, what was admitted over the last <see cref="BalanceWindow"/> may exceed what completed by this many
-    /// seconds of the peak completion rate, no more: the budget's rate follows the recent peak (so retries are not
-    /// refused into a spiral), and without this bound a fleet completing half its peak was still sent 1.25 × the peak.
-    /// </summary>
-    public static readonly TimeSpan BacklogAllowance = TimeSpan.FromSeconds(2);
-
-    /// <summary>How far back admissions and completions are compared (also how soon a replica that admits what others complete forgets it).</summary>
-    public static readonly TimeSpan BalanceWindow = TimeSpan.FromSeconds(10);
-
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
 
     private readonly Lock _gate = new();
     private readonly Queue<(DateTimeOffset At, int Count)> _completions = new();
-    private readonly Queue<(DateTimeOffset At, int Count)> _balance = new();
     private int _windowCount;
-    private int _balanceCount;
     private double _tokens;
     private DateTimeOffset _refilledAt = DateTimeOffset.MinValue;
     private double _peakRate;
@@ -70,8 +58,6 @@ public sealed class IntakeBudget(TimeProvider time)
             var now = time.GetUtcNow();
             _completions.Enqueue((now, count));
             _windowCount += count;
-            _balance.Enqueue((now, -count));
-            _balanceCount -= count;
             Trim(now);
         }
     }
@@ -98,22 +84,12 @@ public sealed class IntakeBudget(TimeProvider time)
             {
                 // Free intake keeps the bucket full, ready for the moment saturation starts.
                 _tokens = capacity;
-                Admitted(now, count);
                 return true;
             }
             if (_tokens < count) return false;
-            var allowance = Math.Max(FloorPerSecond, _peakRate) * BacklogAllowance.TotalSeconds;
-            if (_balanceCount + count > Math.Max(allowance, count)) return false;
             _tokens -= count;
-            Admitted(now, count);
             return true;
         }
-    }
-
-    private void Admitted(DateTimeOffset now, int count)
-    {
-        _balance.Enqueue((now, count));
-        _balanceCount += count;
     }
 
     /// <summary>The best completion rate of the last <see cref="PeakMemory"/> (the current one once that is older).</summary>
@@ -133,11 +109,6 @@ public sealed class IntakeBudget(TimeProvider time)
         {
             _windowCount -= oldest.Count;
             _completions.Dequeue();
-        }
-        while (_balance.TryPeek(out var oldest) && now - oldest.At > BalanceWindow)
-        {
-            _balanceCount -= oldest.Count;
-            _balance.Dequeue();
         }
     }
 }
