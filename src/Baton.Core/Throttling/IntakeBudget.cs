@@ -6,8 +6,8 @@ namespace Baton.Core.Throttling;
 /// it completes spends its capacity filling the backlog and completes ever fewer jobs. So while the server
 /// is saturated and busy completing jobs, submissions are admitted at about the rate jobs complete
 /// (<see cref="Factor"/> of it, never below <see cref="FloorPerSecond"/>); the rest are refused at once and
-/// retried later. Not saturated, or with few completions for <see cref="PeakMemory"/> (an idle fleet being
-/// loaded with a backlog), intake is not limited at all.
+/// retried later. Not saturated, or with few completions (an idle fleet being loaded with a backlog),
+/// intake is not limited at all.
 /// The rate is the best completion rate of the last <see cref="PeakMemory"/>, not the current one: after a burst
 /// is refused, its retries come back in waves, and between waves the fleet completes little; budgeting on that
 /// dip would refuse the next wave harder, which empties the fleet further (a spiral down to the floor).
@@ -21,7 +21,7 @@ public sealed class IntakeBudget(TimeProvider time)
     /// <summary>The least intake per second while saturated.</summary>
     public const double FloorPerSecond = 50;
 
-    /// <summary>While the best completion rate of the last <see cref="PeakMemory"/> is below this, the fleet is not competing with intake: intake is free.</summary>
+    /// <summary>Below this many completions per second the fleet is not competing with intake: intake is free.</summary>
     public const double ActiveCompletionsPerSecond = 20;
 
     /// <summary>How long the best recent completion rate counts as what the fleet can do.</summary>
@@ -77,10 +77,7 @@ public sealed class IntakeBudget(TimeProvider time)
             else _tokens = Math.Min(capacity, _tokens + rate * Math.Max(0, (now - _refilledAt).TotalSeconds));
             _refilledAt = now;
 
-            // The fleet counts as idle only when it has not completed much for PeakMemory: a fleet that intake starved
-            // (accepting more than it completes left it little CPU) completes little now, and freeing intake then
-            // is the collapse this budget exists to prevent.
-            if (!saturated || _peakRate < ActiveCompletionsPerSecond)
+            if (!saturated || completionRate < ActiveCompletionsPerSecond)
             {
                 // Free intake keeps the bucket full, ready for the moment saturation starts.
                 _tokens = capacity;
