@@ -173,6 +173,8 @@ public sealed class ClaimBatcher
                 List<ClaimTicket>? batch = null;
                 Task? kicked = null;
                 TimeSpan rest = default;
+                // Read before the wait: the signal that ends it also clears "nothing ready" (WorkArrived).
+                var restedEmpty = false;
                 lock (_gate)
                 {
                     if (_waiting.Count == 0)
@@ -192,6 +194,7 @@ public sealed class ClaimBatcher
                         _kick = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                         kicked = _kick.Task;
                         rest = interval - sinceIdle;
+                        restedEmpty = _idle == Idle.NoneReady;
                     }
                 }
 
@@ -203,7 +206,7 @@ public sealed class ClaimBatcher
                     {
                         _kick = null;
                         signalled = work.Task.IsCompleted;
-                        idle = _idle == Idle.NoneReady && owner._time.GetUtcNow() - _idleSince >= IdleLine;
+                        idle = restedEmpty && owner._time.GetUtcNow() - _idleSince >= IdleLine;
                         if (signalled || (freed.Task.IsCompleted && _idle == Idle.Unclaimable)) _idle = Idle.None;
                     }
                     // A group commit answers its submitters together and each signals: let the rest of those signals land
