@@ -65,10 +65,13 @@ public sealed class WorkItemTests : IAsyncLifetime
 
         using var api = _cluster.Api();
         var jobs = new List<string>();
+        // With a kill, each item takes 0.1 s of work: a job then holds an item most of the time, so the kill below lands
+        // on a held item (at 0.02 s a loaded machine's two round trips per item, done and next, could leave the job
+        // between items at the kill, and nothing came back by its lease).
         for (var i = 0; i < 4; i++)
         {
             var response = await api.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("wi-consumer",
-                Inputs: new() { ["delay"] = System.Text.Json.JsonSerializer.SerializeToElement(killAnAgent ? 0.02 : 0.0) }, MaxAttempts: 3), Cluster.Json);
+                Inputs: new() { ["delay"] = System.Text.Json.JsonSerializer.SerializeToElement(killAnAgent ? 0.1 : 0.0) }, MaxAttempts: 3), Cluster.Json);
             jobs.Add((await response.Content.ReadFromJsonAsync<JobDto>(Cluster.Json))!.Id);
         }
 
