@@ -40,11 +40,19 @@ public abstract class ClaimLineRestTests : IAsyncLifetime
         using var second = await SimulatedAgent.RegisterAsync(_server, tenant, "second", slots: 1);
         var batcher = _server.Server.Services.GetRequiredService<ClaimBatcher>();
 
+        // The first poll is first in line and its claim (nothing ready) has ended before the second poll joins; on a loaded
+        // machine a fixed pause does not order two requests.
+        var tenantId = tenant.Tenant.Id;
         var firstPoll = first.PollAsync(1, waitSeconds: 20);
-        await Task.Delay(300);
-        var secondPoll = second.PollAsync(1, waitSeconds: 20);
-        await Task.Delay(300);
+        await WebhookReceiver.WaitUntilAsync(() => Task.FromResult(batcher.Batches >= 1 && batcher.WaitingTickets(tenantId) == 1),
+            TimeSpan.FromSeconds(10), "the first poll back in line after its claim");
         var before = batcher.Batches;
+        var secondPoll = second.PollAsync(1, waitSeconds: 20);
+        await WebhookReceiver.WaitUntilAsync(() => Task.FromResult(batcher.WaitingTickets(tenantId) == 2),
+            TimeSpan.FromSeconds(10), "the second poll in line");
+        await Task.Delay(300);
+        // The second poll joined a line whose last look found nothing ready: it did not make the line look again.
+        Assert.Equal(before, batcher.Batches);
 
         var job = await tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello")).ReadAsync<JobDto>(HttpStatusCode.Created);
         var got = await firstPoll.WaitAsync(TimeSpan.FromSeconds(10));
