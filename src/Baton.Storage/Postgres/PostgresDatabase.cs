@@ -94,17 +94,6 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
             builder.ConnectionStringBuilder.MaxAutoPrepare = 128;
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 3;
         }
-        // Npgsql hands out idle connections first in, first out, so every connection a burst opened stays in use
-        // round-robin until the pool prunes it (by default after 300 s idle, counted as the pool's idle median). Each
-        // such backend plans every statement itself (3 unprepared uses, then 5 custom plans before a generic one):
-        // after a one-second burst the `api` bench ran 30 s on 100 backends and PostgreSQL spent as long planning as
-        // executing (2,518 plans for 5,486 statements). Pruning within seconds brings the pool back to what the load
-        // needs, whose few connections keep their plans; a burst still opens up to the maximum.
-        if (!Names(connectionString, "ConnectionIdleLifetime") && !Names(connectionString, "ConnectionPruningInterval"))
-        {
-            builder.ConnectionStringBuilder.ConnectionIdleLifetime = 10;
-            builder.ConnectionStringBuilder.ConnectionPruningInterval = 1;
-        }
         return builder.Build();
     }
 
