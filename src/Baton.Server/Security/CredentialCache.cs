@@ -33,31 +33,24 @@ public sealed class CredentialCache
     /// <summary>Ids per batched agent read.</summary>
     public const int AgentBatch = 500;
 
-    private readonly IBatonStore _store;
     private readonly TimeProvider _time;
     private readonly BatchedLookup<AgentRecord> _agentReads;
-    private readonly ConcurrentDictionary<string, (ApiKeyRecord? Key, DateTimeOffset At)> _keys = new();
+    private readonly SingleFlightCache<ApiKeyRecord?> _keys;
     private readonly ConcurrentDictionary<string, (AgentRecord? Agent, DateTimeOffset At)> _agents = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _keyUse = new();
     private readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
 
     public CredentialCache(IBatonStore store, TimeProvider time)
     {
-        _store = store;
         _time = time;
+        // One read per key in flight: a key's entry expiring behind a queue of its requests costs one read, not one each.
+        _keys = new SingleFlightCache<ApiKeyRecord?>(
+            Lifetime, time, 100_000, keyId => store.ApiKeys.FindForAuthenticationAsync(keyId, CancellationToken.None));
         _agentReads = new BatchedLookup<AgentRecord>(async ids =>
             (await store.Agents.FindForAuthenticationAsync(ids, CancellationToken.None)).ToDictionary(agent => agent.Id, StringComparer.Ordinal), AgentBatch);
     }
 
-    public async Task<ApiKeyRecord?> FindApiKeyAsync(string keyId, CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        if (_keys.TryGetValue(keyId, out var hit) && now - hit.At < Lifetime) return hit.Key;
-        var key = await _store.ApiKeys.FindForAuthenticationAsync(keyId, cancellationToken);
-        if (_keys.Count > 100_000) _keys.Clear();
-        _keys[keyId] = (key, now);
-        return key;
-    }
+    public Task<ApiKeyRecord?> FindApiKeyAsync(string keyId, CancellationToken cancellationToken) => _keys.GetAsync(keyId, cancellationToken);
 
     public async Task<AgentRecord?> FindAgentAsync(string agentId, CancellationToken cancellationToken)
     {
@@ -96,7 +89,8 @@ public sealed class CredentialCache
         }
     }
 
-    public void EvictApiKey(string keyId) => _keys.TryRemove(keyId, out _);
+    /// <summary>Forgets a key at once on this replica (revoked or changed): its next request reads it again.</summary>
+    public void EvictApiKey(string keyId) => _keys.Invalidate(keyId);
 
     /// <summary>Notes a key's use; written to the store in batches by <see cref="DrainKeyUse"/>.</summary>
     public void RecordKeyUse(string keyId) => _keyUse[keyId] = _time.GetUtcNow();
