@@ -25,18 +25,28 @@ public sealed class BacklogBoundMiddleware(RequestDelegate next, SaturationMonit
     private readonly RateWindow _refusals = new();
     private readonly RateWindow _admissions = new();
 
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
         if (!HttpMethods.IsPost(request.Method) || !request.Path.Equals("/api/v1/jobs", StringComparison.OrdinalIgnoreCase)
             || Caller.FromPrincipal(context.User) is not { } caller)
         {
-            return next(context);
+            await next(context);
+            return;
         }
         if (backlog.TryAdmit(caller.TenantId, 1, monitor.IsSaturated))
         {
             _admissions.Add();
-            return next(context);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                // Stored (counted as ready by then), a replay or refused: either way no longer in flight.
+                backlog.Finished(caller.TenantId);
+            }
+            return;
         }
 
         _refusals.Add();
@@ -47,6 +57,6 @@ public sealed class BacklogBoundMiddleware(RequestDelegate next, SaturationMonit
             .ToString(CultureInfo.InvariantCulture);
         response.ContentType = "application/problem+json";
         response.ContentLength = Body.Length;
-        return response.Body.WriteAsync(Body, context.RequestAborted).AsTask();
+        await response.Body.WriteAsync(Body, context.RequestAborted);
     }
 }
