@@ -35,7 +35,6 @@ public sealed class ReadyBacklog(TimeProvider time)
     public static readonly TimeSpan PeakMemory = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, TenantBacklog> _tenants = new(StringComparer.Ordinal);
-    private readonly TenantBacklog _all = new();
 
     /// <summary>Jobs became ready for the tenant (accepted submissions, retries back in the queue).</summary>
     public void Added(string tenantId, int count = 1)
@@ -46,18 +45,8 @@ public sealed class ReadyBacklog(TimeProvider time)
     /// <summary>Jobs of the tenant were claimed by agents.</summary>
     public void Claimed(string tenantId, int count = 1)
     {
-        if (count <= 0) return;
-        var now = time.GetUtcNow();
-        For(tenantId).Claim(count, now);
-        _all.Claim(count, now);
+        if (count > 0) For(tenantId).Claim(count, time.GetUtcNow());
     }
-
-    /// <summary>
-    /// Jobs all tenants' agents claim a second (the best of the last <see cref="PeakMemory"/>): what intake runs at
-    /// while the backlogs stand, so what refused clients should be spread over — not the admissions of the last
-    /// second, which a full backlog makes small for a moment (a Retry-After on that dip would idle the fleet).
-    /// </summary>
-    public double DrainPerSecond => _all.PeakRate(time.GetUtcNow());
 
     /// <summary>The store counted the tenant's pending jobs: the estimate is never above that.</summary>
     public void Observed(string tenantId, int pending) => For(tenantId).Observe(pending);
@@ -136,15 +125,6 @@ public sealed class ReadyBacklog(TimeProvider time)
         public void Observe(int pending)
         {
             lock (_gate) _count = Math.Min(_count, Math.Max(0, pending));
-        }
-
-        public double PeakRate(DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                Roll(now);
-                return _peakRate;
-            }
         }
 
         public long Bound(DateTimeOffset now)

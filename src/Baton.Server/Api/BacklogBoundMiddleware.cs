@@ -53,8 +53,7 @@ public sealed class BacklogBoundMiddleware(RequestDelegate next, SaturationMonit
         context.Items[Metrics.HttpMetrics.ThrottledItem] = "backlog";
         var response = context.Response;
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.RetryAfter = RetryAfterAdvice.Seconds(
-                _refusals.PerSecond(), Math.Max(_admissions.PerSecond(), backlog.DrainPerSecond), Random.Shared.NextDouble())
+        response.Headers.RetryAfter = RetryAfterAdvice.Seconds(_refusals.PerSecond(), _admissions.PerSecond(), Random.Shared.NextDouble())
             .ToString(CultureInfo.InvariantCulture);
         response.ContentType = "application/problem+json";
         response.ContentLength = Body.Length;

@@ -89,8 +89,6 @@ public sealed class ReadyBacklogTests
         var admitted = outcome.AdmittedPerSecond[10..].Sum();
         Assert.True(admitted <= overload.Sum() + backlog.Bound("a"), $"admitted {admitted} while {overload.Sum()} were claimed");
         Assert.True(outcome.MaxBacklog <= 1.05 * 1_000 * ReadyBacklog.Horizon.TotalSeconds, $"backlog reached {outcome.MaxBacklog}");
-        // Refused clients are spread over what the fleet drains, whatever was admitted in the last second.
-        Assert.InRange(backlog.DrainPerSecond, 1_000, 1_020);
     }
 
     [Fact]
