@@ -33,6 +33,8 @@ public sealed class SaturationThrottleTests : IAsyncLifetime
                 context.Response.StatusCode = StatusCodes.Status201Created;
             },
             Options.Create(new ServerOptions { WriteConcurrencyMin = 1, WriteConcurrencyMax = 1 }),
+            new SaturationMonitor(NullLogger<SaturationMonitor>.Instance),
+            new Core.Throttling.IntakeBudget(TimeProvider.System),
             TimeProvider.System,
             NullLogger<SaturationThrottleMiddleware>.Instance);
         HttpContext Request(string method, string path) => new DefaultHttpContext

@@ -18,9 +18,9 @@ namespace Baton.Core.Throttling;
 /// <see cref="PeakMemory"/>, so a lull between waves of retried submissions does not shrink the bound either.</para>
 /// <para>Per tenant, so one tenant's flood does not refuse another's submissions: a tenant with little waiting is
 /// admitted whatever the others have queued.</para>
-/// <para>The count is this replica's own estimate: submissions admitted and not yet answered, plus jobs it stored
-/// (and retries it put back to pending) less jobs it claimed, the latter corrected down whenever the store is read
-/// (<see cref="Observed"/>), which catches cancellations and other replicas' claims. It errs toward admitting.</para>
+/// <para>The count is this replica's own estimate: jobs it accepted (and retries it put back to pending) less jobs
+/// it claimed, corrected down whenever the store is read (<see cref="Observed"/>), which catches cancellations and
+/// other replicas' claims. It errs toward admitting.</para>
 /// Thread-safe; time comes from the injected <see cref="TimeProvider"/>.
 /// </remarks>
 public sealed class ReadyBacklog(TimeProvider time)
@@ -51,27 +51,23 @@ public sealed class ReadyBacklog(TimeProvider time)
     /// <summary>The store counted the tenant's pending jobs: the estimate is never above that.</summary>
     public void Observed(string tenantId, int pending) => For(tenantId).Observe(pending);
 
-    /// <summary>Admitted submissions of the tenant are answered (stored or not): they no longer hold a place.</summary>
-    public void Finished(string tenantId, int count = 1)
-    {
-        if (count > 0) For(tenantId).Finish(count);
-    }
-
-    /// <summary>The tenant's jobs ready and not yet claimed, plus its admitted submissions not yet answered (this replica's estimate).</summary>
+    /// <summary>The tenant's jobs ready and not yet claimed (this replica's estimate).</summary>
     public long Backlog(string tenantId) => _tenants.TryGetValue(tenantId, out var tenant) ? tenant.Count : 0;
 
     /// <summary>The backlog the tenant may have now.</summary>
     public long Bound(string tenantId) =>
         _tenants.TryGetValue(tenantId, out var tenant) ? tenant.Bound(time.GetUtcNow()) : FloorPerTenant;
 
-    /// <summary>
-    /// Whether <paramref name="count"/> more submissions of the tenant may be accepted now; if so they hold a place
-    /// in the backlog until <see cref="Finished"/> (a submission being stored is intake too: thousands of them in
-    /// flight cost what thousands stored do).
-    /// </summary>
+    /// <summary>Whether <paramref name="count"/> more submissions of the tenant may be accepted now.</summary>
     /// <param name="saturated">Whether the server is saturated now; not saturated, a backlog costs nothing and intake is free.</param>
-    public bool TryAdmit(string tenantId, int count, bool saturated) =>
-        For(tenantId).TryAdmit(count, saturated, time.GetUtcNow());
+    public bool TryAdmit(string tenantId, int count, bool saturated)
+    {
+        if (!saturated) return true;
+        if (!_tenants.TryGetValue(tenantId, out var tenant)) return true;
+        var backlog = tenant.Count;
+        // A batch larger than the bound is taken into an empty backlog, so it is never refused for good.
+        return backlog == 0 || backlog + count <= tenant.Bound(time.GetUtcNow());
+    }
 
     private TenantBacklog For(string tenantId) => _tenants.GetOrAdd(tenantId, _ => new TenantBacklog());
 
@@ -79,7 +75,6 @@ public sealed class ReadyBacklog(TimeProvider time)
     {
         private readonly Lock _gate = new();
         private long _count;
-        private long _inFlight;
         private long _second = long.MinValue;
         private int _claimsThisSecond;
         private double _peakRate;
@@ -87,24 +82,7 @@ public sealed class ReadyBacklog(TimeProvider time)
 
         public long Count
         {
-            get { lock (_gate) return _count + _inFlight; }
-        }
-
-        public bool TryAdmit(int count, bool saturated, DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                var backlog = _count + _inFlight;
-                // A batch larger than the bound is taken into an empty backlog, so it is never refused for good.
-                if (saturated && backlog > 0 && backlog + count > BoundAt(now)) return false;
-                _inFlight += count;
-                return true;
-            }
-        }
-
-        public void Finish(int count)
-        {
-            lock (_gate) _inFlight = Math.Max(0, _inFlight - count);
+            get { lock (_gate) return _count; }
         }
 
         public void Add(int count)
@@ -129,13 +107,11 @@ public sealed class ReadyBacklog(TimeProvider time)
 
         public long Bound(DateTimeOffset now)
         {
-            lock (_gate) return BoundAt(now);
-        }
-
-        private long BoundAt(DateTimeOffset now)
-        {
-            Roll(now);
-            return Math.Max(FloorPerTenant, (long)(_peakRate * Horizon.TotalSeconds));
+            lock (_gate)
+            {
+                Roll(now);
+                return Math.Max(FloorPerTenant, (long)(_peakRate * Horizon.TotalSeconds));
+            }
         }
 
         /// <summary>Closes the claim counts of whole seconds past into the peak (a second without claims counts as 0).</summary>

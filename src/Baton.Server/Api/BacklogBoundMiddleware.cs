@@ -25,28 +25,18 @@ public sealed class BacklogBoundMiddleware(RequestDelegate next, SaturationMonit
     private readonly RateWindow _refusals = new();
     private readonly RateWindow _admissions = new();
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
         if (!HttpMethods.IsPost(request.Method) || !request.Path.Equals("/api/v1/jobs", StringComparison.OrdinalIgnoreCase)
             || Caller.FromPrincipal(context.User) is not { } caller)
         {
-            await next(context);
-            return;
+            return next(context);
         }
         if (backlog.TryAdmit(caller.TenantId, 1, monitor.IsSaturated))
         {
             _admissions.Add();
-            try
-            {
-                await next(context);
-            }
-            finally
-            {
-                // Stored (counted as ready by then), a replay or refused: either way no longer in flight.
-                backlog.Finished(caller.TenantId);
-            }
-            return;
+            return next(context);
         }
 
         _refusals.Add();
@@ -57,6 +47,6 @@ public sealed class BacklogBoundMiddleware(RequestDelegate next, SaturationMonit
             .ToString(CultureInfo.InvariantCulture);
         response.ContentType = "application/problem+json";
         response.ContentLength = Body.Length;
-        await response.Body.WriteAsync(Body, context.RequestAborted);
+        return response.Body.WriteAsync(Body, context.RequestAborted).AsTask();
     }
 }

@@ -69,15 +69,7 @@ public static class JobEndpoints
                 $"The server is saturated and this tenant already has as many jobs waiting as its agents take in the next seconds; nothing was changed. Retry in 2 s.");
         }
 
-        IReadOnlyList<SubmissionOutcome> outcomes;
-        try
-        {
-            outcomes = await submissions.SubmitBatchAsync(tenantId, items, ct);
-        }
-        finally
-        {
-            backlog.Finished(tenantId, items.Count);
-        }
+        var outcomes = await submissions.SubmitBatchAsync(tenantId, items, ct);
         var results = outcomes.Select((outcome, index) =>
         {
             if (outcome.Problem is null)

@@ -20,9 +20,9 @@ namespace Baton.Server.Api;
 /// first in the pipeline — before authentication, decompression and compression — and writes a body
 /// made once. Retry-After follows refusals over admissions (<see cref="RetryAfterAdvice"/>), so a
 /// backlog of refused clients comes back at about the rate the server admits, spread out.
-/// Single submissions are held instead by their tenant's ready backlog while the server is saturated
-/// (<see cref="BacklogBoundMiddleware"/>, <see cref="ReadyBacklog"/>): accepting more than the fleet takes would
-/// spend the capacity that completes jobs on a growing backlog.
+/// While the server is saturated (<see cref="SaturationMonitor"/>) single submissions are also held to
+/// about the rate jobs complete (<see cref="IntakeBudget"/>): accepting more than it runs would spend the
+/// capacity that completes jobs on a growing backlog.
 /// </remarks>
 public sealed class SaturationThrottleMiddleware
 {
@@ -34,7 +34,17 @@ public sealed class SaturationThrottleMiddleware
         detail = "The server is saturated and refused this write; nothing was changed. Retry after the number of seconds in Retry-After.",
     });
 
+    private static readonly byte[] IntakeBody = JsonSerializer.SerializeToUtf8Bytes(new
+    {
+        type = ProblemTypes.ServerBusy,
+        title = "Server busy",
+        status = StatusCodes.Status503ServiceUnavailable,
+        detail = "The server is saturated and admits submissions at the rate it completes jobs; nothing was changed. Retry after the number of seconds in Retry-After.",
+    });
+
     private readonly RequestDelegate _next;
+    private readonly SaturationMonitor _monitor;
+    private readonly IntakeBudget _intake;
     private readonly ILogger<SaturationThrottleMiddleware> _logger;
     private readonly RateWindow _refusals = new();
     private readonly RateWindow _admissions = new();
@@ -42,10 +52,12 @@ public sealed class SaturationThrottleMiddleware
     private long _refused;
 
     public SaturationThrottleMiddleware(
-        RequestDelegate next, IOptions<ServerOptions> options, TimeProvider time,
+        RequestDelegate next, IOptions<ServerOptions> options, SaturationMonitor monitor, IntakeBudget intake, TimeProvider time,
         ILogger<SaturationThrottleMiddleware> logger)
     {
         _next = next;
+        _monitor = monitor;
+        _intake = intake;
         _logger = logger;
         var settings = options.Value;
         var min = Math.Max(1, settings.WriteConcurrencyMin);
@@ -68,16 +80,19 @@ public sealed class SaturationThrottleMiddleware
         var inFlight = Interlocked.Increment(ref _inFlight);
         try
         {
-            // A single submission is held by its tenant's ready backlog (BacklogBoundMiddleware), not by the latency of
-            // writes: a group-committed write slows as a burst grows, and the gradient cut the burst to a trickle
-            // (docs/architecture.md). Only the configured ceiling of writes in flight applies to it.
-            var limit = IsSubmission(context.Request) ? Limit.Max : Limit.Current;
+            var limit = Limit.Current;
             if (inFlight > limit)
             {
                 LogRefusal(limit);
                 await RefuseAsync(context, BusyBody, "saturated");
                 return;
             }
+            if (IsSubmission(context.Request) && !_intake.TryAdmit(1, _monitor.IsSaturated))
+            {
+                await RefuseAsync(context, IntakeBody, "intake");
+                return;
+            }
+
             _admissions.Add();
             var started = Stopwatch.GetTimestamp();
             await _next(context);
