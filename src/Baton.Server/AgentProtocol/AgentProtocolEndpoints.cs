@@ -136,7 +136,7 @@ public static class AgentProtocolEndpoints
     private static async Task<IResult> CompleteAsync(
         string jobId, CompleteJobRequest request, HttpContext context, IBatonStore store, AttemptWriter attempts, WakeUpSignals signals,
         IOptions<ServerOptions> options, SharedPoolUsageRecorder sharedUsage, HeldJobReads heldReads, Core.Throttling.IntakeBudget intake,
-        Core.Throttling.ReadyBacklog backlog, CompletionClaimer claimer, TenantDirectory tenants, TenantStorage storage, CancellationToken cancellationToken)
+        CompletionClaimer claimer, TenantDirectory tenants, TenantStorage storage, CancellationToken cancellationToken)
     {
         var agent = context.GetAgentCaller();
         heldReads.Confirmed(agent.AgentId, jobId, request.Attempt);
@@ -176,7 +176,6 @@ public static class AgentProtocolEndpoints
         if (write == AttemptWriteResult.Ok && job is not null)
         {
             intake.Completed();
-            if (job.State == JobState.Pending) backlog.Added(tenantId);
             // A slot is free (the tenant may have been at its cap), or a retry is new work; followers may stop.
             signals.Signal(job.State == JobState.Pending ? WakeUpSignals.TenantWork(tenantId) : WakeUpSignals.TenantSlotFreed(tenantId), 1);
             signals.Signal(WakeUpSignals.JobLogs(jobId));

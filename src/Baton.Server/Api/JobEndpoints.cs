@@ -44,7 +44,7 @@ public static class JobEndpoints
     /// <summary>Up to 1,000 submissions in one request and one transaction, each answered as a single submission would be.</summary>
     private static async Task<IResult> SubmitBatchAsync(
         SubmitJobBatchRequest request, HttpContext context, JobSubmissionService submissions, SaturationMonitor saturation,
-        Core.Throttling.IntakeBudget intake, Core.Throttling.ReadyBacklog backlog, CancellationToken ct)
+        Core.Throttling.IntakeBudget intake, CancellationToken ct)
     {
         var items = request.Jobs;
         if (items is null || items.Count == 0) return Problems.Validation("jobs must list at least one submission.", "jobs");
@@ -60,16 +60,7 @@ public static class JobEndpoints
                 $"The server is saturated and admits submissions at the rate it completes jobs; nothing was changed. Retry in 2 s, or send fewer than {items.Count} at once.");
         }
 
-        var tenantId = context.GetCaller().TenantId;
-        if (!backlog.TryAdmit(tenantId, items.Count, saturation.IsSaturated))
-        {
-            context.Response.Headers.RetryAfter = "2";
-            context.Items[Metrics.HttpMetrics.ThrottledItem] = "backlog";
-            return Problems.Make(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServerBusy, "Server busy",
-                $"The server is saturated and this tenant already has as many jobs waiting as its agents take in the next seconds; nothing was changed. Retry in 2 s.");
-        }
-
-        var outcomes = await submissions.SubmitBatchAsync(tenantId, items, ct);
+        var outcomes = await submissions.SubmitBatchAsync(context.GetCaller().TenantId, items, ct);
         var results = outcomes.Select((outcome, index) =>
         {
             if (outcome.Problem is null)

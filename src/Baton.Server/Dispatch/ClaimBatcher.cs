@@ -39,16 +39,12 @@ public sealed class ClaimBatcher
     private readonly IOptions<ServerOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ClaimBatcher> _logger;
-    private readonly Core.Throttling.ReadyBacklog? _backlog;
     private readonly ConcurrentDictionary<string, TenantLine> _lines = new(StringComparer.Ordinal);
     private long _batches;
     private long _tickets;
 
-    public ClaimBatcher(
-        IBatonStore store, WakeUpSignals signals, IOptions<ServerOptions> options, TimeProvider time, ILogger<ClaimBatcher> logger,
-        Core.Throttling.ReadyBacklog? backlog = null)
+    public ClaimBatcher(IBatonStore store, WakeUpSignals signals, IOptions<ServerOptions> options, TimeProvider time, ILogger<ClaimBatcher> logger)
     {
-        _backlog = backlog;
         _store = store;
         _signals = signals;
         _options = options;
@@ -289,14 +285,6 @@ public sealed class ClaimBatcher
                     : freed.Task.IsCompleted ? Idle.None
                     : Idle.Unclaimable;
                 _idleSince = owner._time.GetUtcNow();
-            }
-            if (claimed > 0 && owner._backlog is { } backlog)
-            {
-                // Shared agents claim other tenants' jobs: each job counts against its own tenant's backlog.
-                foreach (var jobs in result.Jobs)
-                {
-                    foreach (var job in jobs) backlog.Claimed(job.TenantId);
-                }
             }
             if (claimed > 0) owner._logger.LogDebug("Batched claim for tenant {TenantId}: {Jobs} job(s) to {Agents} agent(s)", tenantId, claimed, batch.Count);
             return true;

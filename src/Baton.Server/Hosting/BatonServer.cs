@@ -149,7 +149,6 @@ public sealed class BatonServer : IAsyncDisposable
         services.AddSingleton<SaturationMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<SaturationMonitor>());
         services.AddSingleton(sp => new Core.Throttling.IntakeBudget(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new Core.Throttling.ReadyBacklog(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SharedPoolDirectory>();
         services.AddSingleton<SharedPoolDispatcher>();
         services.AddSingleton<SharedPoolUsageRecorder>();
@@ -234,7 +233,6 @@ public sealed class BatonServer : IAsyncDisposable
         // Authentication reads only headers; it comes before the body limit so the limit can depend on who is calling,
         // and that limit is in place before decompression can expand a body.
         app.UseAuthentication();
-        app.UseMiddleware<BacklogBoundMiddleware>();
         app.UseMiddleware<Dashboard.CsrfMiddleware>();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseRequestDecompression();

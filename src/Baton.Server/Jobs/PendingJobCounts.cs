@@ -9,10 +9,9 @@ namespace Baton.Server.Jobs;
 /// burst of submissions does not count a 10,000-job backlog once per request. The pending cap is
 /// a soft brake (see <see cref="JobSubmissionService"/>): a count up to one interval old, or not yet
 /// seeing another replica's submissions, only moves the moment the brake engages. A refusal is
-/// always decided on a fresh count, so jobs claimed a moment ago make room at once. The same counts keep the
-/// saturated intake bound's estimate of each tenant's ready backlog (<see cref="Core.Throttling.ReadyBacklog"/>) honest.
+/// always decided on a fresh count, so jobs claimed a moment ago make room at once.
 /// </summary>
-public sealed class PendingJobCounts(IBatonStore store, Core.Throttling.ReadyBacklog backlog, TimeProvider time)
+public sealed class PendingJobCounts(IBatonStore store, TimeProvider time)
 {
     public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
 
@@ -25,16 +24,12 @@ public sealed class PendingJobCounts(IBatonStore store, Core.Throttling.ReadyBac
         if (_counts.TryGetValue(tenantId, out var entry) && now - entry.ReadAt < Freshness && entry.Count < limit) return entry.Count;
         var count = await store.Jobs.CountPendingAsync(tenantId, cancellationToken);
         _counts[tenantId] = new Entry(count, now);
-        backlog.Observed(tenantId, count);
         return count;
     }
 
     /// <summary>A submission was accepted: one more pending until the next read.</summary>
-    public void Added(string tenantId)
-    {
+    public void Added(string tenantId) =>
         _counts.AddOrUpdate(tenantId, _ => new Entry(1, DateTimeOffset.MinValue), (_, e) => e with { Count = e.Count + 1 });
-        backlog.Added(tenantId);
-    }
 
     private sealed record Entry(int Count, DateTimeOffset ReadAt);
 }
