@@ -35,7 +35,6 @@ public sealed class SaturationThrottleTests : IAsyncLifetime
             Options.Create(new ServerOptions { WriteConcurrencyMin = 1, WriteConcurrencyMax = 1 }),
             new SaturationMonitor(NullLogger<SaturationMonitor>.Instance),
             new Core.Throttling.IntakeBudget(TimeProvider.System),
-            TimeProvider.System,
             NullLogger<SaturationThrottleMiddleware>.Instance);
         HttpContext Request(string method, string path) => new DefaultHttpContext
         {

@@ -7,69 +7,36 @@ namespace Baton.Core.Throttling;
 /// CPU is saturated and requests only queue — the limit shrinks in proportion, down to
 /// <see cref="Min"/>, so excess work is refused at once instead of making everyone slow.
 /// </summary>
-/// <remarks>
-/// The gradient alone starves a group-committing store: a write gets slower as more of them share a commit,
-/// even while more of them complete each second, so a burst cut the limit to a few writes in flight and the
-/// server refused work it could do. The limit therefore never falls below what completes within
-/// <see cref="TargetLatency"/> (Little's law on the completion rate of the last second, Vegas-style): while
-/// admitting more writes buys more completions the limit follows them up, and once the rate stops growing
-/// (the CPU or the disk is the bound) it stays there, so a write waits about <see cref="TargetLatency"/> at
-/// most and the excess is refused. Submissions are also held to the completion rate of jobs by the server's
-/// intake budget, which binds on its own: this limit is not what keeps intake from outrunning completions.
-/// Thread-safe. Feed it every completed request with <see cref="OnSample"/>.
-/// </remarks>
+/// <remarks>Thread-safe. Feed it every completed request with <see cref="OnSample"/>.</remarks>
 public sealed class AdaptiveConcurrencyLimit
 {
     /// <summary>Latency up to this multiple of the long-run average is not taken as saturation.</summary>
     public const double Tolerance = 1.5;
 
-    /// <summary>The wait a write may have in flight: the limit admits at least what completes in this time.</summary>
-    public static readonly TimeSpan TargetLatency = TimeSpan.FromMilliseconds(250);
-
     private const double Smoothing = 0.2;
     private const int LongWindow = 600;
-    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(1);
 
     private readonly Lock _gate = new();
-    private readonly TimeProvider _time;
     private double _limit;
     private double _longRttMs;
     private long _samples;
-    private long _windowStarted;
-    private int _windowCount;
-    private double _completionsPerSecond;
 
-    public AdaptiveConcurrencyLimit(int min, int max, int initial, TimeProvider? time = null)
+    public AdaptiveConcurrencyLimit(int min, int max, int initial)
     {
         if (min < 1) throw new ArgumentOutOfRangeException(nameof(min), min, "The smallest limit must be at least 1.");
         if (max < min) throw new ArgumentOutOfRangeException(nameof(max), max, "The largest limit must not be below the smallest.");
         Min = min;
         Max = max;
         _limit = Math.Clamp(initial, min, max);
-        _time = time ?? TimeProvider.System;
-        _windowStarted = _time.GetTimestamp();
     }
 
     public int Min { get; }
     public int Max { get; }
 
-    /// <summary>The current limit (whole requests): the gradient's, or what completes within <see cref="TargetLatency"/> if more.</summary>
+    /// <summary>The current limit (whole requests).</summary>
     public int Current
     {
-        get
-        {
-            lock (_gate)
-            {
-                var completing = RollWindow() * TargetLatency.TotalSeconds;
-                return (int)Math.Clamp(Math.Max(_limit, completing), Min, Max);
-            }
-        }
-    }
-
-    /// <summary>Requests completed per second over the last whole window.</summary>
-    public double CompletionsPerSecond
-    {
-        get { lock (_gate) return RollWindow(); }
+        get { lock (_gate) return (int)_limit; }
     }
 
     /// <summary>The long-run average latency the limit compares against, in milliseconds (0 before any sample).</summary>
@@ -84,8 +51,6 @@ public sealed class AdaptiveConcurrencyLimit
         var rtt = Math.Max(latency.TotalMilliseconds, 0.001);
         lock (_gate)
         {
-            RollWindow();
-            _windowCount++;
             _samples++;
             var window = Math.Min(_samples, LongWindow);
             _longRttMs = _samples == 1 ? rtt : _longRttMs + (rtt - _longRttMs) / window;
@@ -100,18 +65,5 @@ public sealed class AdaptiveConcurrencyLimit
             var target = _limit * gradient + headroom;
             _limit = Math.Clamp(_limit * (1 - Smoothing) + target * Smoothing, Min, Max);
         }
-    }
-
-    /// <summary>Closes the completion window once it is a second old; returns the rate of the last closed one.</summary>
-    private double RollWindow()
-    {
-        var now = _time.GetTimestamp();
-        var elapsed = _time.GetElapsedTime(_windowStarted, now);
-        if (elapsed < RateWindow) return _completionsPerSecond;
-        // A window that ran long (no request for a while) counts its completions over its whole length.
-        _completionsPerSecond = _windowCount / elapsed.TotalSeconds;
-        _windowCount = 0;
-        _windowStarted = now;
-        return _completionsPerSecond;
     }
 }

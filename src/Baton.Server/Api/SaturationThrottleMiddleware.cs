@@ -52,8 +52,7 @@ public sealed class SaturationThrottleMiddleware
     private long _refused;
 
     public SaturationThrottleMiddleware(
-        RequestDelegate next, IOptions<ServerOptions> options, SaturationMonitor monitor, IntakeBudget intake, TimeProvider time,
-        ILogger<SaturationThrottleMiddleware> logger)
+        RequestDelegate next, IOptions<ServerOptions> options, SaturationMonitor monitor, IntakeBudget intake, ILogger<SaturationThrottleMiddleware> logger)
     {
         _next = next;
         _monitor = monitor;
@@ -64,7 +63,7 @@ public sealed class SaturationThrottleMiddleware
         var max = Math.Max(min, settings.WriteConcurrencyMax);
         // Start open: the limit only moves once half of it is in use, so it tightens under real saturation
         // (hundreds of writes queued, latency climbing) and never caps a merely busy server.
-        Limit = new AdaptiveConcurrencyLimit(min, max, initial: max, time);
+        Limit = new AdaptiveConcurrencyLimit(min, max, initial: max);
     }
 
     public AdaptiveConcurrencyLimit Limit { get; }
