@@ -11,36 +11,12 @@ namespace Baton.Server.Tests.Dashboard;
 /// Sign-out across replicas: two servers on one PostgreSQL; a session signed out on one is refused by the other within
 /// seconds, though its cookie is still validly signed and unexpired.
 /// </summary>
-public sealed class DashboardSessionReplicaTests : IAsyncLifetime
+public sealed class DashboardSessionReplicaTests : TwoPostgresReplicas
 {
-    private readonly ServerHarness _a = new();
-    private readonly ServerHarness _b = new();
-    private TestPostgres? _postgres;
-
-    public async Task InitializeAsync()
-    {
-        _postgres = await TestPostgres.CreateAsync();
-        void Configure(Hosting.ServerOptions o)
-        {
-            o.Storage = "postgres";
-            o.Postgres = _postgres.AppConnectionString;
-            o.PostgresMigration = _postgres.OwnerConnectionString;
-        }
-        await _a.StartAsync(Configure);
-        await _b.StartAsync(Configure);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-        if (_postgres is not null) await _postgres.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_session_signed_out_on_one_replica_is_refused_by_the_other_within_seconds()
     {
-        using var anonymous = _a.Client(null);
+        using var anonymous = A.Client(null);
         using var signIn = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/session")
         {
             Content = new StringContent($$"""{"apiKey":"{{ServerHarness.AdminKey}}"}""", Encoding.UTF8, "application/json"),
@@ -51,9 +27,9 @@ public sealed class DashboardSessionReplicaTests : IAsyncLifetime
         var setCookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("baton_session=", StringComparison.Ordinal));
         var cookie = setCookie[..setCookie.IndexOf(';', StringComparison.Ordinal)];
 
-        using var onA = _a.Client(null);
+        using var onA = A.Client(null);
         onA.DefaultRequestHeaders.Add("Cookie", cookie);
-        using var onB = _b.Client(null);
+        using var onB = B.Client(null);
         onB.DefaultRequestHeaders.Add("Cookie", cookie);
         // The other replica honours the session (and has just checked that it is not revoked).
         (await onB.GetAsync("/api/v1/me")).EnsureSuccessStatusCode();

@@ -13,39 +13,16 @@ namespace Baton.Server.Tests.Dispatch;
 /// Batched claims across replicas: two servers on one PostgreSQL, eight agents polling each, every replica serving
 /// its waiting polls with one claim transaction per batch — and the tenant's and a queue's caps never passed.
 /// </summary>
-public sealed class BatchedClaimReplicaTests : IAsyncLifetime
+public sealed class BatchedClaimReplicaTests : TwoPostgresReplicas
 {
     private const int Jobs = 80;
     private const int TenantCap = 6;
     private const int QueueCap = 3;
-    private readonly ServerHarness _a = new();
-    private readonly ServerHarness _b = new();
-    private TestPostgres? _postgres;
-
-    public async Task InitializeAsync()
-    {
-        _postgres = await TestPostgres.CreateAsync();
-        void Configure(Hosting.ServerOptions o)
-        {
-            o.Storage = "postgres";
-            o.Postgres = _postgres.AppConnectionString;
-            o.PostgresMigration = _postgres.OwnerConnectionString;
-        }
-        await _a.StartAsync(Configure);
-        await _b.StartAsync(Configure);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-        if (_postgres is not null) await _postgres.DisposeAsync();
-    }
 
     [Fact]
     public async Task Eight_polls_on_each_of_two_replicas_never_take_the_tenant_or_a_queue_past_its_cap()
     {
-        using var tenant = await _a.CreateTenantAsync(quotas: new QuotaOverridesInput(ConcurrentJobs: TenantCap));
+        using var tenant = await A.CreateTenantAsync(quotas: new QuotaOverridesInput(ConcurrentJobs: TenantCap));
         await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello())).ShouldBeAsync(System.Net.HttpStatusCode.Created);
         await tenant.Client.PostAsJsonAsync("/api/v1/queues", new CreateQueueRequest("narrow", MaxConcurrency: QueueCap))
             .ShouldBeAsync(System.Net.HttpStatusCode.Created);
@@ -55,14 +32,14 @@ public sealed class BatchedClaimReplicaTests : IAsyncLifetime
         Assert.Equal(Jobs, submitted.Created);
 
         var agents = new List<SimulatedAgent>();
-        for (var i = 0; i < 16; i++) agents.Add(await SimulatedAgent.RegisterAsync(i % 2 == 0 ? _a : _b, tenant, $"agent-{i:D2}", slots: 2));
+        for (var i = 0; i < 16; i++) agents.Add(await SimulatedAgent.RegisterAsync(i % 2 == 0 ? A : B, tenant, $"agent-{i:D2}", slots: 2));
         var completed = new ConcurrentDictionary<string, int>();
         var overCap = new ConcurrentBag<string>();
         using var done = new CancellationTokenSource(TimeSpan.FromMinutes(3));
 
         var monitor = Task.Run(async () =>
         {
-            await using var db = new NpgsqlConnection(_postgres!.OwnerConnectionString);
+            await using var db = new NpgsqlConnection(Postgres.OwnerConnectionString);
             await db.OpenAsync();
             await using (var system = new NpgsqlCommand("SELECT set_config('baton.system', 'on', false);", db)) await system.ExecuteNonQueryAsync();
             while (!done.IsCancellationRequested && completed.Count < Jobs)
@@ -105,7 +82,7 @@ public sealed class BatchedClaimReplicaTests : IAsyncLifetime
         Assert.Equal(Jobs, completed.Count);
         Assert.All(completed.Values, attempt => Assert.Equal(1, attempt));
         // Both replicas dispatched, and their claims served several polls per transaction.
-        var batchers = new[] { _a, _b }.Select(s => s.Server.Services.GetRequiredService<ClaimBatcher>()).ToList();
+        var batchers = new[] { A, B }.Select(s => s.Server.Services.GetRequiredService<ClaimBatcher>()).ToList();
         Assert.All(batchers, b => Assert.True(b.Batches > 0, "each replica should have claimed"));
         Assert.True(batchers.Sum(b => b.TicketsServed) > batchers.Sum(b => b.Batches),
             $"claims should serve several polls at once ({batchers.Sum(b => b.TicketsServed)} polls in {batchers.Sum(b => b.Batches)} claims)");
@@ -113,12 +90,12 @@ public sealed class BatchedClaimReplicaTests : IAsyncLifetime
     [Fact]
     public async Task An_assignment_lost_on_one_replica_is_given_back_by_the_agents_next_poll_on_the_other()
     {
-        using var tenant = await _a.CreateTenantAsync();
+        using var tenant = await A.CreateTenantAsync();
         await tenant.Client.PostAsync("/api/v1/packages", TestPackages.Content(TestPackages.Hello())).ShouldBeAsync(System.Net.HttpStatusCode.Created);
         var token = await SimulatedAgent.CreateEnrollmentTokenAsync(tenant);
-        using var viaA = await SimulatedAgent.RegisterWithTokenAsync(_a, token, "roamer", slots: 1);
+        using var viaA = await SimulatedAgent.RegisterWithTokenAsync(A, token, "roamer", slots: 1);
         // The same agent, talking to the other replica (an agent fails over between replicas with one credential).
-        using var viaB = SimulatedAgent.ForCredential(_b, viaA.Registration);
+        using var viaB = SimulatedAgent.ForCredential(B, viaA.Registration);
         await viaB.PollAsync(1); // replica B has seen the agent before, so it only reads what it holds when told to
         var job = await tenant.Client.PostAsJsonAsync("/api/v1/jobs", new SubmitJobRequest("hello")).ReadAsync<JobDto>(System.Net.HttpStatusCode.Created);
 

@@ -13,40 +13,16 @@ namespace Baton.Server.Tests.Security;
 /// the other within <see cref="CredentialCache.Lifetime"/>, also while a herd of its requests keeps the other
 /// replica's entry hot (one shared read per expiry, never a stale read stored after the revocation).
 /// </summary>
-public sealed class KeyRevocationReplicaTests : IAsyncLifetime
+public sealed class KeyRevocationReplicaTests : TwoPostgresReplicas
 {
-    private readonly ServerHarness _a = new();
-    private readonly ServerHarness _b = new();
-    private TestPostgres? _postgres;
-
-    public async Task InitializeAsync()
-    {
-        _postgres = await TestPostgres.CreateAsync();
-        void Configure(Hosting.ServerOptions o)
-        {
-            o.Storage = "postgres";
-            o.Postgres = _postgres.AppConnectionString;
-            o.PostgresMigration = _postgres.OwnerConnectionString;
-        }
-        await _a.StartAsync(Configure);
-        await _b.StartAsync(Configure);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-        if (_postgres is not null) await _postgres.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_key_revoked_on_one_replica_is_refused_there_at_once_and_on_the_other_within_the_cache_lifetime()
     {
-        using var tenant = await _a.CreateTenantAsync();
+        using var tenant = await A.CreateTenantAsync();
         var created = await tenant.Client.PostAsJsonAsync("/api/v1/keys", new CreateApiKeyRequest("ci", "operator"))
             .ReadAsync<CreatedApiKeyDto>(HttpStatusCode.Created);
-        using var onA = _a.Client(created.Secret);
-        using var onB = _b.Client(created.Secret);
+        using var onA = A.Client(created.Secret);
+        using var onB = B.Client(created.Secret);
 
         // A herd of concurrent first requests on each replica: all authenticated by the key's shared read.
         var herd = Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? onA : onB).GetAsync("/api/v1/jobs")).ToList();
