@@ -83,15 +83,8 @@ public sealed class ClaimLineIdleTests : IAsyncDisposable
     private async Task<DateTimeOffset> NextClaimAsync() => await _claims.Reader.ReadAsync().AsTask().WaitAsync(Patience);
 
     /// <summary>Until the loop rests, subscribed: a signal from now on ends its wait (not its next look).</summary>
-    private async Task RestingAsync()
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!_batcher.IsResting(TenantId))
-        {
-            if (clock.Elapsed > Patience) Assert.Fail("The claim line never came to rest.");
-            await Task.Delay(10);
-        }
-    }
+    private Task RestingAsync() =>
+        Support.WebhookReceiver.WaitUntilAsync(() => Task.FromResult(_batcher.IsResting(TenantId)), Patience, "the claim line to rest");
 
     /// <summary>An interface implemented by one function of (method, arguments).</summary>
     public class ScriptedProxy : DispatchProxy

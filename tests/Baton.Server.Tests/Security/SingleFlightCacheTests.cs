@@ -14,6 +14,13 @@ public sealed class SingleFlightCacheTests
         public TaskCompletionSource<string?> Pending { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int Count => Volatile.Read(ref _count);
 
+        /// <summary>The next read answers <paramref name="value"/> at once.</summary>
+        public void AnswerNext(string? value)
+        {
+            Pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            Pending.SetResult(value);
+        }
+
         public Task<string?> ReadAsync(string key)
         {
             Interlocked.Increment(ref _count);
@@ -51,8 +58,7 @@ public sealed class SingleFlightCacheTests
         Assert.Equal("v1", await cache.GetAsync("k", CancellationToken.None));
 
         time.Advance(Lifetime - TimeSpan.FromMilliseconds(1));
-        reads.Pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        reads.Pending.SetResult("v2");
+        reads.AnswerNext("v2");
         Assert.Equal("v1", await cache.GetAsync("k", CancellationToken.None));
         Assert.Equal(1, reads.Count);
 
@@ -90,8 +96,7 @@ public sealed class SingleFlightCacheTests
         Assert.Equal("before", await cache.GetAsync("k", CancellationToken.None));
 
         cache.Invalidate("k");
-        reads.Pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        reads.Pending.SetResult("after");
+        reads.AnswerNext("after");
         Assert.Equal("after", await cache.GetAsync("k", CancellationToken.None));
         Assert.Equal(2, reads.Count);
     }
@@ -141,8 +146,7 @@ public sealed class SingleFlightCacheTests
         foreach (var caller in callers) await Assert.ThrowsAsync<InvalidOperationException>(() => caller);
         Assert.Equal(0, cache.ReadsInFlight);
 
-        reads.Pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        reads.Pending.SetResult("v");
+        reads.AnswerNext("v");
         Assert.Equal("v", await cache.GetAsync("k", CancellationToken.None));
         Assert.Equal(2, reads.Count);
     }
