@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Baton.Server.Security;
@@ -20,7 +19,9 @@ public sealed class DashboardSessions(JwtIssuer jwt, IBatonStore store, TimeProv
     /// <summary>How long a replica trusts that a session it checked was not revoked (the one on which it was revoked knows at once).</summary>
     public static readonly TimeSpan RevocationRecheck = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<string, (bool Revoked, DateTimeOffset At)> _revocations = new(StringComparer.Ordinal);
+    // One store read per session in flight: a dashboard's parallel calls after a recheck share it.
+    private readonly SingleFlightCache<bool> _revocations = new(
+        RevocationRecheck, time, 100_000, sessionId => store.ApiKeys.IsSessionRevokedAsync(sessionId, CancellationToken.None));
 
     public const string CookieName = "baton_session";
     public const string CsrfHeader = "X-CSRF-Token";
@@ -58,15 +59,7 @@ public sealed class DashboardSessions(JwtIssuer jwt, IBatonStore store, TimeProv
     }
 
     /// <summary>Whether the session was signed out; read from the store at most every <see cref="RevocationRecheck"/> per session.</summary>
-    public async Task<bool> IsRevokedAsync(string sessionId, CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        if (_revocations.TryGetValue(sessionId, out var known) && (known.Revoked || now - known.At < RevocationRecheck)) return known.Revoked;
-        var revoked = await store.ApiKeys.IsSessionRevokedAsync(sessionId, ct);
-        if (_revocations.Count > 100_000) _revocations.Clear();
-        _revocations[sessionId] = (revoked, now);
-        return revoked;
-    }
+    public Task<bool> IsRevokedAsync(string sessionId, CancellationToken ct) => _revocations.GetAsync(sessionId, ct);
 
     /// <summary>Signs a (validated) session token out: refused from now on by this replica, and by the others once they recheck.</summary>
     public async Task RevokeAsync(string tenantId, string sessionToken, CancellationToken ct)
@@ -74,7 +67,8 @@ public sealed class DashboardSessions(JwtIssuer jwt, IBatonStore store, TimeProv
         if (SessionIdOf(sessionToken) is not { } sessionId) return;
         var expiresAt = new DateTimeOffset(new JsonWebToken(sessionToken).ValidTo, TimeSpan.Zero);
         await store.ApiKeys.RevokeSessionAsync(tenantId, sessionId, expiresAt, time.GetUtcNow(), ct);
-        _revocations[sessionId] = (true, time.GetUtcNow());
+        // The next check reads the revocation back; a check in flight keeps nothing it read before it.
+        _revocations.Invalidate(sessionId);
     }
 
     public static void WriteCookie(HttpContext context, string token, DateTimeOffset expiresAt) =>

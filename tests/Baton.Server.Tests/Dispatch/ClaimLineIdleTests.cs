@@ -1,7 +1,7 @@
-using System.Reflection;
 using System.Threading.Channels;
 using Baton.Server.Dispatch;
 using Baton.Server.Hosting;
+using Baton.Server.Tests.Support;
 using Baton.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -85,19 +85,4 @@ public sealed class ClaimLineIdleTests : IAsyncDisposable
     /// <summary>Until the loop rests, subscribed: a signal from now on ends its wait (not its next look).</summary>
     private Task RestingAsync() =>
         Support.WebhookReceiver.WaitUntilAsync(() => Task.FromResult(_batcher.IsResting(TenantId)), Patience, "the claim line to rest");
-
-    /// <summary>An interface implemented by one function of (method, arguments).</summary>
-    public class ScriptedProxy : DispatchProxy
-    {
-        private Func<MethodInfo, object?[], object?> _handler = (method, _) => throw new NotSupportedException(method.Name);
-
-        public static T Create<T>(Func<MethodInfo, object?[], object?> handler) where T : class
-        {
-            var proxy = DispatchProxy.Create<T, ScriptedProxy>();
-            ((ScriptedProxy)(object)proxy)._handler = handler;
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => _handler(targetMethod!, args ?? []);
-    }
 }
