@@ -17,10 +17,8 @@ public sealed class BenchPostgres : IAsyncDisposable
         _admin = admin;
         Database = database;
         OwnerConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
-        AppConnectionString = new NpgsqlConnectionStringBuilder(admin)
-        {
-            Database = database, Username = AppLogin, Password = AppPassword, MaxPoolSize = 100,
-        }.ConnectionString;
+        // The admin connection string's settings carry over (a pool size, Options), so they can be compared.
+        AppConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database, Username = AppLogin, Password = AppPassword }.ConnectionString;
     }
 
     public string Database { get; }

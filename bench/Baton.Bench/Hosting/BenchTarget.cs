@@ -189,6 +189,34 @@ public sealed class BenchTarget : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// CPU time used so far by the PostgreSQL backends serving the bench's database, when they run on this machine (read
+    /// from <c>/proc</c>: the backends whose process title names the database), or null on another backend or when none is
+    /// found. PostgreSQL's shared processes (WAL writer, checkpointer) are not counted, nor a backend that has exited.
+    /// </summary>
+    public TimeSpan? ReadDatabaseCpuTime()
+    {
+        if (_postgres is null || !OperatingSystem.IsLinux()) return null;
+        var database = " " + _postgres.Database + " ";
+        TimeSpan? total = null;
+        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                var title = File.ReadAllText(Path.Combine(folder, "cmdline")).Replace('\0', ' ');
+                if (!title.StartsWith("postgres: ", StringComparison.Ordinal) || !title.Contains(database, StringComparison.Ordinal)) continue;
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                total = (total ?? TimeSpan.Zero) + process.TotalProcessorTime;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                // The process ended while it was read.
+            }
+        }
+        return total;
+    }
+
     /// <summary>Null while the server is fine; otherwise why it is gone (exit code and last output of a child that crashed).</summary>
     public string? DescribeServerFailure() =>
         _child is { ExitedUnexpectedly: true } ? string.Create(CultureInfo.InvariantCulture, $"The benchmark server (pid {_child.ProcessId}) {_child.Describe()}") : null;

@@ -4,34 +4,46 @@ using Baton.Bench.Hosting;
 namespace Baton.Bench.Metrics;
 
 /// <summary>
-/// What a run of jobs cost the server: its CPU milliseconds per job and, on PostgreSQL, the database's
-/// committed transactions per job (<c>pg_stat_database</c>), between <see cref="StartAsync"/> and <see cref="AddToAsync"/>.
+/// What a run of jobs (or requests) cost the server: its CPU milliseconds per job and, on PostgreSQL, the database's
+/// committed transactions per job (<c>pg_stat_database</c>) and, when PostgreSQL runs on this machine, its backends' CPU
+/// milliseconds per job, between <see cref="StartAsync"/> and <see cref="AddToAsync"/>.
 /// </summary>
 public sealed class DispatchCost
 {
     private readonly BenchTarget _target;
     private readonly TimeSpan? _cpu;
     private readonly long? _transactions;
+    private readonly TimeSpan? _databaseCpu;
 
-    private DispatchCost(BenchTarget target, TimeSpan? cpu, long? transactions)
+    private DispatchCost(BenchTarget target, TimeSpan? cpu, long? transactions, TimeSpan? databaseCpu)
     {
         _target = target;
         _cpu = cpu;
         _transactions = transactions;
+        _databaseCpu = databaseCpu;
     }
 
     public static async Task<DispatchCost> StartAsync(BenchTarget target, CancellationToken cancellationToken) =>
-        new(target, target.ReadServerCpuTime(), await target.ReadCommittedTransactionsAsync(cancellationToken));
+        new(target, target.ReadServerCpuTime(), await target.ReadCommittedTransactionsAsync(cancellationToken), target.ReadDatabaseCpuTime());
 
-    /// <summary>Adds <c>server_cpu_ms_per_job</c> and <c>db_transactions_per_job</c> for <paramref name="jobs"/> jobs.</summary>
-    public async Task AddToAsync(BenchResult result, int jobs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds <c>server_cpu_ms_per_job</c>, <c>db_cpu_ms_per_job</c> and <c>db_transactions_per_job</c> for <paramref name="jobs"/>
+    /// jobs (<paramref name="unit"/> names what was counted: <c>request</c> gives <c>server_cpu_ms_per_request</c> and so on).
+    /// </summary>
+    public async Task AddToAsync(BenchResult result, int jobs, CancellationToken cancellationToken, string unit = "job")
     {
         ArgumentNullException.ThrowIfNull(result);
         if (jobs <= 0) return;
         if (_cpu is { } before && _target.ReadServerCpuTime() is { } after)
         {
-            result.Add("server_cpu_ms_per_job", (after - before).TotalMilliseconds / jobs);
-            if (_target.InProcess) result.Note("server_cpu_ms_per_job: the server runs in this process, so it includes the simulators.");
+            result.Add($"server_cpu_ms_per_{unit}", (after - before).TotalMilliseconds / jobs);
+            if (_target.InProcess) result.Note($"server_cpu_ms_per_{unit}: the server runs in this process, so it includes the simulators.");
+        }
+        // A backend opened during the run counts from its start; the pool keeps them open until the server stops.
+        if (_databaseCpu is { } databaseBefore && _target.ReadDatabaseCpuTime() is { } databaseAfter)
+        {
+            result.Add($"db_cpu_ms_per_{unit}", (databaseAfter - databaseBefore).TotalMilliseconds / jobs)
+                .Note($"db_cpu_ms_per_{unit}: CPU of the PostgreSQL backends serving the bench's database (this machine's /proc; WAL writer and checkpointer aside).");
         }
         if (_transactions is { } first)
         {
@@ -39,9 +51,9 @@ public sealed class DispatchCost
             await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
             var last = await _target.ReadCommittedTransactionsAsync(cancellationToken);
             var perJob = (double)(last!.Value - first) / jobs;
-            result.Add("db_transactions_per_job", perJob)
+            result.Add($"db_transactions_per_{unit}", perJob)
                 .Note(string.Create(CultureInfo.InvariantCulture,
-                    $"db_transactions_per_job: committed transactions of the server's database (pg_stat_database.xact_commit) over the measured run, {last - first} for {jobs} jobs."));
+                    $"db_transactions_per_{unit}: committed transactions of the server's database (pg_stat_database.xact_commit) over the measured run, {last - first} for {jobs} {unit}s."));
         }
     }
 }

@@ -46,13 +46,19 @@ public sealed class ApiScenario : IBenchScenario
         var byKind = NewRecorders();
         var calls = (int)(rate * duration.TotalSeconds);
         context.Progress($"{calls} calls at {rate}/s for {duration.TotalSeconds:0} s");
+        var cost = await DispatchCost.StartAsync(context.Target, cancellationToken);
         var errors = await SendMixAsync(context, known, calls, rate, all, byKind, cancellationToken);
+        // Read before the agents stop: what the calls and the agents' work on their jobs cost, per call.
+        var costs = new BenchResult(Name, context.Target.Backend);
+        await cost.AddToAsync(costs, calls, cancellationToken, unit: "request");
 
         await stopAgents.CancelAsync();
         await Task.WhenAll(running);
 
         var result = new BenchResult(Name, context.Target.Backend).Add("api_ms", all.Summarise());
         foreach (var (kind, recorder) in byKind) result.Add($"api_{kind}_ms", recorder.Summarise());
+        foreach (var (name, value) in costs.Metrics) result.Add(name, (double)value);
+        foreach (var note in costs.Notes) result.Note(note);
         return result
             .Add("requests_per_s", rate)
             .Add("errors", errors)
