@@ -27,22 +27,22 @@ public sealed class DispatchCost
         new(target, target.ReadServerCpuTime(), await target.ReadCommittedTransactionsAsync(cancellationToken), target.ReadDatabaseCpuTime());
 
     /// <summary>
-    /// Adds <c>server_cpu_ms_per_job</c>, <c>db_cpu_ms_per_job</c> and <c>db_transactions_per_job</c> for <paramref name="jobs"/>
+    /// Adds <c>server_cpu_ms_per_job</c>, <c>db_cpu_ms_per_job</c> and <c>db_transactions_per_job</c> for <paramref name="count"/>
     /// jobs (<paramref name="unit"/> names what was counted: <c>request</c> gives <c>server_cpu_ms_per_request</c> and so on).
     /// </summary>
-    public async Task AddToAsync(BenchResult result, int jobs, CancellationToken cancellationToken, string unit = "job")
+    public async Task AddToAsync(BenchResult result, int count, string unit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (jobs <= 0) return;
+        if (count <= 0) return;
         if (_cpu is { } before && _target.ReadServerCpuTime() is { } after)
         {
-            result.Add($"server_cpu_ms_per_{unit}", (after - before).TotalMilliseconds / jobs);
+            result.Add($"server_cpu_ms_per_{unit}", (after - before).TotalMilliseconds / count);
             if (_target.InProcess) result.Note($"server_cpu_ms_per_{unit}: the server runs in this process, so it includes the simulators.");
         }
         // A backend opened during the run counts from its start; the pool keeps them open until the server stops.
         if (_databaseCpu is { } databaseBefore && _target.ReadDatabaseCpuTime() is { } databaseAfter)
         {
-            result.Add($"db_cpu_ms_per_{unit}", (databaseAfter - databaseBefore).TotalMilliseconds / jobs)
+            result.Add($"db_cpu_ms_per_{unit}", (databaseAfter - databaseBefore).TotalMilliseconds / count)
                 .Note($"db_cpu_ms_per_{unit}: CPU of the PostgreSQL backends serving the bench's database (this machine's /proc; WAL writer and checkpointer aside).");
         }
         if (_transactions is { } first)
@@ -50,10 +50,10 @@ public sealed class DispatchCost
             // PostgreSQL publishes each backend's counts within about a second of its last transaction.
             await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
             var last = await _target.ReadCommittedTransactionsAsync(cancellationToken);
-            var perJob = (double)(last!.Value - first) / jobs;
-            result.Add($"db_transactions_per_{unit}", perJob)
+            var perUnit = (double)(last!.Value - first) / count;
+            result.Add($"db_transactions_per_{unit}", perUnit)
                 .Note(string.Create(CultureInfo.InvariantCulture,
-                    $"db_transactions_per_{unit}: committed transactions of the server's database (pg_stat_database.xact_commit) over the measured run, {last - first} for {jobs} {unit}s."));
+                    $"db_transactions_per_{unit}: committed transactions of the server's database (pg_stat_database.xact_commit) over the measured run, {last - first} for {count} {unit}s."));
         }
     }
 }

@@ -50,7 +50,7 @@ public sealed class ApiScenario : IBenchScenario
         var errors = await SendMixAsync(context, known, calls, rate, all, byKind, cancellationToken);
         // Read before the agents stop: what the calls and the agents' work on their jobs cost, per call.
         var costs = new BenchResult(Name, context.Target.Backend);
-        await cost.AddToAsync(costs, calls, cancellationToken, unit: "request");
+        await cost.AddToAsync(costs, calls, "request", cancellationToken);
 
         await stopAgents.CancelAsync();
         await Task.WhenAll(running);

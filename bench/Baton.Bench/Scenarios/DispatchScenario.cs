@@ -92,7 +92,7 @@ public sealed class DispatchScenario : IBenchScenario
             .Add("jobs_completed", probe.Completed)
             .Add("submit_retries", fleet.SubmitRetries)
             .Add("errors", submitErrors + probe.Errors);
-        await cost.AddToAsync(result, probe.Completed, cancellationToken);
+        await cost.AddToAsync(result, probe.Completed, "job", cancellationToken);
         result
             .Note($"{jobs} jobs at {rate}/s over {fleet.Agents.Count} agents × {SlotsPerAgent} slots of {tenantCount} tenant(s) (jobs round-robin); "
                 + "submit_ms is measured from each job's intended send time (open loop).")

@@ -84,5 +84,5 @@ public sealed class ClaimLineIdleTests : IAsyncDisposable
 
     /// <summary>Until the loop rests, subscribed: a signal from now on ends its wait (not its next look).</summary>
     private Task RestingAsync() =>
-        Support.WebhookReceiver.WaitUntilAsync(() => Task.FromResult(_batcher.IsResting(TenantId)), Patience, "the claim line to rest");
+        WebhookReceiver.WaitUntilAsync(() => Task.FromResult(_batcher.IsResting(TenantId)), Patience, "the claim line to rest");
 }
