@@ -78,6 +78,9 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
         return new PgSql.Scope(tenantId, system, _statementTimeoutMs);
     }
 
+    /// <summary>The most connections a replica opens to one database when its connection string names no pool size.</summary>
+    public const int DefaultMaxPoolSize = 10;
+
     private static NpgsqlDataSource CreateDataSource(string connectionString, TimeSpan statementTimeout, string name)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = name };
@@ -93,6 +96,13 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 128;
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 3;
+        }
+        // Few connections, unless the connection string names a size: each new backend loads its caches and plans every
+        // statement itself (~20 ms of CPU on a small machine), so a pool that grows under a burst adds that work when the
+        // database has least to spare, and Npgsql's 100 let a saturated dispatch collapse (docs/deploy.md).
+        if (!Names(connectionString, "MaxPoolSize") && !Names(connectionString, "MaximumPoolSize"))
+        {
+            builder.ConnectionStringBuilder.MaxPoolSize = DefaultMaxPoolSize;
         }
         return builder.Build();
     }

@@ -34,6 +34,18 @@ public sealed class PostgresBatonStoreTests : StoreContractTests
     }
 
     [Fact]
+    public async Task A_store_opens_at_most_ten_connections_unless_its_connection_string_names_a_pool_size()
+    {
+        await CreateTenantAsync("acme");
+        await using var sized = new PostgresBatonStore(
+            new PostgresStoreOptions { ConnectionString = Postgres.AppConnectionString + ";Maximum Pool Size=7" }, Time, Retry);
+        await sized.Tenants.ListAsync(Ct);
+
+        Assert.Equal(10, Store.Statistics.ReadConnections().Max);
+        Assert.Equal(7, sized.Statistics.ReadConnections().Max);
+    }
+
+    [Fact]
     public async Task Replicas_migrating_together_apply_each_migration_once()
     {
         await using var backend = new PostgresTestBackend();
