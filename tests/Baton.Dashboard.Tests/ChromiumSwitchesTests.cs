@@ -108,8 +108,12 @@ public sealed class ChromiumSwitchesTests
                 // The process ended while it was read.
             }
         }
-        // The browser process: its children (renderers, GPU, crash handler) are started without our switch.
-        var root = lines.Single(p => p.Value.Contains(marker, StringComparison.Ordinal) && !p.Value.Contains("--type=", StringComparison.Ordinal)).Key;
+        // The browser process: its children (renderers, GPU, crash handler) are started without our switch, but a child it
+        // has forked and not yet exec'd still shows the browser's command line: the browser is the one whose parent is not one.
+        var marked = lines.Where(p => p.Value.Contains(marker, StringComparison.Ordinal) && !p.Value.Contains("--type=", StringComparison.Ordinal))
+            .Select(p => p.Key)
+            .ToHashSet();
+        var root = marked.Single(pid => !(parents.TryGetValue(pid, out var parent) && marked.Contains(parent)));
         bool Descends(int pid)
         {
             for (var hops = 0; hops < 64 && parents.TryGetValue(pid, out var parent); hops++, pid = parent)
