@@ -1,19 +1,28 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace Baton.Storage.Sqlite;
 
 /// <summary>
-/// Connections to one SQLite file. Every write goes through one in-process gate and a
-/// <c>BEGIN IMMEDIATE</c> transaction, so writers never race for the file lock and a
-/// read-then-update inside a write is atomic; reads use their own pooled connections and,
-/// thanks to WAL, never wait for writers.
+/// Connections to one SQLite file. Writes run one at a time in this process, in <c>BEGIN IMMEDIATE</c>
+/// transactions (writes that wait for each other share one, each in its own savepoint), so writers never
+/// race for the file lock and a read-then-update inside a write is atomic; reads use their own pooled
+/// connections and, thanks to WAL, never wait for writers.
 /// </summary>
 internal sealed partial class SqliteDatabase : IDisposable
 {
     private const int BusyTimeoutMs = 10_000;
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    /// <summary>The most writes one transaction takes.</summary>
+    internal const int MaxGroup = 64;
+
+    /// <summary>Native connections whose per-connection settings are made.</summary>
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
+
+    private readonly ConcurrentQueue<PendingWrite> _pending = new();
+    private int _writing;
     private int _open;
     private readonly Lock _observersGate = new();
     private Action<TimeSpan>[] _gateObservers = [];
@@ -50,9 +59,14 @@ internal sealed partial class SqliteDatabase : IDisposable
                     Interlocked.Decrement(ref _open);
                 }
             };
-            // Per-connection settings; WAL itself is persistent in the file (set by the migrator).
-            await connection.ExecuteAsync(
-                new CommandDefinition($"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA synchronous = NORMAL;", cancellationToken: cancellationToken));
+            // Per-connection settings, once per native connection (the pool hands the same one out again); WAL itself is
+            // persistent in the file (set by the migrator).
+            if (connection.Handle is { } handle && !Configured.TryGetValue(handle, out _))
+            {
+                await connection.ExecuteAsync(
+                    new CommandDefinition($"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA synchronous = NORMAL;", cancellationToken: cancellationToken));
+                Configured.AddOrUpdate(handle, Configured);
+            }
             return connection;
         }
         catch
@@ -62,27 +76,52 @@ internal sealed partial class SqliteDatabase : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> in one write transaction under the write gate; commits when it returns.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction and answers once that transaction has committed. Writes never
+    /// run at the same time: one writer at a time takes every write waiting for it (up to <see cref="MaxGroup"/>) into one
+    /// <c>BEGIN IMMEDIATE</c> transaction, each inside its own savepoint, and commits them together (group commit; see
+    /// <see cref="SqliteWriteGroup"/>). A write that throws rolls back to its savepoint and fails alone.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        var free = _writeGate.Wait(0, CancellationToken.None);
-        if (!free) await _writeGate.WaitAsync(cancellationToken);
-        foreach (var observer in Volatile.Read(ref _gateObservers)) observer(free ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted));
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        var write = new PendingWrite<T>(work, cancellationToken);
+        _pending.Enqueue(write);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
         {
-            await using var connection = await OpenAsync(cancellationToken);
-            // deferred: false is BEGIN IMMEDIATE: the write lock is taken up front, not on first write.
-            await using var transaction = connection.BeginTransaction(deferred: false);
-            var result = await work(connection, transaction);
-            // The work is done: do not let a late cancellation throw it away.
-            await transaction.CommitAsync(CancellationToken.None);
-            return result;
+            // This caller writes: its own write is in the first group unless MaxGroup others queued before it.
+            while (!write.Task.IsCompleted) await WriteGroupAsync();
+            StopOrHandOver();
         }
-        finally
+        return await write.Task;
+    }
+
+    /// <summary>Ends this writer's turn; writes that queued meanwhile get a writer of their own on the thread pool.</summary>
+    private void StopOrHandOver()
+    {
+        Volatile.Write(ref _writing, 0);
+        if (!_pending.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
         {
-            _writeGate.Release();
+            _ = Task.Run(async () =>
+            {
+                while (!_pending.IsEmpty) await WriteGroupAsync();
+                StopOrHandOver();
+            });
         }
+    }
+
+    /// <summary>Takes the writes waiting now (up to <see cref="MaxGroup"/>) and runs them in one transaction.</summary>
+    private async Task WriteGroupAsync()
+    {
+        var group = new List<PendingWrite>(Math.Min(_pending.Count, MaxGroup));
+        while (group.Count < MaxGroup && _pending.TryDequeue(out var next))
+        {
+            if (!next.TryStart()) continue; // cancelled while it waited
+            var waited = next.Waited;
+            foreach (var observer in Volatile.Read(ref _gateObservers)) observer(waited);
+            group.Add(next);
+        }
+        if (group.Count > 0) await SqliteWriteGroup.RunAsync(this, group);
     }
 
     public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
@@ -96,6 +135,5 @@ internal sealed partial class SqliteDatabase : IDisposable
     {
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
-        _writeGate.Dispose();
     }
 }
