@@ -13,6 +13,15 @@ public sealed class AdaptiveConcurrencyLimit
     /// <summary>Latency up to this multiple of the long-run average is not taken as saturation.</summary>
     public const double Tolerance = 1.5;
 
+    /// <summary>
+    /// Latency up to this is never taken as saturation, whatever the average: a server that answers writes in a few
+    /// milliseconds jitters by several times that (a write that waits for a group commit, a garbage collection), and
+    /// a limit that shrank on that jitter refused the work of a fast server (the bench: a limit of 10-30 writes in
+    /// flight at a long-run latency of 3-5 ms, half the jobs refused, throughput halved). Queueing that is worth refusing
+    /// work for takes far longer.
+    /// </summary>
+    public const double NoticeableLatencyMs = 50;
+
     private const double Smoothing = 0.2;
     private const int LongWindow = 600;
 
@@ -60,7 +69,7 @@ public sealed class AdaptiveConcurrencyLimit
             // Lightly loaded: latency says nothing about the limit.
             if (inFlight < _limit / 2) return;
 
-            var gradient = Math.Clamp(Tolerance * _longRttMs / rtt, 0.5, 1.0);
+            var gradient = Math.Clamp(Math.Max(Tolerance * _longRttMs, NoticeableLatencyMs) / rtt, 0.5, 1.0);
             var headroom = Math.Sqrt(_limit);
             var target = _limit * gradient + headroom;
             _limit = Math.Clamp(_limit * (1 - Smoothing) + target * Smoothing, Min, Max);

@@ -37,6 +37,27 @@ public sealed class AdaptiveConcurrencyLimitTests
     }
 
     [Fact]
+    public void The_jitter_of_a_fast_server_does_not_shrink_the_limit()
+    {
+        var limit = new AdaptiveConcurrencyLimit(min: 4, max: 512, initial: 512);
+        for (var i = 0; i < 600; i++) limit.OnSample(TimeSpan.FromMilliseconds(3), inFlight: 1);
+
+        // Busy, writes answered in 1-40 ms: ten times the average at times, but nothing queues for long.
+        for (var i = 0; i < 2000; i++) limit.OnSample(TimeSpan.FromMilliseconds(1 + i % 40), inFlight: 400);
+
+        Assert.Equal(512, limit.Current);
+    }
+
+    [Fact]
+    public void Latency_past_the_noticeable_shrinks_a_fast_server_s_limit()
+    {
+        var limit = new AdaptiveConcurrencyLimit(min: 4, max: 512, initial: 512);
+        for (var i = 0; i < 600; i++) limit.OnSample(TimeSpan.FromMilliseconds(3), inFlight: 1);
+        for (var i = 0; i < 60; i++) limit.OnSample(TimeSpan.FromMilliseconds(4 * AdaptiveConcurrencyLimit.NoticeableLatencyMs), inFlight: limit.Current);
+        Assert.True(limit.Current < 100, $"limit {limit.Current}");
+    }
+
+    [Fact]
     public void A_lightly_loaded_server_keeps_its_limit_whatever_the_latency()
     {
         var limit = new AdaptiveConcurrencyLimit(min: 4, max: 200, initial: 64);
