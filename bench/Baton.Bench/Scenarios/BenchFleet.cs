@@ -55,6 +55,9 @@ public sealed class BenchFleet : IDisposable
     /// tens of seconds, which a long-running server has long done; figures should not include it. Full runs warm up for
     /// at least 20 s and 1,000 jobs; quick runs for 150 jobs.
     /// </summary>
+    /// <summary>How long the warm-up's jobs may take to finish after the last is submitted.</summary>
+    private static readonly TimeSpan WarmUpDrainLimit = TimeSpan.FromMinutes(3);
+
     public async Task WarmUpAsync(BenchContext context, double rate, CancellationToken cancellationToken)
     {
         var quick = context.Settings.Quick;
@@ -71,10 +74,21 @@ public sealed class BenchFleet : IDisposable
             using var response = await TenantFor(index).SubmitAsync(cancellationToken);
             if (response.IsSuccessStatusCode) Interlocked.Increment(ref submitted);
         }, cancellationToken);
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 60;
-        while (probe.Completed < submitted && Stopwatch.GetTimestamp() < deadline) await Task.Delay(20, cancellationToken);
+        // The measured run must start on an empty fleet: a warm-up job still queued would be dispatched, and counted,
+        // inside it (a saturated multi-tenant fleet can take a minute to drain what was offered at half the rate).
+        var waitStarted = Stopwatch.GetTimestamp();
+        while (probe.Completed < submitted && Stopwatch.GetElapsedTime(waitStarted) < WarmUpDrainLimit)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
         await stop.CancelAsync();
         await Task.WhenAll(running);
+        if (probe.Completed < submitted)
+        {
+            throw new InvalidOperationException(
+                $"The warm-up's {submitted - probe.Completed} of {submitted} jobs were not done after {WarmUpDrainLimit.TotalSeconds:0} s; "
+                + "a run measured on top of them would count them. Offer a lower --rate.");
+        }
     }
 
     public void Dispose()
