@@ -90,8 +90,14 @@ internal sealed partial class SqliteDatabase : IDisposable
         if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
         {
             // This caller writes: its own write is in the first group unless MaxGroup others queued before it.
-            while (!write.Task.IsCompleted) await WriteGroupAsync();
-            StopOrHandOver();
+            try
+            {
+                while (!write.Task.IsCompleted) await WriteGroupAsync();
+            }
+            finally
+            {
+                StopOrHandOver();
+            }
         }
         return await write.Task;
     }
@@ -104,8 +110,14 @@ internal sealed partial class SqliteDatabase : IDisposable
         {
             _ = Task.Run(async () =>
             {
-                while (!_pending.IsEmpty) await WriteGroupAsync();
-                StopOrHandOver();
+                try
+                {
+                    while (!_pending.IsEmpty) await WriteGroupAsync();
+                }
+                finally
+                {
+                    StopOrHandOver();
+                }
             });
         }
     }
@@ -116,12 +128,9 @@ internal sealed partial class SqliteDatabase : IDisposable
         var group = new List<PendingWrite>(Math.Min(_pending.Count, MaxGroup));
         while (group.Count < MaxGroup && _pending.TryDequeue(out var next))
         {
-            if (!next.TryStart()) continue; // cancelled while it waited
-            var waited = next.Waited;
-            foreach (var observer in Volatile.Read(ref _gateObservers)) observer(waited);
-            group.Add(next);
+            if (next.TryStart()) group.Add(next); // else cancelled while it waited
         }
-        if (group.Count > 0) await SqliteWriteGroup.RunAsync(this, group);
+        if (group.Count > 0) await SqliteWriteGroup.RunAsync(this, group, Volatile.Read(ref _gateObservers));
     }
 
     public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)

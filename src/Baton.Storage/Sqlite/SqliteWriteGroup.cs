@@ -18,11 +18,17 @@ internal static class SqliteWriteGroup
 {
     private const string Savepoint = "baton_write";
 
-    public static async Task RunAsync(SqliteDatabase database, IReadOnlyList<PendingWrite> group)
+    /// <summary>Runs <paramref name="group"/> (started writes) and answers every one of them, whatever happens.</summary>
+    /// <param name="waitObservers">Told how long each write waited for the writer.</param>
+    public static async Task RunAsync(SqliteDatabase database, IReadOnlyList<PendingWrite> group, IReadOnlyList<Action<TimeSpan>> waitObservers)
     {
         SqliteConnection? connection = null;
         try
         {
+            foreach (var write in group)
+            {
+                foreach (var observer in waitObservers) observer(write.Waited);
+            }
             connection = await database.OpenAsync(CancellationToken.None);
             // deferred: false is BEGIN IMMEDIATE: the write lock is taken up front, not on first write.
             await using var transaction = connection.BeginTransaction(deferred: false);
