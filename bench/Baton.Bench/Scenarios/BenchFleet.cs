@@ -49,15 +49,15 @@ public sealed class BenchFleet : IDisposable
     public List<Task> Run(AgentBehaviour behaviour, FleetProbe probe, CancellationToken cancellationToken) =>
         [.. Agents.Select(a => Task.Run(() => a.RunAsync(behaviour, probe, cancellationToken), CancellationToken.None))];
 
+    /// <summary>How long the warm-up's jobs may take to finish after the last is submitted.</summary>
+    private static readonly TimeSpan WarmUpDrainLimit = TimeSpan.FromMinutes(3);
+
     /// <summary>
     /// Warm-up jobs through every code path first, open-loop at half the measured rate, all finished before the measured
     /// run: a fresh server (and the simulators) compile and re-compile their hot code (tiered JIT, with dynamic PGO) for
     /// tens of seconds, which a long-running server has long done; figures should not include it. Full runs warm up for
     /// at least 20 s and 1,000 jobs; quick runs for 150 jobs.
     /// </summary>
-    /// <summary>How long the warm-up's jobs may take to finish after the last is submitted.</summary>
-    private static readonly TimeSpan WarmUpDrainLimit = TimeSpan.FromMinutes(3);
-
     public async Task WarmUpAsync(BenchContext context, double rate, CancellationToken cancellationToken)
     {
         var quick = context.Settings.Quick;

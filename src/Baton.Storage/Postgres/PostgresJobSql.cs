@@ -10,11 +10,8 @@ internal sealed class PostgresJobSql() : JobSql(PostgresDialect.Instance)
 
     protected override string RowsOfJob(string table) => $"{table} l WHERE l.job_id = @jobId AND l.tenant_id = @tenantId";
 
-    /// <summary>Candidates a claim reads first (at least; eight per free slot when more).</summary>
-    private const int SmallCandidateWindow = 32;
-
     // A small window first: most claims are filled from the first rows of the ready index.
-    public override int FirstClaimWindow(int slotsWanted, int window) => Math.Min(window, Math.Max(SmallCandidateWindow, slotsWanted * 8));
+    protected override (int Least, int PerSlot) FirstWindow => (32, 8);
 
     public override string UtcDay(string parameter) => $"({parameter}::timestamptz AT TIME ZONE 'UTC')::date";
 

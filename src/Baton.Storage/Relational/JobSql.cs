@@ -70,10 +70,14 @@ internal abstract class JobSql(SqlDialect dialect)
         """;
 
     /// <summary>
-    /// How many candidates a claim reads first, of the <paramref name="window"/> it may read (a second read takes the whole
-    /// window when the first could not fill the agents' <paramref name="slotsWanted"/>).
+    /// How many candidates a claim reads first, of the <paramref name="window"/> it may read: the dialect's
+    /// <see cref="FirstWindow"/> (a second read takes the whole window when the first could not fill the agents'
+    /// <paramref name="slotsWanted"/>).
     /// </summary>
-    public abstract int FirstClaimWindow(int slotsWanted, int window);
+    public int FirstClaimWindow(int slotsWanted, int window) => Math.Min(window, Math.Max(FirstWindow.Least, slotsWanted * FirstWindow.PerSlot));
+
+    /// <summary>A claim's first window of candidates: at least <c>Least</c>, <c>PerSlot</c> per free slot when more.</summary>
+    protected abstract (int Least, int PerSlot) FirstWindow { get; }
 
     /// <summary>The UTC day a time parameter falls on, as <c>log_usage.day</c> keeps it (a <c>date</c>, or days since the epoch).</summary>
     public abstract string UtcDay(string parameter);

@@ -7,7 +7,7 @@ namespace Baton.Storage.Relational;
 // Claims: handing a tenant's ready jobs to a batch of its agents. The decisions are made here once (the tenant's cap,
 // the queues' caps and reservations, the agents' free slots and resources, fair share across the batch: ClaimPlan and
 // JobChooser); a dialect supplies the locking reads (JobSql.ClaimActiveCount, ClaimState), the candidate statement and window
-// (JobSql.ClaimCandidates, FirstClaimWindow) and the assignment (JobSql.JobAssignment).
+// (JobSql.ClaimCandidates, FirstWindow) and the assignment (JobSql.JobAssignment).
 internal sealed partial class JobStore
 {
     /// <summary>

@@ -14,13 +14,14 @@ namespace Baton.Storage.Sqlite;
 internal sealed partial class SqliteDatabase : IDisposable
 {
     private const int BusyTimeoutMs = 10_000;
-    private readonly string _connectionString;
+
     /// <summary>The most writes one transaction takes.</summary>
-    internal const int MaxGroup = 64;
+    private const int MaxGroup = 64;
 
     /// <summary>Native connections whose per-connection settings are made.</summary>
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
 
+    private readonly string _connectionString;
     private readonly ConcurrentQueue<PendingWrite> _pending = new();
     private int _writing;
     private int _open;
@@ -125,7 +126,7 @@ internal sealed partial class SqliteDatabase : IDisposable
     /// <summary>Takes the writes waiting now (up to <see cref="MaxGroup"/>) and runs them in one transaction.</summary>
     private async Task WriteGroupAsync()
     {
-        var group = new List<PendingWrite>(Math.Min(_pending.Count, MaxGroup));
+        var group = new List<PendingWrite>();
         while (group.Count < MaxGroup && _pending.TryDequeue(out var next))
         {
             if (next.TryStart()) group.Add(next); // else cancelled while it waited

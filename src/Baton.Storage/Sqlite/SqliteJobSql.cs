@@ -11,13 +11,10 @@ internal sealed class SqliteJobSql() : JobSql(SqliteDialect.Instance)
 
     protected override string RowsOfJob(string table) => $"{table} l JOIN jobs j ON j.id = l.job_id AND j.tenant_id = @tenantId WHERE l.job_id = @jobId";
 
-    /// <summary>Candidates a claim reads first (at least; two per free slot when more).</summary>
-    private const int SmallCandidateWindow = 8;
-
-    // A small window first: most claims are filled from the first rows of the ready index, and every row read is a whole
-    // job to map (a tenant's single agent asking for a job read up to 200 of them; reading them took a tenth of the server's CPU
-    // with 100 tenants). A second statement in process costs less than those rows.
-    public override int FirstClaimWindow(int slotsWanted, int window) => Math.Min(window, Math.Max(SmallCandidateWindow, slotsWanted * 2));
+    // A small window first: most claims are filled from the first rows of the ready index, and every row read is a
+    // whole job to map (a tenant's single agent asking for a job read up to 200 of them; reading them took a tenth of
+    // the server's CPU with 100 tenants). A second statement in process costs less than those rows.
+    protected override (int Least, int PerSlot) FirstWindow => (8, 2);
 
     // A unary + keeps a constant condition (state, tenant) from an index.
     protected override string OffIndex(string column) => "+" + column;

@@ -62,7 +62,7 @@ public sealed class SqliteWriteGroupTests : IDisposable
     public async Task A_write_that_throws_fails_alone_and_the_rest_of_its_group_commits()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holder = _database.WriteAsync(async (_, _) => await release.Task.ContinueWith(_ => 0), CancellationToken.None);
+        var holder = HoldTheWriterAsync(release.Task);
 
         var before = _database.WriteAsync((c, t) => InsertAsync(c, t, "before"), CancellationToken.None);
         var failing = _database.WriteAsync<int>(async (connection, transaction) =>
@@ -88,7 +88,7 @@ public sealed class SqliteWriteGroupTests : IDisposable
     public async Task A_write_cancelled_while_it_waits_never_runs()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holder = _database.WriteAsync(async (_, _) => await release.Task.ContinueWith(_ => 0), CancellationToken.None);
+        var holder = HoldTheWriterAsync(release.Task);
         using var cancel = new CancellationTokenSource();
         var ran = false;
         var cancelled = _database.WriteAsync((c, t) =>
@@ -117,6 +117,13 @@ public sealed class SqliteWriteGroupTests : IDisposable
         Assert.All(inserted, count => Assert.Equal(1, count));
         Assert.Equal(500, await CountAsync("row %"));
     }
+
+    /// <summary>A write that keeps the writer until <paramref name="release"/> completes.</summary>
+    private Task<int> HoldTheWriterAsync(Task release) => _database.WriteAsync(async (_, _) =>
+    {
+        await release;
+        return 0;
+    }, CancellationToken.None);
 
     private static Task<int> InsertAsync(SqliteConnection connection, SqliteTransaction transaction, string text) =>
         connection.ExecuteAsync("INSERT INTO notes (text) VALUES (@text);", new { text }, transaction);
